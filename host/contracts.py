@@ -1,0 +1,151 @@
+"""Data that plugins hand to the host and the host hands to plugins.
+
+Registration hooks return these objects; the host validates them (duplicate keys fail
+fast) and mounts them. Channel adapters receive :class:`OutgoingMessage` and answer
+with :class:`SendResult` or raise :class:`SendError`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
+
+
+# --- channels -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Media:
+    url: str
+    content_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class Template:
+    """An approved provider template (e.g. Twilio Content API ``HX…`` SID)."""
+
+    sid: str
+    variables: Mapping[str, str] = field(default_factory=dict)
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    message_id: int
+    chat_id: int
+    channel: str
+    to: str
+    sender: str | None
+    body: str = ""
+    media: Sequence[Media] = ()
+    template: Template | None = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    external_id: str
+    status: str = "sent"
+
+
+class SendError(Exception):
+    """A provider refused or failed a send.
+
+    ``retryable`` decides whether the outbox tries again with backoff (provider 5xx,
+    timeouts, 429) or marks the message failed for good (opt-out, invalid number).
+    ``opted_out`` tells the host the recipient withdrew consent on this channel.
+    """
+
+    def __init__(self, message: str, *, code: str | None = None, retryable: bool = False,
+                 opted_out: bool = False):
+        super().__init__(message)
+        self.code = code
+        self.retryable = retryable
+        self.opted_out = opted_out
+
+
+@runtime_checkable
+class Channel(Protocol):
+    """A channel adapter: verifies, parses and sends; never writes the database."""
+
+    key: str      # stable key stored on chats/messages: "sms", "whatsapp", "voice", ...
+    label: str    # shown to agents: "SMS", "WhatsApp", ...
+
+    def send(self, message: OutgoingMessage) -> SendResult: ...
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """A customer message parsed from a provider webhook, handed to ``host.inbound``."""
+
+    channel: str
+    external_id: str
+    from_address: str
+    to_address: str = ""
+    body: str = ""
+    media: Sequence[Media] = ()
+    profile: Mapping[str, str] = field(default_factory=dict)  # name/email the channel knows
+    opt_out: str | None = None  # "stop" | "start" | None
+    kind: str = "text"
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    channel: str
+    external_id: str
+    status: str
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+# --- questions ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ContactRef:
+    """Who a customer address belongs to, as answered by ``resolve_contact``."""
+
+    id: int | None
+    name: str = ""
+    group_id: int | None = None           # the contact's own group override
+    preferred_channel: str | None = None
+
+
+# --- UI and realtime registrations -----------------------------------------------------
+
+@dataclass(frozen=True)
+class WidgetTab:
+    """A tab of the details widget.
+
+    ``script`` is the URL of an ES module that exports ``mount(element, ctx)``; the
+    host imports it when the tab is first shown. Lower ``order`` comes first.
+    """
+
+    key: str
+    title: str
+    script: str
+    order: int = 100
+    icon: str = ""
+
+
+@dataclass(frozen=True)
+class SocketEvents:
+    """Socket.IO event handlers a plugin adds. Handlers get ``(agent, data)``."""
+
+    handlers: Mapping[str, Callable[..., Any]]
+    namespace: str = "/"
+
+
+@dataclass(frozen=True)
+class PluginSettings:
+    """A marshmallow schema for a plugin's admin settings.
+
+    Fields whose ``metadata`` has ``secret=True`` are stored but never shown back.
+    """
+
+    schema: Any
+    title: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    name: str
+    ok: bool
+    detail: str = ""

@@ -1,0 +1,195 @@
+"""The Switchboard hook contract: every hook a plugin can implement.
+
+Three kinds, recognisable by name:
+
+* ``register_*`` — setup. Called once per app inside ``create_app()``. They return
+  objects (see :mod:`host.contracts`) which the host attributes to the plugin that
+  returned them, validates (duplicate keys fail fast) and mounts.
+* past tense (``message_received`` …) — notifications. One frozen event dataclass
+  each (:mod:`host.events`), dispatched after the database commit by :mod:`host.emit`,
+  which calls every implementation separately and logs a failing one instead of
+  silencing the rest.
+* questions (``resolve_contact``, ``route_chat``, ``send_message``) — ``firstresult``;
+  the host answers last through a ``trylast`` default in :mod:`host.builtins`, so any
+  plugin can answer first.
+
+Plugins implement hooks with ``from host import hookimpl``. The plugin manager checks
+every implementation against this file at start-up (``check_pending``), so a misspelt
+hook name fails loudly.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
+
+from host import hookspec
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from flask import Blueprint, Flask
+
+    from host.contracts import (Channel, ContactRef, HealthCheck, OutgoingMessage,
+                                PluginSettings, SendResult, SocketEvents, WidgetTab)
+    from host.events import (CallStatusChanged, ChatArchived, ChatAssigned, ChatReopened,
+                             ChatStarted, ChatTransferred, ContactChanged, MessageReceived,
+                             MessageSent, MessageStatusChanged)
+
+
+# --- setup: called once per app inside create_app() -----------------------------------
+
+@hookspec
+def register_channels(app: "Flask") -> "Iterable[Channel]":
+    """Return channel adapters this plugin provides.
+
+    Each adapter has a unique ``key`` (``"sms"``, ``"whatsapp"``…) that chats and
+    messages store, a ``label`` shown to agents, and ``send(OutgoingMessage)`` which
+    returns a ``SendResult`` or raises ``SendError``. Two plugins returning the same key
+    stop start-up with an error.
+    """
+
+
+@hookspec
+def register_blueprints(app: "Flask") -> "Iterable[Blueprint]":
+    """Return Flask (or flask-smorest) blueprints to mount.
+
+    flask-smorest blueprints join the OpenAPI document at ``/api/v1/openapi.json``.
+    Every route requires a signed-in agent unless its path starts with ``/webhooks/``
+    (webhooks authenticate by signature instead). When the plugin is disabled its
+    routes answer 404.
+    """
+
+
+@hookspec
+def register_widget_tabs(app: "Flask") -> "Iterable[WidgetTab]":
+    """Return tabs for the details widget (console sidebar and standalone widget).
+
+    A tab's ``script`` is an ES module exporting ``mount(element, ctx)``; ``ctx`` gives
+    the open chat, ``api(path, options)`` for authenticated JSON calls, ``socket`` and
+    ``on(event, handler)`` for realtime events. Tabs are shown in ``order``; tab keys
+    must be unique.
+    """
+
+
+@hookspec
+def register_socketio_events(app: "Flask") -> "Iterable[SocketEvents]":
+    """Return Socket.IO event handlers.
+
+    Handlers are called as ``handler(agent, data)`` only for authenticated connections
+    and only while the plugin is enabled; their return value is the acknowledgement.
+    Use ``host.realtime.push(event, data, rooms)`` to send to rooms.
+    """
+
+
+@hookspec
+def register_settings_schemas(app: "Flask") -> "PluginSettings | None":
+    """Return the plugin's admin settings as a ``PluginSettings`` (a marshmallow schema).
+
+    The admin page renders a form from it, validates input with it, and stores values
+    in the database. Fields with ``metadata={"secret": True}`` are stored but never
+    shown back or logged. Read settings with ``host.settings.get(plugin_name)``.
+    """
+
+
+@hookspec
+def register_migration_folders(app: "Flask") -> "Iterable[str]":
+    """Return folders holding this plugin's Alembic revisions (its own branch).
+
+    ``switchboard db upgrade`` applies every branch's heads.
+    """
+
+
+@hookspec
+def register_health_checks(app: "Flask") -> "Iterable[HealthCheck]":
+    """Return health checks, evaluated on the admin plugins page and ``/healthz``.
+
+    Called on every check, inside an app context; keep them quick.
+    """
+
+
+# --- notifications: dispatched after commit, one event dataclass each -----------------
+
+@hookspec
+def message_received(event: "MessageReceived") -> None:
+    """A customer message was stored (after the commit).
+
+    ``event.message`` and ``event.chat`` are snapshots; ``event.profile`` holds what the
+    channel told about the sender (e.g. WhatsApp ``ProfileName``); ``event.opt_out`` is
+    ``"stop"``/``"start"`` when the message was an opt-out keyword.
+    """
+
+
+@hookspec
+def message_sent(event: "MessageSent") -> None:
+    """An outbound message was accepted by its provider (it has an external id)."""
+
+
+@hookspec
+def message_status_changed(event: "MessageStatusChanged") -> None:
+    """An outbound message's delivery status moved forward (or failed).
+
+    Statuses only move forward: queued < sending < sent < delivered < read; failed and
+    undelivered are final. ``event.message`` carries ``error_code``/``error_message``.
+    """
+
+
+@hookspec
+def chat_started(event: "ChatStarted") -> None:
+    """A new chat was created, by an inbound message/call or by an agent."""
+
+
+@hookspec
+def chat_reopened(event: "ChatReopened") -> None:
+    """An archived chat became active again."""
+
+
+@hookspec
+def chat_assigned(event: "ChatAssigned") -> None:
+    """An agent accepted a queued chat."""
+
+
+@hookspec
+def chat_transferred(event: "ChatTransferred") -> None:
+    """A chat moved to another agent or group. ``event.origin`` names who did it."""
+
+
+@hookspec
+def chat_archived(event: "ChatArchived") -> None:
+    """A chat was archived (closed)."""
+
+
+@hookspec
+def call_status_changed(event: "CallStatusChanged") -> None:
+    """A voice call changed state (ringing, in-progress, completed, missed …)."""
+
+
+@hookspec
+def contact_changed(event: "ContactChanged") -> None:
+    """A contact was created, edited, merged or deleted."""
+
+
+# --- questions: firstresult, host defaults answer last --------------------------------
+
+@hookspec(firstresult=True)
+def resolve_contact(channel: str, address: str,
+                    profile: Mapping[str, str]) -> "ContactRef | None":
+    """Who is writing? Return a ``ContactRef`` for a customer address on a channel.
+
+    Called for every inbound message/call before the chat is found. The host default
+    returns an anonymous reference (no contact id).
+    """
+
+
+@hookspec(firstresult=True)
+def route_chat(chat: Mapping[str, Any], contact: "ContactRef | None",
+               to_address: str) -> "int | None":
+    """Which group should a new or reopened chat go to? Return a group id.
+
+    Order of answers: the contact's own group override, then the number→group
+    mapping, then the host's default group.
+    """
+
+
+@hookspec(firstresult=True)
+def send_message(message: "OutgoingMessage") -> "SendResult | None":
+    """Send an outbound message. The host default hands it to the chat's channel adapter.
+
+    Raise ``SendError(retryable=True)`` for provider failures worth retrying.
+    """

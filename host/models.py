@@ -1,0 +1,227 @@
+"""The host's nouns: agents, groups, chats, messages, transfers, calls and the outbox."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timezone
+
+from flask_login import UserMixin
+from sqlalchemy import UniqueConstraint
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from host.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+agent_groups = db.Table(
+    "agent_groups",
+    db.Column("agent_id", db.Integer, db.ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("group_id", db.Integer, db.ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Group(db.Model):
+    __tablename__ = "groups"
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(80), nullable=False, unique=True)
+    is_default = db.Column(db.Boolean, nullable=False, default=False)
+
+
+class Agent(UserMixin, db.Model):
+    __tablename__ = "agents"
+    id = db.Column(db.Integer, primary_key=True)
+    email = db.Column(db.String(254), nullable=False, unique=True)
+    name = db.Column(db.String(120), nullable=False, default="")
+    password_hash = db.Column(db.String(256), nullable=False, default="")
+    role = db.Column(db.String(10), nullable=False, default="agent")  # agent | admin
+    is_active_agent = db.Column(db.Boolean, nullable=False, default=True)
+    last_seen_at = db.Column(db.DateTime)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    groups = db.relationship("Group", secondary=agent_groups, lazy="selectin",
+                             backref=db.backref("agents", lazy="selectin"))
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: deactivated agents cannot sign in
+        return self.is_active_agent
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def group_ids(self) -> set[int]:
+        return {g.id for g in self.groups}
+
+    def can_see_group(self, group_id: int | None) -> bool:
+        return self.is_admin or group_id is None or group_id in self.group_ids()
+
+
+class ApiToken(db.Model):
+    """Bearer tokens; only a SHA-256 of the secret is stored."""
+
+    __tablename__ = "api_tokens"
+    id = db.Column(db.Integer, primary_key=True)
+    agent_id = db.Column(db.Integer, db.ForeignKey("agents.id", ondelete="CASCADE"), nullable=False, index=True)
+    name = db.Column(db.String(80), nullable=False, default="")
+    token_hash = db.Column(db.String(64), nullable=False, unique=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    last_used_at = db.Column(db.DateTime)
+    agent = db.relationship("Agent")
+
+    @staticmethod
+    def hash(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, agent: Agent, name: str = "") -> tuple["ApiToken", str]:
+        secret = "sbt_" + secrets.token_urlsafe(32)
+        token = cls(agent=agent, name=name, token_hash=cls.hash(secret))
+        db.session.add(token)
+        return token, secret
+
+
+CHAT_STATUSES = ("queued", "active", "archived")
+
+
+class Chat(db.Model):
+    """One conversation with one customer, on the channel they last used."""
+
+    __tablename__ = "chats"
+    id = db.Column(db.Integer, primary_key=True)
+    status = db.Column(db.String(10), nullable=False, default="queued", index=True)
+    channel = db.Column(db.String(40), nullable=False)
+    customer_address = db.Column(db.String(254), nullable=False, index=True)
+    customer_name = db.Column(db.String(200), nullable=False, default="")
+    contact_id = db.Column(db.Integer, index=True)  # owned by the contacts plugin, no FK
+    sender = db.Column(db.String(254))  # sticky sender: our number the chat is bound to
+    group_id = db.Column(db.Integer, db.ForeignKey("groups.id", ondelete="SET NULL"), index=True)
+    agent_id = db.Column(db.Integer, db.ForeignKey("agents.id", ondelete="SET NULL"), index=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    last_message_at = db.Column(db.DateTime)
+    last_inbound_at = db.Column(db.DateTime)
+    archived_at = db.Column(db.DateTime)
+    group = db.relationship("Group")
+    agent = db.relationship("Agent")
+
+
+MESSAGE_STATUSES = ("received", "queued", "sending", "sent", "delivered", "read",
+                    "failed", "undelivered")
+# Forward-only ranks; failed/undelivered are final and outrank everything.
+STATUS_RANK = {"received": 0, "queued": 1, "accepted": 1, "scheduled": 1, "sending": 2,
+               "sent": 3, "delivered": 4, "read": 5, "undelivered": 9, "failed": 9,
+               "canceled": 9}
+
+
+class Message(db.Model):
+    __tablename__ = "messages"
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_messages_channel_external_id"),)
+    id = db.Column(db.Integer, primary_key=True)
+    chat_id = db.Column(db.Integer, db.ForeignKey("chats.id", ondelete="CASCADE"), nullable=False, index=True)
+    direction = db.Column(db.String(3), nullable=False)  # in | out
+    kind = db.Column(db.String(10), nullable=False, default="text")  # text media template call system note
+    channel = db.Column(db.String(40), nullable=False)
+    body = db.Column(db.Text, nullable=False, default="")
+    media = db.Column(db.JSON, nullable=False, default=list)
+    template = db.Column(db.JSON)
+    sender = db.Column(db.String(254))
+    recipient = db.Column(db.String(254))
+    agent_id = db.Column(db.Integer, db.ForeignKey("agents.id", ondelete="SET NULL"))
+    external_id = db.Column(db.String(64))
+    status = db.Column(db.String(12), nullable=False, default="received")
+    error_code = db.Column(db.String(16))
+    error_message = db.Column(db.String(300))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    chat = db.relationship("Chat", backref=db.backref("messages", lazy="dynamic", order_by="Message.id"))
+    agent = db.relationship("Agent")
+
+    def advance_status(self, status: str) -> bool:
+        """Move the delivery status forward only; report whether it changed."""
+        if STATUS_RANK.get(status, -1) <= STATUS_RANK.get(self.status, -1):
+            return False
+        self.status = status
+        return True
+
+
+class ChatRead(db.Model):
+    """How far each agent has read each chat (drives unread counts)."""
+
+    __tablename__ = "chat_reads"
+    agent_id = db.Column(db.Integer, db.ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True)
+    chat_id = db.Column(db.Integer, db.ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True)
+    last_read_message_id = db.Column(db.Integer, nullable=False, default=0)
+
+
+class Transfer(db.Model):
+    __tablename__ = "transfers"
+    id = db.Column(db.Integer, primary_key=True)
+    chat_id = db.Column(db.Integer, db.ForeignKey("chats.id", ondelete="CASCADE"), nullable=False, index=True)
+    from_agent_id = db.Column(db.Integer, db.ForeignKey("agents.id", ondelete="SET NULL"))
+    to_agent_id = db.Column(db.Integer, db.ForeignKey("agents.id", ondelete="SET NULL"))
+    to_group_id = db.Column(db.Integer, db.ForeignKey("groups.id", ondelete="SET NULL"))
+    by_agent_id = db.Column(db.Integer, db.ForeignKey("agents.id", ondelete="SET NULL"))
+    origin = db.Column(db.String(40), nullable=False, default="switchboard")
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class Call(db.Model):
+    __tablename__ = "calls"
+    id = db.Column(db.Integer, primary_key=True)
+    chat_id = db.Column(db.Integer, db.ForeignKey("chats.id", ondelete="CASCADE"), nullable=False, index=True)
+    call_sid = db.Column(db.String(64), nullable=False, unique=True)
+    parent_call_sid = db.Column(db.String(64))
+    agent_leg_sid = db.Column(db.String(64))
+    direction = db.Column(db.String(3), nullable=False)  # in | out
+    status = db.Column(db.String(16), nullable=False, default="ringing")
+    from_address = db.Column(db.String(254), nullable=False, default="")
+    to_address = db.Column(db.String(254), nullable=False, default="")
+    answered_by_id = db.Column(db.Integer, db.ForeignKey("agents.id", ondelete="SET NULL"))
+    muted = db.Column(db.Boolean, nullable=False, default=False)
+    duration = db.Column(db.Integer)
+    recording_url = db.Column(db.String(500))
+    started_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    answered_at = db.Column(db.DateTime)
+    ended_at = db.Column(db.DateTime)
+    chat = db.relationship("Chat")
+
+
+class OutboxItem(db.Model):
+    """An outbound send, persisted before the provider is called."""
+
+    __tablename__ = "outbox"
+    id = db.Column(db.Integer, primary_key=True)
+    message_id = db.Column(db.Integer, db.ForeignKey("messages.id", ondelete="CASCADE"), nullable=False, unique=True)
+    chat_id = db.Column(db.Integer, nullable=False, index=True)
+    state = db.Column(db.String(10), nullable=False, default="pending", index=True)  # pending | done | dead
+    attempts = db.Column(db.Integer, nullable=False, default=0)
+    next_attempt_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    locked_until = db.Column(db.DateTime)
+    last_error = db.Column(db.String(300))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    message = db.relationship("Message")
+
+
+class PluginState(db.Model):
+    __tablename__ = "plugin_states"
+    name = db.Column(db.String(80), primary_key=True)
+    enabled = db.Column(db.Boolean, nullable=False, default=True)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class Setting(db.Model):
+    """Plugin settings, one JSON value per (plugin, key)."""
+
+    __tablename__ = "settings"
+    plugin = db.Column(db.String(80), primary_key=True)
+    key = db.Column(db.String(80), primary_key=True)
+    value = db.Column(db.JSON)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
