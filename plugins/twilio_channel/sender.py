@@ -1,0 +1,224 @@
+"""Outbound SMS, MMS and WhatsApp messages through Twilio's Programmable Messaging.
+
+:class:`TwilioMessagingSender` turns the host's :class:`OutgoingMessage` into one
+``client.messages.create`` call and Twilio's answer into :class:`SendResult` or
+:class:`SendError`. The retry decision lives here because only the adapter knows which
+Twilio failures are final (opt-out, invalid number) and which are worth another try.
+"""
+from __future__ import annotations
+
+import json
+from types import MappingProxyType
+from typing import Any, Dict, List, Mapping, Optional
+from urllib.parse import urlsplit
+
+import requests
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+
+from host.contracts import OutgoingMessage, SendError, SendResult
+
+MAX_BODY_CHARS = 1600  # Twilio rejects longer bodies (error 21617)
+OPTED_OUT = 21610
+_WHATSAPP = "whatsapp:"
+
+# Twilio answers a create with its own statuses; the host only knows its delivery ladder
+# (queued < sending < sent < delivered < read), so "not yet handed on" maps to queued.
+_HOST_STATUS = MappingProxyType({"accepted": "queued", "scheduled": "queued"})
+
+ERROR_EXPLANATIONS: Mapping[str, str] = MappingProxyType({
+    "21211": "The customer's phone number is not a valid number. Check it for typos "
+             "and make sure it includes the country code.",
+    "21408": "Sending to this country is not enabled on the Twilio account (SMS "
+             "geographic permissions). An administrator can enable it in Twilio.",
+    "21610": "The customer has replied STOP and opted out of SMS from this number. They "
+             "must text START before we can message them again.",
+    "21612": "Twilio cannot connect this sender and this recipient (for example an "
+             "unsupported route or sender type for the destination).",
+    "21614": "The customer's number cannot receive text messages (it is probably a "
+             "landline). Call them instead or ask for a mobile number.",
+    "21617": "The message is longer than 1,600 characters. Shorten it or split it.",
+    "20429": "Twilio is rate-limiting our requests. The message will be retried.",
+    "30003": "The customer's phone could not be reached (switched off, out of coverage "
+             "or roaming). Try again later.",
+    "30004": "The message was blocked, by the customer or by their carrier.",
+    "30005": "The customer's number is unknown to the mobile network or no longer in "
+             "service. Check the number with the customer.",
+    "30006": "The customer's number is a landline or their carrier cannot receive text "
+             "messages. Call them instead or ask for a mobile number.",
+    "30007": "The carrier filtered this message as possible spam. Rephrase it (fewer "
+             "links, no shortened URLs) before sending again.",
+    "30008": "The carrier reported an unknown delivery error. Try again later.",
+    "63003": "WhatsApp could not find this recipient: the number is not an active "
+             "WhatsApp account or the address is wrong.",
+    "63016": "More than 24 hours have passed since the customer's last WhatsApp message, "
+             "so only an approved template can be sent. Pick a template.",
+    "63024": "WhatsApp refused the recipient: the number is not on WhatsApp, or the "
+             "customer has not accepted WhatsApp's terms or runs an outdated app.",
+})
+
+
+def explain_error(code: Any) -> str:
+    """Plain-language explanation of a Twilio error code for agents (never empty)."""
+    text = str(code).strip() if code is not None else ""
+    if not text:
+        return "The message could not be delivered for an unknown reason."
+    known = ERROR_EXPLANATIONS.get(text)
+    if known:
+        return f"{known.rstrip('.')} (Twilio error {text})."
+    return (f"Twilio reported error {text}. See https://www.twilio.com/docs/api/errors/{text} "
+            "for details.")
+
+
+class TwilioMessagingSender:
+    """Send one :class:`OutgoingMessage` with ``client.messages.create``.
+
+    ``status_callback_url`` is always sent so delivery updates reach the host.
+    ``messaging_service_sid`` (``MG…``) is used when a message has no sticky sender.
+    """
+
+    def __init__(self, client: Any, status_callback_url: str,
+                 messaging_service_sid: Optional[str] = None):
+        _check_callback_url(status_callback_url)
+        if messaging_service_sid and not messaging_service_sid.startswith("MG"):
+            raise ValueError(
+                f"messaging service SID must start with MG, got {messaging_service_sid!r}")
+        self._client = client
+        self._status_callback_url = status_callback_url
+        self._messaging_service_sid = messaging_service_sid or None
+
+    def message_params(self, msg: OutgoingMessage) -> Dict[str, Any]:
+        """The keyword arguments for ``messages.create`` (raises SendError if unsendable)."""
+        whatsapp = msg.channel == "whatsapp" or msg.to.startswith(_WHATSAPP)
+        params: Dict[str, Any] = {
+            "to": _address(msg.to, whatsapp),
+            "status_callback": self._status_callback_url,
+        }
+        params.update(self._sender_params(msg, whatsapp))
+        if msg.template is not None:
+            # The template carries the text: Twilio's docs say to send ContentSid without
+            # Body/MediaUrl, and outside WhatsApp's 24-hour window a Body fails (63016).
+            params["content_sid"] = msg.template.sid
+            if msg.template.variables:
+                params["content_variables"] = json.dumps(
+                    {str(k): str(v) for k, v in msg.template.variables.items()})
+            return params
+        if not msg.body and not msg.media:
+            raise SendError("The message is empty: add text or an attachment.",
+                            retryable=False)
+        if len(msg.body) > MAX_BODY_CHARS:
+            raise SendError(explain_error("21617"), code="21617", retryable=False)
+        if msg.body:
+            params["body"] = msg.body
+        if msg.media:
+            params["media_url"] = [m.url for m in msg.media]
+        return params
+
+    def _sender_params(self, msg: OutgoingMessage, whatsapp: bool) -> Dict[str, str]:
+        sender = (msg.sender or "").strip()
+        if sender.startswith("MG"):  # a chat bound to a whole sender pool
+            return {"messaging_service_sid": sender}
+        if sender:
+            return {"from_": _address(sender, whatsapp)}
+        if self._messaging_service_sid:
+            return {"messaging_service_sid": self._messaging_service_sid}
+        raise SendError("No sending number is configured for this chat, and no Twilio "
+                        "Messaging Service is set up.", retryable=False)
+
+    def send(self, msg: OutgoingMessage) -> SendResult:
+        params = self.message_params(msg)
+        try:
+            created = self._client.messages.create(**params)
+        except (TwilioRestException, TwilioServiceException) as exc:
+            raise send_error_from_twilio(exc) from exc
+        except requests.RequestException as exc:
+            raise send_error_from_transport(exc) from exc
+        status = created.status or "queued"
+        return SendResult(external_id=created.sid, status=_HOST_STATUS.get(status, status))
+
+
+def send_error_from_twilio(exc: Exception) -> SendError:
+    """Map a Twilio API error to a :class:`SendError` with a decision about retrying."""
+    status = int(getattr(exc, "status", 0) or 0)
+    code = _twilio_code(getattr(exc, "code", None))
+    if code == str(OPTED_OUT):
+        return SendError(explain_error(code), code=code, retryable=False, opted_out=True)
+    retryable = status == 429 or status >= 500 or code == "20429"
+    if code in ERROR_EXPLANATIONS:
+        return SendError(explain_error(code), code=code, retryable=retryable)
+    detail = getattr(exc, "msg", None) or getattr(exc, "detail", None) or \
+        getattr(exc, "title", "") or "no details given"
+    text = f"Twilio refused the message (HTTP {status}): {detail}"
+    if code:
+        text += f" (Twilio error {code})"
+    if retryable:
+        text += ". It will be retried automatically"
+    return SendError(text + ".", code=code, retryable=retryable)
+
+
+def _twilio_code(raw: Any) -> Optional[str]:
+    # Without a Twilio code in the body, twilio-python puts the HTTP status in `code`;
+    # real Twilio codes have five digits.
+    try:
+        return str(int(raw)) if raw is not None and int(raw) >= 10000 else None
+    except (TypeError, ValueError):
+        return None
+
+
+def send_error_from_transport(exc: requests.RequestException) -> SendError:
+    """Network trouble is temporary unless the URL itself is wrong (a setup mistake)."""
+    config_errors = (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                     requests.exceptions.InvalidSchema, requests.exceptions.URLRequired)
+    if isinstance(exc, config_errors):
+        return SendError(f"Twilio could not be called because its URL is wrong: {exc}",
+                         retryable=False)
+    # A read timeout may come after Twilio accepted the message (the Messages API has no
+    # idempotency key), so a retry can duplicate it; losing the message would be worse.
+    kind = "timed out" if isinstance(exc, requests.Timeout) else "could not be reached"
+    return SendError(f"Twilio {kind}; the message will be retried automatically.",
+                     retryable=True)
+
+
+def list_templates(client: Any, limit: int = 50) -> List[Dict[str, Any]]:
+    """Content API templates as plain dicts for the template picker.
+
+    ``limit`` is always passed: it bounds paging, which also matters against mocks whose
+    example pages link to themselves.
+    """
+    templates = []
+    for content in client.content.v1.contents.list(limit=limit):
+        types = content.types or {}
+        templates.append({
+            "sid": content.sid,
+            "friendly_name": content.friendly_name or "",
+            "language": content.language or "",
+            "variables": dict(content.variables or {}),
+            "body": _template_body(types),
+            "types": sorted(types),
+        })
+    return templates
+
+
+def _template_body(types: Mapping[str, Any]) -> str:
+    # Prefer plain text; other content types (quick replies, cards…) also carry a body.
+    for key in ("twilio/text", *sorted(types)):
+        value = types.get(key)
+        if isinstance(value, Mapping) and isinstance(value.get("body"), str):
+            return value["body"]
+    return ""
+
+
+def _address(value: str, whatsapp: bool) -> str:
+    value = value.strip()
+    if whatsapp and not value.startswith(_WHATSAPP):
+        return _WHATSAPP + value
+    return value
+
+
+def _check_callback_url(url: str) -> None:
+    # Twilio rejects status callback hosts with underscores and non-http(s) URLs; fail
+    # at start-up instead of on every send.
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"status callback URL must be an absolute http(s) URL, got {url!r}")
+    if "_" in parts.hostname:
+        raise ValueError(f"Twilio does not accept underscores in callback host names: {url!r}")

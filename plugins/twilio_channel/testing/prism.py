@@ -1,0 +1,371 @@
+"""Run Prism mock servers on Twilio's own OpenAPI documents, for contract tests.
+
+``PrismServers`` copies the spec files shipped in npm ``@twilio-alpha/mcp`` to a temp
+dir, patches them for Prism's known gaps (see ``patch_spec``), starts one Prism process
+per product host and hands back the ``{"api": "http://127.0.0.1:PORT", …}`` mapping that
+:class:`~plugins.twilio_channel.transport.RoutingHttpClient` takes.
+:class:`RecordingHttpClient` keeps every request so tests can assert on what was *sent*
+(Prism answers with fixed examples) and on Prism's contract violations.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Dict, Iterable, List, Mapping, Optional
+
+from ..transport import RoutingHttpClient
+
+SPEC_FILES = MappingProxyType({
+    "api": "twilio_api_v2010.json",
+    "content": "twilio_content_v1.json",
+    "messaging": "twilio_messaging_v1.json",
+})
+MESSAGES_PATH = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
+VIOLATIONS_HEADER = "sl-violations"
+
+# Example names for Message create errors; select one with prefer_error(NAME).
+OPTED_OUT = "optedOut"          # 21610
+INVALID_TO = "invalidTo"        # 21211
+NOT_MOBILE = "notMobile"        # 21614
+RATE_LIMITED = "rateLimited"    # 20429 (HTTP 429)
+
+
+def _twilio_error(code: int, message: str, status: int = 400) -> Dict[str, Any]:
+    # The shape Twilio's 2010 API answers errors with (twilio-python reads code/message).
+    return {"value": {"code": code, "message": message,
+                      "more_info": f"https://www.twilio.com/docs/errors/{code}",
+                      "status": status}}
+
+
+def repo_root() -> Path:
+    """The checkout that holds ``node_modules`` (this file is plugins/…/testing/prism.py)."""
+    return Path(__file__).resolve().parents[3]
+
+
+def prism_binary(root: Optional[Path] = None) -> Path:
+    return (root or repo_root()) / "node_modules" / ".bin" / "prism"
+
+
+def spec_source_dir(root: Optional[Path] = None) -> Path:
+    return ((root or repo_root()) / "node_modules" / "@twilio-alpha" / "mcp" / "twilio-oai"
+            / "spec" / "json")
+
+
+def prefer_error(example: str, status: int = 400) -> Dict[str, str]:
+    """Headers that make Prism answer with one of the error examples added here."""
+    return {"Prefer": f"code={status}, example={example}"}
+
+
+# --- spec patches ---------------------------------------------------------------------
+
+def patch_spec(spec: Dict[str, Any]) -> Dict[str, Any]:
+    """Patch a Twilio spec in place for Prism 5.14 and return it.
+
+    1. Form arrays: twilio-python sends ``MediaUrl=a&MediaUrl=b``; without an explicit
+       ``explode`` encoding Prism rejects that with "must be array" (Prism #2473).
+    2. List examples link to themselves as their next page, so an unlimited ``.list()``
+       would loop forever: the next-page links become null. Prism answers with the
+       first example, which for Content is an empty page: non-empty pages go first.
+    3. Every operation gets a 422 answer so an invalid request is reported as such
+       (with the ``sl-violations`` header) instead of as an error example.
+    4. Message create gets Twilio's error answers (400 for 21610/21211/21614, 429) that
+       tests select with ``Prefer``; the spec itself defines no error responses.
+    """
+    schemas = spec.get("components", {}).get("schemas", {})
+    for path, item in spec.get("paths", {}).items():
+        for method, op in item.items():
+            if not isinstance(op, dict) or "responses" not in op:
+                continue
+            _patch_form_arrays(op, schemas)
+            _null_next_pages(op)
+            op["responses"].setdefault("422", _contract_violation_response())
+            if path == MESSAGES_PATH and method == "post":
+                _add_message_errors(op)
+    return spec
+
+
+def _resolve(schema: Dict[str, Any], schemas: Mapping[str, Any]) -> Dict[str, Any]:
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/components/schemas/"):
+        return schemas.get(ref.rsplit("/", 1)[1], {})
+    return schema
+
+
+def _patch_form_arrays(op: Dict[str, Any], schemas: Mapping[str, Any]) -> None:
+    form = op.get("requestBody", {}).get("content", {}).get(
+        "application/x-www-form-urlencoded")
+    if not form:
+        return
+    props = _resolve(form.get("schema", {}), schemas).get("properties", {})
+    encoding = form.setdefault("encoding", {})
+    for name, prop in props.items():
+        if _resolve(prop, schemas).get("type") == "array":
+            encoding.setdefault(name, {"style": "form", "explode": True,
+                                       "allowReserved": True})
+
+
+def _is_empty_page(example: Any) -> bool:
+    value = example.get("value") if isinstance(example, dict) else None
+    return isinstance(value, dict) and any(v == [] for v in value.values())
+
+
+def _null_next_pages(op: Dict[str, Any]) -> None:
+    for response in op["responses"].values():
+        for media in response.get("content", {}).values():
+            if "examples" in media:
+                media["examples"] = dict(sorted(
+                    media["examples"].items(), key=lambda kv: _is_empty_page(kv[1])))
+            examples = [e.get("value") for e in media.get("examples", {}).values()]
+            examples.append(media.get("example"))
+            for value in examples:
+                if not isinstance(value, dict):
+                    continue
+                if "next_page_uri" in value:
+                    value["next_page_uri"] = None
+                if isinstance(value.get("meta"), dict) and "next_page_url" in value["meta"]:
+                    value["meta"]["next_page_url"] = None
+
+
+def _error_schema() -> Dict[str, Any]:
+    return {"type": "object", "properties": {
+        "code": {"type": "integer"}, "message": {"type": "string"},
+        "more_info": {"type": "string"}, "status": {"type": "integer"}}}
+
+
+def _contract_violation_response() -> Dict[str, Any]:
+    body = _twilio_error(
+        422, "Prism: the request does not match Twilio's API description; see the "
+        "sl-violations response header.", status=422)
+    return {"description": "Request violates the API description (mock only)",
+            "content": {"application/json": {"schema": _error_schema(),
+                                             "examples": {"violation": body}}}}
+
+
+def _add_message_errors(op: Dict[str, Any]) -> None:
+    op["responses"]["400"] = {"description": "Twilio refused the message", "content": {
+        "application/json": {"schema": _error_schema(), "examples": {
+            OPTED_OUT: _twilio_error(21610, "Attempt to send to unsubscribed recipient"),
+            INVALID_TO: _twilio_error(
+                21211, "Invalid 'To' Phone Number: +1555000000X"),
+            NOT_MOBILE: _twilio_error(
+                21614, "'To' number is not a valid mobile number"),
+        }}}}
+    op["responses"]["429"] = {"description": "Too many requests", "content": {
+        "application/json": {"schema": _error_schema(), "examples": {
+            RATE_LIMITED: _twilio_error(20429, "Too Many Requests", status=429)}}}}
+
+
+def write_patched_specs(dest: Path, products: Iterable[str],
+                        root: Optional[Path] = None) -> Dict[str, Path]:
+    """Copy and patch the spec of each product into ``dest``; return product → file."""
+    written = {}
+    for product in products:
+        if product not in SPEC_FILES:
+            raise ValueError(f"no Twilio spec known for product {product!r}; "
+                             f"known: {sorted(SPEC_FILES)}")
+        source = spec_source_dir(root) / SPEC_FILES[product]
+        spec = patch_spec(json.loads(source.read_text(encoding="utf-8")))
+        target = dest / SPEC_FILES[product]
+        target.write_text(json.dumps(spec), encoding="utf-8")
+        written[product] = target
+    return written
+
+
+# --- processes ------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+class PrismServers:
+    """Context manager: ``with PrismServers() as hosts: RoutingHttpClient(hosts)``.
+
+    Each product runs in its own Prism process (one spec document per process) on a
+    free port; its output goes to ``log_path(product)``. With ``-v warn`` Prism prints
+    no "listening" line, so start-up is detected by polling the port.
+    """
+
+    def __init__(self, products: Iterable[str] = tuple(SPEC_FILES), *,
+                 root: Optional[Path] = None, startup_timeout: float = 30.0):
+        self.products = tuple(products)
+        self.root = root or repo_root()
+        self.startup_timeout = startup_timeout
+        self.hosts: Dict[str, str] = {}
+        self._processes: Dict[str, subprocess.Popen] = {}
+        self._tmp: Optional[tempfile.TemporaryDirectory] = None
+
+    def log_path(self, product: str) -> Path:
+        return Path(self._tmp.name) / f"prism-{product}.log"
+
+    def log_mark(self) -> Dict[str, int]:
+        """Current end of each log; pass it to :meth:`log_errors` to see only later lines."""
+        return {product: self.log_path(product).stat().st_size
+                for product in self._processes}
+
+    def log_errors(self, since: Optional[Mapping[str, int]] = None) -> List[str]:
+        """Request problems Prism logged: failed validation, unknown route, no example.
+
+        Response violations are left out: Twilio's own examples break its spec in places
+        (e.g. relative ``first_page_uri`` declared as ``format: uri``).
+        """
+        lines = []
+        for product in self._processes:
+            with open(self.log_path(product), "rb") as log:
+                log.seek((since or {}).get(product, 0))
+                text = log.read().decode("utf-8", errors="replace")
+            for line in text.splitlines():
+                if "✖" in line and "Violation: response." not in line:
+                    lines.append(f"{product}: {line.strip()}")
+        return lines
+
+    def __enter__(self) -> Dict[str, str]:
+        binary = prism_binary(self.root)
+        if not binary.exists():
+            raise FileNotFoundError(f"Prism is not installed at {binary}; run `npm ci`")
+        self._tmp = tempfile.TemporaryDirectory(prefix="switchboard-prism-")
+        try:
+            specs = write_patched_specs(Path(self._tmp.name), self.products, self.root)
+            ports = {product: free_port() for product in self.products}
+            for product, spec in specs.items():
+                self._start(binary, product, spec, ports[product])
+            self._wait_until_up(ports)
+        except BaseException:
+            self.close()
+            raise
+        self.hosts = {p: f"http://127.0.0.1:{port}" for p, port in ports.items()}
+        return dict(self.hosts)
+
+    def _start(self, binary: Path, product: str, spec: Path, port: int) -> None:
+        log = open(self.log_path(product), "wb")
+        try:
+            # A new session gives Prism (node + workers) its own process group to stop.
+            self._processes[product] = subprocess.Popen(
+                [str(binary), "mock", "-h", "127.0.0.1", "-p", str(port), "-v", "warn",
+                 str(spec)],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                cwd=str(self.root), start_new_session=True)
+        finally:
+            log.close()
+
+    def _wait_until_up(self, ports: Mapping[str, int]) -> None:
+        deadline = time.monotonic() + self.startup_timeout
+        waiting = dict(ports)
+        while waiting:
+            for product, port in list(waiting.items()):
+                process = self._processes[product]
+                if process.poll() is not None:
+                    raise RuntimeError(
+                        f"Prism for {product!r} exited with {process.returncode}:\n"
+                        + self.log_path(product).read_text(errors="replace")[-2000:])
+                if _answers(port):
+                    del waiting[product]
+            if waiting and time.monotonic() > deadline:
+                raise TimeoutError(f"Prism did not answer within {self.startup_timeout}s "
+                                   f"for {sorted(waiting)}")
+            if waiting:
+                time.sleep(0.1)
+
+    def close(self) -> None:
+        for process in self._processes.values():
+            if process.poll() is None:
+                try:
+                    os.killpg(process.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        for process in self._processes.values():
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                process.wait(timeout=5)
+        self._processes.clear()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+
+# --- recording ------------------------------------------------------------------------
+
+@dataclass
+class Exchange:
+    """One request the twilio client made and Prism's answer."""
+
+    method: str
+    url: str
+    params: Dict[str, Any]
+    data: Dict[str, Any]
+    headers: Dict[str, str]
+    status: int = 0
+    response_headers: Dict[str, str] = field(default_factory=dict)
+    response_text: str = ""
+
+    def violations(self) -> List[Dict[str, Any]]:
+        """Prism's request violations for this exchange (empty when it was valid)."""
+        lowered = {k.lower(): v for k, v in self.response_headers.items()}
+        if VIOLATIONS_HEADER in lowered:
+            return json.loads(lowered[VIOLATIONS_HEADER])
+        if "problem+json" not in lowered.get("content-type", ""):
+            return []
+        problem = json.loads(self.response_text or "{}")
+        if self.status == 422:  # Prism's own 422 carries them in the body instead
+            return problem.get("validation", [])
+        if self.status == 404 and "prefer" in {k.lower() for k in self.headers}:
+            # An invalid request with `Prefer: example=…` makes Prism look for that
+            # example under its 422 answer and reply 404 without the header.
+            return [{"location": ["request"], "severity": "Error", "code": "prefer",
+                     "message": "Prism found no example for the Prefer header; the request "
+                                "is probably invalid (see the Prism log): "
+                                + problem.get("detail", "")}]
+        return []
+
+
+class RecordingHttpClient(RoutingHttpClient):
+    """A :class:`RoutingHttpClient` that keeps every :class:`Exchange` in ``exchanges``."""
+
+    def __init__(self, hosts: Mapping[str, str], **kwargs: Any):
+        super().__init__(hosts, **kwargs)
+        self.exchanges: List[Exchange] = []
+
+    def request(self, method, url, params=None, data=None, headers=None, auth=None,
+                timeout=None, allow_redirects=False):
+        exchange = Exchange(method.upper(), url, dict(params or {}), dict(data or {}),
+                            {**(headers or {}), **self.extra_headers})
+        self.exchanges.append(exchange)
+        response = super().request(method, url, params=params, data=data, headers=headers,
+                                   auth=auth, timeout=timeout,
+                                   allow_redirects=allow_redirects)
+        exchange.status = response.status_code
+        exchange.response_headers = dict(response.headers or {})
+        exchange.response_text = response.text
+        return response
+
+    @property
+    def last(self) -> Exchange:
+        return self.exchanges[-1]
+
+    def violations(self) -> List[Dict[str, Any]]:
+        return [v for exchange in self.exchanges for v in exchange.violations()]

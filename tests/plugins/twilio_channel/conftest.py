@@ -1,0 +1,62 @@
+"""Fixtures for Twilio channel tests: Prism on Twilio's spec and a routed twilio client.
+
+``prism`` starts the mock servers once per session (about 3 s). Without the npm packages
+the Prism tests are skipped locally, but fail on CI (``CI=true``) so a broken install
+cannot pass silently.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+from twilio.rest import Client
+
+from plugins.twilio_channel.testing import PrismServers, RecordingHttpClient, prism_binary
+
+ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
+AUTH_TOKEN = "test-auth-token-not-a-secret"
+
+
+@pytest.fixture(scope="session")
+def prism():
+    """The running :class:`PrismServers`; ``prism.hosts`` maps product → base URL."""
+    binary = prism_binary()
+    if not binary.exists():
+        reason = f"Prism not installed at {binary}; run `npm ci` in the repository root"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason + " (CI=true, so this is an error, not a skip)")
+        pytest.skip(reason)
+    servers = PrismServers()
+    with servers:
+        yield servers
+
+
+@pytest.fixture
+def make_twilio_client(prism):
+    """Build a twilio ``Client`` routed to Prism; kwargs go to the HTTP client.
+
+    ``make_twilio_client(extra_headers=prefer_error(OPTED_OUT))`` selects an error example.
+    The client's ``http_client`` is a :class:`RecordingHttpClient`.
+    """
+    def build(**http_kwargs) -> Client:
+        http = RecordingHttpClient(prism.hosts, **http_kwargs)
+        return Client(ACCOUNT_SID, AUTH_TOKEN, http_client=http)
+    return build
+
+
+@pytest.fixture
+def twilio_client(make_twilio_client) -> Client:
+    return make_twilio_client()
+
+
+@pytest.fixture
+def assert_no_violations(prism):
+    """Call with a twilio client at the end of a test: Prism saw only valid requests."""
+    mark = prism.log_mark()
+
+    def check(client: Client) -> None:
+        exchanges = client.http_client.exchanges
+        assert exchanges, "no request reached Prism"
+        assert client.http_client.violations() == []
+        assert prism.log_errors(since=mark) == []
+    return check
