@@ -93,6 +93,7 @@ class StatusUpdate:
     status: str
     error_code: str | None = None
     error_message: str | None = None
+    opted_out: bool = False  # the provider says the recipient withdrew consent
 
 
 # --- questions ------------------------------------------------------------------------

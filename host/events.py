@@ -23,6 +23,13 @@ class MessageReceived:
 
 
 @dataclass(frozen=True)
+class MessageQueued:
+    hook = "message_queued"
+    message: Snapshot
+    chat: Snapshot
+
+
+@dataclass(frozen=True)
 class MessageSent:
     hook = "message_sent"
     message: Snapshot
@@ -35,6 +42,7 @@ class MessageStatusChanged:
     message: Snapshot
     chat: Snapshot
     previous_status: str
+    opted_out: bool = False  # the recipient withdrew consent on this channel
 
 
 @dataclass(frozen=True)
@@ -94,5 +102,5 @@ class ContactChanged:
     deleted: bool = False
 
 
-ALL_EVENTS = (MessageReceived, MessageSent, MessageStatusChanged, ChatStarted, ChatReopened,
+ALL_EVENTS = (MessageReceived, MessageQueued, MessageSent, MessageStatusChanged, ChatStarted, ChatReopened,
               ChatAssigned, ChatTransferred, ChatArchived, CallStatusChanged, ContactChanged)

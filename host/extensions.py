@@ -18,3 +18,20 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+@migrate.configure
+def _plugin_branches(config):
+    """Add every plugin's revision folder to the one Alembic environment."""
+    import os
+
+    from flask import current_app
+
+    from host.migration_check import HOST_VERSIONS
+
+    folders = [str(HOST_VERSIONS)]
+    sb = current_app.extensions.get("switchboard")
+    if sb is not None:
+        folders += [folder for _, folder in sb.migration_folders]
+    config.set_main_option("version_locations", os.pathsep.join(folders))
+    return config

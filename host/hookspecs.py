@@ -29,8 +29,8 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from host.contracts import (Channel, ContactRef, HealthCheck, OutgoingMessage,
                                 PluginSettings, SendResult, SocketEvents, WidgetTab)
     from host.events import (CallStatusChanged, ChatArchived, ChatAssigned, ChatReopened,
-                             ChatStarted, ChatTransferred, ContactChanged, MessageReceived,
-                             MessageSent, MessageStatusChanged)
+                             ChatStarted, ChatTransferred, ContactChanged, MessageQueued,
+                             MessageReceived, MessageSent, MessageStatusChanged)
 
 
 # --- setup: called once per app inside create_app() -----------------------------------
@@ -117,6 +117,15 @@ def message_received(event: "MessageReceived") -> None:
 
 
 @hookspec
+def message_queued(event: "MessageQueued") -> None:
+    """An outbound message was stored in the outbox, before any provider is called.
+
+    Sending happens later in the outbox worker; ``message_sent`` or
+    ``message_status_changed`` follow.
+    """
+
+
+@hookspec
 def message_sent(event: "MessageSent") -> None:
     """An outbound message was accepted by its provider (it has an external id)."""
 
@@ -184,6 +193,17 @@ def route_chat(chat: Mapping[str, Any], contact: "ContactRef | None",
 
     Order of answers: the contact's own group override, then the number→group
     mapping, then the host's default group.
+    """
+
+
+@hookspec(firstresult=True)
+def check_consent(channel: str, address: str) -> "str | None":
+    """May we send to this customer address on this channel?
+
+    Return ``None`` to allow, or a sentence for the agent explaining the refusal (for
+    example "This customer replied STOP and opted out of SMS."). Called before a
+    message is handed to ``send_message``; a refusal fails the message without
+    calling the provider and without retrying.
     """
 
 

@@ -1,0 +1,230 @@
+"""Contact search benchmark: indexed ``search_contacts`` against a naive LIKE scan.
+
+    python benchmarks/contacts_search.py [--n 1000000] [--queries 1000] [--naive 50]
+
+Builds the contacts schema in a fresh SQLite file and, when SWITCHBOARD_DATABASE_URL is a
+PostgreSQL URL, in a scratch schema of that database (dropped afterwards); bulk-loads N
+generated contacts (names, emails, phones written in varied formats and normalised to
+E.164), builds the search index, then times the same mixed queries (name prefixes,
+phone digits, email prefixes) through ``search_contacts`` and through a naive
+``LIKE/ILIKE '%q%'`` scan, printing p50/p95 in milliseconds and the ratio. The naive
+scan reads the whole table, so only the first ``--naive`` queries run through it.
+Target: indexed p95 <= 20 ms at 1,000,000 contacts.
+"""
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import phonenumbers  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+import host.models  # noqa: E402,F401  (contacts reference groups and agents)
+from host.extensions import db  # noqa: E402
+from plugins.contacts.normalize import InvalidAddress, normalize  # noqa: E402
+from plugins.contacts.search import (ensure_search_index, fold_name, search_contacts,  # noqa: E402
+                                     search_text_for)
+
+FIRST = ("James Mary John Patricia Robert Jennifer Michael Linda William Elizabeth David "
+         "Barbara Richard Susan Joseph Jessica Thomas Sarah Charles Karen Christopher Nancy "
+         "Daniel Lisa Matthew Betty Anthony Margaret Mark Sandra Donald Ashley Steven Kimberly "
+         "Paul Emily Andrew Donna Joshua Michelle Kenneth Dorothy Kevin Carol Brian Amanda "
+         "George Melissa Edward Deborah Ronald Stephanie Timothy Rebecca Jason Sharon Jeffrey "
+         "Laura Ryan Cynthia Jacob Kathleen Gary Amy Nicholas Shirley Eric Angela Jonathan "
+         "Helen Stephen Anna Larry Brenda Justin Pamela Scott Nicole Brandon Emma Benjamin "
+         "Samantha Samuel Katherine Gregory Christine Frank Debra Alexander Rachel Raymond "
+         "Catherine Patrick Carolyn Jack Janet Dennis Ruth Jerry Maria Tyler Heather Aaron "
+         "Diane José Zoë Chloé Siobhán Björn Léa Jürgen Ana Mohammed Wei Aisha Olga Sven "
+         "Priya Hiroshi Fatima Luca Sofia Mateo Amélie Noah Oliver Mia Liam Ava Lucas Isla").split()
+LAST = ("Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez "
+        "Lopez Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson "
+        "White Harris Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott "
+        "Torres Nguyen Hill Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell "
+        "Carter Roberts Evans Turner Phillips Parker Collins Edwards Stewart Morris Murphy Cook "
+        "Rogers Morgan Peterson Cooper Reed Bailey Bell Gomez Kelly Howard Ward Cox Diaz "
+        "Richardson Wood Watson Brooks Bennett Gray James Reyes Cruz Hughes Price Myers Long "
+        "Foster Sanders Ross Morales Powell Sullivan Russell Ortiz Jenkins Gutierrez Perry "
+        "Butler Barnes Fisher Henderson Coleman Simmons Patterson Jordan Reynolds Hamilton "
+        "Graham Kim González Müller Schmidt Schneider Fischer Weber O'Brien O'Connor "
+        "MacDonald Dubois Lefèvre Rossi Russo Ferrari Esposito Bianchi Kowalski Nowak Novák "
+        "Jensen Hansen Larsen Johansson Andersson Silva Santos Oliveira Pereira Costa Tanaka "
+        "Suzuki Sato Chen Wang Li Zhang Liu Singh Kumar Patel Shah Ahmed Khan Ali Ivanov "
+        "Smirnov García-Márquez Van der Berg De Jong").split()
+DOMAINS = ["gmail.com"] * 12 + ["yahoo.com"] * 4 + ["outlook.com"] * 4 + [
+    "hotmail.com", "icloud.com", "aol.com", "proton.me", "gmx.de", "web.de", "orange.fr",
+    "btinternet.com", "acme.com", "globex.com", "initech.io", "umbrella-corp.com", "hooli.xyz",
+    "piedpiper.com", "wayne-enterprises.com", "stark.industries", "cyberdyne.net"]
+# Region of each contact's phone, by contact id modulo 10.
+REGION_SLOTS = ["US"] * 6 + ["GB", "GB", "DE", "FR"]
+PREFIXES_PER_REGION = 600
+CHUNK = 25_000
+
+
+def _weights(n: int) -> list[float]:
+    return [1 / (rank + 1) ** 0.8 for rank in range(n)]   # Zipf-like: common names dominate
+
+
+def phone_prefixes(region: str, count: int, rng: random.Random) -> list[str]:
+    """Valid national-number prefixes (all but the last four digits) for ``region``."""
+    templates = []
+    for kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE):
+        example = phonenumbers.example_number_for_type(region, kind)
+        if example:
+            templates.append(phonenumbers.national_significant_number(example))
+    found: set[str] = set()
+    while len(found) < count:
+        template = rng.choice(templates)
+        keep = 1 if region == "US" else 2
+        nsn = template[:keep] + "".join(rng.choice("0123456789") for _ in template[keep:])
+        if region == "US" and (nsn[0] in "01" or nsn[3] in "01"):
+            continue
+        number = phonenumbers.parse(nsn, region)
+        if phonenumbers.is_valid_number(number):
+            found.add(nsn[:-4])
+    return sorted(found)
+
+
+def _written(e164: str, region: str, rng: random.Random) -> tuple[str, str]:
+    """The number as a person might have typed it, and the region to read it with."""
+    number = phonenumbers.parse(e164, None)
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    intl = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    style = rng.randrange(6)
+    if style == 0:
+        return e164, "US"
+    if style == 1:
+        return intl, "US"
+    if style == 2:
+        return "00" + intl[1:].replace(" ", "-"), "US"
+    if style == 3:
+        return national.replace(" ", "."), region
+    if style == 4:
+        return re.sub(r"\D", "", national), region
+    return national, region
+
+
+def generate_chunk(args: tuple[int, int, int, dict[str, list[str]]]):
+    """Contacts ``start .. stop-1`` as (contact rows, identity rows); deterministic per seed."""
+    start, stop, seed, prefixes = args
+    rng = random.Random(seed * 1_000_003 + start)
+    wf, wl = _weights(len(FIRST)), _weights(len(LAST))
+    epoch = datetime(2023, 1, 1)
+    contacts, identities = [], []
+    for cid in range(start, stop):
+        first, last = rng.choices(FIRST, wf)[0], rng.choices(LAST, wl)[0]
+        name = f"{first} {last}" if rng.random() < 0.93 else (first if rng.random() < 0.5 else "")
+        idents: list[tuple[str, str]] = []
+        email = None
+        if rng.random() < 0.7:
+            local = re.sub(r"[^a-z.]", "", first.lower()[:1 + rng.randrange(8)] + "."
+                           + last.lower().replace(" ", "")).strip(".") + str(cid % 97 or "")
+            email = normalize("email", f"{local}@{rng.choice(DOMAINS)}")
+            idents.append(("email", email))
+        if rng.random() < 0.95:
+            region = REGION_SLOTS[cid % 10]
+            slot = (cid // 10) * REGION_SLOTS.count(region) + REGION_SLOTS[:cid % 10].count(region)
+            pool = prefixes[region]
+            nsn = pool[slot % len(pool)] + f"{(slot // len(pool)) % 10000:04d}"
+            e164 = phonenumbers.format_number(phonenumbers.parse(nsn, region),
+                                              phonenumbers.PhoneNumberFormat.E164)
+            typed, typed_region = _written(e164, region, rng)
+            try:
+                phone = normalize("phone", typed, typed_region)
+                idents.append(("phone", phone))
+                if rng.random() < 0.3:
+                    idents.append(("whatsapp", normalize("whatsapp", "whatsapp:" + phone)))
+            except InvalidAddress:
+                pass
+        if rng.random() < 0.05:
+            idents.append(("livechat", f"lc-{rng.getrandbits(64):016x}"))
+        created = epoch + timedelta(seconds=cid * 90 + rng.randrange(60))
+        contacts.append((cid, name, "channel" if name else None, email, "channel" if email else None,
+                         None, fold_name(name), search_text_for(name, email, idents), created, created))
+        identities.extend((cid, kind, address, False, created) for kind, address in idents)
+    return contacts, identities
+
+
+def generate(n: int, seed: int):
+    rng = random.Random(seed)
+    prefixes = {r: phone_prefixes(r, PREFIXES_PER_REGION, rng) for r in set(REGION_SLOTS)}
+    jobs = [(s, min(s + CHUNK, n + 1), seed, prefixes) for s in range(1, n + 1, CHUNK)]
+    contacts, identities, seen = [], [], set()
+    with multiprocessing.Pool() as pool:
+        for rows, idents in pool.imap(generate_chunk, jobs):
+            contacts.extend(rows)
+            for ident in idents:   # rare email collisions: keep the first owner
+                if (ident[1], ident[2]) not in seen:
+                    seen.add((ident[1], ident[2]))
+                    identities.append(ident)
+    return contacts, identities
+
+
+def make_queries(contacts, identities, count: int, seed: int) -> list[tuple[str, str]]:
+    rng = random.Random(seed + 1)
+    named = [c for c in contacts if c[1]]
+    emails = [i[2] for i in rng.sample(identities, min(len(identities), 200_000)) if i[1] == "email"]
+    phones = [i[2] for i in rng.sample(identities, min(len(identities), 200_000)) if i[1] == "phone"]
+    queries = []
+    for _ in range(count):
+        roll = rng.random()
+        if roll < 0.4:
+            words = rng.choice(named)[1].split()
+            if len(words) > 1 and rng.random() < 0.25:
+                q = f"{words[0]} {words[-1][:rng.randint(1, 3)]}"
+            else:
+                word = rng.choice(words)
+                q = word[:rng.randint(2, max(2, len(word)))]
+            queries.append(("name", q))
+        elif roll < 0.75:
+            number = phonenumbers.parse(rng.choice(phones), None)
+            national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+            intl = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+            digits = re.sub(r"\D", "", intl)
+            style = rng.randrange(5)
+            if style == 0:
+                q = national[:rng.randint(5, len(national))]                # "(415) 555-2"
+            elif style == 1:
+                q = intl[:rng.randint(4, len(intl))]                        # "+1 415 5"
+            elif style == 2:
+                at = rng.randrange(1, len(digits) - 4)                      # "555 12"
+                q = digits[at:at + rng.randint(4, 7)]
+                q = q[:3] + " " + q[3:] if rng.random() < 0.5 else q
+            elif style == 3:
+                q = digits[-4:]                                             # last four
+            else:
+                q = re.sub(r"\D", "", national)                             # whole number
+            queries.append(("phone", q))
+        else:
+            email = rng.choice(emails)
+            queries.append(("email", email[:rng.randint(3, min(len(email), 14))]))
+    return queries
+
+
+def naive_sql(dialect: str) -> str:
+    like = "ILIKE" if dialect == "postgresql" else "LIKE"
+    return (f"SELECT id FROM contacts WHERE name {like} :p OR email {like} :p OR id IN "
+            f"(SELECT contact_id FROM contact_identities WHERE address {like} :p "
+            f"OR address {like} :d) ORDER BY id DESC LIMIT 25")
+
+
+def timed(fn) -> float:
+    began = time.perf_counter()
+    fn()
+    return (time.perf_counter() - began) * 1000
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]

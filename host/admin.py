@@ -1,0 +1,165 @@
+"""Admin pages: agents, groups, plugins and plugin settings (server-rendered forms)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from marshmallow import ValidationError
+
+from host import settings as settings_store
+from host.api.meta import plugin_rows
+from host.extensions import db
+from host.models import Agent, ApiToken, Group
+from host.plugins import PluginError
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+def only_admins():
+    if current_user.is_authenticated and not current_user.is_admin:
+        abort(403, description="Only administrators can open the admin pages.")
+
+
+def _sb():
+    return current_app.extensions["switchboard"]
+
+
+@bp.route("/")
+def index():
+    return redirect(url_for("admin.agents"))
+
+
+@bp.route("/agents", methods=["GET", "POST"])
+def agents():
+    if request.method == "POST":
+        email = request.form.get("email", "").strip().lower()
+        password = request.form.get("password", "")
+        role = request.form.get("role", "agent")
+        group_ids = [int(g) for g in request.form.getlist("group_ids") if g.isdigit()]
+        errors = []
+        if "@" not in email:
+            errors.append("Enter the agent's email address.")
+        if len(password) < 10:
+            errors.append("Use at least 10 characters for the password.")
+        if role not in ("agent", "admin"):
+            errors.append("Choose a role: agent or admin.")
+        if db.session.execute(db.select(Agent).where(Agent.email == email)).scalar_one_or_none():
+            errors.append(f"An agent with the email {email} already exists.")
+        if errors:
+            for error in errors:
+                flash(error, "error")
+        else:
+            agent = Agent(email=email, name=request.form.get("name", "").strip(), role=role)
+            agent.set_password(password)
+            agent.groups = db.session.execute(db.select(Group).where(Group.id.in_(group_ids))).scalars().all()
+            db.session.add(agent)
+            db.session.commit()
+            flash(f"{email} can now sign in.", "ok")
+            return redirect(url_for("admin.agents"))
+    return render_template("admin/agents.html", page="admin", section="agents",
+                           agents=db.session.execute(db.select(Agent).order_by(Agent.email)).scalars().all(),
+                           groups=db.session.execute(db.select(Group).order_by(Group.name)).scalars().all())
+
+
+@bp.route("/agents/<int:agent_id>", methods=["POST"])
+def update_agent(agent_id):
+    agent = db.get_or_404(Agent, agent_id)
+    action = request.form.get("action")
+    if agent.id == current_user.id and action in ("deactivate", "make_agent"):
+        flash("You can't remove your own admin role or deactivate yourself.", "error")
+    elif action == "deactivate":
+        agent.is_active_agent = False
+    elif action == "activate":
+        agent.is_active_agent = True
+    elif action == "make_admin":
+        agent.role = "admin"
+    elif action == "make_agent":
+        agent.role = "agent"
+    elif action == "groups":
+        ids = [int(g) for g in request.form.getlist("group_ids") if g.isdigit()]
+        agent.groups = db.session.execute(db.select(Group).where(Group.id.in_(ids))).scalars().all()
+    elif action == "token":
+        _, secret = ApiToken.issue(agent, request.form.get("name", "console"))
+        db.session.commit()
+        flash(f"New API token for {agent.email} (copy it now, it won't be shown again): {secret}", "token")
+        return redirect(url_for("admin.agents"))
+    db.session.commit()
+    return redirect(url_for("admin.agents"))
+
+
+@bp.route("/groups", methods=["GET", "POST"])
+def groups():
+    if request.method == "POST":
+        name = request.form.get("name", "").strip()
+        if not name:
+            flash("Give the group a name.", "error")
+        elif db.session.execute(db.select(Group).where(Group.name == name)).scalar_one_or_none():
+            flash(f"A group called {name} already exists.", "error")
+        else:
+            db.session.add(Group(name=name))
+            db.session.commit()
+            flash(f"Group {name} created.", "ok")
+            return redirect(url_for("admin.groups"))
+    rows = db.session.execute(db.select(Group).order_by(Group.name)).scalars().all()
+    return render_template("admin/groups.html", page="admin", section="groups", groups=rows)
+
+
+@bp.route("/groups/<int:group_id>/default", methods=["POST"])
+def default_group(group_id):
+    target = db.get_or_404(Group, group_id)
+    for group in db.session.execute(db.select(Group)).scalars():
+        group.is_default = group.id == target.id
+    db.session.commit()
+    flash(f"New chats with no other route now go to {target.name}.", "ok")
+    return redirect(url_for("admin.groups"))
+
+
+@bp.route("/plugins")
+def plugins():
+    sb = _sb()
+    rows = plugin_rows()
+    for row in rows:
+        row["surface"] = sb.plugin_surface(row["name"])
+    health = {}
+    for owner, check in sb.health():
+        health.setdefault(owner, []).append(check)
+    return render_template("admin/plugins.html", page="admin", section="plugins", plugins=rows, health=health,
+                           settings=sb.settings)
+
+
+@bp.route("/plugins/<name>", methods=["POST"])
+def toggle_plugin(name):
+    enabled = request.form.get("enabled") == "1"
+    if enabled:
+        problems = settings_store.problems(name)
+        if problems:
+            for problem in problems:
+                flash(f"{name}: {problem}", "error")
+            flash(f"{name} was not enabled: fix its settings first.", "error")
+            return redirect(url_for("admin.plugin_settings", name=name))
+    try:
+        _sb().plugins.set_enabled(name, enabled)
+        flash(f"{name} is now {'enabled' if enabled else 'disabled'}.", "ok")
+    except PluginError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("admin.plugins"))
+
+
+@bp.route("/plugins/<name>/settings", methods=["GET", "POST"])
+def plugin_settings(name):
+    sb = _sb()
+    registered = sb.settings.get(name)
+    if registered is None:
+        abort(404, description="This plugin has no settings.")
+    errors = {}
+    if request.method == "POST":
+        try:
+            settings_store.save_form(name, request.form)
+            flash("Settings saved.", "ok")
+            return redirect(url_for("admin.plugin_settings", name=name))
+        except ValidationError as exc:
+            errors = exc.messages
+            flash("Some settings need attention; see the messages below.", "error")
+    return render_template("admin/settings.html", page="admin", section="plugins", name=name,
+                           registered=registered, fields=settings_store.form_fields(name, request.form if errors else None),
+                           errors=errors)

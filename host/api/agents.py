@@ -1,0 +1,108 @@
+"""Agents and groups. Reading is for every agent; changes are for admins."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Blueprint, abort
+
+from host.api import require_admin
+from host.extensions import db
+from host.models import Agent, ApiToken, Group
+from host.schemas import AgentCreateSchema, AgentSchema, AgentUpdateSchema, GroupSchema
+
+blp = Blueprint("agents", __name__, url_prefix="/api/v1", description="Agents and groups")
+
+
+def _groups(ids) -> list[Group]:
+    groups = db.session.execute(db.select(Group).where(Group.id.in_(ids or []))).scalars().all()
+    missing = set(ids or []) - {g.id for g in groups}
+    if missing:
+        abort(422, errors={"json": {"group_ids": [f"There is no group with id {sorted(missing)[0]}."]}})
+    return list(groups)
+
+
+@blp.route("/me")
+@blp.response(200, AgentSchema)
+def me():
+    """The signed-in agent."""
+    return current_user
+
+
+@blp.route("/agents")
+class Agents(MethodView):
+    @blp.response(200, AgentSchema(many=True))
+    def get(self):
+        """Every agent (for transfers and assignment)."""
+        return db.session.execute(db.select(Agent).order_by(Agent.name, Agent.email)).scalars().all()
+
+    @blp.arguments(AgentCreateSchema)
+    @blp.response(201, AgentSchema)
+    def post(self, data):
+        """Create an agent (admins only)."""
+        require_admin()
+        email = data["email"].strip().lower()
+        if db.session.execute(db.select(Agent).where(Agent.email == email)).scalar_one_or_none():
+            abort(409, message=f"An agent with the email {email} already exists.")
+        agent = Agent(email=email, name=data["name"], role=data["role"], is_active_agent=data["is_active_agent"])
+        agent.set_password(data["password"])
+        agent.groups = _groups(data["group_ids"])
+        db.session.add(agent)
+        db.session.commit()
+        return agent
+
+
+@blp.route("/agents/<int:agent_id>")
+class AgentDetail(MethodView):
+    @blp.response(200, AgentSchema)
+    def get(self, agent_id):
+        """One agent."""
+        return db.get_or_404(Agent, agent_id, description="There is no such agent.")
+
+    @blp.arguments(AgentUpdateSchema)
+    @blp.response(200, AgentSchema)
+    def patch(self, data, agent_id):
+        """Change an agent's name, role, groups, password or active state (admins only)."""
+        require_admin()
+        agent = db.get_or_404(Agent, agent_id, description="There is no such agent.")
+        if agent.id == current_user.id and (data.get("role") == "agent" or data.get("active") is False):
+            abort(409, message="You can't remove your own admin role or deactivate yourself.")
+        for field in ("name", "role"):
+            if field in data:
+                setattr(agent, field, data[field])
+        if "active" in data:
+            agent.is_active_agent = data["active"]
+        if "group_ids" in data:
+            agent.groups = _groups(data["group_ids"])
+        if data.get("password"):
+            agent.set_password(data["password"])
+        db.session.commit()
+        return agent
+
+
+@blp.route("/groups")
+class Groups(MethodView):
+    @blp.response(200, GroupSchema(many=True))
+    def get(self):
+        """Every group."""
+        return db.session.execute(db.select(Group).order_by(Group.name)).scalars().all()
+
+    @blp.arguments(GroupSchema)
+    @blp.response(201, GroupSchema)
+    def post(self, data):
+        """Create a group (admins only)."""
+        require_admin()
+        if db.session.execute(db.select(Group).where(Group.name == data["name"])).scalar_one_or_none():
+            abort(409, message=f"A group called {data['name']!r} already exists.")
+        group = Group(name=data["name"], is_default=data["is_default"])
+        if group.is_default:
+            for other in db.session.execute(db.select(Group)).scalars():
+                other.is_default = False
+        db.session.add(group)
+        db.session.commit()
+        return group
+
+
+def issue_token(agent: Agent, name: str = "") -> str:
+    _, secret = ApiToken.issue(agent, name)
+    db.session.commit()
+    return secret

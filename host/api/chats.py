@@ -1,0 +1,180 @@
+"""Chats and their messages."""
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Blueprint, abort
+from sqlalchemy import and_, func, or_
+
+from host import chats as service
+from host.api import visible_chat_or_404
+from host.extensions import db
+from host.models import Agent, Chat, ChatRead, Group, Message
+from host.schemas import (ChatListItemSchema, ChatListQuerySchema, ChatSchema, ChatStartSchema,
+                          MessageCreateSchema, MessageSchema, ReopenSchema, TransferSchema)
+
+blp = Blueprint("chats", __name__, url_prefix="/api/v1/chats", description="Chats and messages")
+
+
+def _visibility(query):
+    if current_user.is_admin:
+        return query
+    return query.where(or_(Chat.group_id.in_(current_user.group_ids() or {-1}), Chat.group_id.is_(None),
+                           Chat.agent_id == current_user.id))
+
+
+def list_chats(view: str, limit: int) -> list[Chat]:
+    query = _visibility(db.select(Chat))
+    if view == "queued":
+        query = query.where(Chat.status == "queued")
+    elif view == "mine":
+        query = query.where(Chat.status == "active", Chat.agent_id == current_user.id)
+    elif view == "active":
+        query = query.where(Chat.status == "active")
+    elif view == "archived":
+        query = query.where(Chat.status == "archived")
+    chats = db.session.execute(query.order_by(func.coalesce(Chat.last_message_at, Chat.created_at).desc())
+                               .limit(limit)).scalars().all()
+    return decorate(chats)
+
+
+def decorate(chats) -> list[Chat]:
+    """Add the last message and this agent's unread count to each chat."""
+    if not chats:
+        return []
+    ids = [c.id for c in chats]
+    last_ids = dict(db.session.execute(db.select(Message.chat_id, func.max(Message.id))
+                                       .where(Message.chat_id.in_(ids)).group_by(Message.chat_id)).all())
+    last = {m.chat_id: m for m in db.session.execute(
+        db.select(Message).where(Message.id.in_(list(last_ids.values())))).scalars()}
+    unread = dict(db.session.execute(
+        db.select(Message.chat_id, func.count(Message.id))
+        .outerjoin(ChatRead, and_(ChatRead.chat_id == Message.chat_id, ChatRead.agent_id == current_user.id))
+        .where(Message.chat_id.in_(ids), Message.direction == "in",
+               Message.id > func.coalesce(ChatRead.last_read_message_id, 0))
+        .group_by(Message.chat_id)).all())
+    for chat in chats:
+        # Transient attributes, read by ChatListItemSchema; never persisted.
+        chat.last_message = last.get(chat.id)
+        chat.unread = unread.get(chat.id, 0)
+    return chats
+
+
+@blp.route("")
+class ChatList(MethodView):
+    @blp.arguments(ChatListQuerySchema, location="query")
+    @blp.response(200, ChatListItemSchema(many=True))
+    def get(self, args):
+        """Chats this agent can see: queued, mine, active, archived or all."""
+        return list_chats(args["view"], args["limit"])
+
+    @blp.arguments(ChatStartSchema)
+    @blp.response(201, ChatSchema)
+    def post(self, data):
+        """Write to a customer first: continues their open chat or starts a new one."""
+        channels = current_app.extensions["switchboard"].enabled_channels()
+        if data["channel"] not in channels:
+            abort(422, errors={"json": {"channel": [f"Unknown or disabled channel {data['channel']!r}."]}})
+        if not data["body"].strip() and not data["template"] and not data["media"]:
+            abort(422, errors={"json": {"body": ["Write a message or pick a template."]}})
+        address = normalise_address(data["channel"], data["to"])
+        chat, _ = service.start_outbound(current_user, data["channel"], address, body=data["body"],
+                                         media=data["media"], template=data["template"])
+        return chat
+
+
+def normalise_address(channel: str, value: str) -> str:
+    """Ask the channel adapter to normalise a typed address, when it knows how."""
+    adapter = current_app.extensions["switchboard"].enabled_channels()[channel]
+    normalise = getattr(adapter, "normalise_address", None)
+    if normalise is None:
+        return value.strip()
+    try:
+        return normalise(value)
+    except ValueError as exc:
+        abort(422, errors={"json": {"to": [str(exc)]}})
+
+
+@blp.route("/<int:chat_id>")
+class ChatDetail(MethodView):
+    @blp.response(200, ChatListItemSchema)
+    def get(self, chat_id):
+        """One chat."""
+        return decorate([visible_chat_or_404(chat_id)])[0]
+
+
+@blp.route("/<int:chat_id>/messages")
+class ChatMessages(MethodView):
+    @blp.response(200, MessageSchema(many=True))
+    def get(self, chat_id):
+        """The transcript, oldest first."""
+        chat = visible_chat_or_404(chat_id)
+        return db.session.execute(db.select(Message).where(Message.chat_id == chat.id)
+                                  .order_by(Message.id)).scalars().all()
+
+    @blp.arguments(MessageCreateSchema)
+    @blp.response(201, MessageSchema)
+    def post(self, data, chat_id):
+        """Reply. The message is stored in the outbox first, then sent."""
+        chat = visible_chat_or_404(chat_id)
+        try:
+            return service.reply(chat, current_user, body=data["body"], media=data["media"],
+                                 template=data["template"])
+        except service.ChatError as exc:
+            abort(409, message=str(exc))
+
+
+def _action(chat_id, fn, *args, **kwargs):
+    chat = visible_chat_or_404(chat_id)
+    try:
+        fn(chat, *args, **kwargs)
+    except service.ChatError as exc:
+        abort(409, message=str(exc))
+    db.session.refresh(chat)
+    return decorate([chat])[0]
+
+
+@blp.route("/<int:chat_id>/accept", methods=["POST"])
+@blp.response(200, ChatListItemSchema)
+def accept(chat_id):
+    """Take a queued chat."""
+    return _action(chat_id, service.accept, current_user)
+
+
+@blp.route("/<int:chat_id>/archive", methods=["POST"])
+@blp.response(200, ChatListItemSchema)
+def archive(chat_id):
+    """Close the chat; it moves to the archive."""
+    return _action(chat_id, service.archive, current_user)
+
+
+@blp.route("/<int:chat_id>/reopen", methods=["POST"])
+@blp.arguments(ReopenSchema)
+@blp.response(200, ChatListItemSchema)
+def reopen(data, chat_id):
+    """Reopen an archived chat on the contact's preferred channel (or the one given)."""
+    if data["channel"] and data["channel"] not in current_app.extensions["switchboard"].enabled_channels():
+        abort(422, errors={"json": {"channel": [f"Unknown or disabled channel {data['channel']!r}."]}})
+    return _action(chat_id, service.reopen, current_user, channel=data["channel"])
+
+
+@blp.route("/<int:chat_id>/transfer", methods=["POST"])
+@blp.arguments(TransferSchema)
+@blp.response(200, ChatListItemSchema)
+def transfer(data, chat_id):
+    """Hand the chat to another agent or group."""
+    to_agent = db.session.get(Agent, data["agent_id"]) if data["agent_id"] else None
+    to_group = db.session.get(Group, data["group_id"]) if data["group_id"] else None
+    if data["agent_id"] and to_agent is None:
+        abort(422, errors={"json": {"agent_id": ["There is no agent with this id."]}})
+    if data["group_id"] and to_group is None:
+        abort(422, errors={"json": {"group_id": ["There is no group with this id."]}})
+    return _action(chat_id, service.transfer, current_user, to_agent=to_agent, to_group=to_group)
+
+
+@blp.route("/<int:chat_id>/read", methods=["POST"])
+@blp.response(204)
+def read(chat_id):
+    """Mark everything in the chat as read by me."""
+    service.mark_read(visible_chat_or_404(chat_id), current_user)

@@ -1,0 +1,57 @@
+"""Plugins, channels and widget tabs: what the console needs to build itself."""
+from __future__ import annotations
+
+from flask import current_app
+from flask_smorest import Blueprint, abort
+
+from host.api import require_admin
+from host.plugins import PluginError, UnknownPlugin
+from host.schemas import ChannelSchema, PluginSchema, PluginUpdateSchema, WidgetTabSchema
+
+blp = Blueprint("meta", __name__, url_prefix="/api/v1", description="Plugins, channels and widget tabs")
+
+
+def _sb():
+    return current_app.extensions["switchboard"]
+
+
+def plugin_rows() -> list[dict]:
+    plugins = _sb().plugins
+    disabled = plugins.disabled()
+    return [{"name": p.name, "enabled": p.name not in disabled, "essential": p.essential,
+             "source": p.source, "version": p.version, "hooks": p.hooks}
+            for p in sorted(plugins.plugins.values(), key=lambda p: (not p.essential, p.name))]
+
+
+@blp.route("/plugins")
+@blp.response(200, PluginSchema(many=True))
+def plugins():
+    """Installed plugins and whether each is enabled."""
+    return plugin_rows()
+
+
+@blp.route("/plugins/<name>", methods=["PATCH"])
+@blp.arguments(PluginUpdateSchema)
+@blp.response(200, PluginSchema)
+def set_plugin(data, name):
+    """Enable or disable a plugin (admins only). Takes effect without a restart."""
+    require_admin()
+    try:
+        _sb().plugins.set_enabled(name, data["enabled"])
+    except PluginError as exc:
+        abort(404 if isinstance(exc, UnknownPlugin) else 409, message=str(exc))
+    return next(row for row in plugin_rows() if row["name"] == name)
+
+
+@blp.route("/channels")
+@blp.response(200, ChannelSchema(many=True))
+def channels():
+    """Channels of the enabled plugins."""
+    return _sb().channel_list()
+
+
+@blp.route("/widget/tabs")
+@blp.response(200, WidgetTabSchema(many=True))
+def widget_tabs():
+    """Widget tabs of the enabled plugins, in display order."""
+    return _sb().widget_tabs()

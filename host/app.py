@@ -1,0 +1,117 @@
+"""``create_app(config)``: orchestration only — every piece lives in its own module."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, abort, request
+from flask_smorest import Api
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Engine
+
+from host import config as config_module
+from host.extensions import csrf, db, login_manager, migrate
+from host.logging_filters import install_secret_filter
+from host.outbox import Outbox
+from host.plugins import PluginHost
+from host.registry import Switchboard
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    config = dict(config or {})
+    instance = config.pop("INSTANCE_PATH", None) or os.environ.get("SWITCHBOARD_INSTANCE_PATH") or str(ROOT / "instance")
+    app = Flask("host", instance_path=instance, instance_relative_config=False)
+    extra_plugins = config.pop("EXTRA_PLUGINS", ())
+    app.config.update(config_module.load(app.instance_path, config))
+    install_secret_filter(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True,
+                 command="alembic")
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # checked in auth.guard_request
+    csrf.init_app(app)
+
+    with app.app_context():
+        plugins = PluginHost(app, extra_plugins)
+    sb = Switchboard(app, plugins)
+    app.extensions["switchboard"] = sb
+    sb.outbox = Outbox(app)
+
+    from host.realtime import init_realtime
+    socketio = init_realtime(app)
+
+    api = Api(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
+    _register_host_blueprints(app, api)
+    with app.app_context():
+        sb.register_all(api, socketio)
+    _install_guards(app, sb)
+    _install_security_headers(app)
+    _install_login_limit(app)
+    return app
+
+
+def _register_host_blueprints(app, api):
+    from host import admin, auth, console
+    from host.api import agents, chats, meta
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(console.bp)
+    app.register_blueprint(admin.bp)
+    for module in (chats, agents, meta):
+        api.register_blueprint(module.blp)
+
+
+def _install_guards(app, sb):
+    from host.auth import guard_request
+
+    @app.before_request
+    def plugin_and_auth_guard():
+        owner = sb.blueprint_owner(request.blueprint)
+        if owner and not sb.plugins.is_enabled(owner):
+            abort(404)
+        return guard_request()
+
+
+def _install_security_headers(app):
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            f"frame-ancestors {app.config['SWITCHBOARD_FRAME_ANCESTORS']}")
+        return response
+
+
+def _install_login_limit(app):
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+
+    redis_url = app.config.get("SWITCHBOARD_REDIS_URL")
+    limiter = Limiter(get_remote_address, app=app, storage_uri=redis_url or "memory://",
+                      default_limits=[], headers_enabled=True)
+    limit = app.config["SWITCHBOARD_LOGIN_RATE_LIMIT"]
+    app.view_functions["auth.login"] = limiter.limit(
+        limit, methods=["POST"], error_message="Too many sign-in attempts. Wait a minute and try again.")(
+        app.view_functions["auth.login"])
+    app.extensions["switchboard"].limiter = limiter
+
+
+@sa_event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+logging.getLogger("werkzeug").setLevel(logging.WARNING)

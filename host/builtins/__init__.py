@@ -1,0 +1,1 @@
+"""Host defaults, registered as plugins like any other (they are essential)."""

@@ -1,0 +1,37 @@
+"""The host's own answers to the question hooks; any plugin may answer first."""
+from __future__ import annotations
+
+from flask import current_app
+
+from host import hookimpl
+from host.contracts import ContactRef, SendError
+
+
+@hookimpl(trylast=True)
+def resolve_contact(channel, address, profile):
+    """Without a contacts plugin a customer is just their address."""
+    return ContactRef(id=None, name=(profile or {}).get("name", ""))
+
+
+@hookimpl(trylast=True)
+def route_chat(chat, contact, to_address):
+    from host.models import Group
+    from host.extensions import db
+
+    group = db.session.execute(db.select(Group).order_by(Group.is_default.desc(), Group.id)).scalars().first()
+    return group.id if group else None
+
+
+@hookimpl(trylast=True)
+def check_consent(channel, address):
+    return None
+
+
+@hookimpl(trylast=True)
+def send_message(message):
+    """Hand the message to the adapter registered for its channel."""
+    channels = current_app.extensions["switchboard"].enabled_channels()
+    adapter = channels.get(message.channel)
+    if adapter is None:
+        raise SendError(f"No enabled channel can send {message.channel!r} messages.", retryable=False)
+    return adapter.send(message)

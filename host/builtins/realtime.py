@@ -1,0 +1,80 @@
+"""Pushes every notification to the agents who may see it, over Socket.IO.
+
+Rooms: ``agent:<id>`` (an agent's own), ``group:<id>`` (members of a group) and
+``chat:<id>`` (agents with that chat open). Chat-list events go to the chat's group
+and assignee; transcript events also go to the chat room.
+"""
+from __future__ import annotations
+
+from host import hookimpl
+from host.realtime import push
+
+
+def chat_rooms(chat) -> list[str]:
+    rooms = [f"chat:{chat['id']}"]
+    if chat.get("group_id"):
+        rooms.append(f"group:{chat['group_id']}")
+    else:
+        rooms.append("ungrouped")
+    if chat.get("agent_id"):
+        rooms.append(f"agent:{chat['agent_id']}")
+    return rooms
+
+
+@hookimpl
+def message_received(event):
+    push("message:created", {"message": dict(event.message), "chat": dict(event.chat)}, chat_rooms(event.chat))
+
+
+@hookimpl
+def message_queued(event):
+    push("message:created", {"message": dict(event.message), "chat": dict(event.chat)}, chat_rooms(event.chat))
+
+
+@hookimpl
+def message_sent(event):
+    push("message:updated", {"message": dict(event.message), "chat": dict(event.chat)}, chat_rooms(event.chat))
+
+
+@hookimpl
+def message_status_changed(event):
+    push("message:updated", {"message": dict(event.message), "chat": dict(event.chat)}, chat_rooms(event.chat))
+
+
+@hookimpl
+def chat_started(event):
+    push("chat:created", {"chat": dict(event.chat), "origin": event.origin}, chat_rooms(event.chat))
+
+
+@hookimpl
+def chat_reopened(event):
+    push("chat:updated", {"chat": dict(event.chat), "reason": "reopened"}, chat_rooms(event.chat))
+
+
+@hookimpl
+def chat_assigned(event):
+    push("chat:updated", {"chat": dict(event.chat), "reason": "assigned"}, chat_rooms(event.chat))
+
+
+@hookimpl
+def chat_transferred(event):
+    rooms = chat_rooms(event.chat)
+    if event.from_agent_id:
+        rooms.append(f"agent:{event.from_agent_id}")  # so it leaves the old owner's list
+    push("chat:updated", {"chat": dict(event.chat), "reason": "transferred"}, rooms)
+
+
+@hookimpl
+def chat_archived(event):
+    push("chat:updated", {"chat": dict(event.chat), "reason": "archived"}, chat_rooms(event.chat))
+
+
+@hookimpl
+def call_status_changed(event):
+    push("call:updated", {"call": dict(event.call), "chat": dict(event.chat)}, chat_rooms(event.chat))
+
+
+@hookimpl
+def contact_changed(event):
+    data = {"contact": dict(event.contact), "deleted": event.deleted}
+    push("contact:updated", data, [f"chat:{cid}" for cid in event.chat_ids] + ["contacts"])

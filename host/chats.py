@@ -1,0 +1,247 @@
+"""What happens to chats: inbound messages, replies, accept, transfer, archive, reopen.
+
+Channel plugins call :func:`receive` and :func:`apply_status` from their webhooks; the
+console and API call the agent actions. Each function writes, commits, and only then
+lets plugins hear about it (:mod:`host.emit`).
+"""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from host import emit as bus
+from host.contracts import ContactRef, InboundMessage, StatusUpdate
+from host.events import (ChatArchived, ChatAssigned, ChatReopened, ChatStarted, ChatTransferred,
+                         MessageQueued, MessageReceived, MessageStatusChanged)
+from host.extensions import db
+from host.models import Agent, Chat, ChatRead, Group, Message, Transfer, utcnow
+from host.schemas import snapshot_chat, snapshot_message
+
+
+class ChatError(ValueError):
+    """An agent action that cannot be done; the message is shown to the agent."""
+
+
+def _plugins():
+    return current_app.extensions["switchboard"].plugins
+
+
+# --- inbound -------------------------------------------------------------------------
+
+def resolve(channel: str, address: str, profile=None) -> ContactRef:
+    ref = _plugins().ask("resolve_contact", channel=channel, address=address, profile=dict(profile or {}))
+    return ref or ContactRef(id=None)
+
+
+def find_chat_for(contact: ContactRef, address: str) -> Chat | None:
+    """The customer's open chat, else their most recent archived one."""
+    query = db.select(Chat)
+    if contact.id is not None:
+        query = query.where(Chat.contact_id == contact.id)
+    else:
+        query = query.where(Chat.customer_address == address)
+    open_chat = db.session.execute(
+        query.where(Chat.status != "archived").order_by(Chat.id.desc())).scalars().first()
+    if open_chat:
+        return open_chat
+    return db.session.execute(query.order_by(Chat.archived_at.desc(), Chat.id.desc())).scalars().first()
+
+
+def open_chat_for(channel: str, address: str, contact: ContactRef, sender: str | None,
+                  origin: str, agent: Agent | None = None) -> Chat:
+    """Continue, reopen or start the customer's chat, routing it when it (re)starts."""
+    chat = find_chat_for(contact, address)
+    if chat is not None and chat.status != "archived":
+        chat.channel, chat.customer_address = channel, address
+        chat.sender = sender or chat.sender
+        if contact.name and not chat.customer_name:
+            chat.customer_name = contact.name
+        return chat
+    reopened = chat is not None
+    if chat is None:
+        chat = Chat(contact_id=contact.id, customer_address=address, customer_name=contact.name or "")
+        db.session.add(chat)
+    chat.channel, chat.customer_address, chat.sender = channel, address, sender or chat.sender
+    chat.archived_at = None
+    if agent is not None:
+        chat.status, chat.agent_id = "active", agent.id
+    else:
+        chat.status, chat.agent_id = "queued", None
+    chat.group_id = contact.group_id or _plugins().ask(
+        "route_chat", chat=_routing_view(chat), contact=contact, to_address=sender or "")
+    db.session.flush()
+    event = ChatReopened if reopened else ChatStarted
+    bus.emit(event(chat=snapshot_chat(chat), origin=origin))
+    return chat
+
+
+def _routing_view(chat: Chat) -> dict:
+    return {"id": chat.id, "channel": chat.channel, "customer_address": chat.customer_address,
+            "contact_id": chat.contact_id, "sender": chat.sender}
+
+
+def receive(inbound: InboundMessage) -> Message:
+    """Store a customer message once, in the right chat. Repeats return the stored one."""
+    existing = _by_external_id(inbound.channel, inbound.external_id)
+    if existing is not None:
+        return existing
+    contact = resolve(inbound.channel, inbound.from_address, inbound.profile)
+    chat = open_chat_for(inbound.channel, inbound.from_address, contact, inbound.to_address, "inbound")
+    now = utcnow()
+    message = Message(chat=chat, direction="in", kind=inbound.kind if not inbound.media else "media",
+                      channel=inbound.channel, body=inbound.body,
+                      media=[{"url": m.url, "content_type": m.content_type} for m in inbound.media],
+                      sender=inbound.from_address, recipient=inbound.to_address,
+                      external_id=inbound.external_id, status="received")
+    chat.last_message_at = chat.last_inbound_at = now
+    db.session.add(message)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same webhook raced us in another request
+        db.session.rollback()
+        return _by_external_id(inbound.channel, inbound.external_id)
+    bus.emit(MessageReceived(message=snapshot_message(message), chat=snapshot_chat(chat),
+                             contact_id=contact.id, profile=dict(inbound.profile),
+                             opt_out=inbound.opt_out))
+    bus.commit()
+    return message
+
+
+def _by_external_id(channel: str, external_id: str) -> Message | None:
+    return db.session.execute(db.select(Message).where(
+        Message.channel == channel, Message.external_id == external_id)).scalar_one_or_none()
+
+
+def apply_status(update: StatusUpdate) -> Message | None:
+    """Move an outbound message's delivery status forward; stale callbacks change nothing."""
+    message = _by_external_id(update.channel, update.external_id)
+    if message is None:
+        return None
+    previous = message.status
+    if not message.advance_status(update.status):
+        return message
+    if update.error_code:
+        message.error_code = str(update.error_code)
+        message.error_message = update.error_message
+    bus.emit(MessageStatusChanged(message=snapshot_message(message), chat=snapshot_chat(message.chat),
+                                  previous_status=previous, opted_out=update.opted_out))
+    bus.commit()
+    return message
+
+
+# --- agent actions ---------------------------------------------------------------------
+
+def reply(chat: Chat, agent: Agent | None, body: str = "", media=(), template=None,
+          channel: str | None = None) -> Message:
+    """Queue an outbound message in the outbox; the outbox worker sends it."""
+    from host.outbox import enqueue
+
+    if chat.status == "archived":
+        raise ChatError("This chat is archived. Reopen it to reply.")
+    if chat.status == "queued" and agent is not None:
+        _assign(chat, agent)
+    message = Message(chat=chat, direction="out", kind="template" if template else ("media" if media else "text"),
+                      channel=channel or chat.channel, body=body, media=list(media or []), template=template,
+                      sender=chat.sender, recipient=chat.customer_address,
+                      agent_id=agent.id if agent else None, status="queued")
+    chat.last_message_at = utcnow()
+    db.session.add(message)
+    db.session.flush()
+    enqueue(message)
+    bus.emit(MessageQueued(message=snapshot_message(message), chat=snapshot_chat(chat)))
+    bus.commit()
+    current_app.extensions["switchboard"].outbox.kick()
+    return message
+
+
+def start_outbound(agent: Agent, channel: str, address: str, body="", media=(), template=None) -> tuple[Chat, Message]:
+    """An agent writes first (SMS/WhatsApp tab): continue or start the customer's chat."""
+    contact = resolve(channel, address, {})
+    chat = open_chat_for(channel, address, contact, None, "agent", agent=agent)
+    message = reply(chat, agent, body=body, media=media, template=template)
+    return chat, message
+
+
+def _assign(chat: Chat, agent: Agent) -> None:
+    chat.agent_id, chat.status = agent.id, "active"
+    db.session.flush()
+    bus.emit(ChatAssigned(chat=snapshot_chat(chat), agent_id=agent.id))
+
+
+def accept(chat: Chat, agent: Agent) -> Chat:
+    if chat.status == "archived":
+        raise ChatError("This chat is archived. Reopen it first.")
+    if chat.agent_id and chat.agent_id != agent.id and chat.status == "active":
+        raise ChatError(f"{chat.agent.name or chat.agent.email} is already working on this chat.")
+    _assign(chat, agent)
+    bus.commit()
+    return chat
+
+
+def transfer(chat: Chat, by: Agent | None, to_agent: Agent | None = None, to_group: Group | None = None,
+             origin: str = "switchboard") -> Chat:
+    if to_agent is None and to_group is None:
+        raise ChatError("Choose an agent or a group to transfer the chat to.")
+    if to_agent is not None and not to_agent.is_active:
+        raise ChatError("That agent's account is deactivated.")
+    previous = chat.agent_id
+    if to_group is not None:
+        chat.group_id = to_group.id
+    if to_agent is not None:
+        chat.agent_id = to_agent.id
+        if to_group is None and to_agent.groups and chat.group_id not in to_agent.group_ids():
+            chat.group_id = to_agent.groups[0].id  # so the new owner can see it
+        chat.status = "active" if chat.status != "archived" else chat.status
+    else:
+        chat.agent_id, chat.status = None, "queued"
+    db.session.add(Transfer(chat_id=chat.id, from_agent_id=previous, to_agent_id=chat.agent_id,
+                            to_group_id=to_group.id if to_group else None,
+                            by_agent_id=by.id if by else None, origin=origin))
+    db.session.flush()
+    bus.emit(ChatTransferred(chat=snapshot_chat(chat), from_agent_id=previous, to_agent_id=chat.agent_id,
+                             to_group_id=to_group.id if to_group else None,
+                             by_agent_id=by.id if by else None, origin=origin))
+    bus.commit()
+    return chat
+
+
+def archive(chat: Chat, by: Agent | None, origin: str = "switchboard") -> Chat:
+    if chat.status == "archived":
+        return chat
+    chat.status, chat.archived_at = "archived", utcnow()
+    db.session.flush()
+    bus.emit(ChatArchived(chat=snapshot_chat(chat), by_agent_id=by.id if by else None, origin=origin))
+    bus.commit()
+    return chat
+
+
+def reopen(chat: Chat, by: Agent, channel: str | None = None) -> Chat:
+    """Reopen an archived chat on the contact's preferred channel (or the one asked for)."""
+    if chat.status != "archived":
+        raise ChatError("This chat is already open.")
+    contact = resolve(chat.channel, chat.customer_address, {})
+    if contact.id is not None and chat.contact_id is None:
+        chat.contact_id = contact.id
+    chosen = channel or contact.preferred_channel or chat.channel
+    address = channel_address(chosen, chat.customer_address)
+    open_chat_for(chosen, address, contact, chat.sender, "agent", agent=by)
+    bus.commit()
+    return chat
+
+
+def channel_address(channel: str, address: str) -> str:
+    """The customer's address on another phone channel (SMS ⇄ WhatsApp share a number)."""
+    bare = address.removeprefix("whatsapp:")
+    if channel == "whatsapp" and bare.startswith("+"):
+        return "whatsapp:" + bare
+    if channel in ("sms", "voice") and bare.startswith("+"):
+        return bare
+    return address
+
+
+def mark_read(chat: Chat, agent: Agent) -> None:
+    last = db.session.execute(db.select(db.func.max(Message.id)).where(Message.chat_id == chat.id)).scalar() or 0
+    state = db.session.get(ChatRead, (agent.id, chat.id)) or ChatRead(agent_id=agent.id, chat_id=chat.id)
+    state.last_read_message_id = last
+    db.session.add(state)
+    db.session.commit()

@@ -1,0 +1,210 @@
+"""The ``switchboard`` command: a Flask CLI with Switchboard's own commands."""
+from __future__ import annotations
+
+import secrets
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from host.extensions import db
+
+
+def _create_app():
+    from host import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False)
+def main():
+    """Switchboard: SMS, WhatsApp and voice helpdesk."""
+
+
+# --- database ----------------------------------------------------------------------------
+
+@main.group("db", invoke_without_command=False)
+def db_group():
+    """Database migrations (Alembic, one branch per plugin)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="heads")
+@with_appcontext
+def db_upgrade(revision):
+    """Apply migrations of the host and every installed plugin."""
+    import flask_migrate
+
+    flask_migrate.upgrade(revision=revision)
+    click.echo("Database is up to date.")
+
+
+@db_group.command("check")
+@with_appcontext
+def db_check():
+    """Fail if the models and the migrations disagree."""
+    from host.migration_check import differences
+
+    diff = differences()
+    if diff:
+        for line in diff:
+            click.echo(f"  {line}")
+        raise click.ClickException("Models and migrations differ; write a migration.")
+    click.echo("Models and migrations agree.")
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+@click.option("--branch", default="host", help="host or a plugin name")
+@with_appcontext
+def db_revision(message, branch):
+    """Autogenerate a revision on the host's or a plugin's branch."""
+    import flask_migrate
+
+    folders = dict(current_app.extensions["switchboard"].migration_folders)
+    from host.migration_check import HOST_VERSIONS
+
+    flask_migrate.revision(message=message, autogenerate=True, head=f"{branch}@head",
+                           version_path=folders.get(branch, str(HOST_VERSIONS)))
+
+
+# --- plugins -------------------------------------------------------------------------------
+
+@main.group("plugins")
+def plugins_group():
+    """List, enable and disable plugins."""
+
+
+@plugins_group.command("list")
+@with_appcontext
+def plugins_list():
+    from host.api.meta import plugin_rows
+
+    for row in plugin_rows():
+        state = "enabled " if row["enabled"] else "disabled"
+        flag = " (essential)" if row["essential"] else ""
+        click.echo(f"{state}  {row['name']:<20} {row['version'] or '-':<10} {row['source']}{flag}")
+
+
+def _switch(name: str, enabled: bool):
+    from host import settings as settings_store
+    from host.plugins import PluginError
+
+    if enabled and name in current_app.extensions["switchboard"].settings:
+        problems = settings_store.problems(name)
+        if problems:
+            raise click.ClickException(f"{name} has settings that need attention: " + "; ".join(problems))
+    try:
+        current_app.extensions["switchboard"].plugins.set_enabled(name, enabled)
+    except PluginError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{name} {'enabled' if enabled else 'disabled'}.")
+
+
+@plugins_group.command("enable")
+@click.argument("name")
+@with_appcontext
+def plugins_enable(name):
+    _switch(name, True)
+
+
+@plugins_group.command("disable")
+@click.argument("name")
+@with_appcontext
+def plugins_disable(name):
+    _switch(name, False)
+
+
+# --- agents and tokens ---------------------------------------------------------------------
+
+@main.group("agents")
+def agents_group():
+    """Manage agents."""
+
+
+@agents_group.command("create")
+@click.argument("email")
+@click.option("--admin", is_flag=True, help="Give the agent the admin role.")
+@click.option("--name", default="")
+@click.option("--password", default=None, help="Default: a random password, printed once.")
+@click.option("--group", "groups", multiple=True, help="Group name (created if missing).")
+@with_appcontext
+def agents_create(email, admin, name, password, groups):
+    from host.models import Agent, Group
+
+    email = email.strip().lower()
+    if db.session.execute(db.select(Agent).where(Agent.email == email)).scalar_one_or_none():
+        raise click.ClickException(f"An agent with the email {email} already exists.")
+    shown = password is None
+    password = password or secrets.token_urlsafe(12)
+    if len(password) < 10:
+        raise click.ClickException("Use at least 10 characters for the password.")
+    agent = Agent(email=email, name=name, role="admin" if admin else "agent")
+    agent.set_password(password)
+    for group_name in groups:
+        group = db.session.execute(db.select(Group).where(Group.name == group_name)).scalar_one_or_none()
+        agent.groups.append(group or Group(name=group_name))
+    db.session.add(agent)
+    db.session.commit()
+    click.echo(f"Created {'admin' if admin else 'agent'} {email}.")
+    if shown:
+        click.echo(f"Password: {password}")
+
+
+@main.group("tokens")
+def tokens_group():
+    """API tokens (Authorization: Bearer …)."""
+
+
+@tokens_group.command("create")
+@click.argument("email")
+@click.option("--name", default="cli")
+@with_appcontext
+def tokens_create(email, name):
+    from host.api.agents import issue_token
+    from host.models import Agent
+
+    agent = db.session.execute(db.select(Agent).where(Agent.email == email.strip().lower())).scalar_one_or_none()
+    if agent is None:
+        raise click.ClickException(f"There is no agent with the email {email}.")
+    click.echo(issue_token(agent, name))
+
+
+# --- demo and serving ----------------------------------------------------------------------
+
+@main.command("demo")
+@click.option("--force", is_flag=True, help="Load even if the database already has agents.")
+@with_appcontext
+def demo(force):
+    """Load demo agents, groups and chats into an empty database."""
+    from host.demo import DEMO_LOGIN, load_demo
+
+    if load_demo(force=force):
+        click.echo(f"Demo data loaded. Sign in as {DEMO_LOGIN}.")
+    else:
+        click.echo("The database already has agents; demo data not loaded (use --force).")
+
+
+@main.command("serve")
+@click.option("--host", default=None)
+@click.option("--port", default=None, type=int)
+@click.option("--worker/--no-worker", default=None, help="Run the outbox sender in this process.")
+@with_appcontext
+def serve(host, port, worker):
+    """Serve the app with realtime (Socket.IO) and the outbox worker."""
+    from host.demo import DEMO_LOGIN, has_demo
+
+    app = current_app._get_current_object()
+    socketio = app.extensions["socketio"]
+    host = host or app.config["SWITCHBOARD_HOST"]
+    port = port or app.config["SWITCHBOARD_PORT"]
+    if worker if worker is not None else app.config["SWITCHBOARD_OUTBOX_WORKER"]:
+        app.extensions["switchboard"].outbox.start(socketio.start_background_task)
+    click.echo(f"Switchboard is running on http://{host}:{port}/")
+    if has_demo():
+        click.echo(f"Demo sign-in: {DEMO_LOGIN}")
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,97 @@
+"""Configuration: defaults, then ``SWITCHBOARD_*`` environment variables, then overrides."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PREFIX = "SWITCHBOARD_"
+
+DEFAULTS = {
+    "DATABASE_URL": None,          # None → SQLite file in the instance folder
+    "REDIS_URL": None,             # None → in-process realtime
+    "SECRET_KEY": None,            # None → generated once, kept in the instance folder
+    "PUBLIC_URL": None,            # externally visible base URL; webhooks are verified against it
+    "PORT": 5000,
+    "HOST": "127.0.0.1",
+    "OUTBOX_WORKER": True,         # run the outbox sender thread in this process
+    "OUTBOX_POLL_SECONDS": 1.0,
+    "PLUGINS": None,               # comma list restricting which entry points load (tests)
+    "ESSENTIAL_PLUGINS": "host.defaults,host.realtime",
+    "DEFAULT_REGION": "US",        # phone numbers without a country code
+    "SECURE_COOKIES": False,       # SameSite=None; Secure cookies for the framed widget
+    "FRAME_ANCESTORS": "'self'",
+    "LOGIN_RATE_LIMIT": "10 per minute",
+}
+
+_BOOLS = {"OUTBOX_WORKER", "SECURE_COOKIES"}
+
+
+def _coerce(key: str, value):
+    if key in _BOOLS and isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if key == "PORT":
+        return int(value)
+    if key == "OUTBOX_POLL_SECONDS":
+        return float(value)
+    return value
+
+
+def load(instance_path: str, overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping; keys keep their ``SWITCHBOARD_`` prefix."""
+    values = dict(DEFAULTS)
+    for key in DEFAULTS:
+        env = os.environ.get(PREFIX + key)
+        if env not in (None, ""):
+            values[key] = env
+    for key, value in (overrides or {}).items():
+        values[key.removeprefix(PREFIX)] = value
+    values = {k: _coerce(k, v) for k, v in values.items()}
+
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    if not values["DATABASE_URL"]:
+        values["DATABASE_URL"] = "sqlite:///" + str(Path(instance_path) / "switchboard.db")
+    if not values["SECRET_KEY"]:
+        values["SECRET_KEY"] = _instance_secret(Path(instance_path) / "secret_key")
+    if not values["PUBLIC_URL"]:
+        values["PUBLIC_URL"] = f"http://{values['HOST']}:{values['PORT']}"
+    values["PUBLIC_URL"] = values["PUBLIC_URL"].rstrip("/")
+
+    config = {PREFIX + k: v for k, v in values.items()}
+    config.update(
+        SECRET_KEY=values["SECRET_KEY"],
+        SQLALCHEMY_DATABASE_URI=values["DATABASE_URL"],
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(values["DATABASE_URL"]),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="None" if values["SECURE_COOKIES"] else "Lax",
+        SESSION_COOKIE_SECURE=bool(values["SECURE_COOKIES"]),
+        REMEMBER_COOKIE_SAMESITE="None" if values["SECURE_COOKIES"] else "Lax",
+        REMEMBER_COOKIE_SECURE=bool(values["SECURE_COOKIES"]),
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        API_TITLE="Switchboard",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+    )
+    for key, value in (overrides or {}).items():
+        if not key.startswith(PREFIX) and key.upper() == key:
+            config[key] = value  # plain Flask keys (TESTING, WTF_CSRF_ENABLED…)
+    return config
+
+
+def _engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        # Several threads (web, Socket.IO, outbox) share the file; wait instead of failing.
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+
+
+def _instance_secret(path: Path) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    secret = secrets.token_hex(32)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret

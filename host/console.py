@@ -1,0 +1,82 @@
+"""Pages agents use: the console, the standalone widget, and health."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import text
+
+from host.extensions import db
+from host.schemas import AgentSchema
+
+bp = Blueprint("core", __name__)
+
+
+def bootstrap() -> str:
+    """What the front-end needs at start, as JSON embedded in the page."""
+    sb = current_app.extensions["switchboard"]
+    data = {
+        "agent": AgentSchema().dump(current_user),
+        "isAdmin": current_user.is_admin,
+        "csrfToken": generate_csrf(),
+        "tabs": sb.widget_tabs(),
+        "channels": sb.channel_list(),
+        "plugins": sorted(n for n in sb.plugins.plugins if sb.plugins.is_enabled(n)),
+    }
+    # Escape "<" so a value can never close the <script> element it sits in.
+    return json.dumps(data).replace("<", "\\u003c")
+
+
+@bp.route("/")
+def index():
+    return redirect(url_for("core.console"))
+
+
+@bp.route("/console")
+@bp.route("/console/chats/<int:chat_id>")
+def console(chat_id=None):
+    return render_template("console.html", bootstrap=bootstrap(), page="console")
+
+
+@bp.route("/widget")
+def widget():
+    """The details widget alone, for embedding (e.g. LiveChat's Agent App)."""
+    return render_template("widget.html", bootstrap=bootstrap(), page="widget")
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    return current_app.send_static_file("favicon.svg")
+
+
+@bp.route("/healthz")
+def healthz():
+    """Liveness for load balancers: database, realtime queue and enabled plugins."""
+    sb = current_app.extensions["switchboard"]
+    checks = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = {"ok": True}
+    except Exception as exc:  # report, don't crash the health endpoint
+        db.session.rollback()
+        checks["database"] = {"ok": False, "detail": type(exc).__name__}
+    checks["realtime"] = realtime_health()
+    plugins = sorted(n for n in sb.plugins.plugins if sb.plugins.is_enabled(n))
+    ok = all(c["ok"] for c in checks.values())
+    return jsonify(status="ok" if ok else "degraded", checks=checks, plugins=plugins), 200 if ok else 503
+
+
+def realtime_health() -> dict:
+    url = current_app.config.get("SWITCHBOARD_REDIS_URL")
+    if not url:
+        return {"ok": True, "detail": "in-process"}
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping()
+        return {"ok": True, "detail": "redis"}
+    except Exception as exc:  # Redis down: single-process delivery keeps working
+        return {"ok": False, "detail": f"Redis unreachable ({type(exc).__name__}); "
+                                       "events reach only agents on this process"}

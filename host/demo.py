@@ -1,0 +1,47 @@
+"""Demo data for ``make run``: agents, groups and a few conversations to work."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from host.extensions import db
+from host.models import Agent, Chat, Group, Message, utcnow
+
+DEMO_EMAIL = "admin@example.com"
+DEMO_PASSWORD = "switchboard-demo"
+DEMO_LOGIN = f"{DEMO_EMAIL} / {DEMO_PASSWORD}"
+
+CONVERSATIONS = [
+    ("sms", "+14155550101", "Maria Lopez", ["Hi, my order #4411 hasn't arrived yet.", "Can you check?"]),
+    ("whatsapp", "whatsapp:+447700900123", "Tom Becker", ["Hello! Do you ship to Germany?"]),
+    ("sms", "+14155550199", "", ["Is the store open on Sunday?"]),
+]
+
+
+def has_demo() -> bool:
+    return db.session.execute(db.select(Agent).where(Agent.email == DEMO_EMAIL)).scalar_one_or_none() is not None
+
+
+def load_demo(force: bool = False) -> bool:
+    if not force and db.session.execute(db.select(db.func.count(Agent.id))).scalar():
+        return False
+    support = Group(name="Support", is_default=True)
+    sales = Group(name="Sales")
+    admin = Agent(email=DEMO_EMAIL, name="Alex Admin", role="admin", groups=[support, sales])
+    admin.set_password(DEMO_PASSWORD)
+    agent = Agent(email="sam@example.com", name="Sam Agent", role="agent", groups=[support])
+    agent.set_password(DEMO_PASSWORD)
+    db.session.add_all([support, sales, admin, agent])
+    now = utcnow()
+    for index, (channel, address, name, lines) in enumerate(CONVERSATIONS):
+        sent = now - timedelta(minutes=30 - index * 10)
+        chat = Chat(status="queued", channel=channel, customer_address=address, customer_name=name,
+                    sender="whatsapp:+14155550000" if channel == "whatsapp" else "+14155550000",
+                    group=support, created_at=sent, last_message_at=sent, last_inbound_at=sent)
+        db.session.add(chat)
+        for offset, line in enumerate(lines):
+            db.session.add(Message(chat=chat, direction="in", channel=channel, body=line, sender=address,
+                                   recipient=chat.sender, status="received",
+                                   external_id=f"SMdemo{index:02d}{offset:02d}{'0' * 26}",
+                                   created_at=sent + timedelta(seconds=offset * 20)))
+    db.session.commit()
+    return True

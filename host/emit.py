@@ -1,0 +1,52 @@
+"""Dispatch notification events after the database commit.
+
+Services call :func:`emit` while they write; the events wait in the session and are
+handed to plugins by :func:`commit` only once the transaction is durable. A rollback
+drops them, so plugins never hear about data that does not exist.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
+from host.extensions import db
+
+log = logging.getLogger(__name__)
+_PENDING = "switchboard.pending_events"
+_READY = "switchboard.ready_events"
+
+
+def emit(event) -> None:
+    """Queue a notification event until the current transaction commits."""
+    db.session.info.setdefault(_PENDING, []).append(event)
+
+
+def commit() -> None:
+    """Commit the session, then dispatch every event the transaction produced."""
+    db.session.commit()
+    dispatch_ready()
+
+
+def dispatch_ready() -> None:
+    session = db.session
+    host = current_app.extensions["switchboard"].plugins
+    # Handlers may write and commit in turn; their events join the queue.
+    while session.info.get(_READY):
+        event = session.info[_READY].pop(0)
+        host.notify(event.hook, event)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _committed(session):
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        session.info.setdefault(_READY, []).extend(pending)
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session, previous_transaction):
+    if session.info.pop(_PENDING, None):
+        log.debug("discarded events of a rolled back transaction")

@@ -1,0 +1,164 @@
+"""The outbox: outbound messages are persisted first, then sent by a worker.
+
+A send is claimed by setting ``locked_until``; a claim that outlives a crashed process
+simply expires and another worker picks the row up again. Within a chat only the
+oldest pending row is eligible, so messages leave in the order agents wrote them.
+Retryable failures (provider 5xx, 429, timeouts) back off exponentially.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import and_, or_, update
+
+from host import emit as bus
+from host.contracts import Media, OutgoingMessage, SendError, Template
+from host.events import MessageSent, MessageStatusChanged
+from host.extensions import db
+from host.models import Message, OutboxItem, utcnow
+from host.schemas import snapshot_chat, snapshot_message
+
+log = logging.getLogger(__name__)
+
+CLAIM_SECONDS = 60
+MAX_BACKOFF_SECONDS = 300
+MAX_ATTEMPTS = 50  # ~4 hours of retries at the maximum backoff
+
+
+def enqueue(message: Message) -> OutboxItem:
+    item = OutboxItem(message_id=message.id, chat_id=message.chat_id)
+    db.session.add(item)
+    return item
+
+
+def backoff(attempts: int) -> float:
+    return float(min(2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
+
+
+class Outbox:
+    def __init__(self, app):
+        self.app = app
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = None
+
+    # --- worker lifecycle ---------------------------------------------------------------
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    def start(self, start_background_task) -> None:
+        if self._thread is None:
+            self._thread = start_background_task(self._run)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def _run(self) -> None:
+        poll = self.app.config["SWITCHBOARD_OUTBOX_POLL_SECONDS"]
+        while not self._stop.is_set():
+            self._wake.wait(poll)
+            self._wake.clear()
+            try:
+                with self.app.app_context():
+                    while self.drain() and not self._stop.is_set():
+                        pass
+            except Exception:  # the worker must survive a database outage
+                log.exception("outbox pass failed; retrying")
+                self._stop.wait(poll)
+
+    # --- sending ------------------------------------------------------------------------
+
+    def due_ids(self, limit: int = 50) -> list[int]:
+        now = utcnow()
+        first_per_chat = (db.select(db.func.min(OutboxItem.id))
+                          .where(OutboxItem.state == "pending").group_by(OutboxItem.chat_id))
+        query = (db.select(OutboxItem.id)
+                 .where(OutboxItem.id.in_(first_per_chat), OutboxItem.next_attempt_at <= now,
+                        or_(OutboxItem.locked_until.is_(None), OutboxItem.locked_until < now))
+                 .order_by(OutboxItem.id).limit(limit))
+        return list(db.session.execute(query).scalars())
+
+    def claim(self, item_id: int) -> bool:
+        now = utcnow()
+        result = db.session.execute(
+            update(OutboxItem)
+            .where(and_(OutboxItem.id == item_id, OutboxItem.state == "pending",
+                        or_(OutboxItem.locked_until.is_(None), OutboxItem.locked_until < now)))
+            .values(locked_until=now + timedelta(seconds=CLAIM_SECONDS)))
+        db.session.commit()
+        return result.rowcount == 1
+
+    def drain(self, limit: int = 50) -> int:
+        """Send what is due now; return how many rows were attempted."""
+        attempted = 0
+        for item_id in self.due_ids(limit):
+            if self.claim(item_id):
+                self.send_one(db.session.get(OutboxItem, item_id))
+                attempted += 1
+        return attempted
+
+    def send_one(self, item: OutboxItem) -> None:
+        message = item.message
+        plugins = current_app.extensions["switchboard"].plugins
+        item.attempts += 1
+        refusal = plugins.ask("check_consent", channel=message.channel, address=message.recipient or "")
+        try:
+            if refusal:
+                raise SendError(refusal, code="opted-out", retryable=False)
+            result = plugins.ask("send_message", message=outgoing(message))
+            if result is None:
+                raise SendError(f"No plugin can send {message.channel} messages.", retryable=False)
+        except SendError as exc:
+            self._failed(item, message, exc)
+        except Exception as exc:  # an adapter bug or network fault: keep the message, retry
+            log.warning("sending message %s failed: %s", message.id, type(exc).__name__)
+            self._failed(item, message, SendError("The provider could not be reached.", retryable=True))
+        else:
+            self._sent(item, message, result)
+
+    def _sent(self, item, message, result) -> None:
+        item.state, item.locked_until, item.last_error = "done", None, None
+        message.external_id = result.external_id
+        message.advance_status(result.status or "sent")
+        message.error_code = message.error_message = None
+        db.session.flush()
+        bus.emit(MessageSent(message=snapshot_message(message), chat=snapshot_chat(message.chat)))
+        bus.commit()
+
+    def _failed(self, item, message, exc: SendError) -> None:
+        item.last_error = str(exc)[:300]
+        item.locked_until = None
+        if exc.retryable and item.attempts < MAX_ATTEMPTS:
+            item.next_attempt_at = utcnow() + timedelta(seconds=backoff(item.attempts))
+            message.error_message = f"Not sent yet, retrying: {exc}"[:300]
+            db.session.flush()
+            bus.emit(MessageStatusChanged(message=snapshot_message(message), chat=snapshot_chat(message.chat),
+                                          previous_status=message.status))
+            bus.commit()
+            return
+        previous = message.status
+        item.state = "dead"
+        message.status = "failed"
+        message.error_code = exc.code
+        message.error_message = str(exc)[:300]
+        db.session.flush()
+        bus.emit(MessageStatusChanged(message=snapshot_message(message), chat=snapshot_chat(message.chat),
+                                      previous_status=previous, opted_out=exc.opted_out))
+        bus.commit()
+
+
+def outgoing(message: Message) -> OutgoingMessage:
+    template = None
+    if message.template:
+        template = Template(sid=message.template["sid"], variables=message.template.get("variables") or {},
+                            name=message.template.get("name", ""))
+    return OutgoingMessage(
+        message_id=message.id, chat_id=message.chat_id, channel=message.channel,
+        to=message.recipient or message.chat.customer_address, sender=message.sender,
+        body=message.body or "", media=tuple(Media(m["url"], m.get("content_type", "")) for m in message.media or []),
+        template=template)

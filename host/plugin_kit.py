@@ -1,0 +1,20 @@
+"""Small helpers for plugin authors: a blueprint for static tab scripts, and tab URLs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint
+
+
+def assets_blueprint(plugin_name: str, package_file: str) -> Blueprint:
+    """A blueprint serving ``<plugin>/static`` at ``/plugins/<plugin>/static/…``.
+
+    Built tab scripts go to ``static/dist/``; the blueprint disappears (404) with the plugin.
+    """
+    folder = Path(package_file).resolve().parent / "static"
+    return Blueprint(f"{plugin_name}", package_file, static_folder=str(folder),
+                     static_url_path="/static", url_prefix=f"/plugins/{plugin_name}")
+
+
+def tab_script(plugin_name: str, filename: str) -> str:
+    return f"/plugins/{plugin_name}/static/dist/{filename}"

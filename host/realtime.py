@@ -1,0 +1,146 @@
+"""Socket.IO: one server per app, authenticated connections, room membership by access.
+
+With ``SWITCHBOARD_REDIS_URL`` set, Flask-SocketIO uses Redis as its message queue
+so events emitted by any process reach agents connected to any other.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+
+from flask import current_app, request
+from flask_login import current_user
+from flask_socketio import SocketIO, join_room, leave_room
+
+from host.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def init_realtime(app) -> SocketIO:
+    socketio = SocketIO(
+        app,
+        async_mode="threading",
+        message_queue=app.config.get("SWITCHBOARD_REDIS_URL") or None,
+        cors_allowed_origins=[app.config["SWITCHBOARD_PUBLIC_URL"]],
+        logger=False,
+        engineio_logger=False,
+    )
+    _register_core_handlers(socketio)
+    return socketio
+
+
+def push(event: str, data, rooms) -> None:
+    """Send ``event`` to the given rooms (each connection receives it once)."""
+    socketio = current_app.extensions["socketio"]
+    socketio.emit(event, data, to=list(rooms))
+
+
+def current_agent():
+    """The agent behind this connection: session cookie, or an API token in ``auth``."""
+    if current_user and current_user.is_authenticated:
+        return current_user._get_current_object()
+    return getattr(request, "switchboard_agent", None)
+
+
+def _token_agent(auth):
+    from host.auth import agent_for_token
+
+    if isinstance(auth, dict) and auth.get("token"):
+        return agent_for_token(auth["token"])
+    return None
+
+
+def rooms_for(agent) -> list[str]:
+    from host.models import Group
+
+    rooms = [f"agent:{agent.id}", "ungrouped", "contacts"]
+    if agent.is_admin:
+        group_ids = db.session.execute(db.select(Group.id)).scalars().all()
+    else:
+        group_ids = sorted(agent.group_ids())
+    rooms.extend(f"group:{gid}" for gid in group_ids)
+    return rooms
+
+
+def _register_core_handlers(socketio: SocketIO) -> None:
+    @socketio.on("connect")
+    def connect(auth=None):
+        agent = current_agent() if current_user.is_authenticated else _token_agent(auth)
+        if agent is None:
+            return False  # refused: the client sees a connect_error
+        request.switchboard_agent = agent
+        _sid_agents()[request.sid] = agent.id
+        for room in rooms_for(agent):
+            join_room(room)
+        return True
+
+    @socketio.on("disconnect")
+    def disconnect(*_args):
+        _sid_agents().pop(request.sid, None)
+
+    @socketio.on("chat:join")
+    def chat_join(data):
+        agent = connection_agent()
+        chat = _visible_chat(agent, data)
+        if chat is None:
+            return {"ok": False, "error": "You don't have access to this chat."}
+        join_room(f"chat:{chat.id}")
+        return {"ok": True}
+
+    @socketio.on("chat:leave")
+    def chat_leave(data):
+        if isinstance(data, dict) and str(data.get("chat_id", "")).isdigit():
+            leave_room(f"chat:{int(data['chat_id'])}")
+        return {"ok": True}
+
+
+def _sid_agents() -> dict:
+    return current_app.extensions.setdefault("switchboard.sid_agents", {})
+
+
+def connection_agent():
+    """The agent of the current Socket.IO connection (set at connect)."""
+    from host.models import Agent
+
+    agent_id = _sid_agents().get(request.sid)
+    return db.session.get(Agent, agent_id) if agent_id else None
+
+
+def _visible_chat(agent, data):
+    from host.models import Chat
+
+    if agent is None or not isinstance(data, dict):
+        return None
+    try:
+        chat = db.session.get(Chat, int(data.get("chat_id")))
+    except (TypeError, ValueError):
+        return None
+    if chat is None or not agent.can_see_group(chat.group_id):
+        return None
+    return chat
+
+
+def mount_plugin_handlers(socketio: SocketIO, plugins, registrations) -> None:
+    """Register plugin Socket.IO handlers, guarded by auth and the plugin's enabled flag."""
+    seen = set()
+    for plugin_name, events in registrations:
+        for name, handler in events.handlers.items():
+            key = (events.namespace, name)
+            if key in seen:
+                raise RuntimeError(f"Socket.IO event {name!r} is registered twice")
+            seen.add(key)
+            socketio.on_event(name, _guard(plugins, plugin_name, handler), namespace=events.namespace)
+
+
+def _guard(plugins, plugin_name, handler):
+    @functools.wraps(handler)
+    def guarded(data=None):
+        if not plugins.is_enabled(plugin_name):
+            return {"ok": False, "error": "This feature is switched off."}
+        agent = connection_agent()
+        if agent is None:
+            return {"ok": False, "error": "Please sign in again."}
+        return handler(agent, data)
+
+    return guarded

@@ -1,0 +1,115 @@
+"""What plugins registered, attributed to the plugin that registered it.
+
+Registrations are collected once per app; whether each is visible is decided at use
+time by the owning plugin's enabled flag.
+"""
+from __future__ import annotations
+
+from flask import Blueprint
+from flask_smorest import Blueprint as ApiBlueprint
+
+from host.contracts import Channel, HealthCheck, PluginSettings, SocketEvents, WidgetTab
+
+
+class RegistrationError(RuntimeError):
+    pass
+
+
+class Switchboard:
+    """``app.extensions["switchboard"]``: the plugin host plus what plugins registered."""
+
+    def __init__(self, app, plugins):
+        self.app = app
+        self.plugins = plugins
+        self.channels: dict[str, tuple[str, Channel]] = {}
+        self.tabs: dict[str, tuple[str, WidgetTab]] = {}
+        self.settings: dict[str, PluginSettings] = {}
+        self.migration_folders: list[tuple[str, str]] = []
+        self._blueprint_owner: dict[str, str] = {}
+        self.outbox = None
+        self.limiter = None
+
+    # --- registration -------------------------------------------------------------------
+
+    def register_all(self, api, socketio) -> None:
+        from host.realtime import mount_plugin_handlers
+
+        collect = self.plugins.collect
+        app = self.app
+        for owner, channel in collect("register_channels", app=app):
+            if not isinstance(channel, Channel):
+                raise RegistrationError(f"{owner} returned a channel without key/label/send: {channel!r}")
+            if channel.key in self.channels:
+                raise RegistrationError(f"channel {channel.key!r} is registered by both "
+                                        f"{self.channels[channel.key][0]} and {owner}")
+            self.channels[channel.key] = (owner, channel)
+        for owner, blueprint in collect("register_blueprints", app=app):
+            if not isinstance(blueprint, Blueprint):
+                raise RegistrationError(f"{owner} returned something that is not a Flask blueprint")
+            if blueprint.name in app.blueprints:
+                raise RegistrationError(f"blueprint {blueprint.name!r} from {owner} is already registered")
+            if isinstance(blueprint, ApiBlueprint):
+                api.register_blueprint(blueprint)
+            else:
+                app.register_blueprint(blueprint)
+            self._blueprint_owner[blueprint.name] = owner
+        for owner, tab in collect("register_widget_tabs", app=app):
+            if not isinstance(tab, WidgetTab):
+                raise RegistrationError(f"{owner} returned a widget tab that is not a WidgetTab")
+            if tab.key in self.tabs:
+                raise RegistrationError(f"widget tab {tab.key!r} is registered by both "
+                                        f"{self.tabs[tab.key][0]} and {owner}")
+            self.tabs[tab.key] = (owner, tab)
+        for owner, settings in collect("register_settings_schemas", app=app):
+            if not isinstance(settings, PluginSettings):
+                raise RegistrationError(f"{owner} returned settings that are not PluginSettings")
+            self.settings[owner] = settings
+        for owner, folder in collect("register_migration_folders", app=app):
+            self.migration_folders.append((owner, str(folder)))
+        socket_events = collect("register_socketio_events", app=app)
+        for owner, events in socket_events:
+            if not isinstance(events, SocketEvents):
+                raise RegistrationError(f"{owner} returned Socket.IO events that are not SocketEvents")
+        mount_plugin_handlers(socketio, self.plugins, socket_events)
+        self.socket_events = [(owner, name) for owner, ev in socket_events for name in ev.handlers]
+
+    # --- what is visible now ------------------------------------------------------------
+
+    def blueprint_owner(self, blueprint_name: str | None) -> str | None:
+        if not blueprint_name:
+            return None
+        return self._blueprint_owner.get(blueprint_name.split(".")[0])
+
+    def enabled_channels(self) -> dict[str, Channel]:
+        disabled = self.plugins.disabled()
+        return {key: ch for key, (owner, ch) in self.channels.items() if owner not in disabled}
+
+    def channel_list(self) -> list[dict]:
+        disabled = self.plugins.disabled()
+        return [{"key": k, "label": ch.label, "plugin": owner}
+                for k, (owner, ch) in self.channels.items() if owner not in disabled]
+
+    def widget_tabs(self) -> list[dict]:
+        disabled = self.plugins.disabled()
+        tabs = [(owner, tab) for owner, tab in self.tabs.values() if owner not in disabled]
+        tabs.sort(key=lambda item: (item[1].order, item[1].key))
+        return [{"key": t.key, "title": t.title, "script": t.script, "order": t.order,
+                 "icon": t.icon, "plugin": owner} for owner, t in tabs]
+
+    def health(self) -> list[tuple[str, HealthCheck]]:
+        disabled = self.plugins.disabled()
+        results = []
+        for owner, check in self.plugins.collect("register_health_checks", app=self.app):
+            if owner not in disabled:
+                results.append((owner, check))
+        return results
+
+    def plugin_surface(self, name: str) -> dict:
+        """Everything a plugin added, for the admin page and the enable/disable tests."""
+        return {
+            "blueprints": sorted(b for b, o in self._blueprint_owner.items() if o == name),
+            "channels": sorted(k for k, (o, _) in self.channels.items() if o == name),
+            "tabs": sorted(k for k, (o, _) in self.tabs.items() if o == name),
+            "socket_events": sorted(e for o, e in self.socket_events if o == name),
+            "settings": name in self.settings,
+        }

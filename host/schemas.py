@@ -1,0 +1,201 @@
+"""Marshmallow schemas: the API's shapes, and the snapshots carried by events."""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+
+class GroupSchema(Schema):
+    id = fields.Int(dump_only=True)
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=80))
+    is_default = fields.Bool(load_default=False)
+
+
+class AgentSchema(Schema):
+    id = fields.Int(dump_only=True)
+    email = fields.Email(required=True)
+    name = fields.Str(load_default="", validate=validate.Length(max=120))
+    role = fields.Str(load_default="agent", validate=validate.OneOf(["agent", "admin"]))
+    active = fields.Bool(attribute="is_active_agent", load_default=True)
+    group_ids = fields.Method("_group_ids", deserialize="_load_group_ids", load_default=list)
+    online = fields.Bool(dump_only=True)
+
+    def _group_ids(self, agent):
+        return sorted(g.id for g in agent.groups)
+
+    def _load_group_ids(self, value):
+        if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
+            raise ValidationError("Give a list of group ids, for example [1, 2].")
+        return value
+
+
+class AgentCreateSchema(AgentSchema):
+    password = fields.Str(required=True, load_only=True, validate=validate.Length(
+        min=10, error="Use at least 10 characters for the password."))
+
+
+class AgentUpdateSchema(Schema):
+    name = fields.Str(validate=validate.Length(max=120))
+    role = fields.Str(validate=validate.OneOf(["agent", "admin"]))
+    active = fields.Bool()
+    group_ids = fields.List(fields.Int())
+    password = fields.Str(load_only=True, validate=validate.Length(
+        min=10, error="Use at least 10 characters for the password."))
+
+
+class MediaSchema(Schema):
+    url = fields.Url(required=True, require_tld=False)
+    content_type = fields.Str(load_default="application/octet-stream")
+
+
+class TemplateSchema(Schema):
+    sid = fields.Str(required=True, validate=validate.Regexp(
+        r"^HX[0-9a-fA-F]{32}$", error="A template id looks like HX followed by 32 hex characters."))
+    variables = fields.Dict(keys=fields.Str(), values=fields.Str(), load_default=dict)
+    name = fields.Str(load_default="")
+
+
+class MessageSchema(Schema):
+    id = fields.Int(dump_only=True)
+    chat_id = fields.Int(dump_only=True)
+    direction = fields.Str(dump_only=True)
+    kind = fields.Str(dump_only=True)
+    channel = fields.Str(dump_only=True)
+    body = fields.Str(dump_only=True)
+    media = fields.List(fields.Nested(MediaSchema), dump_only=True)
+    template = fields.Dict(dump_only=True, allow_none=True)
+    sender = fields.Str(dump_only=True, allow_none=True)
+    recipient = fields.Str(dump_only=True, allow_none=True)
+    agent_id = fields.Int(dump_only=True, allow_none=True)
+    agent_name = fields.Function(lambda m: m.agent.name or m.agent.email if m.agent else None, dump_only=True)
+    external_id = fields.Str(dump_only=True, allow_none=True)
+    status = fields.Str(dump_only=True)
+    error_code = fields.Str(dump_only=True, allow_none=True)
+    error_message = fields.Str(dump_only=True, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class MessageCreateSchema(Schema):
+    body = fields.Str(load_default="", validate=validate.Length(
+        max=1600, error="A message can be at most 1,600 characters."))
+    media = fields.List(fields.Nested(MediaSchema), load_default=list, validate=validate.Length(max=10))
+    template = fields.Nested(TemplateSchema, load_default=None, allow_none=True)
+
+    @validates_schema
+    def _has_content(self, data, **kwargs):
+        if not data.get("body", "").strip() and not data.get("media") and not data.get("template"):
+            raise ValidationError("Write a message, attach media or pick a template.", "body")
+
+
+class LastMessageSchema(Schema):
+    body = fields.Str()
+    direction = fields.Str()
+    kind = fields.Str()
+    created_at = fields.DateTime()
+
+
+class ChatSchema(Schema):
+    id = fields.Int(dump_only=True)
+    status = fields.Str(dump_only=True)
+    channel = fields.Str(dump_only=True)
+    customer_address = fields.Str(dump_only=True)
+    customer_name = fields.Str(dump_only=True)
+    contact_id = fields.Int(dump_only=True, allow_none=True)
+    sender = fields.Str(dump_only=True, allow_none=True)
+    group_id = fields.Int(dump_only=True, allow_none=True)
+    group_name = fields.Function(lambda c: c.group.name if c.group else None, dump_only=True)
+    agent_id = fields.Int(dump_only=True, allow_none=True)
+    agent_name = fields.Function(lambda c: (c.agent.name or c.agent.email) if c.agent else None, dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+    last_message_at = fields.DateTime(dump_only=True, allow_none=True)
+    last_inbound_at = fields.DateTime(dump_only=True, allow_none=True)
+    archived_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class ChatListItemSchema(ChatSchema):
+    last_message = fields.Nested(LastMessageSchema, dump_only=True, allow_none=True)
+    unread = fields.Int(dump_only=True)
+
+
+class ChatListQuerySchema(Schema):
+    view = fields.Str(load_default="mine", validate=validate.OneOf(["queued", "mine", "active", "archived", "all"]))
+    limit = fields.Int(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class ChatStartSchema(Schema):
+    channel = fields.Str(required=True)
+    to = fields.Str(required=True, validate=validate.Length(min=3, max=254))
+    body = fields.Str(load_default="", validate=validate.Length(max=1600))
+    template = fields.Nested(TemplateSchema, load_default=None, allow_none=True)
+    media = fields.List(fields.Nested(MediaSchema), load_default=list)
+
+
+class TransferSchema(Schema):
+    agent_id = fields.Int(load_default=None, allow_none=True)
+    group_id = fields.Int(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _one_target(self, data, **kwargs):
+        if not data.get("agent_id") and not data.get("group_id"):
+            raise ValidationError("Choose an agent or a group to transfer the chat to.", "agent_id")
+
+
+class ReopenSchema(Schema):
+    channel = fields.Str(load_default=None, allow_none=True)
+
+
+class CallSchema(Schema):
+    id = fields.Int(dump_only=True)
+    chat_id = fields.Int(dump_only=True)
+    call_sid = fields.Str(dump_only=True)
+    direction = fields.Str(dump_only=True)
+    status = fields.Str(dump_only=True)
+    from_address = fields.Str(dump_only=True)
+    to_address = fields.Str(dump_only=True)
+    answered_by_id = fields.Int(dump_only=True, allow_none=True)
+    muted = fields.Bool(dump_only=True)
+    duration = fields.Int(dump_only=True, allow_none=True)
+    recording_url = fields.Str(dump_only=True, allow_none=True)
+    started_at = fields.DateTime(dump_only=True)
+    answered_at = fields.DateTime(dump_only=True, allow_none=True)
+    ended_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class PluginSchema(Schema):
+    name = fields.Str(dump_only=True)
+    enabled = fields.Bool(required=True)
+    essential = fields.Bool(dump_only=True)
+    source = fields.Str(dump_only=True)
+    version = fields.Str(dump_only=True)
+    hooks = fields.List(fields.Str(), dump_only=True)
+
+
+class PluginUpdateSchema(Schema):
+    enabled = fields.Bool(required=True)
+
+
+class ChannelSchema(Schema):
+    key = fields.Str()
+    label = fields.Str()
+    plugin = fields.Str()
+
+
+class WidgetTabSchema(Schema):
+    key = fields.Str()
+    title = fields.Str()
+    script = fields.Str()
+    order = fields.Int()
+    icon = fields.Str()
+    plugin = fields.Str()
+
+
+def snapshot_chat(chat) -> dict:
+    return ChatSchema().dump(chat)
+
+
+def snapshot_message(message) -> dict:
+    return MessageSchema().dump(message)
+
+
+def snapshot_call(call) -> dict:
+    return CallSchema().dump(call)

@@ -1,0 +1,129 @@
+"""Plugin settings: validated by the plugin's marshmallow schema, stored per key.
+
+Secret fields (``metadata={"secret": True}``) are write-only: the admin form shows
+whether one is set, never its value, and an empty submission keeps the stored value.
+Environment variables named in a field's ``metadata["env"]`` win over stored values.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+from flask import current_app
+from marshmallow import ValidationError, fields
+
+from host.extensions import db
+from host.logging_filters import register_secret
+from host.models import Setting
+
+
+def _schema(plugin: str):
+    registered = current_app.extensions["switchboard"].settings.get(plugin)
+    if registered is None:
+        return None
+    schema = registered.schema
+    return schema() if isinstance(schema, type) else schema
+
+
+def _is_secret(field) -> bool:
+    return bool(field.metadata.get("secret"))
+
+
+def stored(plugin: str) -> dict:
+    rows = db.session.execute(db.select(Setting).where(Setting.plugin == plugin)).scalars()
+    return {row.key: row.value for row in rows}
+
+
+def get(plugin: str) -> dict:
+    """Current settings: stored values over schema defaults, environment over both."""
+    schema = _schema(plugin)
+    values = stored(plugin)
+    if schema is None:
+        return values
+    result = {}
+    for name, field in schema.fields.items():
+        value = values.get(name)
+        if value is None and field.load_default is not fields.missing_:
+            value = field.load_default() if callable(field.load_default) else field.load_default
+        env = field.metadata.get("env")
+        if env and os.environ.get(env):
+            value = os.environ[env]
+        if _is_secret(field):
+            register_secret(value if isinstance(value, str) else None)
+        result[name] = value
+    return result
+
+
+def save(plugin: str, data: dict) -> dict:
+    """Validate and store; secrets left empty keep their stored value."""
+    schema = _schema(plugin)
+    current = stored(plugin)
+    incoming = dict(data)
+    for name, field in schema.fields.items():
+        if _is_secret(field) and not incoming.get(name):
+            incoming.pop(name, None)
+            if current.get(name) is not None:
+                incoming[name] = current[name]
+    loaded = schema.load(incoming, partial=False)
+    for key, value in loaded.items():
+        row = db.session.get(Setting, (plugin, key)) or Setting(plugin=plugin, key=key)
+        row.value = value
+        db.session.add(row)
+        if _is_secret(schema.fields[key]):
+            register_secret(value if isinstance(value, str) else None)
+    db.session.commit()
+    return loaded
+
+
+def save_form(plugin: str, form) -> dict:
+    schema = _schema(plugin)
+    data = {}
+    for name, field in schema.fields.items():
+        if isinstance(field, fields.Boolean):
+            data[name] = form.get(name) == "on"
+        elif isinstance(field, (fields.List, fields.Dict)):
+            raw = form.get(name, "").strip()
+            try:
+                data[name] = json.loads(raw) if raw else ([] if isinstance(field, fields.List) else {})
+            except json.JSONDecodeError as exc:
+                raise ValidationError({name: [f"This must be JSON ({exc.msg} at character {exc.pos})."]})
+        elif name in form:
+            data[name] = form.get(name)
+    return save(plugin, data)
+
+
+def problems(plugin: str) -> list[str]:
+    """Why the plugin's stored settings would not work, in sentences (empty when fine)."""
+    schema = _schema(plugin)
+    if schema is None:
+        return []
+    try:
+        schema.load({k: v for k, v in get(plugin).items() if v is not None})
+    except ValidationError as exc:
+        return [f"{name}: {' '.join(msgs) if isinstance(msgs, list) else msgs}"
+                for name, msgs in exc.messages.items()]
+    return []
+
+
+def form_fields(plugin: str, submitted=None) -> list[dict]:
+    schema = _schema(plugin)
+    values = stored(plugin)
+    rows = []
+    for name, field in schema.fields.items():
+        secret = _is_secret(field)
+        value = (submitted.get(name) if submitted is not None else values.get(name))
+        if isinstance(value, (list, dict)):
+            value = json.dumps(value, indent=2)
+        rows.append({
+            "name": name,
+            "label": field.metadata.get("label", name.replace("_", " ").capitalize()),
+            "help": field.metadata.get("description", ""),
+            "secret": secret,
+            "is_set": values.get(name) not in (None, ""),
+            "value": "" if secret else ("" if value is None else value),
+            "kind": ("bool" if isinstance(field, fields.Boolean)
+                     else "json" if isinstance(field, (fields.List, fields.Dict))
+                     else "text"),
+            "required": field.required,
+        })
+    return rows

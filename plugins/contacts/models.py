@@ -1,0 +1,171 @@
+"""Contacts: the people behind customer addresses, their identities and agents' notes.
+
+A contact's ``search_text`` is derived data (see :mod:`plugins.contacts.search`); it is
+recomputed on every flush that touches the contact or one of its identities, and the
+search index follows it (SQLite triggers, PostgreSQL expression index).
+"""
+from __future__ import annotations
+
+from sqlalchemy import UniqueConstraint, event, select
+from sqlalchemy.orm import Session
+
+from host.extensions import db
+from host.models import utcnow
+from plugins.contacts.normalize import phone_identities, phone_of
+
+# Who set a profile field. Channel data (a WhatsApp profile name, a LiveChat email) may
+# fill an empty field or refresh its own earlier value, never replace an agent's edit.
+AGENT = "agent"
+CHANNEL = "channel"
+SOURCES = (AGENT, CHANNEL)
+
+
+class Contact(db.Model):
+    __tablename__ = "contacts"
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(200), nullable=False, default="")
+    name_source = db.Column(db.String(10))  # agent | channel | None while empty
+    email = db.Column(db.String(254))  # the profile email; email identities live below
+    email_source = db.Column(db.String(10))
+    preferred_channel = db.Column(db.String(40))
+    group_id = db.Column(db.Integer, db.ForeignKey("groups.id", ondelete="SET NULL"), index=True)
+    # Folded name for case- and accent-insensitive "sort by name" (browse).
+    sort_name = db.Column(db.String(200), nullable=False, default="", index=True)
+    search_text = db.Column(db.Text, nullable=False, default="")
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow, index=True)
+
+    group = db.relationship("Group")
+    identities = db.relationship("ContactIdentity", back_populates="contact", lazy="selectin",
+                                 cascade="all, delete-orphan", passive_deletes=True,
+                                 order_by="ContactIdentity.id")
+    notes = db.relationship("ContactNote", back_populates="contact", lazy="dynamic",
+                            cascade="all, delete-orphan", passive_deletes=True,
+                            order_by="ContactNote.id.desc()")
+
+    def set_by_agent(self, *, name: str | None = None, email: str | None = None) -> None:
+        """An agent's edit: always wins and pins the field against channel data."""
+        if name is not None:
+            self.name, self.name_source = name.strip(), AGENT if name.strip() else None
+        if email is not None:
+            self.email, self.email_source = (email or None), AGENT if email else None
+
+    def apply_channel_profile(self, *, name: str | None = None,
+                              email: str | None = None) -> bool:
+        """Take a name/email a channel reported unless an agent set that field.
+
+        Returns whether anything changed, so callers know to emit ``contact_changed``.
+        """
+        changed = False
+        if name and name.strip() and self.name_source != AGENT and self.name != name.strip():
+            self.name, self.name_source, changed = name.strip(), CHANNEL, True
+        if email and self.email_source != AGENT and self.email != email:
+            self.email, self.email_source, changed = email, CHANNEL, True
+        return changed
+
+    def identity(self, kind: str) -> "ContactIdentity | None":
+        return next((i for i in self.identities if i.kind == kind), None)
+
+    def phone_numbers(self) -> list[str]:
+        """Distinct E.164 numbers of this contact (SMS and WhatsApp count once)."""
+        seen: dict[str, None] = {}
+        for ident in self.identities:
+            number = phone_of(ident.kind, ident.address)
+            if number:
+                seen.setdefault(number)
+        return list(seen)
+
+    def __repr__(self) -> str:
+        return f"<Contact {self.id} {self.name!r}>"
+
+
+class ContactIdentity(db.Model):
+    """One normalised address of a contact (see :mod:`plugins.contacts.normalize`)."""
+
+    __tablename__ = "contact_identities"
+    __table_args__ = (UniqueConstraint("kind", "address", name="uq_contact_identities_kind_address"),)
+    id = db.Column(db.Integer, primary_key=True)
+    contact_id = db.Column(db.Integer, db.ForeignKey("contacts.id", ondelete="CASCADE"),
+                           nullable=False, index=True)
+    kind = db.Column(db.String(16), nullable=False)  # phone | whatsapp | email | livechat
+    address = db.Column(db.String(254), nullable=False)
+    opted_out = db.Column(db.Boolean, nullable=False, default=False)
+    opted_out_at = db.Column(db.DateTime)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    contact = db.relationship("Contact", back_populates="identities")
+
+    def set_opted_out(self, opted_out: bool) -> None:
+        """Record STOP/START; the timestamp is when consent last changed."""
+        if self.opted_out != opted_out:
+            self.opted_out, self.opted_out_at = opted_out, utcnow()
+
+    def __repr__(self) -> str:
+        return f"<ContactIdentity {self.kind}:{self.address}>"
+
+
+class ContactNote(db.Model):
+    __tablename__ = "contact_notes"
+    id = db.Column(db.Integer, primary_key=True)
+    contact_id = db.Column(db.Integer, db.ForeignKey("contacts.id", ondelete="CASCADE"),
+                           nullable=False, index=True)
+    author_id = db.Column(db.Integer, db.ForeignKey("agents.id", ondelete="SET NULL"))
+    body = db.Column(db.Text, nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    contact = db.relationship("Contact", back_populates="notes")
+    author = db.relationship("Agent")
+
+
+def find_identity(session: Session, kind: str, address: str) -> ContactIdentity | None:
+    """The identity for a normalised address; a phone number also finds its WhatsApp twin.
+
+    An exact ``(kind, address)`` match wins; otherwise an SMS number finds the contact
+    who wrote from the same number on WhatsApp, and vice versa.
+    """
+    exact = session.scalar(select(ContactIdentity).filter_by(kind=kind, address=address))
+    if exact is not None:
+        return exact
+    number = phone_of(kind, address)
+    if number is None:
+        return None
+    twins = [(k, a) for k, a in phone_identities(number) if k != kind]
+    for twin_kind, twin_address in twins:
+        found = session.scalar(select(ContactIdentity).filter_by(kind=twin_kind, address=twin_address))
+        if found is not None:
+            return found
+    return None
+
+
+def find_contact(session: Session, kind: str, address: str) -> Contact | None:
+    identity = find_identity(session, kind, address)
+    return identity.contact if identity is not None else None
+
+
+@event.listens_for(Session, "before_flush")
+def _refresh_derived_fields(session: Session, flush_context, instances) -> None:
+    """Keep ``search_text``/``sort_name`` true to the name, email and identities."""
+    touched: set[Contact] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Contact) and obj not in session.deleted:
+            touched.add(obj)
+        elif isinstance(obj, ContactIdentity):
+            contact = obj.contact
+            if contact is None and obj.contact_id is not None:
+                contact = session.get(Contact, obj.contact_id)
+            if contact is not None and contact not in session.deleted:
+                touched.add(contact)
+    if not touched:
+        return
+    # Imported here because search imports these models.
+    from plugins.contacts.search import fold_name, search_text_for
+
+    deleted = set(session.deleted)
+    for contact in touched:
+        identities = [(i.kind, i.address) for i in contact.identities if i not in deleted]
+        text = search_text_for(contact.name, contact.email, identities)
+        if contact.search_text != text:
+            contact.search_text = text
+        sort_name = fold_name(contact.name)[:200]
+        if contact.sort_name != sort_name:
+            contact.sort_name = sort_name
