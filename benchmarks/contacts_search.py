@@ -136,7 +136,8 @@ def generate_chunk(args: tuple[int, int, int, dict[str, list[str]]]):
             region = REGION_SLOTS[cid % 10]
             slot = (cid // 10) * REGION_SLOTS.count(region) + REGION_SLOTS[:cid % 10].count(region)
             pool = prefixes[region]
-            nsn = pool[slot % len(pool)] + f"{(slot // len(pool)) % 10000:04d}"
+            # 7919 is coprime to 10000: distinct, scattered last four digits per prefix.
+            nsn = pool[slot % len(pool)] + f"{(slot // len(pool)) * 7919 % 10000:04d}"
             e164 = phonenumbers.format_number(phonenumbers.parse(nsn, region),
                                               phonenumbers.PhoneNumberFormat.E164)
             typed, typed_region = _written(e164, region, rng)
@@ -228,3 +229,175 @@ def timed(fn) -> float:
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+CONTACT_COLUMNS = ("id, name, name_source, email, email_source, preferred_channel, sort_name, "
+                   "search_text, created_at, updated_at")
+IDENTITY_COLUMNS = "contact_id, kind, address, opted_out, created_at"
+TABLES = [db.metadata.tables[t] for t in ("groups", "agents", "contacts",
+                                          "contact_identities", "contact_notes")]
+
+
+def load_sqlite(path: Path, contacts, identities) -> tuple:
+    engine = create_engine(f"sqlite:///{path}")
+    db.metadata.create_all(engine, tables=TABLES)
+    raw = engine.raw_connection()
+    try:
+        # Bulk-load settings for a throwaway file only: no journal, no fsync.
+        raw.execute("PRAGMA journal_mode=OFF")
+        raw.execute("PRAGMA synchronous=OFF")
+        raw.executemany(f"INSERT INTO contacts ({CONTACT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        contacts)
+        raw.executemany(f"INSERT INTO contact_identities ({IDENTITY_COLUMNS}) VALUES (?,?,?,?,?)",
+                        identities)
+        raw.commit()
+    finally:
+        raw.close()
+    return engine
+
+
+def load_postgres(url: str, schema: str, contacts, identities) -> tuple:
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    admin.dispose()
+    engine = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    db.metadata.create_all(engine, tables=TABLES)
+    raw = engine.raw_connection()
+    try:
+        with raw.cursor() as cur:
+            with cur.copy(f"COPY contacts ({CONTACT_COLUMNS}) FROM STDIN") as copy:
+                for row in contacts:
+                    copy.write_row(row)
+            with cur.copy(f"COPY contact_identities ({IDENTITY_COLUMNS}) FROM STDIN") as copy:
+                for row in identities:
+                    copy.write_row(row)
+            cur.execute("SELECT setval(pg_get_serial_sequence('contacts', 'id'), "
+                        "(SELECT max(id) FROM contacts))")
+        raw.commit()
+    finally:
+        raw.close()
+    return engine
+
+
+def build_index(engine) -> float:
+    began = time.perf_counter()
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET maintenance_work_mem = '512MB'")   # index build only
+        ensure_search_index(conn, rebuild=True)
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE contacts")
+    return time.perf_counter() - began
+
+
+def run_queries(engine, queries, naive_count: int) -> dict:
+    def indexed(q):
+        with Session(engine) as session:
+            return search_contacts(session, q)
+
+    def naive(q):
+        digits = re.sub(r"\D", "", q)
+        with Session(engine) as session:
+            return session.execute(text(naive_sql(engine.dialect.name)),
+                                   {"p": f"%{q}%", "d": f"%{digits or q}%"}).all()
+
+    for _, q in queries[:20]:   # warm the caches and the connection pool
+        indexed(q)
+    times = {kind: [] for kind in ("name", "phone", "email")}
+    hits = 0
+    for kind, q in queries:
+        found = []
+        times[kind].append(timed(lambda: found.extend(indexed(q))))
+        hits += bool(found)
+    naive_times = [timed(lambda: naive(q)) for _, q in queries[:naive_count]]
+    all_times = [t for ts in times.values() for t in ts]
+    return {"all": all_times, "by_kind": times, "hits": hits,
+            "indexed_same": all_times[:naive_count] if naive_count else [],
+            "naive": naive_times}
+
+
+def report(label: str, result: dict, build_s: float, size: str) -> None:
+    t = result["all"]
+    print(f"\n== {label} ==  index build {build_s:.1f} s, {size}")
+    print(f"indexed search, {len(t)} queries: p50 {pct(t, 50):.2f} ms  p95 {pct(t, 95):.2f} ms  "
+          f"max {max(t):.1f} ms  ({result['hits']} with results)")
+    for kind, ts in result["by_kind"].items():
+        print(f"  {kind:5} ({len(ts):4}): p50 {pct(ts, 50):.2f} ms  p95 {pct(ts, 95):.2f} ms")
+    if result["naive"]:
+        n, same = result["naive"], result["indexed_same"]
+        print(f"naive LIKE '%q%' scan, first {len(n)} queries: p50 {pct(n, 50):.1f} ms  "
+              f"p95 {pct(n, 95):.1f} ms")
+        print(f"  same {len(n)} queries indexed: p50 {pct(same, 50):.2f} ms  p95 {pct(same, 95):.2f} ms"
+              f"  -> naive/indexed: p50 x{statistics.median(n) / statistics.median(same):.0f}, "
+              f"p95 x{pct(n, 95) / pct(same, 95):.0f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=1_000_000, help="contacts to generate")
+    parser.add_argument("--queries", type=int, default=1000, help="indexed queries to time")
+    parser.add_argument("--naive", type=int, default=50, help="queries to time as a naive scan")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--sqlite-path", help="SQLite file (default: a temporary file)")
+    parser.add_argument("--keep", action="store_true", help="keep the SQLite file / PG schema")
+    args = parser.parse_args()
+
+    began = time.perf_counter()
+    contacts, identities = generate(args.n, args.seed)
+    queries = make_queries(contacts, identities, args.queries, args.seed)
+    print(f"generated {len(contacts):,} contacts, {len(identities):,} identities, "
+          f"{len(queries)} queries in {time.perf_counter() - began:.1f} s")
+    print("sample queries:", ", ".join(repr(q) for _, q in queries[:12]))
+
+    tmpdir = tempfile.mkdtemp(prefix="contacts-bench-")
+    path = Path(args.sqlite_path or Path(tmpdir) / "contacts.sqlite3")
+    path.unlink(missing_ok=True)
+    began = time.perf_counter()
+    engine = load_sqlite(path, contacts, identities)
+    print(f"SQLite: loaded in {time.perf_counter() - began:.1f} s")
+    build_s = build_index(engine)
+    result = run_queries(engine, queries, args.naive)
+    report(f"SQLite {sqlite_version(engine)}, {args.n:,} contacts", result, build_s,
+           f"file {path.stat().st_size / 2**20:.0f} MiB")
+    engine.dispose()
+    if not args.keep:
+        path.unlink()
+
+    url = os.environ.get("SWITCHBOARD_DATABASE_URL", "")
+    if url.startswith("postgres"):
+        url = re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql+psycopg://", url)
+        schema = f"bench_contacts_{os.getpid()}"
+        began = time.perf_counter()
+        engine = load_postgres(url, schema, contacts, identities)
+        print(f"\nPostgreSQL: loaded into schema {schema} in {time.perf_counter() - began:.1f} s")
+        try:
+            build_s = build_index(engine)
+            result = run_queries(engine, queries, args.naive)
+            with engine.connect() as conn:
+                size = conn.exec_driver_sql(
+                    "SELECT pg_size_pretty(pg_total_relation_size('contacts')), "
+                    "pg_size_pretty(pg_relation_size('ix_contacts_search_text'))").one()
+                version = conn.exec_driver_sql("SHOW server_version").scalar()
+            report(f"PostgreSQL {version}, {args.n:,} contacts", result, build_s,
+                   f"contacts table {size[0]} (search index {size[1]})")
+        finally:
+            engine.dispose()
+            if not args.keep:
+                cleanup = create_engine(url)
+                with cleanup.begin() as conn:
+                    conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+                cleanup.dispose()
+    else:
+        print("\n(SWITCHBOARD_DATABASE_URL is not a PostgreSQL URL: PostgreSQL skipped)")
+
+
+def sqlite_version(engine) -> str:
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("select sqlite_version()").scalar()
+
+
+if __name__ == "__main__":
+    main()

@@ -32,7 +32,7 @@ from flask import Flask, Response, request
 MAX_TEXT_BYTES = 16 * 1024
 MAX_FILE_BYTES = 10 * 1024 * 1024
 CDN = "https://cdn.livechat-files.com/api/file/lc/att"
-STATUS = {"validation": 400, "chat_inactive": 400, "groups_offline": 400, "group_unavailable": 400,
+STATUS = {"unauthorized": 401, "validation": 400, "chat_inactive": 400, "groups_offline": 400, "group_unavailable": 400,
           "limit_reached": 400, "authentication": 401, "authorization": 403, "not_found": 404,
           "group_not_found": 404, "entity_too_large": 413, "too_many_requests": 429, "internal": 500,
           "service_unavailable": 503}
@@ -231,7 +231,7 @@ class FakeLiveChat:
                     raise ApiError("not_found", f"Unknown action `{action}`")
                 if api == "accounts":
                     return self._json(handler(body if isinstance(body, dict) else {}))
-                if request.method == "POST" and not isinstance(body, dict) and not request.files:
+                if request.method == "POST" and not isinstance(body, dict) and request.mimetype != "multipart/form-data":
                     raise ApiError("validation", "Request body must be a JSON object")
                 requester = self._authenticate(api)
                 return self._json(handler(body if isinstance(body, dict) else {}, requester))
@@ -357,7 +357,10 @@ class FakeLiveChat:
         customer = self.customers[customer_id]
         # Documented: with an active chat, the update takes effect after the chat ends.
         active = any(c["customer_id"] == customer_id and self.active_thread(c["id"]) for c in self.chats.values())
-        customer.setdefault("pending", {}).update(fields) if active else customer.update(fields)
+        if active:
+            customer.setdefault("pending", {}).update(fields)
+        else:
+            customer.update(fields)
         return {}
 
     def _customer_get_customer(self, body: dict, customer_id: str) -> dict:

@@ -1,0 +1,92 @@
+"""A loopback channel plugin for tests: webhooks signed with HMAC-SHA256, sends recorded.
+
+It exercises exactly the host surface a real channel uses, with nothing to reach.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+
+from flask import Blueprint, abort, jsonify, request
+
+from host import hookimpl
+from host.chats import apply_status, receive
+from host.contracts import InboundMessage, SendError, SendResult, StatusUpdate, WidgetTab
+
+SECRET = "loopback-webhook-secret"
+
+
+def sign(body: bytes, secret: str = SECRET) -> str:
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class LoopbackChannel:
+    key = "loopback"
+    label = "Loopback"
+
+    def __init__(self):
+        self.sent = []
+        self.fail_next: list[SendError] = []
+        self._ids = itertools.count(1)
+
+    def send(self, message):
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+        self.sent.append(message)
+        return SendResult(external_id=f"LB{next(self._ids):06d}", status="sent")
+
+    def normalise_address(self, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("Type an address to write to.")
+        return value
+
+
+class LoopbackPlugin:
+    """Instances are plugins; register one per app with ``EXTRA_PLUGINS``."""
+
+    name = "loopback"
+
+    def __init__(self):
+        self.channel = LoopbackChannel()
+
+    @hookimpl
+    def register_channels(self, app):
+        return [self.channel]
+
+    @hookimpl
+    def register_blueprints(self, app):
+        bp = Blueprint("loopback", __name__)
+
+        @bp.post("/webhooks/loopback")
+        def inbound():
+            body = request.get_data()
+            if not hmac.compare_digest(sign(body), request.headers.get("X-Loopback-Signature", "")):
+                abort(403)
+            data = json.loads(body)
+            if data.get("type") == "status":
+                apply_status(StatusUpdate(channel="loopback", external_id=data["id"], status=data["status"],
+                                          error_code=data.get("error_code")))
+            else:
+                receive(InboundMessage(channel="loopback", external_id=data["id"], from_address=data["from"],
+                                       to_address=data.get("to", "loopback-number"), body=data.get("body", ""),
+                                       profile=data.get("profile", {})))
+            return jsonify(ok=True)
+
+        @bp.get("/api/v1/loopback/sent")
+        def sent():
+            return jsonify([m.body for m in self.channel.sent])
+
+        return [bp]
+
+    @hookimpl
+    def register_widget_tabs(self, app):
+        return [WidgetTab(key="loopback", title="Loopback", script="/static/loopback-tab.js", order=90)]
+
+
+def webhook(client, payload: dict, secret: str = SECRET):
+    body = json.dumps(payload).encode()
+    return client.post("/webhooks/loopback", data=body, content_type="application/json",
+                       headers={"X-Loopback-Signature": sign(body, secret)})

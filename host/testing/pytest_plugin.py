@@ -1,0 +1,265 @@
+"""Pytest fixtures for Switchboard and its plugins (entry point ``pytest11``).
+
+* ``app`` — a fresh app on its own SQLite file, migrated, outbox worker off;
+  configure with the ``switchboard_config`` and ``switchboard_plugins`` fixtures.
+* ``admin``, ``agent`` — agents in a "Support" group; ``api(agent)`` a bearer-token
+  client; ``signed_in(agent)`` a cookie-session client with CSRF handled.
+* ``recorder`` — every notification the app dispatched.
+* ``socket_client(agent)`` — a Socket.IO test client authenticated as that agent.
+* ``live_server`` — the app served on a free port (for browser tests), with the
+  outbox worker running; ``browser_page`` — a Playwright page in headless Chromium.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from host.testing.recorder import EventRecorder
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def skip_or_fail(reason: str):
+    """Skip on a developer machine without the service; in CI, fail loudly instead."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: required here)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def switchboard_config():
+    """Override in a conftest to add configuration keys."""
+    return {}
+
+
+@pytest.fixture
+def switchboard_plugins():
+    """Override to restrict entry-point plugins, e.g. ``"contacts"``; None loads all."""
+    return None
+
+
+@pytest.fixture
+def extra_plugins():
+    """Override to register plugin objects: a list of ``(name, plugin)``."""
+    return []
+
+
+@pytest.fixture
+def recorder():
+    return EventRecorder()
+
+
+_TEMPLATES: dict = {}
+
+
+def _migrated_copy(app, target: Path):
+    """Run the migrations once per plugin set, then copy the SQLite file per test."""
+    import flask_migrate
+
+    sb = app.extensions["switchboard"]
+    key = tuple(sorted(f for _, f in sb.migration_folders))
+    template = _TEMPLATES.get(key)
+    if template is None:
+        with app.app_context():
+            flask_migrate.upgrade(revision="heads")
+            from host.extensions import db
+            db.engine.dispose()
+        template = target.with_suffix(".template")
+        shutil.copyfile(target, template)
+        _TEMPLATES[key] = template
+    else:
+        shutil.copyfile(template, target)
+
+
+@pytest.fixture
+def app(tmp_path, switchboard_config, switchboard_plugins, extra_plugins, recorder):
+    from host import create_app
+    from host.extensions import db
+
+    database = tmp_path / "switchboard.db"
+    config = {
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "DATABASE_URL": f"sqlite:///{database}",
+        "SECRET_KEY": "test-secret-key-0123456789abcdef",
+        "PUBLIC_URL": "http://switchboard.test",
+        "OUTBOX_WORKER": False,
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+        "TESTING": True,
+        "PLUGINS": switchboard_plugins,
+        "EXTRA_PLUGINS": [("test.recorder", recorder), *extra_plugins],
+        **switchboard_config,
+    }
+    application = create_app(config)
+    if str(config["DATABASE_URL"]).startswith("sqlite"):
+        with application.app_context():
+            db.engine.dispose()
+        _migrated_copy(application, database)
+    else:
+        import flask_migrate
+        with application.app_context():
+            flask_migrate.upgrade(revision="heads")
+    with application.app_context():
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def make_agent(app):
+    from host.extensions import db
+    from host.models import Agent, Group
+
+    def make(email, role="agent", groups=("Support",), password="correct-horse-battery", name=""):
+        agent = Agent(email=email, role=role, name=name or email.split("@")[0].title())
+        agent.set_password(password)
+        for group_name in groups:
+            group = db.session.execute(db.select(Group).where(Group.name == group_name)).scalar_one_or_none()
+            if group is None:
+                group = Group(name=group_name, is_default=group_name == "Support")
+            agent.groups.append(group)
+        db.session.add(agent)
+        db.session.commit()
+        return agent
+
+    return make
+
+
+@pytest.fixture
+def admin(make_agent):
+    return make_agent("admin@example.test", role="admin", groups=("Support", "Sales"), name="Ada Admin")
+
+
+@pytest.fixture
+def agent(make_agent):
+    return make_agent("agent@example.test", name="Sam Agent")
+
+
+class ApiClient:
+    """A test client that sends a bearer token with every request."""
+
+    def __init__(self, app, token):
+        self.client = app.test_client()
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def __getattr__(self, method):
+        def call(path, **kwargs):
+            headers = {**self.headers, **kwargs.pop("headers", {})}
+            return getattr(self.client, method)(path, headers=headers, **kwargs)
+        return call
+
+
+@pytest.fixture
+def api(app):
+    from host.api.agents import issue_token
+
+    return lambda agent: ApiClient(app, issue_token(agent, "tests"))
+
+
+@pytest.fixture
+def signed_in(app):
+    """A cookie-session client, signed in through the real form, CSRF header set."""
+    import re
+
+    def make(agent, password="correct-horse-battery"):
+        client = app.test_client()
+        page = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        response = client.post("/login", data={"email": agent.email, "password": password, "csrf_token": token})
+        assert response.status_code == 302, "sign-in failed"
+        client.csrf_token = token
+        return client
+
+    return make
+
+
+@pytest.fixture
+def socket_client(app, signed_in):
+    socketio = app.extensions["socketio"]
+    clients = []
+
+    def make(agent, **kwargs):
+        client = socketio.test_client(app, flask_test_client=signed_in(agent), **kwargs)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        if client.is_connected():
+            client.disconnect()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(app):
+    """Serve the app (HTTP + Socket.IO) on a free port in a thread; outbox worker on."""
+    from werkzeug.serving import make_server
+
+    port = free_port()
+    app.config["SWITCHBOARD_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+    socketio = app.extensions["socketio"]
+    socketio.server.eio.cors_allowed_origins = [app.config["SWITCHBOARD_PUBLIC_URL"]]
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    outbox = app.extensions["switchboard"].outbox
+    outbox.start(socketio.start_background_task)
+
+    class Live:
+        url = f"http://127.0.0.1:{port}"
+
+    yield Live
+    outbox.stop()
+    server.shutdown()
+
+
+CHROMIUM = os.environ.get("SWITCHBOARD_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        skip_or_fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("playwright is not installed (pip install -e '.[dev]')")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium, live_server):
+    """A fresh browser context; requests to anything but the live server are blocked."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 900})
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+        ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")) else route.abort())
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js_errors = errors
+    yield page
+    context.close()
+
+
+def sign_in_page(page, base_url, email, password="correct-horse-battery"):
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/console**")
