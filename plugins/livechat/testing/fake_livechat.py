@@ -18,6 +18,7 @@ Where the docs name an error type but not its HTTP status, the status is this fa
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import secrets
 import string
@@ -128,6 +129,34 @@ class FakeLiveChat:
         kind = error_type or {429: "too_many_requests", 503: "service_unavailable"}.get(status, "internal")
         self._failures.extend([(status, kind, message)] * count)
 
+    def add_customer(self, name: str | None = None) -> str:
+        """Seed a customer identity without the token round trip; returns its entity id."""
+        entity_id = str(uuid.uuid4())
+        self.customers[entity_id] = {"id": entity_id, "type": "customer", "session_fields": [],
+                                     **({"name": name} if name else {})}
+        return entity_id
+
+    def add_chat(self, customer_id: str, group_id: int = 0, text: str | None = None) -> str:
+        """Seed an active continuous chat for ``customer_id``; returns the chat id."""
+        thread = {"events": [{"type": "message", "text": text}]} if text else {}
+        with self._lock:
+            started = self._customer_start_chat(
+                {"chat": {"access": {"group_ids": [group_id]}, "thread": thread}, "continuous": True}, customer_id)
+        return started["chat_id"]
+
+    def reopen_chat(self, chat_id: str) -> str:
+        """Resume an archived chat as its customer would; returns the new thread id."""
+        with self._lock:
+            return self._customer_resume_chat({"chat": {"id": chat_id}}, self.chats[chat_id]["customer_id"])["thread_id"]
+
+    def add_webhook(self, action: str, secret_key: str, url: str = "https://switchboard.example.com/hook",
+                    filters: dict | None = None) -> str:
+        """Seed a license webhook registration for this fake's client id; returns its id."""
+        body = {"action": action, "secret_key": secret_key, "url": url, "owner_client_id": self.client_id,
+                "type": "license", "filters": filters or {}}
+        with self._lock:
+            return self._configuration_register_webhook(body, self.agent_id)["id"]
+
     def requests_for(self, action: str) -> list[RecordedRequest]:
         return [r for r in self.requests if r.action == action]
 
@@ -150,7 +179,7 @@ class FakeLiveChat:
                 raise LookupError(f"no {action} webhook registered; pass secret_key")
             secret_key, webhook_id = registered["secret_key"], webhook_id or registered["id"]
         body = {"webhook_id": webhook_id or str(uuid.uuid4()), "secret_key": secret_key, "action": action,
-                "organization_id": self.organization_id, "payload": payload}
+                "organization_id": self.organization_id, "payload": copy.deepcopy(payload)}
         if additional_data is not None:
             body["additional_data"] = additional_data
         return body

@@ -21,24 +21,24 @@ def fake() -> FakeLiveChat:
 
 
 @pytest.fixture
-def api(fake: FakeLiveChat):
+def livechat(fake: FakeLiveChat):
     with LiveChatApi(fake.agent_token, fake.organization_id, fake.client_id,
                      transport=httpx.WSGITransport(app=fake)) as client:
         yield client
 
 
 @pytest.fixture
-def customer(api: LiveChatApi) -> CustomerToken:
-    return api.customer_token()
+def customer(livechat: LiveChatApi) -> CustomerToken:
+    return livechat.customer_token()
 
 
 def mock_api(handler, agent_token: str = "dal:agent-token") -> LiveChatApi:
     return LiveChatApi(agent_token, "org-1", "client-1", transport=httpx.MockTransport(handler))
 
 
-def test_customer_token_uses_agent_token_grant_and_reuses_identity(api, fake):
-    first = api.customer_token()
-    again = api.customer_token(entity_id=first.entity_id)
+def test_customer_token_uses_agent_token_grant_and_reuses_identity(livechat, fake):
+    first = livechat.customer_token()
+    again = livechat.customer_token(entity_id=first.entity_id)
 
     grant, reuse = fake.requests_for("customer_token")
     assert (grant.method, grant.host, grant.path) == ("POST", "accounts.livechat.com", "/v2/customer/token")
@@ -60,8 +60,8 @@ def test_customer_token_refused_for_unknown_client(fake):
     assert caught.value.type == "unauthorized_client" and not caught.value.retryable
 
 
-def test_start_chat_is_continuous_and_carries_the_first_message(api, fake, customer):
-    started = api.start_chat(customer, group_id=1, text="Hello from SMS", custom_id="SM123")
+def test_start_chat_is_continuous_and_carries_the_first_message(livechat, fake, customer):
+    started = livechat.start_chat(customer, group_id=1, text="Hello from SMS", custom_id="SM123")
 
     sent = fake.requests_for("start_chat")[0]
     assert (sent.host, sent.path) == ("api.livechatinc.com", "/v3.6/customer/action/start_chat")
@@ -79,15 +79,15 @@ def test_start_chat_is_continuous_and_carries_the_first_message(api, fake, custo
     assert started.event_ids == (fake.events(started.chat_id)[0]["id"],)
 
 
-def test_non_continuous_chat_needs_an_online_group(api, customer):
+def test_non_continuous_chat_needs_an_online_group(livechat, customer):
     with pytest.raises(LiveChatError) as caught:
-        api.start_chat(customer, group_id=0, text="hi", continuous=False)
+        livechat.start_chat(customer, group_id=0, text="hi", continuous=False)
     assert caught.value.type == "groups_offline"
 
 
-def test_send_event_as_the_customer(api, fake, customer):
-    chat = api.start_chat(customer, group_id=0)
-    event_id = api.send_event(customer, chat.chat_id, "Second message")
+def test_send_event_as_the_customer(livechat, fake, customer):
+    chat = livechat.start_chat(customer, group_id=0)
+    event_id = livechat.send_event(customer, chat.chat_id, "Second message")
 
     [event] = fake.events(chat.chat_id)
     assert event["id"] == event_id
@@ -96,80 +96,80 @@ def test_send_event_as_the_customer(api, fake, customer):
         "chat_id": chat.chat_id, "event": {"type": "message", "text": "Second message"}}
 
 
-def test_message_over_16_kb_is_a_validation_error(api, customer):
-    chat = api.start_chat(customer, group_id=0)
+def test_message_over_16_kb_is_a_validation_error(livechat, customer):
+    chat = livechat.start_chat(customer, group_id=0)
     with pytest.raises(LiveChatError) as caught:
-        api.send_event(customer, chat.chat_id, "x" * (16 * 1024 + 1))
+        livechat.send_event(customer, chat.chat_id, "x" * (16 * 1024 + 1))
     assert caught.value.type == "validation" and caught.value.status == 400
 
 
-def test_resume_after_deactivate(api, fake, customer):
-    chat = api.start_chat(customer, group_id=0, text="first")
-    api.deactivate_chat(chat.chat_id)
+def test_resume_after_deactivate(livechat, fake, customer):
+    chat = livechat.start_chat(customer, group_id=0, text="first")
+    livechat.deactivate_chat(chat.chat_id)
 
     with pytest.raises(LiveChatError) as caught:
-        api.send_event(customer, chat.chat_id, "are you there?")
+        livechat.send_event(customer, chat.chat_id, "are you there?")
     assert caught.value.type == "chat_inactive"
     assert not caught.value.retryable
 
-    resumed = api.resume_chat(customer, chat.chat_id, group_id=0, text="are you there?")
+    resumed = livechat.resume_chat(customer, chat.chat_id, group_id=0, text="are you there?")
     assert fake.requests_for("resume_chat")[0].json == {
         "chat": {"id": chat.chat_id, "access": {"group_ids": [0]},
                  "thread": {"events": [{"type": "message", "text": "are you there?"}]}},
         "continuous": True,
     }
     assert fake.active_thread(chat.chat_id)["id"] == resumed.thread_id
-    api.send_event(customer, chat.chat_id, "still here")
+    livechat.send_event(customer, chat.chat_id, "still here")
 
-    archives = api.list_archives(customer.entity_id)
+    archives = livechat.list_archives(customer.entity_id)
     assert archives.found_chats == 2
     assert [c["thread"]["id"] for c in archives.chats] == [resumed.thread_id, chat.thread_id]
     assert fake.requests_for("list_archives")[0].json == {"filters": {"customer_id": customer.entity_id},
                                                            "limit": 10}
 
 
-def test_resume_an_active_chat_is_refused(api, customer):
-    chat = api.start_chat(customer, group_id=0)
+def test_resume_an_active_chat_is_refused(livechat, customer):
+    chat = livechat.start_chat(customer, group_id=0)
     with pytest.raises(LiveChatError) as caught:
-        api.resume_chat(customer, chat.chat_id, group_id=0)
+        livechat.resume_chat(customer, chat.chat_id, group_id=0)
     assert caught.value.type == "validation"
 
 
-def test_list_archives_pages_with_page_id_only(api, fake, customer):
-    chat = api.start_chat(customer, group_id=0)
+def test_list_archives_pages_with_page_id_only(livechat, fake, customer):
+    chat = livechat.start_chat(customer, group_id=0)
     for _ in range(2):
-        api.deactivate_chat(chat.chat_id)
-        api.resume_chat(customer, chat.chat_id, group_id=0)
-    first = api.list_archives(customer.entity_id, limit=2)
-    second = api.list_archives(customer.entity_id, page_id=first.next_page_id)
+        livechat.deactivate_chat(chat.chat_id)
+        livechat.resume_chat(customer, chat.chat_id, group_id=0)
+    first = livechat.list_archives(customer.entity_id, limit=2)
+    second = livechat.list_archives(customer.entity_id, page_id=first.next_page_id)
     assert len(first.chats) == 2 and len(second.chats) == 1 and second.next_page_id is None
     assert fake.requests_for("list_archives")[1].json == {"page_id": first.next_page_id}
 
 
-def test_update_customer(api, fake, customer):
-    api.update_customer(customer, name="+44 7700 900123", email="ann@example.com")
+def test_update_customer(livechat, fake, customer):
+    livechat.update_customer(customer, name="+44 7700 900123", email="ann@example.com")
     assert fake.requests_for("update_customer")[0].json == {"name": "+44 7700 900123", "email": "ann@example.com"}
     assert fake.customers[customer.entity_id]["name"] == "+44 7700 900123"
 
     with pytest.raises(ValueError):
-        api.update_customer(customer)
+        livechat.update_customer(customer)
     with pytest.raises(LiveChatError) as caught:
-        api.update_customer(customer, email="not-an-email")
+        livechat.update_customer(customer, email="not-an-email")
     assert caught.value.type == "validation"
 
 
-def test_update_customer_during_a_chat_lands_when_it_ends(api, fake, customer):
-    chat = api.start_chat(customer, group_id=0)
-    api.update_customer(customer, name="Ann")
+def test_update_customer_during_a_chat_lands_when_it_ends(livechat, fake, customer):
+    chat = livechat.start_chat(customer, group_id=0)
+    livechat.update_customer(customer, name="Ann")
     assert "name" not in fake.customers[customer.entity_id]
-    api.deactivate_chat(chat.chat_id)
+    livechat.deactivate_chat(chat.chat_id)
     assert fake.customers[customer.entity_id]["name"] == "Ann"
 
 
-def test_upload_file_then_send_a_file_event(api, fake, customer):
-    chat = api.start_chat(customer, group_id=0)
-    url = api.upload_file(customer, "photo.jpg", b"\xff\xd8jpeg", "image/jpeg")
-    event_id = api.send_file(customer, chat.chat_id, url)
+def test_upload_file_then_send_a_file_event(livechat, fake, customer):
+    chat = livechat.start_chat(customer, group_id=0)
+    url = livechat.upload_file(customer, "photo.jpg", b"\xff\xd8jpeg", "image/jpeg")
+    event_id = livechat.send_file(customer, chat.chat_id, url)
 
     upload = fake.requests_for("upload_file")[0]
     assert upload.files == {"file": ("photo.jpg", 6, "image/jpeg")}
@@ -178,54 +178,54 @@ def test_upload_file_then_send_a_file_event(api, fake, customer):
     assert (event["id"], event["type"], event["url"], event["name"]) == (event_id, "file", url, "photo.jpg")
 
 
-def test_file_event_must_point_to_the_cdn(api, customer):
-    chat = api.start_chat(customer, group_id=0)
+def test_file_event_must_point_to_the_cdn(livechat, customer):
+    chat = livechat.start_chat(customer, group_id=0)
     with pytest.raises(LiveChatError) as caught:
-        api.send_file(customer, chat.chat_id, "https://evil.example.com/x.png")
+        livechat.send_file(customer, chat.chat_id, "https://evil.example.com/x.png")
     assert caught.value.type == "validation"
 
 
-def test_upload_over_10_mb_is_refused(api, customer):
+def test_upload_over_10_mb_is_refused(livechat, customer):
     with pytest.raises(LiveChatError) as caught:
-        api.upload_file(customer, "big.bin", b"\0" * (10 * 1024 * 1024 + 1), "application/octet-stream")
+        livechat.upload_file(customer, "big.bin", b"\0" * (10 * 1024 * 1024 + 1), "application/octet-stream")
     assert (caught.value.type, caught.value.status) == ("entity_too_large", 413)
 
 
-def test_transfer_chat(api, fake, customer):
-    chat = api.start_chat(customer, group_id=0)
-    api.transfer_chat(chat.chat_id, "group", [1])
+def test_transfer_chat(livechat, fake, customer):
+    chat = livechat.start_chat(customer, group_id=0)
+    livechat.transfer_chat(chat.chat_id, "group", [1])
 
     assert fake.requests_for("transfer_chat")[0].json == {
         "id": chat.chat_id, "target": {"type": "group", "ids": [1]},
         "ignore_agents_availability": True, "ignore_requester_presence": True}
     assert fake.chats[chat.chat_id]["access"]["group_ids"] == [1]
 
-    api.transfer_chat(chat.chat_id, "agent", ["smith@example.com"])
+    livechat.transfer_chat(chat.chat_id, "agent", ["smith@example.com"])
     assert fake.chats[chat.chat_id]["agent_ids"] == ["smith@example.com"]
 
     with pytest.raises(ValueError):
-        api.transfer_chat(chat.chat_id, "team", [1])  # type: ignore[arg-type]
-    api.deactivate_chat(chat.chat_id)
+        livechat.transfer_chat(chat.chat_id, "team", [1])  # type: ignore[arg-type]
+    livechat.deactivate_chat(chat.chat_id)
     with pytest.raises(LiveChatError) as caught:
-        api.transfer_chat(chat.chat_id, "group", [0])
+        livechat.transfer_chat(chat.chat_id, "group", [0])
     assert caught.value.type == "chat_inactive"
 
 
-def test_agent_event_needs_the_agent_in_the_chat(api, fake, customer):
-    chat = api.start_chat(customer, group_id=0)
+def test_agent_event_needs_the_agent_in_the_chat(livechat, fake, customer):
+    chat = livechat.start_chat(customer, group_id=0)
     with pytest.raises(LiveChatError) as caught:
-        api.send_agent_event(chat.chat_id, "Note", visibility="agents")
+        livechat.send_agent_event(chat.chat_id, "Note", visibility="agents")
     assert caught.value.type == "authorization"
 
-    api.add_user_to_chat(chat.chat_id, fake.agent_id)
-    event_id = api.send_agent_event(chat.chat_id, "Note", visibility="agents")
+    livechat.add_user_to_chat(chat.chat_id, fake.agent_id)
+    event_id = livechat.send_agent_event(chat.chat_id, "Note", visibility="agents")
     [event] = fake.events(chat.chat_id)
     assert (event["id"], event["visibility"], event["author_id"]) == (event_id, "agents", fake.agent_id)
 
 
-def test_mark_delivered_sets_the_default_status_property(api, fake, customer):
-    chat = api.start_chat(customer, group_id=0, text="hi")
-    api.mark_delivered(chat.chat_id, chat.thread_id, chat.event_ids[0])
+def test_mark_delivered_sets_the_default_status_property(livechat, fake, customer):
+    chat = livechat.start_chat(customer, group_id=0, text="hi")
+    livechat.mark_delivered(chat.chat_id, chat.thread_id, chat.event_ids[0])
 
     assert fake.requests_for("update_event_properties")[0].json == {
         "chat_id": chat.chat_id, "thread_id": chat.thread_id, "event_id": chat.event_ids[0],
@@ -233,12 +233,12 @@ def test_mark_delivered_sets_the_default_status_property(api, fake, customer):
     assert fake.events(chat.chat_id)[0]["properties"] == {"status": {"delivered": True}}
 
     with pytest.raises(LiveChatError) as caught:
-        api.update_event_properties(chat.chat_id, chat.thread_id, chat.event_ids[0], {"status": {"read": True}})
+        livechat.update_event_properties(chat.chat_id, chat.thread_id, chat.event_ids[0], {"status": {"read": True}})
     assert caught.value.type == "validation"
 
 
-def test_register_webhook_for_agent_messages(api, fake):
-    webhook_id = api.register_webhook(HOOK_URL, "incoming_event", "s3cret-key", fake.client_id,
+def test_register_webhook_for_agent_messages(livechat, fake):
+    webhook_id = livechat.register_webhook(HOOK_URL, "incoming_event", "s3cret-key", fake.client_id,
                                       filters={"author_type": "agent"})
 
     sent = fake.requests_for("register_webhook")[0]
@@ -247,54 +247,54 @@ def test_register_webhook_for_agent_messages(api, fake):
     assert sent.json == {"action": "incoming_event", "secret_key": "s3cret-key", "url": HOOK_URL,
                          "filters": {"author_type": "agent"}, "owner_client_id": fake.client_id,
                          "type": "license"}
-    [listed] = api.list_webhooks()
+    [listed] = livechat.list_webhooks()
     assert (listed.id, listed.action, listed.url, listed.filters) == (
         webhook_id, "incoming_event", HOOK_URL, {"author_type": "agent"})
     assert "s3cret-key" not in repr(listed)
     assert [w["id"] for w in fake.matching_webhooks("incoming_event", author_type="customer")] == []
 
-    api.unregister_webhook(webhook_id)
-    assert api.list_webhooks() == []
+    livechat.unregister_webhook(webhook_id)
+    assert livechat.list_webhooks() == []
 
 
-def test_register_webhook_limits(api, fake):
+def test_register_webhook_limits(livechat, fake):
     with pytest.raises(LiveChatError) as caught:
-        api.register_webhook(HOOK_URL, "chat_transferred", "k", fake.client_id, filters={"author_type": "agent"})
+        livechat.register_webhook(HOOK_URL, "chat_transferred", "k", fake.client_id, filters={"author_type": "agent"})
     assert caught.value.type == "validation"
     for _ in range(3):
-        api.register_webhook(HOOK_URL, "chat_deactivated", "k", fake.client_id)
+        livechat.register_webhook(HOOK_URL, "chat_deactivated", "k", fake.client_id)
     with pytest.raises(LiveChatError) as caught:
-        api.register_webhook(HOOK_URL, "chat_deactivated", "k", fake.client_id)
+        livechat.register_webhook(HOOK_URL, "chat_deactivated", "k", fake.client_id)
     assert caught.value.type == "limit_reached"
     with pytest.raises(LiveChatError) as caught:
-        api.unregister_webhook("no-such-webhook")
+        livechat.unregister_webhook("no-such-webhook")
     assert caught.value.type == "not_found"
 
 
-def test_error_envelope_becomes_a_readable_error(api, customer):
+def test_error_envelope_becomes_a_readable_error(livechat, customer):
     with pytest.raises(LiveChatError) as caught:
-        api.send_event(customer, "NOSUCHCHAT", "hello")
+        livechat.send_event(customer, "NOSUCHCHAT", "hello")
     error = caught.value
     assert (error.type, error.message, error.status, error.retryable, error.action) == (
         "not_found", "Chat not found", 404, False, "send_event")
     assert str(error) == "LiveChat send_event failed: Chat not found (not_found, HTTP 404)"
 
 
-def test_revoked_customer_token_is_an_authentication_error(api, fake, customer):
+def test_revoked_customer_token_is_an_authentication_error(livechat, fake, customer):
     fake.revoke_token(customer.access_token)
     with pytest.raises(LiveChatError) as caught:
-        api.start_chat(customer, group_id=0)
+        livechat.start_chat(customer, group_id=0)
     assert (caught.value.type, caught.value.status, caught.value.retryable) == ("authentication", 401, False)
 
 
 @pytest.mark.parametrize(("status", "error_type"), [(429, "too_many_requests"), (500, "internal"),
                                                     (503, "service_unavailable")])
-def test_throttling_and_server_errors_are_retryable(api, fake, customer, status, error_type):
+def test_throttling_and_server_errors_are_retryable(livechat, fake, customer, status, error_type):
     fake.fail_next(1, status=status)
     with pytest.raises(LiveChatError) as caught:
-        api.start_chat(customer, group_id=0)
+        livechat.start_chat(customer, group_id=0)
     assert (caught.value.type, caught.value.status, caught.value.retryable) == (error_type, status, True)
-    assert api.start_chat(customer, group_id=0).chat_id  # the next call goes through
+    assert livechat.start_chat(customer, group_id=0).chat_id  # the next call goes through
 
 
 def test_connection_failure_is_retryable():
@@ -365,6 +365,7 @@ def test_tokens_never_reach_logs_or_errors(fake, caplog):
     finally:
         logger.remove(sink)
 
+    assert any(r.name == "plugins.livechat.api" for r in caplog.records)  # the wrapper did log
     captured = "\n".join(lines + [r.getMessage() for r in caplog.records] + errors)
     assert "bad token [redacted]" in captured
     for secret in (fake.agent_token, token.access_token, "hook-secret"):
