@@ -5,7 +5,7 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Flask, abort, request
+from flask import Flask, abort, g, request
 from flask_smorest import Api
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
@@ -73,6 +73,10 @@ def _install_guards(app, sb):
 
     @app.before_request
     def plugin_and_auth_guard():
+        # The signed-in agent is cached on ``g``; an app context that outlives one
+        # request (CLI, tests, background tasks) must not leak it into the next.
+        g.pop("_login_user", None)
+        g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
         owner = sb.blueprint_owner(request.blueprint)
         if owner and not sb.plugins.is_enabled(owner):
             abort(404)

@@ -1,5 +1,5 @@
 """REST API v1 (flask-smorest): the OpenAPI document is built from these schemas."""
-from flask import abort
+from flask_smorest import abort
 from flask_login import current_user
 
 from host.extensions import db
