@@ -73,7 +73,18 @@ def _register_core_handlers(socketio: SocketIO) -> None:
         _sid_agents()[request.sid] = agent.id
         for room in rooms_for(agent):
             join_room(room)
+        from host.presence import touch
+        touch(agent)
         return True
+
+    @socketio.on("presence:ping")
+    def presence_ping(*_args):
+        from host.presence import touch
+
+        agent = connection_agent()
+        if agent is not None:
+            touch(agent)
+        return {"ok": agent is not None}
 
     @socketio.on("disconnect")
     def disconnect(*_args):

@@ -17,7 +17,12 @@ class AgentSchema(Schema):
     role = fields.Str(load_default="agent", validate=validate.OneOf(["agent", "admin"]))
     active = fields.Bool(attribute="is_active_agent", load_default=True)
     group_ids = fields.Method("_group_ids", deserialize="_load_group_ids", load_default=list)
-    online = fields.Bool(dump_only=True)
+    online = fields.Method("_online", dump_only=True)
+
+    def _online(self, agent):
+        from host.presence import is_online
+
+        return is_online(agent)
 
     def _group_ids(self, agent):
         return sorted(g.id for g in agent.groups)
