@@ -21,7 +21,10 @@ _READY = "switchboard.ready_events"
 
 def emit(event) -> None:
     """Queue a notification event until the current transaction commits."""
-    db.session.info.setdefault(_PENDING, []).append(event)
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # tie the event to a transaction so a rollback drops it
+    session.info.setdefault(_PENDING, []).append(event)
 
 
 def commit() -> None:
