@@ -191,8 +191,9 @@ def route_chat(chat: Mapping[str, Any], contact: "ContactRef | None",
                to_address: str) -> "int | None":
     """Which group should a new or reopened chat go to? Return a group id.
 
-    Order of answers: the contact's own group override, then the number→group
-    mapping, then the host's default group.
+    Asked only when the contact has no group override of its own
+    (``ContactRef.group_id``). Channel plugins answer with their number→group
+    mapping; the host's default answers last with the default group.
     """
 
 

@@ -13,7 +13,10 @@ from flask import Blueprint, abort, jsonify, request
 
 from host import hookimpl
 from host.chats import apply_status, receive
-from host.contracts import InboundMessage, SendError, SendResult, StatusUpdate, WidgetTab
+from marshmallow import Schema, fields, validate
+
+from host.contracts import (HealthCheck, InboundMessage, PluginSettings, SendError, SendResult, SocketEvents,
+                            StatusUpdate, WidgetTab)
 
 SECRET = "loopback-webhook-secret"
 
@@ -80,6 +83,23 @@ class LoopbackPlugin:
             return jsonify([m.body for m in self.channel.sent])
 
         return [bp]
+
+    @hookimpl
+    def register_settings_schemas(self, app):
+        class LoopbackSettings(Schema):
+            sender = fields.Str(load_default="loopback-number", validate=validate.Length(min=1),
+                                metadata={"label": "Sender address"})
+            api_key = fields.Str(load_default=None, metadata={"secret": True, "label": "API key"})
+
+        return PluginSettings(schema=LoopbackSettings, title="Loopback")
+
+    @hookimpl
+    def register_socketio_events(self, app):
+        return [SocketEvents({"loopback:echo": lambda agent, data: {"ok": True, "agent": agent.email, "data": data}})]
+
+    @hookimpl
+    def register_health_checks(self, app):
+        return [HealthCheck("loopback transport", ok=True, detail=f"{len(self.channel.sent)} sent")]
 
     @hookimpl
     def register_widget_tabs(self, app):

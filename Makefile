@@ -1,0 +1,41 @@
+# Switchboard: `make run` serves the app with demo data; `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SWITCHBOARD := $(BIN)/switchboard
+EXAMPLES := $(wildcard examples/*/setup.cfg examples/*/pyproject.toml)
+
+.PHONY: run test setup python frontend db demo clean
+
+run: setup db demo
+	$(SWITCHBOARD) serve
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: python frontend
+
+python: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml $(EXAMPLES)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	for example in $(dir $(EXAMPLES)); do $(BIN)/python -m pip install --quiet -e "$$example"; done
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+frontend: node_modules/.installed
+	npm run --silent build
+
+db: python
+	$(SWITCHBOARD) db upgrade
+
+demo: db
+	$(SWITCHBOARD) demo
+
+clean:
+	rm -rf $(VENV) node_modules host/static/dist plugins/*/static/dist

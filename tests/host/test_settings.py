@@ -1,0 +1,45 @@
+"""Plugin settings: validated, secrets write-only, health checks shown to admins."""
+from host import settings
+from host.extensions import db
+from host.models import Setting
+
+
+def test_settings_page_never_shows_a_stored_secret(app, admin, signed_in):
+    client = signed_in(admin)
+    response = client.post("/admin/plugins/loopback/settings",
+                           data={"sender": "+15550000", "api_key": "super-secret-value-123", "csrf_token": client.csrf_token})
+    assert response.status_code == 302
+    assert settings.get("loopback") == {"sender": "+15550000", "api_key": "super-secret-value-123"}
+    page = client.get("/admin/plugins/loopback/settings").get_data(as_text=True)
+    assert "super-secret-value-123" not in page and "stored — leave empty to keep it" in page
+    # Saving again with the secret left empty keeps it.
+    client.post("/admin/plugins/loopback/settings", data={"sender": "+15550001", "api_key": "",
+                                                          "csrf_token": client.csrf_token})
+    assert settings.get("loopback")["api_key"] == "super-secret-value-123"
+
+
+def test_invalid_settings_are_refused_with_the_field_named(app, admin, signed_in):
+    client = signed_in(admin)
+    response = client.post("/admin/plugins/loopback/settings", data={"sender": "", "csrf_token": client.csrf_token})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Some settings need attention" in page and "Shorter than minimum length 1." in page
+    assert db.session.get(Setting, ("loopback", "sender")) is None
+
+
+def test_plugins_page_shows_versions_sources_hooks_and_health(app, admin, signed_in):
+    page = signed_in(admin).get("/admin/plugins").get_data(as_text=True)
+    for text in ("twilio_channel", "contacts", "livechat", "built-in", "essential", "register_widget_tabs",
+                 "loopback transport", "loopback:echo"):
+        assert text in page, text
+
+
+def test_plugin_socket_event_runs_for_signed_in_agents(app, agent, socket_client):
+    ack = socket_client(agent).emit("loopback:echo", {"x": 1}, callback=True)
+    assert ack == {"ok": True, "agent": agent.email, "data": {"x": 1}}
+
+
+def test_agents_cannot_open_admin_pages(app, agent, signed_in):
+    client = signed_in(agent)
+    for path in ("/admin/agents", "/admin/groups", "/admin/plugins", "/admin/plugins/loopback/settings"):
+        assert client.get(path).status_code == 403, path
