@@ -49,6 +49,8 @@ def create_app(config: dict | None = None) -> Flask:
     api = Api(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
     _register_host_blueprints(app, api)
+    from host.errors import init_errors
+    init_errors(app, api)
     with app.app_context():
         sb.register_all(api, socketio)
     _install_guards(app, sb)

@@ -117,6 +117,7 @@ def make_agent(app):
     def make(email, role="agent", groups=("Support",), password="correct-horse-battery", name=""):
         agent = Agent(email=email, role=role, name=name or email.split("@")[0].title())
         agent.set_password(password)
+        db.session.add(agent)
         for group_name in groups:
             group = db.session.execute(db.select(Group).where(Group.name == group_name)).scalar_one_or_none()
             if group is None:

@@ -1,0 +1,31 @@
+"""Errors: JSON for the API (flask-smorest's shape), a readable page for people."""
+from __future__ import annotations
+
+from flask import render_template, request
+from werkzeug.exceptions import HTTPException
+
+from host.auth import wants_json
+
+TITLES = {
+    400: "That request didn't look right",
+    403: "You don't have access to this",
+    404: "Nothing here",
+    405: "That doesn't work here",
+    413: "That's too big",
+    429: "Slow down a little",
+}
+
+
+def init_errors(app, api) -> None:
+    json_handler = api.handle_http_exception
+
+    @app.errorhandler(HTTPException)
+    def handle(error: HTTPException):
+        if wants_json(request) or request.path.startswith("/webhooks/"):
+            return json_handler(error)
+        title = TITLES.get(error.code, "Something went wrong")
+        description = getattr(error, "description", "") or ""
+        if error.code == 429:
+            description = str(description) or "Too many requests. Wait a minute and try again."
+        return render_template("error.html", code=error.code, title=title, description=description,
+                               page="error"), error.code
