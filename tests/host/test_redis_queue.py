@@ -1,0 +1,43 @@
+"""With SWITCHBOARD_REDIS_URL, events emitted by one app reach agents connected to another."""
+import time
+
+import pytest
+
+from host import create_app
+from host.extensions import db
+from host.testing.loopback import LoopbackPlugin, webhook
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def switchboard_config(redis_url):
+    return {"REDIS_URL": redis_url}
+
+
+def test_socketio_uses_the_redis_message_queue(app):
+    manager = app.extensions["socketio"].server.manager
+    assert type(manager).__name__ == "RedisManager"
+
+
+def test_webhook_on_one_app_reaches_an_agent_on_another(app, agent, live_server, redis_url, tmp_path):
+    import socketio
+
+    from host.api.agents import issue_token
+
+    bodies = []
+    listener = socketio.Client(reconnection=False)
+    listener.on("message:created", lambda data: bodies.append(data["message"]["body"]))
+    listener.connect(live_server.url, auth={"token": issue_token(agent)}, wait_timeout=5)
+    other = create_app({"DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": redis_url,
+                        "INSTANCE_PATH": str(tmp_path / "b"), "SECRET_KEY": app.config["SECRET_KEY"],
+                        "PUBLIC_URL": app.config["SWITCHBOARD_PUBLIC_URL"],
+                        "EXTRA_PLUGINS": [("loopback", LoopbackPlugin())]})
+    with other.app_context():
+        assert webhook(other.test_client(), {"id": "via-b", "from": "+15550009", "body": "from B"}).status_code == 200
+        db.session.remove()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not bodies:
+        time.sleep(0.05)
+    listener.disconnect()
+    assert bodies == ["from B"]
