@@ -10,11 +10,10 @@ import itertools
 import json
 
 from flask import Blueprint, abort, jsonify, request
+from marshmallow import Schema, fields, validate
 
 from host import hookimpl
 from host.chats import apply_status, receive
-from marshmallow import Schema, fields, validate
-
 from host.contracts import (HealthCheck, InboundMessage, PluginSettings, SendError, SendResult, SocketEvents,
                             StatusUpdate, WidgetTab)
 
@@ -31,6 +30,7 @@ class LoopbackChannel:
 
     def __init__(self):
         self.sent = []
+        self.records = []  # what the contract kit reads: {"external_id", "to", "body"}
         self.fail_next: list[SendError] = []
         self._ids = itertools.count(1)
 
@@ -38,7 +38,9 @@ class LoopbackChannel:
         if self.fail_next:
             raise self.fail_next.pop(0)
         self.sent.append(message)
-        return SendResult(external_id=f"LB{next(self._ids):06d}", status="sent")
+        external_id = f"LB{next(self._ids):06d}"
+        self.records.append({"external_id": external_id, "to": message.to, "body": message.body})
+        return SendResult(external_id=external_id, status="sent")
 
     def normalise_address(self, value: str) -> str:
         value = value.strip()
@@ -106,7 +108,20 @@ class LoopbackPlugin:
         return [WidgetTab(key="loopback", title="Loopback", script="/static/loopback-tab.js", order=90)]
 
 
-def webhook(client, payload: dict, secret: str = SECRET):
+def webhook(client, payload: dict, secret: str = SECRET, forge: str | None = None):
     body = json.dumps(payload).encode()
-    return client.post("/webhooks/loopback", data=body, content_type="application/json",
-                       headers={"X-Loopback-Signature": sign(body, secret)})
+    signature = sign(body, "not-the-secret" if forge == "signature" else secret)
+    if forge == "tamper":
+        body = json.dumps({**payload, "body": str(payload.get("body", "")) + " (changed)"}).encode()
+    headers = {} if forge == "missing" else {"X-Loopback-Signature": signature}
+    return client.post("/webhooks/loopback", data=body, content_type="application/json", headers=headers)
+
+
+class LoopbackWebhooks:
+    """The ``webhooks`` fixture object of the channel contract, for the loopback channel."""
+
+    def inbound(self, client, external_id, from_address, body, forge=None):
+        return webhook(client, {"id": external_id, "from": from_address, "body": body}, forge=forge)
+
+    def status(self, client, external_id, status, error_code=None):
+        return webhook(client, {"type": "status", "id": external_id, "status": status, "error_code": error_code})

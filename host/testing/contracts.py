@@ -1,0 +1,159 @@
+"""Contract tests a plugin author inherits: subclass, supply a few fixtures, run pytest.
+
+``PluginContract`` — any plugin: hook implementations match the real hookspecs, and
+disabling it removes its routes, tabs, channels, Socket.IO handlers and hook calls.
+
+``ChannelContract`` — a channel plugin. Supply:
+
+* ``plugin_name`` — the name it is registered under (its entry point name);
+* ``channel_key`` — the channel key its adapter registers;
+* ``customer_address`` — a valid customer address on that channel;
+* ``webhooks`` — an object with ``inbound(client, external_id, from_address, body,
+  forge=None)`` and ``status(client, external_id, status, error_code=None)`` that post
+  the provider's webhooks; ``forge`` is ``"signature"`` (wrong secret), ``"tamper"``
+  (a field changed after signing) or ``"missing"`` (no signature);
+* ``sent`` — a list the plugin's injected transport appends each send to, with
+  ``external_id_of(item)`` returning the provider id the transport answered.
+
+``WidgetTabContract`` — a plugin with widget tabs: its scripts are served as ES
+modules exporting ``mount`` while enabled, and vanish when disabled.
+"""
+from __future__ import annotations
+
+import pytest
+
+from host.extensions import db
+from host.models import Chat, Message
+
+
+def _disable(app, name):
+    app.extensions["switchboard"].plugins.set_enabled(name, False)
+
+
+class PluginContract:
+    @pytest.fixture
+    def plugin_name(self):
+        raise NotImplementedError("supply the plugin_name fixture")
+
+    def test_hook_implementations_match_real_hookspecs(self, app, plugin_name):
+        plugins = app.extensions["switchboard"].plugins
+        info = plugins.plugins[plugin_name]
+        assert info.hooks, "the plugin implements no hooks"
+        for hook_name in info.hooks:
+            caller = getattr(plugins.pm.hook, hook_name)
+            assert caller.spec is not None, f"{hook_name} is not a Switchboard hook"
+            spec_args = set(caller.spec.argnames)
+            for impl in caller.get_hookimpls():
+                if impl.plugin is info.plugin:
+                    assert set(impl.argnames) <= spec_args, f"{hook_name} takes {impl.argnames}, spec has {spec_args}"
+
+    def test_disabling_removes_every_trace(self, app, admin, signed_in, socket_client, plugin_name):
+        sb = app.extensions["switchboard"]
+        surface = sb.plugin_surface(plugin_name)
+        rules = [r for r in app.url_map.iter_rules() if r.endpoint.split(".")[0] in surface["blueprints"]]
+        _disable(app, plugin_name)
+        client = signed_in(admin)
+        for rule in rules:
+            url = rule.rule
+            for arg in rule.arguments:
+                url = url.replace(f"<{arg}>", "1").replace(f"<int:{arg}>", "1").replace(f"<path:{arg}>", "x")
+            method = sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
+            response = client.open(url, method=method, headers={"X-CSRFToken": client.csrf_token})
+            assert response.status_code == 404, f"{method} {url} still answers {response.status_code}"
+        keys = {t["key"] for t in sb.widget_tabs()}
+        assert not keys & set(surface["tabs"])
+        assert not set(sb.enabled_channels()) & set(surface["channels"])
+        info = sb.plugins.plugins[plugin_name]
+        for hook_name in info.hooks:
+            assert all(i.plugin is not info.plugin for i in sb.plugins.hook(hook_name).get_hookimpls())
+        for event in surface["socket_events"]:
+            assert socket_client(admin).emit(event, {}, callback=True)["ok"] is False
+
+
+class ChannelContract(PluginContract):
+    @pytest.fixture
+    def channel_key(self):
+        raise NotImplementedError("supply the channel_key fixture")
+
+    @pytest.fixture
+    def customer_address(self):
+        raise NotImplementedError("supply the customer_address fixture")
+
+    @pytest.fixture
+    def webhooks(self):
+        raise NotImplementedError("supply the webhooks fixture")
+
+    @pytest.fixture
+    def sent(self):
+        raise NotImplementedError("supply the sent fixture (the injected transport's record)")
+
+    @staticmethod
+    def external_id_of(item) -> str:
+        return item["external_id"]
+
+    def _messages(self):
+        return db.session.execute(db.select(Message).order_by(Message.id)).scalars().all()
+
+    @pytest.mark.parametrize("forge", ["signature", "tamper", "missing"])
+    def test_forged_webhook_is_rejected_and_emits_nothing(self, app, agent, recorder, webhooks,
+                                                          customer_address, forge):
+        response = webhooks.inbound(app.test_client(), "contract-forged-1", customer_address, "forged", forge=forge)
+        assert response.status_code in (401, 403)
+        assert self._messages() == [] and recorder.events == []
+
+    def test_valid_webhook_yields_one_message_and_a_repeat_is_ignored(self, app, agent, recorder, webhooks,
+                                                                      customer_address, channel_key):
+        client = app.test_client()
+        for _ in range(2):
+            response = webhooks.inbound(client, "contract-in-1", customer_address, "Hello from the contract")
+            assert response.status_code < 300
+        received = recorder.of("message_received")
+        assert len(received) == 1
+        assert received[0].message["body"] == "Hello from the contract"
+        assert received[0].message["channel"] == channel_key
+        assert [m.body for m in self._messages()] == ["Hello from the contract"]
+
+    def _reply(self, app, agent, api, webhooks, customer_address, body="Contract reply"):
+        webhooks.inbound(app.test_client(), "contract-in-2", customer_address, "Hi")
+        chat = db.session.execute(db.select(Chat)).scalar_one()
+        response = api(agent).post(f"/api/v1/chats/{chat.id}/messages", json={"body": body})
+        assert response.status_code == 201, response.get_json()
+        app.extensions["switchboard"].outbox.drain()
+        return db.session.get(Message, response.get_json()["id"])
+
+    def test_sending_goes_through_the_injected_transport(self, app, agent, api, webhooks, customer_address, sent):
+        message = self._reply(app, agent, api, webhooks, customer_address)
+        db.session.refresh(message)
+        assert len(sent) == 1
+        assert message.status in ("queued", "sent") and message.external_id == self.external_id_of(sent[0])
+
+    def test_status_updates_only_move_forward(self, app, agent, api, webhooks, customer_address, sent):
+        message = self._reply(app, agent, api, webhooks, customer_address)
+        db.session.refresh(message)
+        client = app.test_client()
+        for status in ("delivered", "sent"):
+            assert webhooks.status(client, message.external_id, status).status_code < 300
+        db.session.refresh(message)
+        assert message.status == "delivered"
+        webhooks.status(client, message.external_id, "failed", error_code="30003")
+        db.session.refresh(message)
+        assert message.status == "failed" and message.error_code == "30003"
+
+
+class WidgetTabContract(PluginContract):
+    def test_tab_scripts_are_served_as_modules_exporting_mount(self, app, admin, signed_in, plugin_name):
+        sb = app.extensions["switchboard"]
+        tabs = [t for t in sb.widget_tabs() if t["plugin"] == plugin_name]
+        assert tabs, "the plugin registers no widget tab"
+        client = signed_in(admin)
+        for tab in tabs:
+            response = client.get(tab["script"])
+            assert response.status_code == 200, f"{tab['script']} is not served (run the front-end build)"
+            assert "javascript" in response.content_type
+            assert "mount" in response.get_data(as_text=True)
+        _disable(app, plugin_name)
+        for tab in tabs:
+            assert client.get(tab["script"]).status_code == 404
+
+
+__all__ = ["PluginContract", "ChannelContract", "WidgetTabContract"]
