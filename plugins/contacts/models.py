@@ -36,12 +36,12 @@ class Contact(db.Model):
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow, index=True)
 
     group = db.relationship("Group")
+    # ORM cascades as well as ON DELETE CASCADE: SQLite enforces foreign keys only on
+    # connections that turned them on, and a contact's rows are few.
     identities = db.relationship("ContactIdentity", back_populates="contact", lazy="selectin",
-                                 cascade="all, delete-orphan", passive_deletes=True,
-                                 order_by="ContactIdentity.id")
+                                 cascade="all, delete-orphan", order_by="ContactIdentity.id")
     notes = db.relationship("ContactNote", back_populates="contact", lazy="dynamic",
-                            cascade="all, delete-orphan", passive_deletes=True,
-                            order_by="ContactNote.id.desc()")
+                            cascade="all, delete-orphan", order_by="ContactNote.id.desc()")
 
     def set_by_agent(self, *, name: str | None = None, email: str | None = None) -> None:
         """An agent's edit: always wins and pins the field against channel data."""

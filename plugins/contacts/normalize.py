@@ -62,7 +62,7 @@ def normalize(kind: str, value: str | None, region: str = "US") -> str:
         return normalize_email(value)
     if kind == "livechat":
         return normalize_livechat(value)
-    raise InvalidAddress("kind", f"“{kind}” is not a kind of contact address; "
+    raise InvalidAddress("kind", f"Unknown kind of contact address “{kind}”; "
                                  f"use one of {', '.join(KINDS)}.")
 
 
@@ -72,8 +72,8 @@ def normalize_phone(value: str | None, region: str = "US", field: str = "phone")
         raise InvalidAddress(field, "Enter a phone number.")
     compact = _PHONE_PUNCTUATION.sub("", text)
     if not _PHONE_SHAPE.fullmatch(compact):
-        raise InvalidAddress(field, f"“{text}” is not a phone number: use digits, optionally "
-                                    "starting with + and the country code.")
+        raise InvalidAddress(field, f"The phone number “{text}” may only contain digits, "
+                                    "spaces, dashes, dots, parentheses and a leading +.")
     if compact.startswith("00"):
         # 00 is the international prefix almost everywhere; phonenumbers only knows it
         # for regions that use it, and agents paste such numbers whatever the region.
@@ -84,7 +84,7 @@ def normalize_phone(value: str | None, region: str = "US", field: str = "phone")
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
         hint = "" if compact.startswith("+") else f" for region {region}"
-        raise InvalidAddress(field, f"“{text}” is not a valid phone number{hint}; check the "
+        raise InvalidAddress(field, f"The phone number “{text}” is not valid{hint}; check the "
                                     "digits or write it with + and the country code.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
@@ -101,8 +101,8 @@ def normalize_email(value: str | None) -> str:
     if not text:
         raise InvalidAddress("email", "Enter an email address.")
     if len(text) > _EMAIL_MAX or not _EMAIL.fullmatch(text):
-        raise InvalidAddress("email", f"“{text}” is not an email address; it should look "
-                                      "like name@example.com.")
+        raise InvalidAddress("email", f"The email address “{text}” is not valid; it should "
+                                      "look like name@example.com.")
     return text
 
 
@@ -121,7 +121,7 @@ def identity_for_channel(channel: str, address: str | None,
     """Map a channel key and the address it reported to an identity ``(kind, address)``."""
     kind = CHANNEL_KINDS.get(channel)
     if kind is None:
-        raise InvalidAddress("channel", f"Channel “{channel}” does not carry contact "
+        raise InvalidAddress("channel", f"The channel “{channel}” does not carry contact "
                                         f"addresses; known channels are "
                                         f"{', '.join(sorted(CHANNEL_KINDS))}.")
     return kind, normalize(kind, address, region)
