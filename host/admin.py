@@ -120,6 +120,7 @@ def plugins():
     rows = plugin_rows()
     for row in rows:
         row["surface"] = sb.plugin_surface(row["name"])
+        row["problems"] = settings_store.problems(row["name"])
     health = {}
     for owner, check in sb.health():
         health.setdefault(owner, []).append(check)

@@ -43,3 +43,24 @@ def test_agents_cannot_open_admin_pages(app, agent, signed_in):
     client = signed_in(agent)
     for path in ("/admin/agents", "/admin/groups", "/admin/plugins", "/admin/plugins/loopback/settings"):
         assert client.get(path).status_code == 403, path
+
+
+def test_enabling_a_plugin_with_invalid_settings_says_what_is_wrong(app, admin, signed_in):
+    """The plugins page names what a plugin's settings lack, and refuses to enable it until fixed."""
+    app.extensions["switchboard"].plugins.set_enabled("loopback", False)
+    from host.models import Setting
+
+    db.session.add(Setting(plugin="loopback", key="sender", value=""))
+    db.session.commit()
+    client = signed_in(admin)
+    page = client.get("/admin/plugins").get_data(as_text=True)
+    assert "Needs setup" in page and "sender: Shorter than minimum length 1." in page
+    response = client.post("/admin/plugins/loopback", data={"enabled": "1", "csrf_token": client.csrf_token},
+                           follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert "loopback was not enabled: fix its settings first." in text
+    assert app.extensions["switchboard"].plugins.is_enabled("loopback") is False
+    from host.cli import main
+
+    result = app.test_cli_runner().invoke(main, ["plugins", "enable", "loopback"])
+    assert result.exit_code != 0 and "sender: Shorter than minimum length 1." in result.output

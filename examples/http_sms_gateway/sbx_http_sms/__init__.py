@@ -1,0 +1,1 @@
+"""A Switchboard channel for HTTP SMS gateways; see README.md in this folder."""

@@ -1,0 +1,86 @@
+"""Generic HTTP SMS gateway channel: POST JSON to send, HMAC-signed JSON webhooks back."""
+import hashlib
+import hmac
+
+import httpx
+from flask import Blueprint, abort, current_app, request
+from marshmallow import Schema, fields
+
+from host import hookimpl, settings
+from host.chats import apply_status, receive
+from host.contracts import InboundMessage, PluginSettings, SendError, SendResult, StatusUpdate
+
+NAME = "http_sms"
+
+
+class GatewaySettings(Schema):
+    send_url = fields.Url(required=True, require_tld=False, metadata={"label": "Gateway send URL"})
+    sender = fields.Str(required=True, metadata={"label": "Sender number"})
+    api_token = fields.Str(required=True, metadata={"secret": True, "label": "Gateway API token"})
+    webhook_secret = fields.Str(required=True, metadata={"secret": True, "label": "Webhook signing secret"})
+
+
+def signature(body: bytes, secret: str) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class HttpSmsChannel:
+    key, label = "http_sms", "SMS (gateway)"
+
+    def send(self, message):
+        conf = settings.get(NAME)
+        transport = current_app.config.get("HTTP_SMS_TRANSPORT")  # tests inject one
+        payload = {"to": message.to, "from": message.sender or conf["sender"], "text": message.body,
+                   "callback_url": current_app.config["SWITCHBOARD_PUBLIC_URL"] + "/webhooks/http-sms/status"}
+        try:
+            with httpx.Client(transport=transport, timeout=10) as client:
+                response = client.post(conf["send_url"], json=payload,
+                                       headers={"Authorization": f"Bearer {conf['api_token']}"})
+        except httpx.HTTPError as exc:
+            raise SendError(f"The SMS gateway could not be reached ({type(exc).__name__}).", retryable=True)
+        if response.status_code == 429 or response.status_code >= 500:
+            raise SendError(f"The SMS gateway is busy (HTTP {response.status_code}).", retryable=True)
+        if response.status_code >= 400:
+            reason = response.json().get("error", "refused") if response.content else "refused"
+            raise SendError(f"The SMS gateway refused the message: {reason}.", code=str(response.status_code))
+        return SendResult(external_id=str(response.json()["id"]), status="sent")
+
+
+def _verified_json():
+    secret = settings.get(NAME).get("webhook_secret") or ""
+    given = request.headers.get("X-Signature", "")
+    if not secret or not hmac.compare_digest(signature(request.get_data(), secret), given):
+        abort(403)
+    return request.get_json(force=True)
+
+
+@hookimpl
+def register_channels(app):
+    return [HttpSmsChannel()]
+
+
+@hookimpl
+def register_settings_schemas(app):
+    return PluginSettings(schema=GatewaySettings, title="HTTP SMS gateway",
+                          description="Send and receive SMS through any gateway that speaks JSON over HTTP.")
+
+
+@hookimpl
+def register_blueprints(app):
+    bp = Blueprint(NAME, __name__)
+
+    @bp.post("/webhooks/http-sms/inbound")
+    def inbound():
+        data = _verified_json()
+        receive(InboundMessage(channel="http_sms", external_id=str(data["id"]), from_address=data["from"],
+                               to_address=data.get("to", ""), body=data.get("text", "")))
+        return "", 204
+
+    @bp.post("/webhooks/http-sms/status")
+    def status():
+        data = _verified_json()
+        apply_status(StatusUpdate(channel="http_sms", external_id=str(data["id"]), status=data["status"],
+                                  error_code=data.get("error_code")))
+        return "", 204
+
+    return [bp]

@@ -1,0 +1,106 @@
+"""The HTTP SMS gateway plugin passes Switchboard's channel contract."""
+import itertools
+import json
+
+import httpx
+import pytest
+
+from host import settings
+from host.testing.contracts import ChannelContract
+from sbx_http_sms.plugin import signature
+
+SECRET = "gateway-webhook-secret"
+
+
+class Gateway:
+    """An in-process SMS gateway behind httpx.MockTransport: records sends, can fail."""
+
+    def __init__(self):
+        self.sent = []
+        self.fail_with = []
+        self.ids = itertools.count(1)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if self.fail_with:
+            return httpx.Response(self.fail_with.pop(0), json={"error": "unavailable"})
+        assert request.headers["Authorization"] == "Bearer gateway-token"
+        payload = json.loads(request.content)
+        record = {"external_id": f"gw-{next(self.ids)}", **payload}
+        self.sent.append(record)
+        return httpx.Response(200, json={"id": record["external_id"]})
+
+
+class Webhooks:
+    def _post(self, client, path, payload, forge=None):
+        body = json.dumps(payload).encode()
+        sig = signature(body, "wrong-secret" if forge == "signature" else SECRET)
+        if forge == "tamper":
+            body = json.dumps({**payload, "text": "changed"}).encode()
+        headers = {} if forge == "missing" else {"X-Signature": sig}
+        return client.post(path, data=body, content_type="application/json", headers=headers)
+
+    def inbound(self, client, external_id, from_address, body, forge=None):
+        return self._post(client, "/webhooks/http-sms/inbound",
+                          {"id": external_id, "from": from_address, "to": "+15550000", "text": body}, forge)
+
+    def status(self, client, external_id, status, error_code=None):
+        return self._post(client, "/webhooks/http-sms/status",
+                          {"id": external_id, "status": status, "error_code": error_code})
+
+
+@pytest.fixture
+def gateway():
+    return Gateway()
+
+
+@pytest.fixture
+def switchboard_config(gateway):
+    return {"HTTP_SMS_TRANSPORT": httpx.MockTransport(gateway.handle)}
+
+
+@pytest.fixture(autouse=True)
+def configured(app):
+    settings.save("http_sms", {"send_url": "https://gateway.example/send", "sender": "+15550000",
+                               "api_token": "gateway-token", "webhook_secret": SECRET})
+
+
+class TestHttpSmsGateway(ChannelContract):
+    @pytest.fixture
+    def plugin_name(self):
+        return "http_sms"
+
+    @pytest.fixture
+    def channel_key(self):
+        return "http_sms"
+
+    @pytest.fixture
+    def customer_address(self):
+        return "+15550123"
+
+    @pytest.fixture
+    def webhooks(self):
+        return Webhooks()
+
+    @pytest.fixture
+    def sent(self, gateway):
+        return gateway.sent
+
+
+def test_gateway_outage_is_retried_then_delivered(app, agent, api, gateway):
+    from host.extensions import db
+    from host.models import Message, OutboxItem
+
+    Webhooks().inbound(app.test_client(), "in-1", "+15550123", "Hello")
+    chat_id = db.session.execute(db.select(Message.chat_id)).scalar_one()
+    gateway.fail_with = [503]
+    message_id = api(agent).post(f"/api/v1/chats/{chat_id}/messages", json={"body": "Hi"}).json["id"]
+    outbox = app.extensions["switchboard"].outbox
+    outbox.drain()
+    item = db.session.execute(db.select(OutboxItem)).scalar_one()
+    assert item.state == "pending" and "busy" in item.last_error and gateway.sent == []
+    item.next_attempt_at = item.created_at  # skip the backoff wait
+    db.session.commit()
+    outbox.drain()
+    message = db.session.get(Message, message_id)
+    assert message.status == "sent" and [s["text"] for s in gateway.sent] == ["Hi"]
+    assert gateway.sent[0]["callback_url"].endswith("/webhooks/http-sms/status")
