@@ -1,16 +1,120 @@
-"""LiveChat: mirrors Switchboard chats into LiveChat and back."""
-from host import hookimpl
-from host.contracts import WidgetTab
-from host.plugin_kit import assets_blueprint, tab_script
+"""LiveChat: mirrors SMS/WhatsApp/voice chats into LiveChat and LiveChat's agents back out.
 
-NAME = "livechat"
+The hook implementations only wire things up; the work lives in small modules:
+
+* :mod:`.mirroring` — Switchboard notifications → rows in the LiveChat outbox;
+* :mod:`.sync_queue` / :mod:`.sync_actions` — the outbox worker and what each row does;
+* :mod:`.receiver` / :mod:`.inbound` — ``POST /webhooks/livechat`` → host services;
+* :mod:`.agent_app` / :mod:`.oauth` — the Agent App Details widget and signing in there;
+* :mod:`.agent_api` — the bridge's resolve call and the LiveChat tab's sync state;
+* :mod:`.admin_page` / :mod:`.webhook_setup` / :mod:`.health` — setup for admins.
+
+Worker: the LiveChat outbox worker starts with the first request a process serves when
+``SWITCHBOARD_OUTBOX_WORKER`` is on (the switch the host uses for its own outbox); every
+enqueue wakes it. Tests keep it off and call :func:`plugins.livechat.sync_queue.drain`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, current_app
+
+from host import hookimpl
+from host.contracts import PluginSettings, WidgetTab
+from host.plugin_kit import assets_blueprint, tab_script
+from plugins.livechat import mirroring
+from plugins.livechat.settings import NAME, LiveChatSettingsSchema
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def _worker_starter() -> Blueprint:
+    bp = Blueprint("livechat_worker", __name__)
+
+    @bp.before_app_request
+    def start_sync_worker():
+        app = current_app._get_current_object()
+        if app.extensions.get("livechat.worker_started") or not app.config.get("SWITCHBOARD_OUTBOX_WORKER"):
+            return None
+        app.extensions["livechat.worker_started"] = True
+        from plugins.livechat.sync_queue import sync
+
+        sync().start(app.extensions["socketio"].start_background_task)
+        return None
+
+    return bp
 
 
 @hookimpl
 def register_blueprints(app):
-    return [assets_blueprint(NAME, __file__)]
+    from plugins.livechat.admin_page import admin_blueprint
+    from plugins.livechat.agent_api import api_blueprint
+    from plugins.livechat.agent_app import agent_app_blueprint
+    from plugins.livechat.receiver import webhook_blueprint
+
+    return [assets_blueprint(NAME, __file__), webhook_blueprint(), agent_app_blueprint(), admin_blueprint(),
+            api_blueprint(), _worker_starter()]
 
 
 @hookimpl
 def register_widget_tabs(app):
     return [WidgetTab(key="livechat", title="LiveChat", script=tab_script(NAME, "livechat_tab.js"), order=60, icon="🗨")]
+
+
+@hookimpl
+def register_settings_schemas(app):
+    return PluginSettings(
+        schema=LiveChatSettingsSchema, title="LiveChat",
+        description="Mirror SMS, WhatsApp and call chats into LiveChat and send LiveChat agents' replies back. "
+                    "After saving, register the webhooks and see the setup status on /plugins/livechat/admin.")
+
+
+@hookimpl
+def register_migration_folders(app):
+    return [str(MIGRATIONS)]
+
+
+@hookimpl
+def register_health_checks(app):
+    if not app.extensions["switchboard"].plugins.is_enabled(NAME):
+        return []  # the host drops a disabled plugin's checks anyway; don't call LiveChat for them
+    from plugins.livechat.health import checks
+
+    return checks()
+
+
+# --- notifications (after commit; each only queues LiveChat calls) --------------------------
+
+@hookimpl
+def chat_started(event):
+    mirroring.chat_opened(event)
+
+
+@hookimpl
+def chat_reopened(event):
+    mirroring.chat_opened(event)
+
+
+@hookimpl
+def message_received(event):
+    mirroring.message_received(event)
+
+
+@hookimpl
+def chat_transferred(event):
+    mirroring.chat_transferred(event)
+
+
+@hookimpl
+def chat_archived(event):
+    mirroring.chat_archived(event)
+
+
+@hookimpl
+def message_status_changed(event):
+    mirroring.message_status_changed(event)
+
+
+@hookimpl
+def contact_changed(event):
+    mirroring.contact_changed(event)

@@ -96,6 +96,7 @@ class FakeLiveChat:
         self.files: dict[str, dict[str, Any]] = {}
         self.requests: list[RecordedRequest] = []
         self._agent_tokens: dict[str, str] = {}
+        self._token_info: dict[str, dict[str, str]] = {}
         self._customer_tokens: dict[str, str] = {}
         self._failures: list[tuple[int, str, str]] = []
         self._lock = threading.RLock()
@@ -103,6 +104,8 @@ class FakeLiveChat:
         self.agent_token = self.add_agent_token(self.agent_id)
         self.app = Flask(__name__)
         self.app.add_url_rule("/v2/customer/token", "token", self._token_view, methods=["POST"])
+        self.app.add_url_rule("/v2/info", "token_info", self._token_info_view, methods=["GET"])
+        self.app.add_url_rule("/v2/accounts/me", "account_me", self._account_me_view, methods=["GET"])
         self.app.add_url_rule("/v3.6/<api>/action/<name>", "action", self._action_view, methods=["GET", "POST"])
 
     def __call__(self, environ: dict, start_response: Callable) -> Any:
@@ -110,10 +113,14 @@ class FakeLiveChat:
 
     # -- test controls -----------------------------------------------------------------------
 
-    def add_agent_token(self, agent_id: str, region: str = "dal") -> str:
+    def add_agent_token(self, agent_id: str, region: str = "dal", *, client_id: str | None = None,
+                        scope: str = "customers:own chats--all:rw webhooks.configuration:rw accounts--my:ro") -> str:
+        """A valid agent token for ``agent_id`` (an email). ``client_id`` is the app it was
+        issued to (default: this fake's), as the accounts service's token info reports it."""
         token = f"{region}:agent-{secrets.token_urlsafe(12)}"
         self.agents.add(agent_id)
         self._agent_tokens[token] = agent_id
+        self._token_info[token] = {"client_id": client_id or self.client_id, "scope": scope}
         return token
 
     def revoke_token(self, token: str) -> None:
@@ -240,6 +247,12 @@ class FakeLiveChat:
     def _token_view(self) -> Response:
         return self._handle("accounts", "customer_token", self._customer_token)
 
+    def _token_info_view(self) -> Response:
+        return self._handle("accounts", "token_info", lambda body: self._account_token_info())
+
+    def _account_me_view(self) -> Response:
+        return self._handle("accounts", "account_me", lambda body: self._account_me())
+
     def _action_view(self, api: str, name: str) -> Response:
         handler = getattr(self, f"_{api}_{name}", None) if api in ("customer", "agent", "configuration") else None
         return self._handle(api, name, handler)
@@ -317,6 +330,33 @@ class FakeLiveChat:
         self._customer_tokens[token] = entity_id
         return {"access_token": token, "client_id": self.client_id, "entity_id": entity_id,
                 "expires_in": 28800, "token_type": "Bearer", "organization_id": self.organization_id}
+
+    def _bearer_agent_token(self) -> str:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme != "Bearer" or token not in self._agent_tokens:
+            raise ApiError("unauthorized", "access token is missing or invalid")
+        return token
+
+    @staticmethod
+    def account_id(agent_id: str) -> str:
+        """The stable accounts-service id this fake gives an agent (a UUID derived from the email)."""
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"livechat-agent:{agent_id}"))
+
+    def _account_token_info(self) -> dict:
+        """``GET /v2/info`` (token info) of the accounts service, for agent tokens."""
+        token = self._bearer_agent_token()
+        agent_id, info = self._agent_tokens[token], self._token_info.get(token, {})
+        return {"access_token": token, "account_id": self.account_id(agent_id),
+                "client_id": info.get("client_id", self.client_id), "entity_id": self.account_id(agent_id),
+                "expires_in": 28800, "organization_id": self.organization_id,
+                "scope": info.get("scope", ""), "token_type": "Bearer"}
+
+    def _account_me(self) -> dict:
+        """``GET /v2/accounts/me``: the token owner's account (LiveChat agent ids are emails)."""
+        agent_id = self._agent_tokens[self._bearer_agent_token()]
+        return {"account_id": self.account_id(agent_id), "email": agent_id,
+                "name": agent_id.split("@")[0].title(), "email_verified": True,
+                "default_organization_id": self.organization_id}
 
     # -- Customer Chat API -------------------------------------------------------------------
 

@@ -1,0 +1,114 @@
+"""REST for the Agent App bridge and the LiveChat tab (signed-in agents; the host guards).
+
+* ``GET /api/v1/livechat/resolve?chat_id=&customer_id=`` — which Switchboard chat mirrors a
+  LiveChat chat (or, failing that, the customer's most recent one);
+* ``GET /api/v1/livechat/chats/<id>/sync`` — the chat's mirror and waiting/failed calls;
+* ``POST /api/v1/livechat/chats/<id>/sync/retry`` — make them due now (and mirror a chat
+  that never was).
+"""
+from __future__ import annotations
+
+from flask_login import current_user
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, fields
+
+from host.extensions import db
+from host.models import Chat
+from plugins.livechat import settings, sync_queue
+from plugins.livechat.models import LiveChatChat, LiveChatCustomer
+from plugins.livechat.sync_state import summary
+
+
+class ResolveQuerySchema(Schema):
+    chat_id = fields.Str(load_default=None, metadata={"description": "LiveChat chat id"})
+    customer_id = fields.Str(load_default=None, metadata={"description": "LiveChat customer id (entity id)"})
+
+
+class ResolvedSchema(Schema):
+    chat_id = fields.Int(metadata={"description": "Switchboard chat id"})
+    lc_chat_id = fields.Str(allow_none=True)
+    status = fields.Str()
+    customer_name = fields.Str()
+    customer_address = fields.Str()
+
+
+class SyncItemSchema(Schema):
+    id = fields.Int()
+    action = fields.Str()
+    label = fields.Str()
+    state = fields.Str()
+    attempts = fields.Int()
+    last_error = fields.Str(allow_none=True)
+    next_attempt_at = fields.Str(allow_none=True)
+    created_at = fields.Str(allow_none=True)
+
+
+class SyncStateSchema(Schema):
+    chat_id = fields.Int()
+    configured = fields.Bool()
+    mirrored = fields.Bool()
+    lc_chat_id = fields.Str(allow_none=True)
+    lc_thread_id = fields.Str(allow_none=True)
+    lc_group_id = fields.Int(allow_none=True)
+    active = fields.Bool()
+    pending = fields.Int()
+    failed = fields.Int()
+    delayed = fields.Bool()
+    status = fields.Str()
+    items = fields.List(fields.Nested(SyncItemSchema))
+
+
+def _visible(chat: Chat | None) -> Chat:
+    if chat is None or not current_user.can_see_group(chat.group_id):
+        abort(404, message="Switchboard has no chat for this LiveChat conversation that you can see.")
+    return chat
+
+
+def api_blueprint() -> Blueprint:
+    blp = Blueprint("livechat_api", __name__, url_prefix="/api/v1/livechat",
+                    description="LiveChat sync: Agent App bridge and sync state")
+
+    @blp.route("/resolve")
+    @blp.arguments(ResolveQuerySchema, location="query")
+    @blp.response(200, ResolvedSchema)
+    def resolve(args):
+        """The Switchboard chat behind a LiveChat chat or customer."""
+        if not args["chat_id"] and not args["customer_id"]:
+            abort(422, message="Give a LiveChat chat_id or customer_id.")
+        link = None
+        if args["chat_id"]:
+            link = db.session.execute(db.select(LiveChatChat).where(
+                LiveChatChat.lc_chat_id == args["chat_id"])).scalar_one_or_none()
+        if link is None and args["customer_id"]:
+            link = db.session.execute(
+                db.select(LiveChatChat).join(LiveChatCustomer, LiveChatChat.customer_id == LiveChatCustomer.id)
+                .where(LiveChatCustomer.entity_id == args["customer_id"])
+                .order_by(LiveChatChat.updated_at.desc(), LiveChatChat.id.desc())).scalars().first()
+        chat = _visible(db.session.get(Chat, link.chat_id) if link else None)
+        return {"chat_id": chat.id, "lc_chat_id": link.lc_chat_id, "status": chat.status,
+                "customer_name": chat.customer_name, "customer_address": chat.customer_address}
+
+    @blp.route("/chats/<int:chat_id>/sync")
+    @blp.response(200, SyncStateSchema)
+    def sync_state(chat_id):
+        """The chat's LiveChat mirror and the LiveChat calls still waiting or failed."""
+        _visible(db.session.get(Chat, chat_id))
+        configured = settings.current().configured
+        return {**summary(chat_id, configured), "configured": configured}
+
+    @blp.route("/chats/<int:chat_id>/sync/retry", methods=["POST"])
+    @blp.response(200, SyncStateSchema)
+    def retry(chat_id):
+        """Retry the chat's failed or waiting LiveChat calls now (mirror it if it never was)."""
+        chat = _visible(db.session.get(Chat, chat_id))
+        config = settings.current()
+        if not config.configured:
+            abort(409, message="LiveChat is not configured yet: " + ", ".join(config.missing) + ".")
+        link = db.session.execute(db.select(LiveChatChat).where(LiveChatChat.chat_id == chat.id)).scalar_one_or_none()
+        if sync_queue.retry(chat.id) == 0 and (link is None or not link.lc_chat_id) and chat.status != "archived":
+            sync_queue.enqueue(chat.id, "open")
+            db.session.commit()
+            sync_queue.sync().kick()
+        return {**summary(chat_id, True), "configured": True}
+
+    return blp

@@ -1,0 +1,100 @@
+"""Health checks for the admin plugins page: settings, token, sync queue, Agent App cookies.
+
+The token check asks LiveChat's accounts service about the agent token (``GET /v2/info``);
+its answer is kept for a minute so the admin page stays quick. Token values never appear
+in a detail.
+"""
+from __future__ import annotations
+
+import time
+
+from flask import current_app
+
+from host.contracts import HealthCheck
+from host.extensions import db
+from host.models import utcnow
+from plugins.livechat import client, settings
+from plugins.livechat.api import LiveChatError
+from plugins.livechat.models import LiveChatSyncItem
+
+CACHE_SECONDS = 60.0
+NEEDED_SCOPES = ("customers:own", "chats--all:rw", "webhooks.configuration:rw")
+
+
+def checks() -> list[HealthCheck]:
+    config = settings.current()
+    results = [HealthCheck("LiveChat settings", ok=config.configured,
+                           detail="complete" if config.configured else "missing: " + ", ".join(config.missing))]
+    if config.configured:
+        results.append(_token_check(config))
+        if not config.webhook_secret:
+            results.append(HealthCheck("LiveChat webhooks", ok=False,
+                                       detail="no webhook secret yet: use 'Register webhooks' on /plugins/livechat/admin"))
+    results.append(_queue_check())
+    secure = bool(current_app.config.get("SWITCHBOARD_SECURE_COOKIES"))
+    results.append(HealthCheck("LiveChat Agent App sign-in", ok=secure,
+                               detail="cookies are SameSite=None; Secure" if secure else
+                               "set SWITCHBOARD_SECURE_COOKIES=true (and HTTPS) so the widget keeps its "
+                               "session inside LiveChat"))
+    return results
+
+
+def _token_check(config) -> HealthCheck:
+    cache = current_app.extensions.setdefault("livechat.health", {})
+    key = (config.agent_token, config.client_id)
+    cached = cache.get(key)
+    if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    check = _ask_accounts(config)
+    cache.clear()
+    cache[key] = (time.monotonic(), check)
+    return check
+
+
+def _ask_accounts(config) -> HealthCheck:
+    token = config.agent_token
+    if token.startswith("Basic "):
+        try:
+            client.api_for(config).list_webhooks(config.client_id)
+        except LiveChatError as exc:
+            return HealthCheck("LiveChat agent token", ok=False, detail=str(exc))
+        return HealthCheck("LiveChat agent token", ok=False,
+                           detail="a personal access token works for agent calls, but customer identities need "
+                                  "an OAuth token (scope customers:own)")
+    try:
+        with client.http_client(timeout=5) as http:
+            response = http.get(f"{client.accounts_url()}/v2/info",
+                                headers={"Authorization": token if token.startswith("Bearer ") else f"Bearer {token}"})
+    except Exception as exc:  # noqa: BLE001 - any transport failure is "unreachable"
+        return HealthCheck("LiveChat agent token", ok=False, detail=f"LiveChat unreachable ({type(exc).__name__})")
+    if response.status_code in (401, 403):
+        return HealthCheck("LiveChat agent token", ok=False, detail="LiveChat refuses the agent token (expired or revoked)")
+    if not response.is_success:
+        return HealthCheck("LiveChat agent token", ok=False, detail=f"LiveChat answered HTTP {response.status_code}")
+    info = response.json() if response.content else {}
+    problems = []
+    if info.get("client_id") and info["client_id"] != config.client_id:
+        problems.append("issued to another client id")
+    if info.get("organization_id") and info["organization_id"] != config.organization_id:
+        problems.append("for another organization")
+    scopes = set(str(info.get("scope") or "").replace(",", " ").split())
+    missing = [s for s in NEEDED_SCOPES if scopes and s not in scopes]
+    if missing:
+        problems.append("missing scopes " + ", ".join(missing))
+    hours = int(info.get("expires_in") or 0) // 3600
+    detail = "; ".join(problems) if problems else f"valid{f', expires in {hours} h' if hours else ''}"
+    return HealthCheck("LiveChat agent token", ok=not problems, detail=detail)
+
+
+def _queue_check() -> HealthCheck:
+    pending = db.session.execute(db.select(db.func.count(LiveChatSyncItem.id))
+                                 .where(LiveChatSyncItem.state == "pending")).scalar() or 0
+    failed = db.session.execute(db.select(db.func.count(LiveChatSyncItem.id))
+                                .where(LiveChatSyncItem.state == "failed")).scalar() or 0
+    oldest = db.session.execute(db.select(db.func.min(LiveChatSyncItem.created_at))
+                                .where(LiveChatSyncItem.state == "pending")).scalar()
+    late = oldest is not None and (utcnow() - oldest).total_seconds() > 600
+    detail = f"{pending} waiting, {failed} failed"
+    if late:
+        detail += f"; the oldest has waited {int((utcnow() - oldest).total_seconds() // 60)} min"
+    return HealthCheck("LiveChat sync queue", ok=failed == 0 and not late, detail=detail)

@@ -1,0 +1,127 @@
+"""Switchboard → LiveChat: notification hooks become rows in the LiveChat outbox.
+
+Hooks run after the host's commit, inside whatever request caused them (a Twilio webhook,
+an agent's reply). They only write a row and wake the worker; a failure here is logged and
+rolled back so the request that caused it carries on — LiveChat trouble never breaks
+Switchboard.
+
+Mirrored when the plugin is enabled (the host skips disabled plugins' hooks) and
+configured, and the chat's channel is in ``mirrored_channels``:
+
+* ``chat_started`` / ``chat_reopened`` by the customer → ``open`` (start or resume);
+  a reopen by an agent → ``open`` only for chats already mirrored;
+* ``message_received`` → ``message`` (+ ``update_customer`` when a name/email is known);
+* ``chat_transferred`` / ``chat_archived`` not made by LiveChat → ``transfer`` / ``deactivate``;
+* ``message_status_changed`` to delivered/read of a LiveChat agent's reply → ``mark_delivered``;
+* ``contact_changed`` → ``update_customer`` for the contact's mirrored chats.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+
+from host.extensions import db
+from plugins.livechat import settings, sync_queue
+from plugins.livechat.models import LiveChatChat, LiveChatEvent
+
+log = logging.getLogger(__name__)
+ORIGIN = "livechat"
+
+
+def guarded(handler):
+    """Never let a LiveChat problem escape into the host's request."""
+
+    @functools.wraps(handler)
+    def wrapper(event):
+        try:
+            queued = handler(event)
+            if queued:
+                db.session.commit()
+                sync_queue.sync().kick()
+        except Exception:
+            db.session.rollback()
+            log.exception("LiveChat sync could not queue %s", getattr(event, "hook", "an event"))
+
+    return wrapper
+
+
+def _config_for(chat) -> settings.LiveChatSettings | None:
+    config = settings.current()
+    if not config.configured or not config.mirrors(chat.get("channel")):
+        return None
+    return config
+
+
+def _link(chat_id: int) -> LiveChatChat | None:
+    return db.session.execute(db.select(LiveChatChat).where(LiveChatChat.chat_id == chat_id)).scalar_one_or_none()
+
+
+@guarded
+def chat_opened(event) -> bool:
+    chat = event.chat
+    if _config_for(chat) is None:
+        return False
+    if event.origin != "inbound" and _link(chat["id"]) is None:
+        return False  # an agent writing first: mirrored once the customer answers
+    sync_queue.enqueue(chat["id"], "open")
+    return True
+
+
+@guarded
+def message_received(event) -> bool:
+    chat = event.chat
+    if _config_for(chat) is None or event.message.get("direction") != "in":
+        return False
+    sync_queue.enqueue(chat["id"], "message", {"message_id": event.message["id"]})
+    name = (event.profile or {}).get("name") or chat.get("customer_name")
+    email = (event.profile or {}).get("email")
+    if name or email:
+        sync_queue.enqueue(chat["id"], "update_customer", {"name": name, "email": email})
+    return True
+
+
+@guarded
+def chat_transferred(event) -> bool:
+    if event.origin == ORIGIN or _config_for(event.chat) is None or _link(event.chat["id"]) is None:
+        return False
+    sync_queue.enqueue(event.chat["id"], "transfer",
+                       {"to_agent_id": event.to_agent_id, "to_group_id": event.to_group_id})
+    return True
+
+
+@guarded
+def chat_archived(event) -> bool:
+    if event.origin == ORIGIN or _config_for(event.chat) is None or _link(event.chat["id"]) is None:
+        return False
+    sync_queue.enqueue(event.chat["id"], "deactivate")
+    return True
+
+
+@guarded
+def message_status_changed(event) -> bool:
+    if event.message.get("status") not in ("delivered", "read") or _config_for(event.chat) is None:
+        return False
+    row = db.session.execute(db.select(LiveChatEvent).where(
+        LiveChatEvent.message_id == event.message["id"], LiveChatEvent.direction == "out",
+        LiveChatEvent.delivered.is_(False))).scalars().first()
+    if row is None:
+        return False
+    sync_queue.enqueue(event.chat["id"], "mark_delivered", {"event_row_id": row.id})
+    return True
+
+
+@guarded
+def contact_changed(event) -> bool:
+    config = settings.current()
+    if not config.configured or event.deleted:
+        return False
+    contact = event.contact or {}
+    name, email = contact.get("name"), contact.get("email")
+    if not (name or email):
+        return False
+    queued = False
+    for chat_id in event.chat_ids:
+        if _link(chat_id) is not None:
+            sync_queue.enqueue(chat_id, "update_customer", {"name": name, "email": email})
+            queued = True
+    return queued

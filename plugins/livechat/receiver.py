@@ -1,0 +1,61 @@
+"""``POST /webhooks/livechat``: LiveChat's webhooks, checked, deduplicated, acted on.
+
+LiveChat waits about ten seconds for a 200 and then redelivers, so the work done here is
+local only (host services that write the database and queue sends); no LiveChat or Twilio
+call happens inside this request.
+
+* ``secret_key`` is compared in constant time with the configured webhook secret; a
+  mismatch (or no secret configured) answers 401 and stores nothing.
+* Each webhook's dedupe key (see :mod:`plugins.livechat.webhooks`) is stored in the same
+  transaction as its effect; a redelivery finds it and answers 200 without acting again.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, jsonify, request
+from sqlalchemy.exc import IntegrityError
+
+from host.extensions import db
+from plugins.livechat import inbound, settings
+from plugins.livechat.models import LiveChatWebhookKey
+from plugins.livechat.webhooks import WebhookParseError, parse, verify_secret
+
+log = logging.getLogger(__name__)
+
+
+def webhook_blueprint() -> Blueprint:
+    bp = Blueprint("livechat_webhooks", __name__)
+
+    @bp.post("/webhooks/livechat")
+    def receive():
+        body = request.get_json(silent=True, force=True)
+        config = settings.current()
+        if not isinstance(body, dict) or not verify_secret(body, config.webhook_secret or ""):
+            return jsonify(ok=False, error="Unknown webhook secret."), 401
+        try:
+            webhook = parse(body)
+        except WebhookParseError as exc:
+            return jsonify(ok=False, error=str(exc)), 400
+        if config.organization_id and webhook.organization_id and webhook.organization_id != config.organization_id:
+            return jsonify(ok=False, error="This webhook is for another LiveChat organization."), 403
+        db.session.add(LiveChatWebhookKey(key=webhook.dedupe_key[:200], action=webhook.action))
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            return jsonify(ok=True, duplicate=True)
+        try:
+            outcome = inbound.process(webhook, config)
+        except Exception:
+            db.session.rollback()  # the key goes too: LiveChat's redelivery will try again
+            log.exception("LiveChat %s webhook failed", webhook.action)
+            return jsonify(ok=False, error="Switchboard could not process this webhook."), 500
+        row = db.session.get(LiveChatWebhookKey, webhook.dedupe_key[:200])
+        if row is not None:
+            row.outcome = outcome[:300]
+        db.session.commit()
+        log.info("LiveChat %s: %s", webhook.action, outcome)
+        return jsonify(ok=True, outcome=outcome)
+
+    return bp

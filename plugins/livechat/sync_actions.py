@@ -1,0 +1,333 @@
+"""What each LiveChat outbox row does when the worker runs it.
+
+Every action is safe to run again after a crash or a retry: progress that LiveChat has
+already accepted is written down before the next call (the chat id, each event id in
+``payload["progress"]``), and events we post carry ``custom_id = "sb:<message id>"`` so
+they are recognisable when LiveChat echoes them back.
+
+Raise :class:`~plugins.livechat.api.LiveChatError` (retryable or not, as LiveChat said) or
+:class:`~plugins.livechat.sync_queue.SyncFailure` (final, in words); return to finish.
+"""
+from __future__ import annotations
+
+import mimetypes
+from pathlib import PurePosixPath
+from urllib.parse import urlparse
+
+import httpx
+from flask import current_app
+from sqlalchemy.orm.attributes import flag_modified
+
+from host import chats as host_chats
+from host.extensions import db
+from host.models import Agent, Chat, Group, Message
+from plugins.livechat import identities
+from plugins.livechat.api import LiveChatApi, LiveChatError
+from plugins.livechat.models import LiveChatChat, LiveChatEvent, LiveChatSyncItem
+from plugins.livechat.settings import LiveChatSettings
+from plugins.livechat.sync_queue import SyncFailure
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+CUSTOM_ID_PREFIX = "sb:"
+
+
+def perform(item: LiveChatSyncItem, config: LiveChatSettings, api: LiveChatApi) -> None:
+    handler = ACTIONS.get(item.action)
+    if handler is None:
+        raise SyncFailure(f"Unknown LiveChat sync action {item.action!r}.")
+    chat = db.session.get(Chat, item.chat_id)
+    if chat is None:
+        return  # the chat was deleted; nothing to mirror
+    handler(Context(item, config, api, chat))
+
+
+class Context:
+    def __init__(self, item, config, api, chat):
+        self.item, self.config, self.api, self.chat = item, config, api, chat
+        self._link = None
+
+    @property
+    def payload(self) -> dict:
+        return self.item.payload or {}
+
+    def save_progress(self, **progress) -> None:
+        payload = dict(self.item.payload or {})
+        payload.setdefault("progress", {}).update(progress)
+        self.item.payload = payload
+        flag_modified(self.item, "payload")
+        db.session.commit()
+
+    @property
+    def link(self) -> LiveChatChat:
+        if self._link is None:
+            self._link = link_for(self.chat)
+        return self._link
+
+    def token(self):
+        if self.link.customer is None:
+            self.link.customer = identities.customer_for(chat_view(self.chat))
+        return identities.token_for(self.api, self.link.customer)
+
+    def group(self) -> int:
+        return self.config.lc_group_for(self.chat.group_id, self.chat.group.name if self.chat.group else None)
+
+    def ensure_open(self, text: str | None = None, custom_id: str | None = None) -> list[str]:
+        """Start or resume the LiveChat chat (with ``text`` as its first event); event ids."""
+        link = self.link
+        token = self.token()
+        group = self.group()
+        if link.lc_chat_id is None:
+            started = self.api.start_chat(token, group, text=text, custom_id=custom_id)
+            link.lc_chat_id, link.lc_thread_id, link.active, link.lc_group_id = (
+                started.chat_id, started.thread_id, True, group)
+            db.session.commit()
+            return list(started.event_ids)
+        if link.active:
+            return [self.api.send_event(token, link.lc_chat_id, text, custom_id=custom_id)] if text else []
+        try:
+            resumed = self.api.resume_chat(token, link.lc_chat_id, group, text=text, custom_id=custom_id)
+        except LiveChatError as exc:
+            if exc.retryable or "active" not in exc.message.lower():
+                raise
+            link.active = True  # someone resumed it already
+            db.session.commit()
+            return [self.api.send_event(token, link.lc_chat_id, text, custom_id=custom_id)] if text else []
+        link.lc_thread_id, link.active, link.lc_group_id = resumed.thread_id, True, group
+        db.session.commit()
+        return list(resumed.event_ids)
+
+    def send(self, send_call, text: str | None = None, custom_id: str | None = None):
+        """Run a send on the open chat; an inactive chat is resumed and the send repeated."""
+        if not self.link.lc_chat_id or not self.link.active:
+            self.ensure_open()
+        try:
+            return send_call(self.token(), self.link.lc_chat_id)
+        except LiveChatError as exc:
+            if exc.type != "chat_inactive":
+                raise
+            self.link.active = False
+            db.session.commit()
+            self.ensure_open()
+            return send_call(self.token(), self.link.lc_chat_id)
+
+    def remember_event(self, event_id: str, message_id: int | None, direction: str) -> None:
+        exists = db.session.execute(db.select(LiveChatEvent).where(
+            LiveChatEvent.lc_chat_id == self.link.lc_chat_id, LiveChatEvent.lc_event_id == event_id)).scalar()
+        if exists is None:
+            db.session.add(LiveChatEvent(lc_chat_id=self.link.lc_chat_id, lc_thread_id=self.link.lc_thread_id,
+                                         lc_event_id=event_id, message_id=message_id, direction=direction))
+        db.session.commit()
+
+
+def chat_view(chat: Chat) -> dict:
+    return {"id": chat.id, "contact_id": chat.contact_id, "customer_address": chat.customer_address,
+            "channel": chat.channel}
+
+
+def link_for(chat: Chat) -> LiveChatChat:
+    link = db.session.execute(db.select(LiveChatChat).where(LiveChatChat.chat_id == chat.id)).scalar_one_or_none()
+    if link is None:
+        customer = identities.customer_for(chat_view(chat))
+        link = LiveChatChat(chat_id=chat.id, customer_id=customer.id)
+        db.session.add(link)
+        db.session.commit()
+    return link
+
+
+# --- actions ------------------------------------------------------------------------------
+
+def open_chat(ctx: Context) -> None:
+    """Start or resume the mirror (a chat started or reopened by the customer)."""
+    if ctx.chat.status == "archived":
+        return
+    later_message = db.session.execute(db.select(LiveChatSyncItem.id).where(
+        LiveChatSyncItem.chat_id == ctx.chat.id, LiveChatSyncItem.state == "pending",
+        LiveChatSyncItem.action == "message", LiveChatSyncItem.id > ctx.item.id)).first()
+    if later_message is not None:
+        return  # the message opens the chat with its text: one call instead of two
+    if not ctx.link.lc_chat_id or not ctx.link.active:
+        ctx.ensure_open()
+
+
+def copy_message(ctx: Context) -> None:
+    """A customer message becomes a LiveChat event (text via send_event, MMS via upload_file)."""
+    message = db.session.get(Message, ctx.payload.get("message_id"))
+    if message is None:
+        return
+    progress = dict(ctx.payload.get("progress") or {})
+    custom_id = f"{CUSTOM_ID_PREFIX}{message.id}"
+    text = (message.body or "").strip()
+    if text and not progress.get("text_event"):
+        if not ctx.link.lc_chat_id or not ctx.link.active:
+            ids = ctx.ensure_open(text=text, custom_id=custom_id)
+            event_id = ids[0] if ids else None
+        else:
+            event_id = ctx.send(lambda token, chat_id: ctx.api.send_event(token, chat_id, text, custom_id=custom_id))
+        if event_id:
+            ctx.remember_event(event_id, message.id, "in")
+        ctx.save_progress(text_event=event_id or "sent")
+    for index, media in enumerate(message.media or []):
+        if index < int(progress.get("files", 0)):
+            continue
+        event_id = _copy_file(ctx, media, custom_id)
+        if event_id:
+            ctx.remember_event(event_id, message.id if not text and index == 0 else None, "in")
+        ctx.save_progress(files=index + 1)
+    if not text and not message.media and (not ctx.link.lc_chat_id or not ctx.link.active):
+        ctx.ensure_open()
+
+
+def _copy_file(ctx: Context, media: dict, custom_id: str) -> str | None:
+    url = str(media.get("url") or "")
+    content_type = media.get("content_type") or "application/octet-stream"
+    try:
+        content = fetch_media(url)
+    except _MediaUnavailable as exc:
+        note = f"[An attachment could not be copied to LiveChat ({exc}): {url}]"
+        return ctx.send(lambda token, chat_id: ctx.api.send_event(token, chat_id, note, custom_id=custom_id))
+    name = PurePosixPath(urlparse(url).path).name or "attachment"
+    if "." not in name:
+        name += mimetypes.guess_extension(content_type.split(";")[0].strip()) or ""
+    token = ctx.token()
+    file_url = ctx.api.upload_file(token, name, content, content_type)
+    return ctx.send(lambda token, chat_id: ctx.api.send_file(token, chat_id, file_url, custom_id=custom_id))
+
+
+class _MediaUnavailable(Exception):
+    pass
+
+
+def fetch_media(url: str) -> bytes:
+    """Download an attachment (≤ 10 MB). Network faults and 5xx are retried by the outbox."""
+    transport = current_app.config.get("SWITCHBOARD_LIVECHAT_MEDIA_TRANSPORT")
+    try:
+        with httpx.Client(transport=transport, timeout=30, follow_redirects=True) as http:
+            with http.stream("GET", url) as response:
+                if response.status_code >= 500 or response.status_code == 429:
+                    raise LiveChatError("media_unavailable", f"the attachment host answered HTTP "
+                                        f"{response.status_code}", response.status_code, True, action="upload_file")
+                if response.status_code >= 400:
+                    raise _MediaUnavailable(f"HTTP {response.status_code}")
+                chunks, size = [], 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > MAX_FILE_BYTES:
+                        raise _MediaUnavailable("larger than LiveChat's 10 MB limit")
+                    chunks.append(chunk)
+                return b"".join(chunks)
+    except httpx.TransportError as exc:
+        raise LiveChatError("media_unavailable", f"the attachment could not be downloaded ({type(exc).__name__})",
+                            None, True, action="upload_file") from exc
+    except httpx.InvalidURL as exc:
+        raise _MediaUnavailable("not a valid URL") from exc
+
+
+def update_customer(ctx: Context) -> None:
+    """Name and email of the contact (LiveChat applies them once an active chat ends)."""
+    name = (ctx.payload.get("name") or "").strip() or None
+    email = (ctx.payload.get("email") or "").strip() or None
+    customer = ctx.link.customer or identities.customer_for(chat_view(ctx.chat))
+    if name == customer.pushed_name:
+        name = None
+    if email == customer.pushed_email:
+        email = None
+    if name is None and email is None:
+        return
+    try:
+        ctx.api.update_customer(ctx.token(), name=name, email=email)
+    except LiveChatError as exc:
+        if exc.type == "validation":
+            raise SyncFailure(f"LiveChat refused the customer's details: {exc.message}.") from exc
+        raise
+    if name is not None:
+        customer.pushed_name = name
+    if email is not None:
+        customer.pushed_email = email
+    db.session.commit()
+
+
+def transfer(ctx: Context) -> None:
+    """Follow a Switchboard transfer in LiveChat (active chats only; LiveChat's rule)."""
+    link = ctx.link
+    if not link.lc_chat_id or not link.active:
+        return  # nothing to move now; a resume uses the chat's current group
+    agent = db.session.get(Agent, ctx.payload["to_agent_id"]) if ctx.payload.get("to_agent_id") else None
+    group = db.session.get(Group, ctx.payload["to_group_id"]) if ctx.payload.get("to_group_id") else None
+    try:
+        if agent is not None:
+            try:
+                ctx.api.transfer_chat(link.lc_chat_id, "agent", [agent.email])
+                return
+            except LiveChatError as exc:
+                if exc.retryable or exc.type == "chat_inactive":
+                    raise
+                # LiveChat does not know this agent (or refuses them): move the chat to their group.
+                group = group or (agent.groups[0] if agent.groups else None)
+                if group is None:
+                    raise SyncFailure(f"LiveChat could not transfer the chat to {agent.email}: {exc.message}.") \
+                        from exc
+        if group is None:
+            return
+        mapped = ctx.config.group_mapping or {}
+        if group.name not in mapped and str(group.id) not in mapped:
+            raise SyncFailure(f"The Switchboard group {group.name} has no LiveChat group in the group mapping, "
+                              "so the LiveChat chat stays in its group.")
+        lc_group = ctx.config.lc_group_for(group.id, group.name)
+        ctx.api.transfer_chat(link.lc_chat_id, "group", [lc_group])
+        link.lc_group_id = lc_group
+        db.session.commit()
+    except LiveChatError as exc:
+        if exc.type != "chat_inactive":
+            raise
+        link.active = False
+        db.session.commit()
+
+
+def deactivate(ctx: Context) -> None:
+    """Close the LiveChat chat when the Switchboard chat was archived."""
+    link = ctx.link
+    if not link.lc_chat_id:
+        return
+    try:
+        ctx.api.deactivate_chat(link.lc_chat_id)
+    except LiveChatError as exc:
+        if exc.type != "chat_inactive":
+            raise
+    link.active = False
+    db.session.commit()
+
+
+def mark_delivered(ctx: Context) -> None:
+    """Write Twilio's "delivered" onto the LiveChat agent's event (``status.delivered``)."""
+    event = db.session.get(LiveChatEvent, ctx.payload.get("event_row_id"))
+    if event is None or event.delivered:
+        return
+    try:
+        ctx.api.mark_delivered(event.lc_chat_id, event.lc_thread_id, event.lc_event_id)
+    except LiveChatError as exc:
+        if exc.type == "not_found":
+            raise SyncFailure("LiveChat no longer has that event, so it cannot be marked delivered.") from exc
+        raise
+    event.delivered = True
+    db.session.commit()
+
+
+def deliver_reply(ctx: Context) -> None:
+    """A LiveChat agent's reply that could not go out at once (e.g. the chat was archived)."""
+    from plugins.livechat.inbound import send_reply
+
+    try:
+        send_reply(ctx.chat, ctx.payload)
+    except host_chats.ChatError as exc:
+        raise SyncFailure(f"The LiveChat reply was not sent: {exc}") from exc
+
+
+ACTIONS = {
+    "open": open_chat,
+    "message": copy_message,
+    "update_customer": update_customer,
+    "transfer": transfer,
+    "deactivate": deactivate,
+    "mark_delivered": mark_delivered,
+    "reply": deliver_reply,
+}

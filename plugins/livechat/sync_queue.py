@@ -1,0 +1,226 @@
+"""The LiveChat outbox: calls to LiveChat are persisted first, then made by a worker.
+
+It mirrors :mod:`host.outbox`: a row is claimed by setting ``locked_until`` (a claim that
+outlives a crashed process expires and another worker takes the row); within a chat only
+the oldest pending row is eligible, so LiveChat sees the conversation in order;
+retryable failures (LiveChat unreachable, 429, 5xx) back off exponentially, honouring
+``Retry-After``; other failures are final (``failed``) with the error in words, shown in
+the chat's LiveChat tab with a retry button.
+
+Hook handlers only :func:`enqueue` (they run after the host's commit, inside whatever
+request caused them — a Twilio webhook, an agent's reply); nothing here is called from a
+request except :meth:`LiveChatSync.kick`.
+
+The worker thread starts on the first request of a process that runs outbound workers
+(``SWITCHBOARD_OUTBOX_WORKER``, the same switch as the host's outbox) — see
+:func:`plugins.livechat.plugin.register_blueprints`. Tests call :func:`drain`.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+from typing import Any, Mapping
+
+from flask import current_app
+from sqlalchemy import and_, or_, update
+
+from host.extensions import db
+from host.models import utcnow
+from plugins.livechat.api import LiveChatError
+from plugins.livechat.models import LiveChatSyncItem
+
+log = logging.getLogger(__name__)
+
+NAME = "livechat"
+CLAIM_SECONDS = 60
+MAX_BACKOFF_SECONDS = 300
+MAX_ATTEMPTS = 50  # ~4 hours at the maximum backoff
+EXTENSION = "livechat.sync"
+
+
+class SyncFailure(Exception):
+    """A final, readable failure of one sync item (no retry)."""
+
+
+def backoff(attempts: int, retry_after: float | None = None) -> float:
+    delay = float(min(2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
+    if retry_after:
+        delay = max(delay, min(float(retry_after), MAX_BACKOFF_SECONDS))
+    return delay
+
+
+def enqueue(chat_id: int, action: str, payload: Mapping[str, Any] | None = None) -> LiveChatSyncItem:
+    """Persist a LiveChat call for a chat (the caller commits), then :meth:`kick`."""
+    item = LiveChatSyncItem(chat_id=chat_id, action=action, payload=dict(payload or {}))
+    db.session.add(item)
+    return item
+
+
+def sync() -> "LiveChatSync":
+    app = current_app._get_current_object()
+    existing = app.extensions.get(EXTENSION)
+    if existing is None:
+        existing = app.extensions[EXTENSION] = LiveChatSync(app)
+    return existing
+
+
+def drain(limit: int = 50) -> int:
+    """Make every LiveChat call that is due now (tests, CLI); returns how many were tried."""
+    return sync().drain(limit)
+
+
+class LiveChatSync:
+    def __init__(self, app):
+        self.app = app
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = None
+        self._start_lock = threading.Lock()
+
+    # --- worker lifecycle ---------------------------------------------------------------
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    def start(self, start_background_task) -> None:
+        with self._start_lock:
+            if self._thread is None:
+                self._stop.clear()
+                self._thread = start_background_task(self._run)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and not self._stop.is_set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def _run(self) -> None:
+        poll = self.app.config.get("SWITCHBOARD_OUTBOX_POLL_SECONDS", 1.0)
+        passes = 0
+        while not self._stop.is_set():
+            self._wake.wait(poll)
+            self._wake.clear()
+            try:
+                with self.app.app_context():
+                    while self.drain() and not self._stop.is_set():
+                        pass
+                    passes += 1
+                    if passes % 60 == 0:
+                        self.refresh_identities()
+                    db.session.remove()
+            except Exception:  # the worker must survive a database or LiveChat outage
+                log.exception("LiveChat sync pass failed; retrying")
+                self._stop.wait(poll)
+
+    def refresh_identities(self) -> None:
+        from plugins.livechat import client, identities, settings
+
+        config = settings.current()
+        if self._active() and config.configured:
+            identities.refresh_expiring(client.api_for(config))
+
+    # --- sending ------------------------------------------------------------------------
+
+    def _active(self) -> bool:
+        return current_app.extensions["switchboard"].plugins.is_enabled(NAME)
+
+    def due_ids(self, limit: int = 50) -> list[int]:
+        now = utcnow()
+        first_per_chat = (db.select(db.func.min(LiveChatSyncItem.id))
+                          .where(LiveChatSyncItem.state == "pending").group_by(LiveChatSyncItem.chat_id))
+        query = (db.select(LiveChatSyncItem.id)
+                 .where(LiveChatSyncItem.id.in_(first_per_chat), LiveChatSyncItem.next_attempt_at <= now,
+                        or_(LiveChatSyncItem.locked_until.is_(None), LiveChatSyncItem.locked_until < now))
+                 .order_by(LiveChatSyncItem.id).limit(limit))
+        return list(db.session.execute(query).scalars())
+
+    def claim(self, item_id: int) -> bool:
+        now = utcnow()
+        result = db.session.execute(
+            update(LiveChatSyncItem)
+            .where(and_(LiveChatSyncItem.id == item_id, LiveChatSyncItem.state == "pending",
+                        or_(LiveChatSyncItem.locked_until.is_(None), LiveChatSyncItem.locked_until < now)))
+            .values(locked_until=now + timedelta(seconds=CLAIM_SECONDS)))
+        db.session.commit()
+        return result.rowcount == 1
+
+    def drain(self, limit: int = 50) -> int:
+        """Make the calls that are due now; return how many rows were attempted.
+
+        Idle while the plugin is disabled or not configured: rows wait, nothing is lost.
+        """
+        from plugins.livechat import settings
+
+        if not self._active():
+            return 0
+        config = settings.current()
+        if not config.configured:
+            return 0
+        attempted = 0
+        for item_id in self.due_ids(limit):
+            if self.claim(item_id):
+                self.run_one(db.session.get(LiveChatSyncItem, item_id), config)
+                attempted += 1
+        return attempted
+
+    def run_one(self, item: LiveChatSyncItem, config) -> None:
+        from plugins.livechat import client, sync_actions
+
+        item.attempts += 1
+        db.session.commit()  # the attempt counts even if the process dies during the call
+        chat_id = item.chat_id
+        try:
+            sync_actions.perform(item, config, client.api_for(config))
+        except LiveChatError as exc:
+            db.session.rollback()
+            self._failed(item, str(exc), exc.retryable, exc.retry_after)
+        except SyncFailure as exc:
+            db.session.rollback()
+            self._failed(item, str(exc), False, None)
+        except Exception as exc:  # a bug or an outage we did not foresee: keep the row, retry
+            db.session.rollback()
+            log.warning("LiveChat %s for chat %s failed: %s", item.action, chat_id, type(exc).__name__)
+            self._failed(item, f"Unexpected error ({type(exc).__name__}); retrying.", True, None)
+        else:
+            item.state, item.locked_until, item.last_error = "done", None, None
+            db.session.commit()
+        announce(chat_id)
+
+    def _failed(self, item: LiveChatSyncItem, error: str, retryable: bool, retry_after: float | None) -> None:
+        item = db.session.get(LiveChatSyncItem, item.id)  # fresh after the rollback
+        item.last_error = error[:300]
+        item.locked_until = None
+        if retryable and item.attempts < MAX_ATTEMPTS:
+            item.next_attempt_at = utcnow() + timedelta(seconds=backoff(item.attempts, retry_after))
+        else:
+            item.state = "failed"
+        db.session.commit()
+
+
+def announce(chat_id: int) -> None:
+    """Tell agents with the chat open that its LiveChat sync state changed."""
+    from plugins.livechat.sync_state import summary
+
+    try:
+        from host.realtime import push
+
+        push("livechat:sync", summary(chat_id), [f"chat:{chat_id}"])
+    except Exception:  # realtime is best effort; the tab also polls on open
+        log.debug("could not push livechat:sync", exc_info=True)
+
+
+def retry(chat_id: int) -> int:
+    """Make failed and waiting rows of a chat due now; return how many."""
+    rows = db.session.execute(db.select(LiveChatSyncItem).where(
+        LiveChatSyncItem.chat_id == chat_id, LiveChatSyncItem.state.in_(("pending", "failed")))).scalars().all()
+    now = utcnow()
+    for row in rows:
+        if row.state == "failed":
+            row.attempts = 0
+        row.state, row.next_attempt_at, row.locked_until = "pending", now, None
+    db.session.commit()
+    sync().kick()
+    return len(rows)
