@@ -9,6 +9,7 @@ from flask import Flask, abort, g, request
 from flask_smorest import Api
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from host import config as config_module
 from host.extensions import csrf, db, login_manager, migrate
@@ -18,6 +19,16 @@ from host.plugins import PluginHost
 from host.registry import Switchboard
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class RowId(IntegerConverter):
+    """``<int:…>`` in URLs: a database row id, so out-of-range numbers are a 404, not a crash."""
+
+    MAX = 2**31 - 1
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", self.MAX)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -46,8 +57,10 @@ def create_app(config: dict | None = None) -> Flask:
     from host.realtime import init_realtime
     socketio = init_realtime(app)
 
+    app.url_map.converters["int"] = RowId
     api = Api(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
+    api.register_converter(RowId, lambda converter: {"type": "integer", "minimum": 0, "maximum": RowId.MAX})
     _register_host_blueprints(app, api)
     from host.errors import init_errors
     init_errors(app, api)

@@ -1,7 +1,29 @@
 """Marshmallow schemas: the API's shapes, and the snapshots carried by events."""
 from __future__ import annotations
 
+from datetime import timezone
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+
+class UtcDateTime(fields.AwareDateTime):
+    """Stored times are naive UTC; the API always says so (RFC 3339 with an offset)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, default_timezone=timezone.utc, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+ROW_ID = validate.Range(min=1, max=2**31 - 1, error="There is no row with this id.")
+
+
+def RowId(**kwargs):
+    """An id sent by a client: in range for every database we run on."""
+    return fields.Int(validate=ROW_ID, strict=True, **kwargs)
 
 
 class GroupSchema(Schema):
@@ -28,7 +50,7 @@ class AgentSchema(Schema):
         return sorted(g.id for g in agent.groups)
 
     def _load_group_ids(self, value):
-        if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
+        if not isinstance(value, list) or not all(isinstance(v, int) and 0 < v < 2**31 for v in value):
             raise ValidationError("Give a list of group ids, for example [1, 2].")
         return value
 
@@ -42,7 +64,7 @@ class AgentUpdateSchema(Schema):
     name = fields.Str(validate=validate.Length(max=120))
     role = fields.Str(validate=validate.OneOf(["agent", "admin"]))
     active = fields.Bool()
-    group_ids = fields.List(fields.Int())
+    group_ids = fields.List(RowId())
     password = fields.Str(load_only=True, validate=validate.Length(
         min=10, error="Use at least 10 characters for the password."))
 
@@ -76,7 +98,7 @@ class MessageSchema(Schema):
     status = fields.Str(dump_only=True)
     error_code = fields.Str(dump_only=True, allow_none=True)
     error_message = fields.Str(dump_only=True, allow_none=True)
-    created_at = fields.DateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
 
 
 class MessageCreateSchema(Schema):
@@ -95,7 +117,7 @@ class LastMessageSchema(Schema):
     body = fields.Str()
     direction = fields.Str()
     kind = fields.Str()
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
 
 
 class ChatSchema(Schema):
@@ -110,11 +132,11 @@ class ChatSchema(Schema):
     group_name = fields.Function(lambda c: c.group.name if c.group else None, dump_only=True)
     agent_id = fields.Int(dump_only=True, allow_none=True)
     agent_name = fields.Function(lambda c: (c.agent.name or c.agent.email) if c.agent else None, dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
-    last_message_at = fields.DateTime(dump_only=True, allow_none=True)
-    last_inbound_at = fields.DateTime(dump_only=True, allow_none=True)
-    archived_at = fields.DateTime(dump_only=True, allow_none=True)
+    created_at = UtcDateTime(dump_only=True)
+    updated_at = UtcDateTime(dump_only=True)
+    last_message_at = UtcDateTime(dump_only=True, allow_none=True)
+    last_inbound_at = UtcDateTime(dump_only=True, allow_none=True)
+    archived_at = UtcDateTime(dump_only=True, allow_none=True)
 
 
 class ChatListItemSchema(ChatSchema):
@@ -136,8 +158,8 @@ class ChatStartSchema(Schema):
 
 
 class TransferSchema(Schema):
-    agent_id = fields.Int(load_default=None, allow_none=True)
-    group_id = fields.Int(load_default=None, allow_none=True)
+    agent_id = RowId(load_default=None, allow_none=True)
+    group_id = RowId(load_default=None, allow_none=True)
 
     @validates_schema
     def _one_target(self, data, **kwargs):
@@ -161,9 +183,9 @@ class CallSchema(Schema):
     muted = fields.Bool(dump_only=True)
     duration = fields.Int(dump_only=True, allow_none=True)
     recording_url = fields.Str(dump_only=True, allow_none=True)
-    started_at = fields.DateTime(dump_only=True)
-    answered_at = fields.DateTime(dump_only=True, allow_none=True)
-    ended_at = fields.DateTime(dump_only=True, allow_none=True)
+    started_at = UtcDateTime(dump_only=True)
+    answered_at = UtcDateTime(dump_only=True, allow_none=True)
+    ended_at = UtcDateTime(dump_only=True, allow_none=True)
 
 
 class PluginSchema(Schema):
