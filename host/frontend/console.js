@@ -1,0 +1,262 @@
+// The agent console: chat lists | open chat | details tabs, kept live over Socket.IO.
+import { beep, notificationButton, notify, unlockAudioOnGesture } from "./lib/alerts.js";
+import { createApi } from "./lib/api.js";
+import { readBootstrap } from "./lib/bootstrap.js";
+import { createChatList, customerLabel, previewText } from "./lib/chat_list.js";
+import { ChatStore, VIEWS } from "./lib/chat_store.js";
+import { createChatView } from "./lib/chat_view.js";
+import { h } from "./lib/dom.js";
+import { connectionIndicator, connectSocket } from "./lib/socket.js";
+import { toast } from "./lib/toast.js";
+import { openTransferDialog } from "./lib/transfer_dialog.js";
+import { createWidget } from "./lib/widget_runtime.js";
+
+const CHAT_PATH = /^\/console\/chats\/(\d+)\/?$/;
+
+export function startConsole(root, boot) {
+  const me = boot.agent;
+  const channels = boot.channels || [];
+  const api = createApi(boot.csrfToken);
+  const store = new ChatStore(me, boot.isAdmin);
+  // While a chat loads, realtime updates for it are kept in `buffered` and replayed after.
+  const state = { view: "queued", openId: null, loading: null, buffered: [], bufferedChats: [] };
+  const idleTitle = document.title;
+
+  // --- layout ---------------------------------------------------------------------
+  const indicator = connectionIndicator();
+  const listHeader = h("div.pane-head", h("h1.pane-title", "Inbox"), indicator);
+  const list = createChatList({ onOpen: (id) => openChat(id), onView: setView, header: listHeader });
+  list.element.append(h("div.pane-foot", notificationButton()));
+  const chatView = createChatView({ channels, me, actions: { accept, transfer, archive, reopen, send } });
+  const widgetRoot = h("div.details-body");
+  const details = h("aside.pane.pane-details", { "aria-label": "Details" }, widgetRoot);
+  root.replaceChildren(list.element, chatView.element, details);
+  root.classList.add("is-ready");
+
+  const socket = connectSocket({ onState: (s) => indicator.set(s), onReconnect: resync });
+  const widget = createWidget(widgetRoot, boot.tabs || [], { agent: me, api, socket, channels, openChat: (id) => openChat(id) });
+  widget.setChat(null);
+
+  // --- rendering ------------------------------------------------------------------
+  let renderQueued = false;
+  function render() {
+    if (renderQueued) return;
+    renderQueued = true;
+    queueMicrotask(() => {
+      renderQueued = false;
+      list.render({ store, view: state.view, openId: state.openId, channels });
+      const unread = store.totalUnread();
+      document.title = unread > 0 ? `(${unread}) Switchboard` : idleTitle;
+    });
+  }
+  store.subscribe(render);
+  setInterval(render, 30_000); // keep "5m ago" honest
+
+  function setView(view) {
+    if (!VIEWS.includes(view)) return;
+    state.view = view;
+    render();
+  }
+
+  // --- data -----------------------------------------------------------------------
+  async function loadLists() {
+    try {
+      const results = await Promise.all(VIEWS.map((v) => api(`chats?view=${v}`)));
+      VIEWS.forEach((v, i) => store.replaceView(v, results[i]));
+    } catch (exc) {
+      toast(`Couldn't load your chats: ${exc.message}`, "error");
+    }
+  }
+
+  async function openChat(chatId, { push = true } = {}) {
+    const id = Number(chatId);
+    if (!id || (id === state.openId && !state.loading)) return;
+    if (state.openId && state.openId !== id) socket.emit("chat:leave", { chat_id: state.openId });
+    state.openId = id;
+    state.loading = id;
+    state.buffered = [];
+    state.bufferedChats = [];
+    if (push && window.location.pathname !== `/console/chats/${id}`) {
+      window.history.pushState({ chatId: id }, "", `/console/chats/${id}`);
+    }
+    chatView.showLoading(store.get(id));
+    render();
+    socket.emit("chat:join", { chat_id: id });
+    try {
+      const [chat, messages] = await Promise.all([api(`chats/${id}`), api(`chats/${id}/messages`)]);
+      if (state.openId !== id) return;
+      let stored = store.upsert(chat);
+      for (const newer of state.bufferedChats) stored = store.upsert(newer);
+      state.loading = null;
+      chatView.show(stored, messages);
+      for (const message of state.buffered) chatView.upsertMessage(message);
+      state.buffered = [];
+      state.bufferedChats = [];
+      widget.setChat(stored);
+      markRead(id);
+      const home = store.viewOf(stored); // e.g. opened from the Contacts tab: show its list
+      if (home && home !== state.view) setView(home);
+    } catch (exc) {
+      if (state.openId !== id) return;
+      state.loading = null;
+      chatView.showError(exc.status === 404 ? "This chat doesn't exist, or it belongs to a group you're not in." : exc.message);
+      widget.setChat(null);
+    }
+  }
+
+  function closeChat() {
+    if (state.openId) socket.emit("chat:leave", { chat_id: state.openId });
+    state.openId = null;
+    state.loading = null;
+    chatView.showEmpty();
+    widget.setChat(null);
+    render();
+  }
+
+  let readTimer = null;
+  function markRead(id) {
+    store.markRead(id);
+    clearTimeout(readTimer);
+    readTimer = setTimeout(() => {
+      api(`chats/${id}/read`, { method: "POST" }).catch(() => {});
+    }, 150);
+  }
+
+  async function resync() {
+    await loadLists();
+    const id = state.openId;
+    if (!id) return;
+    socket.emit("chat:join", { chat_id: id });
+    try {
+      const messages = await api(`chats/${id}/messages`);
+      if (state.openId === id && !state.loading) messages.forEach((m) => chatView.upsertMessage(m));
+    } catch {
+      /* the next reconnect will try again */
+    }
+  }
+
+  // --- agent actions ----------------------------------------------------------------
+  function applyChat(chat) {
+    if (chat.id === state.loading) state.bufferedChats.push(chat);
+    const stored = store.upsert(chat);
+    if (chat.id === state.openId && attentive(chat.id) && stored.unread) store.markRead(chat.id);
+    if (chat.id === state.openId) {
+      chatView.updateChat(stored);
+      widget.updateChat(stored);
+    }
+    return stored;
+  }
+
+  async function act(path, { json, done, after } = {}) {
+    const id = state.openId;
+    try {
+      const chat = await api(`chats/${id}/${path}`, { method: "POST", json });
+      applyChat(chat);
+      if (after) after(chat);
+      if (done) toast(done(chat), "ok");
+    } catch (exc) {
+      toast(exc.message, "error");
+    }
+  }
+
+  function accept() {
+    return act("accept", { after: () => setView("mine") });
+  }
+
+  function archive() {
+    return act("archive", { done: () => "Chat archived. You'll find it under Archived." });
+  }
+
+  function reopen() {
+    return act("reopen", { json: {}, after: () => setView("mine"), done: () => "Chat reopened." });
+  }
+
+  async function transfer() {
+    const chat = chatView.chat;
+    if (!chat) return;
+    const result = await openTransferDialog({ chat, api, me });
+    if (!result) return;
+    applyChat(result);
+    toast(result.agent_id ? `Transferred to ${result.agent_name || "another agent"}.` : `Moved to the ${result.group_name || "group"} queue.`, "ok");
+  }
+
+  async function send(body) {
+    const chat = chatView.chat;
+    const message = await api(`chats/${chat.id}/messages`, { method: "POST", json: { body } });
+    chatView.upsertMessage(message);
+    store.noteMessage(store.get(chat.id) || chat, message, { countUnread: false });
+    if (chat.status === "queued") {
+      // Replying took the chat: it now lives in My chats, so follow it there.
+      applyChat({ id: chat.id, status: "active", agent_id: me.id, agent_name: me.name || me.email });
+      setView("mine");
+    }
+    return message;
+  }
+
+  // --- realtime ---------------------------------------------------------------------
+  function attentive(chatId) {
+    return chatId === state.openId && document.visibilityState === "visible";
+  }
+
+  function alertAgent(chat, text) {
+    if (!store.viewOf(store.get(chat.id) || chat)) return;
+    beep();
+    notify(customerLabel(chat), text, { tag: `chat-${chat.id}`, onClick: () => openChat(chat.id) });
+  }
+
+  socket.on("chat:created", ({ chat, origin } = {}) => {
+    if (!chat) return;
+    const isNew = !store.get(chat.id);
+    applyChat(chat);
+    if (isNew && origin !== "agent" && !attentive(chat.id)) alertAgent(chat, "New conversation");
+  });
+
+  socket.on("chat:updated", ({ chat } = {}) => {
+    if (chat) applyChat(chat);
+  });
+
+  socket.on("message:created", ({ message, chat } = {}) => {
+    if (!message || !chat) return;
+    const inbound = message.direction === "in";
+    const watching = attentive(chat.id);
+    store.noteMessage(chat, message, { countUnread: inbound && !watching });
+    if (chat.id === state.openId) {
+      if (state.loading === chat.id) state.buffered.push(message);
+      else chatView.upsertMessage(message);
+      chatView.updateChat(store.get(chat.id));
+      widget.updateChat(store.get(chat.id));
+    }
+    if (inbound && watching) markRead(chat.id);
+    if (inbound && !watching) alertAgent(chat, previewText(message));
+  });
+
+  socket.on("message:updated", ({ message } = {}) => {
+    if (!message || message.chat_id !== state.openId) return;
+    if (state.loading === message.chat_id) state.buffered.push(message);
+    else chatView.upsertMessage(message);
+  });
+
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && state.openId && store.get(state.openId)?.unread) markRead(state.openId);
+  });
+
+  window.addEventListener("popstate", () => {
+    const match = window.location.pathname.match(CHAT_PATH);
+    if (match) openChat(Number(match[1]), { push: false });
+    else closeChat();
+  });
+
+  unlockAudioOnGesture();
+  render();
+  loadLists().then(() => {
+    const match = window.location.pathname.match(CHAT_PATH);
+    if (match) openChat(Number(match[1]), { push: false });
+  });
+
+  return { store, openChat, setView, socket, api };
+}
+
+const mountPoint = document.getElementById("console");
+if (mountPoint) {
+  window.switchboard = startConsole(mountPoint, readBootstrap());
+}

@@ -1,0 +1,96 @@
+// Getting an agent's attention: a short beep, a browser notification (only after the
+// agent allowed it), and the unread total in the tab title.
+import { h } from "./dom.js";
+import { icon } from "./icons.js";
+
+let audio = null;
+let lastBeep = 0;
+
+function audioContext() {
+  const Context = window.AudioContext || window.webkitAudioContext;
+  if (!Context) return null;
+  if (!audio) audio = new Context();
+  return audio;
+}
+
+// Browsers only let audio start after a user gesture: unlock on the first one.
+export function unlockAudioOnGesture() {
+  const unlock = () => {
+    const ctx = audioContext();
+    if (ctx && ctx.state === "suspended") ctx.resume().catch(() => {});
+    window.removeEventListener("pointerdown", unlock);
+    window.removeEventListener("keydown", unlock);
+  };
+  window.addEventListener("pointerdown", unlock);
+  window.addEventListener("keydown", unlock);
+}
+
+/** Two soft tones, at most once every 1.5 s however many messages arrive together. */
+export function beep() {
+  const now = Date.now();
+  if (now - lastBeep < 1500) return false;
+  lastBeep = now;
+  window.switchboardBeeps = (window.switchboardBeeps || 0) + 1; // visible to tests and curious admins
+  const ctx = audioContext();
+  if (!ctx || ctx.state !== "running") return true;
+  const start = ctx.currentTime;
+  [[880, 0], [1320, 0.12]].forEach(([frequency, offset]) => {
+    const osc = ctx.createOscillator();
+    const gain = ctx.createGain();
+    osc.type = "sine";
+    osc.frequency.value = frequency;
+    gain.gain.setValueAtTime(0.0001, start + offset);
+    gain.gain.exponentialRampToValueAtTime(0.12, start + offset + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, start + offset + 0.18);
+    osc.connect(gain).connect(ctx.destination);
+    osc.start(start + offset);
+    osc.stop(start + offset + 0.2);
+  });
+  return true;
+}
+
+export function notificationsSupported() {
+  return "Notification" in window;
+}
+
+/** Show a notification if allowed; clicking it focuses the tab and runs `onClick`. */
+export function notify(title, body, { tag, onClick } = {}) {
+  if (!notificationsSupported() || Notification.permission !== "granted") return null;
+  try {
+    const n = new Notification(title, { body: String(body || "").slice(0, 180), tag, renotify: Boolean(tag) });
+    n.onclick = () => {
+      window.focus();
+      onClick?.();
+      n.close();
+    };
+    return n;
+  } catch {
+    return null; // e.g. Android Chrome needs a service worker for notifications
+  }
+}
+
+/**
+ * A small "Enable notifications" button, shown only while permission is undecided.
+ * It asks once; after the answer it hides itself for good.
+ */
+export function notificationButton() {
+  const button = h("button.link.notify-button", { type: "button", title: "Get a desktop notification when a customer writes" },
+    icon("bell"), "Enable notifications");
+  const refresh = () => {
+    button.hidden = !notificationsSupported() || Notification.permission !== "default";
+  };
+  button.addEventListener("click", async () => {
+    try {
+      await Notification.requestPermission();
+    } finally {
+      refresh();
+    }
+  });
+  refresh();
+  return button;
+}
+
+/** "(3) Switchboard" while there are unread messages. */
+export function setUnreadTitle(count, base = "Switchboard") {
+  document.title = count > 0 ? `(${count}) ${base}` : base;
+}

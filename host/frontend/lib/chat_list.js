@@ -1,0 +1,101 @@
+// Column 1: the Queued / My chats / Archived lists.
+import { channelClass, channelLabel } from "./channels.js";
+import { h, initials, replace } from "./dom.js";
+import { fullTime, relativeTime } from "./time.js";
+
+const VIEW_LABELS = { queued: "Queued", mine: "My chats", archived: "Archived" };
+
+const EMPTY = {
+  queued: ["No chats waiting.", "New conversations will appear here."],
+  mine: ["You have no open chats.", "Accept a chat from Queued, or start one from the SMS or WhatsApp tab."],
+  archived: ["Nothing archived yet.", "Chats you close end up here, ready to reopen."],
+};
+
+export function customerLabel(chat) {
+  return chat?.customer_name || chat?.customer_address || "Unknown customer";
+}
+
+export function previewText(message) {
+  if (!message) return "No messages yet";
+  const body = (message.body || "").replace(/\s+/g, " ").trim();
+  let text = body;
+  if (!text) text = message.kind === "media" ? "Attachment" : message.kind === "call" ? "Call" : message.kind === "template" ? "Template message" : "(empty message)";
+  return message.direction === "out" ? `You: ${text}` : text;
+}
+
+/**
+ * Build the list pane. `onOpen(chatId)` opens a chat; `onView(view)` changes the list.
+ * Returns {element, render({store, view, openId, channels}), header}.
+ */
+export function createChatList({ onOpen, onView, header }) {
+  const buttons = {};
+  const tabs = h("div.views", { role: "tablist", "aria-label": "Chat lists" });
+  for (const view of Object.keys(VIEW_LABELS)) {
+    const count = h("span.view-count", "0");
+    buttons[view] = h("button.view", {
+      type: "button",
+      role: "tab",
+      dataset: { view },
+      "aria-selected": "false",
+      onclick: () => onView(view),
+    }, h("span.view-label", VIEW_LABELS[view]), count);
+    buttons[view].countEl = count;
+    tabs.append(buttons[view]);
+  }
+  const list = h("ul.chat-list", { "aria-label": "Chats" });
+  const element = h("aside.pane.pane-list", { "aria-label": "Conversations" }, header, tabs, list);
+
+  function row(chat, { openId, channels, now }) {
+    const name = h("span.row-name", customerLabel(chat));
+    const time = h("time.row-time", { datetime: chat.last_message_at || chat.created_at, title: fullTime(chat.last_message_at || chat.created_at) },
+      relativeTime(chat.last_message_at || chat.created_at, now));
+    const unread = chat.unread > 0 ? h("span.unread-count", { "aria-label": `${chat.unread} unread` }, chat.unread > 99 ? "99+" : String(chat.unread)) : null;
+    const link = h("a.chat-row", {
+      href: `/console/chats/${chat.id}`,
+      class: [chat.unread > 0 ? "is-unread" : "", chat.id === openId ? "is-open" : ""].filter(Boolean).join(" "),
+      "aria-current": chat.id === openId ? "true" : false,
+      dataset: { chatId: chat.id, unread: chat.unread || 0 },
+      onclick: (event) => {
+        if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
+        event.preventDefault();
+        onOpen(chat.id);
+      },
+    },
+    h("span.avatar", { "aria-hidden": "true", dataset: { hue: hue(chat.customer_address) } }, initials(chat.customer_name)),
+    h("span.row-main",
+      h("span.row-top", name, time),
+      h("span.row-bottom",
+        h(`span.badge.channel.${channelClass(chat.channel)}`, channelLabel(chat.channel, channels)),
+        h("span.row-preview", previewText(chat.last_message)),
+        unread)));
+    return h("li", link);
+  }
+
+  function render({ store, view, openId, channels }) {
+    const counts = store.counts();
+    for (const [key, button] of Object.entries(buttons)) {
+      button.setAttribute("aria-selected", String(key === view));
+      button.countEl.textContent = String(counts[key]);
+      button.countEl.classList.toggle("has-unread", store.unreadIn(key) > 0);
+      button.countEl.title = `${counts[key]} chat${counts[key] === 1 ? "" : "s"}`;
+    }
+    const chats = store.list(view);
+    list.dataset.view = view;
+    if (!chats.length) {
+      const [title, text] = EMPTY[view];
+      replace(list, h("li.empty-state", h("strong", title), h("span", text)));
+      return;
+    }
+    const now = new Date();
+    replace(list, chats.map((chat) => row(chat, { openId, channels, now })));
+  }
+
+  return { element, render };
+}
+
+/** A stable colour per customer for avatars (0–7). */
+export function hue(text) {
+  let sum = 0;
+  for (const ch of String(text || "")) sum = (sum * 31 + ch.charCodeAt(0)) >>> 0;
+  return String(sum % 8);
+}

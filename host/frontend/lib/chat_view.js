@@ -1,0 +1,222 @@
+// Column 2: the open chat — header with actions, transcript, composer.
+import { channelClass, channelLabel } from "./channels.js";
+import { customerLabel, hue } from "./chat_list.js";
+import { mergeMessage } from "./chat_store.js";
+import { createComposer } from "./composer.js";
+import { h, initials, replace, safeUrl } from "./dom.js";
+import { icon } from "./icons.js";
+import { dayLabel, fullTime, messageTime, parseDate } from "./time.js";
+
+const STATUS_TEXT = { queued: "Queued", sending: "Sending", accepted: "Queued", scheduled: "Scheduled", sent: "Sent",
+  delivered: "Delivered", read: "Read", failed: "Failed", undelivered: "Not delivered", canceled: "Canceled" };
+const CHAT_STATUS = { queued: "Waiting", active: "Open", archived: "Archived" };
+
+// Constant icon markup only (never user data).
+const ICONS = {
+  clock: '<svg viewBox="0 0 16 16" aria-hidden="true"><circle cx="8" cy="8" r="6" fill="none" stroke="currentColor" stroke-width="1.5"/><path d="M8 4.5V8l2.5 1.5" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linecap="round"/></svg>',
+  check: '<svg viewBox="0 0 16 16" aria-hidden="true"><path d="M3 8.5l3 3 7-7" fill="none" stroke="currentColor" stroke-width="1.7" stroke-linecap="round" stroke-linejoin="round"/></svg>',
+  checks: '<svg viewBox="0 0 20 16" aria-hidden="true"><path d="M1.5 8.5l3 3 7-7M8.5 11.5l7-7" fill="none" stroke="currentColor" stroke-width="1.7" stroke-linecap="round" stroke-linejoin="round"/><path d="M7.6 10.6l.9.9" stroke="currentColor" stroke-width="1.7" stroke-linecap="round"/></svg>',
+  alert: '<svg viewBox="0 0 16 16" aria-hidden="true"><circle cx="8" cy="8" r="7" fill="currentColor"/><path d="M8 4.5v4.2" stroke="#fff" stroke-width="1.8" stroke-linecap="round"/><circle cx="8" cy="11.4" r="1" fill="#fff"/></svg>',
+};
+
+function statusIcon(status) {
+  if (["failed", "undelivered", "canceled"].includes(status)) return ICONS.alert;
+  if (status === "read" || status === "delivered") return ICONS.checks;
+  if (status === "sent") return ICONS.check;
+  return ICONS.clock;
+}
+
+function ticks(status) {
+  const el = h("span.ticks", { dataset: { status }, title: STATUS_TEXT[status] || status, role: "img", "aria-label": STATUS_TEXT[status] || status });
+  el.innerHTML = statusIcon(status); // constant SVG
+  return el;
+}
+
+function mediaItem(media) {
+  const url = safeUrl(media.url);
+  if (!url) return h("span.media-file", "Attachment with an unsupported address");
+  const type = media.content_type || "";
+  if (type.startsWith("image/")) {
+    return h("a.media-image", { href: url, target: "_blank", rel: "noopener noreferrer" },
+      h("img", { src: url, alt: "Image from the conversation", loading: "lazy" }));
+  }
+  const name = decodeURIComponent(url.split("?")[0].split("/").pop() || "attachment");
+  return h("a.media-file", { href: url, target: "_blank", rel: "noopener noreferrer" }, icon("clip"), name, type ? h("span.muted", ` (${type})`) : null);
+}
+
+/**
+ * Returns {element, showEmpty(), showLoading(chat), showError(text), show(chat, messages),
+ * updateChat(chat), upsertMessage(message), composer}.
+ * `actions` = {accept, transfer, archive, reopen, send(body)} each returning a Promise.
+ */
+export function createChatView({ channels, me, actions }) {
+  const element = h("section.pane.pane-chat", { "aria-label": "Conversation" });
+  const composer = createComposer({ onSend: (body) => actions.send(body), onReopen: () => actions.reopen() });
+  let chat = null;
+  let messages = new Map();
+  let head = null;
+  let transcript = null;
+
+  function showPlaceholder(title, text, extra = null) {
+    chat = null;
+    messages = new Map();
+    replace(element, h("div.chat-placeholder", h("div.placeholder-art", icon("chat")), h("h2", title), h("p.muted", text), extra));
+  }
+
+  function showEmpty() {
+    showPlaceholder("Pick a conversation", "Choose a chat on the left to read it and reply. New customer messages arrive there live.");
+  }
+
+  function showError(text) {
+    showPlaceholder("Can't open this chat", text);
+  }
+
+  function header() {
+    const actionButtons = [];
+    const busy = (fn) => async (event) => {
+      const button = event.currentTarget;
+      button.disabled = true;
+      try {
+        await fn();
+      } finally {
+        button.disabled = false;
+      }
+    };
+    if (chat.status === "queued") actionButtons.push(h("button.primary", { type: "button", dataset: { action: "accept" }, onclick: busy(actions.accept) }, "Accept"));
+    if (chat.status !== "archived") {
+      actionButtons.push(h("button.button", { type: "button", dataset: { action: "transfer" }, onclick: busy(actions.transfer) }, "Transfer"));
+      actionButtons.push(h("button.button", { type: "button", dataset: { action: "archive" }, onclick: busy(actions.archive) }, "Archive"));
+    } else {
+      actionButtons.push(h("button.primary", { type: "button", dataset: { action: "reopen" }, onclick: busy(actions.reopen) }, "Reopen"));
+    }
+    const assignee = chat.agent_id ? (chat.agent_id === me.id ? "You" : chat.agent_name || "Another agent") : "Unassigned";
+    const name = customerLabel(chat);
+    return h("header.chat-head",
+      h("span.avatar.avatar-lg", { "aria-hidden": "true", dataset: { hue: hue(chat.customer_address) } }, initials(chat.customer_name)),
+      h("div.chat-head-main",
+        h("h2.chat-title", name),
+        h("div.chat-meta",
+          h(`span.badge.channel.${channelClass(chat.channel)}`, channelLabel(chat.channel, channels)),
+          chat.customer_name ? h("span.chat-address", chat.customer_address) : null,
+          h(`span.status-pill.status-${chat.status}`, { dataset: { status: chat.status } }, CHAT_STATUS[chat.status] || chat.status),
+          h("span.meta-item.chat-group", { title: "Group" }, h("span.meta-label", "Group"), chat.group_name || "None"),
+          h("span.meta-item.chat-assignee", { title: "Assigned to" }, h("span.meta-label", "Assignee"), assignee))),
+      h("div.chat-actions", actionButtons));
+  }
+
+  function messageEl(message) {
+    const kind = message.kind || "text";
+    const body = message.body ? h("div.msg-body", message.body) : null;
+    const media = (message.media || []).length ? h("div.msg-media", message.media.map(mediaItem)) : null;
+    const time = h("time", { datetime: message.created_at, title: fullTime(message.created_at) }, messageTime(message.created_at));
+    const meta = h("div.msg-meta",
+      message.direction === "out" ? h("span.msg-author", message.agent_name || "Automatic") : null,
+      time,
+      message.direction === "out" ? ticks(message.status) : null,
+      message.direction === "out" && ["failed", "undelivered"].includes(message.status) ? h("span.msg-status-text", STATUS_TEXT[message.status]) : null);
+    const error = message.error_message ? h("div.msg-error", { role: message.status === "failed" ? "alert" : null }, message.error_message) : null;
+    if (["system", "note", "call"].includes(kind) && message.direction !== "out") {
+      return h(`div.msg.msg-event.kind-${kind}`, { dataset: { messageId: message.id, status: message.status } },
+        h("div.msg-event-body", kind === "call" ? icon("phone") : null, message.body || kind), time);
+    }
+    const template = message.template && !message.body ? h("div.msg-body.muted", `Template ${message.template.name || message.template.sid || ""}`) : null;
+    return h(`div.msg.msg-${message.direction === "out" ? "out" : "in"}.kind-${kind}`, {
+      dataset: { messageId: message.id, status: message.status, direction: message.direction },
+      class: ["failed", "undelivered"].includes(message.status) ? "is-failed" : "",
+    }, h("div.bubble", body, template, media), meta, error);
+  }
+
+  function renderTranscript() {
+    const nearBottom = transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 120;
+    const sorted = [...messages.values()].sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
+    const children = [];
+    let lastDay = null;
+    for (const message of sorted) {
+      const day = parseDate(message.created_at)?.toDateString();
+      if (day && day !== lastDay) {
+        children.push(h("div.day-divider", h("span", dayLabel(message.created_at))));
+        lastDay = day;
+      }
+      children.push(messageEl(message));
+    }
+    if (!children.length) children.push(h("p.transcript-empty", "No messages in this chat yet."));
+    replace(transcript, children);
+    return nearBottom;
+  }
+
+  function scrollToEnd() {
+    transcript.scrollTop = transcript.scrollHeight;
+  }
+
+  function composerState() {
+    if (chat.status === "archived") return { mode: "archived" };
+    const who = chat.customer_name || chat.customer_address;
+    const label = channelLabel(chat.channel, channels);
+    return {
+      mode: "open",
+      placeholder: `Reply to ${who} by ${label}…`,
+      hint: chat.status === "queued" ? "Replying assigns this chat to you · Enter to send" : "Enter to send · Shift+Enter for a new line",
+    };
+  }
+
+  function show(next, list) {
+    const switched = !chat || chat.id !== next.id;
+    chat = { ...next };
+    messages = new Map();
+    for (const message of list) messages.set(message.id, mergeMessage(null, message));
+    head = header();
+    transcript = h("div.transcript", { role: "log", "aria-label": "Messages", "aria-live": "polite", "aria-busy": "false" });
+    replace(element, head, transcript, composer.element);
+    if (switched) composer.reset();
+    composer.setState(composerState());
+    renderTranscript();
+    scrollToEnd();
+  }
+
+  function showLoading(next) {
+    if (!next) {
+      replace(element, h("div.chat-placeholder", h("p.muted", "Opening the chat…")));
+      return;
+    }
+    chat = { ...next };
+    messages = new Map();
+    head = header();
+    transcript = h("div.transcript", { role: "log", "aria-label": "Messages", "aria-busy": "true" }, h("p.transcript-empty", "Loading messages…"));
+    composer.reset();
+    const ready = composerState();
+    // No typing until the transcript is there: a reply must land in a loaded chat.
+    composer.setState(ready.mode === "open" ? { ...ready, mode: "loading", placeholder: "Loading the conversation…" } : ready);
+    replace(element, head, transcript, composer.element);
+  }
+
+  function updateChat(next) {
+    if (!chat || next.id !== chat.id) return;
+    chat = { ...chat, ...next };
+    const fresh = header();
+    head.replaceWith(fresh);
+    head = fresh;
+    composer.setState(composerState());
+  }
+
+  /** Add or refresh one message of the open chat (never moves a status backwards). */
+  function upsertMessage(message) {
+    if (!chat || message.chat_id !== chat.id || !transcript) return;
+    messages.set(message.id, mergeMessage(messages.get(message.id), message));
+    const wasNearBottom = renderTranscript();
+    if (wasNearBottom || message.direction === "out") scrollToEnd();
+  }
+
+  showEmpty();
+  return {
+    element,
+    composer,
+    showEmpty,
+    showError,
+    showLoading,
+    show,
+    updateChat,
+    upsertMessage,
+    get chat() { return chat; },
+    messages: () => [...messages.values()],
+  };
+}

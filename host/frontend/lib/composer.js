@@ -1,0 +1,101 @@
+// The reply box: Enter sends, Shift+Enter adds a line, 1,600 characters at most.
+import { h } from "./dom.js";
+import { icon } from "./icons.js";
+
+export const MAX_LENGTH = 1600;
+
+/**
+ * `onSend(body)` returns a Promise; the text is cleared only when it resolves.
+ * Returns {element, setState({mode, hint, channelLabel, name}), focus()}.
+ * mode: "open" | "archived" | "disabled".
+ */
+export function createComposer({ onSend, onReopen }) {
+  const textarea = h("textarea.composer-input", {
+    rows: "2",
+    maxlength: String(MAX_LENGTH),
+    "aria-label": "Reply",
+    placeholder: "Write a reply…",
+  });
+  const counter = h("span.composer-counter", { "aria-live": "off" }, `0 / ${MAX_LENGTH}`);
+  const hint = h("span.composer-hint", "Enter to send · Shift+Enter for a new line");
+  const send = h("button.primary.composer-send", { type: "submit" }, "Send");
+  const error = h("p.composer-error", { role: "alert", hidden: true });
+  const form = h("form.composer", { "aria-label": "Reply to the customer" },
+    textarea, h("div.composer-bar", hint, h("span.spacer"), counter, send), error);
+  const reopen = h("button.button", { type: "button", onclick: () => onReopen?.() }, "Reopen chat");
+  const archived = h("div.composer-closed", { hidden: true },
+    icon("archive", "composer-closed-icon"),
+    h("span.composer-closed-text", "This chat is archived, so you can't reply here. Reopen it to write to the customer again."),
+    reopen);
+  const element = h("div.composer-wrap", form, archived);
+  let sending = false;
+  let mode = "open";
+
+  function update() {
+    const length = textarea.value.length;
+    counter.textContent = `${length} / ${MAX_LENGTH}`;
+    counter.classList.toggle("near-limit", length > MAX_LENGTH - 100);
+    send.disabled = sending || mode !== "open" || !textarea.value.trim();
+    textarea.style.height = "auto";
+    textarea.style.height = `${Math.min(textarea.scrollHeight + 2, 200)}px`;
+  }
+
+  function showError(message) {
+    error.textContent = message || "";
+    error.hidden = !message;
+  }
+
+  async function submit() {
+    const body = textarea.value;
+    if (sending || mode !== "open" || !body.trim()) return;
+    sending = true;
+    showError("");
+    update();
+    try {
+      await onSend(body);
+      textarea.value = "";
+    } catch (exc) {
+      showError(exc?.message || "The message wasn't sent. Try again.");
+    } finally {
+      sending = false;
+      update();
+      textarea.focus();
+    }
+  }
+
+  textarea.addEventListener("input", () => {
+    showError("");
+    update();
+  });
+  textarea.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing && !event.altKey && !event.ctrlKey && !event.metaKey) {
+      event.preventDefault();
+      submit();
+    }
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submit();
+  });
+
+  function setState({ mode: next, hint: hintText, placeholder }) {
+    const changedChat = next !== mode;
+    mode = next;
+    form.hidden = mode === "archived";
+    archived.hidden = mode !== "archived";
+    textarea.disabled = mode !== "open";
+    if (placeholder) textarea.placeholder = placeholder;
+    hint.textContent = hintText || "Enter to send · Shift+Enter for a new line";
+    if (changedChat) showError("");
+    update();
+  }
+
+  function reset() {
+    textarea.value = "";
+    showError("");
+    update();
+  }
+
+  update();
+  return { element, setState, reset, focus: () => textarea.focus(), textarea };
+}

@@ -1,0 +1,247 @@
+// The details-widget runtime: plugin tabs for the open chat, shared by the console's
+// sidebar and the standalone /widget page.
+//
+// A tab (bootstrap `tabs`: {key, title, icon, script}) is an ES module exporting
+// `mount(element, ctx)`, which may return a cleanup function (or a Promise of one).
+// The module is imported lazily the first time its tab is shown. Whatever goes wrong
+// in a tab (404 script, syntax error, throwing mount) stays inside that tab's body.
+//
+// ctx = {
+//   chat,                 the open chat (ChatListItem shape) or null; updated in place
+//   agent,                the signed-in agent
+//   api(path, {method, json}) → Promise<JSON>; throws Error(readable message) with
+//                         .status and .errors (field errors of a 422)
+//   socket,               the Socket.IO client
+//   on(event, handler),   socket subscription, removed automatically on unmount
+//   openChat(chatId),     open another chat in the console
+//   channels,             enabled channels [{key, label, plugin}]
+//   escapeHtml(text),
+// }
+import { escapeHtml, h, replace } from "./dom.js";
+
+const STORAGE_KEY = "switchboard.widget.tab";
+
+function remembered() {
+  try {
+    return window.localStorage.getItem(STORAGE_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function remember(key) {
+  try {
+    window.localStorage.setItem(STORAGE_KEY, key);
+  } catch {
+    /* private mode: the choice lasts for this page only */
+  }
+}
+
+/**
+ * Render `tabs` into `root`. Returns {setChat(chat), updateChat(chat), select(key), destroy()}.
+ * `base` provides agent, api, socket, channels, openChat.
+ * With `requireChat`, no tab is mounted until a chat is set; `emptyState` is shown instead.
+ */
+export function createWidget(root, tabs, base, { requireChat = false, emptyState = null } = {}) {
+  const state = {
+    chat: null,
+    generation: 0,
+    selected: null,
+    panels: new Map(), // key -> {tab, button, panel, mounted: {generation, cleanup, subscriptions}}
+  };
+  const idPrefix = `wt-${Math.random().toString(36).slice(2, 8)}`;
+
+  root.classList.add("widget-runtime");
+  const tablist = h("div.widget-tabs", { role: "tablist", "aria-label": "Details" });
+  const panels = h("div.widget-panels");
+  const empty = h("div.widget-empty", emptyState || defaultEmpty(tabs));
+  replace(root, tablist, panels, empty);
+
+  for (const tab of tabs) {
+    const button = h("button.widget-tab", {
+      type: "button",
+      role: "tab",
+      id: `${idPrefix}-tab-${tab.key}`,
+      "aria-controls": `${idPrefix}-panel-${tab.key}`,
+      "aria-selected": "false",
+      tabindex: "-1",
+      dataset: { tab: tab.key },
+      onclick: () => select(tab.key),
+      onkeydown: (event) => moveFocus(event, tab.key),
+    }, tab.icon ? h("span.widget-tab-icon", { "aria-hidden": "true" }, tab.icon) : null, h("span.widget-tab-title", tab.title));
+    const panel = h("section.widget-panel", {
+      role: "tabpanel",
+      id: `${idPrefix}-panel-${tab.key}`,
+      "aria-labelledby": button.id,
+      dataset: { tab: tab.key },
+      hidden: true,
+    });
+    tablist.append(button);
+    panels.append(panel);
+    state.panels.set(tab.key, { tab, button, panel, mounted: null, attempt: 0 });
+  }
+
+  function defaultEmpty(list) {
+    if (!list.length) {
+      return [h("strong", "No details tabs"), h("p", "Plugins that add customer details or tools show them here. An admin can enable them in Plugins.")];
+    }
+    return [h("strong", "No chat selected"), h("p", "Open a conversation to see the customer's details here.")];
+  }
+
+  function moveFocus(event, key) {
+    const keys = tabs.map((t) => t.key);
+    let index = keys.indexOf(key);
+    if (event.key === "ArrowRight" || event.key === "ArrowDown") index = (index + 1) % keys.length;
+    else if (event.key === "ArrowLeft" || event.key === "ArrowUp") index = (index - 1 + keys.length) % keys.length;
+    else if (event.key === "Home") index = 0;
+    else if (event.key === "End") index = keys.length - 1;
+    else return;
+    event.preventDefault();
+    select(keys[index]);
+    state.panels.get(keys[index]).button.focus();
+  }
+
+  function visible() {
+    return tabs.length > 0 && (!requireChat || state.chat !== null);
+  }
+
+  function render() {
+    const show = visible();
+    tablist.hidden = !show;
+    panels.hidden = !show;
+    empty.hidden = show;
+    root.classList.toggle("has-chat", state.chat !== null);
+  }
+
+  function select(key) {
+    if (!state.panels.has(key)) return;
+    state.selected = key;
+    remember(key);
+    for (const [k, entry] of state.panels) {
+      const active = k === key;
+      entry.button.setAttribute("aria-selected", String(active));
+      entry.button.tabIndex = active ? 0 : -1;
+      entry.panel.hidden = !active;
+    }
+    if (visible()) ensureMounted(state.panels.get(key));
+  }
+
+  function unmount(entry) {
+    const mounted = entry.mounted;
+    entry.mounted = null;
+    if (!mounted) return;
+    for (const [event, handler] of mounted.subscriptions) base.socket?.off(event, handler);
+    mounted.subscriptions.length = 0;
+    const run = (fn) => {
+      try {
+        if (typeof fn === "function") fn();
+      } catch (exc) {
+        console.error(`Tab ${entry.tab.key}: cleanup failed`, exc);
+      }
+    };
+    if (mounted.cleanup && typeof mounted.cleanup.then === "function") mounted.cleanup.then(run, () => {});
+    else run(mounted.cleanup);
+    mounted.closed = true;
+  }
+
+  function contextFor(mounted) {
+    return {
+      chat: state.chat,
+      agent: base.agent,
+      api: base.api,
+      socket: base.socket,
+      channels: base.channels || [],
+      escapeHtml,
+      openChat: (chatId) => base.openChat?.(chatId),
+      on(event, handler) {
+        if (mounted.closed || !base.socket) return () => {};
+        const wrapped = (...args) => {
+          if (mounted.closed) return;
+          try {
+            handler(...args);
+          } catch (exc) {
+            console.error(`A handler for ${event} failed`, exc);
+          }
+        };
+        base.socket.on(event, wrapped);
+        const pair = [event, wrapped];
+        mounted.subscriptions.push(pair);
+        return () => {
+          base.socket.off(event, wrapped);
+          const index = mounted.subscriptions.indexOf(pair);
+          if (index >= 0) mounted.subscriptions.splice(index, 1);
+        };
+      },
+    };
+  }
+
+  async function ensureMounted(entry) {
+    if (entry.mounted && entry.mounted.generation === state.generation) return;
+    unmount(entry);
+    const generation = state.generation;
+    const mounted = { generation, cleanup: null, subscriptions: [], closed: false };
+    entry.mounted = mounted;
+    const body = h("div.widget-body", { dataset: { tab: entry.tab.key } }, h("p.widget-loading", "Loading…"));
+    replace(entry.panel, body);
+    try {
+      const url = entry.attempt ? `${entry.tab.script}${entry.tab.script.includes("?") ? "&" : "?"}retry=${entry.attempt}` : entry.tab.script;
+      const module = await import(/* @vite-ignore */ url);
+      if (mounted.closed) return;
+      if (typeof module.mount !== "function") throw new Error("The tab's script has no mount(element, ctx) function.");
+      body.replaceChildren();
+      const result = module.mount(body, contextFor(mounted));
+      mounted.cleanup = result;
+      if (result && typeof result.then === "function") await result;
+    } catch (exc) {
+      if (mounted.closed) return;
+      console.error(`Tab ${entry.tab.key} failed to load`, exc);
+      showError(entry, body, exc);
+    }
+  }
+
+  function showError(entry, body, exc) {
+    const detail = exc?.message && !/^Failed to fetch dynamically imported module/.test(exc.message) ? exc.message : "";
+    replace(body, h("div.tab-error", { role: "alert" },
+      h("strong", `The ${entry.tab.title} tab couldn't be loaded.`),
+      h("p", "Everything else keeps working. Try again, or ask an admin to check the plugin."),
+      detail ? h("p.tab-error-detail", detail) : null,
+      h("button.button", {
+        type: "button",
+        onclick: () => {
+          entry.attempt += 1;
+          unmount(entry);
+          ensureMounted(entry);
+        },
+      }, "Try again")));
+  }
+
+  function setChat(chat) {
+    const sameChat = chat && state.chat && chat.id === state.chat.id;
+    if (sameChat) {
+      Object.assign(state.chat, chat);
+      return;
+    }
+    state.chat = chat ? { ...chat } : null;
+    state.generation += 1;
+    for (const entry of state.panels.values()) unmount(entry);
+    for (const entry of state.panels.values()) entry.panel.replaceChildren();
+    render();
+    if (state.selected && visible()) ensureMounted(state.panels.get(state.selected));
+  }
+
+  /** Refresh the open chat's fields (status, assignee…) without remounting the tabs. */
+  function updateChat(chat) {
+    if (chat && state.chat && chat.id === state.chat.id) Object.assign(state.chat, chat);
+  }
+
+  function destroy() {
+    for (const entry of state.panels.values()) unmount(entry);
+    root.replaceChildren();
+  }
+
+  const initial = tabs.find((t) => t.key === remembered()) || tabs[0];
+  render();
+  if (initial) select(initial.key);
+
+  return { setChat, updateChat, select, destroy, get chat() { return state.chat; } };
+}

@@ -1,0 +1,85 @@
+// The details widget on its own (/widget): the same plugin tabs as the console's
+// sidebar, for one chat. The chat comes from `?chat_id=` or from a postMessage
+// {type: "switchboard:chat", chat_id} — so a host page (e.g. LiveChat's Agent App
+// bridge) can drive it. `mountWidget` is exported for such bridges to reuse.
+import { createApi } from "./lib/api.js";
+import { readBootstrap } from "./lib/bootstrap.js";
+import { h, replace } from "./lib/dom.js";
+import { connectionIndicator, connectSocket } from "./lib/socket.js";
+import { createWidget } from "./lib/widget_runtime.js";
+
+/**
+ * Mount the widget into `root`. Returns {showChat(chatId|null), api, socket}.
+ * `showChat` loads the chat (access-checked by the API) and remounts the tabs.
+ */
+export function mountWidget(root, boot = readBootstrap()) {
+  const api = createApi(boot.csrfToken);
+  const indicator = connectionIndicator();
+  const title = h("span.widget-chat-title", "No chat");
+  const body = h("div.details-body");
+  replace(root, h("header.widget-head", h("span.widget-brand", "☎ Switchboard"), title, indicator), body);
+
+  let current = null;
+  const socket = connectSocket({
+    onState: (s) => indicator.set(s),
+    onReconnect: () => current && socket.emit("chat:join", { chat_id: current }),
+  });
+  const message = h("div");
+  const emptyState = [h("strong", "No chat selected"), message];
+  const setMessage = (text) => { message.textContent = text; };
+  setMessage("Open a conversation and its customer's details will show here.");
+  const widget = createWidget(body, boot.tabs || [], { agent: boot.agent, api, socket, channels: boot.channels || [], openChat: (id) => showChat(id) },
+    { requireChat: true, emptyState });
+
+  async function showChat(chatId) {
+    const id = Number(chatId) || null;
+    if (current && current !== id) socket.emit("chat:leave", { chat_id: current });
+    current = id;
+    if (!id) {
+      title.textContent = "No chat";
+      setMessage("Open a conversation and its customer's details will show here.");
+      widget.setChat(null);
+      return null;
+    }
+    title.textContent = "Loading…";
+    try {
+      const chat = await api(`chats/${id}`);
+      if (current !== id) return null;
+      socket.emit("chat:join", { chat_id: id });
+      title.textContent = chat.customer_name || chat.customer_address;
+      widget.setChat(chat);
+      return chat;
+    } catch (exc) {
+      if (current !== id) return null;
+      title.textContent = "No chat";
+      setMessage(exc.status === 404 ? "This chat doesn't exist, or it belongs to a group you're not in." : exc.message);
+      widget.setChat(null);
+      return null;
+    }
+  }
+
+  socket.on("chat:updated", ({ chat } = {}) => {
+    if (chat && chat.id === current) widget.updateChat(chat);
+  });
+
+  return { showChat, api, socket, widget };
+}
+
+/** Follow {type: "switchboard:chat", chat_id} messages from this window or its parent. */
+export function listenForChat(handle) {
+  const onMessage = (event) => {
+    if (event.source !== window && event.source !== window.parent) return;
+    const data = event.data;
+    if (data && typeof data === "object" && data.type === "switchboard:chat") handle.showChat(data.chat_id ?? null);
+  };
+  window.addEventListener("message", onMessage);
+  return () => window.removeEventListener("message", onMessage);
+}
+
+const mountPoint = document.getElementById("widget");
+if (mountPoint) {
+  const handle = mountWidget(mountPoint);
+  listenForChat(handle);
+  handle.showChat(new URLSearchParams(window.location.search).get("chat_id"));
+  window.switchboardWidget = handle;
+}

@@ -1,0 +1,13 @@
+// SMS tab (thin first version): text a customer by SMS. Prefilled with the open
+// chat's customer number; the reply lands in that customer's chat.
+import { mountSendForm, phoneOf } from "./lib/send_form.js";
+
+export function mount(element, ctx) {
+  mountSendForm(element, ctx, {
+    channel: "sms",
+    label: "SMS",
+    prefill: phoneOf,
+    placeholder: "+14155550123",
+    help: "A mobile number in international format.",
+  });
+}

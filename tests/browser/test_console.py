@@ -1,0 +1,333 @@
+"""The agent console in a real browser: live chats, replies, tabs, transfer, archive.
+
+Chats start through the loopback channel (a signed webhook) while the page is open,
+so everything the page shows arrives over Socket.IO without a reload. Assertions use
+Playwright's auto-waiting ``expect``; there are no sleeps.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from host.contracts import SendError
+from host.testing.loopback import webhook
+from host.testing.pytest_plugin import sign_in_page
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLES = [ROOT / "host/static/dist/console.js", ROOT / "host/static/dist/widget.js"]
+TAB_ORDER = ["Customer", "SMS", "WhatsApp", "Contacts", "Logs", "LiveChat"]
+XSS = "<img src=x onerror=alert(1)><script>window.pwned=1</script>"
+
+
+def _sources():
+    yield from (ROOT / "host/frontend").rglob("*.js")
+    yield from (ROOT / "host/frontend").rglob("*.mjs")
+    yield from ROOT.glob("plugins/*/frontend/**/*.js")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def built_frontend():
+    """Build the bundles once per session when they are missing or older than the sources."""
+    newest_source = max(p.stat().st_mtime for p in _sources())
+    if all(b.exists() and b.stat().st_mtime >= newest_source for b in BUNDLES):
+        return
+    node = shutil.which("node")
+    if node is None or not (ROOT / "node_modules/esbuild").exists():
+        pytest.skip("The front-end isn't built and node/esbuild aren't available (run `npm ci && npm run build`).")
+    subprocess.run([node, "host/frontend/build.mjs"], cwd=ROOT, check=True)
+
+
+@pytest.fixture
+def console(browser_page, live_server, agent):
+    """Sam (agent, Support group) signed in to the console."""
+    sign_in_page(browser_page, live_server.url, agent.email)
+    expect(browser_page.locator(".conn")).to_have_attribute("data-state", "connected")
+    return browser_page
+
+
+def inbound(app, message_id, sender="+15550001", body="Hello", **extra):
+    response = webhook(app.test_client(), {"id": message_id, "from": sender, "body": body, **extra})
+    assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def row(page, text):
+    return page.locator(".chat-list .chat-row", has_text=text)
+
+
+def view_button(page, view):
+    return page.locator(f".views [data-view={view}]")
+
+
+def open_chat(page, text):
+    row(page, text).click()
+    expect(page.locator(".chat-title")).to_have_text(text)
+    expect(page.locator(".transcript")).to_have_attribute("aria-busy", "false")
+
+
+def chat_id_of(page, text) -> int:
+    return int(row(page, text).get_attribute("data-chat-id"))
+
+
+# --- the main flow ---------------------------------------------------------------------
+
+def test_chat_arrives_live_and_a_reply_is_sent(app, console, live_server):
+    page = console
+    expect(view_button(page, "queued")).to_have_attribute("aria-selected", "true")
+    expect(page.locator(".chat-list .empty-state")).to_contain_text("No chats waiting.")
+    expect(page.locator(".chat-list .empty-state")).to_contain_text("New conversations will appear here.")
+    expect(view_button(page, "queued").locator(".view-count")).to_have_text("0")
+
+    inbound(app, "in-1", body="Hello", profile={"name": "Maria Lopez"})
+
+    new_row = row(page, "Maria Lopez")
+    expect(new_row).to_be_visible()
+    expect(new_row.locator(".unread-count")).to_have_text("1")
+    expect(new_row.locator(".row-preview")).to_have_text("Hello")
+    expect(new_row.locator(".badge.channel")).to_have_text("Loopback")
+    expect(view_button(page, "queued").locator(".view-count")).to_have_text("1")
+    expect(page).to_have_title("(1) Switchboard")
+    assert page.evaluate("window.switchboardBeeps") >= 1
+
+    chat_id = chat_id_of(page, "Maria Lopez")
+    open_chat(page, "Maria Lopez")
+    expect(page).to_have_url(f"{live_server.url}/console/chats/{chat_id}")
+    expect(page.locator(".transcript .msg-in .msg-body")).to_have_text(["Hello"])
+    expect(new_row.locator(".unread-count")).to_have_count(0)
+    expect(page).to_have_title(re.compile(r"^(?!\(\d+\)).*Switchboard"))
+    expect(page.locator(".chat-head .status-pill")).to_have_attribute("data-status", "queued")
+
+    # A second customer message arrives in the open transcript, not as unread.
+    inbound(app, "in-2", body="Are you there?")
+    expect(page.locator(".transcript .msg-in .msg-body")).to_have_text(["Hello", "Are you there?"])
+    expect(new_row.locator(".unread-count")).to_have_count(0)
+
+    composer = page.locator(".composer-input")
+    composer.fill("Hi Maria!")
+    composer.press("Shift+Enter")
+    composer.type("How can I help?")
+    expect(page.locator(".composer-counter")).to_have_text("25 / 1600")
+    composer.press("Enter")
+
+    reply = page.locator(".transcript .msg-out").last
+    expect(reply.locator(".msg-body")).to_have_text("Hi Maria!\nHow can I help?")
+    expect(reply).to_have_attribute("data-status", "sent")
+    expect(reply.locator(".ticks")).to_have_attribute("data-status", "sent")
+    expect(reply.locator(".msg-author")).to_have_text("Sam Agent")
+    expect(composer).to_have_value("")
+    # Replying took the queued chat: it is now in My chats, assigned to me.
+    expect(view_button(page, "mine")).to_have_attribute("aria-selected", "true")
+    expect(row(page, "Maria Lopez").locator(".row-preview")).to_have_text("You: Hi Maria! How can I help?")
+    expect(page.locator(".chat-head .chat-assignee")).to_contain_text("You")
+    assert page.js_errors == []
+
+
+def test_unread_messages_for_other_chats_bump_the_count_and_move_to_top(app, console):
+    page = console
+    inbound(app, "a-1", sender="+15550001", body="First customer", profile={"name": "Ann"})
+    inbound(app, "b-1", sender="+15550002", body="Second customer", profile={"name": "Ben"})
+    expect(page.locator(".chat-list .row-name")).to_have_text(["Ben", "Ann"])
+    open_chat(page, "Ben")
+
+    inbound(app, "a-2", sender="+15550001", body="Anyone?")
+    inbound(app, "a-3", sender="+15550001", body="Hello??")
+    expect(page.locator(".chat-list .row-name")).to_have_text(["Ann", "Ben"])
+    expect(row(page, "Ann").locator(".unread-count")).to_have_text("3")
+    expect(row(page, "Ann").locator(".row-preview")).to_have_text("Hello??")
+    expect(page).to_have_title("(3) Switchboard")
+    expect(page.locator(".transcript .msg-body")).to_have_text(["Second customer"])
+
+
+def test_sidebar_shows_plugin_tabs_in_order_and_each_renders(app, console):
+    page = console
+    inbound(app, "in-1", sender="+15550001", body="Hi", profile={"name": "Maria Lopez"})
+    open_chat(page, "Maria Lopez")
+
+    titles = page.locator(".pane-details .widget-tab .widget-tab-title")
+    expect(titles.first).to_be_visible()
+    assert titles.all_text_contents()[:6] == TAB_ORDER
+
+    details = page.locator(".pane-details")
+    # The plugins' teams replace these tabs with richer ones, so beyond the customer's
+    # address and name only "it loaded and shows something" is checked.
+    anything = re.compile(r"\S")
+    checks = {"customer": "+15550001", "sms": anything, "whatsapp": anything,
+              "contacts": "Maria Lopez", "logs": anything, "livechat": anything}
+    for key, text in checks.items():
+        details.locator(f".widget-tab[data-tab={key}]").click()
+        panel = details.locator(f".widget-panel[data-tab={key}]")
+        expect(panel).to_be_visible()
+        expect(panel.locator(".widget-body")).not_to_have_text(re.compile(r"^\s*Loading…\s*$"))
+        expect(panel.locator(".widget-body")).to_contain_text(text)
+        expect(panel.locator(".tab-error")).to_have_count(0)
+        expect(details.locator(f".widget-tab[data-tab={key}]")).to_have_attribute("aria-selected", "true")
+
+    # The selected tab is kept, and remounted for the next chat.
+    inbound(app, "in-2", sender="+15550002", body="Other", profile={"name": "Omar"})
+    details.locator(".widget-tab[data-tab=customer]").click()
+    expect(details.locator(".widget-panel[data-tab=customer]")).to_contain_text("+15550001")
+    open_chat(page, "Omar")
+    expect(details.locator(".widget-tab[data-tab=customer]")).to_have_attribute("aria-selected", "true")
+    expect(details.locator(".widget-panel[data-tab=customer]")).to_contain_text("+15550002")
+
+    # Contacts' "Open" opens that customer's chat in the console.
+    details.locator(".widget-tab[data-tab=contacts]").click()
+    details.locator(".item", has_text="Maria Lopez").get_by_role("button", name=re.compile("Open")).click()
+    expect(page.locator(".chat-title")).to_have_text("Maria Lopez")
+
+
+def test_a_tab_whose_script_fails_shows_a_friendly_error(app, console):
+    """The test loopback plugin registers a tab whose script doesn't exist."""
+    page = console
+    inbound(app, "in-1", body="Hi", profile={"name": "Maria Lopez"})
+    open_chat(page, "Maria Lopez")
+    page.locator(".widget-tab[data-tab=loopback]").click()
+    error = page.locator(".widget-panel[data-tab=loopback] .tab-error")
+    expect(error).to_contain_text("couldn't be loaded")
+    expect(error.get_by_role("button", name="Try again")).to_be_visible()
+    # The console still works.
+    page.locator(".composer-input").fill("Still here")
+    page.locator(".composer-input").press("Enter")
+    expect(page.locator(".transcript .msg-out").last).to_have_attribute("data-status", "sent")
+    assert page.js_errors == []
+
+
+def test_message_bodies_are_shown_as_text_never_as_html(app, console):
+    page = console
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    inbound(app, "x-1", body=XSS, profile={"name": "<b>Mallory</b>"})
+
+    mallory = row(page, "<b>Mallory</b>")
+    expect(mallory.locator(".row-preview")).to_have_text(XSS)
+    mallory.click()
+    expect(page.locator(".chat-title")).to_have_text("<b>Mallory</b>")
+    expect(page.locator(".transcript .msg-body")).to_have_text([XSS])
+    expect(page.locator(".transcript img")).to_have_count(0)
+    expect(page.locator(".pane-details .widget-panel[data-tab=customer]")).to_contain_text("<b>Mallory</b>")
+    assert page.evaluate("window.pwned") is None
+    assert dialogs == []
+
+
+def test_failed_delivery_shows_the_error_under_the_message(app, console, loopback):
+    page = console
+    inbound(app, "in-1", body="Hello", profile={"name": "Maria Lopez"})
+    open_chat(page, "Maria Lopez")
+    loopback.channel.fail_next.append(SendError("The number is not reachable.", code="21211"))
+    page.locator(".composer-input").fill("Are you still there?")
+    page.locator(".composer-input").press("Enter")
+    failed = page.locator(".transcript .msg-out").last
+    expect(failed).to_have_attribute("data-status", "failed")
+    expect(failed.locator(".msg-error")).to_have_text("The number is not reachable.")
+    color = failed.locator(".msg-error").evaluate("el => getComputedStyle(el).color")
+    red, green, blue = map(int, re.findall(r"\d+", color)[:3])
+    assert red > 150 and green < 80 and blue < 80, color
+
+
+# --- transfer, archive, reopen ---------------------------------------------------------
+
+def test_transfer_to_another_agent_moves_the_chat_out_of_my_chats(app, console, make_agent):
+    page = console
+    make_agent("bo@example.test", name="Bo Colleague")
+    inbound(app, "in-1", body="Hello", profile={"name": "Maria Lopez"})
+    open_chat(page, "Maria Lopez")
+    page.locator("[data-action=accept]").click()
+    expect(view_button(page, "mine")).to_have_attribute("aria-selected", "true")
+    expect(row(page, "Maria Lopez")).to_be_visible()
+    expect(view_button(page, "mine").locator(".view-count")).to_have_text("1")
+
+    page.locator("[data-action=transfer]").click()
+    dialog = page.locator("dialog.transfer-dialog")
+    expect(dialog).to_be_visible()
+    option = dialog.locator("select[name=agent_id] option", has_text="Bo Colleague")
+    expect(option).to_have_count(1)
+    dialog.locator("select[name=agent_id]").select_option(value=option.get_attribute("value"))
+    dialog.get_by_role("button", name="Transfer").click()
+    expect(dialog).to_have_count(0)
+
+    expect(row(page, "Maria Lopez")).to_have_count(0)
+    expect(page.locator(".chat-list .empty-state")).to_contain_text("You have no open chats.")
+    expect(view_button(page, "mine").locator(".view-count")).to_have_text("0")
+    expect(page.locator(".chat-head .chat-assignee")).to_contain_text("Bo Colleague")
+
+
+def test_a_transfer_made_elsewhere_updates_my_list_live(app, console, agent, make_agent, api):
+    page = console
+    boss = make_agent("boss@example.test", role="admin", name="Boss")
+    bo = make_agent("bo@example.test", name="Bo Colleague")
+    inbound(app, "in-1", body="Hello", profile={"name": "Maria Lopez"})
+    open_chat(page, "Maria Lopez")
+    page.locator("[data-action=accept]").click()
+    expect(view_button(page, "mine")).to_have_attribute("aria-selected", "true")
+    expect(page.locator(".chat-head .chat-assignee")).to_contain_text("You")
+    expect(row(page, "Maria Lopez")).to_be_visible()
+    chat_id = chat_id_of(page, "Maria Lopez")
+
+    response = api(boss).post(f"/api/v1/chats/{chat_id}/transfer", json={"agent_id": bo.id})
+    assert response.status_code == 200, response.get_json()
+
+    expect(row(page, "Maria Lopez")).to_have_count(0)
+    expect(page.locator(".chat-head .chat-assignee")).to_contain_text("Bo Colleague")
+
+
+def test_archive_then_reopen(app, console):
+    page = console
+    inbound(app, "in-1", body="Thanks, all sorted", profile={"name": "Maria Lopez"})
+    open_chat(page, "Maria Lopez")
+    page.locator("[data-action=accept]").click()
+    expect(page.locator(".chat-head .status-pill")).to_have_attribute("data-status", "active")
+
+    page.locator("[data-action=archive]").click()
+    expect(page.locator(".chat-head .status-pill")).to_have_attribute("data-status", "archived")
+    expect(page.locator(".composer-closed")).to_contain_text("This chat is archived")
+    expect(page.locator(".composer")).to_be_hidden()
+    expect(view_button(page, "archived").locator(".view-count")).to_have_text("1")
+    view_button(page, "archived").click()
+    expect(row(page, "Maria Lopez")).to_be_visible()
+
+    page.locator(".chat-head [data-action=reopen]").click()
+    expect(page.locator(".chat-head .status-pill")).to_have_attribute("data-status", "active")
+    expect(view_button(page, "mine")).to_have_attribute("aria-selected", "true")
+    expect(row(page, "Maria Lopez")).to_be_visible()
+    expect(view_button(page, "archived").locator(".view-count")).to_have_text("0")
+    expect(page.locator(".composer-input")).to_be_enabled()
+
+
+# --- deep links and the standalone widget -----------------------------------------------
+
+def test_deep_link_opens_the_chat(app, browser_page, live_server, agent):
+    page = browser_page
+    inbound(app, "in-1", body="Deep link me", profile={"name": "Maria Lopez"})
+    sign_in_page(page, live_server.url, agent.email)
+    chat_id = chat_id_of(page, "Maria Lopez")
+    page.goto(f"{live_server.url}/console/chats/{chat_id}")
+    expect(page.locator(".chat-title")).to_have_text("Maria Lopez")
+    expect(page.locator(".transcript .msg-body")).to_have_text(["Deep link me"])
+    expect(row(page, "Maria Lopez")).to_have_attribute("aria-current", "true")
+
+
+def test_standalone_widget_follows_the_chat_it_is_given(app, browser_page, live_server, agent):
+    page = browser_page
+    inbound(app, "in-1", sender="+15550001", body="One", profile={"name": "Maria Lopez"})
+    inbound(app, "in-2", sender="+15550002", body="Two", profile={"name": "Omar"})
+    sign_in_page(page, live_server.url, agent.email)
+    first, second = chat_id_of(page, "Maria Lopez"), chat_id_of(page, "Omar")
+
+    page.goto(f"{live_server.url}/widget")
+    expect(page.locator(".widget-empty")).to_contain_text("No chat selected")
+
+    page.goto(f"{live_server.url}/widget?chat_id={first}")
+    page.locator(".widget-tab[data-tab=customer]").click()
+    expect(page.locator(".widget-panel[data-tab=customer]")).to_contain_text("+15550001")
+    titles = page.locator(".widget-tab .widget-tab-title").all_text_contents()
+    assert titles[:6] == TAB_ORDER
+
+    page.evaluate("id => window.postMessage({type: 'switchboard:chat', chat_id: id}, '*')", second)
+    expect(page.locator(".widget-panel[data-tab=customer]")).to_contain_text("+15550002")
+    expect(page.locator(".widget-chat-title")).to_have_text("Omar")
+    assert page.js_errors == []
