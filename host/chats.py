@@ -138,6 +138,9 @@ def reply(chat: Chat, agent: Agent | None, body: str = "", media=(), template=No
 
     if chat.status == "archived":
         raise ChatError("This chat is archived. Reopen it to reply.")
+    refusal = _adapter_refusal(chat, channel or chat.channel, body, media, template)
+    if refusal:
+        raise ChatError(refusal)
     if chat.status == "queued" and agent is not None:
         _assign(chat, agent)
     message = Message(chat=chat, direction="out", kind="template" if template else ("media" if media else "text"),
@@ -152,6 +155,17 @@ def reply(chat: Chat, agent: Agent | None, body: str = "", media=(), template=No
     bus.commit()
     current_app.extensions["switchboard"].outbox.kick()
     return message
+
+
+def _adapter_refusal(chat: Chat, channel: str, body, media, template) -> str | None:
+    """Ask the channel adapter's optional ``check_reply`` whether this can be sent at all.
+
+    For rules the agent must hear about before anything is queued (e.g. WhatsApp's
+    24-hour window); returns the adapter's sentence, or None.
+    """
+    adapter = current_app.extensions["switchboard"].enabled_channels().get(channel)
+    check = getattr(adapter, "check_reply", None)
+    return check(chat, body=body, media=media, template=template) if check else None
 
 
 def start_outbound(agent: Agent, channel: str, address: str, body="", media=(), template=None) -> tuple[Chat, Message]:

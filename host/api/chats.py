@@ -79,8 +79,11 @@ class ChatList(MethodView):
         if not data["body"].strip() and not data["template"] and not data["media"]:
             abort(422, errors={"json": {"body": ["Write a message or pick a template."]}})
         address = normalise_address(data["channel"], data["to"])
-        chat, _ = service.start_outbound(current_user, data["channel"], address, body=data["body"],
-                                         media=data["media"], template=data["template"])
+        try:
+            chat, _ = service.start_outbound(current_user, data["channel"], address, body=data["body"],
+                                             media=data["media"], template=data["template"])
+        except service.ChatError as exc:
+            abort(409, message=str(exc))
         return chat
 
 

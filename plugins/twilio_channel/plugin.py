@@ -1,14 +1,42 @@
-"""Twilio: SMS, MMS, WhatsApp and voice channels, and the SMS/WhatsApp/Logs tabs."""
+"""Twilio: SMS, MMS and WhatsApp channels, their webhooks, tabs, settings and simulator.
+
+The adapter verifies, parses and sends; chats and messages are the host's
+(``host.chats.receive`` / ``apply_status`` / ``reply``). Modules:
+
+* ``channels`` — the ``sms``/``whatsapp`` adapters (address normalising, sender choice);
+* ``webhooks`` — signed inbound and status webhooks; ``autoreply`` — automatic answers;
+* ``api`` — /api/v1/twilio (WhatsApp window, templates, logs, set-up);
+  ``pages`` — media proxy and the "Connect Twilio" admin page;
+* ``settings`` / ``client`` — configuration and the twilio ``Client`` (live, routed
+  with ``SWITCHBOARD_TWILIO_HOSTS``, or the in-process ``simulator``);
+* ``models`` + ``migrations/`` — the plugin's own tables (Alembic branch ``twilio_channel``).
+"""
+from pathlib import Path
+
+from flask import g, has_request_context
+
 from host import hookimpl
-from host.contracts import WidgetTab
+from host.contracts import PluginSettings, WidgetTab
 from host.plugin_kit import assets_blueprint, tab_script
 
+from . import models  # noqa: F401  (the tables join the metadata for migrations and checks)
+
 NAME = "twilio_channel"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+@hookimpl
+def register_channels(app):
+    from .channels import SMS, WHATSAPP_CHANNEL
+
+    return [SMS, WHATSAPP_CHANNEL]
 
 
 @hookimpl
 def register_blueprints(app):
-    return [assets_blueprint(NAME, __file__)]
+    from . import api, pages, simulator_phone, webhooks
+
+    return [assets_blueprint(NAME, __file__), webhooks.bp, pages.bp, simulator_phone.bp, api.blp]
 
 
 @hookimpl
@@ -18,3 +46,60 @@ def register_widget_tabs(app):
         WidgetTab(key="whatsapp", title="WhatsApp", script=tab_script(NAME, "whatsapp_tab.js"), order=30, icon="🟢"),
         WidgetTab(key="logs", title="Logs", script=tab_script(NAME, "logs_tab.js"), order=50, icon="📜"),
     ]
+
+
+@hookimpl
+def register_settings_schemas(app):
+    from .settings import TwilioSettingsSchema
+
+    return PluginSettings(schema=TwilioSettingsSchema, title="Twilio",
+                          description="SMS, MMS and WhatsApp through your Twilio account. Without credentials, "
+                                      "the built-in simulator plays Twilio (nothing leaves this server).")
+
+
+@hookimpl
+def register_migration_folders(app):
+    return [str(MIGRATIONS)]
+
+
+@hookimpl
+def register_health_checks(app):
+    from .setup_checks import health_checks
+
+    return health_checks()
+
+
+@hookimpl
+def route_chat(chat, contact, to_address):
+    """Number → group: the number (or its Messaging Service) the customer wrote to."""
+    from .channels import group_lookup
+    from .settings import load_config
+
+    if chat.get("channel") not in ("sms", "whatsapp") or not to_address:
+        return None
+    mapping = load_config().number_groups
+    if not mapping:
+        return None
+    bare = to_address.removeprefix("whatsapp:")
+    service = g.get("twilio_messaging_service_sid") if has_request_context() else None
+    groups = group_lookup()
+    for key in (to_address, bare, "whatsapp:" + bare, service):
+        if key and key in mapping and str(mapping[key]) in groups:
+            return groups[str(mapping[key])]
+    return None
+
+
+@hookimpl
+def message_received(event):
+    from .autoreply import on_message_received
+
+    on_message_received(event)
+
+
+@hookimpl
+def message_sent(event):
+    """Apply status callbacks that beat the outbox's commit (see ``webhooks``)."""
+    from .webhooks import apply_early_statuses
+
+    if event.message.get("channel") in ("sms", "whatsapp"):
+        apply_early_statuses(event.message.get("external_id"), event.message["channel"])

@@ -6,18 +6,27 @@ Each product host (``api.twilio.com``, ``content.twilio.com``, …) is mapped to
 URL; any other host is refused, so a misconfigured test can never reach Twilio. The
 client's ``edge``/``region`` options and ``base_url`` overrides are not used because
 they either produce other ``twilio.com`` names or leak through absolute next-page links.
+
+:class:`SimulatorHttpClient` is the same extension point without a network: every
+request goes to an in-process handler (the offline simulator). :func:`fetch_media`
+downloads an inbound attachment with the account's Basic auth through whichever of
+these clients the app uses, refusing anything that is not a ``*.twilio.com`` URL.
 """
 from __future__ import annotations
 
 import re
-from typing import Dict, Mapping, Optional, Tuple
-from urllib.parse import urlsplit, urlunsplit
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+import requests
 
 from twilio.base.exceptions import TwilioException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 
 DEFAULT_TIMEOUT = 10.0  # seconds; Twilio's own client has no timeout unless given one
+MAX_MEDIA_BYTES = 16 * 1024 * 1024  # Twilio's own MMS limit is 5 MB; WhatsApp allows 16 MB
 
 _PRODUCT = re.compile(r"^[a-z][a-z0-9-]*$")
 _TWILIO_SUFFIX = ".twilio.com"
@@ -125,3 +134,107 @@ class RoutingHttpClient(TwilioHttpClient):
         merged = {**(headers or {}), **self.extra_headers}
         return super().request(method, routed, params=params, data=data, headers=merged,
                                auth=auth, timeout=timeout, allow_redirects=allow_redirects)
+
+
+def twilio_product(url: str) -> str:
+    """``api`` for ``https://api.twilio.com/…``; anything else raises UnroutedHostError."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    product = host[: -len(_TWILIO_SUFFIX)] if host.endswith(_TWILIO_SUFFIX) else ""
+    if parts.scheme != "https" or parts.port is not None or not _PRODUCT.match(product):
+        raise UnroutedHostError(f"refusing to send Twilio credentials to {parts.scheme}://{parts.netloc}")
+    return product
+
+
+# --- the offline simulator's transport ----------------------------------------------------
+
+@dataclass
+class SimulatedRequest:
+    method: str
+    product: str          # "api", "content", …
+    path: str             # "/2010-04-01/Accounts/AC…/Messages.json"
+    params: Dict[str, Any]
+    data: Dict[str, Any]
+    headers: Dict[str, str]
+    auth: Optional[Tuple[str, str]]
+
+
+@dataclass
+class SimulatedAnswer:
+    status: int
+    body: Any = b""       # str for JSON, bytes for media
+    content_type: str = "application/json"
+    headers: Dict[str, str] = field(default_factory=dict)
+
+
+class SimulatorHttpClient(TwilioHttpClient):
+    """A ``TwilioHttpClient`` whose "network" is a function: ``handler(SimulatedRequest)``.
+
+    Used when no Twilio credentials are configured: the real ``twilio.rest.Client``
+    builds real requests (so its parameter names and response parsing are exercised)
+    and the simulator answers with Twilio's response shapes. Only ``*.twilio.com`` URLs
+    are accepted, as with :class:`RoutingHttpClient`.
+    """
+
+    def __init__(self, handler: Callable[[SimulatedRequest], SimulatedAnswer], **kwargs):
+        super().__init__(pool_connections=False, timeout=kwargs.pop("timeout", DEFAULT_TIMEOUT), **kwargs)
+        self.handler = handler
+
+    def _call(self, method, url, params=None, data=None, headers=None, auth=None) -> SimulatedAnswer:
+        product = twilio_product(url)
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query))
+        query.update(params or {})
+        return self.handler(SimulatedRequest(method.upper(), product, parts.path, query, dict(data or {}),
+                                             dict(headers or {}), tuple(auth) if auth else None))
+
+    def request(self, method: str, url: str, params: Optional[Dict[str, object]] = None,
+                data: Optional[Dict[str, object]] = None,
+                headers: Optional[Dict[str, str]] = None,
+                auth: Optional[Tuple[str, str]] = None, timeout: Optional[float] = None,
+                allow_redirects: bool = False) -> Response:
+        answer = self._call(method, url, params, data, headers, auth)
+        body = answer.body.decode("utf-8", "replace") if isinstance(answer.body, bytes) else answer.body
+        response = Response(answer.status, body, {"Content-Type": answer.content_type, **answer.headers})
+        self._test_only_last_response = response
+        return response
+
+    def fetch_media(self, url: str, auth: Optional[Tuple[str, str]]) -> "MediaDownload":
+        answer = self._call("GET", url, auth=auth)
+        body = answer.body.encode() if isinstance(answer.body, str) else answer.body
+        return MediaDownload(answer.status, body, answer.content_type)
+
+
+# --- media downloads ----------------------------------------------------------------------
+
+@dataclass
+class MediaDownload:
+    status: int
+    content: bytes
+    content_type: str
+
+
+def fetch_media(http_client: TwilioHttpClient, url: str, auth: Tuple[str, str],
+                max_bytes: int = MAX_MEDIA_BYTES) -> MediaDownload:
+    """GET an inbound media URL with Basic auth through the app's Twilio HTTP client.
+
+    The twilio client's own ``request`` returns text, which would mangle images, so the
+    bytes are read from its ``requests`` session. Twilio answers with a redirect to a
+    signed storage URL; ``requests`` drops the Authorization header when it follows a
+    redirect to another host, so the credentials stay with Twilio.
+    """
+    twilio_product(url)  # credentials only ever go to Twilio (or its local stand-in)
+    if isinstance(http_client, SimulatorHttpClient):
+        return http_client.fetch_media(url, auth)
+    target = http_client.route(url) if isinstance(http_client, RoutingHttpClient) else url
+    session = getattr(http_client, "session", None) or requests.Session()
+    timeout = getattr(http_client, "timeout", None) or DEFAULT_TIMEOUT
+    with session.get(target, auth=auth, timeout=timeout, allow_redirects=True, stream=True) as response:
+        chunks, size = [], 0
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > max_bytes:
+                raise ValueError(f"the attachment is larger than {max_bytes // (1024 * 1024)} MB")
+            chunks.append(chunk)
+        return MediaDownload(response.status_code, b"".join(chunks),
+                             response.headers.get("Content-Type", "application/octet-stream"))

@@ -60,3 +60,51 @@ def assert_no_violations(prism):
         assert client.http_client.violations() == []
         assert prism.log_errors(since=mark) == []
     return check
+
+
+# --- the plugin inside an app -------------------------------------------------------------
+
+@pytest.fixture
+def switchboard_plugins():
+    """Only the Twilio plugin (plus the host's and the test plugins): other plugins'
+    hooks (contacts consent, LiveChat mirroring) are not what these tests are about."""
+    return "twilio_channel"
+
+
+@pytest.fixture
+def switchboard_config():
+    # Simulator callbacks run when a test says so (``simulator.run_pending()``).
+    return {"TWILIO_SIMULATOR_MANUAL": True}
+
+
+@pytest.fixture
+def simulator(app):
+    from plugins.twilio_channel.simulator import simulator_for
+
+    return simulator_for(app)
+
+
+@pytest.fixture
+def twilio_webhook(app):
+    """``twilio_webhook(path, params, token=None, url=None, signature=None)`` posts like Twilio.
+
+    Signs with ``RequestValidator(token).compute_signature(url, params)`` where ``url`` is
+    the public URL Twilio would have called; the token defaults to the active account's.
+    """
+    from plugins.twilio_channel.testing.webhooks import post_twilio
+
+    def post(path, params, **kwargs):
+        return post_twilio(app, path, params, **kwargs)
+
+    return post
+
+
+@pytest.fixture
+def live_account(app):
+    """Configure real-looking credentials (so the simulator is off) and one number."""
+    from host import settings
+    from plugins.twilio_channel.testing.webhooks import LIVE_SID, LIVE_TOKEN, POOL_SID
+
+    settings.save("twilio_channel", {"account_sid": LIVE_SID, "auth_token": LIVE_TOKEN,
+                                     "numbers": ["+14155550100"], "messaging_service_sids": [POOL_SID]})
+    return LIVE_SID, LIVE_TOKEN

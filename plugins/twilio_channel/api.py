@@ -1,0 +1,144 @@
+"""The Twilio plugin's JSON API under /api/v1/twilio (agents; admin actions say so)."""
+from __future__ import annotations
+
+import time
+
+from flask import current_app
+from flask_login import current_user
+from flask_smorest import Blueprint, abort
+from sqlalchemy import or_
+from twilio.base.exceptions import TwilioException, TwilioRestException
+
+from host.api import require_admin, visible_chat_or_404
+from host.extensions import db
+from host.models import Agent, Call, Chat, Message
+
+from .client import CredentialsMissing, twilio_client
+from .schemas import (ChatQuerySchema, CredentialsResultSchema, LogEntrySchema, LogsQuerySchema,
+                      SendersSchema, TemplateItemSchema, TemplateListQuerySchema, WebhookUrlsSchema,
+                      WindowSchema)
+from .sender import list_templates
+from .settings import load_config
+from .setup_checks import test_credentials, webhook_urls
+from .whatsapp_window import window_for
+
+blp = Blueprint("twilio", __name__, url_prefix="/api/v1/twilio", description="Twilio messaging")
+
+TEMPLATE_CACHE_SECONDS = 60.0
+
+
+@blp.route("/whatsapp/window")
+@blp.arguments(ChatQuerySchema, location="query")
+@blp.response(200, WindowSchema)
+def whatsapp_window(args):
+    """Whether WhatsApp's 24-hour window is open for the chat's customer, and until when."""
+    chat = visible_chat_or_404(args["chat_id"])
+    state = window_for(chat, "whatsapp" if chat.channel in ("sms", "whatsapp") else chat.channel)
+    return {"chat_id": chat.id, "channel": chat.channel, "applies": state.applies, "open": state.open,
+            "last_inbound_at": state.last_inbound_at, "closes_at": state.closes_at,
+            "seconds_left": state.seconds_left, "message": state.refusal}
+
+
+@blp.route("/templates")
+@blp.arguments(TemplateListQuerySchema, location="query")
+@blp.response(200, TemplateItemSchema(many=True))
+def templates(args):
+    """Approved message templates (Twilio Content API), cached for a minute."""
+    account = load_config().account
+    cache = current_app.extensions.setdefault("twilio_channel.templates", {})
+    hit = cache.get(account.sid)
+    if hit and not args["refresh"] and time.monotonic() - hit[0] < TEMPLATE_CACHE_SECONDS:
+        return hit[1]
+    try:
+        items = list_templates(twilio_client(account))
+    except CredentialsMissing as exc:
+        abort(409, message=str(exc))
+    except TwilioRestException as exc:
+        abort(502, message=f"Twilio refused to list templates (HTTP {exc.status}): {exc.msg}")
+    except (TwilioException, OSError, ValueError) as exc:
+        abort(502, message=f"Templates could not be loaded from Twilio ({type(exc).__name__}). Try again.")
+    cache[account.sid] = (time.monotonic(), items)
+    return items
+
+
+@blp.route("/logs")
+@blp.arguments(LogsQuerySchema, location="query")
+@blp.response(200, LogEntrySchema(many=True))
+def logs(args):
+    """Everything sent to the open chat's customer, across their active and archived chats.
+
+    Same contact when the chat has one, else the same phone number (SMS and WhatsApp
+    forms). Only chats this agent may see are included. Newest first.
+    """
+    chat = visible_chat_or_404(args["chat_id"])
+    chats = {c.id: c for c in db.session.execute(_related_chats(chat)).scalars()
+             if current_user.can_see_group(c.group_id) or c.agent_id == current_user.id}
+    channel = args["channel"]
+    rows = []
+    if channel != "voice":
+        query = db.select(Message).where(Message.chat_id.in_(list(chats)), Message.direction == "out")
+        if channel:
+            query = query.where(Message.channel == channel)
+        for m in db.session.execute(query.order_by(Message.id.desc()).limit(args["limit"])).scalars():
+            rows.append(_message_row(m, chats[m.chat_id]))
+    if channel in (None, "voice"):
+        calls = db.session.execute(db.select(Call).where(Call.chat_id.in_(list(chats)), Call.direction == "out")
+                                   .order_by(Call.id.desc()).limit(args["limit"])).scalars()
+        rows.extend(_call_row(c, chats[c.chat_id]) for c in calls)
+    rows.sort(key=lambda r: r["time"], reverse=True)
+    return rows[: args["limit"]]
+
+
+def _related_chats(chat: Chat):
+    if chat.contact_id is not None:
+        return db.select(Chat).where(Chat.contact_id == chat.contact_id)
+    bare = chat.customer_address.removeprefix("whatsapp:")
+    return db.select(Chat).where(Chat.contact_id.is_(None),
+                                 or_(Chat.customer_address == bare, Chat.customer_address == "whatsapp:" + bare))
+
+
+def _message_row(m: Message, chat: Chat) -> dict:
+    template_name = (m.template or {}).get("name") or ((m.template or {}).get("sid") if m.template else None)
+    return {"id": m.id, "chat_id": m.chat_id, "chat_status": chat.status, "time": m.created_at,
+            "sender": m.sender, "recipient": m.recipient, "channel": m.channel, "kind": m.kind,
+            "body": m.body or (f"Template: {template_name}" if template_name else ""),
+            "template_name": template_name, "status": m.status,
+            "display_status": "failed" if m.status == "undelivered" else m.status,
+            "error_code": m.error_code, "error_message": m.error_message,
+            "agent_name": (m.agent.name or m.agent.email) if m.agent else None, "external_id": m.external_id}
+
+
+def _call_row(c: Call, chat: Chat) -> dict:
+    agent = db.session.get(Agent, c.answered_by_id) if c.answered_by_id else None
+    minutes = f" ({c.duration // 60}:{c.duration % 60:02d})" if c.duration else ""
+    return {"id": c.id, "chat_id": c.chat_id, "chat_status": chat.status, "time": c.started_at,
+            "sender": c.from_address, "recipient": c.to_address, "channel": "voice", "kind": "call",
+            "body": f"Outgoing call{minutes}", "template_name": None, "status": c.status,
+            "display_status": c.status, "error_code": None, "error_message": None,
+            "agent_name": (agent.name or agent.email) if agent else None, "external_id": c.call_sid}
+
+
+@blp.route("/senders")
+@blp.response(200, SendersSchema)
+def senders():
+    """Our numbers and WhatsApp senders (for the SMS and WhatsApp tabs)."""
+    config = load_config()
+    return {"mode": config.account.mode, "numbers": list(config.numbers),
+            "whatsapp_senders": list(config.whatsapp_senders),
+            "messaging_service_sids": list(config.messaging_service_sids)}
+
+
+@blp.route("/webhook-urls")
+@blp.response(200, WebhookUrlsSchema)
+def urls():
+    """The URLs to paste into Twilio's console (admins only)."""
+    require_admin()
+    return webhook_urls()
+
+
+@blp.route("/credentials/test", methods=["POST"])
+@blp.response(200, CredentialsResultSchema)
+def credentials_test():
+    """Fetch the Twilio account with the configured credentials (admins only)."""
+    require_admin()
+    return test_credentials()

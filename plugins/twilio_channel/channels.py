@@ -1,0 +1,138 @@
+"""The ``sms`` and ``whatsapp`` channel adapters the host sends through.
+
+An adapter normalises typed addresses, refuses what cannot be sent (WhatsApp outside
+its 24-hour window without a template) and sends one message with
+:class:`TwilioMessagingSender`. Retrying, backoff and crash recovery are the host
+outbox's: a ``SendError`` says whether trying again can help.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import phonenumbers
+from flask import current_app
+
+from host.contracts import OutgoingMessage, SendError, SendResult
+from host.extensions import db
+from host.models import Chat, Group
+
+from .client import CredentialsMissing, twilio_client
+from .sender import TwilioMessagingSender
+from .settings import SERVICE_SID, TwilioConfig, load_config
+from .whatsapp_window import window_for
+
+WHATSAPP = "whatsapp:"
+
+
+def normalise_number(value: str, region: str | None = None) -> str:
+    """E.164 for a typed phone number, or ValueError with a sentence for the agent."""
+    text = (value or "").strip().removeprefix(WHATSAPP).strip()
+    if not text:
+        raise ValueError("Type the customer's phone number, for example +1 415 555 0100.")
+    region = region or current_app.config.get("SWITCHBOARD_DEFAULT_REGION") or "US"
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise ValueError(f"“{text}” is not a phone number. Use digits, with the country code "
+                         "for numbers abroad (for example +44 20 7946 0000).") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(f"“{text}” is not a valid phone number for its country. Check the digits and "
+                         "include the country code (for example +44 20 7946 0000).")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _bare(address: str | None) -> str:
+    return (address or "").removeprefix(WHATSAPP)
+
+
+def _group_of(key: str, mapping: dict, groups: dict) -> int | None:
+    value = mapping.get(key)
+    if value is None:
+        return None
+    return groups.get(str(value))
+
+
+def group_lookup() -> dict:
+    """Group id by str(id) and by name, for the number → group mapping."""
+    rows = db.session.execute(db.select(Group.id, Group.name)).all()
+    return {**{str(gid): gid for gid, _ in rows}, **{name: gid for gid, name in rows}}
+
+
+def choose_sender(config: TwilioConfig, channel: str, sticky: str | None, group_id: int | None) -> str | None:
+    """Which of our numbers a message leaves from; None means "the Messaging Service".
+
+    The chat's sticky sender wins when it can carry this channel (a chat that moved from
+    SMS to WhatsApp may be bound to an SMS-only number); then a number mapped to the
+    chat's group, the default sender, and the first number of the channel.
+    """
+    whatsapp = channel == "whatsapp"
+    wa_bare = {_bare(s) for s in config.whatsapp_senders}
+
+    def fits(candidate: str | None) -> str | None:
+        if not candidate:
+            return None
+        if SERVICE_SID.match(candidate):
+            return candidate
+        if whatsapp:
+            if candidate.startswith(WHATSAPP) or _bare(candidate) in wa_bare or not wa_bare:
+                return WHATSAPP + _bare(candidate)
+            return None
+        if not candidate.startswith(WHATSAPP):
+            return candidate
+        return _bare(candidate) if _bare(candidate) in config.numbers else None
+
+    chosen = fits(sticky)
+    if chosen:
+        return chosen
+    if group_id is not None and config.number_groups:
+        groups = group_lookup()
+        for key in config.number_groups:
+            if _group_of(key, config.number_groups, groups) == group_id:
+                if SERVICE_SID.match(key) or (whatsapp and (key.startswith(WHATSAPP) or _bare(key) in wa_bare)) \
+                        or (not whatsapp and not key.startswith(WHATSAPP)):
+                    chosen = fits(key)
+                    if chosen:
+                        return chosen
+    chosen = fits(config.default_sender)
+    if chosen:
+        return chosen
+    pool = config.whatsapp_senders if whatsapp else config.numbers
+    return pool[0] if pool else None
+
+
+class TwilioChannel:
+    """One Twilio messaging channel (``sms`` or ``whatsapp``)."""
+
+    def __init__(self, key: str, label: str):
+        self.key = key
+        self.label = label
+
+    def normalise_address(self, value: str) -> str:
+        number = normalise_number(value)
+        return WHATSAPP + number if self.key == "whatsapp" else number
+
+    def check_reply(self, chat: Chat, body: str = "", media=(), template=None) -> str | None:
+        """Asked by the host before a reply is queued: a sentence refusing it, or None."""
+        if self.key == "whatsapp" and not template:
+            return window_for(chat, self.key).refusal
+        return None
+
+    def send(self, message: OutgoingMessage) -> SendResult:
+        config = load_config()
+        chat = db.session.get(Chat, message.chat_id)
+        if self.key == "whatsapp" and message.template is None and chat is not None:
+            refusal = window_for(chat, self.key).refusal
+            if refusal:  # the window closed while the message waited in the outbox
+                raise SendError(refusal, code="63016", retryable=False)
+        try:  # set-up mistakes are final: retrying cannot fix them
+            client = twilio_client(config.account)
+            adapter = TwilioMessagingSender(client, config.status_callback_url, config.messaging_service_sid)
+        except (CredentialsMissing, ValueError) as exc:
+            raise SendError(f"Twilio is not set up correctly: {exc}", retryable=False) from exc
+        sender = choose_sender(config, self.key, message.sender, chat.group_id if chat else None)
+        to = (WHATSAPP + _bare(message.to)) if self.key == "whatsapp" else _bare(message.to)
+        return adapter.send(replace(message, sender=sender, to=to))
+
+
+SMS = TwilioChannel("sms", "SMS")
+WHATSAPP_CHANNEL = TwilioChannel("whatsapp", "WhatsApp")

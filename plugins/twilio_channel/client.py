@@ -1,0 +1,77 @@
+"""The ``twilio.rest.Client`` the plugin uses, with the right HTTP transport.
+
+* live credentials → the client's own ``TwilioHttpClient`` (with a timeout);
+* ``SWITCHBOARD_TWILIO_HOSTS`` set (e.g. ``api=http://127.0.0.1:4010,content=http://127.0.0.1:4011``)
+  → :class:`RoutingHttpClient`, for Prism, a staging fake or any local stand-in; with
+  no credentials configured the simulator account's credentials are sent there;
+* no credentials and no hosts → :class:`SimulatorHttpClient`, the in-process simulator.
+
+Clients are cached per app and per (account, token, hosts) so connections are reused
+and a settings change takes effect on the next call.
+"""
+from __future__ import annotations
+
+import os
+
+from flask import current_app
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from .settings import Account, load_config
+from .transport import DEFAULT_TIMEOUT, RoutingHttpClient, SimulatorHttpClient, parse_hosts
+
+HOSTS_KEY = "SWITCHBOARD_TWILIO_HOSTS"
+OVERRIDE_KEY = "twilio_channel.http_client"
+
+
+class CredentialsMissing(RuntimeError):
+    """Only one of Account SID and auth token is configured."""
+
+
+def configured_hosts(app=None) -> str | None:
+    """The ``SWITCHBOARD_TWILIO_HOSTS`` value: app config first, then the environment."""
+    app = app or current_app
+    return app.config.get(HOSTS_KEY) or os.environ.get(HOSTS_KEY) or None
+
+
+def twilio_client(account: Account | None = None) -> Client:
+    app = current_app._get_current_object()
+    account = account or load_config().account
+    if not account.usable:
+        raise CredentialsMissing(
+            "Twilio credentials are incomplete: set both the Account SID and the auth token "
+            "(or neither, to use the built-in simulator).")
+    hosts = configured_hosts(app)
+    override = app.extensions.get(OVERRIDE_KEY)
+    key = (account.sid, account.token, account.mode, hosts, id(override))
+    cache = app.extensions.setdefault("twilio_channel.clients", {})
+    client = cache.get(key)
+    if client is None:
+        if override is not None:
+            http = override
+        elif hosts:
+            http = RoutingHttpClient(parse_hosts(hosts))
+        elif account.simulator:
+            from .simulator import simulator_for
+
+            http = SimulatorHttpClient(simulator_for(app).handle)
+        else:
+            http = TwilioHttpClient(timeout=DEFAULT_TIMEOUT)
+        client = Client(account.sid, account.token, http_client=http)
+        cache[key] = client
+    return client
+
+
+def use_http_client(app, http_client) -> None:
+    """Make every twilio client of ``app`` use this transport (tests, tools, benchmarks).
+
+    E.g. a :class:`~plugins.twilio_channel.testing.RecordingHttpClient` on Prism with a
+    ``Prefer`` header that selects an error example.
+    """
+    app.extensions[OVERRIDE_KEY] = http_client
+    app.extensions.pop("twilio_channel.clients", None)
+
+
+def uses_builtin_simulator(account: Account | None = None) -> bool:
+    account = account or load_config().account
+    return account.simulator and not configured_hosts()

@@ -1,0 +1,76 @@
+"""The Twilio plugin's own tables (Alembic branch ``twilio_channel``).
+
+Chats and messages belong to the host; these tables only hold what the host has no
+place for: where an inbound attachment really lives at Twilio, delivery statuses that
+arrived before the outbox recorded the MessageSid, and the offline simulator's store.
+"""
+from __future__ import annotations
+
+from sqlalchemy import UniqueConstraint
+
+from host.extensions import db
+from host.models import utcnow
+
+
+class InboundMedia(db.Model):
+    """The Twilio URL behind an inbound attachment.
+
+    The host's message stores our proxy URL (``/twilio/media/<MessageSid>/<n>``), so the
+    console can show it inline; the proxy looks the real URL up here and fetches it
+    with the account credentials, which never reach the browser.
+    """
+
+    __tablename__ = "twilio_media"
+    __table_args__ = (UniqueConstraint("message_sid", "position", name="uq_twilio_media_message_sid"),)
+    id = db.Column(db.Integer, primary_key=True)
+    message_sid = db.Column(db.String(64), nullable=False)
+    position = db.Column(db.Integer, nullable=False)
+    url = db.Column(db.String(1000), nullable=False)
+    content_type = db.Column(db.String(120), nullable=False, default="application/octet-stream")
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class EarlyStatus(db.Model):
+    """A status callback for a MessageSid the outbox has not recorded yet.
+
+    Twilio can call back before our ``messages.create`` transaction commits; the
+    status waits here and is applied when the host announces ``message_sent``.
+    """
+
+    __tablename__ = "twilio_early_statuses"
+    id = db.Column(db.Integer, primary_key=True)
+    message_sid = db.Column(db.String(64), nullable=False, index=True)
+    status = db.Column(db.String(20), nullable=False)
+    error_code = db.Column(db.String(16))
+    received_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+
+
+class SimulatedMessage(db.Model):
+    """A message as the offline simulator (playing Twilio) knows it."""
+
+    __tablename__ = "twilio_sim_messages"
+    sid = db.Column(db.String(34), primary_key=True)
+    direction = db.Column(db.String(20), nullable=False)  # inbound | outbound-api | outbound-reply
+    from_address = db.Column(db.String(254), nullable=False, index=True)
+    to_address = db.Column(db.String(254), nullable=False, index=True)
+    body = db.Column(db.Text, nullable=False, default="")
+    media = db.Column(db.JSON, nullable=False, default=list)
+    content_sid = db.Column(db.String(34))
+    content_variables = db.Column(db.Text)
+    messaging_service_sid = db.Column(db.String(34))
+    status = db.Column(db.String(20), nullable=False, default="queued")
+    error_code = db.Column(db.String(16))
+    status_callback = db.Column(db.String(1000))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class SimulatedMedia(db.Model):
+    """A file the simulated customer attached; served at its Twilio-shaped media URL."""
+
+    __tablename__ = "twilio_sim_media"
+    sid = db.Column(db.String(34), primary_key=True)
+    message_sid = db.Column(db.String(34), nullable=False, index=True)
+    content_type = db.Column(db.String(120), nullable=False)
+    data = db.Column(db.LargeBinary, nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)

@@ -1,0 +1,79 @@
+"""Pages of the Twilio plugin: the media proxy and the admin "Connect Twilio" page.
+
+Both need a signed-in agent (the host's guard); the admin page also needs the admin role.
+"""
+from __future__ import annotations
+
+import logging
+
+import requests
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from twilio.base.exceptions import TwilioException
+
+from host.extensions import db
+from host.models import Message
+
+from .client import CredentialsMissing, twilio_client
+from .models import InboundMedia
+from .settings import NAME, load_config
+from .setup_checks import test_credentials, webhook_urls
+from .transport import fetch_media
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("twilio_channel_pages", __name__, template_folder="templates")
+
+# Shown inline in the console; anything else is offered as a download so a hostile
+# attachment (HTML, SVG with script) can never run on our origin.
+INLINE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp", "audio/", "video/", "application/pdf")
+
+
+@bp.app_template_global("twilio_setup")
+def twilio_setup() -> dict:
+    """For the host's plugin settings page, which includes ``twilio_channel_settings_extra.html``."""
+    return webhook_urls()
+
+
+@bp.get("/twilio/media/<message_sid>/<int:position>")
+def media(message_sid: str, position: int):
+    """Stream an inbound attachment, fetched from Twilio with the account's credentials."""
+    message = db.session.execute(db.select(Message).where(
+        Message.external_id == message_sid, Message.channel.in_(("sms", "whatsapp")))).scalars().first()
+    if message is None or not current_user.can_see_group(message.chat.group_id):
+        abort(404)
+    ref = db.session.execute(db.select(InboundMedia).where(
+        InboundMedia.message_sid == message_sid, InboundMedia.position == position)).scalar_one_or_none()
+    if ref is None:
+        abort(404)
+    account = load_config().account
+    try:
+        client = twilio_client(account)
+        download = fetch_media(client.http_client, ref.url, (account.sid, account.token))
+    except (CredentialsMissing, TwilioException, requests.RequestException, ValueError) as exc:
+        log.warning("media %s/%s could not be fetched: %s", message_sid, position, type(exc).__name__)
+        abort(502, description="The attachment could not be fetched from Twilio. Try again later.")
+    if download.status >= 400:
+        abort(404 if download.status == 404 else 502,
+              description=f"Twilio answered {download.status} for this attachment.")
+    content_type = (ref.content_type or download.content_type or "application/octet-stream").split(";")[0]
+    inline = content_type.startswith(INLINE_TYPES)
+    response = Response(download.content, content_type=content_type)
+    response.headers["Content-Disposition"] = "inline" if inline else f'attachment; filename="{message_sid}-{position}"'
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+@bp.route("/twilio/admin", methods=["GET", "POST"])
+def admin():
+    """Webhook URLs to paste into Twilio, the mode, and a "Test credentials" button."""
+    if not current_user.is_admin:
+        abort(403, description="Only administrators can open the Twilio set-up page.")
+    result = None
+    if request.method == "POST":
+        result = test_credentials()
+        flash(result["message"], "ok" if result["ok"] else "error")
+        return redirect(url_for("twilio_channel_pages.admin"))
+    return render_template("twilio_channel_admin.html", page="admin", section="plugins", urls=webhook_urls(),
+                           config=load_config(), plugin=NAME, result=result)

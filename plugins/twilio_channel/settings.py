@@ -1,0 +1,244 @@
+"""Admin settings of the Twilio plugin, and the resolved configuration the code uses.
+
+The marshmallow schema is what the admin form validates. :func:`load_config` turns the
+stored values (environment ``TWILIO_ACCOUNT_SID``/``TWILIO_AUTH_TOKEN`` win, through the
+host's field ``env`` metadata) into a :class:`TwilioConfig`. With no credentials at all
+the plugin runs against the built-in simulator (see ``simulator.py``), so ``make run``
+and end-to-end tests work offline; with only one of the two set it refuses to guess.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass, field
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import current_app, g, has_request_context
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+
+from host import settings as host_settings
+
+NAME = "twilio_channel"
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
+SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+DEFAULT_HOURS = {day: ["09:00-17:00"] for day in WEEKDAYS[:5]}
+
+# The simulator's own "account": its numbers answer when no real ones are configured.
+SIMULATOR_ACCOUNT_SID = "AC" + hashlib.sha256(b"switchboard-twilio-simulator").hexdigest()[:32]
+SIMULATOR_NUMBER = "+14155550000"
+SIMULATOR_WHATSAPP = "whatsapp:+14155550000"
+
+
+def _e164(value: str) -> None:
+    if not E164.match(value or ""):
+        raise ValidationError(f"{value!r} is not an E.164 number; write it like +14155550100.")
+
+
+def _sender(value: str) -> None:
+    if SERVICE_SID.match(value or ""):
+        return
+    _e164((value or "").removeprefix("whatsapp:"))
+
+
+def _whatsapp_sender(value: str) -> None:
+    _e164((value or "").removeprefix("whatsapp:"))
+
+
+def _timezone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"{value!r} is not a time zone name; use one like Europe/Berlin or America/New_York.")
+
+
+class TwilioSettingsSchema(Schema):
+    account_sid = fields.Str(load_default=None, allow_none=True, validate=validate.Regexp(
+        ACCOUNT_SID, error="An Account SID is AC followed by 32 hex characters (Twilio console → Account info)."),
+        metadata={"env": "TWILIO_ACCOUNT_SID", "label": "Account SID",
+                  "description": "Leave both credentials empty to use the built-in simulator. "
+                                 "The TWILIO_ACCOUNT_SID environment variable wins over this value."})
+    auth_token = fields.Str(load_default=None, allow_none=True, validate=validate.Length(min=8, max=128), metadata={
+        "secret": True, "env": "TWILIO_AUTH_TOKEN", "label": "Auth token",
+        "description": "Also checks the signature of every webhook. TWILIO_AUTH_TOKEN wins over this value."})
+    numbers = fields.List(fields.Str(validate=_e164), load_default=list, metadata={
+        "label": "SMS numbers", "description": 'Your Twilio numbers, e.g. ["+14155550100"].'})
+    whatsapp_senders = fields.List(fields.Str(validate=_whatsapp_sender), load_default=list, metadata={
+        "label": "WhatsApp senders", "description": 'e.g. ["whatsapp:+14155238886"].'})
+    messaging_service_sids = fields.List(fields.Str(validate=validate.Regexp(
+        SERVICE_SID, error="A Messaging Service SID is MG followed by 32 hex characters.")),
+        load_default=list, metadata={"label": "Messaging Service SIDs",
+                                     "description": "The first one sends when a chat has no number of its own."})
+    number_groups = fields.Dict(keys=fields.Str(validate=_sender), values=fields.Raw(), load_default=dict, metadata={
+        "label": "Number → group",
+        "description": 'New chats on a number go to its group, e.g. {"+14155550100": "Sales", '
+                       '"MG…": "Support"}. A contact\'s own group wins.'})
+    default_sender = fields.Str(load_default=None, allow_none=True, validate=_sender, metadata={
+        "label": "Default sender", "description": "Number, whatsapp:+… or MG… used when nothing else applies."})
+    autoreply_first_contact = fields.Bool(load_default=False, metadata={"label": "Auto-reply on first contact"})
+    autoreply_first_contact_text = fields.Str(load_default="Thanks for your message! An agent will reply shortly.",
+                                              validate=validate.Length(min=1, max=1600))
+    autoreply_out_of_hours = fields.Bool(load_default=False, metadata={"label": "Auto-reply outside business hours"})
+    autoreply_out_of_hours_text = fields.Str(
+        load_default="Thanks for your message. We're closed right now and will answer when we're back.",
+        validate=validate.Length(min=1, max=1600))
+    autoreply_nobody_online = fields.Bool(load_default=False, metadata={
+        "label": "Auto-reply when no agent of the group is online"})
+    autoreply_nobody_online_text = fields.Str(
+        load_default="Thanks for your message. No one is available right now; we'll reply as soon as we can.",
+        validate=validate.Length(min=1, max=1600))
+    autoreply_cooldown_minutes = fields.Int(load_default=60, validate=validate.Range(min=0, max=10080), metadata={
+        "description": "The same auto-reply is not repeated in a chat within this many minutes."})
+    business_hours = fields.Dict(keys=fields.Str(validate=validate.OneOf(WEEKDAYS)),
+                                 values=fields.List(fields.Str()), load_default=lambda: dict(DEFAULT_HOURS),
+                                 metadata={"description": 'e.g. {"mon": ["09:00-12:30", "13:30-17:00"], …}; '
+                                                          "missing days are closed."})
+    timezone = fields.Str(load_default="UTC", validate=_timezone, metadata={"label": "Time zone"})
+    api_key_sid = fields.Str(load_default=None, allow_none=True, validate=validate.Regexp(
+        r"^SK[0-9a-fA-F]{32}$", error="An API key SID is SK followed by 32 hex characters."),
+        metadata={"label": "API key SID (voice)", "env": "TWILIO_API_KEY_SID"})
+    api_key_secret = fields.Str(load_default=None, allow_none=True, metadata={
+        "secret": True, "label": "API key secret (voice)", "env": "TWILIO_API_KEY_SECRET"})
+    twiml_app_sid = fields.Str(load_default=None, allow_none=True, validate=validate.Regexp(
+        r"^AP[0-9a-fA-F]{32}$", error="A TwiML App SID is AP followed by 32 hex characters."),
+        metadata={"label": "TwiML App SID (voice)"})
+
+    @pre_load
+    def _blank_is_none(self, data, **kwargs):
+        # The admin form posts "" for an empty text box: that means "not set" (the default).
+        return {k: v for k, v in dict(data).items()
+                if not (v in ("", None) and k in self.fields and isinstance(self.fields[k], fields.Str))}
+
+    @validates_schema
+    def _check(self, data, **kwargs):
+        errors = {}
+        hours = data.get("business_hours") or {}
+        for day, ranges in hours.items():
+            for text in ranges:
+                if parse_range(text) is None:
+                    errors.setdefault("business_hours", []).append(
+                        f"{day}: {text!r} should look like 09:00-17:00 (start before end).")
+        mapping = data.get("number_groups") or {}
+        if mapping:
+            from host.extensions import db
+            from host.models import Group
+
+            groups = db.session.execute(db.select(Group.id, Group.name)).all()
+            known = {str(gid) for gid, _ in groups} | {name for _, name in groups}
+            for number, group in mapping.items():
+                if str(group) not in known:
+                    errors.setdefault("number_groups", []).append(
+                        f"{number}: there is no group called {group!r}.")
+        if errors:
+            raise ValidationError(errors)
+
+
+def parse_range(text: str) -> tuple[time, time] | None:
+    match = HOURS.match((text or "").strip())
+    if not match:
+        return None
+    h1, m1, h2, m2 = (int(x) for x in match.groups())
+    if h1 > 23 or m1 > 59 or m2 > 59 or h2 > 24 or (h2 == 24 and m2) or (h2, m2) <= (h1, m1):
+        return None
+    end = time(23, 59, 59, 999999) if h2 == 24 else time(h2, m2)
+    return time(h1, m1), end
+
+
+# --- resolved configuration ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Account:
+    """Which Twilio account the plugin talks to and verifies webhooks with."""
+
+    sid: str | None
+    token: str | None
+    mode: str  # "live" | "simulator" | "incomplete"
+    source: str = ""  # "environment" | "settings" | "simulator"
+
+    @property
+    def simulator(self) -> bool:
+        return self.mode == "simulator"
+
+    @property
+    def usable(self) -> bool:
+        return bool(self.sid and self.token)
+
+
+@dataclass(frozen=True)
+class TwilioConfig:
+    account: Account
+    public_url: str
+    numbers: tuple[str, ...] = ()
+    whatsapp_senders: tuple[str, ...] = ()  # always "whatsapp:+E164"
+    messaging_service_sids: tuple[str, ...] = ()
+    number_groups: dict = field(default_factory=dict)
+    default_sender: str | None = None
+    autoreplies: dict = field(default_factory=dict)  # kind -> text, only the enabled ones
+    cooldown_minutes: int = 60
+    business_hours: dict = field(default_factory=dict)
+    timezone: str = "UTC"
+    raw: dict = field(default_factory=dict)
+
+    @property
+    def status_callback_url(self) -> str:
+        return self.public_url + "/webhooks/twilio/status"
+
+    @property
+    def messaging_url(self) -> str:
+        return self.public_url + "/webhooks/twilio/messaging"
+
+    @property
+    def messaging_service_sid(self) -> str | None:
+        return self.messaging_service_sids[0] if self.messaging_service_sids else None
+
+
+def simulator_token(app=None) -> str:
+    """The simulator account's auth token: derived from the app secret, never published."""
+    secret = (app or current_app).config["SECRET_KEY"].encode()
+    return hmac.new(secret, b"switchboard-twilio-simulator", hashlib.sha256).hexdigest()[:32]
+
+
+def resolve_account(values: dict) -> Account:
+    import os
+
+    sid, token = values.get("account_sid") or None, values.get("auth_token") or None
+    if not sid and not token:
+        return Account(SIMULATOR_ACCOUNT_SID, simulator_token(), "simulator", "simulator")
+    source = "environment" if os.environ.get("TWILIO_ACCOUNT_SID") or os.environ.get("TWILIO_AUTH_TOKEN") \
+        else "settings"
+    return Account(sid, token, "live" if sid and token else "incomplete", source)
+
+
+def load_config() -> TwilioConfig:
+    """The current configuration; cached for the length of one request."""
+    if has_request_context() and "twilio_config" in g:
+        return g.twilio_config
+    values = host_settings.get(NAME)
+    account = resolve_account(values)
+    numbers = tuple(v for v in values.get("numbers") or () if isinstance(v, str))
+    whatsapp = tuple("whatsapp:" + v.removeprefix("whatsapp:") for v in values.get("whatsapp_senders") or ()
+                     if isinstance(v, str))
+    if account.simulator and not numbers and not whatsapp:
+        numbers, whatsapp = (SIMULATOR_NUMBER,), (SIMULATOR_WHATSAPP,)
+    autoreplies = {kind: values.get(f"autoreply_{kind}_text") or ""
+                   for kind in ("first_contact", "out_of_hours", "nobody_online") if values.get(f"autoreply_{kind}")}
+    config = TwilioConfig(
+        account=account,
+        public_url=current_app.config["SWITCHBOARD_PUBLIC_URL"].rstrip("/"),
+        numbers=numbers, whatsapp_senders=whatsapp,
+        messaging_service_sids=tuple(values.get("messaging_service_sids") or ()),
+        number_groups=dict(values.get("number_groups") or {}),
+        default_sender=values.get("default_sender") or None,
+        autoreplies=autoreplies,
+        cooldown_minutes=int(values.get("autoreply_cooldown_minutes") or 0),
+        business_hours=dict(values.get("business_hours") or {}),
+        timezone=values.get("timezone") or "UTC",
+        raw=values,
+    )
+    if has_request_context():
+        g.twilio_config = config
+    return config

@@ -1,0 +1,118 @@
+"""What the simulator answers with: Twilio's JSON shapes, demo templates, keywords.
+
+Shapes follow Twilio's API reference (Message resource of the 2010 API, Content v1
+list page, Account resource); dates in the 2010 API are RFC 2822, in v1 ISO 8601.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import timezone
+from email.utils import format_datetime
+
+import phonenumbers
+
+STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})
+START_WORDS = frozenset({"START", "YES", "UNSTOP"})
+HELP_WORDS = frozenset({"HELP", "INFO"})
+REPLIES = {
+    "STOP": "You have successfully been unsubscribed. You will not receive any more messages from "
+            "this number. Reply START to resubscribe.",
+    "START": "You have successfully been re-subscribed to messages from this number. Reply HELP for "
+             "help. Reply STOP to unsubscribe. Msg&Data Rates May Apply.",
+    "HELP": "Reply STOP to unsubscribe. Msg&Data Rates May Apply.",
+}
+
+# Twilio's magic test numbers (https://www.twilio.com/docs/iam/test-credentials).
+MAGIC_NUMBERS = {
+    "+15005550001": (21211, "The 'To' number +15005550001 is not a valid phone number."),
+    "+15005550004": (21610, "Attempt to send to unsubscribed recipient"),
+    "+15005550009": (21614, "'To' number is not a valid mobile number"),
+}
+
+TEMPLATES = [
+    {"sid": "HX" + "0" * 31 + "1", "friendly_name": "order_shipped", "language": "en",
+     "variables": {"1": "Alex", "2": "#4411"},
+     "body": "Hi {{1}}, good news: your order {{2}} has shipped. Reply here if you have any questions."},
+    {"sid": "HX" + "0" * 31 + "2", "friendly_name": "follow_up", "language": "en",
+     "variables": {"1": "Alex"},
+     "body": "Hi {{1}}, we tried to reach you about your request. Reply to this message to continue."},
+    {"sid": "HX" + "0" * 31 + "3", "friendly_name": "appointment_reminder", "language": "en",
+     "variables": {"1": "Tuesday", "2": "10:00"},
+     "body": "Reminder: your appointment is on {{1}} at {{2}}. Reply YES to confirm."},
+]
+
+
+def valid_number(number: str) -> bool:
+    try:
+        return phonenumbers.is_possible_number(phonenumbers.parse(number, None))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def opt_out_keyword(body: str) -> tuple[str | None, str | None]:
+    """Twilio's Advanced Opt-Out: the whole body, case-insensitive, is the keyword."""
+    word = (body or "").strip().upper()
+    for kind, words in (("STOP", STOP_WORDS), ("START", START_WORDS), ("HELP", HELP_WORDS)):
+        if word in words:
+            return kind, REPLIES[kind]
+    return None, None
+
+
+def render_template(content_sid: str, variables) -> str:
+    template = next((t for t in TEMPLATES if t["sid"] == content_sid), None)
+    if template is None:
+        return f"[template {content_sid}]"
+    try:
+        values = json.loads(variables) if isinstance(variables, str) and variables else dict(variables or {})
+    except (TypeError, ValueError):
+        values = {}
+    return re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: str(values.get(m.group(1), m.group(0))), template["body"])
+
+
+def _rfc2822(moment) -> str | None:
+    return format_datetime(moment.replace(tzinfo=timezone.utc)) if moment else None
+
+
+def _iso(moment) -> str | None:
+    return moment.replace(tzinfo=timezone.utc).isoformat().replace("+00:00", "Z") if moment else None
+
+
+def message_json(row, account_sid: str) -> dict:
+    uri = f"/2010-04-01/Accounts/{account_sid}/Messages/{row.sid}"
+    return {
+        "account_sid": account_sid, "api_version": "2010-04-01", "body": row.body,
+        "date_created": _rfc2822(row.created_at), "date_sent": None,
+        "date_updated": _rfc2822(row.updated_at or row.created_at),
+        "direction": row.direction, "error_code": int(row.error_code) if row.error_code else None,
+        "error_message": None, "from": row.from_address, "messaging_service_sid": row.messaging_service_sid,
+        "num_media": str(len(row.media or [])), "num_segments": "1", "price": None, "price_unit": "USD",
+        "sid": row.sid, "status": row.status, "to": row.to_address, "uri": uri + ".json",
+        "subresource_uris": {"media": uri + "/Media.json", "feedback": uri + "/Feedback.json"},
+    }
+
+
+def account_json(account_sid: str) -> dict:
+    uri = f"/2010-04-01/Accounts/{account_sid}"
+    return {"sid": account_sid, "owner_account_sid": account_sid, "friendly_name": "Switchboard simulator",
+            "status": "active", "type": "Full", "date_created": "Mon, 02 Jan 2023 10:00:00 +0000",
+            "date_updated": "Mon, 02 Jan 2023 10:00:00 +0000", "auth_token": None, "uri": uri + ".json",
+            "subresource_uris": {"messages": uri + "/Messages.json"}}
+
+
+def content_json(template: dict, account_sid: str) -> dict:
+    url = f"https://content.twilio.com/v1/Content/{template['sid']}"
+    return {"sid": template["sid"], "account_sid": account_sid, "friendly_name": template["friendly_name"],
+            "language": template["language"], "variables": template["variables"],
+            "types": {"twilio/text": {"body": template["body"]}},
+            "date_created": "2023-01-02T10:00:00Z", "date_updated": "2023-01-02T10:00:00Z", "url": url,
+            "links": {"approval_fetch": url + "/ApprovalRequests",
+                      "approval_create": url + "/ApprovalRequests/whatsapp"}}
+
+
+def content_page(account_sid: str, params: dict) -> dict:
+    size = max(1, min(int(params.get("PageSize") or 50), 1000))
+    url = f"https://content.twilio.com/v1/Content?PageSize={size}&Page=0"
+    return {"contents": [content_json(t, account_sid) for t in TEMPLATES[:size]],
+            "meta": {"page": 0, "page_size": size, "first_page_url": url, "previous_page_url": None,
+                     "url": url, "next_page_url": None, "key": "contents"}}

@@ -1,0 +1,153 @@
+"""Twilio's messaging webhooks: inbound messages and delivery status callbacks.
+
+Both fail closed: without a valid ``X-Twilio-Signature`` for our account the answer is
+403 and nothing is stored. The account is matched by ``AccountSid`` (never by the
+``To`` number), so numbers that belong to a Messaging Service pool — which we may not
+list one by one — are accepted like any other number of the account. The URL that
+Twilio signed is rebuilt from ``SWITCHBOARD_PUBLIC_URL`` (behind a TLS proxy Flask
+itself sees an internal URL).
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, g, request
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from host import chats
+from host.contracts import InboundMessage, Media, StatusUpdate
+from host.extensions import db
+from host.models import utcnow
+
+from .models import EarlyStatus, InboundMedia
+from .sender import explain_error
+from .settings import load_config
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("twilio_channel_webhooks", __name__, url_prefix="/webhooks/twilio")
+
+OPT_OUT_TYPES = {"STOP": "stop", "START": "start"}
+MEDIA_PATH = "/twilio/media/{sid}/{position}"
+EARLY_STATUS_DAYS = 2
+
+
+def verify_signature() -> None:
+    """Abort 403 unless Twilio signed this request for our account."""
+    config = load_config()
+    account = config.account
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature or not account.usable or request.form.get("AccountSid") != account.sid:
+        _refuse("missing signature or another account")
+    query = request.query_string.decode("latin-1")
+    url = config.public_url + request.path + (f"?{query}" if query else "")
+    if not RequestValidator(account.token).validate(url, request.form, signature):
+        _refuse("signature mismatch")
+
+
+def _refuse(reason: str):
+    log.warning("refused a Twilio webhook on %s: %s", request.path, reason)
+    abort(403, description="This request is not signed by Twilio for this account.")
+
+
+def channel_of(form) -> str:
+    whatsapp = any(str(form.get(k, "")).startswith("whatsapp:") for k in ("From", "To"))
+    return "whatsapp" if whatsapp else "sms"
+
+
+def parse_inbound(form) -> InboundMessage:
+    sid = form.get("MessageSid") or form.get("SmsMessageSid") or form.get("SmsSid")
+    if not sid or not form.get("From"):
+        abort(400, description="MessageSid and From are required.")
+    media = []
+    for position in range(_int(form.get("NumMedia"))):
+        if form.get(f"MediaUrl{position}"):
+            media.append(Media(MEDIA_PATH.format(sid=sid, position=position),
+                               form.get(f"MediaContentType{position}") or "application/octet-stream"))
+    body = form.get("Body") or form.get("ButtonText") or ""
+    if not body and form.get("Latitude") and form.get("Longitude"):
+        place = " ".join(filter(None, (form.get("Label"), form.get("Address"))))
+        body = f"📍 {form['Latitude']}, {form['Longitude']}" + (f" — {place}" if place else "")
+    profile = {"name": form["ProfileName"]} if form.get("ProfileName") else {}
+    if form.get("WaId"):
+        profile["wa_id"] = form["WaId"]
+    return InboundMessage(channel=channel_of(form), external_id=sid, from_address=form["From"],
+                          to_address=form.get("To", ""), body=body, media=tuple(media), profile=profile,
+                          opt_out=OPT_OUT_TYPES.get(str(form.get("OptOutType", "")).upper()))
+
+
+def _int(value) -> int:
+    try:
+        return max(0, min(int(value or 0), 10))  # Twilio sends at most 10 attachments
+    except (TypeError, ValueError):
+        return 0
+
+
+def remember_media(form, sid: str) -> None:
+    """Keep the Twilio URL of each attachment; the host stores our proxy URL instead."""
+    known = set(db.session.execute(db.select(InboundMedia.position).where(InboundMedia.message_sid == sid)).scalars())
+    for position in range(_int(form.get("NumMedia"))):
+        url = form.get(f"MediaUrl{position}")
+        if url and position not in known:
+            db.session.add(InboundMedia(message_sid=sid, position=position, url=url,
+                                        content_type=form.get(f"MediaContentType{position}") or
+                                        "application/octet-stream"))
+
+
+@bp.post("/messaging")
+def messaging():
+    verify_signature()
+    inbound = parse_inbound(request.form)
+    remember_media(request.form, inbound.external_id)
+    # route_chat only hears the To number; a pool number is routed by its service.
+    g.twilio_messaging_service_sid = request.form.get("MessagingServiceSid")
+    chats.receive(inbound)  # commits (media rows included) before we answer
+    return Response(str(MessagingResponse()), content_type="text/xml; charset=utf-8")
+
+
+@bp.post("/status")
+def status():
+    verify_signature()
+    form = request.form
+    sid = form.get("MessageSid") or form.get("SmsSid")
+    raw = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
+    if not sid or not raw:
+        abort(400, description="MessageSid and MessageStatus are required.")
+    if not apply(sid, raw, form.get("ErrorCode") or None, channel_of(form)):
+        _keep_early(sid, raw, form.get("ErrorCode") or None)
+    return Response(status=204)
+
+
+def apply(sid: str, raw_status: str, error_code: str | None, channel: str) -> bool:
+    """Hand a status to the host; False when no message has this sid (yet)."""
+    code = str(error_code) if error_code else None
+    for key in (channel, "whatsapp" if channel == "sms" else "sms"):
+        update = StatusUpdate(channel=key, external_id=sid, status=raw_status, error_code=code,
+                              error_message=explain_error(code) if code else None, opted_out=code == "21610")
+        if chats.apply_status(update) is not None:
+            return True
+    return False
+
+
+def _keep_early(sid: str, raw_status: str, error_code: str | None) -> None:
+    db.session.execute(db.delete(EarlyStatus).where(
+        EarlyStatus.received_at < utcnow() - timedelta(days=EARLY_STATUS_DAYS)))
+    db.session.add(EarlyStatus(message_sid=sid, status=raw_status, error_code=error_code))
+    db.session.commit()
+
+
+def apply_early_statuses(external_id: str | None, channel: str) -> None:
+    """``message_sent``: apply callbacks that arrived before the outbox stored the sid."""
+    if not external_id:
+        return
+    rows = db.session.execute(db.select(EarlyStatus).where(EarlyStatus.message_sid == external_id)
+                              .order_by(EarlyStatus.id)).scalars().all()
+    if not rows:
+        return
+    for row in rows:
+        db.session.delete(row)
+    db.session.commit()
+    for row in rows:
+        apply(row.message_sid, row.status, row.error_code, channel)
