@@ -98,10 +98,11 @@ class Context:
 
     def send(self, send_call, text: str | None = None, custom_id: str | None = None):
         """Run a send on the open chat; an inactive chat is resumed and the send repeated."""
+        token = self.token()  # first: a replaced identity resets the link
         if not self.link.lc_chat_id or not self.link.active:
             self.ensure_open()
         try:
-            return send_call(self.token(), self.link.lc_chat_id)
+            return send_call(token, self.link.lc_chat_id)
         except LiveChatError as exc:
             if exc.type != "chat_inactive":
                 raise
@@ -157,6 +158,7 @@ def copy_message(ctx: Context) -> None:
     progress = dict(ctx.payload.get("progress") or {})
     custom_id = f"{CUSTOM_ID_PREFIX}{message.id}"
     text = (message.body or "").strip()
+    ctx.token()  # a valid identity first (a replaced one starts a new LiveChat chat)
     if text and not progress.get("text_event"):
         if not ctx.link.lc_chat_id or not ctx.link.active:
             ids = ctx.ensure_open(text=text, custom_id=custom_id)
@@ -286,8 +288,8 @@ def transfer(ctx: Context) -> None:
 def deactivate(ctx: Context) -> None:
     """Close the LiveChat chat when the Switchboard chat was archived."""
     link = ctx.link
-    if not link.lc_chat_id:
-        return
+    if not link.lc_chat_id or ctx.chat.status != "archived":
+        return  # never mirrored, or reopened since: LiveChat's chat stays open
     try:
         ctx.api.deactivate_chat(link.lc_chat_id)
     except LiveChatError as exc:

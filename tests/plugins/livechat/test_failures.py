@@ -1,0 +1,176 @@
+"""LiveChat unreachable, rate-limited or refusing: retried from the outbox, visible, never fatal."""
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from host.extensions import db
+from host.models import Chat, Message, utcnow
+from plugins.livechat import sync_queue
+from plugins.livechat.models import LiveChatChat, LiveChatCustomer, LiveChatSyncItem
+
+LC_AGENT = "agent@example.test"
+
+
+def the_chat():
+    return db.session.execute(db.select(Chat)).scalar_one()
+
+
+def items(action=None):
+    query = db.select(LiveChatSyncItem).order_by(LiveChatSyncItem.id)
+    if action:
+        query = query.where(LiveChatSyncItem.action == action)
+    return db.session.execute(query).scalars().all()
+
+
+def make_due():
+    for item in items():
+        if item.state == "pending":
+            item.next_attempt_at = utcnow()
+    db.session.commit()
+
+
+def test_rate_limits_and_5xx_back_off_and_nothing_is_lost(livechat, inbound, drain, agent, api):
+    fake = livechat
+    fake.fail_next(1, status=429, message="Requests limit reached")
+    inbound("first")
+    inbound("second")
+    drain()
+    [message_item] = [i for i in items() if i.state == "pending"][:1]
+    assert message_item.attempts == 1 and "too_many_requests" in message_item.last_error
+    assert "HTTP 429" in message_item.last_error
+    seconds = (message_item.next_attempt_at - utcnow()).total_seconds()
+    assert 0 < seconds <= 1.5  # first backoff: 1 s
+    state = api(agent).get(f"/api/v1/livechat/chats/{the_chat().id}/sync").json
+    assert state["delayed"] and state["status"].startswith("LiveChat sync delayed: LiveChat customer_token failed")
+    assert state["items"][0]["state"] == "pending" and state["items"][0]["next_attempt_at"]
+
+    fake.fail_next(2, status=503)
+    for _ in range(3):
+        make_due()
+        drain()
+    assert all(i.state == "done" for i in items())
+    link = db.session.execute(db.select(LiveChatChat)).scalar_one()
+    assert [e["text"] for e in fake.events(link.lc_chat_id)] == ["first", "second"]  # in order, once each
+    assert [i.attempts for i in items("message")] == [4, 1]  # 429, 503, 503, then sent
+    assert api(agent).get(f"/api/v1/livechat/chats/{the_chat().id}/sync").json["status"] == "In sync with LiveChat."
+
+
+def test_backoff_grows_and_honours_retry_after():
+    assert [sync_queue.backoff(n) for n in (1, 2, 3, 4, 10, 20)] == [1, 2, 4, 8, 300, 300]
+    assert sync_queue.backoff(1, retry_after=30) == 30
+    assert sync_queue.backoff(1, retry_after=10_000) == 300
+
+
+def test_livechat_unreachable_keeps_everything_queued(livechat, inbound, drain, lc_transport):
+    lc_transport.down = True
+    inbound("anyone?")
+    drain()
+    first = items("message")[0]
+    assert first.state == "pending" and first.attempts == 1
+    assert first.last_error == "LiveChat customer_token failed: could not reach LiveChat (ConnectError) " \
+                               "(connection_error)"
+    lc_transport.down = False
+    make_due()
+    drain()
+    assert [i.state for i in items()] == ["done", "done"]
+    assert len(livechat.requests_for("start_chat")) == 1
+
+
+def test_an_error_envelope_becomes_a_readable_final_failure_with_a_working_retry(livechat, inbound, drain, agent,
+                                                                                    api, configure):
+    configure(group_mapping={"Support": 7})  # LiveChat has no group 7
+    inbound("hello")
+    drain()
+    failed = [i for i in items() if i.state == "failed"]
+    assert len(failed) == 1 and failed[0].attempts == 1  # final at once: no retry of a refusal
+    assert failed[0].last_error == "LiveChat start_chat failed: Group `7` not found (group_not_found, HTTP 404)"
+    chat = the_chat()
+    state = api(agent).get(f"/api/v1/livechat/chats/{chat.id}/sync").json
+    assert state["failed"] == 1
+    assert state["status"] == "LiveChat sync failed: LiveChat start_chat failed: Group `7` not found " \
+                              "(group_not_found, HTTP 404)"
+    configure(group_mapping={"Support": 0})  # the admin fixes the mapping…
+    retried = api(agent).post(f"/api/v1/livechat/chats/{chat.id}/sync/retry").json  # …an agent retries
+    assert retried["failed"] == 0 and retried["pending"] >= 1
+    drain()
+    state = api(agent).get(f"/api/v1/livechat/chats/{chat.id}/sync").json
+    assert state["mirrored"] and state["pending"] == 0 and state["failed"] == 0
+
+
+def test_a_broken_livechat_never_breaks_the_channel_webhook_or_agent_replies(
+        app, livechat, inbound, drain, agent, api, loopback, monkeypatch, caplog):
+    def explode(*args, **kwargs):
+        raise RuntimeError("LiveChat outbox table is locked")
+
+    monkeypatch.setattr(sync_queue, "enqueue", explode)
+    with caplog.at_level(logging.ERROR):
+        inbound("the webhook must still answer 200")  # asserts the 200 itself
+    chat = the_chat()
+    assert [m.body for m in chat.messages] == ["the webhook must still answer 200"]
+    assert "LiveChat sync could not queue" in caplog.text
+    response = api(agent).post(f"/api/v1/chats/{chat.id}/messages", json={"body": "We're here"})
+    assert response.status_code == 201
+    assert app.extensions["switchboard"].outbox.drain() == 1
+    assert [m.body for m in loopback.channel.sent] == ["We're here"]
+
+
+def test_livechat_down_during_everything_still_lets_agents_work(app, livechat, inbound, drain, agent, api, loopback,
+                                                                 lc_transport):
+    inbound("first")
+    drain()
+    lc_transport.down = True
+    inbound("second")
+    chat = the_chat()
+    assert api(agent).post(f"/api/v1/chats/{chat.id}/messages", json={"body": "reply"}).status_code == 201
+    assert api(agent).post(f"/api/v1/chats/{chat.id}/archive").status_code == 200
+    drain()
+    app.extensions["switchboard"].outbox.drain()
+    assert [m.body for m in loopback.channel.sent] == ["reply"]
+    assert {i.state for i in items() if i.action in ("message", "deactivate")} == {"done", "pending"}
+
+
+def test_disabled_or_unconfigured_sync_waits_without_losing_rows(app, livechat, inbound, drain):
+    plugins = app.extensions["switchboard"].plugins
+    inbound("queued while switched off")
+    plugins.set_enabled("livechat", False)
+    assert drain() == 0
+    assert {i.state for i in items()} == {"pending"}
+    plugins.set_enabled("livechat", True)
+    assert drain() == 2
+
+
+def test_an_identity_lost_on_livechats_side_is_replaced(livechat, inbound, drain):
+    fake = livechat
+    inbound("one")
+    drain()
+    customer = db.session.execute(db.select(LiveChatCustomer)).scalar_one()
+    old_entity = customer.entity_id
+    del fake.customers[old_entity]
+    customer.expires_at = utcnow()
+    db.session.commit()
+    inbound("two")
+    drain()
+    db.session.refresh(customer)
+    assert customer.entity_id != old_entity
+    assert len(fake.requests_for("start_chat")) == 2  # a new chat for the new identity
+
+
+@pytest.mark.parametrize("level", [logging.DEBUG])
+def test_tokens_never_reach_the_logs(livechat, inbound, drain, caplog, level, lc_post, fake):
+    with caplog.at_level(level):
+        fake.fail_next(1, status=401, error_type="authentication", message="Invalid access token")
+        inbound("hello")
+        drain()
+        for item in items():
+            item.state, item.next_attempt_at = "pending", utcnow()
+        db.session.commit()
+        drain()
+        lc_post(fake.incoming_event_webhook(db.session.execute(db.select(LiveChatChat.lc_chat_id)).scalar_one(),
+                                            "hi", agent_id=LC_AGENT))
+    customer = db.session.execute(db.select(LiveChatCustomer)).scalar_one()
+    text = caplog.text + "".join(str(i.last_error) for i in items())
+    for secret in (fake.agent_token, customer.access_token, "lc-webhook-secret-0123456789abcdef"):
+        assert secret not in text
+    assert db.session.execute(db.select(Message)).first() is not None

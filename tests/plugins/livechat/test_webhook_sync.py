@@ -1,0 +1,242 @@
+"""LiveChat → Switchboard: webhooks from the fake (registered through the admin flow)."""
+from __future__ import annotations
+
+from host.extensions import db
+from host.models import Chat, Group, Message, Transfer
+from plugins.livechat.models import LiveChatChat, LiveChatEvent, LiveChatSyncItem, LiveChatWebhookKey
+
+LC_AGENT = "agent@example.test"  # the LiveChat agent id (an email) of the `agent` fixture
+
+
+def the_chat():
+    return db.session.execute(db.select(Chat)).scalar_one()
+
+
+def lc_chat_of(chat) -> str:
+    return db.session.execute(db.select(LiveChatChat.lc_chat_id).where(LiveChatChat.chat_id == chat.id)).scalar_one()
+
+
+def outbound_messages():
+    return db.session.execute(db.select(Message).where(Message.direction == "out").order_by(Message.id)).scalars().all()
+
+
+def mirrored_chat(inbound, drain, body="Hi, I need help"):
+    inbound(body)
+    drain()
+    chat = the_chat()
+    return chat, lc_chat_of(chat)
+
+
+def test_livechat_agent_reply_reaches_the_customer_and_delivery_is_written_back(
+        app, livechat, inbound, drain, lc_post, loopback, agent):
+    fake = livechat
+    chat, lc_chat_id = mirrored_chat(inbound, drain)
+    body = fake.incoming_event_webhook(lc_chat_id, "Hello from LiveChat!", agent_id=LC_AGENT)
+    response = lc_post(body)
+    assert response.status_code == 200 and response.json["outcome"].startswith("sent as message")
+
+    message = outbound_messages()[0]
+    assert (message.body, message.channel, message.agent_id, message.status) == (
+        "Hello from LiveChat!", "loopback", agent.id, "queued")
+    assert app.extensions["switchboard"].outbox.drain() == 1       # the host outbox calls the channel
+    assert [m.body for m in loopback.channel.sent] == ["Hello from LiveChat!"]
+    assert loopback.channel.sent[0].to == "+15550001"
+    db.session.refresh(chat)
+    assert chat.status == "active" and chat.agent_id == agent.id   # replying took the chat
+
+    from host.testing.loopback import webhook
+    db.session.refresh(message)
+    webhook(app.test_client(), {"type": "status", "id": message.external_id, "status": "delivered"})
+    drain()
+    event_id = body["payload"]["event"]["id"]
+    event = next(e for e in fake.events(lc_chat_id) if e["id"] == event_id)
+    assert event["properties"]["status"]["delivered"] is True
+    call = fake.requests_for("update_event_properties")[-1]
+    assert call.json["properties"] == {"status": {"delivered": True}}
+    assert db.session.execute(db.select(LiveChatEvent.delivered).where(
+        LiveChatEvent.lc_event_id == event_id)).scalar_one() is True
+
+
+def test_redelivered_webhooks_act_once(livechat, inbound, drain, lc_post):
+    fake = livechat
+    chat, lc_chat_id = mirrored_chat(inbound, drain)
+    body = fake.incoming_event_webhook(lc_chat_id, "Only once, please", agent_id=LC_AGENT)
+    answers = [lc_post(body) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert [a.json.get("duplicate", False) for a in answers] == [False, True, True]
+    assert [m.body for m in outbound_messages()] == ["Only once, please"]
+
+    transferred = fake.chat_transferred_webhook(lc_chat_id, group_ids=[1])
+    for _ in range(2):
+        assert lc_post(transferred).status_code == 200
+    assert db.session.execute(db.select(db.func.count(Transfer.id))).scalar() == 1
+
+
+def test_wrong_or_missing_secret_is_refused_and_stores_nothing(livechat, inbound, drain, lc_post, recorder):
+    fake = livechat
+    chat, lc_chat_id = mirrored_chat(inbound, drain)
+    recorder.clear()
+    for secret in ("not-the-secret", "", None):
+        body = fake.incoming_event_webhook(lc_chat_id, "forged", agent_id=LC_AGENT)
+        body["secret_key"] = secret
+        assert lc_post(body).status_code == 401
+    assert outbound_messages() == []
+    assert db.session.execute(db.select(LiveChatWebhookKey)).first() is None
+    assert recorder.events == []
+
+
+def test_without_a_configured_secret_every_webhook_is_refused(app, fake, configure, lc_post):
+    configure(webhook_secret=None)
+    body = fake.build_webhook("chat_deactivated", {"chat_id": "X", "thread_id": "Y"}, secret_key="")
+    assert lc_post(body).status_code == 401
+
+
+def test_our_own_customer_events_notes_and_system_messages_never_go_out(livechat, inbound, drain, lc_post):
+    fake = livechat
+    chat, lc_chat_id = mirrored_chat(inbound, drain)
+    customer_id = fake.chats[lc_chat_id]["customer_id"]
+    thread = fake.active_thread(lc_chat_id)
+    ours = thread["events"][0]  # the customer message Switchboard posted
+    echo = fake.build_webhook("incoming_event", {"chat_id": lc_chat_id, "thread_id": thread["id"], "event": ours})
+    assert "an event Switchboard posted" in lc_post(echo).json["outcome"]
+    by_customer = fake.build_webhook("incoming_event", {"chat_id": lc_chat_id, "thread_id": thread["id"], "event": {
+        "id": "X_99", "type": "message", "text": "typed in LiveChat's widget", "author_id": customer_id}})
+    assert "customer" in lc_post(by_customer).json["outcome"]
+    note = fake.build_webhook("incoming_event", {"chat_id": lc_chat_id, "thread_id": thread["id"], "event": {
+        "id": "X_100", "type": "message", "text": "internal: VIP", "author_id": LC_AGENT, "visibility": "agents"}})
+    assert "internal note" in lc_post(note).json["outcome"]
+    system = fake.build_webhook("incoming_event", {"chat_id": lc_chat_id, "thread_id": thread["id"], "event": {
+        "id": "X_101", "type": "system_message", "text": "Chat transferred"}})
+    assert "system_message" in lc_post(system).json["outcome"]
+    unknown = fake.build_webhook("incoming_event", {"chat_id": "NOT-OURS", "thread_id": "T", "event": {
+        "id": "Z_1", "type": "message", "text": "hi", "author_id": LC_AGENT}})
+    assert "not a chat Switchboard mirrors" in lc_post(unknown).json["outcome"]
+    assert outbound_messages() == []
+
+
+def test_registered_incoming_event_webhook_only_carries_agent_messages(livechat):
+    fake = livechat
+    [hook] = fake.matching_webhooks("incoming_event")
+    assert hook["filters"] == {"author_type": "agent"}
+    assert fake.matching_webhooks("incoming_event", author_type="customer") == []
+
+
+def test_transfer_in_livechat_moves_the_switchboard_chat_and_is_not_sent_back(
+        livechat, inbound, drain, lc_post, agent, recorder):
+    fake = livechat
+    chat, lc_chat_id = mirrored_chat(inbound, drain)
+    sales = db.session.execute(db.select(Group).where(Group.name == "Sales")).scalar_one()
+    response = lc_post(fake.chat_transferred_webhook(lc_chat_id, group_ids=[1], requester_id=LC_AGENT))
+    assert response.json["outcome"] == "transferred to group Sales"
+    db.session.refresh(chat)
+    assert chat.group_id == sales.id and chat.status == "queued"
+    transfer = db.session.execute(db.select(Transfer)).scalar_one()
+    assert (transfer.origin, transfer.by_agent_id, transfer.to_group_id) == ("livechat", agent.id, sales.id)
+    assert recorder.of("chat_transferred")[-1].origin == "livechat"
+    assert db.session.execute(db.select(LiveChatSyncItem).where(LiveChatSyncItem.action == "transfer")).first() is None
+
+    response = lc_post(fake.chat_transferred_webhook(lc_chat_id, agent_ids=[LC_AGENT]))
+    assert response.json["outcome"] == f"transferred to agent {LC_AGENT}"
+    db.session.refresh(chat)
+    assert chat.agent_id == agent.id and chat.status == "active"
+
+
+def test_transfer_in_switchboard_is_made_in_livechat_and_its_echo_changes_nothing(
+        livechat, inbound, drain, lc_post, agent, admin, api):
+    fake = livechat
+    chat, lc_chat_id = mirrored_chat(inbound, drain)
+    sales = db.session.execute(db.select(Group).where(Group.name == "Sales")).scalar_one()
+    assert api(admin).post(f"/api/v1/chats/{chat.id}/transfer", json={"group_id": sales.id}).status_code == 200
+    drain()
+    call = fake.requests_for("transfer_chat")[-1]
+    assert call.json["target"] == {"type": "group", "ids": [1]} and call.json["id"] == lc_chat_id
+    assert fake.chats[lc_chat_id]["access"]["group_ids"] == [1]
+    # LiveChat reports the transfer it just made; Switchboard already shows it.
+    echo = fake.build_webhook("chat_transferred", {"chat_id": lc_chat_id, "requester_id": fake.agent_id,
+                                                    "reason": "manual", "transferred_to": {"group_ids": [1]}})
+    assert "already shows" in lc_post(echo).json["outcome"]
+    assert db.session.execute(db.select(db.func.count(Transfer.id))).scalar() == 1
+
+    assert api(admin).post(f"/api/v1/chats/{chat.id}/transfer", json={"agent_id": agent.id}).status_code == 200
+    drain()
+    assert fake.requests_for("transfer_chat")[-1].json["target"] == {"type": "agent", "ids": [LC_AGENT]}
+    assert fake.chats[lc_chat_id]["agent_ids"] == [LC_AGENT]
+
+
+def test_transfer_to_an_agent_livechat_does_not_know_falls_back_to_their_group(
+        livechat, inbound, drain, admin, api, make_agent):
+    fake = livechat
+    chat, lc_chat_id = mirrored_chat(inbound, drain)
+    seller = make_agent("seller@example.test", groups=("Sales",))
+    api(admin).post(f"/api/v1/chats/{chat.id}/transfer", json={"agent_id": seller.id})
+    drain()
+    targets = [r.json["target"] for r in fake.requests_for("transfer_chat")]
+    assert targets == [{"type": "agent", "ids": ["seller@example.test"]}, {"type": "group", "ids": [1]}]
+    assert db.session.execute(db.select(LiveChatSyncItem.state).where(
+        LiveChatSyncItem.action == "transfer")).scalar_one() == "done"
+
+
+def test_transfer_to_an_unmapped_group_fails_readably(livechat, inbound, drain, admin, api):
+    chat, lc_chat_id = mirrored_chat(inbound, drain)
+    vip = Group(name="VIP")
+    db.session.add(vip)
+    db.session.commit()
+    api(admin).post(f"/api/v1/chats/{chat.id}/transfer", json={"group_id": vip.id})
+    drain()
+    item = db.session.execute(db.select(LiveChatSyncItem).where(LiveChatSyncItem.action == "transfer")).scalar_one()
+    assert item.state == "failed" and "VIP has no LiveChat group in the group mapping" in item.last_error
+
+
+def test_closing_in_livechat_archives_the_switchboard_chat(livechat, inbound, drain, lc_post, recorder):
+    fake = livechat
+    chat, lc_chat_id = mirrored_chat(inbound, drain)
+    response = lc_post(fake.chat_deactivated_webhook(lc_chat_id, user_id=LC_AGENT))
+    assert response.json["outcome"] == "archived"
+    db.session.refresh(chat)
+    assert chat.status == "archived"
+    assert recorder.of("chat_archived")[-1].origin == "livechat"
+    assert db.session.execute(db.select(LiveChatSyncItem).where(LiveChatSyncItem.action == "deactivate")).first() is None
+
+
+def test_archiving_in_switchboard_closes_the_livechat_chat_and_its_echo_is_ignored(
+        livechat, inbound, drain, lc_post, agent, api):
+    fake = livechat
+    chat, lc_chat_id = mirrored_chat(inbound, drain)
+    assert api(agent).post(f"/api/v1/chats/{chat.id}/archive").status_code == 200
+    drain()
+    assert fake.requests_for("deactivate_chat")[-1].json["id"] == lc_chat_id
+    assert fake.active_thread(lc_chat_id) is None
+    echo = fake.build_webhook("chat_deactivated", {"chat_id": lc_chat_id, "thread_id": "T", "user_id": fake.agent_id})
+    assert lc_post(echo).json["outcome"] == "ignored: already archived"
+
+
+def test_a_livechat_reply_to_an_archived_chat_reopens_it_for_the_mapped_agent(
+        app, livechat, inbound, drain, lc_post, agent, api, loopback):
+    fake = livechat
+    chat, lc_chat_id = mirrored_chat(inbound, drain)
+    # Archived in Switchboard while LiveChat still had the chat open (the deactivate is still queued).
+    api(agent).post(f"/api/v1/chats/{chat.id}/archive")
+    response = lc_post(fake.incoming_event_webhook(lc_chat_id, "One more thing", agent_id=LC_AGENT))
+    assert response.json["outcome"].startswith("sent as message")
+    db.session.refresh(chat)
+    assert chat.status == "active" and chat.agent_id == agent.id
+    app.extensions["switchboard"].outbox.drain()
+    assert [m.body for m in loopback.channel.sent] == ["One more thing"]
+
+
+def test_a_reply_that_cannot_be_sent_is_kept_visible_and_retryable(app, livechat, inbound, drain, lc_post, agent,
+                                                                     api):
+    fake = livechat
+    chat, lc_chat_id = mirrored_chat(inbound, drain)
+    api(agent).post(f"/api/v1/chats/{chat.id}/archive")
+    stranger = "someone@elsewhere.example"
+    fake.add_agent_token(stranger)
+    response = lc_post(fake.incoming_event_webhook(lc_chat_id, "Hello?", agent_id=stranger))
+    assert response.status_code == 200 and response.json["outcome"].startswith("not sent: This chat is archived")
+    state = api(agent).get(f"/api/v1/livechat/chats/{chat.id}/sync").json
+    assert state["failed"] == 1 and "The LiveChat reply was not sent" in state["status"]
+    # The agent reopens the chat in Switchboard and retries from the LiveChat tab.
+    assert api(agent).post(f"/api/v1/chats/{chat.id}/reopen", json={}).status_code == 200
+    assert api(agent).post(f"/api/v1/livechat/chats/{chat.id}/sync/retry").json["failed"] == 0
+    drain()
+    assert [m.body for m in outbound_messages()] == ["Hello?"]
