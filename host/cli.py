@@ -1,6 +1,7 @@
 """The ``switchboard`` command: a Flask CLI with Switchboard's own commands."""
 from __future__ import annotations
 
+import os
 import secrets
 
 import click
@@ -115,6 +116,54 @@ def plugins_disable(name):
     _switch(name, False)
 
 
+# --- plugin settings -------------------------------------------------------------------
+
+@main.group("settings")
+def settings_group():
+    """Read and change plugin settings (secrets are never printed)."""
+
+
+@settings_group.command("show")
+@click.argument("plugin")
+@with_appcontext
+def settings_show(plugin):
+    from host import settings as store
+
+    for field in store.form_fields(plugin) if plugin in current_app.extensions["switchboard"].settings else []:
+        shown = ("(set)" if field["is_set"] else "(not set)") if field["secret"] else field["value"]
+        click.echo(f"{field['name']}: {shown}")
+
+
+@settings_group.command("set")
+@click.argument("plugin")
+@click.argument("values", nargs=-1, required=True)
+@with_appcontext
+def settings_set(plugin, values):
+    """Set KEY=VALUE pairs (VALUE may be JSON, e.g. numbers='["+15550000"]')."""
+    import json
+
+    from marshmallow import ValidationError
+
+    from host import settings as store
+
+    if plugin not in current_app.extensions["switchboard"].settings:
+        raise click.ClickException(f"{plugin} has no settings.")
+    data = store.stored(plugin)
+    for pair in values:
+        key, sep, raw = pair.partition("=")
+        if not sep:
+            raise click.ClickException(f"Write {pair!r} as KEY=VALUE.")
+        try:
+            data[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            data[key] = raw
+    try:
+        store.save(plugin, data)
+    except ValidationError as exc:
+        raise click.ClickException("; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.messages.items()))
+    click.echo(f"Saved {len(values)} setting(s) for {plugin}.")
+
+
 # --- agents and tokens ---------------------------------------------------------------------
 
 @main.group("agents")
@@ -203,7 +252,25 @@ def serve(host, port, worker):
     click.echo(f"Switchboard is running on http://{host}:{port}/")
     if has_demo():
         click.echo(f"Demo sign-in: {DEMO_LOGIN}")
+    # Flask refuses app.run() under its own CLI; serving is exactly what we were asked for.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False)
+
+
+@main.command("worker")
+@with_appcontext
+def worker():
+    """Run only the outbox sender (for a dedicated worker process)."""
+    import threading
+
+    app = current_app._get_current_object()
+    outbox = app.extensions["switchboard"].outbox
+    click.echo("Outbox worker running; Ctrl+C stops it.")
+    outbox.start(app.extensions["socketio"].start_background_task)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        outbox.stop()
 
 
 if __name__ == "__main__":  # pragma: no cover
