@@ -201,7 +201,15 @@ export function createChatView({ channels, me, actions }) {
   /** Add or refresh one message of the open chat (never moves a status backwards). */
   function upsertMessage(message) {
     if (!chat || message.chat_id !== chat.id || !transcript) return;
-    messages.set(message.id, mergeMessage(messages.get(message.id), message));
+    const known = messages.get(message.id);
+    const merged = mergeMessage(known, message);
+    messages.set(message.id, merged);
+    // A status change (ticks, error) replaces just that message's element.
+    const existing = known && transcript.querySelector(`.msg[data-message-id="${Number(message.id)}"]`);
+    if (existing) {
+      existing.replaceWith(messageEl(merged));
+      return;
+    }
     const wasNearBottom = renderTranscript();
     if (wasNearBottom || message.direction === "out") scrollToEnd();
   }
