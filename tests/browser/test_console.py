@@ -331,3 +331,60 @@ def test_standalone_widget_follows_the_chat_it_is_given(app, browser_page, live_
     expect(page.locator(".widget-panel[data-tab=customer]")).to_contain_text("+15550002")
     expect(page.locator(".widget-chat-title")).to_have_text("Omar")
     assert page.js_errors == []
+
+
+# --- media and attention ------------------------------------------------------------------
+
+def test_media_shows_images_inline_and_other_files_as_links(app, console, live_server):
+    from host.chats import receive
+    from host.contracts import InboundMessage, Media
+
+    page = console
+    receive(InboundMessage(channel="loopback", external_id="m-1", from_address="+15550001", body="Photo and invoice",
+                           profile={"name": "Maria Lopez"}, media=(
+                               Media(f"{live_server.url}/static/favicon.svg", "image/svg+xml"),
+                               Media(f"{live_server.url}/static/invoice-4411.pdf", "application/pdf"),
+                               Media("javascript:alert(1)", "text/html"))))
+    open_chat(page, "Maria Lopez")
+    media = page.locator(".transcript .msg-media")
+    expect(media.locator("img")).to_have_attribute("src", f"{live_server.url}/static/favicon.svg")
+    link = media.locator("a.media-file")
+    expect(link).to_have_count(1)
+    expect(link).to_have_attribute("href", f"{live_server.url}/static/invoice-4411.pdf")
+    expect(link).to_contain_text("invoice-4411.pdf")
+    expect(media).to_contain_text("unsupported address")
+    expect(page.locator(".transcript a[href^='javascript']")).to_have_count(0)
+
+
+NOTIFICATION_STUB = """
+window.__notifications = [];
+class FakeNotification {
+  constructor(title, options) { window.__notifications.push({title, body: options && options.body}); }
+  close() {}
+  static requestPermission() { FakeNotification.permission = "granted"; return Promise.resolve("granted"); }
+}
+FakeNotification.permission = "default";
+window.Notification = FakeNotification;
+"""
+
+
+def test_notifications_are_asked_for_once_then_shown_for_new_messages(app, browser_page, live_server, agent):
+    page = browser_page
+    page.context.add_init_script(NOTIFICATION_STUB)
+    sign_in_page(page, live_server.url, agent.email)
+    button = page.get_by_role("button", name="Enable notifications")
+    expect(button).to_be_visible()
+    button.click()
+    expect(button).to_be_hidden()
+
+    inbound(app, "in-1", body="Is anyone there?", profile={"name": "Maria Lopez"})
+    expect(row(page, "Maria Lopez")).to_be_visible()
+    page.wait_for_function("window.__notifications.some(n => n.body === 'Is anyone there?')")
+    assert {"title": "Maria Lopez", "body": "Is anyone there?"} in page.evaluate("window.__notifications")
+
+    # Messages in the chat the agent is reading don't notify.
+    open_chat(page, "Maria Lopez")
+    count = page.evaluate("window.__notifications.length")
+    inbound(app, "in-2", body="Hello?")
+    expect(page.locator(".transcript .msg-body")).to_have_text(["Is anyone there?", "Hello?"])
+    assert page.evaluate("window.__notifications.length") == count
