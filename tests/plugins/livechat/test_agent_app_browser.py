@@ -1,0 +1,196 @@
+"""The Agent App bridge in headless Chromium, framed by a stand-in for LiveChat's Agent App.
+
+The parent page runs on its own origin (another port) and talks to the widget with
+``@livechat/postmessage`` — the library ``@livechat/agent-app-sdk`` uses for its default
+("trusted") connection — so the widget's real SDK does the handshake, reports
+``plugin_inited`` and receives ``customer_profile``. The same server answers LiveChat's
+implicit-grant page for the "Sign in with LiveChat" test.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from flask import Flask, Response, redirect, request
+
+from host.extensions import db
+from host.models import Chat, utcnow
+from host.testing.pytest_plugin import free_port, sign_in_page, skip_or_fail
+from plugins.livechat.models import LiveChatChat, LiveChatCustomer, LiveChatSyncItem
+
+expect = pytest.importorskip("playwright.sync_api").expect
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[3]
+HERE = Path(__file__).resolve().parent
+BUNDLES = [ROOT / "host/static/dist/widget.js", ROOT / "plugins/livechat/static/dist/agent_app_bridge.js",
+           ROOT / "plugins/livechat/static/dist/livechat_tab.js"]
+LC_AGENT = "agent@example.test"
+
+
+def _sources():
+    yield from (ROOT / "host/frontend").rglob("*.js")
+    yield from ROOT.glob("plugins/*/frontend/**/*.js")
+
+
+@pytest.fixture(scope="session")
+def built_frontend():
+    """The app's bundles (built when missing or stale) and the parent page's bundle."""
+    node = shutil.which("node")
+    if node is None or not (ROOT / "node_modules/esbuild").exists():
+        skip_or_fail("node and node_modules/esbuild are needed (npm ci)")
+    newest = max(p.stat().st_mtime for p in _sources())
+    if not all(b.exists() and b.stat().st_mtime >= newest for b in BUNDLES):
+        subprocess.run([node, "host/frontend/build.mjs"], cwd=ROOT, check=True)
+    out = ROOT / "test-results" / "livechat_parent.js"  # gitignored
+    out.parent.mkdir(exist_ok=True)
+    subprocess.run([str(ROOT / "node_modules/.bin/esbuild"), str(HERE / "agent_app_parent.js"), "--bundle",
+                    "--format=iife", "--minify", f"--outfile={out}"], cwd=ROOT, check=True, capture_output=True)
+    return out.read_text()
+
+
+class AgentAppStandIn:
+    """Serves the parent page and LiveChat's authorize page on its own origin."""
+
+    def __init__(self, script: str, widget_url: str):
+        self.script, self.widget_url = script, widget_url
+        self.token = None  # what the authorize page hands out
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        app = Flask("agent_app_stand_in")
+
+        @app.get("/agent-app")
+        def agent_app():
+            page = f"""<!doctype html><html><head><title>Agent App</title>
+<style>#agent-app iframe {{ width: 420px; height: 760px; border: 0 }}</style></head>
+<body><div id="agent-app"></div><script>window.WIDGET_URL = {self.widget_url!r};</script>
+<script src="/parent.js"></script></body></html>"""
+            return Response(page, mimetype="text/html")
+
+        @app.get("/parent.js")
+        def parent_js():
+            return Response(self.script, mimetype="application/javascript")
+
+        @app.get("/")
+        def authorize():  # LiveChat's implicit grant: straight back with the token in the fragment
+            fragment = urlencode({"access_token": self.token, "expires_in": 28800, "token_type": "Bearer",
+                                  "state": request.args["state"]})
+            return redirect(f"{request.args['redirect_uri']}#{fragment}")
+
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", self.port, app, threaded=True)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def agent_app(built_frontend, app, live_server, livechat):
+    stand_in = AgentAppStandIn(built_frontend, f"{live_server.url}/plugins/livechat/widget?plugin_id=switchboard")
+    # Only the stand-in may frame the widget (instead of LiveChat's own origins).
+    app.config["SWITCHBOARD_LIVECHAT_FRAME_ANCESTORS"] = stand_in.url
+    app.config["SWITCHBOARD_LIVECHAT_ACCOUNTS_URL"] = stand_in.url
+    yield stand_in
+    stand_in.server.shutdown()
+
+
+def mirror(inbound, drain, body, sender):
+    inbound(body, sender=sender)
+    drain()
+    chat = db.session.execute(db.select(Chat).where(Chat.customer_address == sender)).scalar_one()
+    link = db.session.execute(db.select(LiveChatChat).where(LiveChatChat.chat_id == chat.id)).scalar_one()
+    customer = db.session.get(LiveChatCustomer, link.customer_id)
+    profile = {"id": customer.entity_id, "name": "", "email": "", "source": "chats",
+               "chat": {"chat_id": link.lc_chat_id, "id": link.lc_thread_id, "groupID": 0}}
+    return chat, profile
+
+
+def widget_frame(page):
+    handle = page.wait_for_selector("#agent-app iframe")
+    frame = handle.content_frame()
+    assert frame is not None
+    return frame
+
+
+def test_customer_profile_from_the_agent_app_opens_the_switchboard_chat(
+        browser_page, live_server, agent_app, agent, inbound, drain):
+    page = browser_page
+    first, first_profile = mirror(inbound, drain, "Where is my order?", "+15550001")
+    second, second_profile = mirror(inbound, drain, "Can I change my address?", "+15550002")
+    sign_in_page(page, live_server.url, agent.email)
+
+    page.goto(f"{agent_app.url}/agent-app")
+    page.wait_for_function("window.lcHarness && window.lcHarness.connections === 1")
+    page.wait_for_function("window.lcHarness.received.some(m => m.message === 'plugin_inited')")
+    inited = page.evaluate("window.lcHarness.received.find(m => m.message === 'plugin_inited')")
+    assert inited == {"plugin_id": "switchboard", "message": "plugin_inited", "data": None}
+    frame = widget_frame(page)
+    status = frame.locator("#livechat-bridge-status")
+    expect(status).to_have_attribute("data-state", "connected")
+
+    page.evaluate("profile => window.lcHarness.sendProfile(profile)", first_profile)
+    expect(status).to_have_text(f"Switchboard chat #{first.id} · +15550001")
+    expect(frame.locator(".widget-chat-title")).to_have_text("+15550001")
+    expect(frame.locator("html")).to_have_attribute("data-switchboard-chat", str(first.id))
+
+    page.evaluate("profile => window.lcHarness.sendProfile(profile)", second_profile)
+    expect(frame.locator(".widget-chat-title")).to_have_text("+15550002")
+
+    # A LiveChat chat that did not come through Switchboard (e.g. the website widget).
+    page.evaluate("() => window.lcHarness.sendProfile({id: 'web-visitor', name: 'Web Visitor', "
+                  "chat: {chat_id: 'WEBCHAT1', id: 'T1', groupID: 0}, source: 'chats'})")
+    expect(status).to_have_attribute("data-state", "unknown")
+    expect(status).to_contain_text("No Switchboard conversation for Web Visitor")
+    assert page.js_errors == []
+
+
+def test_livechat_tab_shows_a_delay_and_retries(browser_page, live_server, agent_app, agent, inbound, drain,
+                                                 lc_transport):
+    page = browser_page
+    chat, profile = mirror(inbound, drain, "Hello", "+15550001")
+    lc_chat_id = profile["chat"]["chat_id"]
+    lc_transport.down = True
+    inbound("Are you there?", sender="+15550001")
+    drain()
+    sign_in_page(page, live_server.url, agent.email)
+    page.goto(f"{live_server.url}/plugins/livechat/widget?chat_id={chat.id}")
+    page.get_by_role("tab", name="LiveChat").click()
+    tab = page.locator(".livechat-tab")
+    expect(tab.locator(".livechat-chat-id")).to_have_text(lc_chat_id)
+    expect(tab.locator(".livechat-status")).to_contain_text(
+        "LiveChat sync delayed: LiveChat send_event failed: could not reach LiveChat (ConnectError)")
+    expect(tab.locator(".livechat-pending")).to_have_text("1")
+
+    lc_transport.down = False
+    tab.get_by_role("button", name="Retry now").click()
+    expect(tab.locator(".livechat-pending")).to_have_text("1")
+    drain()  # the worker's pass; its result is pushed to the open tab
+    expect(tab.locator(".livechat-status")).to_have_text("In sync with LiveChat.")
+    expect(tab.locator(".livechat-pending")).to_have_text("0")
+    assert db.session.execute(db.select(LiveChatSyncItem.state).where(
+        LiveChatSyncItem.action == "message").order_by(LiveChatSyncItem.id.desc())).scalars().first() == "done"
+    assert page.js_errors == []
+
+
+def test_sign_in_with_livechat_inside_the_agent_app(browser_page, live_server, agent_app, agent, inbound, drain,
+                                                    fake):
+    page = browser_page
+    chat, profile = mirror(inbound, drain, "Hi", "+15550001")
+    agent_app.token = fake.add_agent_token(LC_AGENT)
+    page.goto(f"{agent_app.url}/agent-app")  # not signed in to Switchboard
+    frame = widget_frame(page)
+    expect(frame.get_by_role("button", name="Sign in with LiveChat")).to_be_visible()
+    expect(frame.get_by_role("link", name="Sign in with your Switchboard account")).to_be_visible()
+    with page.expect_popup() as popup:
+        frame.get_by_role("button", name="Sign in with LiveChat").click()
+    popup.value.wait_for_event("close")
+    # Signed in: the frame went on to the widget, which connected to the Agent App again.
+    page.wait_for_function("window.lcHarness.connections >= 1 && window.lcHarness.child !== null")
+    frame = widget_frame(page)
+    expect(frame.locator("#livechat-bridge-status")).to_have_attribute("data-state", "connected")
+    page.evaluate("profile => window.lcHarness.sendProfile(profile)", profile)
+    expect(frame.locator(".widget-chat-title")).to_have_text("+15550001")
+    assert page.js_errors == []
