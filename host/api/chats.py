@@ -83,6 +83,7 @@ class ChatList(MethodView):
             chat, _ = service.start_outbound(current_user, data["channel"], address, body=data["body"],
                                              media=data["media"], template=data["template"])
         except service.ChatError as exc:
+            db.session.rollback()  # the chat opened for this message must not stay behind
             abort(409, message=str(exc))
         return chat
 

@@ -19,7 +19,7 @@ from .schemas import (ChatQuerySchema, CredentialsResultSchema, LogEntrySchema, 
                       WindowSchema)
 from .sender import list_templates
 from .settings import load_config
-from .setup_checks import test_credentials, webhook_urls
+from .setup_checks import check_credentials, webhook_urls
 from .whatsapp_window import window_for
 
 blp = Blueprint("twilio", __name__, url_prefix="/api/v1/twilio", description="Twilio messaging")
@@ -141,4 +141,4 @@ def urls():
 def credentials_test():
     """Fetch the Twilio account with the configured credentials (admins only)."""
     require_admin()
-    return test_credentials()
+    return check_credentials()

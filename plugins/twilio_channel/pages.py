@@ -17,7 +17,7 @@ from host.models import Message
 from .client import CredentialsMissing, twilio_client
 from .models import InboundMedia
 from .settings import NAME, load_config
-from .setup_checks import test_credentials, webhook_urls
+from .setup_checks import check_credentials, webhook_urls
 from .transport import fetch_media
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def admin():
         abort(403, description="Only administrators can open the Twilio set-up page.")
     result = None
     if request.method == "POST":
-        result = test_credentials()
+        result = check_credentials()
         flash(result["message"], "ok" if result["ok"] else "error")
         return redirect(url_for("twilio_channel_pages.admin"))
     return render_template("twilio_channel_admin.html", page="admin", section="plugins", urls=webhook_urls(),

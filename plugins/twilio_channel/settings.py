@@ -49,6 +49,25 @@ def _whatsapp_sender(value: str) -> None:
     _e164((value or "").removeprefix("whatsapp:"))
 
 
+def _each(check):
+    """Validate every item of a list, with flat messages the admin form can show."""
+    def validator(values) -> None:
+        problems = []
+        for value in values or []:
+            try:
+                check(value)
+            except ValidationError as exc:
+                problems.extend(exc.messages if isinstance(exc.messages, list) else [str(exc.messages)])
+        if problems:
+            raise ValidationError(problems)
+    return validator
+
+
+def _service_sid(value: str) -> None:
+    if not SERVICE_SID.match(value or ""):
+        raise ValidationError(f"{value!r} is not a Messaging Service SID (MG followed by 32 hex characters).")
+
+
 def _timezone(value: str) -> None:
     try:
         ZoneInfo(value)
@@ -65,15 +84,13 @@ class TwilioSettingsSchema(Schema):
     auth_token = fields.Str(load_default=None, allow_none=True, validate=validate.Length(min=8, max=128), metadata={
         "secret": True, "env": "TWILIO_AUTH_TOKEN", "label": "Auth token",
         "description": "Also checks the signature of every webhook. TWILIO_AUTH_TOKEN wins over this value."})
-    numbers = fields.List(fields.Str(validate=_e164), load_default=list, metadata={
+    numbers = fields.List(fields.Str(), validate=_each(_e164), load_default=list, metadata={
         "label": "SMS numbers", "description": 'Your Twilio numbers, e.g. ["+14155550100"].'})
-    whatsapp_senders = fields.List(fields.Str(validate=_whatsapp_sender), load_default=list, metadata={
+    whatsapp_senders = fields.List(fields.Str(), validate=_each(_whatsapp_sender), load_default=list, metadata={
         "label": "WhatsApp senders", "description": 'e.g. ["whatsapp:+14155238886"].'})
-    messaging_service_sids = fields.List(fields.Str(validate=validate.Regexp(
-        SERVICE_SID, error="A Messaging Service SID is MG followed by 32 hex characters.")),
-        load_default=list, metadata={"label": "Messaging Service SIDs",
+    messaging_service_sids = fields.List(fields.Str(), validate=_each(_service_sid), load_default=list, metadata={"label": "Messaging Service SIDs",
                                      "description": "The first one sends when a chat has no number of its own."})
-    number_groups = fields.Dict(keys=fields.Str(validate=_sender), values=fields.Raw(), load_default=dict, metadata={
+    number_groups = fields.Dict(keys=fields.Str(), values=fields.Raw(), load_default=dict, metadata={
         "label": "Number → group",
         "description": 'New chats on a number go to its group, e.g. {"+14155550100": "Sales", '
                        '"MG…": "Support"}. A contact\'s own group wins.'})
@@ -93,8 +110,8 @@ class TwilioSettingsSchema(Schema):
         validate=validate.Length(min=1, max=1600))
     autoreply_cooldown_minutes = fields.Int(load_default=60, validate=validate.Range(min=0, max=10080), metadata={
         "description": "The same auto-reply is not repeated in a chat within this many minutes."})
-    business_hours = fields.Dict(keys=fields.Str(validate=validate.OneOf(WEEKDAYS)),
-                                 values=fields.List(fields.Str()), load_default=lambda: dict(DEFAULT_HOURS),
+    business_hours = fields.Dict(keys=fields.Str(), values=fields.List(fields.Str()),
+                                 load_default=lambda: dict(DEFAULT_HOURS),
                                  metadata={"description": 'e.g. {"mon": ["09:00-12:30", "13:30-17:00"], …}; '
                                                           "missing days are closed."})
     timezone = fields.Str(load_default="UTC", validate=_timezone, metadata={"label": "Time zone"})
@@ -113,11 +130,15 @@ class TwilioSettingsSchema(Schema):
         return {k: v for k, v in dict(data).items()
                 if not (v in ("", None) and k in self.fields and isinstance(self.fields[k], fields.Str))}
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _check(self, data, **kwargs):
+        # Checked here rather than per key/item so every message is a flat sentence.
         errors = {}
         hours = data.get("business_hours") or {}
         for day, ranges in hours.items():
+            if day not in WEEKDAYS:
+                errors.setdefault("business_hours", []).append(
+                    f"{day!r} is not a day; use {', '.join(WEEKDAYS)}.")
             for text in ranges:
                 if parse_range(text) is None:
                     errors.setdefault("business_hours", []).append(
@@ -130,6 +151,10 @@ class TwilioSettingsSchema(Schema):
             groups = db.session.execute(db.select(Group.id, Group.name)).all()
             known = {str(gid) for gid, _ in groups} | {name for _, name in groups}
             for number, group in mapping.items():
+                try:
+                    _sender(number)
+                except ValidationError as exc:
+                    errors.setdefault("number_groups", []).extend(exc.messages)
                 if str(group) not in known:
                     errors.setdefault("number_groups", []).append(
                         f"{number}: there is no group called {group!r}.")
@@ -222,7 +247,8 @@ def load_config() -> TwilioConfig:
     numbers = tuple(v for v in values.get("numbers") or () if isinstance(v, str))
     whatsapp = tuple("whatsapp:" + v.removeprefix("whatsapp:") for v in values.get("whatsapp_senders") or ()
                      if isinstance(v, str))
-    if account.simulator and not numbers and not whatsapp:
+    if account.simulator and not (numbers or whatsapp or values.get("messaging_service_sids")
+                                  or values.get("default_sender")):
         numbers, whatsapp = (SIMULATOR_NUMBER,), (SIMULATOR_WHATSAPP,)
     autoreplies = {kind: values.get(f"autoreply_{kind}_text") or ""
                    for kind in ("first_contact", "out_of_hours", "nobody_online") if values.get(f"autoreply_{kind}")}

@@ -34,7 +34,7 @@ def webhook_urls() -> dict:
             "voice_status": base + "/webhooks/twilio/voice/status", "warnings": warnings}
 
 
-def test_credentials() -> dict:
+def check_credentials() -> dict:
     """Fetch the account with the configured credentials and say what happened."""
     account = load_config().account
     result = {"ok": False, "mode": account.mode, "account_sid": account.sid, "friendly_name": None,

@@ -86,6 +86,7 @@ class Simulator:
         self._seq = itertools.count()
         self._cond = threading.Condition()
         self._thread = None
+        self.created: list[dict] = []  # every Message resource created, in order (for tests)
 
     @property
     def token(self) -> str:
@@ -164,7 +165,9 @@ class Simulator:
             self.schedule(self.delays["delivered"], self._deliver_status, row.sid, "delivered", None)
             if whatsapp:
                 self.schedule(self.delays["read"], self._deliver_status, row.sid, "read", None)
-        return _json(201, data.message_json(row, self.account_sid))
+        created = data.message_json(row, self.account_sid)
+        self.created.append(created)
+        return _json(201, created)
 
     # --- customer state --------------------------------------------------------------------
 

@@ -1,0 +1,136 @@
+"""Admin settings, the "Connect Twilio" page, credentials test and health checks."""
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from host import settings
+from plugins.twilio_channel.settings import load_config
+from plugins.twilio_channel.setup_checks import health_checks, check_credentials
+from plugins.twilio_channel.testing.webhooks import LIVE_SID, LIVE_TOKEN
+
+SETTINGS_PAGE = "/admin/plugins/twilio_channel/settings"
+
+
+def post_settings(client, **fields):
+    form = {"csrf_token": client.csrf_token}
+    for name, value in fields.items():
+        form[name] = json.dumps(value) if isinstance(value, (list, dict)) else value
+    return client.post(SETTINGS_PAGE, data=form)
+
+
+def test_invalid_settings_are_explained_field_by_field(app, admin, signed_in):
+    client = signed_in(admin)
+    response = post_settings(client, account_sid="AC123", numbers=["415 555"],
+                             messaging_service_sids=["XX" + "1" * 32], number_groups={"+14155550100": "Nope"},
+                             business_hours={"mon": ["9-5"]}, timezone="Mars/Olympus")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    for words in ("AC followed by 32 hex characters", "is not an E.164 number", "MG followed by 32 hex",
+                  "there is no group called", "should look like 09:00-17:00", "is not a time zone name"):
+        assert words in page, words
+    assert settings.stored("twilio_channel") == {}
+
+
+def test_valid_settings_are_saved_and_the_token_is_never_shown(app, admin, signed_in):
+    client = signed_in(admin)
+    response = post_settings(client, account_sid=LIVE_SID, auth_token=LIVE_TOKEN, numbers=["+14155550100"],
+                             whatsapp_senders=["whatsapp:+14155238886"], number_groups={"+14155550100": "Sales"},
+                             timezone="Europe/Berlin", autoreply_out_of_hours="on")
+    assert response.status_code == 302
+    config = load_config()
+    assert (config.account.mode, config.account.source) == ("live", "settings")
+    assert config.numbers == ("+14155550100",) and config.timezone == "Europe/Berlin"
+    assert "out_of_hours" in config.autoreplies
+    page = client.get(SETTINGS_PAGE).get_data(as_text=True)
+    assert LIVE_TOKEN not in page and LIVE_SID in page
+
+
+def test_environment_credentials_win(app, monkeypatch):
+    settings.save("twilio_channel", {"account_sid": "AC" + "9" * 32, "auth_token": "stored-token-123"})
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", LIVE_SID)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", LIVE_TOKEN)
+    account = load_config().account
+    assert (account.sid, account.token, account.source) == (LIVE_SID, LIVE_TOKEN, "environment")
+
+
+def test_settings_page_shows_the_webhook_urls_and_test_button(app, admin, signed_in):
+    page = signed_in(admin).get(SETTINGS_PAGE).get_data(as_text=True)
+    assert "http://switchboard.test/webhooks/twilio/messaging" in page
+    assert "http://switchboard.test/webhooks/twilio/status" in page
+    assert "Test credentials" in page and "Simulator mode" in page
+
+
+def test_connect_page_is_for_admins(app, admin, agent, signed_in):
+    assert signed_in(agent).get("/twilio/admin").status_code == 403
+    client = signed_in(admin)
+    assert "/webhooks/twilio/messaging" in client.get("/twilio/admin").get_data(as_text=True)
+    response = client.post("/twilio/admin", data={"csrf_token": client.csrf_token}, follow_redirects=True)
+    assert "Connected to Twilio account" in response.get_data(as_text=True)
+    assert signed_in(agent).post("/twilio/admin", data={}).status_code in (400, 403)
+
+
+def test_webhook_urls_api_warns_about_unreachable_public_urls(app, admin, agent, api):
+    app.config["SWITCHBOARD_PUBLIC_URL"] = "http://127.0.0.1:5000"
+    urls = api(admin).get("/api/v1/twilio/webhook-urls").get_json()
+    assert urls["messaging"] == "http://127.0.0.1:5000/webhooks/twilio/messaging"
+    assert urls["status"] == "http://127.0.0.1:5000/webhooks/twilio/status"
+    assert "Twilio cannot reach" in urls["warnings"][0]
+    assert api(agent).get("/api/v1/twilio/webhook-urls").status_code == 403
+
+
+class _Refusing(BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = json.dumps({"code": 20003, "message": "Authenticate", "status": 401}).encode()
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def refusing_twilio():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_wrong_credentials_are_reported_readably(app, live_account, refusing_twilio):
+    app.config["SWITCHBOARD_TWILIO_HOSTS"] = f"api={refusing_twilio}"
+    result = check_credentials()
+    assert result["ok"] is False and result["mode"] == "live"
+    assert result["message"] == ("Twilio refused these credentials. Check that the Account SID and the auth token "
+                                 "belong together (Twilio console → Account info) (HTTP 401, Twilio error 20003).")
+    assert LIVE_TOKEN not in json.dumps(result)
+
+
+def test_unreachable_twilio_is_reported(app, live_account):
+    app.config["SWITCHBOARD_TWILIO_HOSTS"] = "api=http://127.0.0.1:9"
+    result = check_credentials()
+    assert result["ok"] is False and "could not be reached" in result["message"]
+
+
+def test_health_checks(app, admin, api):
+    (check,) = health_checks()
+    assert check.ok and "Simulator mode" in check.detail
+    settings.save("twilio_channel", {"account_sid": LIVE_SID})
+    assert [c.name for c in health_checks() if not c.ok] == ["Twilio credentials", "Twilio senders"]
+    app.config["SWITCHBOARD_TWILIO_HOSTS"] = "api=127.0.0.1:4010"
+    bad = {c.name: c.detail for c in health_checks() if not c.ok}
+    assert "SWITCHBOARD_TWILIO_HOSTS is invalid" in bad["Twilio hosts"]
+
+
+def test_api_routes_join_the_openapi_document(app, agent, api):
+    paths = api(agent).get("/api/v1/openapi.json").get_json()["paths"]
+    for path in ("/api/v1/twilio/logs", "/api/v1/twilio/templates", "/api/v1/twilio/whatsapp/window",
+                 "/api/v1/twilio/credentials/test", "/api/v1/twilio/webhook-urls", "/api/v1/twilio/senders"):
+        assert path in paths, path
