@@ -89,6 +89,20 @@ def test_email_prefix_and_domain(session, people):
     assert names(session, "example.org") == ["Ann Lee"]
 
 
+def test_prefixes_longer_than_the_indexed_ones_are_exact(session):
+    add(session, "Christophe Durand", "christophe.durand@example.com")
+    topher = add(session, "Christopher Lee", "christopher.lee@example.com")
+    add(session, "Anna Christophersen")
+    assert names(session, "christopher") == ["Christopher Lee", "Anna Christophersen"]
+    assert names(session, "christopher l") == ["Christopher Lee"]
+    assert names(session, "christopher.lee@") == ["Christopher Lee"]
+    # Both names start with it: newest first; then the word match.
+    assert names(session, "christophe") == ["Christopher Lee", "Christophe Durand",
+                                            "Anna Christophersen"]
+    assert names(session, "christophersen") == ["Anna Christophersen"]
+    assert count(session, "christopher") == 2 and topher.id
+
+
 def test_ranking_exact_then_prefix_then_words_newest_first(session):
     word_old = add(session, "Mary Ann Jones")
     prefix = add(session, "Annabel Smith")
