@@ -22,12 +22,20 @@ def init_realtime(app) -> SocketIO:
         app,
         async_mode="threading",
         message_queue=app.config.get("SWITCHBOARD_REDIS_URL") or None,
-        cors_allowed_origins=[app.config["SWITCHBOARD_PUBLIC_URL"]],
+        cors_allowed_origins=lambda origin, environ: allowed_origin(app, origin, environ),
         logger=False,
         engineio_logger=False,
     )
     _register_core_handlers(socketio)
     return socketio
+
+
+def allowed_origin(app, origin: str | None, environ: dict) -> bool:
+    """Browsers may connect from the page's own origin or the configured public URL."""
+    if not origin:
+        return True  # not a browser (server-side clients send no Origin)
+    same = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+    return origin in (same, app.config["SWITCHBOARD_PUBLIC_URL"])
 
 
 def push(event: str, data, rooms) -> None:

@@ -208,7 +208,6 @@ def live_server(app):
     port = free_port()
     app.config["SWITCHBOARD_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
     socketio = app.extensions["socketio"]
-    socketio.server.eio.cors_allowed_origins = [app.config["SWITCHBOARD_PUBLIC_URL"]]
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -65,3 +65,12 @@ def test_presence_ping_marks_the_agent_online(app, agent, api, socket_client):
     assert client.emit("presence:ping", callback=True) == {"ok": True}
     rows = {a["email"]: a["online"] for a in api(agent).get("/api/v1/agents").json}
     assert rows[agent.email] is True
+
+
+def test_browsers_connect_only_from_our_own_origin(app):
+    from host.realtime import allowed_origin
+
+    environ = {"wsgi.url_scheme": "http", "HTTP_HOST": "127.0.0.1:5091"}
+    assert allowed_origin(app, "http://127.0.0.1:5091", environ)
+    assert allowed_origin(app, app.config["SWITCHBOARD_PUBLIC_URL"], environ)
+    assert not allowed_origin(app, "https://evil.example", environ)
