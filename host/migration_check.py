@@ -10,6 +10,9 @@ from host.extensions import db
 
 HOST_VERSIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 IGNORED_TABLES = {"alembic_version"}
+# Tables made by raw DDL rather than models: SQLite's own, and search indexes a plugin's
+# migration creates (the contacts plugin's FTS5 shadow tables and PostgreSQL side table).
+IGNORED_PREFIXES = ("contacts_search", "contacts_fts", "contact_search", "sqlite_")
 
 
 def differences() -> list[str]:
@@ -24,6 +27,6 @@ def differences() -> list[str]:
 
 
 def _include(obj, name, type_, reflected, compare_to):
-    if type_ == "table" and (name in IGNORED_TABLES or name.startswith(("contacts_search", "sqlite_"))):
+    if type_ == "table" and (name in IGNORED_TABLES or name.startswith(IGNORED_PREFIXES)):
         return False
     return True
