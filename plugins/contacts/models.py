@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from host.extensions import db
 from host.models import utcnow
-from plugins.contacts.normalize import phone_identities, phone_of
+from plugins.contacts.normalize import fold_name, phone_identities, phone_of, search_text_for
 
 # Who set a profile field. Channel data (a WhatsApp profile name, a LiveChat email) may
 # fill an empty field or refresh its own earlier value, never replace an agent's edit.
@@ -155,11 +155,6 @@ def _refresh_derived_fields(session: Session, flush_context, instances) -> None:
                 contact = session.get(Contact, obj.contact_id)
             if contact is not None and contact not in session.deleted:
                 touched.add(contact)
-    if not touched:
-        return
-    # Imported here because search imports these models.
-    from plugins.contacts.search import fold_name, search_text_for
-
     deleted = set(session.deleted)
     for contact in touched:
         identities = [(i.kind, i.address) for i in contact.identities if i not in deleted]

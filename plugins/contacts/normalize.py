@@ -19,6 +19,8 @@ on, so an API or a form can show it next to the field.
 from __future__ import annotations
 
 import re
+import unicodedata
+from typing import Iterable
 
 import phonenumbers
 
@@ -36,6 +38,11 @@ _PHONE_PUNCTUATION = re.compile(r"[\s\-./()\u00a0\u2010-\u2015]+")
 _PHONE_SHAPE = re.compile(r"\+?\d+")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 _LIVECHAT_MAX = 128
+
+START = "^"                # marks search tokens that hold a whole field
+MIN_DIGIT_SUBSTRING = 3    # shorter digit runs match the start of numbers only
+NAME_WORD = re.compile(r"[^\W_]+")
+_TOKEN_JUNK = re.compile(r"[^\w@.+\-]|_")  # what an email/id token may not contain
 _EMAIL_MAX = 254
 
 
@@ -143,3 +150,75 @@ def phone_of(kind: str, address: str) -> str | None:
 def phone_identities(number: str) -> list[tuple[str, str]]:
     """All identities a given E.164 number can appear as (used to find the same person)."""
     return [("phone", number), ("whatsapp", WHATSAPP_PREFIX + number)]
+
+
+# --- search tokens (the design is in plugins.contacts.search) ----------------------------
+
+def fold(value: str | None) -> str:
+    """Lowercase, accent-free text: "José O'Brien" -> "jose obrien"."""
+    decomposed = unicodedata.normalize("NFKD", value or "")
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return bare.casefold().replace("'", "").replace("\u2019", "")
+
+
+def fold_name(name: str | None) -> str:
+    """The name as sorted in browse: folded words separated by single spaces."""
+    return " ".join(NAME_WORD.findall(fold(name)))
+
+
+def address_token(value: str) -> str:
+    # Keep the characters of emails and ids; "_" is the name-word joiner, so drop it too.
+    return _TOKEN_JUNK.sub("", fold(value))
+
+
+def _phone_tokens(number: str) -> tuple[list[str], list[str]]:
+    digits = number.lstrip("+")
+    starts = [digits]
+    try:
+        parsed = phonenumbers.parse(number, None)
+        national = re.sub(r"\D", "", phonenumbers.format_number(
+            parsed, phonenumbers.PhoneNumberFormat.NATIONAL))
+        if national and national != digits:
+            starts.append(national)
+        significant = phonenumbers.national_significant_number(parsed)
+        if significant and significant not in starts:
+            starts.append(significant)
+    except phonenumbers.NumberParseException:
+        pass
+    suffixes = [digits[i:] for i in range(len(digits) - MIN_DIGIT_SUBSTRING + 1)]
+    return starts, suffixes
+
+
+def search_text_for(name: str | None, email: str | None,
+                    identities: Iterable[tuple[str, str]]) -> str:
+    """The indexed text of a contact; :mod:`plugins.contacts.search` explains the tokens.
+
+    Lives here, beside the address forms it reads, so the models can keep it current
+    without importing the search module.
+    """
+    starts: list[str] = []
+    words: list[str] = []
+    name_words = NAME_WORD.findall(fold(name))
+    if name_words:
+        starts.append("_".join(name_words))
+        words.extend(name_words)
+    emails = [email] if email else []
+    for kind, address in identities:
+        number = phone_of(kind, address)
+        if number:
+            phone_starts, suffixes = _phone_tokens(number)
+            starts.extend(phone_starts)
+            words.extend(suffixes)
+        elif kind == "email":
+            emails.append(address)
+        elif address:
+            starts.append(address_token(address))
+    for value in emails:
+        token = address_token(value)
+        if token:
+            starts.append(token)
+            domain = token.partition("@")[2]
+            if domain:
+                words.append(domain)
+    tokens = dict.fromkeys([START + s for s in starts if s] + [w for w in words if w])
+    return " ".join(tokens)

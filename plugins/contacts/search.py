@@ -52,96 +52,27 @@ cannot express "a word starts with", which the tiers need.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-import phonenumbers
 from sqlalchemy import func, literal, select, text, union_all
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from plugins.contacts.models import Contact
-from plugins.contacts.normalize import phone_of
+from plugins.contacts.normalize import (MIN_DIGIT_SUBSTRING, NAME_WORD, START, address_token,
+                                        fold, fold_name, search_text_for)
 
-START = "^"
-MIN_DIGIT_SUBSTRING = 3   # shorter digit runs match the start of numbers only
+__all__ = ["search_contacts", "count", "browse", "BrowsePage", "search_ddl", "drop_search_ddl",
+           "rebuild_ddl", "ensure_search_index", "refresh_search_text", "parse_query",
+           "tier_arms", "ranked_query", "fold", "fold_name", "search_text_for"]
+
 MAX_QUERY = 200
 FTS_TABLE = "contacts_fts"
 FTS_PREFIXES = (1, 2, 3, 4, 5, 6, 7, 8)   # prefix lengths SQLite indexes (the ^ counts)
 PG_TABLE = "contact_search"
 
-_NAME_WORD = re.compile(r"[^\W_]+")
-_TOKEN_JUNK = re.compile(r"[^\w@.+\-]|_")  # what an email/id token may not contain
 _PHONEISH = re.compile(r"\+?[\d\s\-.()/]*\d[\d\s\-.()/]*")
-
-
-# --- folding and tokens ------------------------------------------------------------------
-
-def fold(value: str | None) -> str:
-    """Lowercase, accent-free text: "José O'Brien" -> "jose obrien"."""
-    decomposed = unicodedata.normalize("NFKD", value or "")
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return bare.casefold().replace("'", "").replace("\u2019", "")
-
-
-def fold_name(name: str | None) -> str:
-    """The name as sorted in browse: folded words separated by single spaces."""
-    return " ".join(_NAME_WORD.findall(fold(name)))
-
-
-def _address_token(value: str) -> str:
-    # Keep the characters of emails and ids; "_" is the name-word joiner, so drop it too.
-    return _TOKEN_JUNK.sub("", fold(value))
-
-
-def _phone_tokens(number: str) -> tuple[list[str], list[str]]:
-    digits = number.lstrip("+")
-    starts = [digits]
-    try:
-        parsed = phonenumbers.parse(number, None)
-        national = re.sub(r"\D", "", phonenumbers.format_number(
-            parsed, phonenumbers.PhoneNumberFormat.NATIONAL))
-        if national and national != digits:
-            starts.append(national)
-        significant = phonenumbers.national_significant_number(parsed)
-        if significant and significant not in starts:
-            starts.append(significant)
-    except phonenumbers.NumberParseException:
-        pass
-    suffixes = [digits[i:] for i in range(len(digits) - MIN_DIGIT_SUBSTRING + 1)]
-    return starts, suffixes
-
-
-def search_text_for(name: str | None, email: str | None,
-                    identities: Iterable[tuple[str, str]]) -> str:
-    """The indexed text of a contact (see the module docstring for the design)."""
-    starts: list[str] = []
-    words: list[str] = []
-    name_words = _NAME_WORD.findall(fold(name))
-    if name_words:
-        starts.append("_".join(name_words))
-        words.extend(name_words)
-    emails = [email] if email else []
-    for kind, address in identities:
-        number = phone_of(kind, address)
-        if number:
-            phone_starts, suffixes = _phone_tokens(number)
-            starts.extend(phone_starts)
-            words.extend(suffixes)
-        elif kind == "email":
-            emails.append(address)
-        elif address:
-            starts.append(_address_token(address))
-    for value in emails:
-        token = _address_token(value)
-        if token:
-            starts.append(token)
-            domain = token.partition("@")[2]
-            if domain:
-                words.append(domain)
-    tokens = dict.fromkeys([START + s for s in starts if s] + [w for w in words if w])
-    return " ".join(tokens)
 
 
 @dataclass(frozen=True)
@@ -163,20 +94,20 @@ def parse_query(q: str | None) -> ParsedQuery:
         return ParsedQuery((START + digits,), words)
     folded = fold(raw)
     starts: list[str] = []
-    name_words = _NAME_WORD.findall(folded)
+    name_words = NAME_WORD.findall(folded)
     if name_words:
         starts.append(START + "_".join(name_words))
     if raw and not any(c.isspace() for c in raw):
-        token = _address_token(raw)
+        token = address_token(raw)
         if token and START + token not in starts:
             starts.append(START + token)   # an email or id being typed
     words: list[str] = []
     for part in folded.split():
-        token = _address_token(part).strip("@.+-")
+        token = address_token(part).strip("@.+-")
         if "." in token or "@" in token:
             words.append(token.rpartition("@")[2])   # a domain being typed
         else:
-            words.extend(_NAME_WORD.findall(part))
+            words.extend(NAME_WORD.findall(part))
     return ParsedQuery(tuple(starts), tuple(dict.fromkeys(w for w in words if w)))
 
 
