@@ -1,2 +1,192 @@
-from flask_smorest import Blueprint
-blp = Blueprint("contacts_api", __name__, url_prefix="/api/v1/contacts")
+"""``/api/v1/contacts``: the REST API the Customer and Contacts tabs use (flask-smorest).
+
+Every route needs a signed-in agent (the host's guard). Refusals: 422 with field
+errors (``errors.json.<field>``: sentences), 409 for an address another contact has,
+with ``errors.existing`` = ``{id, name, url}`` of that contact. Writes are all or
+nothing and emit ``contact_changed`` after the commit.
+"""
+from __future__ import annotations
+
+from flask import Response, stream_with_context
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Blueprint, abort
+from sqlalchemy import select
+
+from host import emit as bus
+from host.api import visible_chat_or_404
+from host.extensions import db
+from host.schemas import ChatSchema
+
+from . import chat_links, csv_io, service
+from .models import Contact, ContactNote
+from .resolve import resolve
+from .schemas import (ContactCreateSchema, ContactListQuerySchema, ContactPageSchema, ContactSchema,
+                      ContactUpdateSchema, ForChatSchema, ImportResultSchema, ImportSchema, MergeSchema,
+                      NoteCreateSchema, NoteSchema)
+from .search import browse, search_contacts
+from .settings import default_region
+
+blp = Blueprint("contacts_api", __name__, url_prefix="/api/v1/contacts",
+                description="Contacts: customer profiles, notes, search, merge, CSV")
+
+
+def contact_or_404(contact_id: int) -> Contact:
+    contact = db.session.get(Contact, contact_id)
+    if contact is None:
+        abort(404, message="There is no such contact; it may have been deleted or merged.")
+    return contact
+
+
+def _refused(exc: Exception):
+    db.session.rollback()
+    if isinstance(exc, service.DuplicateContact):
+        abort(409, message=exc.message,
+              errors={"json": {exc.field: [exc.message]}, "existing": exc.pointer()})
+    abort(422, errors={"json": exc.errors})
+
+
+@blp.route("")
+class Contacts(MethodView):
+    @blp.arguments(ContactListQuerySchema, location="query")
+    @blp.response(200, ContactPageSchema)
+    def get(self, args):
+        """Browse (by name or most recent) or search as you type: name, phone digits, email."""
+        page, per_page = args["page"], args["per_page"]
+        if args["q"].strip():
+            found = search_contacts(db.session, args["q"], limit=per_page + 1, offset=(page - 1) * per_page)
+            items, has_next = found[:per_page], len(found) > per_page
+        else:
+            result = browse(db.session, sort=args["sort"], page=page, per_page=per_page)
+            items, has_next = result.items, result.has_next
+        return {"items": items, "page": page, "per_page": per_page, "has_next": has_next,
+                "q": args["q"], "sort": args["sort"]}
+
+    @blp.arguments(ContactCreateSchema)
+    @blp.response(201, ContactSchema)
+    @blp.alt_response(409, description="Another contact has this address; errors.existing points to it")
+    def post(self, data):
+        """Add a contact. A phone, WhatsApp number or email another contact has is refused (409)."""
+        try:
+            contact = service.create_contact(data, current_user, default_region())
+        except (service.InvalidContact, service.DuplicateContact) as exc:
+            _refused(exc)
+        bus.commit()
+        return contact
+
+
+@blp.route("/<int:contact_id>")
+class ContactDetail(MethodView):
+    @blp.response(200, ContactSchema)
+    def get(self, contact_id):
+        """One contact, with its identities and their opt-out state."""
+        return contact_or_404(contact_id)
+
+    @blp.arguments(ContactUpdateSchema)
+    @blp.response(200, ContactSchema)
+    @blp.alt_response(409, description="Another contact has this address; errors.existing points to it")
+    def patch(self, data, contact_id):
+        """Edit: given fields change, empty ones are cleared. Agents' edits beat channel data."""
+        contact = contact_or_404(contact_id)
+        try:
+            service.update_contact(contact, data, current_user, default_region())
+        except (service.InvalidContact, service.DuplicateContact) as exc:
+            _refused(exc)
+        bus.commit()
+        return contact
+
+    @blp.response(204)
+    def delete(self, contact_id):
+        """Delete the contact with its identities and notes; its chats stay, without a contact."""
+        service.delete_contact(contact_or_404(contact_id), current_user)
+        bus.commit()
+
+
+@blp.route("/<int:contact_id>/merge", methods=["POST"])
+@blp.arguments(MergeSchema)
+@blp.response(200, ContactSchema)
+def merge(data, contact_id):
+    """Merge another contact into this one: identities, notes and chats move here; it is deleted."""
+    survivor = contact_or_404(contact_id)
+    other = db.session.get(Contact, data["other_id"])
+    if other is None:
+        abort(422, errors={"json": {"other_id": ["There is no contact with this id."]}})
+    try:
+        service.merge_contacts(survivor, other, current_user)
+    except service.InvalidContact as exc:
+        _refused(exc)
+    bus.commit()
+    return survivor
+
+
+@blp.route("/<int:contact_id>/notes")
+class Notes(MethodView):
+    @blp.response(200, NoteSchema(many=True))
+    def get(self, contact_id):
+        """The contact's notes, newest first, with author and time."""
+        contact = contact_or_404(contact_id)
+        return list(db.session.scalars(select(ContactNote).where(ContactNote.contact_id == contact.id)
+                                       .order_by(ContactNote.id.desc()).limit(500)))
+
+    @blp.arguments(NoteCreateSchema)
+    @blp.response(201, NoteSchema)
+    def post(self, data, contact_id):
+        """Add a note (signed with the agent's name)."""
+        note = service.add_note(contact_or_404(contact_id), data["body"], current_user)
+        bus.commit()
+        return note
+
+
+@blp.route("/<int:contact_id>/chats")
+@blp.response(200, ChatSchema(many=True))
+def chats(contact_id):
+    """The contact's chats this agent may see: open ones first, then archived, newest first."""
+    return chat_links.chats_of(contact_or_404(contact_id).id)
+
+
+@blp.route("/for-chat/<int:chat_id>")
+class ForChat(MethodView):
+    @blp.response(200, ForChatSchema)
+    def get(self, chat_id):
+        """The contact of a chat (null when the chat has none)."""
+        chat = visible_chat_or_404(chat_id)
+        contact = db.session.get(Contact, chat.contact_id) if chat.contact_id else None
+        return {"chat_id": chat.id, "contact": contact}
+
+    @blp.response(200, ForChatSchema)
+    def post(self, chat_id):
+        """Give a chat without a contact one, from its customer address (idempotent)."""
+        chat = visible_chat_or_404(chat_id)
+        contact = db.session.get(Contact, chat.contact_id) if chat.contact_id else None
+        if contact is None:
+            ref = resolve(chat.channel, chat.customer_address, {"name": chat.customer_name})
+            if ref is None:
+                db.session.rollback()
+                abort(409, message=f"“{chat.customer_address}” can't be saved as a contact: it isn't a "
+                                   "phone number or address Switchboard can recognise again.")
+            chat = visible_chat_or_404(chat_id)
+            chat_links.link(chat.id, ref.id)
+            contact = db.session.get(Contact, ref.id)
+            service.announce(contact, current_user)
+            bus.commit()
+        return {"chat_id": chat.id, "contact": contact}
+
+
+@blp.route("/import", methods=["POST"])
+@blp.arguments(ImportSchema)
+@blp.response(200, ImportResultSchema)
+def import_csv(data):
+    """Import CSV rows; bad rows come back as {row, field, message} and are not saved.
+
+    Big files: send chunks of records, each with the header line and ``first_row``.
+    """
+    return csv_io.import_csv(data["csv"], current_user, default_region(), data["first_row"],
+                             data["on_duplicate"])
+
+
+@blp.route("/export.csv")
+@blp.response(200, {"type": "string"}, content_type="text/csv", description="Every contact as CSV")
+def export_csv():
+    """Every contact: name,email,phone,whatsapp,preferred_channel,group,notes."""
+    return Response(stream_with_context(csv_io.export_rows()), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="contacts.csv"'})

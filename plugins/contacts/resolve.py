@@ -1,0 +1,171 @@
+"""Profiles kept up to date by the channels: ``resolve_contact``, consent and opt-outs.
+
+Identity
+    A channel key and the address it reported map to an identity ``(kind, address)``
+    through :func:`plugins.contacts.normalize.identity_for_channel` with the default
+    region (:mod:`.settings`). A channel outside that table may say which kind its
+    addresses are with an optional ``contact_kind`` attribute on its adapter (e.g.
+    ``"phone"`` for an SMS gateway); otherwise its addresses are kept verbatim under
+    the channel key as kind, so every chat that starts through a channel gets a
+    contact. An address that cannot be normalised (a short code, an alphanumeric
+    sender) gets no contact: the host's anonymous default answers.
+
+Same person
+    SMS and WhatsApp from one number are one contact (``find_identity`` finds the
+    twin); the missing identity is added so consent is kept per channel.
+
+Profile
+    A channel's ``profile`` name/email fills the contact's fields unless an agent set
+    them (``Contact.apply_channel_profile``).
+
+Events
+    A contact created here is announced by the ``chat_started`` that always follows
+    (the host is writing that chat in this very transaction); later changes a channel
+    makes (a new name, a twin identity, STOP/START) emit ``contact_changed``.
+
+Races
+    Two first messages from one new address can race; the loser's insert violates the
+    identity's unique constraint, the session is rolled back (``resolve_contact`` runs
+    before the host has written anything in that request) and the winner's contact is
+    used.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from host import emit as bus
+from host.contracts import ContactRef
+from host.extensions import db
+
+from . import chat_links
+from .models import Contact, ContactIdentity, find_identity
+from .normalize import CHANNEL_KINDS, KINDS, InvalidAddress, normalize, normalize_email
+from .service import announce
+from .settings import default_region
+
+log = logging.getLogger(__name__)
+MAX_ADDRESS = 254
+
+
+def channel_identity(channel: str, address: str | None, region: str | None = None) -> tuple[str, str]:
+    """The identity behind a channel address; raises ``InvalidAddress`` when there is none."""
+    region = region or default_region()
+    kind = CHANNEL_KINDS.get(channel)
+    if kind is None:
+        adapter = current_app.extensions["switchboard"].enabled_channels().get(channel)
+        kind = getattr(adapter, "contact_kind", None) or channel
+    if kind in KINDS:
+        return kind, normalize(kind, address, region)
+    text = (address or "").strip()
+    if not text or len(text) > MAX_ADDRESS:
+        raise InvalidAddress("address", f"“{text[:40]}” is not an address a contact can have.")
+    return kind[:16], text
+
+
+def _profile(profile) -> tuple[str | None, str | None]:
+    profile = profile or {}
+    name = " ".join(str(profile.get("name") or "").split())[:200] or None
+    email = None
+    if profile.get("email"):
+        try:
+            email = normalize_email(str(profile["email"]))
+        except InvalidAddress:
+            email = None
+    return name, email
+
+
+def resolve(channel: str, address: str, profile) -> ContactRef | None:
+    try:
+        kind, normalised = channel_identity(channel, address)
+    except InvalidAddress:
+        return None
+    name, email = _profile(profile)
+    for attempt in range(2):
+        try:
+            contact = _find_or_create(kind, normalised, name, email)
+            break
+        except IntegrityError:
+            db.session.rollback()  # another request created this identity first
+            if attempt:
+                raise
+    return ContactRef(id=contact.id, name=contact.name, group_id=contact.group_id,
+                      preferred_channel=contact.preferred_channel)
+
+
+def _find_or_create(kind: str, address: str, name: str | None, email: str | None) -> Contact:
+    identity = find_identity(db.session, kind, address)
+    if identity is None:
+        contact = Contact(name="")
+        contact.apply_channel_profile(name=name, email=email)
+        contact.identities.append(ContactIdentity(kind=kind, address=address))
+        db.session.add(contact)
+        db.session.flush()
+        chat_links.adopt(contact.id, chat_links.chat_addresses(kind, address))
+        return contact
+    contact = identity.contact
+    changed = False
+    if (identity.kind, identity.address) != (kind, address):  # the SMS/WhatsApp twin
+        contact.identities.append(ContactIdentity(kind=kind, address=address))
+        changed = True
+    changed = contact.apply_channel_profile(name=name, email=email) or changed
+    if changed:
+        db.session.flush()
+        announce(contact, None)
+    return contact
+
+
+# --- consent -------------------------------------------------------------------------------
+
+def _exact_identity(channel: str, address: str | None) -> ContactIdentity | None:
+    try:
+        kind, normalised = channel_identity(channel, address)
+    except InvalidAddress:
+        return None
+    return db.session.scalar(select(ContactIdentity).filter_by(kind=kind, address=normalised))
+
+
+def _channel_label(channel: str) -> str:
+    adapter = current_app.extensions["switchboard"].enabled_channels().get(channel)
+    return getattr(adapter, "label", None) or {"sms": "SMS", "whatsapp": "WhatsApp"}.get(channel, channel)
+
+
+def consent_refusal(channel: str, address: str) -> str | None:
+    """``check_consent``: a sentence when this identity opted out, else None."""
+    identity = _exact_identity(channel, address)
+    if identity is None or not identity.opted_out:
+        return None
+    label = _channel_label(channel)
+    return (f"This customer opted out of {label} messages (they replied STOP), so nothing was sent. "
+            f"They can opt back in by sending START.")
+
+
+def set_consent(channel: str, address: str | None, opted_out: bool) -> bool:
+    """Record STOP/START for the identity; commits and announces a change."""
+    identity = _exact_identity(channel, address)
+    if identity is None or identity.opted_out == opted_out:
+        return False
+    identity.set_opted_out(opted_out)
+    db.session.flush()
+    announce(identity.contact, None)
+    bus.commit()
+    return True
+
+
+def on_message_received(event) -> None:
+    if event.opt_out not in ("stop", "start"):
+        return
+    message = event.message
+    address = message.get("sender") or event.chat.get("customer_address")
+    set_consent(message.get("channel") or event.chat.get("channel"), address, event.opt_out == "stop")
+
+
+def on_status_changed(event) -> None:
+    if not event.opted_out:
+        return
+    message = event.message
+    address = message.get("recipient") or event.chat.get("customer_address")
+    set_consent(message.get("channel") or event.chat.get("channel"), address, True)
