@@ -74,6 +74,8 @@ def admin():
     if request.method == "POST":
         result = check_credentials()
         flash(result["message"], "ok" if result["ok"] else "error")
-        return redirect(url_for("twilio_channel_pages.admin"))
+        back = request.form.get("back", "")
+        local = back.startswith("/") and not back.startswith("//")  # never an open redirect
+        return redirect(back if local else url_for("twilio_channel_pages.admin"))
     return render_template("twilio_channel_admin.html", page="admin", section="plugins", urls=webhook_urls(),
                            config=load_config(), plugin=NAME, result=result)

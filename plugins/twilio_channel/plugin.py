@@ -52,7 +52,9 @@ def register_widget_tabs(app):
 def register_settings_schemas(app):
     from .settings import TwilioSettingsSchema
 
-    return PluginSettings(schema=TwilioSettingsSchema, title="Twilio",
+    # An instance, not the class: the host would build a new schema on every settings read
+    # (several per webhook), which showed up in the webhook benchmark's profile.
+    return PluginSettings(schema=TwilioSettingsSchema(), title="Twilio",
                           description="SMS, MMS and WhatsApp through your Twilio account. Without credentials, "
                                       "the built-in simulator plays Twilio (nothing leaves this server).")
 

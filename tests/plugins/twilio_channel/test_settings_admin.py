@@ -70,6 +70,10 @@ def test_connect_page_is_for_admins(app, admin, agent, signed_in):
     assert "/webhooks/twilio/messaging" in client.get("/twilio/admin").get_data(as_text=True)
     response = client.post("/twilio/admin", data={"csrf_token": client.csrf_token}, follow_redirects=True)
     assert "Connected to Twilio account" in response.get_data(as_text=True)
+    back = client.post("/twilio/admin", data={"csrf_token": client.csrf_token, "back": SETTINGS_PAGE})
+    assert back.headers["Location"].endswith(SETTINGS_PAGE)
+    elsewhere = client.post("/twilio/admin", data={"csrf_token": client.csrf_token, "back": "//evil.example/x"})
+    assert elsewhere.headers["Location"].endswith("/twilio/admin")
     assert signed_in(agent).post("/twilio/admin", data={}).status_code in (400, 403)
 
 

@@ -1,0 +1,288 @@
+"""Throughput of signed Twilio inbound webhooks against a real server process, next to a bare 204.
+
+    python benchmarks/webhooks.py                      # defaults: 8 client threads, 8 s per phase
+    python benchmarks/webhooks.py --threads 16 --seconds 15 --rate 200
+    python benchmarks/webhooks.py --profile /tmp/wh-prof   # per-request cProfile of the app
+
+What it does, all on 127.0.0.1 with a fresh temporary instance (SQLite):
+
+1. starts ``python benchmarks/webhooks.py _serve`` — the app served exactly like
+   ``switchboard serve`` (Flask-SocketIO's threaded Werkzeug server, outbox worker off),
+   with Twilio credentials from the environment (live mode: the real signature check)
+   and one extra bench-only plugin that adds ``POST /webhooks/bench/noop`` → 204. That
+   route goes through the same request guards; it exists only in this process;
+2. closed loop, max throughput: the bare endpoint, then signed inbound webhooks
+   (``X-Twilio-Signature`` computed with ``RequestValidator.compute_signature``; bodies
+   are signed before the clock starts so the client measures the server), each for
+   ``--seconds`` with ``--threads`` keep-alive connections;
+3. open loop at ``--rate`` webhooks/s (paced, same threads) for latency under that load;
+4. stops the server and counts rows in the database: every webhook answered 200 must be
+   stored exactly once (``lost``), and ``--dup-percent`` of them are deliberately
+   re-delivered, as Twilio does, to show they are stored once (``duplicated``).
+
+The 200 is sent only after the commit: ``host.chats.receive`` commits before returning.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import secrets
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from host import hookimpl  # noqa: E402
+ACCOUNT_SID = "AC" + "b" * 32
+AUTH_TOKEN = "bench-auth-token-" + "0" * 16
+MESSAGING = "/webhooks/twilio/messaging"
+NOOP = "/webhooks/bench/noop"
+
+
+# --- the server process ----------------------------------------------------------------
+
+class BenchPlugin:
+    """Bench-only: the same server answering a bare 204, for the comparison."""
+
+    @hookimpl
+    def register_blueprints(self, app):
+        from flask import Blueprint
+
+        bp = Blueprint("bench", __name__)
+        bp.add_url_rule(NOOP, "noop", lambda: ("", 204), methods=["POST"])
+        return [bp]
+
+
+def serve(instance: str, port: int, profile_dir: str | None) -> None:
+    import flask_migrate
+
+    from host import create_app
+
+    app = create_app({"INSTANCE_PATH": instance, "PUBLIC_URL": f"http://127.0.0.1:{port}",
+                      "OUTBOX_WORKER": False, "EXTRA_PLUGINS": [("bench", BenchPlugin())]})
+    with app.app_context():
+        flask_migrate.upgrade(revision="heads")
+    if profile_dir:
+        from werkzeug.middleware.profiler import ProfilerMiddleware
+
+        app.wsgi_app = ProfilerMiddleware(app.wsgi_app, stream=None, profile_dir=profile_dir,
+                                          filename_format="{method}.{path}.{time:.6f}.prof")
+    socketio = app.extensions["socketio"]
+    print("ready", flush=True)
+    socketio.run(app, host="127.0.0.1", port=port, allow_unsafe_werkzeug=True, use_reloader=False,
+                 log_output=False)
+
+
+# --- the client ----------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def signed_webhook(port: int, n: int, customers: int) -> bytes:
+    from twilio.request_validator import RequestValidator
+
+    sid = f"SM{n:032x}"
+    params = {"AccountSid": ACCOUNT_SID, "ApiVersion": "2010-04-01", "MessageSid": sid, "SmsMessageSid": sid,
+              "SmsSid": sid, "SmsStatus": "received", "From": f"+1415555{n % customers:04d}",
+              "To": "+14155550100", "Body": f"Benchmark message {n}", "NumMedia": "0", "NumSegments": "1"}
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(f"http://127.0.0.1:{port}{MESSAGING}", params)
+    return signature.encode(), urlencode(params).encode()
+
+
+class Result:
+    def __init__(self, name):
+        self.name = name
+        self.latencies: list[float] = []
+        self.ok = self.errors = 0
+        self.seconds = 0.0
+        self.lock = threading.Lock()
+
+    def add(self, latency, ok):
+        with self.lock:
+            self.latencies.append(latency)
+            if ok:
+                self.ok += 1
+            else:
+                self.errors += 1
+
+    def row(self) -> str:
+        lat = sorted(self.latencies) or [0.0]
+        p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000  # noqa: E731
+        rate = self.ok / self.seconds if self.seconds else 0
+        return (f"{self.name:<28} {self.ok:>7} {self.errors:>6} {rate:>9.1f} {p(0.5):>8.1f} {p(0.9):>8.1f} "
+                f"{p(0.99):>8.1f} {lat[-1] * 1000:>8.1f}")
+
+    @property
+    def rate(self):
+        return self.ok / self.seconds if self.seconds else 0.0
+
+
+def run_phase(name, port, threads, seconds, make_request, rate=None, max_requests=None) -> Result:
+    """``make_request(i)`` → (path, headers, body, expected_status). Closed loop unless ``rate``."""
+    result = Result(name)
+    counter = iter(range(10 ** 9))
+    lock = threading.Lock()
+    start = time.perf_counter()
+    deadline = start + seconds
+    interval = threads / rate if rate else 0.0
+
+    def worker(index):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        next_at = start + index * (interval / threads if rate else 0)
+        while True:
+            if rate:
+                now = time.perf_counter()
+                if next_at > now:
+                    time.sleep(next_at - now)
+                next_at += interval
+            if time.perf_counter() >= deadline:
+                break
+            with lock:
+                i = next(counter)
+            if max_requests and i >= max_requests:
+                break
+            path, headers, body, expected = make_request(i)
+            sent = time.perf_counter()
+            try:
+                conn.request("POST", path, body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                ok = response.status == expected
+            except (OSError, http.client.HTTPException):
+                ok = False
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            result.add(time.perf_counter() - sent, ok)
+        conn.close()
+
+    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=8.0, help="per phase")
+    parser.add_argument("--rate", type=float, default=200.0, help="webhooks/s in the paced phase")
+    parser.add_argument("--max-requests", type=int, default=20000, help="per phase, a safety bound")
+    parser.add_argument("--customers", type=int, default=300, help="distinct customer numbers")
+    parser.add_argument("--dup-percent", type=float, default=2.0, help="re-delivered webhooks, like Twilio retries")
+    parser.add_argument("--profile", metavar="DIR", help="write a cProfile file per request to DIR")
+    parser.add_argument("--plugins", default=None,
+                        help="comma list of plugins to load (default: all installed), e.g. twilio_channel")
+    args = parser.parse_args()
+
+    instance = tempfile.mkdtemp(prefix="switchboard-bench-")
+    port = free_port()
+    env = {**os.environ, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+           "SWITCHBOARD_SECRET_KEY": secrets.token_hex(16), "SWITCHBOARD_DATABASE_URL": "",
+           "SWITCHBOARD_REDIS_URL": "", "PYTHONPATH": str(ROOT)}
+    if args.plugins:
+        env["SWITCHBOARD_PLUGINS"] = args.plugins
+    command = [sys.executable, __file__, "_serve", instance, str(port)] + ([args.profile] if args.profile else [])
+    log_path = Path(instance) / "server.log"
+    log = open(log_path, "w")  # a file, not a pipe: a full pipe would stall the server
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    try:
+        for _ in range(300):
+            if "ready" in log_path.read_text():
+                break
+            if server.poll() is not None:
+                raise SystemExit("the server did not start:\n" + log_path.read_text())
+            time.sleep(0.1)
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+
+        total = args.max_requests * 2 + int(args.rate * args.seconds) + 10
+        print(f"signing {total} webhooks before the clock starts…", flush=True)
+        bodies = [signed_webhook(port, n, args.customers) for n in range(total)]
+        dup_every = int(100 / args.dup_percent) if args.dup_percent else 0
+        sent_ids = set()
+        counts = {"posts": 0, "next": 0}
+        used_lock = threading.Lock()
+
+        def webhook(_i):
+            with used_lock:
+                counts["posts"] += 1
+                if dup_every and counts["next"] and counts["posts"] % dup_every == 0:
+                    n = counts["next"] - 1  # Twilio re-delivers the previous message
+                else:
+                    n = counts["next"]
+                    counts["next"] += 1
+                sent_ids.add(n)
+            signature, body = bodies[n]
+            return (MESSAGING, {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature},
+                    body, 200)
+
+        def noop(_i):
+            return NOOP, {"Content-Type": "application/x-www-form-urlencoded"}, b"x=1", 204
+
+        run_phase("warm-up", port, 2, 1.0, noop)
+        results = [
+            run_phase("bare 204, max", port, args.threads, args.seconds, noop, max_requests=args.max_requests),
+            run_phase("webhook, max", port, args.threads, args.seconds, webhook, max_requests=args.max_requests),
+            run_phase(f"bare 204 @ {args.rate:g}/s", port, args.threads, args.seconds, noop, rate=args.rate),
+            run_phase(f"webhook @ {args.rate:g}/s", port, args.threads, args.seconds, webhook, rate=args.rate),
+        ]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+
+    with sqlite3.connect(Path(instance) / "switchboard.db") as db:
+        rows = db.execute("SELECT count(*), count(DISTINCT external_id) FROM messages").fetchone()
+        chats = db.execute("SELECT count(*) FROM chats").fetchone()[0]
+    stored, distinct = rows
+    expected = len(sent_ids)
+    webhook_errors = results[1].errors + results[3].errors
+    print()
+    print(f"{'phase':<28} {'ok':>7} {'errors':>6} {'req/s':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    for result in results:
+        print(result.row())
+    ratio = results[1].rate / results[0].rate if results[0].rate else 0
+    p99 = sorted(results[3].latencies)[int(0.99 * len(results[3].latencies))] * 1000 if results[3].latencies else 0
+    print()
+    print(f"sustained webhooks/s: {results[1].rate:.1f}  ({ratio:.0%} of the bare 204's {results[0].rate:.1f}/s; "
+          f"target ≥ 50 %)")
+    print(f"p99 at {args.rate:g}/s: {p99:.1f} ms (target ≤ 50 ms); achieved {results[3].rate:.1f}/s")
+    print(f"stored messages: {stored} in {chats} chats; distinct MessageSids sent: {expected} "
+          f"(incl. re-deliveries: {sum(r.ok + r.errors for r in results[1::2])} posts, {webhook_errors} errors)")
+    errors = [line for line in log_path.read_text().splitlines() if "Error" in line or "Traceback" in line]
+    if errors:
+        print(f"server log {log_path} has {len(errors)} error lines, e.g. {errors[-1][:200]}")
+    print(f"lost: {max(0, expected - distinct) if not webhook_errors else 'n/a (errors above)'}  "
+          f"duplicated: {stored - distinct}")
+    if args.profile:
+        print(f"profiles in {args.profile}: python -c \"import pstats,glob; "
+              f"s=pstats.Stats(*glob.glob('{args.profile}/POST.webhooks.twilio.messaging.*')); "
+              f"s.sort_stats('cumulative').print_stats(30)\"")
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "_serve":
+        serve(sys.argv[2], int(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else None)
+    else:
+        sys.exit(main())
