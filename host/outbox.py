@@ -44,6 +44,9 @@ class Outbox:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = None
+        # Other workers started and stopped with this one (e.g. a plugin's own outbox);
+        # each has start(start_background_task) and stop().
+        self.companions: list = []
 
     # --- worker lifecycle ---------------------------------------------------------------
 
@@ -53,10 +56,14 @@ class Outbox:
     def start(self, start_background_task) -> None:
         if self._thread is None:
             self._thread = start_background_task(self._run)
+        for companion in self.companions:
+            companion.start(start_background_task)
 
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
+        for companion in self.companions:
+            companion.stop()
 
     def _run(self) -> None:
         poll = self.app.config["SWITCHBOARD_OUTBOX_POLL_SECONDS"]
