@@ -9,15 +9,15 @@ The hook implementations only wire things up; the work lives in small modules:
 * :mod:`.agent_api` — the bridge's resolve call and the LiveChat tab's sync state;
 * :mod:`.admin_page` / :mod:`.webhook_setup` / :mod:`.health` — setup for admins.
 
-Worker: the LiveChat outbox worker starts with the first request a process serves when
-``SWITCHBOARD_OUTBOX_WORKER`` is on (the switch the host uses for its own outbox); every
-enqueue wakes it. Tests keep it off and call :func:`plugins.livechat.sync_queue.drain`.
+Worker: the LiveChat outbox worker is a companion of the host's outbox worker
+(``Outbox.companions``): it starts and stops wherever the host's does — ``switchboard
+serve``, ``switchboard worker``, ``host.wsgi`` with ``SWITCHBOARD_OUTBOX_WORKER`` on, the
+test kit's live server. Every enqueue wakes it; otherwise it polls like the host's. Tests
+without a live server call :func:`plugins.livechat.sync_queue.drain`.
 """
 from __future__ import annotations
 
 from pathlib import Path
-
-from flask import Blueprint, current_app
 
 from host import hookimpl
 from host.contracts import PluginSettings, WidgetTab
@@ -28,21 +28,15 @@ from plugins.livechat.settings import NAME, LiveChatSettingsSchema
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def _worker_starter() -> Blueprint:
-    bp = Blueprint("livechat_worker", __name__)
+def _attach_worker(app) -> None:
+    """Run the LiveChat outbox worker wherever the host runs its outbox worker (``serve``,
+    ``switchboard worker``, ``host.wsgi``, the test kit's live server) and stop it with it."""
+    from plugins.livechat.sync_queue import LiveChatSync, EXTENSION
 
-    @bp.before_app_request
-    def start_sync_worker():
-        app = current_app._get_current_object()
-        if app.extensions.get("livechat.worker_started") or not app.config.get("SWITCHBOARD_OUTBOX_WORKER"):
-            return None
-        app.extensions["livechat.worker_started"] = True
-        from plugins.livechat.sync_queue import sync
-
-        sync().start(app.extensions["socketio"].start_background_task)
-        return None
-
-    return bp
+    worker = app.extensions.setdefault(EXTENSION, LiveChatSync(app))
+    companions = app.extensions["switchboard"].outbox.companions
+    if worker not in companions:
+        companions.append(worker)
 
 
 @hookimpl
@@ -52,8 +46,9 @@ def register_blueprints(app):
     from plugins.livechat.agent_app import agent_app_blueprint
     from plugins.livechat.receiver import webhook_blueprint
 
+    _attach_worker(app)  # called once per app, like every register_* hook
     return [assets_blueprint(NAME, __file__), webhook_blueprint(), agent_app_blueprint(), admin_blueprint(),
-            api_blueprint(), _worker_starter()]
+            api_blueprint()]
 
 
 @hookimpl

@@ -11,8 +11,8 @@ Hook handlers only :func:`enqueue` (they run after the host's commit, inside wha
 request caused them — a Twilio webhook, an agent's reply); nothing here is called from a
 request except :meth:`LiveChatSync.kick`.
 
-The worker thread starts on the first request of a process that runs outbound workers
-(``SWITCHBOARD_OUTBOX_WORKER``, the same switch as the host's outbox) — see
+The worker thread is a companion of the host's outbox worker (``Outbox.companions``): it
+starts and stops with it wherever the host runs it — see
 :func:`plugins.livechat.plugin.register_blueprints`. Tests call :func:`drain`.
 """
 from __future__ import annotations
@@ -176,7 +176,13 @@ class LiveChatSync:
             sync_actions.perform(item, config, client.api_for(config))
         except LiveChatError as exc:
             db.session.rollback()
-            self._failed(item, str(exc), exc.retryable, exc.retry_after)
+            from plugins.livechat.credentials import recover
+
+            refused_token = exc.status == 401
+            retry_now = refused_token and recover(exc, chat_id, config) and item.attempts < 3
+            # A refused token is never final: calls wait (with backoff) for a new one.
+            self._failed(item, str(exc), exc.retryable or refused_token, 0 if retry_now else exc.retry_after,
+                         immediately=retry_now)
         except SyncFailure as exc:
             db.session.rollback()
             self._failed(item, str(exc), False, None)
@@ -189,12 +195,14 @@ class LiveChatSync:
             db.session.commit()
         announce(chat_id)
 
-    def _failed(self, item: LiveChatSyncItem, error: str, retryable: bool, retry_after: float | None) -> None:
+    def _failed(self, item: LiveChatSyncItem, error: str, retryable: bool, retry_after: float | None,
+                immediately: bool = False) -> None:
         item = db.session.get(LiveChatSyncItem, item.id)  # fresh after the rollback
         item.last_error = error[:300]
         item.locked_until = None
         if retryable and item.attempts < MAX_ATTEMPTS:
-            item.next_attempt_at = utcnow() + timedelta(seconds=backoff(item.attempts, retry_after))
+            delay = 0 if immediately else backoff(item.attempts, retry_after)
+            item.next_attempt_at = utcnow() + timedelta(seconds=delay)
         else:
             item.state = "failed"
         db.session.commit()

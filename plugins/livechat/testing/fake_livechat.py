@@ -87,6 +87,8 @@ class FakeLiveChat:
                  client_id: str = "fake-client-id", group_ids: tuple[int, ...] = (0, 1),
                  agent_ids: tuple[str, ...] = ("agent@example.com", "smith@example.com")) -> None:
         self.organization_id, self.client_id = organization_id, client_id
+        self.client_secret = "fake-client-secret"
+        self._refresh_tokens: dict[str, str] = {}
         # Groups start with nobody online, like a license at night: only continuous chats start.
         self.groups: dict[int, bool] = {g: False for g in group_ids}
         self.agents: set[str] = set(agent_ids)
@@ -105,6 +107,7 @@ class FakeLiveChat:
         self.app = Flask(__name__)
         self.app.add_url_rule("/v2/customer/token", "token", self._token_view, methods=["POST"])
         self.app.add_url_rule("/v2/info", "token_info", self._token_info_view, methods=["GET"])
+        self.app.add_url_rule("/v2/token", "oauth_token", self._oauth_token_view, methods=["POST"])
         self.app.add_url_rule("/v2/accounts/me", "account_me", self._account_me_view, methods=["GET"])
         self.app.add_url_rule("/v3.6/<api>/action/<name>", "action", self._action_view, methods=["GET", "POST"])
 
@@ -249,6 +252,31 @@ class FakeLiveChat:
 
     def _token_info_view(self) -> Response:
         return self._handle("accounts", "token_info", lambda body: self._account_token_info())
+
+    def _oauth_token_view(self) -> Response:
+        return self._handle("accounts", "oauth_token", lambda body: self._refresh_agent_token())
+
+    def issue_refresh_token(self, agent_id: str | None = None) -> str:
+        """A refresh token (authorization code grant) for ``agent_id``'s agent tokens."""
+        token = f"dal:refresh-{secrets.token_urlsafe(12)}"
+        self._refresh_tokens[token] = agent_id or self.agent_id
+        return token
+
+    def _refresh_agent_token(self) -> dict:
+        """``POST /v2/token`` with ``grant_type=refresh_token`` (form fields)."""
+        form = request.form
+        if form.get("grant_type") != "refresh_token":
+            raise ApiError("unsupported_grant_type", "grant_type must be refresh_token in this fake")
+        if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
+            raise ApiError("unauthorized_client", "client_id or client_secret is invalid")
+        agent_id = self._refresh_tokens.pop(form.get("refresh_token", ""), None)
+        if agent_id is None:
+            raise ApiError("invalid_grant", "refresh token is invalid")
+        access = self.add_agent_token(agent_id)
+        return {"access_token": access, "refresh_token": self.issue_refresh_token(agent_id),
+                "account_id": self.account_id(agent_id), "expires_in": 28800,
+                "organization_id": self.organization_id, "scope": self._token_info[access]["scope"],
+                "token_type": "Bearer"}
 
     def _account_me_view(self) -> Response:
         return self._handle("accounts", "account_me", lambda body: self._account_me())

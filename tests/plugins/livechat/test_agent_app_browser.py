@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import threading
+import time
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -97,9 +98,23 @@ def agent_app(built_frontend, app, live_server, livechat):
     stand_in.server.shutdown()
 
 
+def settle(drain, timeout=10.0):
+    """Until the LiveChat outbox (drained here and by the live server's worker) has nothing due."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        drain()
+        db.session.commit()  # a fresh snapshot of what the worker wrote
+        busy = db.session.execute(db.select(LiveChatSyncItem.id).where(
+            LiveChatSyncItem.state == "pending", LiveChatSyncItem.next_attempt_at <= utcnow())).first()
+        if busy is None:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the LiveChat outbox did not settle")
+
+
 def mirror(inbound, drain, body, sender):
     inbound(body, sender=sender)
-    drain()
+    settle(drain)
     chat = db.session.execute(db.select(Chat).where(Chat.customer_address == sender)).scalar_one()
     link = db.session.execute(db.select(LiveChatChat).where(LiveChatChat.chat_id == chat.id)).scalar_one()
     customer = db.session.get(LiveChatCustomer, link.customer_id)
@@ -154,7 +169,14 @@ def test_livechat_tab_shows_a_delay_and_retries(browser_page, live_server, agent
     lc_chat_id = profile["chat"]["chat_id"]
     lc_transport.down = True
     inbound("Are you there?", sender="+15550001")
-    drain()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the first attempt fails (here or in the worker)
+        drain()
+        db.session.commit()
+        if db.session.execute(db.select(LiveChatSyncItem.last_error).where(
+                LiveChatSyncItem.action == "message", LiveChatSyncItem.last_error.is_not(None))).first():
+            break
+        time.sleep(0.05)
     sign_in_page(page, live_server.url, agent.email)
     page.goto(f"{live_server.url}/plugins/livechat/widget?chat_id={chat.id}")
     page.get_by_role("tab", name="LiveChat").click()
@@ -165,11 +187,11 @@ def test_livechat_tab_shows_a_delay_and_retries(browser_page, live_server, agent
     expect(tab.locator(".livechat-pending")).to_have_text("1")
 
     lc_transport.down = False
-    tab.get_by_role("button", name="Retry now").click()
-    expect(tab.locator(".livechat-pending")).to_have_text("1")
-    drain()  # the worker's pass; its result is pushed to the open tab
+    tab.get_by_role("button", name="Retry now").click()  # due now, and the worker is woken
+    settle(drain)  # its result is pushed to the open tab
     expect(tab.locator(".livechat-status")).to_have_text("In sync with LiveChat.")
     expect(tab.locator(".livechat-pending")).to_have_text("0")
+    db.session.commit()
     assert db.session.execute(db.select(LiveChatSyncItem.state).where(
         LiveChatSyncItem.action == "message").order_by(LiveChatSyncItem.id.desc())).scalars().first() == "done"
     assert page.js_errors == []

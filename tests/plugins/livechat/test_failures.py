@@ -174,3 +174,58 @@ def test_tokens_never_reach_the_logs(livechat, inbound, drain, caplog, level, lc
     for secret in (fake.agent_token, customer.access_token, "lc-webhook-secret-0123456789abcdef"):
         assert secret not in text
     assert db.session.execute(db.select(Message)).first() is not None
+
+
+def test_an_expired_agent_token_is_renewed_with_the_refresh_token(livechat, configure, inbound, drain):
+    from plugins.livechat import settings
+
+    fake = livechat
+    expired = fake.add_agent_token(fake.agent_id)
+    fake.revoke_token(expired)
+    configure(agent_token=expired, refresh_token=fake.issue_refresh_token(), client_secret=fake.client_secret)
+    inbound("hello")
+    drain()
+    assert [i.state for i in items()] == ["done", "done"]
+    renewed = settings.current().agent_token
+    assert renewed not in (expired, None) and fake.requests_for("oauth_token")[-1].method == "POST"
+    link = db.session.execute(db.select(LiveChatChat)).scalar_one()
+    assert [e["text"] for e in fake.events(link.lc_chat_id)] == ["hello"]
+
+
+def test_without_a_refresh_token_a_refused_agent_token_keeps_calls_waiting(livechat, configure, inbound, drain):
+    fake = livechat
+    fake.revoke_token(fake.agent_token)
+    inbound("hello")
+    drain()
+    [item] = [i for i in items() if i.action == "message"]
+    assert item.state == "pending"
+    assert item.last_error == ("LiveChat customer_token failed: agent access token is missing or invalid "
+                               "(unauthorized, HTTP 401)")
+    configure(agent_token=fake.add_agent_token(fake.agent_id))  # an admin pastes a new token
+    make_due()
+    drain()
+    assert [i.state for i in items()] == ["done", "done"]
+
+
+def test_a_revoked_customer_token_is_replaced(livechat, inbound, drain):
+    fake = livechat
+    inbound("one")
+    drain()
+    customer = db.session.execute(db.select(LiveChatCustomer)).scalar_one()
+    fake.revoke_token(customer.access_token)
+    inbound("two")
+    drain()
+    link = db.session.execute(db.select(LiveChatChat)).scalar_one()
+    assert [e["text"] for e in fake.events(link.lc_chat_id)] == ["one", "two"]
+    assert fake.requests_for("customer_token")[-1].json["entity_id"] == customer.entity_id
+
+
+def test_the_worker_runs_alongside_the_host_outbox(app, live_server, livechat, inbound):
+    import time
+
+    fake = livechat
+    inbound("picked up by the background worker")
+    deadline = time.monotonic() + 10
+    while not fake.requests_for("start_chat") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert fake.requests_for("start_chat"), "the LiveChat worker did not start with the host's outbox worker"
