@@ -1,11 +1,16 @@
-// Logs tab (thin first version): the open chat's outgoing messages with their
-// delivery status and errors, newest first, updated live.
+// Logs tab: everything sent to the open chat's customer — across their active and
+// archived chats (same contact, or the same number) — with sender, channel, status
+// and errors, newest first. Data: GET /api/v1/twilio/logs?chat_id=&channel=.
+// Live: a status change of a listed message updates its row in place; a new outgoing
+// message in this chat reloads the list.
 import { el } from "./lib/send_form.js";
 
 const RANK = { received: 0, queued: 1, accepted: 1, scheduled: 1, sending: 2, sent: 3, delivered: 4, read: 5,
   undelivered: 9, failed: 9, canceled: 9 };
 const LABEL = { queued: "Queued", sending: "Sending", sent: "Sent", delivered: "Delivered", read: "Read",
-  failed: "Failed", undelivered: "Not delivered", canceled: "Canceled" };
+  failed: "Failed", undelivered: "Not delivered", canceled: "Canceled", completed: "Completed",
+  "no-answer": "No answer", busy: "Busy", ringing: "Ringing", "in-progress": "In progress" };
+const CHANNELS = [["", "All channels"], ["sms", "SMS"], ["whatsapp", "WhatsApp"], ["voice", "Voice"]];
 
 function parseDate(value) {
   if (!value) return null;
@@ -16,11 +21,6 @@ function parseDate(value) {
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "numeric", minute: "2-digit" });
 
-function channelLabel(key, channels) {
-  const known = { sms: "SMS", whatsapp: "WhatsApp", voice: "Voice", livechat: "LiveChat" };
-  return channels.find((c) => c.key === key)?.label || known[key] || key || "";
-}
-
 export function mount(element, ctx) {
   if (!ctx.chat) {
     element.replaceChildren(el("div", "tab-empty",
@@ -29,80 +29,97 @@ export function mount(element, ctx) {
     return;
   }
   const chatId = ctx.chat.id;
-  const messages = new Map();
-  let filter = "";
+  let rows = [];
   let failed = "";
+  let generation = 0;
+  let reloadTimer = null;
 
   const select = el("select", "logs-filter");
   select.setAttribute("aria-label", "Channel");
-  select.addEventListener("change", () => {
-    filter = select.value;
-    render();
-  });
+  select.replaceChildren(...CHANNELS.map(([value, text]) => {
+    const option = el("option", null, text);
+    option.value = value;
+    return option;
+  }));
+  select.addEventListener("change", load);
   const list = el("ol", "log-list");
   element.replaceChildren(el("div", "tab-toolbar", el("label", "inline-label", "Channel ", select)), list);
-
-  function renderFilter() {
-    const keys = new Set([...messages.values()].map((m) => m.channel));
-    for (const c of ctx.channels) keys.add(c.key);
-    const options = [["", "All channels"], ...[...keys].filter(Boolean).sort().map((k) => [k, channelLabel(k, ctx.channels)])];
-    const current = select.value;
-    select.replaceChildren(...options.map(([value, text]) => {
-      const option = el("option", null, text);
-      option.value = value;
-      return option;
-    }));
-    select.value = options.some(([v]) => v === current) ? current : "";
-  }
 
   function render() {
     if (failed) {
       list.replaceChildren(el("li", "tab-error", failed));
       return;
     }
-    renderFilter();
-    const rows = [...messages.values()]
-      .filter((m) => !filter || m.channel === filter)
-      .sort((a, b) => b.id - a.id);
     if (!rows.length) {
       list.replaceChildren(el("li", "tab-empty",
         el("strong", null, "Nothing sent yet"),
-        el("p", null, filter ? "No outgoing messages on this channel." : "Replies to this customer will be logged here with their delivery status.")));
+        el("p", null, select.value ? "Nothing was sent to this customer on this channel."
+          : "Messages sent to this customer will be logged here with their delivery status.")));
+      list.dataset.count = "0";
       return;
     }
-    list.replaceChildren(...rows.map((m) => {
-      const date = parseDate(m.created_at);
-      const status = el("span", `log-status status-${m.status}`, LABEL[m.status] || m.status);
-      return el("li", "log-row",
+    list.replaceChildren(...rows.map((r) => {
+      const date = parseDate(r.time);
+      const shown = r.display_status || r.status;
+      const status = el("span", `log-status status-${shown}`, LABEL[r.status] || LABEL[shown] || r.status);
+      status.title = r.status === shown ? "" : `Twilio status: ${r.status}`;
+      const meta = [r.sender ? `from ${r.sender}` : "", r.agent_name ? `by ${r.agent_name}` : "",
+        r.chat_id !== chatId ? `${r.chat_status} chat #${r.chat_id}` : ""].filter(Boolean).join(" · ");
+      const row = el("li", "log-row",
         el("div", "log-top",
           el("time", "log-time", date ? timeFormat.format(date) : ""),
-          el("span", `badge channel ch-${m.channel}`, channelLabel(m.channel, ctx.channels)),
+          el("span", `badge channel ch-${r.channel}`, (CHANNELS.find(([k]) => k === r.channel) || [r.channel, r.channel])[1]),
           status),
-        el("div", "log-body", m.body || (m.template ? `Template ${m.template.name || m.template.sid || ""}` : "(no text)")),
-        m.error_message ? el("div", "log-error", m.error_code ? `${m.error_message} (code ${m.error_code})` : m.error_message) : null);
+        el("div", "log-body", r.body || "(no text)"),
+        meta ? el("div", "log-meta muted", meta) : null,
+        r.error_message ? el("div", "log-error", r.error_code && !r.error_message.includes(r.error_code)
+          ? `${r.error_message} (code ${r.error_code})` : r.error_message) : null);
+      row.dataset.id = String(r.id);
+      row.dataset.status = r.status;
+      return row;
     }));
     list.dataset.count = String(rows.length);
   }
 
-  function upsert(message) {
-    if (!message || message.chat_id !== chatId || message.direction !== "out") return;
-    const old = messages.get(message.id);
-    if (old && (RANK[message.status] ?? -1) < (RANK[old.status] ?? -1)) {
-      messages.set(message.id, { ...message, status: old.status, error_message: old.error_message, error_code: old.error_code });
-    } else {
-      messages.set(message.id, { ...(old || {}), ...message });
+  async function load() {
+    const mine = ++generation;
+    const channel = select.value;
+    try {
+      const data = await ctx.api(`/api/v1/twilio/logs?chat_id=${chatId}${channel ? `&channel=${channel}` : ""}`);
+      if (mine !== generation) return;
+      rows = data;
+      failed = "";
+    } catch (exc) {
+      if (mine !== generation) return;
+      failed = `Couldn't load the log: ${exc.message}`;
     }
     render();
   }
 
+  function reloadSoon() {
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(load, 300);
+  }
+
+  function update(message) {
+    if (!message || message.direction !== "out") return;
+    const row = rows.find((r) => r.id === message.id && r.channel !== "voice");
+    if (!row) {
+      if (message.chat_id === chatId) reloadSoon();
+      return;
+    }
+    if ((RANK[message.status] ?? -1) < (RANK[row.status] ?? -1)) return; // statuses only move forward
+    Object.assign(row, {
+      status: message.status,
+      display_status: message.status === "undelivered" ? "failed" : message.status,
+      error_code: message.error_code, error_message: message.error_message,
+    });
+    render();
+  }
+
   list.replaceChildren(el("li", "tab-loading", "Loading…"));
-  ctx.api(`/api/v1/chats/${chatId}/messages`).then((all) => {
-    for (const m of all) if (m.direction === "out" && !messages.has(m.id)) messages.set(m.id, m);
-    render();
-  }, (exc) => {
-    failed = `Couldn't load the log: ${exc.message}`;
-    render();
-  });
-  ctx.on("message:created", ({ message } = {}) => upsert(message));
-  ctx.on("message:updated", ({ message } = {}) => upsert(message));
+  load();
+  ctx.on("message:created", ({ message } = {}) => update(message));
+  ctx.on("message:updated", ({ message } = {}) => update(message));
+  return () => clearTimeout(reloadTimer);
 }

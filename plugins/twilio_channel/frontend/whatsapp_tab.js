@@ -1,18 +1,183 @@
-// WhatsApp tab (thin first version): write to a customer on WhatsApp. The To field
-// holds a `whatsapp:+E164` address, prefilled from the open chat.
-import { mountSendForm, phoneOf } from "./lib/send_form.js";
+// WhatsApp tab: the customer's 24-hour window, approved templates, and the
+// "write first" form. Outside the window WhatsApp only delivers approved templates
+// (Content API), so the tab says so and offers the template picker with its variables.
+// Data: GET /api/v1/twilio/whatsapp/window?chat_id=, GET /api/v1/twilio/templates.
+import { el, mountSendForm, phoneOf } from "./lib/send_form.js";
 
 function whatsappAddress(chat) {
   const phone = phoneOf(chat).replace(/[\s().-]/g, "");
   return phone ? `whatsapp:${phone.startsWith("+") ? phone : `+${phone}`}` : "";
 }
 
+function parseDate(value) {
+  if (!value) return null;
+  const text = String(value);
+  const date = new Date(/([zZ]|[+-]\d\d:?\d\d)$/.test(text) ? text : `${text}Z`);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+function duration(seconds) {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  return h ? `${h} h ${m} min` : `${m} min`;
+}
+
+const clock = new Intl.DateTimeFormat(undefined, { weekday: "short", hour: "numeric", minute: "2-digit" });
+
+function render(template, values) {
+  return String(template.body || "").replace(/\{\{\s*(\w+)\s*\}\}/g, (all, key) => values[key] || `{{${key}}}`);
+}
+
 export function mount(element, ctx) {
-  mountSendForm(element, ctx, {
+  if (!ctx.channels.some((c) => c.key === "whatsapp")) {
+    mountSendForm(element, ctx, { channel: "whatsapp", label: "WhatsApp", prefill: whatsappAddress });
+    return;
+  }
+  const chat = ctx.chat;
+  const banner = el("div", "wa-window");
+  banner.setAttribute("role", "status");
+  const picker = el("details", "wa-templates");
+  const formHost = el("div", "wa-write");
+  element.replaceChildren(banner, picker, formHost);
+  mountSendForm(formHost, ctx, {
     channel: "whatsapp",
     label: "WhatsApp",
     prefill: whatsappAddress,
     placeholder: "whatsapp:+14155550123",
-    help: "Outside 24 hours since the customer's last message, WhatsApp only delivers approved templates.",
+    help: "Free-form messages reach the customer only within 24 hours of their last WhatsApp message.",
   });
+
+  // --- the 24-hour window ---------------------------------------------------------------
+  let windowState = null;
+  async function loadWindow() {
+    if (!chat || !phoneOf(chat)) {
+      banner.replaceChildren(el("p", "muted", "Write to a number below. A first WhatsApp message to a customer must be an approved template."));
+      picker.open = true;
+      return;
+    }
+    try {
+      windowState = await ctx.api(`/api/v1/twilio/whatsapp/window?chat_id=${chat.id}`);
+    } catch (exc) {
+      banner.replaceChildren(el("p", "tab-error", `Couldn't check the 24-hour window: ${exc.message}`));
+      return;
+    }
+    const closes = parseDate(windowState.closes_at);
+    banner.className = `wa-window ${windowState.open ? "open" : "closed"}`;
+    banner.dataset.open = String(windowState.open);
+    if (windowState.open) {
+      banner.replaceChildren(el("strong", null, "24-hour window open"),
+        el("p", null, `Free-form messages are allowed for ${duration(windowState.seconds_left)}` +
+          (closes ? ` (until ${clock.format(closes)}).` : ".")));
+      picker.open = false;
+    } else {
+      banner.replaceChildren(el("strong", null, "24-hour window closed"),
+        el("p", null, windowState.message || "Only approved templates can be sent now."));
+      picker.open = true;
+    }
+  }
+
+  // --- templates ----------------------------------------------------------------------
+  const select = el("select", "wa-template-select");
+  select.setAttribute("aria-label", "Template");
+  const fields = el("div", "wa-variables");
+  const preview = el("p", "wa-preview");
+  const to = el("input");
+  Object.assign(to, { type: "text", name: "to", autocomplete: "off", value: whatsappAddress(chat), placeholder: "whatsapp:+14155550123" });
+  const toLabel = el("label", "inline-label", "To ", to);
+  const inChat = chat && chat.channel === "whatsapp" && chat.status !== "archived";
+  toLabel.hidden = Boolean(inChat);
+  const send = el("button", "primary", "Send template");
+  send.type = "button";
+  const note = el("p", "error");
+  note.hidden = true;
+  note.setAttribute("role", "alert");
+  const done = el("p", "ok-note");
+  done.hidden = true;
+  picker.replaceChildren(el("summary", null, "Approved templates"), el("p", "tab-loading", "Loading templates…"));
+  let templates = [];
+  let inputs = {};
+
+  function current() {
+    return templates.find((t) => t.sid === select.value);
+  }
+  function values() {
+    return Object.fromEntries(Object.entries(inputs).map(([k, input]) => [k, input.value.trim()]));
+  }
+  function showTemplate() {
+    const template = current();
+    inputs = {};
+    fields.replaceChildren(...Object.entries(template?.variables || {}).map(([key, example]) => {
+      const input = el("input");
+      Object.assign(input, { type: "text", name: `var-${key}`, placeholder: example || "", value: "" });
+      input.addEventListener("input", () => { preview.textContent = render(template, values()); });
+      inputs[key] = input;
+      return el("label", "field", `{{${key}}} `, input);
+    }));
+    preview.textContent = template ? render(template, values()) : "";
+  }
+
+  async function loadTemplates() {
+    try {
+      templates = await ctx.api("/api/v1/twilio/templates");
+    } catch (exc) {
+      picker.replaceChildren(el("summary", null, "Approved templates"), el("p", "tab-error", `Couldn't load templates: ${exc.message}`));
+      return;
+    }
+    if (!templates.length) {
+      picker.replaceChildren(el("summary", null, "Approved templates"),
+        el("p", "muted", "No templates yet. Create and approve them in Twilio's Content Template Builder."));
+      return;
+    }
+    select.replaceChildren(...templates.map((t) => {
+      const option = el("option", null, `${t.friendly_name || t.sid}${t.language ? ` (${t.language})` : ""}`);
+      option.value = t.sid;
+      return option;
+    }));
+    select.addEventListener("change", showTemplate);
+    picker.replaceChildren(el("summary", null, "Approved templates"), toLabel, select, fields,
+      el("div", "wa-preview-box", el("span", "muted", "Preview: "), preview), note, el("div", "form-actions", done, send));
+    showTemplate();
+  }
+
+  send.addEventListener("click", async () => {
+    const template = current();
+    if (!template) return;
+    const variables = values();
+    const missing = Object.entries(variables).filter(([, v]) => !v).map(([k]) => `{{${k}}}`);
+    note.hidden = !missing.length;
+    done.hidden = true;
+    if (missing.length) {
+      note.textContent = `Fill in ${missing.join(", ")} first.`;
+      return;
+    }
+    const payload = { sid: template.sid, name: template.friendly_name || "", variables };
+    send.disabled = true;
+    try {
+      if (inChat) {
+        await ctx.api(`/api/v1/chats/${chat.id}/messages`, { method: "POST", json: { template: payload } });
+        done.textContent = "Template queued.";
+      } else {
+        const opened = await ctx.api("/api/v1/chats", { method: "POST", json: { channel: "whatsapp", to: to.value.trim(), template: payload } });
+        done.textContent = `Template sent to ${opened.customer_name || opened.customer_address}.`;
+        ctx.openChat(opened.id);
+      }
+      done.hidden = false;
+      Object.values(inputs).forEach((input) => { input.value = ""; });
+      preview.textContent = render(template, {});
+    } catch (exc) {
+      const errors = exc.errors || {};
+      note.textContent = [].concat(errors.to || errors.template || errors.body || exc.message).join(" ");
+      note.hidden = false;
+    } finally {
+      send.disabled = false;
+    }
+  });
+
+  loadWindow();
+  loadTemplates();
+  const timer = setInterval(() => { if (windowState) loadWindow(); }, 60_000);
+  ctx.on("message:created", ({ message } = {}) => {
+    if (chat && message && message.chat_id === chat.id && message.direction === "in" && message.channel === "whatsapp") loadWindow();
+  });
+  return () => clearInterval(timer);
 }

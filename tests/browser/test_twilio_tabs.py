@@ -1,0 +1,104 @@
+"""The Twilio tabs in a real browser, against the built-in simulator (no Twilio needed).
+
+Customers write through the simulator (signed webhooks into the live app); agents'
+messages go out through the outbox to the simulator, whose signed status callbacks
+come back and reach the page over Socket.IO.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from host.extensions import db
+from host.models import Chat, Message, utcnow
+from host.testing.pytest_plugin import sign_in_page
+from plugins.twilio_channel.models import SimulatedMessage
+from plugins.twilio_channel.simulator import simulator_for
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+ROOT = Path(__file__).resolve().parents[2]
+TABS = [ROOT / f"plugins/twilio_channel/static/dist/{name}.js" for name in ("whatsapp_tab", "logs_tab", "sms_tab")]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def built_tabs():
+    sources = list((ROOT / "plugins/twilio_channel/frontend").rglob("*.js"))
+    newest = max(p.stat().st_mtime for p in sources)
+    if all(t.exists() and t.stat().st_mtime >= newest for t in TABS):
+        return
+    node = shutil.which("node")
+    if node is None or not (ROOT / "node_modules/esbuild").exists():
+        pytest.skip("The front-end isn't built and node/esbuild aren't available (run `npm ci && npm run build`).")
+    subprocess.run([node, "host/frontend/build.mjs"], cwd=ROOT, check=True)
+
+
+@pytest.fixture
+def console(browser_page, live_server, agent):
+    sign_in_page(browser_page, live_server.url, agent.email)
+    expect(browser_page.locator(".conn")).to_have_attribute("data-state", "connected")
+    return browser_page
+
+
+def open_chat(page, name):
+    page.locator(".chat-list .chat-row", has_text=name).click()
+    expect(page.locator(".chat-title")).to_have_text(name)
+
+
+def open_tab(page, key):
+    page.locator(f".pane-details .widget-tab[data-tab={key}]").click()
+    return page.locator(f".pane-details .widget-panel[data-tab={key}]")
+
+
+def test_whatsapp_tab_offers_templates_outside_the_window_and_logs_follow_live(app, console):
+    page = console
+    simulator = simulator_for(app)
+    status, _ = simulator.customer_sends("+447700900123", "+14155550000", "Hallo", channel="whatsapp",
+                                         profile_name="Tom Becker")
+    assert status == 200
+    old = utcnow() - timedelta(hours=25)
+    db.session.execute(db.update(Message).values(created_at=old))
+    db.session.execute(db.update(SimulatedMessage).values(created_at=old))
+    db.session.commit()
+
+    open_chat(page, "Tom Becker")
+    panel = open_tab(page, "whatsapp")
+    expect(panel.locator(".wa-window")).to_have_attribute("data-open", "false")
+    expect(panel.locator(".wa-window")).to_contain_text("approved template")
+    panel.locator(".wa-template-select").select_option(label="follow_up (en)")
+    panel.locator("input[name='var-1']").fill("Tom")
+    expect(panel.locator(".wa-preview")).to_contain_text("Hi Tom, we tried to reach you")
+    panel.get_by_role("button", name="Send template").click()
+    expect(panel.locator(".wa-templates .error")).to_be_hidden()
+    expect(panel.locator(".wa-templates .ok-note")).to_have_text("Template queued.")
+
+    logs = open_tab(page, "logs")
+    entry = logs.locator(".log-row").first
+    expect(entry).to_contain_text("Template: follow_up")
+    expect(entry).to_have_attribute("data-status", "read", timeout=15_000)  # sent → delivered → read, live
+    chat = db.session.execute(db.select(Chat)).scalar_one()
+    assert chat.channel == "whatsapp"
+
+
+def test_logs_tab_filters_by_channel_and_shows_errors(app, console, api, agent):
+    page = console
+    simulator = simulator_for(app)
+    simulator.customer_sends("+14155550123", "+14155550000", "Hi", profile_name="")
+    simulator.customer_sends("+14155550123", "+14155550000", "STOP")
+    chat = db.session.execute(db.select(Chat)).scalar_one()
+    open_chat(page, "+14155550123")
+    logs = open_tab(page, "logs")
+    expect(logs.locator(".tab-empty")).to_contain_text("Nothing sent yet")
+    assert api(agent).post(f"/api/v1/chats/{chat.id}/messages", json={"body": "Still there?"}).status_code == 201
+    entry = logs.locator(".log-row").first
+    expect(entry).to_have_attribute("data-status", "failed", timeout=15_000)
+    expect(entry.locator(".log-error")).to_contain_text("replied STOP")
+    logs.locator(".logs-filter").select_option("whatsapp")
+    expect(logs.locator(".tab-empty")).to_contain_text("Nothing was sent to this customer on this channel")
+    logs.locator(".logs-filter").select_option("sms")
+    expect(logs.locator(".log-row")).to_have_count(1)
+    assert page.js_errors == []
