@@ -13,7 +13,9 @@ configured, and the chat's channel is in ``mirrored_channels``:
 * ``message_received`` → ``message`` (+ ``update_customer`` when a name/email is known);
 * ``chat_transferred`` / ``chat_archived`` not made by LiveChat → ``transfer`` / ``deactivate``;
 * ``message_status_changed`` to delivered/read of a LiveChat agent's reply → ``mark_delivered``;
-* ``contact_changed`` → ``update_customer`` for the contact's mirrored chats.
+* ``contact_changed`` → ``update_customer`` for the contact's mirrored chats;
+* ``call_status_changed`` to a final status → ``message`` with the call's transcript line
+  ("Incoming call, 2:31", "Missed incoming call"), so LiveChat shows calls too.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import functools
 import logging
 
 from host.extensions import db
+from host.models import Message
 from plugins.livechat import settings, sync_queue
 from plugins.livechat.models import LiveChatChat, LiveChatEvent
 
@@ -125,3 +128,21 @@ def contact_changed(event) -> bool:
             sync_queue.enqueue(chat_id, "update_customer", {"name": name, "email": email})
             queued = True
     return queued
+
+
+FINAL_CALL_STATUSES = {"completed", "busy", "no-answer", "failed", "canceled"}
+
+
+@guarded
+def call_status_changed(event) -> bool:
+    call = event.call or {}
+    if call.get("status") not in FINAL_CALL_STATUSES or event.previous_status in FINAL_CALL_STATUSES:
+        return False
+    if _config_for(event.chat) is None:
+        return False
+    line = db.session.execute(db.select(Message.id).where(
+        Message.chat_id == event.chat["id"], Message.kind == "call").order_by(Message.id.desc())).scalars().first()
+    if line is None:
+        return False
+    sync_queue.enqueue(event.chat["id"], "message", {"message_id": line})
+    return True

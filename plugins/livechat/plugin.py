@@ -113,3 +113,8 @@ def message_status_changed(event):
 @hookimpl
 def contact_changed(event):
     mirroring.contact_changed(event)
+
+
+@hookimpl
+def call_status_changed(event):
+    mirroring.call_status_changed(event)

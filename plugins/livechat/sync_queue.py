@@ -23,7 +23,7 @@ from datetime import timedelta
 from typing import Any, Mapping
 
 from flask import current_app
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, delete, or_, update
 
 from host.extensions import db
 from host.models import utcnow
@@ -110,6 +110,8 @@ class LiveChatSync:
                     passes += 1
                     if passes % 60 == 0:
                         self.refresh_identities()
+                    if passes % 3600 == 1:
+                        self.prune()
                     db.session.remove()
             except Exception:  # the worker must survive a database or LiveChat outage
                 log.exception("LiveChat sync pass failed; retrying")
@@ -121,6 +123,19 @@ class LiveChatSync:
         config = settings.current()
         if self._active() and config.configured:
             identities.refresh_expiring(client.api_for(config))
+
+    def prune(self, keep_days: int = 14) -> int:
+        """Forget finished rows and webhook keys older than ``keep_days`` (LiveChat redelivers
+        within a minute; failed rows stay until someone retries them)."""
+        from plugins.livechat.models import LiveChatWebhookKey
+
+        cutoff = utcnow() - timedelta(days=keep_days)
+        done = db.session.execute(delete(LiveChatSyncItem).where(
+            LiveChatSyncItem.state == "done", LiveChatSyncItem.updated_at < cutoff)).rowcount
+        keys = db.session.execute(delete(LiveChatWebhookKey).where(
+            LiveChatWebhookKey.received_at < cutoff)).rowcount
+        db.session.commit()
+        return (done or 0) + (keys or 0)
 
     # --- sending ------------------------------------------------------------------------
 

@@ -47,7 +47,9 @@ def test_inbound_chat_is_mirrored_by_the_worker_not_inside_the_webhook(livechat,
     assert texts(fake, link.lc_chat_id) == ["Hello, is anyone there?"]
     # One identity per customer, with its token and expiry kept.
     customer = db.session.execute(db.select(LiveChatCustomer)).scalar_one()
-    assert customer.identity_key == "address:+15550001" and customer.entity_id in fake.customers
+    # Per contact when the contacts plugin knows the customer, else per address.
+    expected_key = f"contact:{chat.contact_id}" if chat.contact_id else "address:+15550001"
+    assert customer.identity_key == expected_key and customer.entity_id in fake.customers
     assert customer.expires_at > utcnow() + timedelta(hours=7)
     assert fake.chats[link.lc_chat_id]["customer_id"] == customer.entity_id
     # The event is known, so LiveChat echoing it back is recognised.
@@ -193,3 +195,62 @@ def test_channels_not_in_the_mapping_and_an_unconfigured_plugin_stay_out(app, co
     inbound("loopback is not mirrored")
     assert db.session.execute(db.select(LiveChatSyncItem)).first() is None
     assert fake.requests == []
+
+
+def test_a_call_opens_the_livechat_chat_and_its_transcript_line_follows(app, livechat, drain):
+    from host import emit as bus
+    from host.calls import start_call, update_call
+    from host.chats import open_chat_for
+    from host.contracts import ContactRef
+
+    fake = livechat
+    chat = open_chat_for("voice", "+15550009", ContactRef(id=None), "+18005550100", "inbound")
+    bus.commit()
+    start_call(chat, "CA0001", "in", "+15550009", "+18005550100")
+    drain()
+    link = link_of(chat)
+    assert link.active and fake.events(link.lc_chat_id) == []  # the chat shows up while it rings
+    update_call("CA0001", "in-progress")
+    update_call("CA0001", "completed", duration=75)
+    update_call("CA0001", "completed", duration=75)  # a repeated callback adds nothing
+    drain()
+    assert texts(fake, link.lc_chat_id) == ["Incoming call, 1:15"]
+
+
+def test_old_finished_rows_and_webhook_keys_are_pruned(app, livechat, inbound, drain):
+    from plugins.livechat.models import LiveChatWebhookKey
+    from plugins.livechat.sync_queue import sync
+
+    inbound("hello")
+    drain()
+    db.session.add(LiveChatWebhookKey(key="incoming_event:X:1", action="incoming_event",
+                                      received_at=utcnow() - timedelta(days=30)))
+    for item in db.session.execute(db.select(LiveChatSyncItem)).scalars():
+        item.updated_at = utcnow() - timedelta(days=30)
+    db.session.commit()
+    assert sync().prune() == 3
+    assert db.session.execute(db.select(LiveChatSyncItem)).first() is None
+
+
+def test_one_identity_per_contact_or_number_across_sms_and_whatsapp():
+    from plugins.livechat.identities import identity_key
+
+    assert identity_key({"contact_id": 7, "customer_address": "+15550001"}) == "contact:7"
+    assert identity_key({"contact_id": None, "customer_address": "whatsapp:+15550001"}) == "address:+15550001"
+    assert identity_key({"customer_address": "+15550001"}) == "address:+15550001"
+
+
+def test_contact_edits_reach_livechat(app, livechat, inbound, drain):
+    from host import emit as bus
+    from host.events import ContactChanged
+
+    fake = livechat
+    inbound("hello")
+    drain()
+    chat = the_chat()
+    bus.emit(ContactChanged(contact={"id": chat.contact_id, "name": "Grace Hopper", "email": "grace@example.org"},
+                            chat_ids=(chat.id,)))
+    bus.commit()
+    drain()
+    update = fake.requests_for("update_customer")[-1]
+    assert (update.json["name"], update.json["email"]) == ("Grace Hopper", "grace@example.org")
