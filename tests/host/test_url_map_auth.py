@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from werkzeug.routing.converters import NumberConverter
 
 PUBLIC_PREFIXES = ("/webhooks/",)
 PUBLIC_RULES = {"/login", "/healthz", "/favicon.ico"}
@@ -10,7 +11,7 @@ PUBLIC_RULES = {"/login", "/healthz", "/favicon.ico"}
 def concrete(rule) -> str:
     url = rule.rule
     for name, converter in rule._converters.items():
-        sample = "1" if type(converter).__name__ in ("IntegerConverter", "NumberConverter") else "x.js"
+        sample = "1" if isinstance(converter, NumberConverter) else "x.js"
         url = re.sub(r"<(?:[^:<>]+:)?%s>" % re.escape(name), sample, url)
     return url
 
