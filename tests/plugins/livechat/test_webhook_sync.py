@@ -240,3 +240,17 @@ def test_a_reply_that_cannot_be_sent_is_kept_visible_and_retryable(app, livechat
     assert api(agent).post(f"/api/v1/livechat/chats/{chat.id}/sync/retry").json["failed"] == 0
     drain()
     assert [m.body for m in outbound_messages()] == ["Hello?"]
+
+
+def test_a_file_from_a_livechat_agent_goes_out_as_media(livechat, inbound, drain, lc_post):
+    fake = livechat
+    chat, lc_chat_id = mirrored_chat(inbound, drain)
+    thread = fake.active_thread(lc_chat_id)
+    event = {"id": f"{thread['id']}_50", "type": "file", "author_id": LC_AGENT, "visibility": "all",
+             "url": "https://cdn.livechat-files.com/api/file/lc/att/abc/invoice.pdf", "name": "invoice.pdf",
+             "content_type": "application/pdf", "size": 1234}
+    body = fake.build_webhook("incoming_event", {"chat_id": lc_chat_id, "thread_id": thread["id"], "event": event})
+    assert lc_post(body).json["outcome"].startswith("sent as message")
+    [message] = outbound_messages()
+    assert message.kind == "media" and message.media == [
+        {"url": "https://cdn.livechat-files.com/api/file/lc/att/abc/invoice.pdf", "content_type": "application/pdf"}]
