@@ -41,3 +41,29 @@ def test_webhook_on_one_app_reaches_an_agent_on_another(app, agent, live_server,
         time.sleep(0.05)
     listener.disconnect()
     assert bodies == ["from B"]
+
+
+class TestRedisDown:
+    @pytest.fixture
+    def switchboard_config(self):
+        return {"REDIS_URL": "redis://127.0.0.1:1/0"}  # nothing listens there
+
+    def test_single_process_delivery_keeps_working_and_health_says_so(self, app, agent, live_server):
+        import socketio
+
+        from host.api.agents import issue_token
+
+        bodies = []
+        listener = socketio.Client(reconnection=False)
+        listener.on("message:created", lambda data: bodies.append(data["message"]["body"]))
+        listener.connect(live_server.url, auth={"token": issue_token(agent)}, wait_timeout=5)
+        try:
+            assert webhook(app.test_client(), {"id": "r1", "from": "+15550001", "body": "still here"}).status_code == 200
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and not bodies:
+                time.sleep(0.05)
+            assert bodies == ["still here"]
+        finally:
+            listener.disconnect()
+        health = app.test_client().get("/healthz")
+        assert health.status_code == 503 and "Redis unreachable" in health.json["checks"]["realtime"]["detail"]
