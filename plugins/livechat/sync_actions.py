@@ -183,9 +183,10 @@ def _copy_file(ctx: Context, media: dict, custom_id: str) -> str | None:
     url = str(media.get("url") or "")
     content_type = media.get("content_type") or "application/octet-stream"
     try:
-        content = fetch_media(url)
+        content = fetch_media(url, ctx.chat)
     except _MediaUnavailable as exc:
-        note = f"[An attachment could not be copied to LiveChat ({exc}): {url}]"
+        link = current_app.config["SWITCHBOARD_PUBLIC_URL"].rstrip("/") + url if url.startswith("/") else url
+        note = f"[An attachment could not be copied to LiveChat ({exc}): {link}]"
         return ctx.send(lambda token, chat_id: ctx.api.send_event(token, chat_id, note, custom_id=custom_id))
     name = PurePosixPath(urlparse(url).path).name or "attachment"
     if "." not in name:
@@ -199,8 +200,15 @@ class _MediaUnavailable(Exception):
     pass
 
 
-def fetch_media(url: str) -> bytes:
-    """Download an attachment (≤ 10 MB). Network faults and 5xx are retried by the outbox."""
+def fetch_media(url: str, chat: Chat | None = None) -> bytes:
+    """Download an attachment (≤ 10 MB). Network faults and 5xx are retried by the outbox.
+
+    A path on this app (e.g. the Twilio plugin's ``/twilio/media/…`` proxy, which fetches
+    from Twilio with the account's credentials) is requested in-process, as the chat's
+    agent or an admin, through the app's normal routing and guards.
+    """
+    if url.startswith("/") and not url.startswith("//"):
+        return _fetch_from_this_app(url, chat)
     transport = current_app.config.get("SWITCHBOARD_LIVECHAT_MEDIA_TRANSPORT")
     try:
         with httpx.Client(transport=transport, timeout=30, follow_redirects=True) as http:
@@ -217,11 +225,34 @@ def fetch_media(url: str) -> bytes:
                         raise _MediaUnavailable("larger than LiveChat's 10 MB limit")
                     chunks.append(chunk)
                 return b"".join(chunks)
+    except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+        raise _MediaUnavailable("not a downloadable URL") from exc
     except httpx.TransportError as exc:
         raise LiveChatError("media_unavailable", f"the attachment could not be downloaded ({type(exc).__name__})",
                             None, True, action="upload_file") from exc
-    except httpx.InvalidURL as exc:
-        raise _MediaUnavailable("not a valid URL") from exc
+
+
+def _fetch_from_this_app(path: str, chat: Chat | None) -> bytes:
+    from flask_login import login_user
+
+    agent = chat.agent if chat is not None and chat.agent is not None and chat.agent.is_active else None
+    agent = agent or db.session.execute(db.select(Agent).where(
+        Agent.role == "admin", Agent.is_active_agent.is_(True)).order_by(Agent.id)).scalars().first()
+    if agent is None:
+        raise _MediaUnavailable("no agent may open it")
+    app = current_app._get_current_object()
+    with app.test_request_context(path, base_url=app.config["SWITCHBOARD_PUBLIC_URL"]):
+        login_user(agent)
+        response = app.full_dispatch_request()
+        status, content = response.status_code, response.get_data()
+    if status >= 500 or status == 429:
+        raise LiveChatError("media_unavailable", f"the attachment proxy answered HTTP {status}", status, True,
+                            action="upload_file")
+    if status >= 300:
+        raise _MediaUnavailable(f"HTTP {status}")
+    if len(content) > MAX_FILE_BYTES:
+        raise _MediaUnavailable("larger than LiveChat's 10 MB limit")
+    return content
 
 
 def update_customer(ctx: Context) -> None:
