@@ -15,6 +15,13 @@ from plugins.livechat.api import LiveChatError
 def admin_blueprint() -> Blueprint:
     bp = Blueprint("livechat_admin", __name__, template_folder="templates")
 
+    @bp.app_template_global("livechat_setup")
+    def livechat_setup() -> dict:
+        """For ``livechat_settings_extra.html`` on the host's settings page."""
+        enabled = current_app.extensions["switchboard"].plugins.is_enabled("livechat")
+        return {"enabled": enabled, "webhook_url": webhook_setup.webhook_url(),
+                "configured": settings.current().configured}
+
     @bp.before_request
     def only_admins():
         if not current_user.is_authenticated or not current_user.is_admin:

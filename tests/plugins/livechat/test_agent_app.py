@@ -273,3 +273,14 @@ def test_group_mapping_is_validated(app, admin, signed_in):
         "default_group_id": "0"})
     assert response.status_code == 200 and "Some settings need attention" in response.get_data(as_text=True)
     assert db.session.execute(db.select(Group)).first() is not None
+
+
+def test_settings_page_offers_the_register_webhooks_button(app, fake, configure, admin, signed_in):
+    client = signed_in(admin)
+    page = client.get("/admin/plugins/livechat/settings").get_data(as_text=True)
+    assert 'action="/plugins/livechat/admin/webhooks"' in page and "disabled" in page
+    configure()
+    page = client.get("/admin/plugins/livechat/settings").get_data(as_text=True)
+    assert "Register webhooks</button>" in page and "http://switchboard.test/webhooks/livechat" in page
+    response = client.post("/plugins/livechat/admin/webhooks", data={"csrf_token": client.csrf_token})
+    assert response.status_code == 302 and len(fake.webhooks) == 3
