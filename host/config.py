@@ -16,6 +16,7 @@ DEFAULTS = {
     "HOST": "127.0.0.1",
     "OUTBOX_WORKER": True,         # run the outbox sender thread in this process
     "OUTBOX_POLL_SECONDS": 1.0,
+    "OUTBOX_CLAIM_SECONDS": 60,    # a claim older than this is taken over (its process died)
     "PLUGINS": None,               # comma list restricting which entry points load (tests)
     "ESSENTIAL_PLUGINS": "host.defaults,host.realtime",
     "DEFAULT_REGION": "US",        # phone numbers without a country code
@@ -32,7 +33,7 @@ def _coerce(key: str, value):
         return value.strip().lower() in {"1", "true", "yes", "on"}
     if key == "PORT":
         return int(value)
-    if key == "OUTBOX_POLL_SECONDS":
+    if key in ("OUTBOX_POLL_SECONDS", "OUTBOX_CLAIM_SECONDS"):
         return float(value)
     return value
 

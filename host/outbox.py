@@ -23,7 +23,6 @@ from host.schemas import snapshot_chat, snapshot_message
 
 log = logging.getLogger(__name__)
 
-CLAIM_SECONDS = 60
 MAX_BACKOFF_SECONDS = 300
 MAX_ATTEMPTS = 50  # ~4 hours of retries at the maximum backoff
 
@@ -96,7 +95,7 @@ class Outbox:
             update(OutboxItem)
             .where(and_(OutboxItem.id == item_id, OutboxItem.state == "pending",
                         or_(OutboxItem.locked_until.is_(None), OutboxItem.locked_until < now)))
-            .values(locked_until=now + timedelta(seconds=CLAIM_SECONDS)))
+            .values(locked_until=now + timedelta(seconds=self.app.config["SWITCHBOARD_OUTBOX_CLAIM_SECONDS"])))
         db.session.commit()
         return result.rowcount == 1
 

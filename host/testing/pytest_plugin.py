@@ -276,10 +276,13 @@ def postgres_url():
 
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
 
     base = make_url(POSTGRES_URL)
     try:
-        admin_engine = create_engine(base, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+        # NullPool: a test may restart the server, so never reuse a connection.
+        admin_engine = create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool,
+                                     connect_args={"connect_timeout": 3})
         with admin_engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001 - any connection failure means "not here"

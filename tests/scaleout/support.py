@@ -1,0 +1,134 @@
+"""Real Switchboard processes for the production-shape and fault tests.
+
+The processes use the example HTTP SMS gateway plugin (installed by `make`) as their
+channel, talking to a local gateway server that counts every send.
+"""
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+
+from host.testing.pytest_plugin import free_port, skip_or_fail
+
+WEBHOOK_SECRET = "scaleout-webhook-secret"
+CLI = [sys.executable, "-m", "host.cli"]
+
+
+def wait_for(predicate, timeout=15.0, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
+class GatewayServer:
+    """A local SMS gateway: records each send; can be slow or down for a while."""
+
+    def __init__(self):
+        self.received = []
+        self.delay = 0.0
+        self.failing = False
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                time.sleep(gateway.delay)
+                if gateway.failing:
+                    self.send_response(503)
+                    self.end_headers()
+                    return
+                gateway.received.append(body)
+                payload = json.dumps({"id": f"gw-{len(gateway.received)}"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/send"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def texts(self):
+        return [r["text"] for r in self.received]
+
+
+def signed_inbound(url, external_id, from_address, text):
+    from sbx_http_sms.plugin import signature
+
+    body = json.dumps({"id": external_id, "from": from_address, "to": "+15550000", "text": text}).encode()
+    return requests.post(f"{url}/webhooks/http-sms/inbound", data=body, timeout=10,
+                         headers={"Content-Type": "application/json", "X-Signature": signature(body, WEBHOOK_SECRET)})
+
+
+class Deployment:
+    """A database, agents and plugin settings shared by processes started on demand."""
+
+    def __init__(self, env):
+        self.env = env
+        self.processes = {}
+
+    def run(self, *args):
+        return subprocess.run([*CLI, *args], env=self.env, check=True, capture_output=True, text=True).stdout
+
+    def start(self, port=None, **extra_env):
+        port = port or free_port()
+        env = {**self.env, "SWITCHBOARD_PUBLIC_URL": f"http://127.0.0.1:{port}", **extra_env}
+        proc = subprocess.Popen([*CLI, "serve", "--port", str(port)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}"
+        self.processes[url] = proc
+        assert wait_for(lambda: self.up(url), timeout=40), f"{url} did not start"
+        return url
+
+    @staticmethod
+    def up(url):
+        try:
+            return requests.get(f"{url}/healthz", timeout=1).status_code in (200, 503)
+        except requests.RequestException:
+            return False
+
+    def kill(self, url, signal_name="SIGKILL"):
+        import signal
+
+        proc = self.processes.pop(url)
+        proc.send_signal(getattr(signal, signal_name))
+        proc.wait(timeout=10)
+
+    def stop_all(self):
+        for proc in self.processes.values():
+            proc.terminate()
+        for proc in self.processes.values():
+            proc.wait(timeout=10)
+
+
+def make_deployment(database_url, gateway, tmp_path, redis_url=None):
+    try:
+        import sbx_http_sms  # noqa: F401
+    except ImportError:
+        skip_or_fail("the example plugin is not installed (pip install -e examples/http_sms_gateway)")
+    env = {**os.environ, "SWITCHBOARD_DATABASE_URL": database_url,
+           "SWITCHBOARD_SECRET_KEY": "scaleout-secret-key-0123456789abcdef",
+           "SWITCHBOARD_INSTANCE_PATH": str(tmp_path), "SWITCHBOARD_OUTBOX_POLL_SECONDS": "0.2",
+           "SWITCHBOARD_OUTBOX_CLAIM_SECONDS": "3"}
+    if redis_url:
+        env["SWITCHBOARD_REDIS_URL"] = redis_url
+    deployment = Deployment(env)
+    deployment.run("db", "upgrade")
+    deployment.run("agents", "create", "agent@example.com", "--password", "long-enough-pw", "--group", "Support")
+    deployment.token = deployment.run("tokens", "create", "agent@example.com").strip()
+    deployment.run("settings", "set", "http_sms", f"send_url={gateway.url}", "sender=+15550000",
+                   "api_token=t0ken-for-gateway", f"webhook_secret={WEBHOOK_SECRET}")
+    return deployment
