@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from flask import current_app
 from sqlalchemy import func
 
 from host import chats as host_chats
@@ -91,7 +92,12 @@ def send_reply(chat: Chat, reply: Mapping[str, Any]):
     agent = agent_for(reply.get("author_id"))
     if chat.status == "archived" and agent is not None:
         host_chats.reopen(chat, agent)
-    message = host_chats.reply(chat, agent, body=reply.get("text") or "", media=list(reply.get("media") or []))
+    channel = None
+    if chat.channel == "voice":  # a call's chat: a written reply goes out by SMS when that channel exists
+        channels = current_app.extensions["switchboard"].enabled_channels()
+        channel = "sms" if "sms" in channels else None
+    message = host_chats.reply(chat, agent, body=reply.get("text") or "", media=list(reply.get("media") or []),
+                               channel=channel)
     if reply.get("lc_event_id"):
         exists = db.session.execute(db.select(LiveChatEvent).where(
             LiveChatEvent.lc_chat_id == reply["lc_chat_id"], LiveChatEvent.lc_event_id == reply["lc_event_id"])) \

@@ -96,3 +96,20 @@ def test_twilio_webhook_answers_even_when_livechat_and_its_queue_fail(app, livec
     assert [m.body for m in chat.messages] == ["LiveChat is down", "still here"]
     assert api(agent).post(f"/api/v1/chats/{chat.id}/messages", json={"body": "We hear you"}).status_code == 201
     assert app.extensions["switchboard"].outbox.drain() == 1
+
+
+def test_a_livechat_reply_to_a_call_goes_out_by_sms(app, livechat, simulator, drain, lc_post):
+    from host import emit as bus
+    from host.chats import open_chat_for
+    from host.contracts import ContactRef
+
+    fake = livechat
+    chat = open_chat_for("voice", CUSTOMER, ContactRef(id=None), OUR_NUMBER, "inbound")
+    bus.commit()
+    drain()
+    lc_post(fake.incoming_event_webhook(lc_chat_of(chat), "Sorry we missed your call!", agent_id=LC_AGENT))
+    reply = db.session.execute(db.select(Message).where(Message.direction == "out")).scalar_one()
+    assert (reply.channel, reply.recipient) == ("sms", CUSTOMER)
+    app.extensions["switchboard"].outbox.drain()
+    sent = [m for m in simulator.conversation(CUSTOMER) if m.direction == "outbound-api"]
+    assert [(m.from_address, m.body) for m in sent] == [(OUR_NUMBER, "Sorry we missed your call!")]
