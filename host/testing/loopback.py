@@ -70,7 +70,9 @@ class LoopbackPlugin:
             body = request.get_data()
             if not hmac.compare_digest(sign(body), request.headers.get("X-Loopback-Signature", "")):
                 abort(403)
-            data = json.loads(body)
+            data = request.get_json(silent=True)
+            if not isinstance(data, dict) or "id" not in data:
+                abort(400, description="The webhook body must be a JSON object with an id.")
             if data.get("type") == "status":
                 apply_status(StatusUpdate(channel="loopback", external_id=data["id"], status=data["status"],
                                           error_code=data.get("error_code")))
