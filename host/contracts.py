@@ -63,7 +63,13 @@ class SendError(Exception):
 
 @runtime_checkable
 class Channel(Protocol):
-    """A channel adapter: verifies, parses and sends; never writes the database."""
+    """A channel adapter: verifies, parses and sends; never writes the database.
+
+    Optional methods the host calls when present: ``normalise_address(value)`` (raise
+    ``ValueError`` with a sentence for the agent → 422) and ``check_reply(chat, body=,
+    media=, template=)`` returning a sentence that refuses a reply before it is queued
+    (e.g. WhatsApp's 24-hour window → 409), or ``None``.
+    """
 
     key: str      # stable key stored on chats/messages: "sms", "whatsapp", "voice", ...
     label: str    # shown to agents: "SMS", "WhatsApp", ...

@@ -326,3 +326,22 @@ def test_status_before_the_outbox_recorded_the_sid_is_applied_later(app, agent, 
     bus.commit()
     db.session.refresh(message)
     assert message.status == "delivered" and count(EarlyStatus) == 0
+
+
+def test_inbound_continues_the_open_chat_and_reopens_an_archived_one(app, agent, api, twilio_webhook, recorder):
+    twilio_webhook(MESSAGING, inbound_params(sid="SM" + "5" * 32, body="first"))
+    twilio_webhook(MESSAGING, inbound_params(sid="SM" + "6" * 32, body="second"))
+    chat = db.session.execute(db.select(Chat)).scalar_one()
+    assert api(agent).post(f"/api/v1/chats/{chat.id}/archive").status_code == 200
+    twilio_webhook(MESSAGING, inbound_params(sid="SM" + "8" * 32, body="back again"))
+    db.session.refresh(chat)
+    assert chat.status == "queued" and count(Chat) == 1 and count() == 3
+    assert [e.hook for e in recorder.events if e.hook.startswith("chat_")] == [
+        "chat_started", "chat_archived", "chat_reopened"]
+
+
+def test_signed_but_incomplete_status_is_a_400(app, agent, twilio_webhook):
+    params = status_params("SM" + "9" * 32, "delivered")
+    del params["MessageStatus"], params["SmsStatus"]
+    assert twilio_webhook(STATUS, params).status_code == 400
+    assert count(EarlyStatus) == 0
