@@ -55,7 +55,8 @@ def _enabled() -> bool:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and not urlparse(target).netloc:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target \
+            and target.isprintable() and not urlparse(target).netloc:
         return target
     return WIDGET_PATH
 

@@ -284,3 +284,9 @@ def test_settings_page_offers_the_register_webhooks_button(app, fake, configure,
     assert "Register webhooks</button>" in page and "http://switchboard.test/webhooks/livechat" in page
     response = client.post("/plugins/livechat/admin/webhooks", data={"csrf_token": client.csrf_token})
     assert response.status_code == 302 and len(fake.webhooks) == 3
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x"])
+def test_sign_in_never_sends_agents_off_site(app, livechat, agent, signed_in, target):
+    response = signed_in(agent).get("/webhooks/livechat/login", query_string={"next": target})
+    assert response.status_code == 302 and response.headers["Location"] == "/plugins/livechat/widget"
