@@ -1,16 +1,19 @@
 """CSV import and export: ``name,email,phone,whatsapp,preferred_channel,group,notes``.
 
-Import goes through the same validation as the API (:mod:`.service`), row by row:
-a bad row is reported — row number, field, sentence — and skipped; good rows are
-saved. Row numbers are the file's: the header is row 1, so a chunk of a big file says
-where it starts (``first_row``). Each row is all or nothing: it is checked completely
-before anything of it is written. A chunk is one transaction; if a concurrent writer
-makes it fail at commit, it is rolled back and checked again once.
+Import uses the API's validation (:mod:`.service`): a bad row is reported — row number,
+field, sentence, one entry per problem — and not saved; good rows are. Row numbers are
+the file's: the header is row 1, and a chunk of a big file says where it starts
+(``first_row``). A chunk is processed as a batch — every row checked first, the owners
+of its numbers and emails looked up in a few queries, the new contacts written in one
+flush — and committed as one transaction; if a concurrent writer makes the commit fail,
+the chunk is rolled back and checked again once. So a row is saved whole or not at all.
 
 Notes: one cell; blank lines separate several notes (export writes them that way).
-Groups: by name (any case) or id. Duplicates — a row whose phone, WhatsApp number or
-email belongs to an existing contact — are reported (``on_duplicate="report"``),
-skipped, or written onto that contact (``"update"``: non-empty cells win).
+Groups: by name (any case) or id. A row whose phone, WhatsApp number or email belongs to
+an existing contact is reported (``on_duplicate="report"``), skipped, or written onto
+that contact (``"update"``: non-empty cells win, notes are added); a number repeated
+within the file is reported with the row that had it first. Imported contacts are not
+announced one by one (a big file would flood every agent's socket); updated ones are.
 """
 from __future__ import annotations
 
@@ -24,10 +27,11 @@ from sqlalchemy.exc import IntegrityError
 
 from host import emit as bus
 from host.extensions import db
-from host.models import Agent, Group
+from host.models import Agent, Chat, Group
 
-from . import service
-from .models import Contact, ContactNote, find_identity
+from . import chat_links, service
+from .models import Contact, ContactIdentity, ContactNote
+from .normalize import WHATSAPP_PREFIX, phone_of
 
 COLUMNS = ("name", "email", "phone", "whatsapp", "preferred_channel", "group", "notes")
 _NOTE_SPLIT = re.compile(r"\n\s*\n")
@@ -126,27 +130,82 @@ def _header(record: list[str]) -> tuple[list[str | None], list[str]]:
 
 
 def _import(text: str, agent: Agent, region: str, first_row: int, on_duplicate: str) -> Report:
+    """One chunk: read and check every row, look existing owners up in a few queries, write
+    the new contacts in one flush (the search index follows through its triggers)."""
     report = Report()
+    rows = _read(text, first_row, report)
+    if not rows:
+        return report
+    groups = {name.lower(): gid for gid, name in db.session.execute(select(Group.id, Group.name))}
+    group_ids = set(groups.values())
+    cleaned = [c for c in (_clean_row(row, cells, region, groups, group_ids, report) for row, cells in rows) if c]
+    owners = _owners(cleaned)
+    earlier: dict[tuple, int] = {}   # person key -> row of this file that has it
+    created: list[tuple[Contact, list[tuple[str, str]]]] = []
+    for row, values, notes in cleaned:
+        keys = _keys(values)
+        repeated = next((k for k in keys if k in earlier), None)
+        if repeated is not None:
+            field = _field_of(values, repeated)
+            report.error(row, field, f"This {FIELD_WORDS[field]} is already on row {earlier[repeated]} "
+                                     "of this file.")
+            continue
+        existing = list({c.id: c for c in (owners.get(k) for k in keys) if c is not None}.values())
+        if len(existing) > 1:
+            a, b = existing[:2]
+            report.error(row, "phone", f"This row matches two different contacts, {service.label(a)} (#{a.id}) "
+                                       f"and {service.label(b)} (#{b.id}); merge them first.", a.id)
+            continue
+        if existing and on_duplicate == "skip":
+            report.skipped += 1
+            continue
+        if existing and on_duplicate == "update":
+            _update(row, existing[0], values, notes, agent, region, report)
+            continue
+        if existing:
+            other = existing[0]
+            field = _field_of(values, next(k for k in keys if owners.get(k) is other))
+            report.error(row, field, f"This {FIELD_WORDS[field]} already belongs to {service.label(other)} "
+                                     f"(contact #{other.id}).", other.id)
+            continue
+        contact = Contact(name="")
+        added = service.apply(contact, values)
+        db.session.add(contact)
+        for body in notes:
+            db.session.add(ContactNote(contact=contact, author_id=agent.id, body=body))
+        created.append((contact, added))
+        for key in keys:
+            earlier[key] = row
+        report.created += 1
+    db.session.flush()
+    _adopt_chats(created)
+    return report
+
+
+FIELD_WORDS = {"phone": "phone number", "whatsapp": "WhatsApp number", "email": "email address"}
+
+
+def _read(text: str, first_row: int, report: Report) -> list[tuple[int, dict]]:
+    """The records of the chunk as (file row number, {column: cell}); problems reported."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), strict=True)
     try:
         header = next(reader, None)
     except csv.Error as exc:
         report.error(1, "file", f"The header line can't be read as CSV: {exc}.")
-        return report
+        return []
     if not header or not any(h.strip() for h in header):
         report.error(1, "file", "The file is empty; the first line must be the header "
                                 f"{','.join(COLUMNS)}.")
-        return report
+        return []
     columns, unknown = _header(header)
     if not any(columns):
         report.error(1, "file", f"The first line must be the header {','.join(COLUMNS)} "
                                 f"(in any order); it was “{','.join(header)[:120]}”.")
-        return report
+        return []
     if unknown:
         report.error(1, "file", f"Unknown column{'s' if len(unknown) > 1 else ''} "
                                 f"{', '.join(unknown)} ignored; the columns are {', '.join(COLUMNS)}.")
-    groups = {name.lower(): gid for gid, name in db.session.execute(select(Group.id, Group.name))}
-    group_ids = set(groups.values())
+    rows = []
     row = first_row - 1
     while True:
         try:
@@ -163,13 +222,12 @@ def _import(text: str, agent: Agent, region: str, first_row: int, on_duplicate: 
         if not any(cell.strip() for cell in record):
             continue
         report.rows += 1
-        cells = {name: _unsafe(record[i].strip()) if i < len(record) else ""
-                 for i, name in enumerate(columns) if name}
         if len(record) > len(columns):
             report.error(row, "file", f"This row has {len(record)} cells but the header has {len(columns)}.")
             continue
-        _import_row(row, cells, agent, region, on_duplicate, groups, group_ids, report)
-    return report
+        rows.append((row, {name: _unsafe(record[i].strip()) if i < len(record) else ""
+                           for i, name in enumerate(columns) if name}))
+    return rows
 
 
 def _group(value: str, groups: dict, group_ids: set) -> int | None:
@@ -178,50 +236,80 @@ def _group(value: str, groups: dict, group_ids: set) -> int | None:
     return groups.get(value.lower())
 
 
-def _import_row(row: int, cells: dict, agent: Agent, region: str, on_duplicate: str,
-                groups: dict, group_ids: set, report: Report) -> None:
+def _clean_row(row: int, cells: dict, region: str, groups: dict, group_ids: set,
+               report: Report) -> tuple[int, dict, list[str]] | None:
+    """Normalised values of one row, or None after reporting every problem in it."""
     data = {k: cells[k] for k in ("name", "email", "phone", "whatsapp", "preferred_channel") if k in cells}
     notes = [n.strip() for n in _NOTE_SPLIT.split(cells.get("notes", "")) if n.strip()]
     problems = []
+    group_id = None
     if cells.get("group"):
         group_id = _group(cells["group"], groups, group_ids)
         if group_id is None:
             problems.append(("group", f"There is no group called “{cells['group']}”."))
-        else:
-            data["group_id"] = group_id
     if any(len(n) > 5000 for n in notes):
         problems.append(("notes", "A note can be at most 5,000 characters."))
     try:
         values = service.clean(data, region)
+        if group_id is not None:
+            values["group_id"] = group_id
+        service.check_new(values)
     except service.InvalidContact as exc:
         problems.extend((field, messages[0]) for field, messages in exc.errors.items())
-        values = None
     if problems:
         for field, message in problems:
             report.error(row, field, message)
-        return
-    existing = _existing(values)
-    if len(existing) > 1:
-        a, b = existing[:2]
-        report.error(row, "phone", f"This row matches two different contacts, {service.label(a)} (#{a.id}) "
-                                   f"and {service.label(b)} (#{b.id}); merge them first.", a.id)
-        return
-    if existing and on_duplicate == "skip":
-        report.skipped += 1
-        return
+        return None
+    return row, values, notes
+
+
+def _keys(values: dict) -> list[tuple]:
+    """What makes a row the same person as a contact: its numbers (SMS = WhatsApp) and email."""
+    keys = []
+    for field in ("phone", "whatsapp"):
+        if values.get(field):
+            keys.append(("number", phone_of(field, values[field])))
+    if values.get("email"):
+        keys.append(("email", values["email"]))
+    return keys
+
+
+def _field_of(values: dict, key: tuple) -> str:
+    if key[0] == "email":
+        return "email"
+    return next(f for f in ("phone", "whatsapp") if values.get(f) and phone_of(f, values[f]) == key[1])
+
+
+def _owners(cleaned) -> dict[tuple, Contact]:
+    """Existing contacts owning the chunk's numbers and emails, in a few queries per chunk.
+
+    Numbers go through the identities' unique (kind, address) index; profile emails have
+    no index of their own, so that lookup reads the contacts table once per chunk.
+    """
+    numbers = {k[1] for _, values, _ in cleaned for k in _keys(values) if k[0] == "number"}
+    emails = sorted({values["email"] for _, values, _ in cleaned if values.get("email")})
+    owners: dict[tuple, Contact] = {}
+    for kind, prefix in (("phone", ""), ("whatsapp", WHATSAPP_PREFIX)):
+        addresses = sorted(prefix + n for n in numbers)
+        for start in range(0, len(addresses), 500):
+            for identity in db.session.scalars(select(ContactIdentity).where(
+                    ContactIdentity.kind == kind, ContactIdentity.address.in_(addresses[start:start + 500]))):
+                owners.setdefault(("number", phone_of(kind, identity.address)), identity.contact)
+    for start in range(0, len(emails), 500):
+        part = emails[start:start + 500]
+        for contact in db.session.scalars(select(Contact).where(Contact.email.in_(part))):
+            owners.setdefault(("email", contact.email), contact)
+        for identity in db.session.scalars(select(ContactIdentity).where(
+                ContactIdentity.kind == "email", ContactIdentity.address.in_(part))):
+            owners.setdefault(("email", identity.address), identity.contact)
+    return owners
+
+
+def _update(row: int, contact: Contact, values: dict, notes: list[str], agent: Agent, region: str,
+            report: Report) -> None:
+    given = {k: v for k, v in values.items() if v not in ("", None)}
     try:
-        if existing and on_duplicate == "update":
-            contact = existing[0]
-            given = {k: v for k, v in data.items() if v not in ("", None)}
-            service.update_contact(contact, given, agent, region,
-                                   announce_it=False)
-            for body in notes:
-                db.session.add(ContactNote(contact=contact, author_id=agent.id, body=body))
-            db.session.flush()
-            service.announce(contact, agent)
-            report.updated += 1
-            return
-        prepared = service.prepare_create(data, region)
+        service.update_contact(contact, given, agent, region, announce_it=False)
     except service.InvalidContact as exc:
         for field, messages in exc.errors.items():
             report.error(row, field, messages[0])
@@ -229,23 +317,26 @@ def _import_row(row: int, cells: dict, agent: Agent, region: str, on_duplicate: 
     except service.DuplicateContact as exc:
         report.error(row, exc.field, exc.message, exc.existing.id)
         return
-    contact = service.create(prepared, agent, announce_it=False)
     for body in notes:
         db.session.add(ContactNote(contact=contact, author_id=agent.id, body=body))
-    report.created += 1
+    db.session.flush()
+    service.announce(contact, agent)
+    report.updated += 1
 
 
-def _existing(values: dict) -> list[Contact]:
-    found: dict[int, Contact] = {}
-    for field in ("phone", "whatsapp"):
-        if values.get(field):
-            identity = find_identity(db.session, field, values[field])
-            if identity is not None:
-                found.setdefault(identity.contact_id, identity.contact)
-    if values.get("email"):
-        for contact in service.contacts_with_email(values["email"]):
-            found.setdefault(contact.id, contact)
-    return list(found.values())
+def _adopt_chats(created) -> None:
+    """Chats from these numbers that have no contact yet join the new contacts."""
+    by_address: dict[str, int] = {}
+    for contact, added in created:
+        for kind, address in added:
+            for form in chat_links.chat_addresses(kind, address):
+                by_address.setdefault(form, contact.id)
+    addresses = sorted(by_address)
+    for start in range(0, len(addresses), 500):
+        part = addresses[start:start + 500]
+        for chat_id, address in db.session.execute(select(Chat.id, Chat.customer_address).where(
+                Chat.contact_id.is_(None), Chat.customer_address.in_(part))).all():
+            chat_links.link(chat_id, by_address[address])
 
 
 def count_contacts() -> int:

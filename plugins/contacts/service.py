@@ -227,11 +227,16 @@ class Prepared:
     values: dict
 
 
+def check_new(values: dict) -> None:
+    """The whole-contact rules for cleaned values of a new contact (not duplicates)."""
+    state, _ = _state_after(None, values)
+    _check_whole(state, identities_left=False)
+
+
 def prepare_create(data: dict, region: str) -> Prepared:
     """Everything a new contact needs checked, before anything is written."""
     values = clean({k: data[k] for k in EDITABLE if k in data}, region)
-    state, _ = _state_after(None, values)
-    _check_whole(state, identities_left=False)
+    check_new(values)
     check_duplicates(values)
     return Prepared(values)
 

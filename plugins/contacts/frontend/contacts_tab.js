@@ -1,98 +1,350 @@
-// Contacts tab (thin first version): recent customers, newest first, one row per
-// address, with "Open" to jump to their chat. Replaced later by real contact search.
+// Contacts tab: browse (paginated, sorted) and search-as-you-type over every contact;
+// add, edit, delete, merge, call; open a contact's chats; CSV import and export.
+import { mountContactForm } from "./lib/contact_form.js";
+import { callButton, confirmDialog, notesSection, renderContact } from "./lib/contact_view.js";
+import { errorsCsv, uploadCsv } from "./lib/csv_upload.js";
+import { ensureStyles, h, hue, initials, replace } from "./lib/dom.js";
+import { channelLabel, debounce, displayName, formatDate, subtitle } from "./lib/format.js";
 
-function el(tag, className, ...children) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
-function channelLabel(key, channels) {
-  const known = { sms: "SMS", whatsapp: "WhatsApp", voice: "Voice", livechat: "LiveChat" };
-  return channels.find((c) => c.key === key)?.label || known[key] || key || "";
-}
-
+const PER_PAGE = 25;
 const STATUS = { queued: "Waiting", active: "Open", archived: "Archived" };
 
 export function mount(element, ctx) {
-  let chats = [];
-  let query = "";
-  let failed = "";
+  ensureStyles();
+  const state = { q: "", sort: "name", page: 1, items: [], hasNext: false, failed: "", view: "list", detail: null, request: 0 };
 
-  const search = el("input", "tab-search");
-  search.type = "search";
-  search.placeholder = "Filter by name or number";
-  search.setAttribute("aria-label", "Filter contacts");
+  // --- list view ------------------------------------------------------------------------
+  const search = h("input.tab-search", { type: "search", placeholder: "Search name, phone or email", "aria-label": "Search contacts" });
+  const sort = h("select", { "aria-label": "Sort contacts", title: "Sort order when not searching" },
+    h("option", { value: "name" }, "A–Z"), h("option", { value: "recent" }, "Recent"));
+  const add = h("button.primary.small", { type: "button", onclick: () => showForm(null) }, "+ Add");
+  const importButton = h("button.button.small", { type: "button", onclick: () => showImport() }, "Import CSV");
+  const exportLink = h("a.button.small", { href: "/api/v1/contacts/export.csv", download: "contacts.csv" }, "Export CSV");
+  const list = h("ul.item-list.ct-list", { "aria-label": "Contacts", "aria-live": "polite" });
+  const pager = h("div.ct-pager");
+  const listView = h("div.ct-card",
+    h("div.ct-toolbar", search, sort),
+    h("div.ct-actions", add, importButton, exportLink),
+    list, pager);
+
+  const runSearch = debounce(() => {
+    state.page = 1;
+    load();
+  }, 250);
   search.addEventListener("input", () => {
-    query = search.value.trim().toLowerCase();
-    renderList();
+    state.q = search.value.trim();
+    runSearch();
   });
-  const list = el("ul", "item-list");
-  element.replaceChildren(search, list);
+  search.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      runSearch.cancel();
+      state.page = 1;
+      load();
+    }
+  });
+  sort.addEventListener("change", () => {
+    state.sort = sort.value;
+    state.page = 1;
+    load();
+  });
 
-  function unique(rows) {
-    const seen = new Set();
-    return rows.filter((chat) => {
-      const key = String(chat.customer_address || "").replace(/^whatsapp:/, "");
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
+  async function load() {
+    const request = ++state.request;
+    const params = new URLSearchParams({ q: state.q, sort: state.sort, page: String(state.page), per_page: String(PER_PAGE) });
+    try {
+      const page = await ctx.api(`contacts?${params}`);
+      if (request !== state.request) return; // a newer search is under way
+      state.items = page.items;
+      state.hasNext = page.has_next;
+      state.failed = "";
+    } catch (exc) {
+      if (request !== state.request) return;
+      state.failed = `Couldn't load contacts: ${exc.message}`;
+    }
+    renderList();
   }
 
   function renderList() {
-    if (failed) {
-      list.replaceChildren(el("li", "tab-error", failed));
+    if (state.failed) {
+      replace(list, h("li.tab-error", state.failed));
+      replace(pager);
       return;
     }
-    const rows = unique(chats).filter((c) => !query
-      || (c.customer_name || "").toLowerCase().includes(query)
-      || (c.customer_address || "").toLowerCase().includes(query));
-    if (!rows.length) {
-      list.replaceChildren(el("li", "tab-empty",
-        el("strong", null, query ? "No match" : "No customers yet"),
-        el("p", null, query ? "Nobody you've talked to matches that." : "Customers appear here after their first message.")));
-      return;
+    if (!state.items.length) {
+      replace(list, h("li.tab-empty",
+        h("strong", state.q ? "No match" : "No contacts yet"),
+        h("p", state.q ? `Nobody matches “${state.q}”. Try part of a name, some digits of the number, or an email.`
+          : "Contacts are created when customers write in, or add one yourself.")));
+    } else {
+      replace(list, state.items.map(rowFor));
     }
-    list.replaceChildren(...rows.map((chat) => {
-      const open = el("button", "button small", chat.id === ctx.chat?.id ? "Open ✓" : "Open");
-      open.type = "button";
-      open.disabled = chat.id === ctx.chat?.id;
-      open.setAttribute("aria-label", `Open chat with ${chat.customer_name || chat.customer_address}`);
-      open.addEventListener("click", () => ctx.openChat(chat.id));
-      return el("li", "item",
-        el("div", "item-main",
-          el("strong", "item-title", chat.customer_name || chat.customer_address),
-          el("span", "item-sub",
-            chat.customer_name ? `${chat.customer_address} · ` : "",
-            channelLabel(chat.channel, ctx.channels), " · ", STATUS[chat.status] || chat.status)),
-        open);
-    }));
+    const prev = h("button.button.small", { type: "button", disabled: state.page <= 1, onclick: () => { state.page -= 1; load(); } }, "← Previous");
+    const next = h("button.button.small", { type: "button", disabled: !state.hasNext, onclick: () => { state.page += 1; load(); } }, "Next →");
+    replace(pager, prev, h("span", state.items.length ? `Page ${state.page}` : ""), next);
+    pager.hidden = state.page === 1 && !state.hasNext;
   }
 
-  async function load() {
+  function rowFor(contact) {
+    const name = displayName(contact);
+    const open = h("button.button.small", { type: "button", "aria-label": `Open chat with ${name}`, onclick: () => openLatestChat(contact, open) }, "Open");
+    return h("li.item", { dataset: { contactId: String(contact.id) } },
+      h("button.ct-row-main", { type: "button", "aria-label": `Show ${name}`, onclick: () => showDetail(contact) },
+        h("span.avatar", { dataset: { hue: hue(contact.id) }, "aria-hidden": "true" }, initials(contact.name)),
+        h("span.item-main", h("strong.item-title", name), h("span.item-sub", subtitle(contact, ctx.channels)))),
+      h("span.ct-row-actions", callButton(ctx, contact), open));
+  }
+
+  async function openLatestChat(contact, button) {
+    button.disabled = true;
     try {
-      chats = await ctx.api("/api/v1/chats?view=all&limit=200");
-      failed = "";
+      const chats = await ctx.api(`contacts/${contact.id}/chats`);
+      if (chats.length) ctx.openChat(chats[0].id);
+      else showDetail(contact, `${displayName(contact)} has no chats yet.`);
     } catch (exc) {
-      failed = `Couldn't load customers: ${exc.message}`;
+      showDetail(contact, exc.message);
+    } finally {
+      button.disabled = false;
     }
-    renderList();
   }
 
-  list.replaceChildren(el("li", "tab-loading", "Loading customers…"));
+  function showList({ reload = false } = {}) {
+    state.view = "list";
+    state.detail = null;
+    replace(element, listView);
+    if (reload) load();
+    else renderList();
+  }
+
+  // --- detail view -----------------------------------------------------------------------
+  function showDetail(contact, notice = "") {
+    state.view = "detail";
+    state.detail = { contact, notice, notes: notesSection(ctx, contact.id), chats: h("ul.ct-chats", h("li.tab-loading", "Loading chats…")) };
+    renderDetail();
+    loadChats();
+  }
+
+  async function loadChats() {
+    const detail = state.detail;
+    try {
+      const chats = await ctx.api(`contacts/${detail.contact.id}/chats`);
+      if (state.detail !== detail) return;
+      replace(detail.chats, chats.length ? chats.map((chat) => h("li.item",
+        h("span.item-main",
+          h("strong.item-title", `${channelLabel(chat.channel, ctx.channels)} · ${STATUS[chat.status] || chat.status}`),
+          h("span.item-sub", [chat.customer_address, formatDate(chat.last_message_at || chat.created_at)].filter(Boolean).join(" · "))),
+        h("button.button.small", { type: "button", disabled: chat.id === ctx.chat?.id, onclick: () => ctx.openChat(chat.id) },
+          chat.id === ctx.chat?.id ? "Showing" : "View chat")))
+        : h("li.ct-muted", "No chats yet."));
+    } catch (exc) {
+      replace(detail.chats, h("li.error", exc.message));
+    }
+  }
+
+  function renderDetail() {
+    const detail = state.detail;
+    const back = h("button.button.small.ct-back", { type: "button", onclick: () => showList() }, "← All contacts");
+    const body = h("div");
+    const actions = [
+      h("button.button.small", { type: "button", onclick: () => showForm(detail.contact) }, "✏️ Edit"),
+      h("button.button.small", { type: "button", onclick: () => showMerge(detail.contact) }, "Merge…"),
+      h("button.button.small", { type: "button", onclick: () => remove(detail.contact) }, "Delete"),
+    ];
+    const chatsSection = h("section.ct-section", h("h4", "Chats"), detail.chats);
+    renderContact(body, ctx, detail.contact, { actions, notice: detail.notice, notes: h("div.ct-card", chatsSection, detail.notes.section) });
+    replace(element, h("div.ct-card", back, body));
+  }
+
+  async function remove(contact) {
+    const ok = await confirmDialog({
+      title: `Delete ${displayName(contact)}?`,
+      text: "Their numbers, consent records and notes are deleted. Their chats stay, without a contact.",
+      confirm: "Delete", danger: true,
+    });
+    if (!ok) return;
+    try {
+      await ctx.api(`contacts/${contact.id}`, { method: "DELETE" });
+      showList({ reload: true });
+    } catch (exc) {
+      state.detail.notice = exc.message;
+      renderDetail();
+    }
+  }
+
+  // --- add / edit --------------------------------------------------------------------------
+  function showForm(contact) {
+    state.view = "form";
+    const holder = h("div");
+    const back = h("button.button.small.ct-back", { type: "button", onclick: () => (contact ? showDetail(contact) : showList()) },
+      contact ? "← Back" : "← All contacts");
+    replace(element, h("div.ct-card", back, holder));
+    mountContactForm(holder, ctx, {
+      contact,
+      onSaved: (saved) => showDetail(saved, contact ? "Saved." : "Contact added."),
+      onCancel: () => (contact ? showDetail(contact) : showList()),
+      duplicateActions: (existing) => [h("button.button.small", {
+        type: "button",
+        onclick: async () => showDetail(await ctx.api(`contacts/${existing.id}`)),
+      }, `Show ${existing.name || `contact #${existing.id}`}`)],
+    });
+  }
+
+  // --- merge ---------------------------------------------------------------------------------
+  function showMerge(survivor) {
+    state.view = "merge";
+    let chosen = null;
+    const query = h("input.tab-search", { type: "search", placeholder: "Find the duplicate: name, phone or email", "aria-label": "Find the contact to merge" });
+    const results = h("ul.ct-merge-results");
+    const error = h("p.error", { role: "alert", hidden: true });
+    const merge = h("button.primary.small", { type: "button", disabled: true }, "Merge");
+    const cancel = h("button.button.small", { type: "button", onclick: () => showDetail(survivor) }, "Cancel");
+    const find = debounce(async () => {
+      const q = query.value.trim();
+      if (!q) {
+        replace(results);
+        return;
+      }
+      try {
+        const page = await ctx.api(`contacts?${new URLSearchParams({ q, per_page: "10" })}`);
+        replace(results, page.items.filter((c) => c.id !== survivor.id).map((c) => {
+          const pick = h("button.button.small", { type: "button", "aria-pressed": String(chosen?.id === c.id) },
+            `${displayName(c)}${subtitle(c, ctx.channels) ? ` — ${subtitle(c, ctx.channels)}` : ""}`);
+          pick.addEventListener("click", () => {
+            chosen = c;
+            results.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(b === pick)));
+            merge.disabled = false;
+          });
+          return h("li", pick);
+        }));
+        if (!results.children.length) replace(results, h("li.ct-muted", "No other contact matches."));
+      } catch (exc) {
+        replace(results, h("li.error", exc.message));
+      }
+    }, 250);
+    query.addEventListener("input", find);
+    merge.addEventListener("click", async () => {
+      if (!chosen) return;
+      const ok = await confirmDialog({
+        title: `Merge ${displayName(chosen)} into ${displayName(survivor)}?`,
+        text: `${displayName(chosen)}'s numbers, notes and chats move to ${displayName(survivor)}, then ${displayName(chosen)} is deleted.`,
+        confirm: "Merge",
+      });
+      if (!ok) return;
+      try {
+        const merged = await ctx.api(`contacts/${survivor.id}/merge`, { method: "POST", json: { other_id: chosen.id } });
+        showDetail(merged, `Merged ${displayName(chosen)} into this contact.`);
+      } catch (exc) {
+        error.textContent = exc.message;
+        error.hidden = false;
+      }
+    });
+    replace(element, h("div.tab-form.ct-form-grid",
+      h("strong", `Merge another contact into ${displayName(survivor)}`),
+      h("p.ct-muted", "Use this when one person was saved twice. The other contact's numbers, notes and chats move here."),
+      query, results, error, h("div.form-actions", cancel, merge)));
+    query.focus();
+  }
+
+  // --- import -----------------------------------------------------------------------------------
+  function showImport() {
+    state.view = "import";
+    const file = h("input", { type: "file", accept: ".csv,text/csv", "aria-label": "CSV file" });
+    const mode = h("select", { "aria-label": "When a row matches an existing contact" },
+      h("option", { value: "report" }, "Report rows that match an existing contact"),
+      h("option", { value: "skip" }, "Skip rows that match an existing contact"),
+      h("option", { value: "update" }, "Update the existing contact from the row"));
+    const start = h("button.primary.small", { type: "button", disabled: true }, "Import");
+    const back = h("button.button.small.ct-back", { type: "button", onclick: () => { aborter.abort(); showList({ reload: true }); } }, "← All contacts");
+    const progress = h("progress", { max: "1", value: "0", hidden: true, "aria-label": "Import progress" });
+    const status = h("p.ct-muted", { role: "status" });
+    const report = h("div");
+    const aborter = new AbortController();
+    file.addEventListener("change", () => { start.disabled = !file.files.length; });
+    start.addEventListener("click", async () => {
+      const chosen = file.files[0];
+      if (!chosen) return;
+      start.disabled = true;
+      file.disabled = true;
+      replace(report);
+      progress.hidden = false;
+      progress.value = 0;
+      status.textContent = `Reading ${chosen.name}…`;
+      try {
+        const text = await chosen.text();
+        const result = await uploadCsv(ctx.api, text, {
+          onDuplicate: mode.value,
+          signal: aborter.signal,
+          onProgress: ({ done, total, result: sofar }) => {
+            progress.max = total;
+            progress.value = done;
+            status.textContent = `Imported ${done.toLocaleString()} of ${total.toLocaleString()} rows — ${sofar.created} added, ${sofar.errors.length} problems`;
+          },
+        });
+        progress.value = progress.max;
+        status.textContent = `Done: ${result.created} added, ${result.updated} updated, ${result.skipped} skipped, ${result.errors.length} problem${result.errors.length === 1 ? "" : "s"}.`;
+        renderReport(report, result.errors);
+      } catch (exc) {
+        status.textContent = `The import stopped: ${exc.message} Rows before this point were saved.`;
+      } finally {
+        start.disabled = false;
+        file.disabled = false;
+      }
+    });
+    replace(element, h("div.ct-card", back, h("div.tab-form.ct-import",
+      h("strong", "Import contacts from CSV"),
+      h("p.ct-muted", "Columns: name, email, phone, whatsapp, preferred_channel, group, notes (header on the first line). Rows with problems are listed below and not saved; the rest are."),
+      file, mode, h("div.form-actions", start), progress, status, report)));
+  }
+
+  function renderReport(holder, errors) {
+    if (!errors.length) {
+      replace(holder);
+      return;
+    }
+    const shown = errors.slice(0, 200);
+    const download = h("button.button.small", {
+      type: "button",
+      onclick: () => {
+        const url = URL.createObjectURL(new Blob([errorsCsv(errors)], { type: "text/csv" }));
+        const a = h("a", { href: url, download: "contacts-import-problems.csv" });
+        document.body.append(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 1000);
+      },
+    }, "Download all problems (CSV)");
+    replace(holder, h("div.ct-section",
+      h("table.ct-errors", h("thead", h("tr", h("th", "Row"), h("th", "Field"), h("th", "Problem"))),
+        h("tbody", shown.map((e) => h("tr", h("td", String(e.row)), h("td", e.field), h("td", e.message))))),
+      errors.length > shown.length ? h("p.ct-muted", `…and ${errors.length - shown.length} more.`) : null,
+      h("div.ct-actions", download)));
+  }
+
+  // --- live updates -----------------------------------------------------------------------------
+  const reloadSoon = debounce(() => { if (state.view === "list") load(); }, 400);
+  ctx.on("contact:updated", ({ contact, deleted } = {}) => {
+    if (!contact) return;
+    const index = state.items.findIndex((c) => c.id === contact.id);
+    if (index >= 0) {
+      if (deleted) state.items.splice(index, 1);
+      else state.items[index] = contact;
+      if (state.view === "list") renderList();
+    } else if (!deleted && !state.q) {
+      reloadSoon();
+    }
+    if (state.view === "detail" && state.detail?.contact.id === contact.id) {
+      if (deleted) {
+        showList({ reload: true });
+      } else {
+        state.detail.contact = contact;
+        state.detail.notes.reload();
+        renderDetail();
+      }
+    }
+  });
+  ctx.on("chat:created", () => { if (!state.q) reloadSoon(); }); // a new customer's contact
+
+  replace(list, h("li.tab-loading", "Loading contacts…"));
+  showList();
   load();
-  const refresh = ({ chat } = {}) => {
-    if (!chat) return;
-    const index = chats.findIndex((c) => c.id === chat.id);
-    if (index >= 0) chats[index] = { ...chats[index], ...chat };
-    else chats.unshift(chat);
-    renderList();
-  };
-  ctx.on("chat:created", refresh);
-  ctx.on("chat:updated", refresh);
+  return () => reloadSoon.cancel();
 }

@@ -1,72 +1,145 @@
-// Customer tab (thin first version): who the open chat is with.
-// The contacts team replaces this with profiles, notes and call buttons.
-
-function el(tag, className, ...children) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
-function parseDate(value) {
-  if (!value) return null;
-  const text = String(value);
-  const date = new Date(/([zZ]|[+-]\d\d:?\d\d)$/.test(text) ? text : `${text}Z`);
-  return Number.isNaN(date.getTime()) ? null : date;
-}
-
-function formatDate(value) {
-  const date = parseDate(value);
-  return date ? new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(date) : "—";
-}
-
-function channelLabel(key, channels) {
-  const known = { sms: "SMS", whatsapp: "WhatsApp", voice: "Voice", livechat: "LiveChat" };
-  return channels.find((c) => c.key === key)?.label || known[key] || key || "—";
-}
-
-function initials(name) {
-  const words = String(name || "").replace(/[^\p{L}\s]/gu, " ").trim().split(/\s+/).filter(Boolean);
-  return words.length ? (words[0][0] + (words.length > 1 ? words[words.length - 1][0] : "")).toUpperCase() : "#";
-}
+// Customer tab: the profile of the open chat's contact — name, email, numbers, preferred
+// channel, group override, opt-out state per channel, notes — with Edit and Call.
+// Edits by other agents arrive live: the host pushes `contact:updated` (from the
+// plugin's contact_changed event) to the chat's room.
+import { mountContactForm } from "./lib/contact_form.js";
+import { confirmDialog, notesSection, renderContact } from "./lib/contact_view.js";
+import { ensureStyles, h, hue, initials, replace } from "./lib/dom.js";
+import { channelLabel, displayName } from "./lib/format.js";
 
 export function mount(element, ctx) {
+  ensureStyles();
+  const state = { contact: null, editing: false, loading: true, notes: null, notice: "" };
+
   function render() {
     const chat = ctx.chat;
     if (!chat) {
-      element.replaceChildren(el("div", "tab-empty",
-        el("strong", null, "No customer yet"),
-        el("p", null, "Open a chat to see who you're talking to.")));
+      replace(element, h("div.tab-empty", h("strong", "No customer yet"), h("p", "Open a chat to see who you're talking to.")));
       return;
     }
-    const name = chat.customer_name || "";
-    const rows = [
-      ["Name", name || "Not known yet"],
-      [chat.channel === "whatsapp" ? "WhatsApp" : "Address", chat.customer_address],
-      ["Channel", channelLabel(chat.channel, ctx.channels)],
-      ["First seen", formatDate(chat.created_at)],
-      ["Group", chat.group_name || "None"],
-      ["Assigned to", chat.agent_id ? (chat.agent_id === ctx.agent?.id ? "You" : chat.agent_name || "Another agent") : "Nobody yet"],
-    ];
-    const list = el("dl", "kv");
-    for (const [label, value] of rows) list.append(el("dt", null, label), el("dd", null, value));
-    element.replaceChildren(el("div", "customer-card",
-      el("div", "customer-head",
-        el("span", "avatar avatar-lg", initials(name)),
-        el("div", null,
-          el("h3", "customer-name", name || chat.customer_address),
-          name ? el("p", "muted", chat.customer_address) : null)),
-      list));
+    if (state.loading) {
+      replace(element, h("p.tab-loading", "Loading the customer…"));
+      return;
+    }
+    if (!state.contact) {
+      renderAnonymous(chat);
+      return;
+    }
+    if (state.editing) return;
+    if (!state.notes || state.notes.contactId !== state.contact.id) {
+      state.notes = { contactId: state.contact.id, ...notesSection(ctx, state.contact.id) };
+    }
+    const edit = h("button.button.small", { type: "button", onclick: startEdit }, "✏️ Edit");
+    renderContact(element, ctx, state.contact, { actions: [edit], notice: state.notice, notes: state.notes.section });
   }
 
-  render();
+  function renderAnonymous(chat) {
+    const create = h("button.primary.small", { type: "button" }, "Create profile");
+    const error = h("p.error", { role: "alert", hidden: true });
+    create.addEventListener("click", async () => {
+      create.disabled = true;
+      try {
+        const result = await ctx.api(`contacts/for-chat/${chat.id}`, { method: "POST" });
+        state.contact = result.contact;
+        render();
+      } catch (exc) {
+        error.textContent = exc.message;
+        error.hidden = false;
+        create.disabled = false;
+      }
+    });
+    const name = chat.customer_name || "";
+    replace(element, h("div.customer-card.ct-card",
+      h("div.ct-head",
+        h("span.avatar.avatar-lg", { dataset: { hue: hue(chat.id) }, "aria-hidden": "true" }, initials(name)),
+        h("div", h("h3.customer-name", name || chat.customer_address), name ? h("p.muted", chat.customer_address) : null)),
+      h("dl.kv", h("dt", "Channel"), h("dd", channelLabel(chat.channel, ctx.channels)), h("dt", "Address"), h("dd", chat.customer_address)),
+      h("p.ct-muted", "There's no saved profile for this customer yet."),
+      h("div.ct-actions", create), error));
+  }
+
+  function startEdit() {
+    state.editing = true;
+    state.notice = "";
+    const form = mountContactForm(element, ctx, {
+      contact: state.contact,
+      onSaved: (saved) => {
+        state.contact = saved;
+        state.editing = false;
+        render();
+      },
+      onCancel: () => {
+        state.editing = false;
+        render();
+      },
+      duplicateActions: (existing) => [h("button.button.small", {
+        type: "button",
+        onclick: async () => {
+          const ok = await confirmDialog({
+            title: `Merge ${existing.name || `contact #${existing.id}`} into this contact?`,
+            text: `Their numbers, notes and chats move to ${displayName(state.contact)}; the other contact is deleted.`,
+            confirm: "Merge",
+          });
+          if (!ok) return;
+          try {
+            state.contact = await ctx.api(`contacts/${state.contact.id}/merge`, { method: "POST", json: { other_id: existing.id } });
+            state.editing = false;
+            state.notice = `Merged ${existing.name || `contact #${existing.id}`} into this contact.`;
+            render();
+          } catch (exc) {
+            form.setError(exc.message);
+          }
+        },
+      }, "Merge them")],
+    });
+  }
+
+  async function load() {
+    const chat = ctx.chat;
+    if (!chat) {
+      state.loading = false;
+      render();
+      return;
+    }
+    try {
+      const result = await ctx.api(`contacts/for-chat/${chat.id}`);
+      state.contact = result.contact;
+    } catch (exc) {
+      replace(element, h("div.tab-error", { role: "alert" }, h("strong", "Couldn't load the customer."), h("p", exc.message)));
+      return;
+    } finally {
+      state.loading = false;
+    }
+    render();
+  }
+
+  ctx.on("contact:updated", ({ contact, deleted } = {}) => {
+    if (!contact || !ctx.chat) return;
+    if (!state.contact) {
+      // A profile may have been created or merged for this chat: ask again.
+      if (!state.loading) load();
+      return;
+    }
+    if (contact.id !== state.contact.id) return;
+    if (deleted) {
+      state.notice = "";
+      load();
+      return;
+    }
+    state.contact = contact;
+    if (state.editing) return; // the agent's open form keeps their typing
+    state.notes?.reload();
+    render();
+  });
   ctx.on("chat:updated", ({ chat } = {}) => {
-    if (chat && ctx.chat && chat.id === ctx.chat.id) {
+    if (chat && ctx.chat && chat.id === ctx.chat.id && !state.contact) {
       Object.assign(ctx.chat, chat);
       render();
     }
   });
+
+  render();
+  load();
+  return () => {};
 }
+

@@ -1,0 +1,135 @@
+// A contact's profile card (Customer tab and the Contacts tab's detail view): fields,
+// addresses with their opt-out state, notes, and the Call / Edit actions.
+import { h, hue, initials, replace } from "./dom.js";
+import { callAddress, channelLabel, consentLabel, displayName, formatDate, kindLabel, showAddress } from "./format.js";
+
+/** True when a voice channel is enabled (the Call button's wiring lives in the voice work). */
+export function canCall(ctx) {
+  return (ctx.channels || []).some((c) => c.key === "voice");
+}
+
+export function callButton(ctx, contact, { small = true } = {}) {
+  const address = callAddress(contact);
+  if (!canCall(ctx) || !address) return null;
+  return h(`button.button${small ? ".small" : ""}`, {
+    type: "button",
+    "aria-label": `Call ${displayName(contact)}`,
+    onclick: () => window.dispatchEvent(new CustomEvent("switchboard:call", { detail: { contact_id: contact.id, address } })),
+  }, "📞 Call");
+}
+
+function row(label, value) {
+  return value ? [h("dt", label), h("dd", value)] : [];
+}
+
+/**
+ * Render `contact` into `element`.
+ *   actions: extra buttons for the header row (Edit, Delete, Merge…)
+ *   notice: an optional line above the card (e.g. "Updated by another agent")
+ */
+export function renderContact(element, ctx, contact, { actions = [], notice = "", notes = null } = {}) {
+  const name = displayName(contact);
+  const fromChannel = contact.name && contact.name_source === "channel";
+  const firstPhone = contact.phone;
+  const firstWhatsapp = contact.whatsapp;
+  const others = (contact.identities || []).filter((i) => !(
+    (i.kind === "phone" && i.address === firstPhone) || (i.kind === "whatsapp" && showAddress(i) === firstWhatsapp)));
+  const details = h("dl.kv",
+    row("Email", contact.email),
+    row("Phone", firstPhone),
+    row("WhatsApp", firstWhatsapp),
+    others.map((i) => row(kindLabel(i.kind, ctx.channels), showAddress(i))),
+    row("Preferred channel", contact.preferred_channel ? channelLabel(contact.preferred_channel, ctx.channels) : "The chat's own channel"),
+    row("Group override", contact.group_name || "None"));
+
+  // Consent is recorded per messaging identity; email and LiveChat ids only when opted out.
+  const consent = (contact.identities || []).filter((i) => i.opted_out || !["email", "livechat"].includes(i.kind));
+  const consentList = h("ul.ct-consent", consent.map((i) => h("li", { dataset: { kind: i.kind, optedOut: String(i.opted_out) } },
+    h("span.ct-addr", `${consentLabel(i.kind, ctx.channels)} · ${showAddress(i)}`),
+    i.opted_out
+      ? h("span.badge.ct-out", { title: i.opted_out_at ? `Since ${formatDate(i.opted_out_at)}` : null }, "Opted out")
+      : h("span.badge.ok", "Subscribed"))));
+
+  const card = h("div.customer-card.ct-card", { dataset: { contactId: String(contact.id) } },
+    h("div.ct-head",
+      h("span.avatar.avatar-lg", { dataset: { hue: hue(contact.id) }, "aria-hidden": "true" }, initials(contact.name)),
+      h("div",
+        h("h3.customer-name", name),
+        fromChannel ? h("p.muted", "Name as the customer's app reports it") : null,
+        !contact.name ? h("p.muted", "No name yet") : null)),
+    (actions.length || canCall(ctx)) ? h("div.ct-actions", callButton(ctx, contact), actions) : null,
+    details,
+    consent.length ? h("section.ct-section", h("h4", "Consent"), consentList) : null,
+    notes);
+  replace(element, notice ? h("p.ct-notice", { role: "status" }, notice) : null, card);
+  return card;
+}
+
+/** Notes: a list (newest first) and a form to add one. Returns the section and reload(). */
+export function notesSection(ctx, contactId) {
+  const list = h("ul.ct-notes", h("li.tab-loading", "Loading notes…"));
+  const body = h("textarea", { name: "note", rows: 2, placeholder: "Add a note for your colleagues…", "aria-label": "New note" });
+  const error = h("p.error", { role: "alert", hidden: true });
+  const add = h("button.small.primary", { type: "submit" }, "Add note");
+  const form = h("form.ct-note-form", body, error, h("div.form-actions", add));
+  const section = h("section.ct-section.ct-notes-section", h("h4", "Notes"), list, form);
+
+  async function reload() {
+    try {
+      const notes = await ctx.api(`contacts/${contactId}/notes`);
+      replace(list, notes.length ? notes.map((n) => h("li.ct-note",
+        h("p", n.body),
+        h("small", `${n.author_name || "Someone"} · ${formatDate(n.created_at)}`))) : h("li.ct-muted", "No notes yet."));
+    } catch (exc) {
+      replace(list, h("li.error", `Couldn't load the notes: ${exc.message}`));
+    }
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = body.value.trim();
+    if (!text) {
+      error.textContent = "Write something first.";
+      error.hidden = false;
+      return;
+    }
+    add.disabled = true;
+    error.hidden = true;
+    try {
+      await ctx.api(`contacts/${contactId}/notes`, { method: "POST", json: { body: text } });
+      body.value = "";
+      await reload();
+    } catch (exc) {
+      error.textContent = exc.message;
+      error.hidden = false;
+    } finally {
+      add.disabled = false;
+    }
+  });
+  reload();
+  return { section, reload };
+}
+
+/** A modal confirmation; resolves true when confirmed. */
+export function confirmDialog({ title, text, confirm = "Confirm", danger = false }) {
+  return new Promise((resolve) => {
+    let answer = false;
+    const yes = h(`button.${danger ? "primary.ct-danger" : "primary"}`, { type: "submit" }, confirm);
+    const no = h("button.button", { type: "button" }, "Cancel");
+    const form = h("form.transfer-form", { method: "dialog" }, h("h2", title), h("p.muted", text), h("div.dialog-actions", no, yes));
+    const dialog = h("dialog.modal.ct-confirm", { "aria-label": title }, form);
+    document.body.append(dialog);
+    no.addEventListener("click", () => dialog.close());
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      answer = true;
+      dialog.close();
+    });
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      resolve(answer);
+    });
+    dialog.showModal();
+    yes.focus();
+  });
+}
