@@ -10,7 +10,6 @@ itself sees an internal URL).
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import timedelta
 
 from flask import Blueprint, Response, abort, g, request
@@ -99,37 +98,14 @@ def remember_media(form, sid: str) -> None:
                                         "application/octet-stream"))
 
 
-class _Unlocked:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-_SQLITE_WRITES = threading.RLock()  # re-entrant: the simulator may post webhooks from inside one
-
-
-def write_turn():
-    """On SQLite, one webhook writes at a time in this process.
-
-    SQLite has a single writer anyway; without this, concurrent webhooks queue inside
-    SQLite's busy handler, which sleeps in steps of up to 100 ms and made p99 latency
-    explode in ``benchmarks/webhooks.py``. A Python lock hands over in microseconds.
-    PostgreSQL needs no such turn.
-    """
-    return _SQLITE_WRITES if db.engine.dialect.name == "sqlite" else _Unlocked()
-
-
 @bp.post("/messaging")
 def messaging():
     verify_signature()
     inbound = parse_inbound(request.form)
     # route_chat only hears the To number; a pool number is routed by its service.
     g.twilio_messaging_service_sid = request.form.get("MessagingServiceSid")
-    with write_turn():
-        remember_media(request.form, inbound.external_id)
-        chats.receive(inbound)  # commits (media rows included) before we answer
+    remember_media(request.form, inbound.external_id)
+    chats.receive(inbound)  # commits (media rows included) before we answer
     return Response(str(MessagingResponse()), content_type="text/xml; charset=utf-8")
 
 
@@ -141,9 +117,8 @@ def status():
     raw = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
     if not sid or not raw:
         abort(400, description="MessageSid and MessageStatus are required.")
-    with write_turn():
-        if not apply(sid, raw, form.get("ErrorCode") or None, channel_of(form)):
-            _keep_early(sid, raw, form.get("ErrorCode") or None)
+    if not apply(sid, raw, form.get("ErrorCode") or None, channel_of(form)):
+        _keep_early(sid, raw, form.get("ErrorCode") or None)
     return Response(status=204)
 
 
