@@ -6,7 +6,7 @@ import secrets
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, pass_script_info, with_appcontext
 
 from host.extensions import db
 
@@ -238,15 +238,34 @@ def demo(force):
 @click.option("--host", default=None)
 @click.option("--port", default=None, type=int)
 @click.option("--worker/--no-worker", default=None, help="Run the outbox sender in this process.")
-@with_appcontext
-def serve(host, port, worker):
+@click.option("--production", is_flag=True,
+              help="Serve with gunicorn (gthread worker) instead of the development server.")
+@click.option("--threads", default=None, type=int,
+              help="--production: worker threads; every connected agent's websocket keeps one. [200]")
+@pass_script_info
+def serve(info, host, port, worker, production, threads):
     """Serve the app with realtime (Socket.IO) and the outbox worker."""
+    from host import config as config_module
+
+    host = host or config_module.from_env("HOST")
+    port = port or config_module.from_env("PORT")
+    if production:
+        from host import serving
+
+        click.echo(f"Switchboard (gunicorn, gthread) is starting on http://{host}:{port}/")
+        serving.run(host, port, threads=threads or serving.DEFAULT_THREADS, outbox=worker)
+        return
+    if threads is not None:
+        raise click.UsageError("--threads applies to --production only.")
+    app = info.load_app()
+    with app.app_context():
+        _serve_development(app, host, port, worker)
+
+
+def _serve_development(app, host, port, worker):
     from host.demo import DEMO_LOGIN, has_demo
 
-    app = current_app._get_current_object()
     socketio = app.extensions["socketio"]
-    host = host or app.config["SWITCHBOARD_HOST"]
-    port = port or app.config["SWITCHBOARD_PORT"]
     if worker if worker is not None else app.config["SWITCHBOARD_OUTBOX_WORKER"]:
         app.extensions["switchboard"].outbox.start(socketio.start_background_task)
     click.echo(f"Switchboard is running on http://{host}:{port}/")

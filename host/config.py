@@ -10,6 +10,7 @@ PREFIX = "SWITCHBOARD_"
 DEFAULTS = {
     "DATABASE_URL": None,          # None → SQLite file in the instance folder
     "REDIS_URL": None,             # None → in-process realtime
+    "REDIS_CHANNEL": "flask-socketio",  # pub/sub channel; separate deployments sharing a Redis need their own
     "SECRET_KEY": None,            # None → generated once, kept in the instance folder
     "PUBLIC_URL": None,            # externally visible base URL; webhooks are verified against it
     "PORT": 5000,
@@ -36,6 +37,12 @@ def _coerce(key: str, value):
     if key in ("OUTBOX_POLL_SECONDS", "OUTBOX_CLAIM_SECONDS"):
         return float(value)
     return value
+
+
+def from_env(key: str):
+    """One setting from the environment (or its default), without building a config."""
+    env = os.environ.get(PREFIX + key)
+    return _coerce(key, env if env not in (None, "") else DEFAULTS[key])
 
 
 def load(instance_path: str, overrides: dict | None = None) -> dict:

@@ -22,6 +22,7 @@ def init_realtime(app) -> SocketIO:
         app,
         async_mode="threading",
         message_queue=app.config.get("SWITCHBOARD_REDIS_URL") or None,
+        channel=app.config.get("SWITCHBOARD_REDIS_CHANNEL") or "flask-socketio",
         cors_allowed_origins=lambda origin, environ: allowed_origin(app, origin, environ),
         logger=False,
         engineio_logger=False,
