@@ -19,8 +19,6 @@ from host.models import Agent
 from plugins.livechat import client
 from plugins.livechat.settings import LiveChatSettings
 
-SCOPES_NEEDED = "accounts--my:ro"
-
 
 class SignInError(Exception):
     def __init__(self, message: str, status: int = 401):
