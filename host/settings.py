@@ -3,11 +3,17 @@
 Secret fields (``metadata={"secret": True}``) are write-only: the admin form shows
 whether one is set, never its value, and an empty submission keeps the stored value.
 Environment variables named in a field's ``metadata["env"]`` win over stored values.
+
+Reads are cached per process for ``CACHE_SECONDS`` (webhooks read settings on every
+request); any write through the ORM in this process drops the cache at once, and
+other processes see a change within ``CACHE_SECONDS``.
 """
 from __future__ import annotations
 
 import json
 import os
+import threading
+import time
 
 from flask import current_app
 from marshmallow import ValidationError, fields
@@ -15,6 +21,29 @@ from marshmallow import ValidationError, fields
 from host.extensions import db
 from host.logging_filters import register_secret
 from host.models import Setting
+
+CACHE_SECONDS = 2.0
+_cache_lock = threading.Lock()
+
+
+def _cache() -> dict:
+    return current_app.extensions.setdefault("switchboard.settings_cache", {})
+
+
+def invalidate(plugin: str | None = None) -> None:
+    with _cache_lock:
+        cache = _cache()
+        cache.clear() if plugin is None else cache.pop(plugin, None)
+
+
+@db.event.listens_for(Setting, "after_insert")
+@db.event.listens_for(Setting, "after_update")
+@db.event.listens_for(Setting, "after_delete")
+def _setting_written(mapper, connection, target):
+    try:
+        invalidate(target.plugin)
+    except RuntimeError:  # written outside an app context (migrations): nothing cached
+        pass
 
 
 def _schema(plugin: str):
@@ -36,6 +65,17 @@ def stored(plugin: str) -> dict:
 
 def get(plugin: str) -> dict:
     """Current settings: stored values over schema defaults, environment over both."""
+    now = time.monotonic()
+    hit = _cache().get(plugin)
+    if hit and now - hit[0] < CACHE_SECONDS:
+        return dict(hit[1])
+    result = _read(plugin)
+    with _cache_lock:
+        _cache()[plugin] = (now, result)
+    return dict(result)
+
+
+def _read(plugin: str) -> dict:
     schema = _schema(plugin)
     values = stored(plugin)
     if schema is None:
@@ -72,6 +112,7 @@ def save(plugin: str, data: dict) -> dict:
         if _is_secret(schema.fields[key]):
             register_secret(value if isinstance(value, str) else None)
     db.session.commit()
+    invalidate(plugin)
     return loaded
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from host.schemas import UtcDateTime
+
 
 CHAT_ID = validate.Range(min=1, max=2**31 - 1, error="Give the id of a chat (a positive number).")
 
@@ -16,8 +18,8 @@ class WindowSchema(Schema):
     channel = fields.Str()
     applies = fields.Bool(metadata={"description": "False for channels without a 24-hour window."})
     open = fields.Bool()
-    last_inbound_at = fields.DateTime(allow_none=True)
-    closes_at = fields.DateTime(allow_none=True)
+    last_inbound_at = UtcDateTime(allow_none=True)
+    closes_at = UtcDateTime(allow_none=True)
     seconds_left = fields.Int()
     message = fields.Str(allow_none=True, metadata={"description": "Why free-form text is refused."})
 
@@ -47,7 +49,7 @@ class LogEntrySchema(Schema):
     id = fields.Int()
     chat_id = fields.Int()
     chat_status = fields.Str()
-    time = fields.DateTime()
+    time = UtcDateTime()
     sender = fields.Str(allow_none=True)
     recipient = fields.Str(allow_none=True)
     channel = fields.Str()
