@@ -1,8 +1,9 @@
 """Calls: the host's record of a voice call on a chat, and its transcript line.
 
-Voice adapters call :func:`start_call` when a call rings in or is placed, and
-:func:`update_call` for each status callback. Statuses only move forward; a call that
-ends leaves one line in the chat transcript (and missed calls say so).
+Voice adapters call :func:`start_call` when a call rings in or is placed,
+:func:`update_call` for each status callback and :func:`set_muted` when the agent mutes.
+Statuses only move forward; a call that ends leaves one line in the chat transcript
+(and missed calls say so).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ def start_call(chat: Chat, call_sid: str, direction: str, from_address: str, to_
         return existing
     call = Call(chat=chat, call_sid=call_sid, direction=direction, from_address=from_address,
                 to_address=to_address, status=status)
+    chat.last_message_at = utcnow()  # a call is the chat's latest activity: it comes to the top of lists
     db.session.add(call)
     db.session.flush()
     bus.emit(CallStatusChanged(call=snapshot_call(call), chat=snapshot_chat(chat), previous_status=None))
@@ -55,6 +57,13 @@ def update_call(call_sid: str, status: str, duration: int | None = None, agent_i
     db.session.flush()
     bus.emit(CallStatusChanged(call=snapshot_call(call), chat=snapshot_chat(call.chat), previous_status=previous))
     bus.commit()
+    return call
+
+
+def set_muted(call: Call, muted: bool) -> Call:
+    """Record the agent's mute switch (muting itself happens in the agent's browser)."""
+    call.muted = bool(muted)
+    db.session.commit()
     return call
 
 

@@ -122,6 +122,9 @@ class WidgetTab:
 
     ``script`` is the URL of an ES module that exports ``mount(element, ctx)``; the
     host imports it when the tab is first shown. Lower ``order`` comes first.
+    With ``background=True`` the module is imported as soon as the page starts and its
+    optional ``background(ctx)`` export runs once for the page's life (e.g. a phone that
+    must ring whichever tab is shown).
     """
 
     key: str
@@ -129,6 +132,7 @@ class WidgetTab:
     script: str
     order: int = 100
     icon: str = ""
+    background: bool = False
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,8 @@ def register_widget_tabs(app: "Flask") -> "Iterable[WidgetTab]":
     A tab's ``script`` is an ES module exporting ``mount(element, ctx)``; ``ctx`` gives
     the open chat, ``api(path, options)`` for authenticated JSON calls, ``socket`` and
     ``on(event, handler)`` for realtime events. Tabs are shown in ``order``; tab keys
-    must be unique.
+    must be unique. A ``background`` tab's module is imported when the page starts and
+    its optional ``background(ctx)`` export runs once, whichever tab is shown.
     """
 
 

@@ -213,6 +213,7 @@ class WidgetTabSchema(Schema):
     script = fields.Str()
     order = fields.Int()
     icon = fields.Str()
+    background = fields.Bool()
     plugin = fields.Str()
 
 

@@ -1,5 +1,5 @@
 // The agent console: chat lists | open chat | details tabs, kept live over Socket.IO.
-import { beep, notificationButton, notify, unlockAudioOnGesture } from "./lib/alerts.js";
+import { beep, notificationButton, notify, startRing, stopRing, unlockAudioOnGesture } from "./lib/alerts.js";
 import { createApi } from "./lib/api.js";
 import { readBootstrap } from "./lib/bootstrap.js";
 import { createChatList, customerLabel, previewText } from "./lib/chat_list.js";
@@ -12,6 +12,7 @@ import { openTransferDialog } from "./lib/transfer_dialog.js";
 import { createWidget } from "./lib/widget_runtime.js";
 
 const CHAT_PATH = /^\/console\/chats\/(\d+)\/?$/;
+const RING_LIMIT_MS = 180_000; // a call nobody picks up stops ringing here (voicemail takes it)
 
 export function startConsole(root, boot) {
   const me = boot.agent;
@@ -20,6 +21,7 @@ export function startConsole(root, boot) {
   const store = new ChatStore(me, boot.isAdmin);
   // While a chat loads, realtime updates for it are kept in `buffered` and replayed after.
   const state = { view: "queued", openId: null, loading: null, buffered: [], bufferedChats: [] };
+  const ringing = new Map(); // chat id -> {callId, transfer, timer}: calls waiting (see "calls" below)
   const idleTitle = document.title;
 
   // --- layout ---------------------------------------------------------------------
@@ -44,7 +46,7 @@ export function startConsole(root, boot) {
     renderQueued = true;
     queueMicrotask(() => {
       renderQueued = false;
-      list.render({ store, view: state.view, openId: state.openId, channels });
+      list.render({ store, view: state.view, openId: state.openId, channels, ringing: ringingRows() });
       const unread = store.totalUnread();
       document.title = unread > 0 ? `(${unread}) Switchboard` : idleTitle;
     });
@@ -234,6 +236,67 @@ export function startConsole(root, boot) {
     if (!message || message.chat_id !== state.openId) return;
     if (state.loading === message.chat_id) state.buffered.push(message);
     else chatView.upsertMessage(message);
+  });
+
+  // --- calls: ring while a call waits (voice plugins push call:incoming) -------------
+  // The ring sounds for the agent who can answer (the assignee, or anyone in the group
+  // while the chat is queued); everyone who sees the chat sees the indicator and whom
+  // it rings for.
+
+  function canAnswer(chat) {
+    if (!chat || chat.status === "archived") return false;
+    return chat.agent_id ? chat.agent_id === me.id : store.visible(chat);
+  }
+
+  function ringingRows() {
+    const rows = new Map();
+    for (const chatId of ringing.keys()) {
+      const chat = store.get(chatId);
+      const other = chat?.agent_id && chat.agent_id !== me.id ? chat.agent_name || "another agent" : null;
+      rows.set(chatId, { forOther: other });
+    }
+    return rows;
+  }
+
+  function refreshRing() {
+    if ([...ringing.keys()].some((id) => canAnswer(store.get(id)))) startRing();
+    else stopRing();
+    render();
+  }
+
+  function stopRinging(chatId, callId) {
+    const entry = ringing.get(chatId);
+    if (!entry || (callId !== undefined && entry.callId !== callId)) return;
+    clearTimeout(entry.timer);
+    ringing.delete(chatId);
+    refreshRing();
+  }
+
+  socket.on("call:incoming", ({ call, chat, transfer } = {}) => {
+    if (!call || !chat) return;
+    applyChat(chat);
+    clearTimeout(ringing.get(chat.id)?.timer);
+    ringing.set(chat.id, { callId: call.id, transfer: Boolean(transfer), timer: setTimeout(() => stopRinging(chat.id), RING_LIMIT_MS) });
+    refreshRing();
+    if (canAnswer(store.get(chat.id)) && !attentive(chat.id)) {
+      notify(customerLabel(chat), transfer ? "Transferred call — answer in the Call tab" : "Incoming call",
+        { tag: `call-${call.id}`, onClick: () => openChat(chat.id) });
+    }
+  });
+
+  socket.on("call:updated", ({ call } = {}) => {
+    const entry = call && ringing.get(call.chat_id);
+    if (!entry || entry.callId !== call.id) return;
+    const answered = call.status === "in-progress" && !entry.transfer;
+    if (call.ended_at || answered) stopRinging(call.chat_id, call.id);
+  });
+
+  socket.on("call:connected", ({ call } = {}) => {
+    if (call) stopRinging(call.chat_id, call.id);
+  });
+
+  socket.on("chat:updated", () => {
+    if (ringing.size) refreshRing(); // an assignment or transfer changes who may answer
   });
 
   document.addEventListener("visibilitychange", () => {

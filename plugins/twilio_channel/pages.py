@@ -37,9 +37,9 @@ def twilio_setup() -> dict:
 
 @bp.get("/twilio/media/<message_sid>/<int:position>")
 def media(message_sid: str, position: int):
-    """Stream an inbound attachment, fetched from Twilio with the account's credentials."""
+    """Stream an inbound attachment (or a voicemail), fetched from Twilio with the account's credentials."""
     message = db.session.execute(db.select(Message).where(
-        Message.external_id == message_sid, Message.channel.in_(("sms", "whatsapp")))).scalars().first()
+        Message.external_id == message_sid, Message.channel.in_(("sms", "whatsapp", "voice")))).scalars().first()
     if message is None or not current_user.can_see_group(message.chat.group_id):
         abort(404)
     ref = db.session.execute(db.select(InboundMedia).where(

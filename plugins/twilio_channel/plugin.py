@@ -1,4 +1,4 @@
-"""Twilio: SMS, MMS and WhatsApp channels, their webhooks, tabs, settings and simulator.
+"""Twilio: SMS, MMS, WhatsApp and voice channels, their webhooks, tabs, settings and simulator.
 
 The adapter verifies, parses and sends; chats and messages are the host's
 (``host.chats.receive`` / ``apply_status`` / ``reply``). Modules:
@@ -9,7 +9,10 @@ The adapter verifies, parses and sends; chats and messages are the host's
   ``pages`` — media proxy and the "Connect Twilio" admin page;
 * ``settings`` / ``client`` — configuration and the twilio ``Client`` (live, routed
   with ``SWITCHBOARD_TWILIO_HOSTS``, or the in-process ``simulator``);
-* ``models`` + ``migrations/`` — the plugin's own tables (Alembic branch ``twilio_channel``).
+* ``models`` + ``migrations/`` — the plugin's own tables (Alembic branch ``twilio_channel``);
+* voice: ``voice`` (TwiML), ``voice_calls`` (the ``voice`` channel, answer, transfer, mute),
+  ``voice_webhooks``, ``voice_tokens``, ``voice_api`` (/api/v1/voice), ``voice_events``
+  (Socket.IO), ``simulator_voice`` (calls in the simulator) and the ``call_panel`` tab.
 """
 from pathlib import Path
 
@@ -28,15 +31,18 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 @hookimpl
 def register_channels(app):
     from .channels import SMS, WHATSAPP_CHANNEL
+    from .voice_calls import VOICE_CHANNEL
 
-    return [SMS, WHATSAPP_CHANNEL]
+    return [SMS, WHATSAPP_CHANNEL, VOICE_CHANNEL]
 
 
 @hookimpl
 def register_blueprints(app):
     from . import api, pages, simulator_phone, webhooks
+    from . import simulator_voice, voice_api, voice_webhooks
 
-    return [assets_blueprint(NAME, __file__), webhooks.bp, pages.bp, simulator_phone.bp, api.blp]
+    return [assets_blueprint(NAME, __file__), webhooks.bp, pages.bp, simulator_phone.bp, api.blp,
+            voice_webhooks.bp, voice_api.blp, simulator_voice.bp]
 
 
 @hookimpl
@@ -45,7 +51,17 @@ def register_widget_tabs(app):
         WidgetTab(key="sms", title="SMS", script=tab_script(NAME, "sms_tab.js"), order=20, icon="💬"),
         WidgetTab(key="whatsapp", title="WhatsApp", script=tab_script(NAME, "whatsapp_tab.js"), order=30, icon="🟢"),
         WidgetTab(key="logs", title="Logs", script=tab_script(NAME, "logs_tab.js"), order=50, icon="📜"),
+        # background: loaded with the page, so calls ring and the Call buttons work on any tab
+        WidgetTab(key="call", title="Call", script=tab_script(NAME, "call_panel.js"), order=15, icon="📞",
+                  background=True),
     ]
+
+
+@hookimpl
+def register_socketio_events(app):
+    from .voice_events import socket_events
+
+    return [socket_events()]
 
 
 @hookimpl
@@ -96,6 +112,14 @@ def message_received(event):
     from .autoreply import on_message_received
 
     on_message_received(event)
+
+
+@hookimpl
+def chat_transferred(event):
+    """A live call follows its chat to the new agent (see ``voice_calls.follow_transfer``)."""
+    from .voice_calls import follow_transfer
+
+    follow_transfer(event)
 
 
 @hookimpl

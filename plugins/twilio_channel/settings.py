@@ -33,6 +33,10 @@ SIMULATOR_ACCOUNT_SID = "AC" + hashlib.sha256(b"switchboard-twilio-simulator").h
 SIMULATOR_NUMBER = "+14155550000"
 SIMULATOR_WHATSAPP = "whatsapp:+14155550000"
 
+VOICE_GREETING = "Thanks for calling. Please hold while we connect you to an agent."
+VOICE_HOLD_MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"  # Twilio's own
+VOICE_VOICEMAIL_PROMPT = "Sorry, nobody can take your call right now. Please leave a message after the tone."
+
 
 def _e164(value: str) -> None:
     if not E164.match(value or ""):
@@ -123,6 +127,16 @@ class TwilioSettingsSchema(Schema):
     twiml_app_sid = fields.Str(load_default=None, allow_none=True, validate=validate.Regexp(
         r"^AP[0-9a-fA-F]{32}$", error="A TwiML App SID is AP followed by 32 hex characters."),
         metadata={"label": "TwiML App SID (voice)"})
+    # Voice calls (see voice.py): what a caller hears while the chat's agent is rung.
+    voice_greeting = fields.Str(load_default=VOICE_GREETING, validate=validate.Length(min=1, max=500),
+                                metadata={"label": "Voice greeting", "description": "Said to every caller first."})
+    voice_hold_music_url = fields.Url(load_default=VOICE_HOLD_MUSIC, metadata={
+        "label": "Hold music URL", "description": "An MP3 or WAV Twilio plays (loops) while the caller waits."})
+    voice_voicemail_after_seconds = fields.Int(load_default=90, validate=validate.Range(min=0, max=3600), metadata={
+        "label": "Voicemail after (seconds)",
+        "description": "When no agent answers within this time the caller can leave a voicemail; 0 = never."})
+    voice_voicemail_prompt = fields.Str(load_default=VOICE_VOICEMAIL_PROMPT, validate=validate.Length(min=1, max=500),
+                                        metadata={"label": "Voicemail prompt"})
 
     @pre_load
     def _blank_is_none(self, data, **kwargs):

@@ -105,6 +105,10 @@ class Simulator:
         if match.group(1) != self.account_sid:
             return _error(401, 20003, "Authenticate")
         rest = match.group("rest")
+        if rest.startswith(("/Calls", "/Recordings")):  # voice: calls and voicemail recordings
+            from .simulator_voice import voice_simulator_for
+
+            return voice_simulator_for(self.app).handle(req, rest)
         if rest == ".json" and req.method == "GET":
             return _json(200, data.account_json(self.account_sid))
         if rest == "/Messages.json" and req.method == "POST":

@@ -1,5 +1,5 @@
-// Getting an agent's attention: a short beep, a browser notification (only after the
-// agent allowed it), and the unread total in the tab title.
+// Getting an agent's attention: a short beep, a phone ring while a call waits, a browser
+// notification (only after the agent allowed it), and the unread total in the tab title.
 import { h } from "./dom.js";
 import { icon } from "./icons.js";
 
@@ -88,6 +88,46 @@ export function notificationButton() {
   });
   refresh();
   return button;
+}
+
+// A phone ring, distinct from the message beep: two short bursts of 440+480 Hz (the
+// North American ring tone) every 3 s, for as long as a call waits for this agent.
+let ringTimer = null;
+
+function ringOnce() {
+  window.switchboardRings = (window.switchboardRings || 0) + 1; // visible to tests
+  const ctx = audioContext();
+  if (!ctx || ctx.state !== "running") return;
+  const start = ctx.currentTime;
+  [0, 0.5].forEach((offset) => {
+    const gain = ctx.createGain();
+    gain.gain.setValueAtTime(0.0001, start + offset);
+    gain.gain.exponentialRampToValueAtTime(0.09, start + offset + 0.03);
+    gain.gain.setValueAtTime(0.09, start + offset + 0.37);
+    gain.gain.exponentialRampToValueAtTime(0.0001, start + offset + 0.4);
+    gain.connect(ctx.destination);
+    for (const frequency of [440, 480]) {
+      const osc = ctx.createOscillator();
+      osc.frequency.value = frequency;
+      osc.connect(gain);
+      osc.start(start + offset);
+      osc.stop(start + offset + 0.42);
+    }
+  });
+}
+
+/** Ring until stopRing(); calling it again while ringing changes nothing. */
+export function startRing() {
+  window.switchboardRinging = true;
+  if (ringTimer) return;
+  ringOnce();
+  ringTimer = setInterval(ringOnce, 3000);
+}
+
+export function stopRing() {
+  window.switchboardRinging = false;
+  clearInterval(ringTimer);
+  ringTimer = null;
 }
 
 /** "(3) Switchboard" while there are unread messages. */

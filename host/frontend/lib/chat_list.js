@@ -25,7 +25,8 @@ export function previewText(message) {
 
 /**
  * Build the list pane. `onOpen(chatId)` opens a chat; `onView(view)` changes the list.
- * Returns {element, render({store, view, openId, channels}), header}.
+ * Returns {element, render({store, view, openId, channels, ringing}), header};
+ * `ringing` maps chat id → {forOther} for chats with a call waiting.
  */
 export function createChatList({ onOpen, onView, header }) {
   const buttons = {};
@@ -45,14 +46,21 @@ export function createChatList({ onOpen, onView, header }) {
   const list = h("ul.chat-list", { "aria-label": "Chats" });
   const element = h("aside.pane.pane-list", { "aria-label": "Conversations" }, header, tabs, list);
 
-  function row(chat, { openId, channels, now }) {
+  function ringBadge(call) {
+    if (!call) return null;
+    const text = call.forOther ? `📞 Ringing for ${call.forOther}` : "📞 Ringing";
+    return h("span.ring-badge", { title: "A call is waiting in this chat" }, text);
+  }
+
+  function row(chat, { openId, channels, now, ringing }) {
     const name = h("span.row-name", customerLabel(chat));
     const time = h("time.row-time", { datetime: chat.last_message_at || chat.created_at, title: fullTime(chat.last_message_at || chat.created_at) },
       relativeTime(chat.last_message_at || chat.created_at, now));
     const unread = chat.unread > 0 ? h("span.unread-count", { "aria-label": `${chat.unread} unread` }, chat.unread > 99 ? "99+" : String(chat.unread)) : null;
+    const call = ringing?.get(chat.id);
     const link = h("a.chat-row", {
       href: `/console/chats/${chat.id}`,
-      class: [chat.unread > 0 ? "is-unread" : "", chat.id === openId ? "is-open" : ""].filter(Boolean).join(" "),
+      class: [chat.unread > 0 ? "is-unread" : "", chat.id === openId ? "is-open" : "", call ? "is-ringing" : ""].filter(Boolean).join(" "),
       "aria-current": chat.id === openId ? "true" : false,
       dataset: { chatId: chat.id, unread: chat.unread || 0 },
       onclick: (event) => {
@@ -66,12 +74,12 @@ export function createChatList({ onOpen, onView, header }) {
       h("span.row-top", name, time),
       h("span.row-bottom",
         h(`span.badge.channel.${channelClass(chat.channel)}`, channelLabel(chat.channel, channels)),
-        h("span.row-preview", previewText(chat.last_message)),
+        ringBadge(call) || h("span.row-preview", previewText(chat.last_message)),
         unread)));
     return h("li", link);
   }
 
-  function render({ store, view, openId, channels }) {
+  function render({ store, view, openId, channels, ringing }) {
     const counts = store.counts();
     for (const [key, button] of Object.entries(buttons)) {
       button.setAttribute("aria-selected", String(key === view));
@@ -87,7 +95,7 @@ export function createChatList({ onOpen, onView, header }) {
       return;
     }
     const now = new Date();
-    replace(list, chats.map((chat) => row(chat, { openId, channels, now })));
+    replace(list, chats.map((chat) => row(chat, { openId, channels, now, ringing })));
   }
 
   return { element, render };

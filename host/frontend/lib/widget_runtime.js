@@ -5,6 +5,9 @@
 // `mount(element, ctx)`, which may return a cleanup function (or a Promise of one).
 // The module is imported lazily the first time its tab is shown. Whatever goes wrong
 // in a tab (404 script, syntax error, throwing mount) stays inside that tab's body.
+// A `background: true` tab's module is imported at start instead, and its optional
+// `background(ctx)` export runs once for the page's life with the same ctx minus
+// `chat`, plus `currentChat()` and `show()` (select this tab).
 //
 // ctx = {
 //   chat,                 the open chat (ChatListItem shape) or null; updated in place
@@ -239,8 +242,19 @@ export function createWidget(root, tabs, base, { requireChat = false, emptyState
     root.replaceChildren();
   }
 
+  function startBackground(tab) {
+    const ctx = contextFor({ closed: false, subscriptions: [] });
+    delete ctx.chat;
+    ctx.currentChat = () => state.chat;
+    ctx.show = () => select(tab.key);
+    import(/* @vite-ignore */ tab.script)
+      .then((module) => (typeof module.background === "function" ? module.background(ctx) : null))
+      .catch((exc) => console.error(`Tab ${tab.key}: background start failed`, exc));
+  }
+
   const initial = tabs.find((t) => t.key === remembered()) || tabs[0];
   render();
+  tabs.filter((t) => t.background).forEach(startBackground);
   if (initial) select(initial.key);
 
   return { setChat, updateChat, select, destroy, get chat() { return state.chat; } };

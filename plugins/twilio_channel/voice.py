@@ -1,0 +1,217 @@
+"""Voice: the settings a call needs, the agent identities, and the TwiML we answer with.
+
+Everything here is pure (no database, no request): the webhooks in ``voice_webhooks``
+and the services in ``voice_calls`` decide *what* happens, these builders say it in
+TwiML. How a call flows:
+
+* **Incoming** — ``<Say>`` the greeting, then ``<Enqueue>`` the caller into the chat's
+  own queue (``chat-<id>``). The queue's ``waitUrl`` plays the hold music and, after
+  ``voice_voicemail_after_seconds``, answers ``<Leave/>``; the ``<Enqueue action>`` then
+  offers voicemail (``<Say>`` + ``<Record>``). Nothing rings a browser yet: the chat's
+  group and assignee hear the console ring (Socket.IO ``call:incoming``).
+* **Answer** — the agent clicks Answer; the server *redirects the caller's leg* with the
+  REST API (``calls(sid).update(twiml=…)``) to ``<Dial><Client>agent-<id></Client></Dial>``,
+  which takes it out of the queue and rings that agent's browser ``Device``, which
+  accepts it. (Chosen over ``<Dial><Queue>`` from the browser because a transfer is the
+  very same move, for another agent.) ``<Dial action>`` puts the caller back on hold
+  when the browser does not pick up, and hangs up when the conversation is over.
+* **Transfer** — a ``chat_transferred`` for a chat with a live call redirects the
+  caller's leg again: ``<Dial><Client>`` the new agent, or back into the queue when the
+  chat went to a group.
+* **Outgoing** — the browser's ``Device.connect({params: {To, chat_id}})`` reaches the
+  TwiML App's voice URL, which answers ``<Dial callerId=…><Number statusCallback=…>``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from twilio.twiml.voice_response import Dial, VoiceResponse
+
+from .settings import (VOICE_GREETING, VOICE_HOLD_MUSIC, VOICE_VOICEMAIL_PROMPT, E164, SERVICE_SID,
+                       TwilioConfig)
+
+VOICE_PATH = "/webhooks/twilio/voice"
+IDENTITY_PREFIX = "agent-"
+_CLIENT_IDENTITY = re.compile(r"^(?:client:)?agent-(\d{1,10})$")
+STATUS_EVENTS = "initiated ringing answered completed"
+AGENT_RING_SECONDS = 25   # how long a browser rings before the caller goes back on hold
+CUSTOMER_RING_SECONDS = 30
+VOICEMAIL_MAX_SECONDS = 120
+
+
+# --- settings and identities ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class VoiceSetup:
+    """The voice part of the Twilio settings, with defaults filled in."""
+
+    greeting: str = VOICE_GREETING
+    hold_music_url: str = VOICE_HOLD_MUSIC
+    voicemail_after: int = 90   # seconds in the queue; 0 = no voicemail
+    voicemail_prompt: str = VOICE_VOICEMAIL_PROMPT
+    api_key_sid: str | None = None
+    api_key_secret: str | None = None
+    twiml_app_sid: str | None = None
+
+    @classmethod
+    def from_config(cls, config: TwilioConfig) -> "VoiceSetup":
+        raw = config.raw
+        after = raw.get("voice_voicemail_after_seconds")
+        return cls(greeting=raw.get("voice_greeting") or VOICE_GREETING,
+                   hold_music_url=raw.get("voice_hold_music_url") or VOICE_HOLD_MUSIC,
+                   voicemail_after=90 if after is None else int(after),
+                   voicemail_prompt=raw.get("voice_voicemail_prompt") or VOICE_VOICEMAIL_PROMPT,
+                   api_key_sid=raw.get("api_key_sid") or None, api_key_secret=raw.get("api_key_secret") or None,
+                   twiml_app_sid=raw.get("twiml_app_sid") or None)
+
+
+def agent_identity(agent_id: int) -> str:
+    """The Voice SDK identity of an agent's browser: ``agent-<id>``."""
+    return f"{IDENTITY_PREFIX}{int(agent_id)}"
+
+
+def agent_id_of(identity: str | None) -> int | None:
+    """``5`` for ``client:agent-5`` or ``agent-5``; None for anything else (a phone number)."""
+    match = _CLIENT_IDENTITY.match(identity or "")
+    return int(match.group(1)) if match else None
+
+
+def queue_name(chat_id: int) -> str:
+    return f"chat-{int(chat_id)}"
+
+
+def caller_id_for(config: TwilioConfig, sticky: str | None) -> str | None:
+    """The number an outgoing call shows: the chat's own number when it is a phone
+    number (a WhatsApp sender's bare number too), else the default sender, else our
+    first number. Messaging Services cannot place calls."""
+    for candidate in (sticky, config.default_sender, *config.numbers):
+        bare = (candidate or "").removeprefix("whatsapp:")
+        if bare and not SERVICE_SID.match(bare) and E164.match(bare):
+            return bare
+    return None
+
+
+class VoiceUrls:
+    """Absolute URLs of our voice webhooks (Twilio signs exactly these, query included)."""
+
+    def __init__(self, public_url: str):
+        self.base = public_url.rstrip("/") + VOICE_PATH
+
+    def _url(self, path: str, **query) -> str:
+        return self.base + path + (f"?{urlencode(query)}" if query else "")
+
+    incoming = property(lambda self: self.base)
+    outbound = property(lambda self: self.base + "/outbound")
+    status = property(lambda self: self.base + "/status")
+
+    def hold(self, chat_id: int) -> str:
+        return self._url("/hold", chat_id=chat_id)
+
+    def queue_done(self, chat_id: int) -> str:
+        return self._url("/queue", chat_id=chat_id)
+
+    def dial_done(self, chat_id: int, agent_id: int) -> str:
+        return self._url("/dial", chat_id=chat_id, agent_id=agent_id)
+
+    def voicemail(self, chat_id: int) -> str:
+        return self._url("/voicemail", chat_id=chat_id)
+
+    def recording(self, chat_id: int) -> str:
+        return self._url("/recording", chat_id=chat_id)
+
+
+# --- TwiML ----------------------------------------------------------------------------------
+
+def _xml(response: VoiceResponse) -> str:
+    return str(response)
+
+
+def hold_in_queue(response: VoiceResponse, chat_id: int, urls: VoiceUrls) -> VoiceResponse:
+    response.enqueue(queue_name(chat_id), wait_url=urls.hold(chat_id), wait_url_method="POST",
+                     action=urls.queue_done(chat_id), method="POST")
+    return response
+
+
+def incoming_call(setup: VoiceSetup, chat_id: int, urls: VoiceUrls) -> str:
+    """Greet the caller and hold them in the chat's queue until an agent answers."""
+    response = VoiceResponse()
+    response.say(setup.greeting)
+    return _xml(hold_in_queue(response, chat_id, urls))
+
+
+def hold_music(setup: VoiceSetup, queue_seconds: int) -> str:
+    """The queue's wait URL: music, or ``<Leave/>`` once voicemail is due.
+
+    Twilio requests it again each time the music ends, so the voicemail time is checked
+    at that granularity (use a short clip for a precise timeout).
+    """
+    response = VoiceResponse()
+    if setup.voicemail_after and queue_seconds >= setup.voicemail_after:
+        response.leave()
+    else:
+        response.play(setup.hold_music_url)
+    return _xml(response)
+
+
+def dial_agent(agent_id: int, chat_id: int, urls: VoiceUrls, say: str | None = None) -> str:
+    """Ring one agent's browser (``<Client>agent-<id>``); the chat id travels along as a
+    custom parameter so the widget knows which chat the call belongs to."""
+    response = VoiceResponse()
+    if say:
+        response.say(say)
+    dial = Dial(action=urls.dial_done(chat_id, agent_id), method="POST", timeout=AGENT_RING_SECONDS)
+    client = dial.client(status_callback=urls.status, status_callback_method="POST",
+                         status_callback_event=STATUS_EVENTS)
+    client.identity(agent_identity(agent_id))
+    client.parameter(name="chat_id", value=str(chat_id))
+    response.append(dial)
+    return _xml(response)
+
+
+def back_on_hold(chat_id: int, urls: VoiceUrls, say: str) -> str:
+    """Nobody picked up (or the chat went to a group): back into the chat's queue."""
+    response = VoiceResponse()
+    response.say(say)
+    return _xml(hold_in_queue(response, chat_id, urls))
+
+
+def voicemail(setup: VoiceSetup, chat_id: int, urls: VoiceUrls) -> str:
+    response = VoiceResponse()
+    response.say(setup.voicemail_prompt)
+    response.record(action=urls.voicemail(chat_id), method="POST", max_length=VOICEMAIL_MAX_SECONDS,
+                    play_beep=True, timeout=5, recording_status_callback=urls.recording(chat_id),
+                    recording_status_callback_method="POST", recording_status_callback_event="completed")
+    return _xml(response)
+
+
+def goodbye(say: str | None = None) -> str:
+    response = VoiceResponse()
+    if say:
+        response.say(say)
+    response.hangup()
+    return _xml(response)
+
+
+def empty() -> str:
+    return _xml(VoiceResponse())
+
+
+def outbound_call(caller_id: str, to: str, urls: VoiceUrls) -> str:
+    """The TwiML App's answer to a browser call: ring the customer from our number.
+
+    ``answerOnBridge`` keeps the browser's call "ringing" until the customer answers, so
+    the SDK's ``accept`` means a real conversation.
+    """
+    response = VoiceResponse()
+    dial = Dial(caller_id=caller_id, answer_on_bridge=True, timeout=CUSTOMER_RING_SECONDS)
+    dial.number(to, status_callback=urls.status, status_callback_method="POST",
+                status_callback_event=STATUS_EVENTS)
+    response.append(dial)
+    return _xml(response)
+
+
+def refuse(say: str) -> str:
+    """An outgoing call we will not place: tell the agent's browser why, then hang up."""
+    return goodbye(say)

@@ -1,0 +1,138 @@
+"""The voice API under /api/v1/voice: Device tokens, placing and answering calls."""
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, fields, validates_schema, ValidationError
+
+from host.api import visible_chat_or_404
+from host.extensions import db
+from host.models import Call
+from host.schemas import CallSchema, ChatSchema, RowId, UtcDateTime
+
+from . import voice_calls, voice_tokens
+from .channels import normalise_number
+from .client import uses_builtin_simulator
+from .settings import load_config
+
+blp = Blueprint("voice", __name__, url_prefix="/api/v1/voice", description="Voice calls in the browser")
+
+
+class TokenSchema(Schema):
+    token = fields.Str(metadata={"description": "A Twilio access token (JWT) with a VoiceGrant."})
+    identity = fields.Str(metadata={"description": "The Device's client identity, agent-<id>."})
+    ttl = fields.Int()
+    expires_at = UtcDateTime()
+    device = fields.Str(metadata={"description": "twilio: use @twilio/voice-sdk's Device; simulator: the "
+                                                 "built-in simulator plays Twilio (no audio)."})
+
+
+class PlaceCallSchema(Schema):
+    to = fields.Str(load_default=None, allow_none=True, metadata={"description": "The number to call."})
+    contact_id = RowId(load_default=None, allow_none=True)
+    chat_id = RowId(load_default=None, allow_none=True, metadata={"description": "Call this chat's customer."})
+
+    @validates_schema
+    def _target(self, data, **kwargs):
+        if not (data.get("to") or "").strip() and not data.get("chat_id"):
+            raise ValidationError("Type the number to call.", "to")
+
+
+class DeviceParamsSchema(Schema):
+    To = fields.Str()
+    chat_id = fields.Str()
+
+
+class PlacedCallSchema(Schema):
+    chat = fields.Nested(ChatSchema)
+    to = fields.Str()
+    caller_id = fields.Str()
+    params = fields.Nested(DeviceParamsSchema, metadata={"description": "Pass to Device.connect({params})."})
+
+
+class CallQuerySchema(Schema):
+    chat_id = RowId(required=True)
+
+
+class VoiceCallSchema(CallSchema):
+    answered_by_name = fields.Function(lambda c: _agent_name(c.answered_by_id), dump_only=True, allow_none=True)
+    live = fields.Function(lambda c: c.ended_at is None and c.status in voice_calls.LIVE, dump_only=True)
+
+
+class AnsweredSchema(Schema):
+    call = fields.Nested(VoiceCallSchema)
+    chat = fields.Nested(ChatSchema)
+
+
+def _agent_name(agent_id):
+    from host.models import Agent
+
+    agent = db.session.get(Agent, agent_id) if agent_id else None
+    return (agent.name or agent.email) if agent else None
+
+
+def _fail(exc: voice_calls.VoiceError):
+    db.session.rollback()
+    abort(exc.status, message=str(exc))
+
+
+@blp.route("/token")
+@blp.response(200, TokenSchema)
+def token():
+    """An access token for this agent's browser Device (identity agent-<id>)."""
+    try:
+        issued = voice_tokens.issue(load_config(), current_user.id)
+    except voice_tokens.VoiceNotConfigured as exc:
+        abort(409, message=str(exc))
+    return {"token": issued.token, "identity": issued.identity, "ttl": issued.ttl, "expires_at": issued.expires_at,
+            "device": "simulator" if issued.simulated and uses_builtin_simulator() else "twilio"}
+
+
+@blp.route("/calls")
+class Calls(MethodView):
+    @blp.arguments(CallQuerySchema, location="query")
+    @blp.response(200, VoiceCallSchema(many=True))
+    def get(self, args):
+        """The chat's calls, newest first (the live one, if any, comes first)."""
+        chat = visible_chat_or_404(args["chat_id"])
+        return db.session.execute(db.select(Call).where(Call.chat_id == chat.id)
+                                  .order_by(Call.id.desc()).limit(20)).scalars().all()
+
+    @blp.arguments(PlaceCallSchema)
+    @blp.response(201, PlacedCallSchema)
+    def post(self, data):
+        """Prepare a call from the browser: continue, reopen or start the customer's chat
+        (assigned to you, bound to the number the call shows); then ``Device.connect``
+        with the returned ``params``."""
+        chat = visible_chat_or_404(data["chat_id"]) if data["chat_id"] else None
+        raw = (data["to"] or "").strip() or (chat.customer_address if chat else "")
+        try:
+            to = normalise_number(raw)
+        except ValueError as exc:
+            abort(422, errors={"json": {"to": [str(exc)]}})
+        if "voice" not in current_app.extensions["switchboard"].enabled_channels():
+            abort(409, message="The voice channel is switched off.")
+        try:
+            chat, caller_id = voice_calls.prepare_outbound(current_user, to, chat, data["contact_id"])
+        except voice_calls.VoiceError as exc:
+            _fail(exc)
+        return {"chat": chat, "to": to, "caller_id": caller_id, "params": {"To": to, "chat_id": str(chat.id)}}
+
+
+@blp.route("/calls/<int:call_id>/answer", methods=["POST"])
+@blp.response(200, AnsweredSchema)
+def answer(call_id):
+    """Answer a waiting call: accepts the chat if it is queued, then rings this agent's
+    browser Device with the caller (the caller's leg is redirected)."""
+    call = db.session.get(Call, call_id) if 0 < call_id < 2**31 else None
+    if call is None:
+        abort(404, message="There is no such call.")
+    visible_chat_or_404(call.chat_id)
+    try:
+        voice_calls.answer(call, current_user)
+    except voice_calls.VoiceError as exc:
+        _fail(exc)
+    db.session.refresh(call)
+    return {"call": call, "chat": call.chat}

@@ -1,0 +1,429 @@
+"""Voice calls on chats: the ``voice`` channel, ringing, answering, transfers, mute.
+
+The chat and the call record are the host's (``host.chats.open_chat_for``,
+``host.calls.start_call`` / ``update_call`` / ``set_muted``); this module decides when to
+call them, which Twilio leg to move, and who hears what:
+
+* ``call:incoming`` ``{call, chat, transfer}`` → ``group:<id>`` (or ``ungrouped``) and
+  ``agent:<assignee>``: a call waits for this chat's agent (the console rings);
+* ``call:connected`` ``{call, chat, agent_id, agent_name}`` → the chat's rooms: an agent's
+  browser picked the call up (first answer or after a transfer; the ring stops);
+* ``call:muted`` ``{call_id, chat_id, muted, agent_id}`` → ``chat:<id>``;
+* ``call:updated`` (the host's) follows every status change.
+
+Only the chat's assignee may answer; a queued chat is accepted (assigned) by answering.
+"""
+from __future__ import annotations
+
+import logging
+
+import requests
+from sqlalchemy.exc import IntegrityError
+from twilio.base.exceptions import TwilioException, TwilioRestException
+
+from host import calls as host_calls
+from host import chats
+from host import emit as bus
+from host.contracts import InboundMessage, Media, SendError
+from host.extensions import db
+from host.models import Agent, Call, Chat, utcnow
+from host.realtime import push
+from host.schemas import snapshot_call, snapshot_chat
+
+from . import voice
+from .channels import normalise_number
+from .client import CredentialsMissing, twilio_client
+from .models import InboundMedia
+from .settings import load_config
+from .voice import VoiceSetup, VoiceUrls
+
+log = logging.getLogger(__name__)
+
+VOICE = "voice"
+LIVE = ("queued", "initiated", "ringing", "in-progress", "answered")
+TALKING = ("in-progress", "answered")
+MISSED = ("busy", "no-answer", "failed", "canceled")
+MEDIA_PATH = "/twilio/media/{sid}/{position}"  # the plugin's media proxy (pages.py) serves recordings too
+TRANSFER_SAY = "Please hold while we transfer your call."
+
+
+class VoiceError(Exception):
+    """A call action that cannot be done; the sentence is shown to the agent."""
+
+    def __init__(self, message: str, status: int = 409):
+        super().__init__(message)
+        self.status = status
+
+
+# --- the channel ---------------------------------------------------------------------------
+
+class VoiceChannel:
+    """The ``voice`` channel: chats started or continued by a phone call.
+
+    Calls are placed from the widget's call panel, never through the outbox, so text
+    cannot be sent on this channel: ``check_reply`` refuses before anything is queued
+    and ``send`` is a final (non-retryable) refusal for anything that still gets there.
+    """
+
+    key = VOICE
+    label = "Voice"
+    refusal = "This chat is a phone call, which can't carry text. Send an SMS from the SMS tab instead."
+
+    def normalise_address(self, value: str) -> str:
+        return normalise_number(value)
+
+    def check_reply(self, chat, body: str = "", media=(), template=None) -> str:
+        return self.refusal
+
+    def send(self, message):
+        raise SendError(self.refusal, code="voice-text", retryable=False)
+
+
+VOICE_CHANNEL = VoiceChannel()
+
+
+# --- looking calls up ------------------------------------------------------------------------
+
+def by_sid(sid: str | None) -> Call | None:
+    if not sid:
+        return None
+    return db.session.execute(db.select(Call).where(Call.call_sid == sid)).scalar_one_or_none()
+
+
+def live_call(chat_id: int | None) -> Call | None:
+    """The chat's call that has not ended (the newest one)."""
+    if not chat_id:
+        return None
+    return db.session.execute(db.select(Call).where(Call.chat_id == chat_id, Call.ended_at.is_(None),
+                                                    Call.status.in_(LIVE))
+                              .order_by(Call.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def can_answer(chat: Chat, agent: Agent) -> bool:
+    if chat.status == "archived":
+        return False
+    if chat.agent_id is not None:
+        return chat.agent_id == agent.id
+    return agent.can_see_group(chat.group_id)
+
+
+def _name(agent: Agent | None) -> str | None:
+    return (agent.name or agent.email) if agent else None
+
+
+# --- realtime --------------------------------------------------------------------------------
+
+def ring_rooms(chat: Chat) -> list[str]:
+    rooms = [f"group:{chat.group_id}" if chat.group_id else "ungrouped"]
+    if chat.agent_id:
+        rooms.append(f"agent:{chat.agent_id}")
+    return rooms
+
+
+def announce(call: Call, chat: Chat, transfer: bool = False) -> None:
+    """Ring the chat's group and assignee (the console rings, the call panel offers Answer)."""
+    push("call:incoming", {"call": snapshot_call(call), "chat": snapshot_chat(chat), "transfer": transfer},
+         ring_rooms(chat))
+
+
+def announce_connected(call: Call, chat: Chat, agent_id: int | None) -> None:
+    from host.builtins.realtime import chat_rooms
+
+    agent = db.session.get(Agent, agent_id) if agent_id else None
+    push("call:connected", {"call": snapshot_call(call), "chat": snapshot_chat(chat), "agent_id": agent_id,
+                            "agent_name": _name(agent)}, chat_rooms({"id": chat.id, "group_id": chat.group_id,
+                                                                     "agent_id": chat.agent_id}))
+
+
+# --- incoming --------------------------------------------------------------------------------
+
+def receive_call(call_sid: str, caller: str, our_number: str, caller_name: str = "") -> tuple[Call, bool]:
+    """Open (or reopen) the caller's chat on the voice channel and record the call, once.
+
+    Returns ``(call, new)``; a repeated webhook for the same CallSid changes nothing.
+    """
+    existing = by_sid(call_sid)
+    if existing is not None:
+        return existing, False
+    contact = chats.resolve(VOICE, caller, {"name": caller_name} if caller_name else {})
+    chat = chats.open_chat_for(VOICE, caller, contact, our_number, "inbound")
+    try:
+        call = host_calls.start_call(chat, call_sid, "in", caller, our_number, status="ringing")
+    except IntegrityError:  # the same webhook raced us in another request
+        db.session.rollback()
+        return by_sid(call_sid), False
+    return call, True
+
+
+def answer(call: Call, agent: Agent) -> Call:
+    """The agent clicked Answer: take the chat if it waits in the queue, then move the
+    caller's leg to that agent's browser (``<Dial><Client>agent-<id>``)."""
+    chat = call.chat
+    if call.direction != "in":
+        raise VoiceError("Only incoming calls are answered; this one was placed by an agent.")
+    if call.ended_at is not None or call.status not in LIVE:
+        raise VoiceError("The caller has already hung up.")
+    if not can_answer(chat, agent):
+        if chat.status == "archived":
+            raise VoiceError("This chat is archived.")
+        raise VoiceError(f"{_name(chat.agent)} is on this chat: only they can answer. "
+                         "Ask them to transfer it to you.", 403)
+    if call.status in TALKING and call.answered_by_id not in (None, agent.id) and chat.agent_id != agent.id:
+        raise VoiceError("Someone else is already talking to this caller.")
+    if chat.agent_id is None or chat.status == "queued":
+        try:
+            chats.accept(chat, agent)  # commits before Twilio is asked anything
+        except chats.ChatError as exc:
+            raise VoiceError(str(exc)) from exc
+    redirect(call, voice.dial_agent(agent.id, chat.id, _urls()))
+    return call
+
+
+def redirect(call: Call, twiml: str) -> None:
+    """Give the customer's leg new TwiML through the REST API (``calls(sid).update``)."""
+    config = load_config()
+    try:
+        client = twilio_client(config.account)
+        sid = customer_leg(call, client)
+        if sid is None:
+            raise VoiceError("The caller has already hung up.")
+        client.calls(sid).update(twiml=twiml)
+    except TwilioRestException as exc:
+        if exc.status == 404 or str(exc.code) in ("20404", "21220"):
+            raise VoiceError("The caller has already hung up.") from exc
+        raise VoiceError(f"Twilio refused to move the call (HTTP {exc.status}, error {exc.code}).", 502) from exc
+    except CredentialsMissing as exc:
+        raise VoiceError(str(exc)) from exc
+    except (TwilioException, requests.RequestException, ValueError) as exc:
+        raise VoiceError(f"Twilio could not be reached to move the call ({type(exc).__name__}). Try again.",
+                         502) from exc
+
+
+def customer_leg(call: Call, client) -> str | None:
+    """The customer's leg: the call itself when they called us; for a call an agent
+    placed, the child leg our ``<Dial><Number>`` created (asked from Twilio)."""
+    if call.direction == "in":
+        return call.call_sid
+    children = client.calls.list(parent_call_sid=call.call_sid, status="in-progress", limit=1)
+    return children[0].sid if children else None
+
+
+def follow_transfer(event) -> None:
+    """``chat_transferred``: the call follows the chat.
+
+    Still waiting → it now rings the new agent (or group). In a conversation → the
+    caller's leg is redirected to the new agent's browser, or back on hold in the chat's
+    queue when the chat went to a group; the new owner's console rings.
+    """
+    call = live_call(event.chat["id"])
+    if call is None:
+        return
+    chat = call.chat
+    if call.status in TALKING:
+        if call.muted:
+            host_calls.set_muted(call, False)  # the new agent starts unmuted
+        urls = _urls()
+        twiml = (voice.dial_agent(event.to_agent_id, chat.id, urls, say=TRANSFER_SAY) if event.to_agent_id
+                 else voice.back_on_hold(chat.id, urls, TRANSFER_SAY))
+        try:
+            redirect(call, twiml)
+        except VoiceError as exc:
+            log.warning("chat %s was transferred but its call %s could not follow: %s", chat.id, call.call_sid, exc)
+            return
+    announce(call, chat, transfer=True)
+
+
+# --- outgoing --------------------------------------------------------------------------------
+
+def prepare_outbound(agent: Agent, to: str, chat: Chat | None = None,
+                     contact_id: int | None = None) -> tuple[Chat, str]:
+    """Continue, reopen or start the customer's chat for a call the agent places.
+
+    Returns the chat (assigned to the agent) and the number the call shows. Refuses
+    when another agent works on the chat or a call is already on it.
+    """
+    contact = chats.resolve(VOICE, to, {})
+    if contact_id is not None and contact.id is not None and contact.id != contact_id:
+        raise VoiceError("This number belongs to another contact.", 422)
+    existing = chat if chat is not None else chats.find_chat_for(contact, to)
+    if existing is not None and existing.status != "archived":
+        if existing.agent_id not in (None, agent.id):
+            raise VoiceError(f"{_name(existing.agent)} is working on this chat; ask them to transfer it to you "
+                             "before calling.")
+        if live_call(existing.id) is not None:
+            raise VoiceError("There is already a call on this chat.")
+    caller_id = voice.caller_id_for(load_config(), existing.sender if existing else None)
+    if caller_id is None:
+        raise VoiceError("There is no phone number to call from: add one in the Twilio settings.")
+    chat = chats.open_chat_for(VOICE, to, contact, caller_id, "agent", agent=agent)
+    if chat.agent_id is None or chat.status == "queued":
+        try:
+            chats.accept(chat, agent)
+        except chats.ChatError as exc:
+            db.session.rollback()
+            raise VoiceError(str(exc)) from exc
+    else:
+        bus.commit()
+    return chat, caller_id
+
+
+def start_outbound(chat: Chat, call_sid: str, caller_id: str, to: str) -> Call:
+    return host_calls.start_call(chat, call_sid, "out", caller_id, to, status="initiated")
+
+
+# --- statuses --------------------------------------------------------------------------------
+
+def finish(call: Call, status: str, duration: int | None = None) -> None:
+    """Close the call: completed when an agent talked to the customer, else missed."""
+    if call.ended_at is not None:
+        return
+    if call.answered_at is not None:
+        status = "completed"
+        if duration is None:
+            duration = max(0, int((utcnow() - call.answered_at).total_seconds()))
+    else:
+        status = status if status in MISSED else ("canceled" if call.direction == "out" else "no-answer")
+        duration = 0
+    host_calls.update_call(call.call_sid, status, duration=duration)
+
+
+def agent_answered(call: Call, agent_id: int | None) -> None:
+    host_calls.update_call(call.call_sid, "in-progress", agent_id=agent_id)
+    db.session.refresh(call)
+    announce_connected(call, call.chat, agent_id)
+
+
+def apply_status(form, chat_id: int | None = None) -> bool:
+    """A call status callback, for any of the legs: False when we know no such call.
+
+    * the customer who called us: only the end counts (our TwiML "answers" at once);
+    * an agent's browser (``client:agent-<id>``): answered = the conversation starts;
+    * the customer an agent called (``<Number>`` child): ringing, answered, end + duration;
+    * the agent's own browser leg of a call they placed: only the end counts.
+    """
+    sid, parent = form.get("CallSid"), form.get("ParentCallSid")
+    call = by_sid(sid) or by_sid(parent) or live_call(chat_id)
+    if call is None:
+        return False
+    status = (form.get("CallStatus") or "").lower()
+    final = status in host_calls.FINAL
+    main_leg = sid == call.call_sid
+    browser_agent = None if main_leg else voice.agent_id_of(form.get("To"))
+    if browser_agent is not None:
+        if status in TALKING:
+            agent_answered(call, browser_agent)
+        return True
+    if main_leg:
+        if final:
+            finish(call, status)
+        return True
+    # the customer's leg of a call an agent placed (or moved there by a transfer)
+    if status == "ringing":
+        host_calls.update_call(call.call_sid, "ringing")
+    elif status in TALKING:
+        agent_answered(call, call.chat.agent_id)
+    elif final:
+        finish(call, status, duration=_int(form.get("CallDuration")) if call.answered_at else None)
+    return True
+
+
+def _int(value) -> int | None:
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError):
+        return None
+
+
+# --- the caller's TwiML callbacks -----------------------------------------------------------
+
+def after_queue(form, chat_id: int) -> str:
+    """``<Enqueue action>``: the caller left the queue — hung up, timed out to voicemail, or
+    was moved on by us (answer/transfer), which needs nothing."""
+    call = by_sid(form.get("CallSid"))
+    result = (form.get("QueueResult") or "").lower()
+    setup = VoiceSetup.from_config(load_config())
+    if call is None:
+        return voice.goodbye()
+    if result == "hangup":
+        finish(call, "no-answer")
+    elif result == "leave":
+        finish(call, "no-answer")
+        return voice.voicemail(setup, chat_id, _urls())
+    elif result in ("queue-full", "system-error", "error"):
+        finish(call, "failed")
+        return voice.goodbye("Sorry, we can't take your call right now. Please try again later.")
+    return voice.empty()
+
+
+def after_dial(form, chat_id: int, agent_id: int) -> str:
+    """``<Dial action>``: an agent's browser leg ended or never picked up."""
+    call = by_sid(form.get("CallSid")) or live_call(chat_id)
+    chat = db.session.get(Chat, chat_id)
+    if call is None or chat is None:
+        return voice.goodbye()
+    if chat.agent_id != agent_id:
+        return voice.empty()  # a transfer has moved the call on since this Dial
+    caller_gone = (form.get("CallStatus") or "").lower() in host_calls.FINAL
+    dial_status = (form.get("DialCallStatus") or "").lower()
+    if dial_status in ("completed", "answered"):
+        if call.answered_at is None:  # the answered callback never reached us
+            agent_answered(call, agent_id)
+        finish(call, "completed")
+        return voice.empty() if caller_gone else voice.goodbye()
+    if caller_gone:
+        finish(call, "no-answer")
+        return voice.empty()
+    announce(call, chat)
+    return voice.back_on_hold(chat.id, _urls(), "Sorry, the agent could not take your call. Please keep holding.")
+
+
+def store_voicemail(form) -> None:
+    """``<Record>`` action or recording status callback: keep the voicemail, once.
+
+    The recording is a customer message on the voice channel (audio played through the
+    plugin's media proxy, which fetches it from Twilio with the account's credentials)
+    and the call's ``recording_url``.
+    """
+    recording_sid, url = form.get("RecordingSid"), form.get("RecordingUrl")
+    call = by_sid(form.get("CallSid"))
+    seconds = _int(form.get("RecordingDuration")) or 0
+    if call is None or not recording_sid or not url or not seconds:
+        return
+    known = db.session.execute(db.select(InboundMedia.id).where(InboundMedia.message_sid == recording_sid)).first()
+    if not known:
+        db.session.add(InboundMedia(message_sid=recording_sid, position=0, url=url + ".mp3",
+                                    content_type="audio/mpeg"))
+    path = MEDIA_PATH.format(sid=recording_sid, position=0)
+    if call.recording_url != path:  # commits the media reference too
+        ended = call.ended_at is not None
+        host_calls.update_call(call.call_sid, call.status if ended else "no-answer",
+                               duration=None if ended else 0, recording_url=path)
+    minutes, rest = divmod(seconds, 60)
+    chats.receive(InboundMessage(channel=VOICE, external_id=recording_sid, from_address=call.from_address,
+                                 to_address=call.to_address, body=f"Voicemail ({minutes}:{rest:02d})",
+                                 media=(Media(path, "audio/mpeg"),)))
+
+
+# --- mute ------------------------------------------------------------------------------------
+
+def set_mute(agent: Agent, call_id, muted) -> dict:
+    """Socket.IO ``call:mute`` {call_id, muted}: record the switch and tell the chat room.
+
+    Muting itself happens in the agent's browser (``call.mute(true)``); only the agent on
+    the call may report it.
+    """
+    if not isinstance(call_id, int) or isinstance(call_id, bool) or not isinstance(muted, bool):
+        return {"ok": False, "error": "Send {call_id: number, muted: true|false}."}
+    call = db.session.get(Call, call_id) if 0 < call_id < 2**31 else None
+    if call is None or call.ended_at is not None:
+        return {"ok": False, "error": "This call has ended."}
+    if call.chat.agent_id != agent.id:
+        return {"ok": False, "error": "Only the agent on the call can mute it."}
+    host_calls.set_muted(call, muted)
+    push("call:muted", {"call_id": call.id, "chat_id": call.chat_id, "muted": muted, "agent_id": agent.id},
+         [f"chat:{call.chat_id}"])
+    return {"ok": True, "muted": muted}
+
+
+def _urls() -> VoiceUrls:
+    return VoiceUrls(load_config().public_url)

@@ -1,0 +1,35 @@
+"""Socket.IO events of the voice panel (handlers get ``(agent, data)``, see the host).
+
+* ``call:mute`` {call_id, muted} → the switch is recorded and ``call:muted`` is pushed to
+  the chat room;
+* ``voice:sim:*`` — the simulated browser Device talks to the offline simulator with
+  these (simulator mode only; see ``simulator_voice``).
+"""
+from __future__ import annotations
+
+from host.contracts import SocketEvents
+
+from . import voice_calls
+
+
+def call_mute(agent, data):
+    data = data if isinstance(data, dict) else {}
+    return voice_calls.set_mute(agent, data.get("call_id"), data.get("muted"))
+
+
+def _simulated(action):
+    def handler(agent, data):
+        from .client import uses_builtin_simulator
+        from .simulator_voice import device_event
+
+        if not uses_builtin_simulator():
+            return {"ok": False, "error": "The simulated phone works only in simulator mode."}
+        return device_event(agent, action, data if isinstance(data, dict) else {})
+    handler.__name__ = f"voice_sim_{action}"
+    return handler
+
+
+def socket_events() -> SocketEvents:
+    handlers = {"call:mute": call_mute}
+    handlers.update({f"voice:sim:{action}": _simulated(action) for action in ("accept", "reject", "hangup", "connect")})
+    return SocketEvents(handlers)

@@ -1,0 +1,73 @@
+"""Access tokens for the browser's Twilio Voice SDK ``Device``.
+
+``AccessToken(account_sid, api_key_sid, api_key_secret, identity="agent-<id>")`` with a
+``VoiceGrant(outgoing_application_sid=<TwiML App>, incoming_allow=True)``. The widget
+asks ``GET /api/v1/voice/token`` when it starts the Device and again when the Device
+says ``tokenWillExpire`` (``device.updateToken``).
+
+In simulator mode (no Twilio credentials) the token is built the same way from the
+simulator's stand-in key, derived from the app's secret key, so its claims are real;
+only Twilio would not accept it — the widget then uses the simulated Device.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from flask import current_app
+from twilio.jwt.access_token import AccessToken
+from twilio.jwt.access_token.grants import VoiceGrant
+
+from .settings import TwilioConfig
+from .voice import VoiceSetup, agent_identity
+
+TOKEN_TTL = 3600  # seconds; the SDK warns 10 s before expiry (tokenWillExpire)
+
+
+class VoiceNotConfigured(RuntimeError):
+    """Live Twilio without an API key or TwiML App: say which setting is missing."""
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    identity: str
+    ttl: int
+    expires_at: datetime
+    simulated: bool
+
+
+def _derived(label: bytes, length: int) -> str:
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, b"switchboard-twilio-voice-" + label, hashlib.sha256).hexdigest()[:length]
+
+
+def simulator_key() -> tuple[str, str, str]:
+    """(API key SID, API key secret, TwiML App SID) of the simulator account."""
+    return "SK" + _derived(b"key", 32), _derived(b"secret", 64), "AP" + _derived(b"app", 32)
+
+
+def credentials(config: TwilioConfig) -> tuple[str, str, str]:
+    if config.account.simulator:
+        return simulator_key()
+    setup = VoiceSetup.from_config(config)
+    missing = [label for label, value in (("API key SID", setup.api_key_sid), ("API key secret", setup.api_key_secret),
+                                          ("TwiML App SID", setup.twiml_app_sid)) if not value]
+    if missing or not config.account.usable:
+        what = ", ".join(missing) if missing else "Account SID and auth token"
+        raise VoiceNotConfigured(f"Calls in the browser are not set up: add the {what} in the Twilio settings.")
+    return setup.api_key_sid, setup.api_key_secret, setup.twiml_app_sid
+
+
+def issue(config: TwilioConfig, agent_id: int, ttl: int = TOKEN_TTL) -> IssuedToken:
+    key_sid, key_secret, app_sid = credentials(config)
+    identity = agent_identity(agent_id)
+    token = AccessToken(config.account.sid, key_sid, key_secret, identity=identity, ttl=ttl)
+    token.add_grant(VoiceGrant(outgoing_application_sid=app_sid, incoming_allow=True))
+    now = int(time.time())
+    jwt = token.to_jwt()
+    return IssuedToken(jwt, identity, ttl, datetime.fromtimestamp(now + ttl, timezone.utc).replace(tzinfo=None),
+                       simulated=config.account.simulator)

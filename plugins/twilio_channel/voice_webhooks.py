@@ -1,0 +1,171 @@
+"""Twilio's voice webhooks, all signed and failing closed like the messaging ones.
+
+* ``POST /webhooks/twilio/voice`` — a customer calls one of our numbers (the number's
+  "A call comes in" URL). A call from a browser (``From=client:…``) that reached this URL
+  instead of the TwiML App's is handled as outgoing.
+* ``POST /webhooks/twilio/voice/outbound`` — the TwiML App's voice URL: an agent's
+  browser places a call (``Device.connect({params: {To, chat_id}})``).
+* ``POST /webhooks/twilio/voice/status`` — call status callbacks of every leg (the
+  number's and the TwiML App's "status callback" URL, and the ones our TwiML sets).
+* ``/hold``, ``/queue``, ``/dial``, ``/voicemail``, ``/recording`` — the queue's wait URL and
+  the ``action`` URLs of our ``<Enqueue>``, ``<Dial>`` and ``<Record>`` (chat id in the query).
+
+Signatures are checked by ``webhooks.verify_signature`` (the public URL, query string
+included, over all POST parameters); without a valid one the answer is 403 and nothing
+is stored.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, abort, request
+
+from host.extensions import db
+from host.models import Agent, Chat
+
+from . import voice, voice_calls
+from .channels import normalise_number
+from .settings import load_config
+from .voice import VoiceSetup, VoiceUrls
+from .webhooks import verify_signature
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("twilio_channel_voice_webhooks", __name__, url_prefix=voice.VOICE_PATH)
+
+
+def _twiml(xml: str) -> Response:
+    return Response(xml, content_type="text/xml; charset=utf-8")
+
+
+def _chat_id(required: bool = True) -> int | None:
+    value = request.args.get("chat_id", "")
+    if value.isdigit() and 0 < int(value) < 2**31:
+        return int(value)
+    if required:
+        abort(400, description="chat_id is required.")
+    return None
+
+
+def _urls() -> VoiceUrls:
+    return VoiceUrls(load_config().public_url)
+
+
+@bp.post("")
+def incoming():
+    verify_signature()
+    form = request.form
+    if (form.get("From") or "").startswith("client:"):
+        return outbound_call(form)
+    if not form.get("CallSid") or not form.get("From"):
+        abort(400, description="CallSid and From are required.")
+    call, new = voice_calls.receive_call(form["CallSid"], form["From"], form.get("To", ""),
+                                         form.get("CallerName") or "")
+    if new:
+        voice_calls.announce(call, call.chat)
+    return _twiml(voice.incoming_call(VoiceSetup.from_config(load_config()), call.chat_id, _urls()))
+
+
+@bp.post("/outbound")
+def outbound():
+    verify_signature()
+    return outbound_call(request.form)
+
+
+def outbound_call(form) -> Response:
+    """An agent's browser calls ``To``: record it on the chat, then ring the customer."""
+    sid = form.get("CallSid")
+    if not sid:
+        abort(400, description="CallSid is required.")
+    existing = voice_calls.by_sid(sid)
+    if existing is not None:  # Twilio retried: same answer
+        return _twiml(voice.outbound_call(existing.from_address, existing.to_address, _urls()))
+    agent_id = voice.agent_id_of(form.get("From"))
+    agent = db.session.get(Agent, agent_id) if agent_id else None
+    if agent is None or not agent.is_active:
+        log.warning("refused an outgoing call from %r: not an active agent", form.get("From"))
+        return _twiml(voice.refuse("This call was not placed by a Switchboard agent."))
+    try:
+        to = normalise_number(form.get("To", ""))
+    except ValueError:
+        return _twiml(voice.refuse("That is not a phone number."))
+    chat = _planned_chat(form, agent, to)
+    try:
+        if chat is None:  # placed without the API (or the chat changed since): prepare it now
+            chat, caller_id = voice_calls.prepare_outbound(agent, to)
+        else:
+            caller_id = voice.caller_id_for(load_config(), chat.sender)
+            if caller_id is None:
+                raise voice_calls.VoiceError("There is no phone number to call from.")
+    except voice_calls.VoiceError as exc:
+        return _twiml(voice.refuse(str(exc)))
+    voice_calls.start_outbound(chat, sid, caller_id, to)
+    return _twiml(voice.outbound_call(caller_id, to, _urls()))
+
+
+def _planned_chat(form, agent: Agent, to: str) -> Chat | None:
+    """The chat ``POST /api/v1/voice/calls`` prepared, if the call really belongs to it."""
+    value = str(form.get("chat_id") or "")
+    chat = db.session.get(Chat, int(value)) if value.isdigit() and 0 < int(value) < 2**31 else None
+    if chat is None or chat.status == "archived" or chat.agent_id != agent.id:
+        return None
+    if chat.customer_address.removeprefix("whatsapp:") != to or voice_calls.live_call(chat.id) is not None:
+        return None
+    return chat
+
+
+@bp.post("/status")
+def status():
+    verify_signature()
+    form = request.form
+    if not form.get("CallSid") or not form.get("CallStatus"):
+        abort(400, description="CallSid and CallStatus are required.")
+    if not voice_calls.apply_status(form, _chat_id(required=False)):
+        log.info("status %s for unknown call %s ignored", form.get("CallStatus"), form.get("CallSid"))
+    return Response(status=204)
+
+
+@bp.post("/hold")
+def hold():
+    """The queue's wait URL: hold music until voicemail is due."""
+    verify_signature()
+    _chat_id()
+    try:
+        waited = int(request.form.get("QueueTime") or 0)
+    except ValueError:
+        waited = 0
+    return _twiml(voice.hold_music(VoiceSetup.from_config(load_config()), waited))
+
+
+@bp.post("/queue")
+def queue_done():
+    verify_signature()
+    chat_id = _chat_id()
+    return _twiml(voice_calls.after_queue(request.form, chat_id))
+
+
+@bp.post("/dial")
+def dial_done():
+    verify_signature()
+    chat_id = _chat_id()
+    agent = request.args.get("agent_id", "")
+    if not agent.isdigit():
+        abort(400, description="agent_id is required.")
+    return _twiml(voice_calls.after_dial(request.form, chat_id, int(agent)))
+
+
+@bp.post("/voicemail")
+def voicemail_done():
+    verify_signature()
+    _chat_id()
+    voice_calls.store_voicemail(request.form)
+    return _twiml(voice.goodbye("Thank you for your message. Goodbye."))
+
+
+@bp.post("/recording")
+def recording():
+    verify_signature()
+    _chat_id()
+    if (request.form.get("RecordingStatus") or "completed") == "completed":
+        voice_calls.store_voicemail(request.form)
+    return Response(status=204)
