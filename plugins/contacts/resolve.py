@@ -54,6 +54,7 @@ MAX_ADDRESS = 254
 def channel_identity(channel: str, address: str | None, region: str | None = None) -> tuple[str, str]:
     """The identity behind a channel address; raises ``InvalidAddress`` when there is none."""
     region = region or default_region()
+    address = (address or "").replace("\x00", "")
     kind = CHANNEL_KINDS.get(channel)
     if kind is None:
         adapter = current_app.extensions["switchboard"].enabled_channels().get(channel)
@@ -68,7 +69,7 @@ def channel_identity(channel: str, address: str | None, region: str | None = Non
 
 def _profile(profile) -> tuple[str | None, str | None]:
     profile = profile or {}
-    name = " ".join(str(profile.get("name") or "").split())[:200] or None
+    name = " ".join(str(profile.get("name") or "").replace("\x00", "").split())[:200] or None
     email = None
     if profile.get("email"):
         try:

@@ -3,11 +3,18 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from host.schemas import ChatSchema, RowId, UtcDateTime
+from host.schemas import RowId, UtcDateTime
 
 from .normalize import WHATSAPP_PREFIX, phone_of
 
 MAX_CSV = 5_000_000  # characters per import request; the tab sends big files in chunks
+
+
+class Text(fields.Str):
+    """A string without NUL characters (PostgreSQL cannot store them; nobody types them)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).replace("\x00", "")
 
 
 def _first(contact, kind):
@@ -45,7 +52,7 @@ class ContactSchema(Schema):
 
 
 def _text(max_length: int, **kwargs):
-    return fields.Str(allow_none=True, validate=validate.Length(
+    return Text(allow_none=True, validate=validate.Length(
         max=max_length, error=f"Use at most {max_length} characters."), **kwargs)
 
 
@@ -61,12 +68,12 @@ class ContactUpdateSchema(Schema):
 
 
 class ContactCreateSchema(ContactUpdateSchema):
-    note = fields.Str(load_default=None, allow_none=True, validate=validate.Length(
+    note = Text(load_default=None, allow_none=True, validate=validate.Length(
         max=5000, error="A note can be at most 5,000 characters."))
 
 
 class ContactListQuerySchema(Schema):
-    q = fields.Str(load_default="", validate=validate.Length(max=200, error="Search for at most 200 characters."),
+    q = Text(load_default="", validate=validate.Length(max=200, error="Search for at most 200 characters."),
                    metadata={"description": "Name, phone digits in any format, or email; empty to browse"})
     page = fields.Int(load_default=1, validate=validate.Range(min=1, max=10_000))
     per_page = fields.Int(load_default=25, validate=validate.Range(min=1, max=100))
@@ -98,7 +105,7 @@ class NoteSchema(Schema):
 
 
 class NoteCreateSchema(Schema):
-    body = fields.Str(required=True, validate=validate.Length(
+    body = Text(required=True, validate=validate.Length(
         min=1, max=5000, error="A note has 1 to 5,000 characters."))
 
     @validates("body")
@@ -107,17 +114,13 @@ class NoteCreateSchema(Schema):
             raise ValidationError("Write something in the note.")
 
 
-class ContactChatsSchema(ChatSchema):
-    pass
-
-
 class ForChatSchema(Schema):
     chat_id = fields.Int()
     contact = fields.Nested(ContactSchema, allow_none=True)
 
 
 class ImportSchema(Schema):
-    csv = fields.Str(required=True, validate=validate.Length(
+    csv = Text(required=True, validate=validate.Length(
         max=MAX_CSV, error=f"Send at most {MAX_CSV:,} characters at a time; split bigger files."),
         metadata={"description": "CSV text with the header name,email,phone,whatsapp,preferred_channel,group,notes"})
     first_row = fields.Int(load_default=2, validate=validate.Range(min=2, max=100_000_000), metadata={

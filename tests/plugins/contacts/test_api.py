@@ -278,3 +278,9 @@ def test_contacts_api_is_in_the_openapi_document(client):
                  "/api/v1/contacts/{contact_id}/notes", "/api/v1/contacts/{contact_id}/chats",
                  "/api/v1/contacts/import", "/api/v1/contacts/export.csv"):
         assert path in paths, path
+
+
+def test_nul_characters_never_reach_the_database(client):
+    body = create(client, name="Ann\x00 Lee", phone="+14155550123")
+    assert body["name"] == "Ann Lee"
+    assert client.get(BASE, query_string={"q": "ann\x00"}).json["items"][0]["id"] == body["id"]

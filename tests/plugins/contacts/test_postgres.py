@@ -1,0 +1,45 @@
+"""The contacts plugin on PostgreSQL: migrations' search index, duplicates, merge, import.
+
+Uses the host's ``postgres_url`` fixture (skips without a server, fails under CI=true).
+"""
+from __future__ import annotations
+
+import pytest
+
+from host.extensions import db
+from plugins.contacts.models import Contact
+
+pytestmark = pytest.mark.postgres
+BASE = "/api/v1/contacts"
+
+
+@pytest.fixture
+def switchboard_config(request):
+    return {"DATABASE_URL": request.getfixturevalue("postgres_url")}
+
+
+def test_contacts_work_end_to_end_on_postgresql(app, agent, api, inbound):
+    client = api(agent)
+    assert db.engine.dialect.name == "postgresql"
+    chat = inbound("whatsapp", "whatsapp:+14155550123", profile={"name": "María García"}).chat
+    inbound("sms", "+14155550123")
+    maria = db.session.get(Contact, chat.contact_id)
+    assert len(maria.identities) == 2
+
+    ann = client.post(BASE, json={"name": "Ann Lee", "email": "ann@example.org", "phone": "+442079460958"}).json
+    assert client.post(BASE, json={"name": "Dup", "email": "ANN@example.org"}).status_code == 409
+    names = lambda q: [c["name"] for c in client.get(BASE, query_string={"q": q}).json["items"]]  # noqa: E731
+    assert names("garc") == ["María García"]
+    assert names("020 7946") == ["Ann Lee"]
+    assert names("ann@ex") == ["Ann Lee"]
+
+    merged = client.post(f"{BASE}/{maria.id}/merge", json={"other_id": ann["id"]}).json
+    assert merged["email"] == "ann@example.org" and len(merged["identities"]) == 3
+    assert names("020 7946") == ["María García"]
+
+    report = client.post(f"{BASE}/import", json={
+        "csv": "name,phone\nBen,+14155550199\nBad,12\nBen again,+1 415 555 0199\n"}).json
+    assert report["created"] == 1 and [e["row"] for e in report["errors"]] == [3, 4]
+    assert client.delete(f"{BASE}/{merged['id']}").status_code == 204
+    assert names("garc") == []
+    db.engine.dispose()
