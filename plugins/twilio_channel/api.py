@@ -65,7 +65,8 @@ def templates(args):
 @blp.arguments(LogsQuerySchema, location="query")
 @blp.response(200, LogEntrySchema(many=True))
 def logs(args):
-    """Everything sent to the open chat's customer, across their active and archived chats.
+    """Everything sent to the open chat's customer, and every call with them (both ways),
+    across their active and archived chats.
 
     Same contact when the chat has one, else the same phone number (SMS and WhatsApp
     forms). Only chats this agent may see are included. Newest first.
@@ -82,7 +83,7 @@ def logs(args):
         for m in db.session.execute(query.order_by(Message.id.desc()).limit(args["limit"])).scalars():
             rows.append(_message_row(m, chats[m.chat_id]))
     if channel in (None, "voice"):
-        calls = db.session.execute(db.select(Call).where(Call.chat_id.in_(list(chats)), Call.direction == "out")
+        calls = db.session.execute(db.select(Call).where(Call.chat_id.in_(list(chats)))
                                    .order_by(Call.id.desc()).limit(args["limit"])).scalars()
         rows.extend(_call_row(c, chats[c.chat_id]) for c in calls)
     rows.sort(key=lambda r: r["time"], reverse=True)
@@ -111,9 +112,11 @@ def _message_row(m: Message, chat: Chat) -> dict:
 def _call_row(c: Call, chat: Chat) -> dict:
     agent = db.session.get(Agent, c.answered_by_id) if c.answered_by_id else None
     minutes = f" ({c.duration // 60}:{c.duration % 60:02d})" if c.duration else ""
+    way = "Incoming" if c.direction == "in" else "Outgoing"
+    body = f"Missed {way.lower()} call" if c.ended_at and not c.answered_at else f"{way} call{minutes}"
     return {"id": c.id, "chat_id": c.chat_id, "chat_status": chat.status, "time": c.started_at,
             "sender": c.from_address, "recipient": c.to_address, "channel": "voice", "kind": "call",
-            "body": f"Outgoing call{minutes}", "template_name": None, "status": c.status,
+            "body": body, "template_name": None, "status": c.status,
             "display_status": c.status, "error_code": None, "error_message": None,
             "agent_name": (agent.name or agent.email) if agent else None, "external_id": c.call_sid}
 

@@ -15,6 +15,7 @@ from host.schemas import CallSchema, ChatSchema, RowId, UtcDateTime
 from . import voice_calls, voice_tokens
 from .channels import normalise_number
 from .client import uses_builtin_simulator
+from .schemas import ChatQuerySchema
 from .settings import load_config
 
 blp = Blueprint("voice", __name__, url_prefix="/api/v1/voice", description="Voice calls in the browser")
@@ -50,10 +51,6 @@ class PlacedCallSchema(Schema):
     to = fields.Str()
     caller_id = fields.Str()
     params = fields.Nested(DeviceParamsSchema, metadata={"description": "Pass to Device.connect({params})."})
-
-
-class CallQuerySchema(Schema):
-    chat_id = RowId(required=True)
 
 
 class VoiceCallSchema(CallSchema):
@@ -92,7 +89,7 @@ def token():
 
 @blp.route("/calls")
 class Calls(MethodView):
-    @blp.arguments(CallQuerySchema, location="query")
+    @blp.arguments(ChatQuerySchema, location="query")
     @blp.response(200, VoiceCallSchema(many=True))
     def get(self, args):
         """The chat's calls, newest first (the live one, if any, comes first)."""
