@@ -1,7 +1,8 @@
 """Sign-in, API tokens, and the one rule that guards every route.
 
-Every route needs a signed-in agent except the few listed in ``PUBLIC_ENDPOINTS`` and
-anything under ``/webhooks/`` (providers authenticate by signature there). API paths
+Every route needs a signed-in agent except the few listed in ``PUBLIC_ENDPOINTS``,
+anything under ``/webhooks/`` (providers authenticate by signature there) and sign-in
+methods plugins add under ``/login/`` (e.g. signing in with LiveChat). API paths
 answer 401 JSON; pages redirect to the sign-in form. Unsafe methods need a CSRF token
 unless the caller authenticates with a bearer token (which a browser never sends by
 itself).
@@ -24,6 +25,7 @@ bp = Blueprint("auth", __name__)
 
 PUBLIC_ENDPOINTS = {"auth.login", "static", "core.healthz", "core.favicon"}
 WEBHOOK_PREFIX = "/webhooks/"
+SIGN_IN_PREFIX = "/login/"
 
 
 class LoginForm(FlaskForm):
@@ -56,7 +58,7 @@ def agent_for_token(secret: str):
 
 
 def is_public(req) -> bool:
-    return req.endpoint in PUBLIC_ENDPOINTS or req.path.startswith(WEBHOOK_PREFIX) or (
+    return req.endpoint in PUBLIC_ENDPOINTS or req.path.startswith((WEBHOOK_PREFIX, SIGN_IN_PREFIX)) or (
         req.endpoint or "").endswith(".static")
 
 

@@ -6,13 +6,13 @@ Pages
   Console. The host's widget page plus ``agent_app_bridge.js``, which connects to the Agent
   App with ``@livechat/agent-app-sdk`` and, on every ``customer_profile``, resolves the
   LiveChat chat to its Switchboard chat and opens it in the widget. Signed-in agents only.
-* ``/webhooks/livechat/login`` — where a signed-out agent lands inside the iframe: "Sign in
-  with LiveChat" (implicit-grant popup → ``/webhooks/livechat/oauth/callback`` → the token
-  is POSTed to ``/webhooks/livechat/oauth/session``, checked with LiveChat's accounts
+* ``/login/livechat`` — where a signed-out agent lands inside the iframe: "Sign in
+  with LiveChat" (implicit-grant popup → ``/login/livechat/callback`` → the token
+  is POSTed to ``/login/livechat/session``, checked with LiveChat's accounts
   service, and the agent with that email is signed in) or the Switchboard account form.
-  These sit under ``/webhooks/`` because that is the host's one door for requests that a
-  provider, not a Switchboard session, vouches for; the session POST needs the ``state``
-  this page put in the session (login-CSRF) and a same-origin ``Origin``.
+  These sit under ``/login/``, the host's public prefix for sign-in methods; the session
+  POST needs the ``state`` this page put in the session (login-CSRF) and a same-origin
+  ``Origin``.
 
 Framing: while the plugin is enabled, these pages, the host's ``/widget`` and ``/login``
 answer with ``Content-Security-Policy: frame-ancestors`` listing LiveChat's Agent App
@@ -91,7 +91,7 @@ def agent_app_blueprint() -> Blueprint:
                                bridge_config=_page_json(config),
                                bridge_src=url_for("livechat.static", filename="dist/agent_app_bridge.js"))
 
-    @bp.get("/webhooks/livechat/login")
+    @bp.get("/login/livechat")
     def sign_in():
         """Sign in inside the Agent App: with LiveChat, or with the Switchboard account."""
         target = _safe_next(request.args.get("next"))
@@ -108,13 +108,13 @@ def agent_app_blueprint() -> Blueprint:
                                login_url=url_for("auth.login", next=target),
                                script=url_for("livechat.static", filename="livechat_sign_in.js"))
 
-    @bp.get("/webhooks/livechat/oauth/callback")
+    @bp.get("/login/livechat/callback")
     def oauth_callback():
         """LiveChat's redirect target: hands the token in the URL fragment to the opener."""
         return render_template("livechat_oauth_callback.html",
                                script=url_for("livechat.static", filename="livechat_oauth_callback.js"))
 
-    @bp.post("/webhooks/livechat/oauth/session")
+    @bp.post("/login/livechat/session")
     def oauth_session():
         """Exchange a LiveChat access token for a Switchboard session."""
         data = request.get_json(silent=True) if request.is_json else None

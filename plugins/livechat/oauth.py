@@ -1,7 +1,7 @@
 """'Sign in with LiveChat': check an agent's LiveChat access token, find their Switchboard agent.
 
 The browser gets the token with LiveChat's implicit grant (a popup to the accounts
-service, back to ``/webhooks/livechat/oauth/callback``). The server then asks LiveChat's
+service, back to ``/login/livechat/callback``). The server then asks LiveChat's
 accounts service about it — ``GET /v2/info`` (token info: which app it was issued to and
 for which organization) and ``GET /v2/accounts/me`` (the agent's email) — and signs in the
 active Switchboard agent with that email. A token issued to another app, or for another

@@ -1,7 +1,7 @@
 // "Sign in with LiveChat" inside LiveChat's Agent App (served as is, not bundled).
 //
 // The button opens LiveChat's implicit-grant page in a popup (the accounts service cannot be
-// framed); LiveChat sends the popup back to /webhooks/livechat/oauth/callback with the token
+// framed); LiveChat sends the popup back to /login/livechat/callback with the token
 // in the URL fragment; that page posts it here (same origin only); this page checks the
 // state it started with and POSTs the token to the server, which verifies it with LiveChat
 // and signs the agent in. Then the widget opens.

@@ -88,14 +88,14 @@ def test_framing_goes_back_to_the_host_default_when_the_plugin_is_disabled(app, 
     app.extensions["switchboard"].plugins.set_enabled("livechat", False)
     assert client.get("/widget").headers["Content-Security-Policy"] == "frame-ancestors 'self'"
     assert client.get("/plugins/livechat/widget").status_code == 404
-    assert client.get("/webhooks/livechat/login").status_code == 404
+    assert client.get("/login/livechat").status_code == 404
 
 
 def test_signed_out_agents_get_the_sign_in_choice(app, livechat):
     client = app.test_client()
     response = client.get("/plugins/livechat/widget?plugin_id=abc")
     assert response.status_code == 302
-    assert response.headers["Location"].startswith("/webhooks/livechat/login?next=")
+    assert response.headers["Location"].startswith("/login/livechat?next=")
     page = client.get(response.headers["Location"])
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -105,13 +105,13 @@ def test_signed_out_agents_get_the_sign_in_choice(app, livechat):
     assert all(o in client.get("/login").headers["Content-Security-Policy"] for o in LIVECHAT_ANCESTORS)
     config = re.search(r'id="livechat-sign-in-config" type="application/json">([^<]+)<', html).group(1)
     assert "https://accounts.livechat.com/?response_type=token" in config and livechat.client_id in config
-    assert "redirect_uri=http%3A%2F%2Fswitchboard.test%2Fwebhooks%2Flivechat%2Foauth%2Fcallback" in config
+    assert "redirect_uri=http%3A%2F%2Fswitchboard.test%2Flogin%2Flivechat%2Fcallback" in config
 
 
 # --- Sign in with LiveChat -----------------------------------------------------------------------
 
 def start_sign_in(client) -> str:
-    html = client.get("/webhooks/livechat/login?next=/plugins/livechat/widget").get_data(as_text=True)
+    html = client.get("/login/livechat?next=/plugins/livechat/widget").get_data(as_text=True)
     return re.search(r'"state": "([^"]+)"', html).group(1)
 
 
@@ -119,7 +119,7 @@ def test_livechat_token_signs_the_matching_agent_in(app, livechat, agent):
     client = app.test_client()
     state = start_sign_in(client)
     token = livechat.add_agent_token(LC_AGENT)
-    response = client.post("/webhooks/livechat/oauth/session", json={"access_token": token, "state": state,
+    response = client.post("/login/livechat/session", json={"access_token": token, "state": state,
                                                                      "next": "/plugins/livechat/widget"},
                            headers={"Origin": "http://localhost"})
     assert response.status_code == 200, response.json
@@ -127,7 +127,7 @@ def test_livechat_token_signs_the_matching_agent_in(app, livechat, agent):
     assert [r.path for r in livechat.requests if r.api == "accounts"][-2:] == ["/v2/info", "/v2/accounts/me"]
     assert client.get("/plugins/livechat/widget").status_code == 200
     # The state is single-use.
-    again = client.post("/webhooks/livechat/oauth/session", json={"access_token": token, "state": state})
+    again = client.post("/login/livechat/session", json={"access_token": token, "state": state})
     assert again.status_code == 401
 
 
@@ -152,9 +152,9 @@ def test_livechat_sign_in_refusals(app, livechat, agent, case):
     elif case == "origin":
         headers["Origin"] = "https://evil.example"
     if case == "form":
-        response = client.post("/webhooks/livechat/oauth/session", data=body)
+        response = client.post("/login/livechat/session", data=body)
     else:
-        response = client.post("/webhooks/livechat/oauth/session", json=body, headers=headers)
+        response = client.post("/login/livechat/session", json=body, headers=headers)
     assert response.status_code == expected, response.json
     assert response.json["ok"] is False and response.json["message"]
     assert client.get("/plugins/livechat/widget").status_code == 302  # still signed out
@@ -164,13 +164,13 @@ def test_unknown_agent_is_told_what_to_do(app, livechat, agent):
     client = app.test_client()
     state = start_sign_in(client)
     token = livechat.add_agent_token("stranger@example.test")
-    response = client.post("/webhooks/livechat/oauth/session", json={"access_token": token, "state": state})
+    response = client.post("/login/livechat/session", json={"access_token": token, "state": state})
     assert response.json["message"] == ("No active Switchboard agent has the email stranger@example.test. "
                                         "Ask an admin to add you, or sign in with your Switchboard account.")
 
 
 def test_oauth_callback_page_is_public_and_hands_the_token_to_its_opener(app, livechat):
-    response = app.test_client().get("/webhooks/livechat/oauth/callback")
+    response = app.test_client().get("/login/livechat/callback")
     assert response.status_code == 200
     assert "livechat_oauth_callback.js" in response.get_data(as_text=True)
     script = app.test_client().get("/plugins/livechat/static/livechat_oauth_callback.js").get_data(as_text=True)
@@ -288,5 +288,5 @@ def test_settings_page_offers_the_register_webhooks_button(app, fake, configure,
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x"])
 def test_sign_in_never_sends_agents_off_site(app, livechat, agent, signed_in, target):
-    response = signed_in(agent).get("/webhooks/livechat/login", query_string={"next": target})
+    response = signed_in(agent).get("/login/livechat", query_string={"next": target})
     assert response.status_code == 302 and response.headers["Location"] == "/plugins/livechat/widget"

@@ -14,9 +14,9 @@ def switchboard_config(lc_transport, media_host):
 
 def test_livechat_sign_in_sets_a_cross_site_session_cookie(app, livechat, agent):
     client = app.test_client()
-    html = client.get("/webhooks/livechat/login", base_url="https://switchboard.test").get_data(as_text=True)
+    html = client.get("/login/livechat", base_url="https://switchboard.test").get_data(as_text=True)
     state = re.search(r'"state": "([^"]+)"', html).group(1)
-    response = client.post("/webhooks/livechat/oauth/session", base_url="https://switchboard.test",
+    response = client.post("/login/livechat/session", base_url="https://switchboard.test",
                            json={"access_token": livechat.add_agent_token("agent@example.test"), "state": state},
                            headers={"Origin": "https://switchboard.test"})
     assert response.status_code == 200, response.json
