@@ -124,17 +124,22 @@ export function startConsole(root, boot) {
     }, 150);
   }
 
-  async function resync() {
-    await loadLists();
-    const id = state.openId;
-    if (!id) return;
-    socket.emit("chat:join", { chat_id: id });
+  /** Fetch the open chat's transcript again (after a reconnect; a call's line when it ends). */
+  async function refreshTranscript(id) {
     try {
       const messages = await api(`chats/${id}/messages`);
       if (state.openId === id && !state.loading) messages.forEach((m) => chatView.upsertMessage(m));
     } catch {
       /* the next reconnect will try again */
     }
+  }
+
+  async function resync() {
+    await loadLists();
+    const id = state.openId;
+    if (!id) return;
+    socket.emit("chat:join", { chat_id: id });
+    await refreshTranscript(id);
   }
 
   // --- agent actions ----------------------------------------------------------------
@@ -285,6 +290,7 @@ export function startConsole(root, boot) {
   });
 
   socket.on("call:updated", ({ call } = {}) => {
+    if (call?.ended_at && call.chat_id === state.openId) refreshTranscript(call.chat_id); // the call's line
     const entry = call && ringing.get(call.chat_id);
     if (!entry || entry.callId !== call.id) return;
     const answered = call.status === "in-progress" && !entry.transfer;

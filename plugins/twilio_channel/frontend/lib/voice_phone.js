@@ -1,0 +1,369 @@
+// The agent's phone: one voice Device per page, and the calls it carries.
+//
+// Every call into the Twilio Voice SDK is written in this file as `device.<method>(`
+// or `call.<method>(` — tests/browser/test_call_panel.py reads those names from here
+// and checks each exists on the real SDK bundle and on the simulated Device, so the
+// widget and the SDK cannot drift apart. (Server call records are called `record`.)
+//
+// Which Device: `window.SwitchboardVoiceDevice` when a page or test provides one (same
+// constructor and method names as the SDK's Device), else the simulator's stand-in when
+// the token says `device: "simulator"`, else @twilio/voice-sdk's Device.
+//
+// Answering an incoming call: the server redirects the caller's leg to
+// <Dial><Client>agent-<id></Client></Dial> (POST /api/v1/voice/calls/<id>/answer); the
+// Device then receives that call and we accept it because the agent asked for it. A
+// call transferred to this agent rings the Device directly: Answer accepts it.
+import { Call, Device } from "@twilio/voice-sdk";
+import { SimulatedDevice } from "./simulated_device.js";
+
+const EXPECT_MS = 30_000; // an Answer click waits this long for the call to reach the Device
+const LIVE = new Set(["queued", "initiated", "ringing", "in-progress", "answered"]);
+
+export { Call as TwilioCall, Device as TwilioDevice };
+
+export function isLive(record) {
+  return Boolean(record) && !record.ended_at && LIVE.has(record.status);
+}
+
+/**
+ * createPhone({api, socket, agent}) → phone. `phone.state` is read by the panels;
+ * `phone.subscribe(fn)` calls fn after every change.
+ */
+export function createPhone({ api, socket, agent }) {
+  const listeners = new Set();
+  const state = {
+    device: "off",     // off | starting | ready | error
+    mode: "",          // twilio | simulator | custom
+    error: "",
+    active: null,      // {chatId, call, direction, phase, startedAt, muted, recordId, to, ended, endedAt, duration}
+    pending: new Map(),   // chat id -> incoming Device call not accepted yet (e.g. a transfer)
+    records: new Map(),   // chat id -> the newest server call record we heard of
+    onCall: new Map(),    // record id -> {agent_id, agent_name} of the agent connected to it
+    transfers: new Set(), // record ids rung to this agent by a transfer, not connected yet
+    connecting: null,     // chat id while an Answer request is on its way
+  };
+  const expecting = new Map(); // chat id -> deadline: the agent clicked Answer
+  let device = null;
+  let starting = null;
+  let refreshTimer = null;
+
+  function changed() {
+    for (const fn of listeners) {
+      try {
+        fn(state);
+      } catch (exc) {
+        console.error("call panel render failed", exc);
+      }
+    }
+  }
+
+  // --- the Device ------------------------------------------------------------------------
+
+  async function fetchToken() {
+    return api("/api/v1/voice/token");
+  }
+
+  function ensureDevice() {
+    if (device && state.device === "ready") return Promise.resolve(device);
+    if (starting) return starting;
+    state.device = "starting";
+    state.error = "";
+    changed();
+    starting = (async () => {
+      const token = await fetchToken();
+      const Custom = window.SwitchboardVoiceDevice;
+      const DeviceClass = Custom || (token.device === "simulator" ? SimulatedDevice : Device);
+      state.mode = Custom ? "custom" : token.device;
+      device = new DeviceClass(token.token, { closeProtection: true, socket, logLevel: "warn" });
+      device.on("incoming", incoming);
+      device.on("error", (error) => {
+        state.error = error?.message || "The phone reported an error.";
+        changed();
+      });
+      device.on("tokenWillExpire", renewToken);
+      await device.register();
+      scheduleRenewal(token.ttl);
+      state.device = "ready";
+      changed();
+      return device;
+    })().catch((exc) => {
+      state.device = "error";
+      state.error = exc?.message || "The phone could not start.";
+      device = null;
+      changed();
+      throw exc;
+    }).finally(() => {
+      starting = null;
+    });
+    return starting;
+  }
+
+  async function renewToken() {
+    try {
+      const token = await fetchToken();
+      device?.updateToken(token.token);
+      scheduleRenewal(token.ttl);
+    } catch (exc) {
+      state.error = `The phone's access could not be renewed: ${exc.message}`;
+      changed();
+    }
+  }
+
+  // The SDK warns with tokenWillExpire; a timer renews too, for Devices that don't.
+  function scheduleRenewal(ttl) {
+    clearTimeout(refreshTimer);
+    if (ttl > 120) refreshTimer = setTimeout(renewToken, (ttl - 60) * 1000);
+  }
+
+  // --- calls -----------------------------------------------------------------------------
+
+  function chatIdOf(call) {
+    const value = call.customParameters?.get?.("chat_id") ?? call.customParameters?.chat_id;
+    return Number(value) || null;
+  }
+
+  function incoming(call) {
+    const chatId = chatIdOf(call);
+    if (!chatId) {
+      call.reject();
+      return;
+    }
+    const deadline = expecting.get(chatId);
+    expecting.delete(chatId);
+    state.pending.set(chatId, call);
+    call.on("cancel", () => {
+      if (state.pending.get(chatId) === call) state.pending.delete(chatId);
+      if (state.active?.call === call) finish("The caller hung up before the call connected.");
+      changed();
+    });
+    if (deadline && deadline > Date.now()) {
+      accept(chatId);
+    } else {
+      changed();
+    }
+  }
+
+  function follow(call, chatId, direction, extra = {}) {
+    state.active = { chatId, call, direction, phase: "connecting", startedAt: null, muted: false, ended: null,
+      recordId: state.records.get(chatId)?.id || null, hungUpByMe: false, ...extra };
+    const active = state.active;
+    call.on("accept", () => {
+      if (state.active !== active) return;
+      active.phase = "open";
+      active.startedAt = active.startedAt || Date.now();
+      changed();
+    });
+    call.on("ringing", () => {
+      if (state.active !== active || active.phase !== "connecting") return;
+      active.phase = "ringing";
+      changed();
+    });
+    call.on("mute", (muted) => {
+      if (state.active !== active) return;
+      active.muted = Boolean(muted);
+      changed();
+    });
+    call.on("disconnect", () => {
+      if (state.active !== active || active.ended) return;
+      finish(endedReason(active));
+    });
+    call.on("reject", () => state.active === active && finish("You declined the call."));
+    call.on("error", (error) => {
+      state.error = error?.message || "The call failed.";
+      changed();
+    });
+    changed();
+    return active;
+  }
+
+  function endedReason(active) {
+    if (active.transferredTo) return `Transferred to ${active.transferredTo}.`;
+    if (active.hungUpByMe) return "You hung up.";
+    return active.direction === "in" ? "The caller hung up." : "The customer hung up.";
+  }
+
+  function finish(reason) {
+    const active = state.active;
+    if (!active || active.ended) return;
+    active.ended = reason;
+    active.endedAt = Date.now();
+    active.duration = active.startedAt ? Math.round((active.endedAt - active.startedAt) / 1000) : 0;
+    active.phase = "ended";
+    changed();
+  }
+
+  function accept(chatId) {
+    const call = state.pending.get(chatId);
+    if (!call) return false;
+    state.pending.delete(chatId);
+    follow(call, chatId, "in");
+    call.accept();
+    return true;
+  }
+
+  /** Answer the chat's waiting call (a record from the server). */
+  async function answer(chatId, record) {
+    state.error = "";
+    if (accept(chatId)) return;
+    if (busy()) throw new Error("Hang up your current call first.");
+    await ensureDevice();
+    expecting.set(chatId, Date.now() + EXPECT_MS);
+    state.active = null;
+    state.connecting = chatId;
+    changed();
+    try {
+      await api(`/api/v1/voice/calls/${record.id}/answer`, { method: "POST" });
+    } catch (exc) {
+      expecting.delete(chatId);
+      throw exc;
+    } finally {
+      state.connecting = null;
+      changed();
+    }
+    if (!state.active || state.active.chatId !== chatId) {
+      // the Device has not rung yet: show "Connecting…" until it does
+      const placeholder = { chatId, call: null, direction: "in", phase: "connecting", startedAt: null, muted: false,
+        ended: null, recordId: record.id, hungUpByMe: false };
+      state.active = placeholder;
+      changed();
+      if (state.pending.has(chatId)) accept(chatId);
+      setTimeout(() => {
+        if (state.active !== placeholder || placeholder.ended) return;
+        expecting.delete(chatId);
+        finish("The call didn't reach this browser. Check your microphone and network, then try Answer again.");
+      }, EXPECT_MS);
+    }
+  }
+
+  /** Call a number (or a chat's customer): the server prepares the chat, the Device dials. */
+  async function place({ to, contactId, chatId } = {}) {
+    state.error = "";
+    if (busy()) throw new Error("Hang up your current call first.");
+    await ensureDevice();
+    const placed = await api("/api/v1/voice/calls", {
+      method: "POST", json: { to: to || null, contact_id: contactId || null, chat_id: chatId || null } });
+    const call = await device.connect({ params: placed.params });
+    follow(call, placed.chat.id, "out", { to: placed.to, callerId: placed.caller_id });
+    return placed;
+  }
+
+  function hangUp() {
+    const active = state.active;
+    if (!active) return;
+    if (!active.call) {
+      expecting.delete(active.chatId);
+      finish("Call cancelled.");
+      return;
+    }
+    active.hungUpByMe = true;
+    active.call.disconnect();
+    finish("You hung up.");
+  }
+
+  function decline(chatId) {
+    const call = state.pending.get(chatId);
+    if (!call) return;
+    state.pending.delete(chatId);
+    call.reject();
+    changed();
+  }
+
+  function setMuted(muted) {
+    const active = state.active;
+    const call = active?.call;
+    if (!call || active.phase !== "open") return;
+    call.mute(muted);
+    active.muted = call.isMuted();
+    changed();
+    if (active.recordId) {
+      socket.emit("call:mute", { call_id: active.recordId, muted: active.muted }, (ack) => {
+        if (ack && !ack.ok) {
+          state.error = ack.error || "The mute switch could not be saved.";
+          changed();
+        }
+      });
+    }
+  }
+
+  function dismiss() {
+    if (state.active?.ended) {
+      state.active = null;
+      changed();
+    }
+  }
+
+  function reportError(message) {
+    state.error = message;
+    changed();
+  }
+
+  function busy() {
+    return Boolean(state.active && !state.active.ended);
+  }
+
+  // --- what the server says --------------------------------------------------------------
+
+  function noteRecord(record) {
+    if (!record?.chat_id) return;
+    const known = state.records.get(record.chat_id);
+    if (!known || known.id <= record.id) state.records.set(record.chat_id, record);
+    const active = state.active;
+    if (active && active.chatId === record.chat_id && (!active.recordId || active.recordId === record.id)) {
+      active.recordId = record.id;
+      if (record.ended_at && !active.ended) {
+        // the server saw the call end (e.g. the caller hung up): the Device follows
+        try {
+          if (active.call && active.call.status() !== "closed") active.call.disconnect();
+        } catch { /* a Device that already closed it */ }
+        finish(endedReason(active));
+      }
+    }
+    if (!isLive(record)) {
+      state.onCall.delete(record.id);
+      state.transfers.delete(record.id);
+    }
+    changed();
+  }
+
+  function noteIncoming({ call: record, transfer } = {}) {
+    if (!record) return;
+    if (transfer) state.transfers.add(record.id);
+    noteRecord(record);
+  }
+
+  function noteConnected({ call: record, agent_id: agentId, agent_name: agentName } = {}) {
+    if (!record) return;
+    state.onCall.set(record.id, { agent_id: agentId, agent_name: agentName });
+    state.transfers.delete(record.id);
+    noteRecord(record);
+  }
+
+  function noteChat(chat) {
+    const active = state.active;
+    if (!chat || !active || active.chatId !== chat.id || active.ended) return;
+    if (chat.agent_id && chat.agent_id !== agent.id) {
+      active.transferredTo = chat.agent_name || "another agent";
+      changed();
+    }
+  }
+
+  function noteMuted({ call_id: recordId, muted } = {}) {
+    if (state.active?.recordId === recordId) {
+      state.active.muted = Boolean(muted);
+      changed();
+    }
+  }
+
+  return {
+    state,
+    subscribe(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+    ensureDevice, answer, place, hangUp, decline, setMuted, dismiss, busy, reportError,
+    noteRecord, noteIncoming, noteConnected, noteChat, noteMuted,
+    get device() {
+      return device;
+    },
+  };
+}
