@@ -44,6 +44,23 @@ export function background(ctx) {
   });
   // Registered from the start, so a transferred call can ring this browser directly.
   p.ensureDevice().catch(() => {});
+  // Bring the Call tab forward when the open chat has a call this agent can take.
+  let shownFor = null;
+  const showWhenWaiting = () => {
+    const chat = ctx.currentChat();
+    if (!chat) return;
+    const record = p.state.records.get(chat.id);
+    const waiting = p.state.pending.has(chat.id) || (isLive(record) && record.direction === "in"
+      && (record.status === "ringing" || p.state.transfers.has(record.id)));
+    const mayAnswer = !chat.agent_id || chat.agent_id === ctx.agent.id;
+    const key = waiting && mayAnswer ? `${chat.id}:${record?.id}` : null;
+    if (key && key !== shownFor) {
+      shownFor = key;
+      ctx.show();
+    }
+  };
+  p.subscribe(showWhenWaiting);
+  setInterval(showWhenWaiting, 500); // the open chat changes without telling background tabs
 }
 
 // --- helpers ---------------------------------------------------------------------------------
@@ -196,7 +213,7 @@ export function mount(element, ctx) {
           el("div", "call-actions", mute, button("Hang up", "call-hangup", () => p.hangUp())))];
       }
       const outgoing = active.direction === "out";
-      const text = outgoing ? (live?.status === "ringing" ? `Ringing ${active.to || customer}…` : `Calling ${active.to || customer}…`)
+      const text = outgoing ? `${live?.status === "ringing" ? "Ringing" : "Calling"} ${customer}…`
         : "Connecting the caller to this browser…";
       return [outgoing ? "calling" : "connecting", el("div", "call-card",
         el("div", "call-title", text),

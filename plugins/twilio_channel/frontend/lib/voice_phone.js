@@ -354,6 +354,12 @@ export function createPhone({ api, socket, agent }) {
     }
   }
 
+  // A closed tab must stop ringing for calls: unregister from Twilio.
+  window.addEventListener("pagehide", () => {
+    clearTimeout(refreshTimer);
+    device?.destroy();
+  });
+
   return {
     state,
     subscribe(fn) {

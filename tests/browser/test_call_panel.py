@@ -1,0 +1,311 @@
+"""The Call tab in headless Chromium.
+
+* The whole ring → answer → mute → transfer → hang-up flow between two agents, with a
+  ``Device`` stand-in injected as ``window.SwitchboardVoiceDevice`` (the widget's
+  documented hook) that has the SDK's method names and records what the widget called;
+  Twilio's side is the offline simulator (signed webhooks, REST updates, callbacks).
+* The real ``@twilio/voice-sdk`` bundle has every method the widget calls (the list is
+  read from the widget's source, so it cannot drift), as does the simulated Device.
+* An outgoing call from the Customer tab's Call button through the simulated Device.
+
+Screenshots of each step go to ``$SWITCHBOARD_SCREENSHOTS`` (default: the test's tmp dir).
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from host.extensions import db
+from host.models import Call, Chat
+from host.testing.pytest_plugin import sign_in_page
+from plugins.twilio_channel.simulator import simulator_for
+from plugins.twilio_channel.simulator_voice import voice_simulator_for
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+ROOT = Path(__file__).resolve().parents[2]
+FRONTEND = ROOT / "plugins/twilio_channel/frontend"
+CUSTOMER = "+14155550123"
+OUR_NUMBER = "+14155550000"  # the simulator's number
+
+# A Device with the SDK's method and event names that records every call into it.
+FAKE_DEVICE = """
+(() => {
+  const voice = window.__voice = { log: [], devices: [], calls: [] };
+  class Emitter {
+    constructor() { this.handlers = {}; }
+    on(event, fn) { (this.handlers[event] = this.handlers[event] || []).push(fn); return this; }
+    off(event, fn) { this.handlers[event] = (this.handlers[event] || []).filter((f) => f !== fn); return this; }
+    emit(event, ...args) { (this.handlers[event] || []).slice().forEach((fn) => fn(...args)); }
+  }
+  class FakeCall extends Emitter {
+    constructor(params, status) {
+      super();
+      this.customParameters = new Map(Object.entries(params || {}));
+      this.parameters = { CallSid: "" };
+      this.muted = false;
+      this.state = status;
+      voice.calls.push(this);
+    }
+    accept() { voice.log.push("call.accept"); this.state = "open"; setTimeout(() => this.emit("accept", this), 0); }
+    reject() { voice.log.push("call.reject"); this.state = "closed"; this.emit("reject"); }
+    disconnect() {
+      voice.log.push("call.disconnect");
+      if (this.state === "closed") return;
+      this.state = "closed";
+      this.emit("disconnect", this);
+    }
+    mute(muted = true) { voice.log.push(`call.mute(${muted})`); this.muted = muted; this.emit("mute", muted, this); }
+    isMuted() { return this.muted; }
+    status() { return this.state; }
+    remoteHangup() { if (this.state !== "closed") { this.state = "closed"; this.emit("disconnect", this); } }
+  }
+  window.SwitchboardVoiceDevice = class FakeDevice extends Emitter {
+    constructor(token) { super(); voice.log.push("new Device"); voice.token = token; voice.devices.push(this); }
+    register() { voice.log.push("device.register"); return Promise.resolve(); }
+    connect({ params }) { voice.log.push("device.connect"); return Promise.resolve(new FakeCall(params, "connecting")); }
+    updateToken() { voice.log.push("device.updateToken"); }
+    destroy() { voice.log.push("device.destroy"); }
+    ring(params) { const call = new FakeCall(params, "pending"); this.emit("incoming", call); return call; }
+  };
+})();
+"""
+
+
+@pytest.fixture
+def shots(tmp_path):
+    folder = Path(os.environ.get("SWITCHBOARD_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name):
+        page.screenshot(path=str(folder / f"call-{name}.png"))
+    return take
+
+
+@pytest.fixture
+def phone(app):
+    return voice_simulator_for(app)
+
+
+def open_console(page, live_server, agent):
+    sign_in_page(page, live_server.url, agent.email)
+    expect(page.locator(".conn")).to_have_attribute("data-state", "connected")
+    return page
+
+
+@pytest.fixture
+def second_page(chromium, live_server):
+    """Another agent's browser (its own cookies), blocked from the internet like browser_page."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 900})
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+        ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")) else route.abort())
+    context.add_init_script(FAKE_DEVICE)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.js_errors = []
+    page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
+    yield page
+    context.close()
+
+
+def panel(page):
+    return page.locator(".pane-details .widget-panel[data-tab=call] .call-panel")
+
+
+def wait_for(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting")
+
+
+def agent_leg(phone, agent):
+    """The simulator's ringing leg to this agent's browser (Twilio's <Dial><Client>)."""
+    return wait_for(lambda: next((c for c in phone.calls.values()
+                                  if c.to_address == f"client:agent-{agent.id}" and c.status == "ringing"), None))
+
+
+def fresh(query):
+    """Read what the server committed since (end this thread's read snapshot first)."""
+    db.session.rollback()
+    return db.session.execute(query).scalar_one()
+
+
+def ringing(page):
+    return page.evaluate("Boolean(window.switchboardRinging)")
+
+
+def test_ring_answer_mute_transfer_and_the_caller_hangs_up(app, browser_page, second_page, live_server, agent,
+                                                          make_agent, phone, shots):
+    colleague = make_agent("kim@example.test", name="Kim Colleague")
+    browser_page.context.add_init_script(FAKE_DEVICE)
+    sam = open_console(browser_page, live_server, agent)
+    kim = open_console(second_page, live_server, colleague)
+    for page in (sam, kim):
+        expect(page.locator(".pane-details .widget-tab[data-tab=call]")).to_be_visible()
+        wait_for(lambda page=page: "device.register" in page.evaluate("window.__voice.log"))
+
+    # --- ring: both agents of the group see it and hear the ring ---------------------------
+    dialled = phone.customer_dials(CUSTOMER, "+14155550000")
+    call = db.session.execute(db.select(Call)).scalar_one()
+    for page in (sam, kim):
+        expect(page.locator(".chat-list .chat-row.is-ringing")).to_contain_text(CUSTOMER)
+        wait_for(lambda page=page: ringing(page))
+    shots(sam, "1-ringing")
+
+    sam.locator(".chat-list .chat-row", has_text=CUSTOMER).click()
+    expect(panel(sam)).to_have_attribute("data-state", "incoming")  # the Call tab comes forward by itself
+    expect(panel(sam)).to_contain_text(f"Incoming call from {CUSTOMER}")
+    shots(sam, "2-incoming")
+
+    # --- answer: the caller's leg is redirected to Sam's browser, which accepts it ------------
+    panel(sam).locator(".call-answer").click()
+    expect(panel(sam)).to_have_attribute("data-state", "connecting")
+    leg = agent_leg(phone, agent)
+    assert leg.parent_sid == dialled.sid and leg.params == {"chat_id": str(call.chat_id)}
+    sam.evaluate("params => window.__voice.devices[0].ring(params)", leg.params)
+    wait_for(lambda: "call.accept" in sam.evaluate("window.__voice.log"))
+    phone.device_accepts(agent.id, leg.sid)  # Twilio connects the legs: status callback "answered"
+    expect(panel(sam)).to_have_attribute("data-state", "in-call")
+    expect(panel(sam).locator(".call-timer")).to_have_text(re.compile(r"^0:0[1-9]$"), timeout=5000)
+    for page in (sam, kim):
+        wait_for(lambda page=page: not ringing(page))
+    expect(kim.locator(".chat-list .chat-row.is-ringing")).to_have_count(0)
+    shots(sam, "3-in-call")
+
+    # --- mute: in the browser, recorded on the call, shown to whoever watches the chat -------
+    panel(sam).locator(".call-mute").click()
+    expect(panel(sam).locator(".call-mute")).to_have_attribute("aria-pressed", "true")
+    expect(panel(sam).locator(".call-muted")).to_be_visible()
+    assert "call.mute(true)" in sam.evaluate("window.__voice.log")
+    wait_for(lambda: fresh(db.select(Call.muted)) is True)
+    shots(sam, "4-muted")
+
+    # --- transfer to Kim: the call follows the chat ------------------------------------------
+    sam.get_by_role("button", name="Transfer").click()
+    dialog = sam.locator("dialog.transfer-dialog")
+    kim_option = dialog.locator("select[name=agent_id] option", has_text="Kim Colleague")
+    dialog.locator("select[name=agent_id]").select_option(value=kim_option.get_attribute("value"))
+    dialog.get_by_role("button", name="Transfer").click()
+    kim_leg = agent_leg(phone, colleague)  # Twilio rings Kim's browser with the caller
+    assert kim_leg.parent_sid == dialled.sid and leg.status == "completed"
+    sam.evaluate("window.__voice.calls[0].remoteHangup()")  # Twilio drops Sam's old leg
+    expect(panel(sam)).to_have_attribute("data-state", "ended")
+    expect(panel(sam)).to_contain_text("Transferred to Kim Colleague")
+    shots(sam, "5-transferred-away")
+
+    wait_for(lambda: ringing(kim))
+    kim.get_by_role("tab", name=re.compile("My chats")).click()
+    kim.locator(".chat-list .chat-row", has_text=CUSTOMER).click()
+    kim.evaluate("params => window.__voice.devices[0].ring(params)", kim_leg.params)
+    expect(panel(kim)).to_have_attribute("data-state", "transfer-incoming")
+    shots(kim, "6-transfer-incoming")
+    panel(kim).locator(".call-answer").click()
+    wait_for(lambda: "call.accept" in kim.evaluate("window.__voice.log"))
+    phone.device_accepts(colleague.id, kim_leg.sid)
+    expect(panel(kim)).to_have_attribute("data-state", "in-call")
+    expect(panel(kim).locator(".call-mute")).to_have_attribute("aria-pressed", "false")
+    wait_for(lambda: not ringing(kim))
+    shots(kim, "7-kim-in-call")
+
+    # --- the caller hangs up first: a clear ended state and the transcript line ---------------
+    phone.customer_hangs_up(dialled.sid)
+    expect(panel(kim)).to_have_attribute("data-state", "ended")
+    expect(panel(kim)).to_contain_text("The caller hung up.")
+    expect(kim.locator(".chat-view, .pane-chat").first).to_contain_text(re.compile(r"Incoming call, 0:\d\d"))
+    expect(panel(kim).locator(".call-history .call-row").first).to_contain_text("Incoming call ·")
+    shots(kim, "8-caller-hung-up")
+    final = fresh(db.select(Call))
+    assert (final.status, final.answered_by_id, final.muted) == ("completed", agent.id, False)
+    assert db.session.get(Chat, final.chat_id).agent_id == colleague.id
+    assert kim.evaluate("window.__voice.log").count("call.accept") == 1
+    assert sam.js_errors == [] and kim.js_errors == []
+
+
+def _methods(pattern: str) -> set[str]:
+    """Method names the widget calls on SDK objects, read from its source (no drift)."""
+    names: set[str] = set()
+    for path in (FRONTEND / "lib/voice_phone.js", FRONTEND / "call_panel.js"):
+        names |= set(re.findall(pattern, path.read_text()))
+    return names
+
+
+DEVICE_METHODS = _methods(r"\bdevice\??\.(\w+)\(")
+CALL_METHODS = _methods(r"\bcall\??\.(\w+)\(")
+
+
+def test_the_method_lists_come_from_the_widget_code():
+    assert {"register", "connect", "updateToken", "on", "destroy"} <= DEVICE_METHODS
+    assert {"accept", "reject", "disconnect", "mute", "isMuted", "on", "status"} <= CALL_METHODS
+
+
+def test_the_real_voice_sdk_bundle_has_every_method_the_widget_calls(app, browser_page, live_server, agent, api):
+    page = open_console(browser_page, live_server, agent)
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    token = api(agent).get("/api/v1/voice/token").get_json()["token"]
+    found = page.evaluate("""async ({deviceMethods, callMethods, token}) => {
+      const mod = await import("/plugins/twilio_channel/static/dist/call_panel.js");
+      const missing = [];
+      const check = (cls, label, names) => names.forEach((name) => {
+        if (typeof cls.prototype[name] !== "function") missing.push(`${label}.${name}`);
+      });
+      check(mod.TwilioDevice, "Device", deviceMethods);
+      check(mod.TwilioCall, "Call", callMethods);
+      check(mod.SimulatedDevice, "SimulatedDevice", deviceMethods);
+      check(mod.SimulatedCall, "SimulatedCall", callMethods);
+      // A real Device can be built offline (its sounds come from Twilio's CDN: blocked here).
+      const device = new mod.TwilioDevice(token, { closeProtection: true, logLevel: "warn" });
+      const ready = typeof device.register === "function" && typeof device.on === "function";
+      device.destroy();
+      return { missing, ready, version: mod.TwilioDevice.version };
+    }""", {"deviceMethods": sorted(DEVICE_METHODS), "callMethods": sorted(CALL_METHODS), "token": token})
+    assert found["missing"] == []
+    assert found["ready"] is True and found["version"].startswith("2.")
+    # nothing left the machine (browser_page blocks everything that is not the live server)
+    assert all(url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")) or "twilio" in url
+               for url in requests)
+    assert page.js_errors == []
+
+
+def test_call_button_of_the_customer_tab_calls_through_the_simulated_device(app, browser_page, live_server, agent,
+                                                                            phone, shots, twilio_webhook_sms):
+    chat = twilio_webhook_sms()
+    page = open_console(browser_page, live_server, agent)
+    page.locator(".chat-list .chat-row", has_text="Maria").click()
+    page.locator(".pane-details .widget-tab[data-tab=customer]").click()
+    page.locator(".pane-details .widget-panel[data-tab=customer]").get_by_role("button", name=re.compile("Call")).click()
+    expect(panel(page)).to_have_attribute("data-state", "calling")  # the Call tab came forward
+    expect(panel(page).locator(".call-device")).to_have_text("Simulator phone · no audio")
+    ringing_leg = wait_for(lambda: next((c for c in phone.calls_of(CUSTOMER)
+                                         if c.direction == "outbound-dial" and c.status == "ringing"), None))
+    assert ringing_leg.from_address == OUR_NUMBER
+    expect(panel(page)).to_contain_text("Ringing Maria Lopez…")
+    shots(page, "9-outgoing-ringing")
+    phone.customer_answers(ringing_leg.sid)
+    expect(panel(page)).to_have_attribute("data-state", "in-call")
+    phone.customer_hangs_up(ringing_leg.sid)
+    expect(panel(page)).to_have_attribute("data-state", "ended")
+    expect(panel(page)).to_contain_text("The customer hung up.")
+    shots(page, "10-outgoing-ended")
+    call = fresh(db.select(Call))
+    assert (call.chat_id, call.direction, call.status) == (chat.id, "out", "completed")
+    assert page.js_errors == []
+
+
+@pytest.fixture
+def twilio_webhook_sms(app):
+    """Maria texts us first (so the chat has a customer with a name and a Call button)."""
+    def send():
+        status, _ = simulator_for(app).customer_sends(CUSTOMER, OUR_NUMBER, "Please call me", channel="whatsapp",
+                                             profile_name="Maria Lopez")
+        assert status == 200
+        return db.session.execute(db.select(Chat)).scalar_one()
+    return send
