@@ -12,7 +12,7 @@ DEMO_LOGIN = f"{DEMO_EMAIL} / {DEMO_PASSWORD}"
 
 CONVERSATIONS = [
     ("sms", "+14155550101", "Maria Lopez", ["Hi, my order #4411 hasn't arrived yet.", "Can you check?"]),
-    ("whatsapp", "whatsapp:+447700900123", "Tom Becker", ["Hello! Do you ship to Germany?"]),
+    ("whatsapp", "whatsapp:+447911123456", "Tom Becker", ["Hello! Do you ship to Germany?"]),
     ("sms", "+14155550199", "", ["Is the store open on Sunday?"]),
 ]
 
