@@ -79,6 +79,7 @@ class WebhookUrlsSchema(Schema):
     status = fields.Str()
     voice = fields.Str()
     voice_status = fields.Str()
+    voice_outbound = fields.Str(metadata={"description": "The TwiML App's voice URL (calls from the browser)."})
     warnings = fields.List(fields.Str())
 
 

@@ -31,7 +31,8 @@ def webhook_urls() -> dict:
         warnings.append("SWITCHBOARD_PUBLIC_URL is not https; Twilio recommends https webhooks.")
     return {"mode": config.account.mode, "messaging": base + "/webhooks/twilio/messaging",
             "status": base + "/webhooks/twilio/status", "voice": base + "/webhooks/twilio/voice",
-            "voice_status": base + "/webhooks/twilio/voice/status", "warnings": warnings}
+            "voice_status": base + "/webhooks/twilio/voice/status",
+            "voice_outbound": base + "/webhooks/twilio/voice/outbound", "warnings": warnings}
 
 
 def check_credentials() -> dict:

@@ -2,7 +2,7 @@
 // archived chats (same contact, or the same number) — with sender, channel, status
 // and errors, newest first. Data: GET /api/v1/twilio/logs?chat_id=&channel=.
 // Live: a status change of a listed message updates its row in place; a new outgoing
-// message in this chat reloads the list.
+// message in this chat, or a call changing state, reloads the list.
 import { el } from "./lib/send_form.js";
 
 const RANK = { received: 0, queued: 1, accepted: 1, scheduled: 1, sending: 2, sent: 3, delivered: 4, read: 5,
@@ -121,5 +121,8 @@ export function mount(element, ctx) {
   load();
   ctx.on("message:created", ({ message } = {}) => update(message));
   ctx.on("message:updated", ({ message } = {}) => update(message));
+  ctx.on("call:updated", ({ call } = {}) => {
+    if (call && (call.chat_id === chatId || rows.some((r) => r.chat_id === call.chat_id))) reloadSoon();
+  });
   return () => clearTimeout(reloadTimer);
 }

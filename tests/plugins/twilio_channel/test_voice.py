@@ -446,3 +446,11 @@ def test_calls_of_a_chat_are_listed_for_agents_who_may_see_it(app, agent, make_a
     outsider = make_agent("sales@example.test", groups=("Sales",))
     assert api(outsider).get(f"/api/v1/voice/calls?chat_id={call.chat_id}").status_code == 404
     assert api(outsider).post(f"/api/v1/voice/calls/{call.id}/answer").status_code == 404
+
+
+def test_admins_get_the_voice_urls_to_paste_into_twilio(app, admin, api, signed_in):
+    urls = api(admin).get("/api/v1/twilio/webhook-urls").get_json()
+    assert (urls["voice"], urls["voice_status"], urls["voice_outbound"]) == (
+        f"{PUBLIC}{VOICE}", f"{PUBLIC}{VOICE}/status", f"{PUBLIC}{VOICE}/outbound")
+    page = signed_in(admin).get("/twilio/admin").get_data(as_text=True)
+    assert f"{PUBLIC}{VOICE}/outbound" in page and "TwiML App" in page
