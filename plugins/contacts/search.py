@@ -45,9 +45,8 @@ a GIN index; ``array_to_tsvector`` takes the tokens verbatim (no parser splittin
 emails) and ``'tok':*`` uses GIN's partial match. GIN cannot return rows in id order,
 so per tier the planner picks a bitmap scan (rare tokens) or a backward walk of the key
 filtered on the vector (common ones), helped by a raised statistics target; narrow rows
-keep both cheap. Prefixes of up to 4 characters match many distinct, individually rare
-tokens (emails, numbers) that statistics miss, so they walk the newest 20,000 rows
-first. pg_trgm was not chosen: it cannot index queries shorter than three characters
+keep both cheap. Digit prefixes of up to 4 digits match many distinct, individually
+rare tokens that statistics miss, so they walk the newest 20,000 rows first. pg_trgm was not chosen: it cannot index queries shorter than three characters
 and cannot express "a word starts with", which the tiers need.
 """
 from __future__ import annotations
@@ -143,10 +142,12 @@ def _ts_term(token: str, prefix: bool) -> str:
 
 def _prefix_arm(tokens: Sequence[str], dialect: str, joiner: str, check_all: bool) -> Arm:
     if dialect == "postgresql":
-        # Short prefixes of emails and numbers match many distinct, individually rare
-        # tokens, which the planner's statistics miss: it would pick a bitmap scan over
-        # 100,000 rows for "+1 2". Those read the newest contacts first instead.
-        short = any(len(t.lstrip(START)) <= PG_SHORT_PREFIX for t in tokens)
+        # A short digit prefix matches many distinct, individually rare tokens (every
+        # number is unique), which the planner's statistics miss: it would pick a bitmap
+        # scan over 100,000 rows for "+1 2". Those read the newest contacts first. Names
+        # share tokens, so statistics see them, and the planner chooses well.
+        short = any(t.lstrip(START).isdigit() and len(t.lstrip(START)) <= PG_SHORT_PREFIX
+                    for t in tokens)
         return Arm(joiner.join(_ts_term(t, True) for t in tokens), recent_first=short)
     exact = joiner.join(_fts_term(t, True) for t in tokens)
     if all(len(t) in FTS_PREFIXES for t in tokens):
