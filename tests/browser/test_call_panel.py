@@ -188,6 +188,20 @@ def test_ring_answer_mute_transfer_and_the_caller_hangs_up(app, browser_page, se
     wait_for(lambda: fresh(db.select(Call.muted)) is True)
     shots(sam, "4-muted")
 
+    # the Device's token is renewed when the SDK says it will expire
+    sam.evaluate("window.__voice.devices[0].emit('tokenWillExpire')")
+    wait_for(lambda: "device.updateToken" in sam.evaluate("window.__voice.log"))
+
+    # --- a colleague who opens the chat sees who is on the call (and that it is muted) --------
+    kim.goto(f"{live_server.url}/console/chats/{call.chat_id}")
+    kim.locator(".pane-details .widget-tab[data-tab=call]").click()
+    expect(panel(kim)).to_have_attribute("data-state", "on-call-other")
+    expect(panel(kim)).to_contain_text("Sam Agent is on this call")
+    expect(panel(kim).locator(".call-muted")).to_be_visible()
+    expect(panel(kim).locator(".call-answer")).to_have_count(0)
+    wait_for(lambda: "device.register" in kim.evaluate("window.__voice.log"))
+    shots(kim, "4b-colleague-sees-who")
+
     # --- transfer to Kim: the call follows the chat ------------------------------------------
     sam.get_by_role("button", name="Transfer").click()
     dialog = sam.locator("dialog.transfer-dialog")
@@ -203,7 +217,8 @@ def test_ring_answer_mute_transfer_and_the_caller_hangs_up(app, browser_page, se
 
     wait_for(lambda: ringing(kim))
     kim.get_by_role("tab", name=re.compile("My chats")).click()
-    kim.locator(".chat-list .chat-row", has_text=CUSTOMER).click()
+    expect(kim.locator(".chat-list .chat-row.is-ringing")).to_contain_text(CUSTOMER)  # now Kim's chat
+    expect(panel(kim)).to_contain_text(f"Transferred call from {CUSTOMER}")
     kim.evaluate("params => window.__voice.devices[0].ring(params)", kim_leg.params)
     expect(panel(kim)).to_have_attribute("data-state", "transfer-incoming")
     shots(kim, "6-transfer-incoming")
