@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from marshmallow import ValidationError
+from sqlalchemy.orm import selectinload
 
 from host import settings as settings_store
 from host.api.meta import plugin_rows
@@ -100,7 +101,8 @@ def groups():
             db.session.commit()
             flash(f"Group {name} created.", "ok")
             return redirect(url_for("admin.groups"))
-    rows = db.session.execute(db.select(Group).order_by(Group.name)).scalars().all()
+    rows = db.session.execute(db.select(Group).options(selectinload(Group.agents))
+                              .order_by(Group.name)).scalars().all()
     return render_template("admin/groups.html", page="admin", section="groups", groups=rows)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from host import emit as bus
 from host.contracts import ContactRef, InboundMessage, StatusUpdate
@@ -35,7 +36,9 @@ def resolve(channel: str, address: str, profile=None) -> ContactRef:
 
 def find_chat_for(contact: ContactRef, address: str) -> Chat | None:
     """The customer's open chat, else their most recent archived one."""
-    query = db.select(Chat)
+    # The event snapshots show the group's and the assignee's names: load them in the
+    # same query (the assignee's own groups are not needed for that).
+    query = db.select(Chat).options(joinedload(Chat.group), joinedload(Chat.agent).lazyload(Agent.groups))
     if contact.id is not None:
         query = query.where(Chat.contact_id == contact.id)
     else:

@@ -40,8 +40,10 @@ class Agent(UserMixin, db.Model):
     is_active_agent = db.Column(db.Boolean, nullable=False, default=True)
     last_seen_at = db.Column(db.DateTime)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    # An agent's groups come with the agent (access checks need them). A group's agents
+    # load only when asked for: loading a chat's group must not pull in every member.
     groups = db.relationship("Group", secondary=agent_groups, lazy="selectin",
-                             backref=db.backref("agents", lazy="selectin"))
+                             backref=db.backref("agents", lazy="select"))
 
     @property
     def is_admin(self) -> bool:

@@ -217,13 +217,19 @@ class WidgetTabSchema(Schema):
     plugin = fields.Str()
 
 
+# Snapshots are taken for every event: build each schema once (dumping is stateless).
+_CHAT = ChatSchema()
+_MESSAGE = MessageSchema()
+_CALL = CallSchema()
+
+
 def snapshot_chat(chat) -> dict:
-    return ChatSchema().dump(chat)
+    return _CHAT.dump(chat)
 
 
 def snapshot_message(message) -> dict:
-    return MessageSchema().dump(message)
+    return _MESSAGE.dump(message)
 
 
 def snapshot_call(call) -> dict:
-    return CallSchema().dump(call)
+    return _CALL.dump(call)
