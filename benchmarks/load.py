@@ -1,0 +1,963 @@
+"""Load benchmark of the production shape: N Switchboard processes on PostgreSQL and Redis,
+agents connected over websockets, and a constant rate of signed inbound webhooks.
+
+    python benchmarks/load.py [--processes 2] [--rate 300] [--seconds 60] [--agents 200]
+                              [--customers 500] [--groups 20]
+    python benchmarks/load.py --rate 100 --seconds 20 --profile /tmp/load-prof   # py-spy
+
+Not part of ``make test``. Everything talks to 127.0.0.1 only; every loop is bounded in
+count and time. What it does:
+
+1. creates a fresh PostgreSQL database (dropped at the end), runs ``switchboard db
+   upgrade`` and configures the example HTTP SMS gateway plugin (``sbx_http_sms``);
+2. ``_setup`` (a subprocess with an app context) creates ``--groups`` groups,
+   ``--agents`` agents spread round-robin over them (one group each) with API tokens,
+   and ``--customers`` contacts whose group override spreads their chats over the
+   groups as well (the contacts plugin answers ``resolve_contact`` with it);
+3. starts ``--processes`` servers, each ``switchboard serve --production`` (gunicorn
+   gthread; ``--server werkzeug`` for the development server) on its own port, outbox
+   worker on, Socket.IO on Redis (a pub/sub channel of its own) — no load balancer:
+   clients are spread across the processes;
+4. ``_clients`` subprocesses (``--client-procs``) connect one python-socketio ``Client``
+   per agent, websocket transport, agent *i* to process *i mod N*, and record every
+   ``message:created`` they get: the body carries the webhook's scheduled send time;
+5. ``_loadgen`` (a subprocess, asyncio + aiohttp, keep-alive) sends webhook *i* to
+   process *i mod N* at ``start + i/rate`` whatever happened to earlier ones (open
+   loop). All bodies are built and HMAC-signed before the clock starts. Latency is
+   measured from the *scheduled* time, so a stalled server or a late generator shows
+   up in the figures (no coordinated omission); the generator's own lateness is
+   reported separately. ``--warmup`` seconds run first at the same rate and are
+   excluded from the latency figures (but not from the loss/duplicate checks);
+6. afterwards it waits for deliveries to drain, stops the clients and checks the
+   database: every acknowledged (204) webhook must be stored exactly once and reach at
+   least one connected agent of its chat's group; no client may get one twice.
+
+The machine has 2 cores shared by everything: the servers, PostgreSQL, Redis, the
+load generator and the agent clients. The report shows how the CPU was split over
+the measured window (from /proc), and flags a saturated load generator or client
+process (scheduling lag, CPU) instead of printing a flattering number.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+CLI = [PYTHON, "-m", "host.cli"]
+WEBHOOK_PATH = "/webhooks/http-sms/inbound"
+WEBHOOK_SECRET = "load-benchmark-webhook-secret"
+TO_NUMBER = "+15550000"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values, q):
+    """Nearest-rank percentile of an unsorted list (None when empty)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
+
+
+def ms(value):
+    return "-" if value is None else f"{value * 1000:.1f} ms"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- CPU accounting from /proc ---------------------------------------------------------------
+
+def proc_cpu(pid: int) -> float:
+    """utime + stime of one process in seconds (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*") if Path(f"/proc/{pid}/task").exists() else []:
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+def tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        todo.extend(children(current))
+    return pids
+
+
+def pids_named(name: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    pids.append(int(entry.name))
+            except OSError:
+                pass
+    return pids
+
+
+def postgres_pids(database: str) -> tuple[list[int], list[int]]:
+    """(backends serving ``database``, PostgreSQL's own shared processes) — other databases'
+    backends (someone else's tests on this machine) count as "rest of machine"."""
+    ours, shared = [], []
+    for pid in pids_named("postgres"):
+        try:
+            title = Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+        except OSError:
+            continue
+        if f" {database} " in title:
+            ours.append(pid)
+        elif "(" not in title:  # no client address: postmaster, wal writer, checkpointer …
+            shared.append(pid)
+    return ours, shared
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    total = sum(values[:8])
+    return (total - idle) / CLK_TCK, total / CLK_TCK
+
+
+class CpuSampler:
+    """CPU seconds per role between two samples (process trees resolved at each sample)."""
+
+    def __init__(self, roles):
+        self.roles = roles  # name -> callable returning pids
+
+    def sample(self):
+        per_pid = {}
+        for name, pids in self.roles.items():
+            for pid in pids():
+                per_pid[(name, pid)] = proc_cpu(pid)
+        return time.time(), machine_busy(), per_pid
+
+    @staticmethod
+    def diff(first, second):
+        wall = second[0] - first[0]
+        busy = second[1][0] - first[1][0]
+        total = second[1][1] - first[1][1]
+        roles = {}
+        for (name, pid), value in second[2].items():
+            roles[name] = roles.get(name, 0.0) + max(0.0, value - first[2].get((name, pid), 0.0))
+        return wall, busy, total, roles
+
+
+# --- a gateway that counts sends (there should be none: the run is inbound only) ---------------
+
+class Gateway:
+    def __init__(self):
+        self.sends = 0
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                gateway.sends += 1
+                payload = json.dumps({"id": f"gw-{gateway.sends}"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/send"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+# --- _setup: groups, agents, tokens and contacts (in an app context) ---------------------------
+
+def setup_fixtures(out: str, agents: int, customers: int, groups: int) -> None:
+    from host import create_app
+    from host.extensions import db
+    from host.models import Agent, ApiToken, Group
+    from plugins.contacts.models import Contact, ContactIdentity
+
+    app = create_app()
+    with app.app_context():
+        group_rows = [Group(name=f"Load group {g + 1:02d}", is_default=(g == 0)) for g in range(groups)]
+        db.session.add_all(group_rows)
+        db.session.flush()
+        template = Agent(email="template@load.test")
+        template.set_password(secrets.token_urlsafe(16))  # hashed once: agents sign in by token here
+        agent_rows = []
+        for i in range(agents):
+            agent = Agent(email=f"agent{i:04d}@load.test", name=f"Agent {i}", role="agent",
+                          password_hash=template.password_hash)
+            agent.groups.append(group_rows[i % groups])
+            agent_rows.append(agent)
+        db.session.add_all(agent_rows)
+        db.session.flush()
+        tokens = [ApiToken.issue(agent, "load")[1] for agent in agent_rows]
+        customer_rows = []
+        for c in range(customers):
+            address = f"+1555{c:07d}"
+            group = group_rows[c % groups]
+            contact = Contact(name=f"Customer {c}", group_id=group.id)
+            contact.identities.append(ContactIdentity(kind="http_sms", address=address))
+            customer_rows.append((address, group.id))
+            db.session.add(contact)
+        db.session.commit()
+        data = {
+            "agents": [{"id": a.id, "token": t, "group_id": a.groups[0].id} for a, t in zip(agent_rows, tokens)],
+            "customers": [{"address": addr, "group_id": gid} for addr, gid in customer_rows],
+            "groups": [g.id for g in group_rows],
+        }
+    Path(out).write_text(json.dumps(data))
+
+
+# --- _clients: agents on websockets ------------------------------------------------------------
+
+class LagProbe:
+    """How late a thread that sleeps 10 ms wakes up: GIL/CPU contention in this process."""
+
+    def __init__(self, interval=0.01):
+        self.interval = interval
+        self.lags = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while not self.stop.is_set() and len(self.lags) < 200_000:
+            started = time.perf_counter()
+            time.sleep(self.interval)
+            self.lags.append(time.perf_counter() - started - self.interval)
+
+
+
+def run_clients(plan_path: str, out_path: str, kind: str) -> None:
+    """Hold one Socket.IO client per agent; record every benchmark message they get.
+
+    ``async`` (default): python-socketio's ``AsyncClient``, all agents of this process on
+    one asyncio loop. ``sync``: python-socketio's ``Client``, which starts a new thread
+    for every message it receives — measured at ~0.6 ms CPU per delivery here, so with
+    thousands of deliveries a second it saturates the client process and the figures
+    would show the client, not the server.
+    """
+    import asyncio
+    import concurrent.futures
+
+    import socketio
+
+    plan = json.loads(Path(plan_path).read_text())
+    records: dict[int, list] = {}
+    disconnects = []
+    stopping = threading.Event()
+    others = {"chat:created": 0, "other": 0}
+    clients = {}
+    errors = []
+
+    def handlers(client, agent_id):
+        got = records.setdefault(agent_id, [])
+
+        def on_message(data):
+            now = time.time()
+            message = data.get("message") or {}
+            body = message.get("body") or ""
+            if body.startswith("lb "):
+                _, external_id, scheduled = body.split(" ", 2)
+                got.append((external_id, now - float(scheduled)))
+            else:
+                others["other"] += 1
+
+        def on_chat(data):
+            others["chat:created"] += 1
+
+        def on_disconnect(*args):
+            if not stopping.is_set():
+                disconnects.append(agent_id)
+
+        client.on("message:created", on_message)
+        client.on("chat:created", on_chat)
+        client.on("disconnect", on_disconnect)
+
+    if kind == "sync":
+        probe = LagProbe()
+
+        def make(agent):
+            client = socketio.Client(reconnection=False)
+            handlers(client, agent["id"])
+            client.connect(agent["url"], auth={"token": agent["token"]}, transports=["websocket"], wait_timeout=20)
+            clients[agent["id"]] = client
+
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            futures = {pool.submit(make, agent): agent for agent in plan["agents"]}
+            for future in concurrent.futures.as_completed(futures, timeout=300):
+                if future.exception() is not None:
+                    errors.append(f"agent {futures[future]['id']}: {future.exception()!r}")
+        lags = probe.lags
+
+        def disconnect_all():
+            probe.stop.set()
+            with concurrent.futures.ThreadPoolExecutor(16) as pool:
+                list(pool.map(lambda c: c.disconnect(), list(clients.values())))
+    else:
+        loop = asyncio.new_event_loop()
+        threading.Thread(target=loop.run_forever, name="clients-loop", daemon=True).start()
+        lags = []
+
+        async def loop_probe():  # how late the event loop wakes up: this process's queueing
+            while not stopping.is_set() and len(lags) < 200_000:
+                before = time.perf_counter()
+                await asyncio.sleep(0.01)
+                lags.append(time.perf_counter() - before - 0.01)
+
+        async def connect_all():
+            gate = asyncio.Semaphore(16)
+
+            async def one(agent):
+                async with gate:
+                    client = socketio.AsyncClient(reconnection=False)
+                    handlers(client, agent["id"])
+                    try:
+                        await client.connect(agent["url"], auth={"token": agent["token"]}, transports=["websocket"],
+                                             wait_timeout=20)
+                    except Exception as exc:  # reported, the run goes on with the others
+                        errors.append(f"agent {agent['id']}: {exc!r}")
+                        return
+                    clients[agent["id"]] = client
+
+            await asyncio.gather(*(one(agent) for agent in plan["agents"]))
+
+        asyncio.run_coroutine_threadsafe(connect_all(), loop).result(300)
+        asyncio.run_coroutine_threadsafe(loop_probe(), loop)
+
+        def disconnect_all():
+            async def close():
+                await asyncio.gather(*(c.disconnect() for c in clients.values()), return_exceptions=True)
+
+            asyncio.run_coroutine_threadsafe(close(), loop).result(120)
+            loop.call_soon_threadsafe(loop.stop)
+
+    print(f"ready {len(clients)} {len(errors)}", flush=True)
+    window = [0, None]
+    for line in sys.stdin:  # commands from the orchestrator, one a line
+        command = line.strip()
+        if command == "mark":  # the measured window starts
+            window[0] = len(lags)
+            print("marked", flush=True)
+        elif command == "end":  # … and ends
+            window[1] = len(lags)
+            print("ended", flush=True)
+        elif command == "count":
+            print(f"count {sum(len(v) for v in records.values())}", flush=True)
+        elif command == "stop":
+            break
+    stopping.set()
+    in_window = lags[window[0]:window[1]] if window[1] is not None else lags[window[0]:]
+    disconnect_all()
+    Path(out_path).write_text(json.dumps({
+        "records": {str(k): v for k, v in records.items()},
+        "connected": sorted(clients), "connect_errors": errors[:20],
+        "disconnects": disconnects, "others": others, "kind": kind,
+        "probe": {"p50": percentile(in_window, 50), "p99": percentile(in_window, 99),
+                  "max": max(in_window) if in_window else None, "samples": len(in_window)},
+    }))
+    print("done", flush=True)
+
+
+# --- _loadgen: the open-loop webhook sender ----------------------------------------------------
+
+def run_loadgen(plan_path: str, out_path: str) -> None:
+    import asyncio
+
+    import aiohttp
+
+    from sbx_http_sms.plugin import signature
+
+    plan = json.loads(Path(plan_path).read_text())
+    urls, rate, total = plan["urls"], plan["rate"], plan["total"]
+    rng = random.Random(plan["seed"])
+    customers = plan["customers"]
+    print("ready", flush=True)
+    start = float(sys.stdin.readline().split()[1])  # "start <wall time>"
+
+    requests_, chosen = [], []
+    for i in range(total):
+        scheduled = start + i / rate
+        external_id = f"{plan['run']}-{i:07d}"
+        chosen.append(rng.randrange(len(customers)))
+        body = json.dumps({"id": external_id, "from": customers[chosen[-1]], "to": TO_NUMBER,
+                           "text": f"lb {external_id} {scheduled:.6f}"}).encode()
+        requests_.append((urls[i % len(urls)], body, signature(body, WEBHOOK_SECRET)))
+    statuses = [None] * total
+    started = [0.0] * total
+    ended = [0.0] * total
+    loop_lags = []
+
+    async def send(session, i):
+        url, body, sig = requests_[i]
+        started[i] = time.time()
+        try:
+            async with session.post(url + WEBHOOK_PATH, data=body,
+                                    headers={"Content-Type": "application/json", "X-Signature": sig}) as response:
+                await response.read()
+                statuses[i] = response.status
+        except asyncio.TimeoutError:
+            statuses[i] = "timeout"
+        except aiohttp.ClientError as exc:
+            statuses[i] = type(exc).__name__
+        ended[i] = time.time()
+
+    async def probe(stop):
+        while not stop.is_set():
+            before = time.perf_counter()
+            await asyncio.sleep(0.01)
+            loop_lags.append(time.perf_counter() - before - 0.01)
+
+    async def main():
+        timeout = aiohttp.ClientTimeout(total=plan["timeout"])
+        connector = aiohttp.TCPConnector(limit=plan["connections"], limit_per_host=0, force_close=False)
+        stop = asyncio.Event()
+        probe_task = asyncio.create_task(probe(stop))
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+            tasks = []
+            for i in range(total):
+                delay = start + i / rate - time.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                tasks.append(asyncio.create_task(send(session, i)))
+            cpu_at_last_send = time.process_time()
+            await asyncio.wait(tasks, timeout=plan["timeout"] + 5)
+        stop.set()
+        await probe_task
+        return cpu_at_last_send
+
+    cpu_before = time.process_time()
+    cpu_at_last_send = asyncio.run(main())
+    Path(out_path).write_text(json.dumps({
+        "start": start, "statuses": statuses, "started": started, "ended": ended,
+        "loop_lag": {"p50": percentile(loop_lags, 50), "p99": percentile(loop_lags, 99),
+                     "max": max(loop_lags) if loop_lags else None},
+        "cpu_seconds": cpu_at_last_send - cpu_before, "customers": chosen,
+    }))
+
+
+# --- the orchestrator ---------------------------------------------------------------------------
+
+class Run:
+    def __init__(self, args):
+        self.args = args
+        self.tmp = Path(tempfile.mkdtemp(prefix="switchboard-load-"))
+        self.run_id = "lb" + secrets.token_hex(3)
+        self.servers: dict[str, subprocess.Popen] = {}
+        self.client_procs: list[subprocess.Popen] = []
+        self.loadgen = None
+        self.db_name = f"switchboard_load_{self.run_id}"
+        from sqlalchemy.engine import make_url
+
+        self.admin_url = make_url(args.postgres)
+        self.db_url = self.admin_url.set(database=self.db_name).render_as_string(hide_password=False)
+        self.env = {**os.environ, "PYTHONPATH": str(ROOT), "SWITCHBOARD_DATABASE_URL": self.db_url,
+                    "SWITCHBOARD_REDIS_URL": args.redis,
+                    "SWITCHBOARD_REDIS_CHANNEL": f"switchboard-load-{self.run_id}",
+                    "SWITCHBOARD_SECRET_KEY": secrets.token_hex(24),
+                    "SWITCHBOARD_INSTANCE_PATH": str(self.tmp / "instance"),
+                    "SWITCHBOARD_OUTBOX_WORKER": "true", "SWITCHBOARD_LOGIN_RATE_LIMIT": "1000 per minute"}
+        if args.plugins:
+            self.env["SWITCHBOARD_PLUGINS"] = args.plugins
+
+    def say(self, text):
+        print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+    # database
+    def admin_engine(self):
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        return create_engine(self.admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+    def create_database(self):
+        from sqlalchemy import text
+
+        with self.admin_engine().connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{self.db_name}"'))
+
+    def drop_database(self):
+        from sqlalchemy import text
+
+        with self.admin_engine().connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)'))
+
+    def cli(self, *args):
+        return subprocess.run([*CLI, *args], env=self.env, check=True, capture_output=True, text=True,
+                              cwd=ROOT, timeout=300).stdout
+
+    # processes
+    def start_server(self, port):
+        url = f"http://127.0.0.1:{port}"
+        env = {**self.env, "SWITCHBOARD_PUBLIC_URL": url}
+        if self.args.server == "gunicorn":
+            command = [*CLI, "serve", "--production", "--port", str(port), "--threads", str(self.threads)]
+        else:
+            command = [*CLI, "serve", "--port", str(port)]
+        log = open(self.tmp / f"server-{port}.log", "w")
+        self.servers[url] = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        return url
+
+    def wait_up(self, url, timeout=60):
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.servers[url].poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        port = url.rsplit(":", 1)[1]
+        raise SystemExit(f"{url} did not start:\n" + (self.tmp / f"server-{port}.log").read_text()[-3000:])
+
+    def server_worker_pids(self):
+        """The processes that run the app (gunicorn: the workers, not the master)."""
+        pids = []
+        for proc in self.servers.values():
+            kids = children(proc.pid)
+            pids.extend(kids if self.args.server == "gunicorn" and kids else [proc.pid])
+        return pids
+
+    def stop_all(self):
+        for proc in [*self.client_procs, *( [self.loadgen] if self.loadgen else [])]:
+            if proc.poll() is None:
+                proc.kill()
+        for proc in self.servers.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.servers.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+
+    def main(self):
+        args = self.args
+        processes = args.processes
+        self.threads = args.threads or max(200, math.ceil(args.agents / processes) + 100)
+        gateway = Gateway()
+        self.say(f"database {self.db_name}, Redis channel switchboard-load-{self.run_id}, work dir {self.tmp}")
+        self.create_database()
+        try:
+            return self._main(gateway)
+        finally:
+            self.stop_all()
+            if args.keep_db:
+                self.say(f"kept database {self.db_name}")
+            else:
+                self.drop_database()
+            gateway.server.shutdown()
+
+    def _main(self, gateway):
+        args = self.args
+        self.cli("db", "upgrade")
+        self.cli("settings", "set", "http_sms", f"send_url={gateway.url}", f"sender={TO_NUMBER}",
+                 "api_token=load-benchmark-token", f"webhook_secret={WEBHOOK_SECRET}")
+        fixtures_path = self.tmp / "fixtures.json"
+        subprocess.run([PYTHON, __file__, "_setup", str(fixtures_path), str(args.agents), str(args.customers),
+                        str(args.groups)], env=self.env, check=True, cwd=ROOT, timeout=600)
+        fixtures = json.loads(fixtures_path.read_text())
+        self.say(f"created {len(fixtures['agents'])} agents in {len(fixtures['groups'])} groups, "
+                 f"{len(fixtures['customers'])} customers (contacts with a group each)")
+
+        urls = [self.start_server(free_port()) for _ in range(args.processes)]
+        for url in urls:
+            self.wait_up(url)
+        server_label = (f"gunicorn gthread, 1 worker, {self.threads} threads" if args.server == "gunicorn"
+                        else "Werkzeug threaded (development server)")
+        self.say(f"{len(urls)} server processes up ({server_label}): {', '.join(urls)}")
+
+        # agents: agent i on process i mod N; client process k gets agents k, k+K, …
+        agents = [{**a, "url": urls[i % len(urls)]} for i, a in enumerate(fixtures["agents"])]
+        for k in range(args.client_procs):
+            plan = self.tmp / f"clients-{k}.json"
+            plan.write_text(json.dumps({"agents": agents[k::args.client_procs]}))
+            self.client_procs.append(subprocess.Popen(
+                [PYTHON, __file__, "_clients", str(plan), str(self.tmp / f"clients-{k}.out.json"), args.client_kind],
+                env=self.env, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1))
+        connected = 0
+        for proc in self.client_procs:
+            line = self._readline(proc, 300)
+            _, ok, failed = line.split()
+            connected += int(ok)
+            if int(failed):
+                self.say(f"WARNING: {failed} agent clients failed to connect")
+        self.say(f"{connected} agent clients connected (websocket, python-socketio "
+                 f"{'AsyncClient' if args.client_kind == 'async' else 'Client'}) in {args.client_procs} client process(es)")
+
+        before = machine_busy()
+        time.sleep(2.0)
+        after = machine_busy()
+        self.idle_busy = (after[0] - before[0]) / max(after[1] - before[1], 1e-9) * os.cpu_count()
+        self.say(f"machine busy before the load starts (servers idle, agents connected): {self.idle_busy:.2f} cores")
+        total = int(round(args.rate * (args.warmup + args.seconds)))
+        plan = self.tmp / "loadgen.json"
+        plan.write_text(json.dumps({
+            "urls": urls, "rate": args.rate, "total": total, "seed": args.seed, "run": self.run_id,
+            "customers": [c["address"] for c in fixtures["customers"]], "timeout": args.timeout,
+            "connections": args.connections}))
+        self.loadgen = subprocess.Popen([PYTHON, __file__, "_loadgen", str(plan), str(self.tmp / "loadgen.out.json")],
+                                        env=self.env, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        text=True, bufsize=1)
+        self._readline(self.loadgen, 60)
+        start = time.time() + 2.0
+        self.loadgen.stdin.write(f"start {start:.6f}\n")
+        self.loadgen.stdin.flush()
+        window_start, window_end = start + args.warmup, start + args.warmup + args.seconds
+        self.window = (window_start, window_end)
+        self.say(f"sending {total} webhooks at {args.rate:g}/s: {args.warmup:g} s warm-up, "
+                 f"then {args.seconds:g} s measured")
+
+        sampler = CpuSampler({
+            "servers": lambda: [p for proc in self.servers.values() for p in tree(proc.pid)],
+            "postgresql": lambda: postgres_pids(self.db_name)[0],
+            "postgresql (shared)": lambda: postgres_pids(self.db_name)[1],
+            "redis": lambda: pids_named("redis-server"),
+            "load generator": lambda: [self.loadgen.pid],
+            "agent clients": lambda: [p.pid for p in self.client_procs],
+            "orchestrator": lambda: [os.getpid()],
+        })
+        time.sleep(max(0.0, window_start - time.time()))
+        for proc in self.client_procs:
+            proc.stdin.write("mark\n")
+            proc.stdin.flush()
+            self._readline(proc, 30)
+        first = sampler.sample()
+        profilers = self._start_profilers() if args.profile else []
+        time.sleep(max(0.0, window_end - time.time()))
+        second = sampler.sample()
+        cpu = CpuSampler.diff(first, second)
+        for proc in self.client_procs:
+            proc.stdin.write("end\n")
+            proc.stdin.flush()
+            self._readline(proc, 30)
+        for proc in profilers:  # py-spy can fall behind with hundreds of threads: stop it
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGINT)  # py-spy writes what it has on SIGINT
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+        try:
+            self.loadgen.wait(timeout=args.timeout + 60)
+        except subprocess.TimeoutExpired:
+            self.say("the load generator did not finish in time; killing it")
+            self.loadgen.kill()
+            raise
+        load = json.loads((self.tmp / "loadgen.out.json").read_text())
+
+        # drain: until the clients' count stops moving for 2 s (at most args.drain s)
+        deadline, last, still_since = time.monotonic() + args.drain, -1, time.monotonic()
+        while time.monotonic() < deadline:
+            count = 0
+            for proc in self.client_procs:
+                proc.stdin.write("count\n")
+                proc.stdin.flush()
+                count += int(self._readline(proc, 30).split()[1])
+            if count != last:
+                last, still_since = count, time.monotonic()
+            elif time.monotonic() - still_since >= 2.0:
+                break
+            time.sleep(0.5)
+        for proc in self.client_procs:
+            proc.stdin.write("stop\n")
+            proc.stdin.flush()
+            self._readline(proc, 120)
+            proc.wait(timeout=60)
+        clients = [json.loads((self.tmp / f"clients-{k}.out.json").read_text()) for k in range(args.client_procs)]
+        stored = self._stored()
+        outbox = self._scalar("SELECT count(*) FROM outbox")
+        return self.report(fixtures, load, clients, stored, cpu, gateway, outbox, urls, server_label)
+
+    def _readline(self, proc, timeout):
+        result = []
+        reader = threading.Thread(target=lambda: result.append(proc.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(timeout)
+        if not result or not result[0]:
+            raise SystemExit(f"a helper process stopped answering (exit code {proc.poll()})")
+        return result[0].strip()
+
+    def _start_profilers(self):
+        import shutil
+
+        py_spy = shutil.which("py-spy") or str(Path(PYTHON).parent / "py-spy")
+        out = Path(self.args.profile)
+        out.mkdir(parents=True, exist_ok=True)
+        procs = []
+        for pid in self.server_worker_pids():
+            for fmt, suffix in (("raw", "txt"),):
+                procs.append(subprocess.Popen(
+                    [py_spy, "record", "--pid", str(pid), "--duration", str(int(self.args.seconds)),
+                     "--rate", "100", "--format", fmt, "--output", str(out / f"server-{pid}.{suffix}"),
+                     # --gil: only the thread holding the GIL, i.e. where the CPU goes
+                     "--threads", "--nonblocking", "--idle" if self.args.profile_idle else "--gil"],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        self.say(f"py-spy recording {len(procs)} server worker(s) into {out}")
+        return procs
+
+    def _engine(self):
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        return create_engine(self.db_url, poolclass=NullPool)
+
+    def _scalar(self, sql):
+        from sqlalchemy import text
+
+        with self._engine().connect() as conn:
+            return conn.execute(text(sql)).scalar()
+
+    def _stored(self):
+        from sqlalchemy import text
+
+        with self._engine().connect() as conn:
+            rows = conn.execute(text(
+                "SELECT m.external_id, count(*), min(c.group_id) FROM messages m JOIN chats c ON c.id = m.chat_id "
+                "WHERE m.channel = 'http_sms' AND m.direction = 'in' GROUP BY m.external_id")).all()
+            chats = conn.execute(text("SELECT count(*) FROM chats")).scalar()
+            first, last = (datetime.fromtimestamp(t, timezone.utc).replace(tzinfo=None) for t in self.window)
+            in_window = conn.execute(text(
+                "SELECT count(*) FROM messages WHERE direction = 'in' AND created_at >= :first AND created_at < :last"),
+                {"first": first, "last": last}).scalar()
+        return {"rows": {r[0]: (r[1], r[2]) for r in rows}, "chats": chats, "in_window": in_window}
+
+    # the report
+    def report(self, fixtures, load, clients, stored, cpu, gateway, outbox, urls, server_label):
+        args = self.args
+        start = load["start"]
+        total = len(load["statuses"])
+        measured = [i for i in range(total) if args.warmup <= i / args.rate < args.warmup + args.seconds]
+        acked = {i for i in range(total) if load["statuses"][i] == 204}
+        external = lambda i: f"{self.run_id}-{i:07d}"  # noqa: E731
+        scheduled = lambda i: start + i / args.rate  # noqa: E731
+
+        errors: dict[str, int] = {}
+        for i in range(total):
+            if load["statuses"][i] != 204:
+                errors[str(load["statuses"][i])] = errors.get(str(load["statuses"][i]), 0) + 1
+        measured_acked = [i for i in measured if i in acked]
+        latency = [load["ended"][i] - scheduled(i) for i in measured_acked]
+        service = [load["ended"][i] - load["started"][i] for i in measured_acked]
+        lag = [load["started"][i] - scheduled(i) for i in measured if load["started"][i]]
+        window_start = start + args.warmup
+        finished = max((load["ended"][i] for i in measured_acked), default=window_start)
+        throughput = len(measured_acked) / max(finished - window_start, args.seconds)
+
+        # deliveries
+        agent_group = {a["id"]: a["group_id"] for a in fixtures["agents"]}
+        connected = {aid for c in clients for aid in c["connected"]}
+        members: dict[int, set] = {}
+        for aid in connected:
+            members.setdefault(agent_group[aid], set()).add(aid)
+        received: dict[str, dict[int, list]] = {}
+        duplicated_events = 0
+        for c in clients:
+            for aid, recs in c["records"].items():
+                seen = set()
+                for external_id, delay in recs:
+                    if external_id in seen:
+                        duplicated_events += 1
+                    seen.add(external_id)
+                    received.setdefault(external_id, {}).setdefault(int(aid), []).append(delay)
+        measured_ids = {external(i) for i in measured_acked}
+        agent_latency, missed_pairs, lost_delivery, lost_db, dup_db, misrouted = [], 0, 0, 0, 0, 0
+        disconnects = sum(len(c["disconnects"]) for c in clients)
+        customer_group = {c["address"]: c["group_id"] for c in fixtures["customers"]}
+        for i in acked:
+            eid = external(i)
+            row = stored["rows"].get(eid)
+            if row is None:
+                lost_db += 1
+                continue
+            count, group_id = row
+            dup_db += count > 1
+            got = received.get(eid, {})
+            group_members = members.get(group_id, set())
+            if group_members and not (got.keys() & group_members):
+                lost_delivery += 1
+            missed_pairs += len(group_members - got.keys())
+            if eid in measured_ids:
+                agent_latency.extend(d[0] for aid, d in got.items() if aid in group_members)
+        stray = sum(1 for eid in stored["rows"] if not eid.startswith(self.run_id))
+        deliveries = sum(len(v) for v in received.values())
+        addresses = [c["address"] for c in fixtures["customers"]]
+        for i in acked:  # the contacts plugin routes each customer's chat to their group
+            row = stored["rows"].get(external(i))
+            if row is not None and row[1] != customer_group[addresses[load["customers"][i]]]:
+                misrouted += 1
+
+        probe = [c["probe"] for c in clients]
+        wall, busy, machine_total, roles = cpu
+        cores = machine_total / wall if wall else 2
+
+        lines = []
+        add = lines.append
+        add("")
+        add("=" * 78)
+        add(f"Switchboard load benchmark — {args.processes} process(es), {server_label}")
+        add(f"  offered {args.rate:g} webhooks/s for {args.seconds:g} s (+{args.warmup:g} s warm-up), "
+            f"{len(connected)} agents on websockets, {args.customers} customers, {args.groups} groups")
+        add("-" * 78)
+        add(f"throughput (measured window)   {throughput:8.1f} webhooks/s acknowledged "
+            f"({len(measured_acked)}/{len(measured)} sent in the window)")
+        stored_late = sum(1 for i in range(total) if i not in acked and external(i) in stored["rows"])
+        add(f"server stored (measured window) {stored['in_window'] / args.seconds:8.1f} messages/s"
+            + (f"   ({stored_late} stored but not acknowledged in time: the client gave up first)"
+               if stored_late else ""))
+        add(f"webhook latency from schedule  p50 {ms(percentile(latency, 50))}   p99 {ms(percentile(latency, 99))}"
+            f"   p99.9 {ms(percentile(latency, 99.9))}   max {ms(max(latency) if latency else None)}")
+        add(f"  (service time, sent→answer   p50 {ms(percentile(service, 50))}   p99 {ms(percentile(service, 99))})")
+        add(f"webhook → agent event          p50 {ms(percentile(agent_latency, 50))}   "
+            f"p99 {ms(percentile(agent_latency, 99))}   max {ms(max(agent_latency) if agent_latency else None)}"
+            f"   ({len(agent_latency)} deliveries to group members)")
+        add(f"HTTP errors                    {sum(errors.values())}" + (f"  {errors}" if errors else ""))
+        add(f"lost                           {lost_db + lost_delivery}  (acknowledged but not stored: {lost_db}; "
+            f"stored but no agent of the group got it: {lost_delivery})")
+        add(f"  missed (message, member) pairs: {missed_pairs} of {deliveries + missed_pairs}")
+        add(f"duplicated                     {dup_db + duplicated_events}  (database rows per external id > 1: "
+            f"{dup_db}; events a client got twice: {duplicated_events})")
+        add(f"database: {len(stored['rows'])} inbound messages in {stored['chats']} chats ({stray} not from this run); "
+            f"outbox rows {outbox}; gateway sends {gateway.sends}; chats routed to the wrong group {misrouted}")
+        add("-" * 78)
+        add(f"CPU over the measured window ({wall:.1f} s, {cores:.0f} cores): machine busy {busy / wall:.2f} cores")
+        for name, seconds in sorted(roles.items(), key=lambda kv: -kv[1]):
+            add(f"  {name:<16} {seconds / wall:5.2f} cores")
+        other = busy - sum(roles.values())
+        add(f"  {'rest of machine':<16} {max(other, 0) / wall:5.2f} cores")
+        add(f"load generator: send lag behind schedule p50 {ms(percentile(lag, 50))} p99 {ms(percentile(lag, 99))}"
+            f" max {ms(max(lag) if lag else None)}; event-loop lag p99 {ms(load['loop_lag']['p99'])}; "
+            f"CPU {roles.get('load generator', 0) / wall:.2f} cores")
+        add("agent clients: wake-up lag p99 " + ", ".join(ms(p["p99"]) for p in probe) +
+            f"; {disconnects} disconnected during the run")
+
+        verdicts = []
+        if (percentile(lag, 99) or 0) > 0.005 or (load["loop_lag"]["p99"] or 0) > 0.01:
+            verdicts.append("LOAD GENERATOR SATURATED: it could not send on schedule; latencies above are "
+                            "measured from the schedule, so they include its lateness — the figures are an upper "
+                            "bound of the server's, and the server was not offered the full rate evenly.")
+        if any((p["p99"] or 0) > 0.02 for p in probe):
+            verdicts.append("AGENT CLIENTS SATURATED: the client process(es) wake up late; webhook → agent "
+                            "latency includes client-side queueing (an upper bound).")
+        if busy / wall > 0.95 * cores:
+            verdicts.append(f"MACHINE CPU SATURATED ({busy / wall:.2f} of {cores:.0f} cores busy): servers, "
+                            "database and load tools compete for the same cores.")
+        if other / wall > 0.15:
+            verdicts.append(f"OTHER WORK ON THIS MACHINE used {other / wall:.2f} cores during the window "
+                            f"({self.idle_busy:.2f} cores busy just before the load started): the figures are "
+                            "pessimistic; rerun on a quiet machine.")
+        if throughput < 0.98 * args.rate:
+            verdicts.append(f"SERVER BEHIND: acknowledged {throughput:.1f}/s of the {args.rate:g}/s offered.")
+        targets = [
+            ("throughput ≥ 98 % of offered", throughput >= 0.98 * args.rate),
+            ("p99 webhook ≤ 100 ms", (percentile(latency, 99) or 1e9) <= 0.100),
+            ("p99 to the agent ≤ 150 ms", (percentile(agent_latency, 99) or 1e9) <= 0.150),
+            ("zero HTTP errors", not errors),
+            ("zero lost", lost_db + lost_delivery == 0),
+            ("zero duplicated", dup_db + duplicated_events == 0),
+        ]
+        add("-" * 78)
+        add("targets: " + "; ".join(f"{name} {'OK' if ok else 'MISSED'}" for name, ok in targets))
+        for verdict in verdicts or ["load generator and clients kept up (lag and CPU within bounds)."]:
+            add("NOTE: " + verdict)
+        add("=" * 78)
+        print("\n".join(lines), flush=True)
+        if args.json:
+            Path(args.json).write_text(json.dumps({
+                "args": vars(args), "throughput": throughput, "latency_p50": percentile(latency, 50),
+                "latency_p99": percentile(latency, 99), "agent_p99": percentile(agent_latency, 99),
+                "errors": errors, "lost": lost_db + lost_delivery, "duplicated": dup_db + duplicated_events,
+                "cpu": {k: v / wall for k, v in roles.items()}, "machine_busy": busy / wall,
+                "verdicts": verdicts}, indent=2))
+        return 0 if all(ok for _, ok in targets) else 1
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "_setup":
+        setup_fixtures(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
+        return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "_clients":
+        run_clients(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else "async")
+        return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "_loadgen":
+        run_loadgen(sys.argv[2], sys.argv[3])
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--processes", type=int, default=2, help="Switchboard server processes")
+    parser.add_argument("--rate", type=float, default=300.0, help="webhooks per second (open loop)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="measured window")
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds at the same rate before measuring")
+    parser.add_argument("--agents", type=int, default=200)
+    parser.add_argument("--customers", type=int, default=500)
+    parser.add_argument("--groups", type=int, default=20)
+    parser.add_argument("--server", choices=("gunicorn", "werkzeug"), default="gunicorn",
+                        help="gunicorn = switchboard serve --production; werkzeug = the development server")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="gunicorn threads per process (default: agents per process + 100, at least 200)")
+    parser.add_argument("--client-procs", type=int, default=2, help="processes holding the agent clients")
+    parser.add_argument("--client-kind", choices=("async", "sync"), default="async",
+                        help="python-socketio AsyncClient (default) or Client (a thread per received message)")
+    parser.add_argument("--connections", type=int, default=256, help="load generator: keep-alive connections, max")
+    parser.add_argument("--timeout", type=float, default=10.0, help="per webhook, seconds")
+    parser.add_argument("--drain", type=float, default=30.0, help="max seconds to wait for late events")
+    parser.add_argument("--plugins", default=None, help="SWITCHBOARD_PLUGINS for the servers (default: all)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", metavar="DIR", help="py-spy the server workers over the measured window")
+    parser.add_argument("--profile-idle", action="store_true",
+                        help="py-spy: sample every thread, waiting ones too (default: the GIL holder only)")
+    parser.add_argument("--postgres", default=os.environ.get("SWITCHBOARD_TEST_POSTGRES_URL",
+                                                             "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--redis", default=os.environ.get("SWITCHBOARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    parser.add_argument("--keep-db", action="store_true", help="don't drop the database afterwards")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    args = parser.parse_args()
+    bounds = [(args.rate, 1, 2000, "--rate"), (args.seconds, 1, 600, "--seconds"), (args.agents, 1, 2000, "--agents"),
+              (args.processes, 1, 8, "--processes"), (args.client_procs, 1, 8, "--client-procs")]
+    for value, low, high, name in bounds:
+        if not low <= value <= high:
+            parser.error(f"{name} must be between {low} and {high}")
+    return Run(args).main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
