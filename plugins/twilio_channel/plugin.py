@@ -10,9 +10,10 @@ The adapter verifies, parses and sends; chats and messages are the host's
 * ``settings`` / ``client`` — configuration and the twilio ``Client`` (live, routed
   with ``SWITCHBOARD_TWILIO_HOSTS``, or the in-process ``simulator``);
 * ``models`` + ``migrations/`` — the plugin's own tables (Alembic branch ``twilio_channel``);
-* voice: ``voice`` (TwiML), ``voice_calls`` (the ``voice`` channel, answer, transfer, mute),
+* voice: ``voice`` (the ``voice`` channel, TwiML), ``voice_calls`` (ringing, answer, transfer, mute),
   ``voice_webhooks``, ``voice_tokens``, ``voice_api`` (/api/v1/voice), ``voice_events``
-  (Socket.IO), ``simulator_voice`` (calls in the simulator) and the ``call_panel`` tab.
+  (Socket.IO), ``simulator_voice`` + ``simulator_voice_phone`` (calls in the simulator) and the
+  ``call_panel`` tab.
 """
 from pathlib import Path
 
@@ -31,7 +32,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 @hookimpl
 def register_channels(app):
     from .channels import SMS, WHATSAPP_CHANNEL
-    from .voice_calls import VOICE_CHANNEL
+    from .voice import VOICE_CHANNEL
 
     return [SMS, WHATSAPP_CHANNEL, VOICE_CHANNEL]
 
@@ -39,10 +40,10 @@ def register_channels(app):
 @hookimpl
 def register_blueprints(app):
     from . import api, pages, simulator_phone, webhooks
-    from . import simulator_voice, voice_api, voice_webhooks
+    from . import simulator_voice_phone, voice_api, voice_webhooks
 
     return [assets_blueprint(NAME, __file__), webhooks.bp, pages.bp, simulator_phone.bp, api.blp,
-            voice_webhooks.bp, voice_api.blp, simulator_voice.bp]
+            voice_webhooks.bp, voice_api.blp, simulator_voice_phone.bp]
 
 
 @hookimpl

@@ -11,7 +11,8 @@ as set to ``/webhooks/twilio/voice/status``).
 
 The browser side is the widget's simulated Device (``frontend/lib/simulated_device.js``):
 it hears ``voice:sim:incoming`` / ``voice:sim:accepted`` / ``voice:sim:ended`` on the
-agent's room and answers with the ``voice:sim:*`` Socket.IO events (``device_event``).
+agent's room and answers with the ``voice:sim:*`` Socket.IO events
+(``simulator_voice_phone.device_event``, which also serves the phone page's buttons).
 
 Calls live in memory (one process, like ``make run``). Work Twilio does later (running
 TwiML after a REST update, placing an agent's call) goes through the simulator's
@@ -32,16 +33,14 @@ import wave
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import current_app
 
 from host.extensions import db
 from host.realtime import push
 
-from .channels import normalise_number
-from .client import uses_builtin_simulator
 from .models import SimulatedMedia
 from .settings import load_config
-from .simulator import _error, _json, bare, new_sid, post_signed, simulator_for
+from .simulator import _error, _json, new_sid, post_signed, simulator_for
 from .transport import SimulatedAnswer, SimulatedRequest
 from .voice import VoiceUrls, agent_id_of
 
@@ -499,65 +498,3 @@ def _tone(seconds: float = 1.0, rate: int = 8000) -> bytes:
         wav.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / rate)))
                                  for i in range(int(seconds * rate))))
     return out.getvalue()
-
-
-# --- Socket.IO: the simulated Device ---------------------------------------------------------
-
-def device_event(agent, action: str, data: dict) -> dict:
-    sim = current()
-    sid = str(data.get("call_sid") or "")
-    if action == "connect":
-        params = data.get("params") if isinstance(data.get("params"), dict) else {}
-        call = sim.device_connects(agent.id, {str(k): str(v) for k, v in params.items()})
-        return {"ok": True, "call_sid": call.sid}
-    handler = {"accept": sim.device_accepts, "reject": sim.device_rejects, "hangup": sim.device_hangs_up}[action]
-    ok = handler(agent.id, sid)
-    return {"ok": ok} if ok else {"ok": False, "error": "This call is no longer ringing or connected."}
-
-
-# --- the customer phone page's call controls ---------------------------------------------------
-
-bp = Blueprint("twilio_channel_phone_voice", __name__, url_prefix="/simulator/phone/voice")
-
-
-@bp.before_request
-def _simulator_only():
-    if not uses_builtin_simulator():
-        abort(409, description="The customer phone works only in simulator mode (no Twilio credentials set).")
-
-
-def _number(value: str, field_name: str) -> str:
-    try:
-        return normalise_number(value)
-    except ValueError as exc:
-        abort(422, description=f"{field_name}: {exc}")
-
-
-@bp.get("/calls")
-def calls():
-    number = _number(request.args.get("number", ""), "number")
-    return jsonify([c.public() for c in current().calls_of(number)])
-
-
-@bp.post("/call")
-def call():
-    data = request.get_json(silent=True) or request.form
-    customer = _number(data.get("from", ""), "from")
-    numbers = load_config().numbers
-    to = bare(data.get("to") or (numbers[0] if numbers else ""))
-    if not to:
-        abort(422, description="There is no number of ours to call; add one in the Twilio settings.")
-    return jsonify(current().customer_dials(customer, to).public()), 201
-
-
-@bp.post("/calls/<sid>/<action>")
-def control(sid: str, action: str):
-    sim = current()
-    if sid not in sim.calls:
-        abort(404)
-    handlers = {"hangup": sim.customer_hangs_up, "answer": sim.customer_answers, "decline": sim.customer_hangs_up,
-                "stop-recording": sim.stop_recording}
-    if action not in handlers:
-        abort(404)
-    handlers[action](sid)
-    return jsonify(sim.calls[sid].public())

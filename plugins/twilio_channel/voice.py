@@ -1,4 +1,5 @@
-"""Voice: the settings a call needs, the agent identities, and the TwiML we answer with.
+"""Voice: the ``voice`` channel, the settings a call needs, the agent identities, and the
+TwiML we answer with.
 
 Everything here is pure (no database, no request): the webhooks in ``voice_webhooks``
 and the services in ``voice_calls`` decide *what* happens, these builders say it in
@@ -29,9 +30,13 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
+from host.contracts import SendError
+
+from .channels import normalise_number
 from .settings import (VOICE_GREETING, VOICE_HOLD_MUSIC, VOICE_VOICEMAIL_PROMPT, E164, SERVICE_SID,
                        TwilioConfig)
 
+VOICE = "voice"
 VOICE_PATH = "/webhooks/twilio/voice"
 IDENTITY_PREFIX = "agent-"
 _CLIENT_IDENTITY = re.compile(r"^(?:client:)?agent-(\d{1,10})$")
@@ -39,6 +44,33 @@ STATUS_EVENTS = "initiated ringing answered completed"
 AGENT_RING_SECONDS = 25   # how long a browser rings before the caller goes back on hold
 CUSTOMER_RING_SECONDS = 30
 VOICEMAIL_MAX_SECONDS = 120
+
+
+# --- the channel ---------------------------------------------------------------------------
+
+class VoiceChannel:
+    """The ``voice`` channel: chats started or continued by a phone call.
+
+    Calls are placed from the widget's call panel, never through the outbox, so text
+    cannot be sent on this channel: ``check_reply`` refuses before anything is queued
+    and ``send`` is a final (non-retryable) refusal for anything that still gets there.
+    """
+
+    key = VOICE
+    label = "Voice"
+    refusal = "This chat is a phone call, which can't carry text. Send an SMS from the SMS tab instead."
+
+    def normalise_address(self, value: str) -> str:
+        return normalise_number(value)
+
+    def check_reply(self, chat, body: str = "", media=(), template=None) -> str:
+        return self.refusal
+
+    def send(self, message):
+        raise SendError(self.refusal, code="voice-text", retryable=False)
+
+
+VOICE_CHANNEL = VoiceChannel()
 
 
 # --- settings and identities ------------------------------------------------------------

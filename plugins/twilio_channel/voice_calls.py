@@ -1,4 +1,4 @@
-"""Voice calls on chats: the ``voice`` channel, ringing, answering, transfers, mute.
+"""Voice calls on chats: ringing, answering, transfers, statuses, voicemail, mute.
 
 The chat and the call record are the host's (``host.chats.open_chat_for``,
 ``host.calls.start_call`` / ``update_call`` / ``set_muted``); this module decides when to
@@ -24,14 +24,13 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from host import calls as host_calls
 from host import chats
 from host import emit as bus
-from host.contracts import InboundMessage, Media, SendError
+from host.contracts import InboundMessage, Media
 from host.extensions import db
 from host.models import Agent, Call, Chat, utcnow
 from host.realtime import push
 from host.schemas import snapshot_call, snapshot_chat
 
 from . import voice
-from .channels import normalise_number
 from .client import CredentialsMissing, twilio_client
 from .models import InboundMedia
 from .settings import load_config
@@ -39,7 +38,7 @@ from .voice import VoiceSetup, VoiceUrls
 
 log = logging.getLogger(__name__)
 
-VOICE = "voice"
+VOICE = voice.VOICE
 LIVE = ("queued", "initiated", "ringing", "in-progress", "answered")
 TALKING = ("in-progress", "answered")
 MISSED = ("busy", "no-answer", "failed", "canceled")
@@ -53,33 +52,6 @@ class VoiceError(Exception):
     def __init__(self, message: str, status: int = 409):
         super().__init__(message)
         self.status = status
-
-
-# --- the channel ---------------------------------------------------------------------------
-
-class VoiceChannel:
-    """The ``voice`` channel: chats started or continued by a phone call.
-
-    Calls are placed from the widget's call panel, never through the outbox, so text
-    cannot be sent on this channel: ``check_reply`` refuses before anything is queued
-    and ``send`` is a final (non-retryable) refusal for anything that still gets there.
-    """
-
-    key = VOICE
-    label = "Voice"
-    refusal = "This chat is a phone call, which can't carry text. Send an SMS from the SMS tab instead."
-
-    def normalise_address(self, value: str) -> str:
-        return normalise_number(value)
-
-    def check_reply(self, chat, body: str = "", media=(), template=None) -> str:
-        return self.refusal
-
-    def send(self, message):
-        raise SendError(self.refusal, code="voice-text", retryable=False)
-
-
-VOICE_CHANNEL = VoiceChannel()
 
 
 # --- looking calls up ------------------------------------------------------------------------
@@ -168,14 +140,12 @@ def answer(call: Call, agent: Agent) -> Call:
             raise VoiceError("This chat is archived.")
         raise VoiceError(f"{_name(chat.agent)} is on this chat: only they can answer. "
                          "Ask them to transfer it to you.", 403)
-    if call.status in TALKING and call.answered_by_id not in (None, agent.id) and chat.agent_id != agent.id:
-        raise VoiceError("Someone else is already talking to this caller.")
     if chat.agent_id is None or chat.status == "queued":
         try:
             chats.accept(chat, agent)  # commits before Twilio is asked anything
         except chats.ChatError as exc:
             raise VoiceError(str(exc)) from exc
-    redirect(call, voice.dial_agent(agent.id, chat.id, _urls()))
+    redirect(call, voice.dial_agent(agent.id, chat.id, urls()))
     return call
 
 
@@ -222,9 +192,9 @@ def follow_transfer(event) -> None:
     if call.status in TALKING:
         if call.muted:
             host_calls.set_muted(call, False)  # the new agent starts unmuted
-        urls = _urls()
-        twiml = (voice.dial_agent(event.to_agent_id, chat.id, urls, say=TRANSFER_SAY) if event.to_agent_id
-                 else voice.back_on_hold(chat.id, urls, TRANSFER_SAY))
+        where = urls()
+        twiml = (voice.dial_agent(event.to_agent_id, chat.id, where, say=TRANSFER_SAY) if event.to_agent_id
+                 else voice.back_on_hold(chat.id, where, TRANSFER_SAY))
         try:
             redirect(call, twiml)
         except VoiceError as exc:
@@ -348,7 +318,7 @@ def after_queue(form, chat_id: int) -> str:
         finish(call, "no-answer")
     elif result == "leave":
         finish(call, "no-answer")
-        return voice.voicemail(setup, chat_id, _urls())
+        return voice.voicemail(setup, chat_id, urls())
     elif result in ("queue-full", "system-error", "error"):
         finish(call, "failed")
         return voice.goodbye("Sorry, we can't take your call right now. Please try again later.")
@@ -374,7 +344,7 @@ def after_dial(form, chat_id: int, agent_id: int) -> str:
         finish(call, "no-answer")
         return voice.empty()
     announce(call, chat)
-    return voice.back_on_hold(chat.id, _urls(), "Sorry, the agent could not take your call. Please keep holding.")
+    return voice.back_on_hold(chat.id, urls(), "Sorry, the agent could not take your call. Please keep holding.")
 
 
 def store_voicemail(form) -> None:
@@ -425,5 +395,6 @@ def set_mute(agent: Agent, call_id, muted) -> dict:
     return {"ok": True, "muted": muted}
 
 
-def _urls() -> VoiceUrls:
+def urls() -> VoiceUrls:
+    """Our voice webhooks' public URLs (what Twilio calls and signs)."""
     return VoiceUrls(load_config().public_url)

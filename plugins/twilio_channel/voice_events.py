@@ -3,7 +3,7 @@
 * ``call:mute`` {call_id, muted} → the switch is recorded and ``call:muted`` is pushed to
   the chat room;
 * ``voice:sim:*`` — the simulated browser Device talks to the offline simulator with
-  these (simulator mode only; see ``simulator_voice``).
+  these (simulator mode only; see ``simulator_voice_phone``).
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def call_mute(agent, data):
 def _simulated(action):
     def handler(agent, data):
         from .client import uses_builtin_simulator
-        from .simulator_voice import device_event
+        from .simulator_voice_phone import device_event
 
         if not uses_builtin_simulator():
             return {"ok": False, "error": "The simulated phone works only in simulator mode."}

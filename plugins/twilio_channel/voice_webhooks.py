@@ -26,7 +26,8 @@ from host.models import Agent, Chat
 from . import voice, voice_calls
 from .channels import normalise_number
 from .settings import load_config
-from .voice import VoiceSetup, VoiceUrls
+from .voice import VoiceSetup
+from .voice_calls import urls
 from .webhooks import verify_signature
 
 log = logging.getLogger(__name__)
@@ -47,10 +48,6 @@ def _chat_id(required: bool = True) -> int | None:
     return None
 
 
-def _urls() -> VoiceUrls:
-    return VoiceUrls(load_config().public_url)
-
-
 @bp.post("")
 def incoming():
     verify_signature()
@@ -63,7 +60,7 @@ def incoming():
                                          form.get("CallerName") or "")
     if new:
         voice_calls.announce(call, call.chat)
-    return _twiml(voice.incoming_call(VoiceSetup.from_config(load_config()), call.chat_id, _urls()))
+    return _twiml(voice.incoming_call(VoiceSetup.from_config(load_config()), call.chat_id, urls()))
 
 
 @bp.post("/outbound")
@@ -79,7 +76,7 @@ def outbound_call(form) -> Response:
         abort(400, description="CallSid is required.")
     existing = voice_calls.by_sid(sid)
     if existing is not None:  # Twilio retried: same answer
-        return _twiml(voice.outbound_call(existing.from_address, existing.to_address, _urls()))
+        return _twiml(voice.outbound_call(existing.from_address, existing.to_address, urls()))
     agent_id = voice.agent_id_of(form.get("From"))
     agent = db.session.get(Agent, agent_id) if agent_id else None
     if agent is None or not agent.is_active:
@@ -100,7 +97,7 @@ def outbound_call(form) -> Response:
     except voice_calls.VoiceError as exc:
         return _twiml(voice.refuse(str(exc)))
     voice_calls.start_outbound(chat, sid, caller_id, to)
-    return _twiml(voice.outbound_call(caller_id, to, _urls()))
+    return _twiml(voice.outbound_call(caller_id, to, urls()))
 
 
 def _planned_chat(form, agent: Agent, to: str) -> Chat | None:

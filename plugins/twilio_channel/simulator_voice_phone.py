@@ -1,0 +1,73 @@
+"""The simulator's call controls: the simulated browser Device's Socket.IO events and the
+customer phone page's buttons (``/simulator/phone/voice/…``); see ``simulator_voice``."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, request
+
+from .channels import normalise_number
+from .client import uses_builtin_simulator
+from .settings import load_config
+from .simulator import bare
+from .simulator_voice import current
+
+
+# --- Socket.IO: the simulated Device ---------------------------------------------------------
+
+def device_event(agent, action: str, data: dict) -> dict:
+    sim = current()
+    sid = str(data.get("call_sid") or "")
+    if action == "connect":
+        params = data.get("params") if isinstance(data.get("params"), dict) else {}
+        call = sim.device_connects(agent.id, {str(k): str(v) for k, v in params.items()})
+        return {"ok": True, "call_sid": call.sid}
+    handler = {"accept": sim.device_accepts, "reject": sim.device_rejects, "hangup": sim.device_hangs_up}[action]
+    ok = handler(agent.id, sid)
+    return {"ok": ok} if ok else {"ok": False, "error": "This call is no longer ringing or connected."}
+
+
+# --- the customer phone page's call controls ---------------------------------------------------
+
+bp = Blueprint("twilio_channel_phone_voice", __name__, url_prefix="/simulator/phone/voice")
+
+
+@bp.before_request
+def _simulator_only():
+    if not uses_builtin_simulator():
+        abort(409, description="The customer phone works only in simulator mode (no Twilio credentials set).")
+
+
+def _number(value: str, field_name: str) -> str:
+    try:
+        return normalise_number(value)
+    except ValueError as exc:
+        abort(422, description=f"{field_name}: {exc}")
+
+
+@bp.get("/calls")
+def calls():
+    number = _number(request.args.get("number", ""), "number")
+    return jsonify([c.public() for c in current().calls_of(number)])
+
+
+@bp.post("/call")
+def call():
+    data = request.get_json(silent=True) or request.form
+    customer = _number(data.get("from", ""), "from")
+    numbers = load_config().numbers
+    to = bare(data.get("to") or (numbers[0] if numbers else ""))
+    if not to:
+        abort(422, description="There is no number of ours to call; add one in the Twilio settings.")
+    return jsonify(current().customer_dials(customer, to).public()), 201
+
+
+@bp.post("/calls/<sid>/<action>")
+def control(sid: str, action: str):
+    sim = current()
+    if sid not in sim.calls:
+        abort(404)
+    handlers = {"hangup": sim.customer_hangs_up, "answer": sim.customer_answers, "decline": sim.customer_hangs_up,
+                "stop-recording": sim.stop_recording}
+    if action not in handlers:
+        abort(404)
+    handlers[action](sid)
+    return jsonify(sim.calls[sid].public())
