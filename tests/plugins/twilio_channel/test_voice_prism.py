@@ -9,7 +9,7 @@ import pytest
 
 from host import chats
 from host.extensions import db
-from host.models import Call, Group
+from host.models import Agent, Call, Group
 from plugins.twilio_channel.client import use_http_client
 from plugins.twilio_channel.testing import RecordingHttpClient
 from plugins.twilio_channel.testing.voice import CUSTOMER, call_sid, twiml, voice_params
@@ -137,6 +137,12 @@ def test_transfer_to_a_group_puts_the_caller_back_in_the_queue(app, agent, make_
     assert api(admin_agent).post(f"/api/v1/chats/{call.chat_id}/transfer", json={"group_id": sales}).status_code == 200
     say, enqueue = list(sent_twiml(twilio.last, call.call_sid))
     assert enqueue.tag == "Enqueue" and enqueue.text == f"chat-{call.chat_id}"
+    # anyone in the new group may now take the caller: answering accepts the chat
+    seller = db.session.execute(db.select(Agent).where(Agent.email == "seller@example.test")).scalar_one()
+    assert api(agent).post(f"/api/v1/voice/calls/{call.id}/answer").status_code == 404  # not in Sales
+    assert api(seller).post(f"/api/v1/voice/calls/{call.id}/answer").status_code == 200
+    (dial,) = list(sent_twiml(twilio.last, call.call_sid))
+    assert dial.find("Client").findtext("Identity") == f"agent-{seller.id}"
     twilio.no_violations()
 
 
