@@ -28,6 +28,7 @@ export function h(tag, attrs, ...children) {
     else if (key === "dataset") Object.assign(el.dataset, value);
     else if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
     else if (key === "text") el.textContent = value;
+    else if (key === "value") el.value = value;
     else if (value === true) el.setAttribute(key, "");
     else el.setAttribute(key, String(value));
   }

@@ -1,48 +1,8 @@
 // Small DOM helpers for the contacts tabs. User data only ever goes in as text nodes or
 // attributes (never innerHTML), so a name like "<b>Mallory</b>" shows as typed.
 
-/** h("button.small.primary", {type: "button", onclick}, "Save") */
-export function h(tag, attrs, ...children) {
-  const [name, ...classes] = tag.split(".");
-  const el = document.createElement(name || "div");
-  if (classes.length) el.className = classes.join(" ");
-  if (attrs && (typeof attrs !== "object" || attrs instanceof Node || Array.isArray(attrs))) {
-    children.unshift(attrs);
-    attrs = null;
-  }
-  for (const [key, value] of Object.entries(attrs || {})) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") el.className = [el.className, value].filter(Boolean).join(" ");
-    else if (key === "dataset") Object.assign(el.dataset, value);
-    else if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
-    else if (key === "value") el.value = value;
-    else if (value === true) el.setAttribute(key, "");
-    else el.setAttribute(key, String(value));
-  }
-  append(el, children);
-  return el;
-}
-
-function append(el, children) {
-  for (const child of children) {
-    if (child === null || child === undefined || child === false) continue;
-    if (Array.isArray(child)) append(el, child);
-    else el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-}
-
-export function replace(el, ...children) {
-  el.replaceChildren();
-  append(el, children);
-  return el;
-}
-
-/** Initials for an avatar: "Maria Lopez" -> "ML"; no letters -> "#". */
-export function initials(name) {
-  const words = String(name || "").replace(/[^\p{L}\s]/gu, " ").trim().split(/\s+/).filter(Boolean);
-  if (!words.length) return "#";
-  return (words[0][0] + (words.length > 1 ? words[words.length - 1][0] : "")).toUpperCase();
-}
+// The host's helpers, bundled into the tab at build time (one implementation to keep safe).
+export { h, replace, initials } from "../../../../host/frontend/lib/dom.js";
 
 export function hue(id) {
   return String((Number(id) % 7) + 1);
