@@ -619,14 +619,26 @@ class Run:
             connected += int(ok)
             if int(failed):
                 self.say(f"WARNING: {failed} agent clients failed to connect")
+        self.sampler = CpuSampler({
+            "servers": lambda: [p for proc in self.servers.values() for p in tree(proc.pid)],
+            "postgresql": lambda: postgres_pids(self.db_name)[0],
+            "postgresql (shared)": lambda: postgres_pids(self.db_name)[1],
+            "redis": lambda: pids_named("redis-server"),
+            "load generator": lambda: [self.loadgen.pid] if self.loadgen else [],
+            "agent clients": lambda: [p.pid for p in self.client_procs],
+            "orchestrator": lambda: [os.getpid()],
+        })
         self.say(f"{connected} agent clients connected (websocket, python-socketio "
                  f"{'AsyncClient' if args.client_kind == 'async' else 'Client'}) in {args.client_procs} client process(es)")
 
-        before = machine_busy()
-        time.sleep(2.0)
-        after = machine_busy()
-        self.idle_busy = (after[0] - before[0]) / max(after[1] - before[1], 1e-9) * os.cpu_count()
-        self.say(f"machine busy before the load starts (servers idle, agents connected): {self.idle_busy:.2f} cores")
+        idle = [self.sampler.sample()]
+        time.sleep(3.0)
+        idle.append(self.sampler.sample())
+        wall, busy, _, roles = CpuSampler.diff(*idle)
+        self.idle_busy = busy / wall
+        self.idle_servers = roles.get("servers", 0.0) / wall
+        self.say(f"before the load (agents connected, no webhooks): machine busy {self.idle_busy:.2f} cores, "
+                 f"of which the servers {self.idle_servers:.2f}")
         total = int(round(args.rate * (args.warmup + args.seconds)))
         plan = self.tmp / "loadgen.json"
         plan.write_text(json.dumps({
@@ -645,15 +657,7 @@ class Run:
         self.say(f"sending {total} webhooks at {args.rate:g}/s: {args.warmup:g} s warm-up, "
                  f"then {args.seconds:g} s measured")
 
-        sampler = CpuSampler({
-            "servers": lambda: [p for proc in self.servers.values() for p in tree(proc.pid)],
-            "postgresql": lambda: postgres_pids(self.db_name)[0],
-            "postgresql (shared)": lambda: postgres_pids(self.db_name)[1],
-            "redis": lambda: pids_named("redis-server"),
-            "load generator": lambda: [self.loadgen.pid],
-            "agent clients": lambda: [p.pid for p in self.client_procs],
-            "orchestrator": lambda: [os.getpid()],
-        })
+        sampler = self.sampler
         time.sleep(max(0.0, window_start - time.time()))
         for proc in self.client_procs:
             proc.stdin.write("mark\n")
@@ -860,11 +864,16 @@ class Run:
         add(f"database: {len(stored['rows'])} inbound messages in {stored['chats']} chats ({stray} not from this run); "
             f"outbox rows {outbox}; gateway sends {gateway.sends}; chats routed to the wrong group {misrouted}")
         add("-" * 78)
-        add(f"CPU over the measured window ({wall:.1f} s, {cores:.0f} cores): machine busy {busy / wall:.2f} cores")
+        add(f"CPU over the measured window ({wall:.1f} s, {cores:.0f} cores, shared by every process below; "
+            f"nothing pinned): machine busy {busy / wall:.2f} cores")
         for name, seconds in sorted(roles.items(), key=lambda kv: -kv[1]):
             add(f"  {name:<16} {seconds / wall:5.2f} cores")
         other = busy - sum(roles.values())
-        add(f"  {'rest of machine':<16} {max(other, 0) / wall:5.2f} cores")
+        add(f"  {'rest of machine':<16} {max(other, 0) / wall:5.2f} cores  (not this benchmark)")
+        if throughput:
+            add(f"servers: {roles.get('servers', 0) / max(stored['in_window'], 1) * 1000:.1f} ms CPU per stored "
+                f"webhook (incl. pushing it to the agents); {self.idle_servers:.2f} cores when idle with the "
+                f"agents connected")
         add(f"load generator: send lag behind schedule p50 {ms(percentile(lag, 50))} p99 {ms(percentile(lag, 99))}"
             f" max {ms(max(lag) if lag else None)}; event-loop lag p99 {ms(load['loop_lag']['p99'])}; "
             f"CPU {roles.get('load generator', 0) / wall:.2f} cores")
