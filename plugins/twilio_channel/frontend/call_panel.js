@@ -79,8 +79,28 @@ function clock(seconds) {
   return `${h ? `${h}:` : ""}${mm}:${String(s % 60).padStart(2, "0")}`;
 }
 
-function since(date) {
-  return date ? (Date.now() - date.getTime()) / 1000 : 0;
+/** A clock that counts up from `date`; tick() updates its text (the card is not rebuilt). */
+function counter(tag, className, date, prefix = "") {
+  const node = el(tag, className);
+  node.dataset.since = String(date ? date.getTime() : Date.now());
+  node.dataset.prefix = prefix;
+  return node;
+}
+
+function tick(root) {
+  for (const node of root.querySelectorAll("[data-since]")) {
+    const seconds = (Date.now() - Number(node.dataset.since)) / 1000;
+    node.textContent = `${node.dataset.prefix}${clock(seconds)}`;
+  }
+}
+
+/** Replace a container's children only when they changed: a rebuilt button could lose a click. */
+const shown = new WeakMap();
+function swap(container, nodes) {
+  const html = nodes.map((node) => node.outerHTML).join("");
+  if (shown.get(container) === html) return;
+  shown.set(container, html);
+  container.replaceChildren(...nodes);
 }
 
 function phoneOf(chat) {
@@ -203,12 +223,12 @@ export function mount(element, ctx) {
           button("OK", "small call-dismiss", () => p.dismiss()))];
       }
       if (active.phase === "open") {
-        const seconds = since(active.startedAt ? new Date(active.startedAt) : parseDate(live?.answered_at));
+        const started = active.startedAt ? new Date(active.startedAt) : parseDate(live?.answered_at);
         const mute = button(active.muted ? "Unmute" : "Mute", `call-mute${active.muted ? " on" : ""}`,
           () => p.setMuted(!active.muted), { "aria-pressed": String(active.muted) });
         return ["in-call", el("div", "call-card live",
           el("div", "call-title", `On call with ${customer}`),
-          el("div", "call-timer", clock(seconds)),
+          counter("div", "call-timer", started),
           active.muted ? el("span", "badge call-muted", "🔇 Muted — the customer can't hear you") : null,
           el("div", "call-actions", mute, button("Hang up", "call-hangup", () => p.hangUp())))];
       }
@@ -233,24 +253,23 @@ export function mount(element, ctx) {
     const connected = state.onCall.get(live.id);
     const waiting = live.direction === "in" && (live.status === "ringing" || live.status === "queued" || state.transfers.has(live.id));
     if (waiting) {
-      const waited = clock(since(parseDate(live.started_at)));
+      const waited = () => counter("span", "call-waited", parseDate(live.started_at), "Waiting ");
       if (canAnswer()) {
         return ["incoming", el("div", "call-card ringing",
           el("div", "call-title", `${state.transfers.has(live.id) ? "Transferred call" : "Incoming call"} from ${customer}`),
-          el("div", "call-sub", `Waiting ${waited} · the caller hears hold music`),
+          el("div", "call-sub", waited(), " · the caller hears hold music"),
           el("div", "call-actions", button("Answer", "primary call-answer", () => act(() => p.answer(chat.id, live)),
             busyAction || p.busy() ? { disabled: "" } : {})))];
       }
       return ["ringing-other", el("div", "call-card ringing",
         el("div", "call-title", `Ringing for ${chat.agent_name || "the assigned agent"}`),
-        el("div", "call-sub", `Waiting ${waited}. Only ${chat.agent_name || "they"} can answer.`))];
+        el("div", "call-sub", waited(), `. Only ${chat.agent_name || "they"} can answer.`))];
     }
     const who = connected?.agent_name || live.answered_by_name || chat?.agent_name || "another agent";
     const talking = live.status === "in-progress" || live.status === "answered";
-    const seconds = since(parseDate(live.answered_at));
     return ["on-call-other", el("div", "call-card live other",
       el("div", "call-title", talking ? `${who} is on this call` : `${who} is calling ${customer}`),
-      talking ? el("div", "call-timer", clock(seconds)) : null,
+      talking ? counter("div", "call-timer", parseDate(live.answered_at)) : null,
       live.muted ? el("span", "badge call-muted", "🔇 Muted") : null)];
   }
 
@@ -274,19 +293,19 @@ export function mount(element, ctx) {
     }
     typedCall.disabled = busyAction || p.busy();
     rows.push(el("div", "call-typed-row", number, typedCall));
-    dialer.replaceChildren(...rows);
+    swap(dialer, rows);
   }
 
   function renderHistory() {
     if (!chat) {
-      history.replaceChildren(el("li", "muted", "Open a chat to see its calls."));
+      swap(history, [el("li", "muted", "Open a chat to see its calls.")]);
       return;
     }
     if (!calls.length) {
-      history.replaceChildren(el("li", "muted", "No calls in this chat yet."));
+      swap(history, [el("li", "muted", "No calls in this chat yet.")]);
       return;
     }
-    history.replaceChildren(...calls.map((record) => {
+    swap(history, calls.map((record) => {
       const missed = !record.answered_at && MISSED.has(record.status);
       const started = parseDate(record.started_at);
       const item = el("li", `call-row${missed ? " missed" : ""}`,
@@ -315,7 +334,8 @@ export function mount(element, ctx) {
     errorBox.hidden = !message;
     const [key, card] = stageFor(state);
     root.dataset.state = key;
-    stage.replaceChildren(...(card ? [card] : []));
+    swap(stage, card ? [card] : []);
+    tick(stage);
     renderDialer(state);
     // Load the list, and again whenever this chat's newest call changes state.
     const recordKey = keyOf(chat ? state.records.get(chat.id) : null);
@@ -328,9 +348,7 @@ export function mount(element, ctx) {
   }
 
   const unsubscribe = p.subscribe(render);
-  const ticker = setInterval(() => {
-    if (["in-call", "incoming", "on-call-other", "ringing-other"].includes(root.dataset.state)) render();
-  }, 1000);
+  const ticker = setInterval(() => tick(stage), 1000);
   ctx.on("chat:updated", ({ chat: updated } = {}) => {
     if (updated && chat && updated.id === chat.id) render();
   });

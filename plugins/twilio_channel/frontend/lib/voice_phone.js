@@ -166,6 +166,8 @@ export function createPhone({ api, socket, agent }) {
     call.on("disconnect", () => {
       if (state.active !== active || active.ended) return;
       finish(endedReason(active));
+      // Twilio may drop this leg before the word of a transfer arrives: ask about the chat.
+      if (!active.hungUpByMe) api(`/api/v1/chats/${chatId}`).then(noteChat, () => {});
     });
     call.on("reject", () => state.active === active && finish("You declined the call."));
     call.on("error", (error) => {
@@ -340,9 +342,11 @@ export function createPhone({ api, socket, agent }) {
 
   function noteChat(chat) {
     const active = state.active;
-    if (!chat || !active || active.chatId !== chat.id || active.ended) return;
+    if (!chat || !active || active.chatId !== chat.id || active.transferredTo || active.hungUpByMe) return;
+    if (active.ended && Date.now() - active.endedAt > 10_000) return; // a later transfer, not why it ended
     if (chat.agent_id && chat.agent_id !== agent.id) {
       active.transferredTo = chat.agent_name || "another agent";
+      if (active.ended) active.ended = endedReason(active); // the call ended because of the transfer
       changed();
     }
   }
