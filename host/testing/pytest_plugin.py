@@ -242,19 +242,33 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture
-def browser_page(chromium, live_server):
-    """A fresh browser context; requests to anything but the live server are blocked."""
+LOCAL_URLS = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")
+
+
+def blocked_page(chromium, init_script: str | None = None):
+    """A page in a fresh context (its own cookies) that reaches nothing but this machine.
+
+    ``page.js_errors`` collects uncaught errors; close ``page.context`` when done.
+    """
     context = chromium.new_context(viewport={"width": 1400, "height": 900})
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-        ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")) else route.abort())
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(LOCAL_URLS)
+                  else route.abort())
+    if init_script:
+        context.add_init_script(init_script)
     page = context.new_page()
     page.set_default_timeout(10_000)
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.js_errors = errors
+    return page
+
+
+@pytest.fixture
+def browser_page(chromium, live_server):
+    """A fresh browser context; requests to anything but the live server are blocked."""
+    page = blocked_page(chromium)
     yield page
-    context.close()
+    page.context.close()
 
 
 def sign_in_page(page, base_url, email, password="correct-horse-battery"):

@@ -21,7 +21,7 @@ import pytest
 
 from host.extensions import db
 from host.models import Call, Chat
-from host.testing.pytest_plugin import sign_in_page
+from host.testing.pytest_plugin import LOCAL_URLS, blocked_page, sign_in_page
 from plugins.twilio_channel.simulator import simulator_for
 from plugins.twilio_channel.simulator_voice import voice_simulator_for
 
@@ -100,16 +100,9 @@ def open_console(page, live_server, agent):
 @pytest.fixture
 def second_page(chromium, live_server):
     """Another agent's browser (its own cookies), blocked from the internet like browser_page."""
-    context = chromium.new_context(viewport={"width": 1400, "height": 900})
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-        ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")) else route.abort())
-    context.add_init_script(FAKE_DEVICE)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.js_errors = []
-    page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
+    page = blocked_page(chromium, FAKE_DEVICE)
     yield page
-    context.close()
+    page.context.close()
 
 
 def panel(page):
@@ -262,9 +255,9 @@ def test_the_method_lists_come_from_the_widget_code():
 
 
 def test_the_real_voice_sdk_bundle_has_every_method_the_widget_calls(app, browser_page, live_server, agent, api):
+    finished = []  # requests that got an answer (the context aborts every non-local one)
+    browser_page.on("requestfinished", lambda request: finished.append(request.url))
     page = open_console(browser_page, live_server, agent)
-    requests = []
-    page.on("request", lambda request: requests.append(request.url))
     token = api(agent).get("/api/v1/voice/token").get_json()["token"]
     found = page.evaluate("""async ({deviceMethods, callMethods, token}) => {
       const mod = await import("/plugins/twilio_channel/static/dist/call_panel.js");
@@ -285,8 +278,7 @@ def test_the_real_voice_sdk_bundle_has_every_method_the_widget_calls(app, browse
     assert found["missing"] == []
     assert found["ready"] is True and found["version"].startswith("2.")
     # nothing left the machine (browser_page blocks everything that is not the live server)
-    assert all(url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")) or "twilio" in url
-               for url in requests)
+    assert finished and all(url.startswith(LOCAL_URLS) for url in finished)
     assert page.js_errors == []
 
 
