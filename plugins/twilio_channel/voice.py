@@ -138,6 +138,11 @@ class VoiceUrls:
     outbound = property(lambda self: self.base + "/outbound")
     status = property(lambda self: self.base + "/status")
 
+    def status_for(self, chat_id: int) -> str:
+        """The status callback of a leg we dial: the chat id finds the call even when the
+        leg's parent is not the call we recorded (a transferred call an agent placed)."""
+        return self._url("/status", chat_id=chat_id)
+
     def hold(self, chat_id: int) -> str:
         return self._url("/hold", chat_id=chat_id)
 
@@ -194,7 +199,7 @@ def dial_agent(agent_id: int, chat_id: int, urls: VoiceUrls, say: str | None = N
     if say:
         response.say(say)
     dial = Dial(action=urls.dial_done(chat_id, agent_id), method="POST", timeout=AGENT_RING_SECONDS)
-    client = dial.client(status_callback=urls.status, status_callback_method="POST",
+    client = dial.client(status_callback=urls.status_for(chat_id), status_callback_method="POST",
                          status_callback_event=STATUS_EVENTS)
     client.identity(agent_identity(agent_id))
     client.parameter(name="chat_id", value=str(chat_id))

@@ -102,9 +102,9 @@ def announce_connected(call: Call, chat: Chat, agent_id: int | None) -> None:
     from host.builtins.realtime import chat_rooms
 
     agent = db.session.get(Agent, agent_id) if agent_id else None
-    push("call:connected", {"call": snapshot_call(call), "chat": snapshot_chat(chat), "agent_id": agent_id,
-                            "agent_name": _name(agent)}, chat_rooms({"id": chat.id, "group_id": chat.group_id,
-                                                                     "agent_id": chat.agent_id}))
+    snapshot = snapshot_chat(chat)
+    push("call:connected", {"call": snapshot_call(call), "chat": snapshot, "agent_id": agent_id,
+                            "agent_name": _name(agent)}, chat_rooms(snapshot))
 
 
 # --- incoming --------------------------------------------------------------------------------

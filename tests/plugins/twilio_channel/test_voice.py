@@ -66,7 +66,7 @@ def test_twiml_builders_say_what_each_step_needs():
     client = dial.find("Client")
     assert client.findtext("Identity") == "agent-5"
     assert client.find("Parameter").attrib == {"name": "chat_id", "value": "7"}
-    assert client.get("statusCallback") == f"{PUBLIC}/webhooks/twilio/voice/status"
+    assert client.get("statusCallback") == f"{PUBLIC}/webhooks/twilio/voice/status?chat_id=7"
     assert client.get("statusCallbackEvent").split() == ["initiated", "ringing", "answered", "completed"]
 
     (dial,) = list(twiml(voice.outbound_call("+14155550100", "+14155550123", urls)))

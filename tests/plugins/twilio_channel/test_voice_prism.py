@@ -158,7 +158,7 @@ def test_transfer_before_anyone_answered_just_rings_the_new_agent(app, agent, ma
 
 
 def test_transfer_of_a_call_the_agent_placed_moves_the_customers_child_leg(
-        app, agent, make_agent, api, twilio_webhook, twilio):
+        app, agent, make_agent, api, socket_client, twilio_webhook, twilio):
     placed = api(agent).post("/api/v1/voice/calls", json={"to": CUSTOMER}).get_json()
     browser = call_sid("d4")
     twilio_webhook(VOICE + "/outbound", voice_params(browser, frm=f"client:agent-{agent.id}", to=CUSTOMER,
@@ -174,5 +174,23 @@ def test_transfer_of_a_call_the_agent_placed_moves_the_customers_child_leg(
     assert listing.params == {"ParentCallSid": browser, "Status": "in-progress", "PageSize": 1}
     child = json.loads(listing.response_text)["calls"][0]["sid"]
     dial = sent_twiml(update, child).find("Dial")
-    assert dial.find("Client").findtext("Identity") == f"agent-{colleague.id}"
+    client = dial.find("Client")
+    assert client.findtext("Identity") == f"agent-{colleague.id}"
     twilio.no_violations()
+
+    # the colleague's browser answers: its leg's parent is the customer's leg, not the call
+    # we recorded, so the chat id in the callback URLs finds the call
+    status_query = urlsplit(client.get("statusCallback")).query
+    listener = socket_client(colleague)
+    listener.get_received()
+    twilio_webhook(VOICE + "/status", voice_params(call_sid("f6"), frm="+14155550100", to=f"client:agent-{colleague.id}",
+                                                   status="in-progress", direction="outbound-dial",
+                                                   ParentCallSid=child), query=status_query)
+    call = db.session.execute(db.select(Call).where(Call.call_sid == browser)).scalar_one()
+    connected = [p["args"][0] for p in listener.get_received() if p["name"] == "call:connected"]
+    assert [(c["call"]["id"], c["agent_id"]) for c in connected] == [(call.id, colleague.id)]
+    done = twilio_webhook(VOICE + "/dial", voice_params(child, status="in-progress", DialCallStatus="completed"),
+                          query=urlsplit(dial.get("action")).query)
+    assert [e.tag for e in twiml(done)] == ["Hangup"]
+    db.session.refresh(call)
+    assert call.status == "completed" and call.ended_at is not None
