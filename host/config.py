@@ -14,6 +14,7 @@ DEFAULTS = {
     "SECRET_KEY": None,            # None → generated once, kept in the instance folder
     "PUBLIC_URL": None,            # externally visible base URL; webhooks are verified against it
     "PORT": 5000,
+    "MAX_ACTIVE_REQUESTS": 4,      # serve --production: HTTP requests running at once (0: no limit)
     "HOST": "127.0.0.1",
     "OUTBOX_WORKER": True,         # run the outbox sender thread in this process
     "OUTBOX_POLL_SECONDS": 1.0,
@@ -32,7 +33,7 @@ _BOOLS = {"OUTBOX_WORKER", "SECURE_COOKIES"}
 def _coerce(key: str, value):
     if key in _BOOLS and isinstance(value, str):
         return value.strip().lower() in {"1", "true", "yes", "on"}
-    if key == "PORT":
+    if key in ("PORT", "MAX_ACTIVE_REQUESTS"):
         return int(value)
     if key in ("OUTBOX_POLL_SECONDS", "OUTBOX_CLAIM_SECONDS"):
         return float(value)

@@ -43,3 +43,41 @@ class TestRedisChannel:
 
     def test_the_socketio_queue_uses_the_configured_channel(self, app):
         assert app.extensions["socketio"].server.manager.channel == "switchboard-other-deployment"
+
+
+def test_request_limit_lets_n_requests_run_at_once_and_never_counts_socketio():
+    import threading
+    import time
+
+    running, peak, lock = [0], [0], threading.Lock()
+    release = threading.Event()
+
+    def app(environ, start_response):
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        release.wait(5)
+        with lock:
+            running[0] -= 1
+        return [b"ok"]
+
+    limited = serving.RequestLimit(app, 2)
+    threads = [threading.Thread(target=limited, args=({"PATH_INFO": "/webhooks/x"}, None)) for _ in range(5)]
+    threads += [threading.Thread(target=limited, args=({"PATH_INFO": "/socket.io/"}, None)) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)
+    assert running[0] == 2 + 3  # two requests, and every Socket.IO connection
+    release.set()
+    for thread in threads:
+        thread.join(5)
+    assert running[0] == 0 and peak[0] == 5
+
+
+def test_the_production_app_limits_active_requests(monkeypatch, tmp_path):
+    monkeypatch.setenv("SWITCHBOARD_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("SWITCHBOARD_MAX_ACTIVE_REQUESTS", "3")
+    app = serving.production_app(outbox=False)
+    assert isinstance(app.wsgi_app, serving.RequestLimit) and app.wsgi_app.limit == 3
+    monkeypatch.setenv("SWITCHBOARD_MAX_ACTIVE_REQUESTS", "0")
+    assert not isinstance(serving.production_app(outbox=False).wsgi_app, serving.RequestLimit)
