@@ -491,6 +491,8 @@ class Run:
                     "SWITCHBOARD_OUTBOX_WORKER": "true", "SWITCHBOARD_LOGIN_RATE_LIMIT": "1000 per minute"}
         if args.plugins:
             self.env["SWITCHBOARD_PLUGINS"] = args.plugins
+        if args.max_active is not None:
+            self.env["SWITCHBOARD_MAX_ACTIVE_REQUESTS"] = str(args.max_active)
 
     def say(self, text):
         print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
@@ -600,7 +602,9 @@ class Run:
         urls = [self.start_server(free_port()) for _ in range(args.processes)]
         for url in urls:
             self.wait_up(url)
-        server_label = (f"gunicorn gthread, 1 worker, {self.threads} threads" if args.server == "gunicorn"
+        active = self.env.get("SWITCHBOARD_MAX_ACTIVE_REQUESTS", "4")
+        server_label = (f"gunicorn gthread, 1 worker, {self.threads} threads, max {active} active requests"
+                        if args.server == "gunicorn"
                         else "Werkzeug threaded (development server)")
         self.say(f"{len(urls)} server processes up ({server_label}): {', '.join(urls)}")
 
@@ -943,6 +947,8 @@ def main() -> int:
                         help="gunicorn = switchboard serve --production; werkzeug = the development server")
     parser.add_argument("--threads", type=int, default=None,
                         help="gunicorn threads per process (default: agents per process + 100, at least 200)")
+    parser.add_argument("--max-active", type=int, default=None,
+                        help="SWITCHBOARD_MAX_ACTIVE_REQUESTS for the servers (default: theirs, 4; 0: no limit)")
     parser.add_argument("--client-procs", type=int, default=2, help="processes holding the agent clients")
     parser.add_argument("--client-kind", choices=("async", "sync"), default="async",
                         help="python-socketio AsyncClient (default) or Client (a thread per received message)")
