@@ -141,6 +141,11 @@ def postgres_pids(database: str) -> tuple[list[int], list[int]]:
     return ours, shared
 
 
+def machine_ticks() -> list[int]:
+    """/proc/stat's first line: user nice system idle iowait irq softirq steal (ticks)."""
+    return [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+
+
 def machine_busy() -> tuple[float, float]:
     """(busy, total) CPU seconds of the whole machine since boot."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -669,7 +674,12 @@ class Run:
             self._readline(proc, 30)
         first = sampler.sample()
         profilers = self._start_profilers() if args.profile else []
-        time.sleep(max(0.0, window_end - time.time()))
+        timeline = []  # (time, ticks) every second: machine load next to the latency per slice
+        while time.time() < window_end - 0.05:
+            timeline.append((time.time(), machine_ticks()))
+            time.sleep(max(0.0, min(1.0, window_end - time.time())))
+        timeline.append((time.time(), machine_ticks()))
+        self.timeline = timeline
         second = sampler.sample()
         cpu = CpuSampler.diff(first, second)
         for proc in self.client_procs:
@@ -855,12 +865,21 @@ class Run:
                if stored_late else ""))
         add(f"webhook latency from schedule  p50 {ms(percentile(latency, 50))}   p99 {ms(percentile(latency, 99))}"
             f"   p99.9 {ms(percentile(latency, 99.9))}   max {ms(max(latency) if latency else None)}")
-        slices = []
+        slices, busy_slices, steal_slices = [], [], []
         for first in range(0, int(args.seconds), 10):
             part = [load["ended"][i] - scheduled(i) for i in measured_acked
                     if args.warmup + first <= i / args.rate < args.warmup + first + 10]
             slices.append(ms(percentile(part, 99)).replace(" ms", ""))
-        add(f"  (p99 per 10 s of the window, ms: {' '.join(slices)})")
+            marks = [(t, ticks) for t, ticks in self.timeline if window_start + first <= t <= window_start + first + 10.5]
+            if len(marks) >= 2:
+                (_, a), (_, b) = marks[0], marks[-1]
+                delta = [y - x for x, y in zip(a, b)]
+                seconds = sum(delta) / CLK_TCK / (os.cpu_count() or 2)
+                busy_slices.append(f"{(sum(delta) - delta[3] - delta[4]) / CLK_TCK / seconds:.2f}")
+                steal_slices.append(f"{delta[7] / CLK_TCK / seconds:.2f}")
+        add(f"  per 10 s of the window: p99 ms {' '.join(slices)}")
+        add(f"                          machine busy cores {' '.join(busy_slices)}; of it hypervisor steal "
+            f"{' '.join(steal_slices)}")
         add(f"  (service time, sent→answer   p50 {ms(percentile(service, 50))}   p99 {ms(percentile(service, 99))})")
         add(f"webhook → agent event          p50 {ms(percentile(agent_latency, 50))}   "
             f"p99 {ms(percentile(agent_latency, 99))}   max {ms(max(agent_latency) if agent_latency else None)}"
