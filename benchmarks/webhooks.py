@@ -107,6 +107,7 @@ class Result:
         self.latencies: list[float] = []
         self.ok = self.errors = 0
         self.seconds = 0.0
+        self.cpu_ms = 0.0   # server CPU per request
         self.lock = threading.Lock()
 
     def add(self, latency, ok):
@@ -122,16 +123,24 @@ class Result:
         p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000  # noqa: E731
         rate = self.ok / self.seconds if self.seconds else 0
         return (f"{self.name:<28} {self.ok:>7} {self.errors:>6} {rate:>9.1f} {p(0.5):>8.1f} {p(0.9):>8.1f} "
-                f"{p(0.99):>8.1f} {lat[-1] * 1000:>8.1f}")
+                f"{p(0.99):>8.1f} {lat[-1] * 1000:>8.1f} {self.cpu_ms:>8.2f}")
 
     @property
     def rate(self):
         return self.ok / self.seconds if self.seconds else 0.0
 
 
-def run_phase(name, port, threads, seconds, make_request, rate=None, max_requests=None) -> Result:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_phase(name, port, threads, seconds, make_request, rate=None, max_requests=None,
+              server_pid=None) -> Result:
     """``make_request(i)`` → (path, headers, body, expected_status). Closed loop unless ``rate``."""
     result = Result(name)
+    cpu_before = cpu_seconds(server_pid) if server_pid else 0.0
     counter = iter(range(10 ** 9))
     lock = threading.Lock()
     start = time.perf_counter()
@@ -173,6 +182,8 @@ def run_phase(name, port, threads, seconds, make_request, rate=None, max_request
     for t in pool:
         t.join()
     result.seconds = time.perf_counter() - start
+    if server_pid:
+        result.cpu_ms = (cpu_seconds(server_pid) - cpu_before) * 1000 / max(1, result.ok + result.errors)
     return result
 
 
@@ -240,10 +251,14 @@ def main() -> int:
 
         run_phase("warm-up", port, 2, 1.0, noop)
         results = [
-            run_phase("bare 204, max", port, args.threads, args.seconds, noop, max_requests=args.max_requests),
-            run_phase("webhook, max", port, args.threads, args.seconds, webhook, max_requests=args.max_requests),
-            run_phase(f"bare 204 @ {args.rate:g}/s", port, args.threads, args.seconds, noop, rate=args.rate),
-            run_phase(f"webhook @ {args.rate:g}/s", port, args.threads, args.seconds, webhook, rate=args.rate),
+            run_phase("bare 204, max", port, args.threads, args.seconds, noop, max_requests=args.max_requests,
+                      server_pid=server.pid),
+            run_phase("webhook, max", port, args.threads, args.seconds, webhook, max_requests=args.max_requests,
+                      server_pid=server.pid),
+            run_phase(f"bare 204 @ {args.rate:g}/s", port, args.threads, args.seconds, noop, rate=args.rate,
+                      server_pid=server.pid),
+            run_phase(f"webhook @ {args.rate:g}/s", port, args.threads, args.seconds, webhook, rate=args.rate,
+                      server_pid=server.pid),
         ]
     finally:
         server.terminate()
@@ -257,7 +272,7 @@ def main() -> int:
     expected = len(sent_ids)
     webhook_errors = results[1].errors + results[3].errors
     print()
-    print(f"{'phase':<28} {'ok':>7} {'errors':>6} {'req/s':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    print(f"{'phase':<28} {'ok':>7} {'errors':>6} {'req/s':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8} {'CPU ms':>8}")
     for result in results:
         print(result.row())
     ratio = results[1].rate / results[0].rate if results[0].rate else 0
@@ -265,6 +280,9 @@ def main() -> int:
     print()
     print(f"sustained webhooks/s: {results[1].rate:.1f}  ({ratio:.0%} of the bare 204's {results[0].rate:.1f}/s; "
           f"target ≥ 50 %)")
+    print(f"server CPU per request: webhook {results[1].cpu_ms:.2f} ms, bare 204 {results[0].cpu_ms:.2f} ms "
+          f"(CPU ratio {results[0].cpu_ms / results[1].cpu_ms if results[1].cpu_ms else 0:.0%}); "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"p99 at {args.rate:g}/s: {p99:.1f} ms (target ≤ 50 ms); achieved {results[3].rate:.1f}/s")
     print(f"stored messages: {stored} in {chats} chats; distinct MessageSids sent: {expected} "
           f"(incl. re-deliveries: {sum(r.ok + r.errors for r in results[1::2])} posts, {webhook_errors} errors)")
