@@ -1,9 +1,7 @@
 """The outbox: outbound messages are persisted first, then sent by a worker.
 
-A send is claimed by setting ``locked_until``; a claim that outlives a crashed process
-simply expires and another worker picks the row up again. Within a chat only the
-oldest pending row is eligible, so messages leave in the order agents wrote them.
-Retryable failures (provider 5xx, 429, timeouts) back off exponentially.
+Rows are claimed and ordered per chat by :mod:`host.work_queue`, so messages leave in
+the order agents wrote them and a crashed worker's claim expires. Retryable failures (provider 5xx, 429, timeouts) back off exponentially.
 """
 from __future__ import annotations
 
@@ -12,9 +10,8 @@ import threading
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, update
-
 from host import emit as bus
+from host import work_queue
 from host.contracts import Media, OutgoingMessage, SendError, Template
 from host.events import MessageSent, MessageStatusChanged
 from host.extensions import db
@@ -34,7 +31,7 @@ def enqueue(message: Message) -> OutboxItem:
 
 
 def backoff(attempts: int) -> float:
-    return float(min(2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
+    return work_queue.backoff(attempts, MAX_BACKOFF_SECONDS)
 
 
 class Outbox:
@@ -80,24 +77,10 @@ class Outbox:
     # --- sending ------------------------------------------------------------------------
 
     def due_ids(self, limit: int = 50) -> list[int]:
-        now = utcnow()
-        first_per_chat = (db.select(db.func.min(OutboxItem.id))
-                          .where(OutboxItem.state == "pending").group_by(OutboxItem.chat_id))
-        query = (db.select(OutboxItem.id)
-                 .where(OutboxItem.id.in_(first_per_chat), OutboxItem.next_attempt_at <= now,
-                        or_(OutboxItem.locked_until.is_(None), OutboxItem.locked_until < now))
-                 .order_by(OutboxItem.id).limit(limit))
-        return list(db.session.execute(query).scalars())
+        return work_queue.due_ids(OutboxItem, limit)
 
     def claim(self, item_id: int) -> bool:
-        now = utcnow()
-        result = db.session.execute(
-            update(OutboxItem)
-            .where(and_(OutboxItem.id == item_id, OutboxItem.state == "pending",
-                        or_(OutboxItem.locked_until.is_(None), OutboxItem.locked_until < now)))
-            .values(locked_until=now + timedelta(seconds=self.app.config["SWITCHBOARD_OUTBOX_CLAIM_SECONDS"])))
-        db.session.commit()
-        return result.rowcount == 1
+        return work_queue.claim(OutboxItem, item_id, self.app.config["SWITCHBOARD_OUTBOX_CLAIM_SECONDS"])
 
     def drain(self, limit: int = 50) -> int:
         """Send what is due now; return how many rows were attempted."""

@@ -1,8 +1,8 @@
 """The LiveChat outbox: calls to LiveChat are persisted first, then made by a worker.
 
-It mirrors :mod:`host.outbox`: a row is claimed by setting ``locked_until`` (a claim that
-outlives a crashed process expires and another worker takes the row); within a chat only
-the oldest pending row is eligible, so LiveChat sees the conversation in order;
+Like :mod:`host.outbox` it claims and orders rows with :mod:`host.work_queue` (a claim
+that outlives a crashed process expires; within a chat only the oldest pending row is
+eligible, so LiveChat sees the conversation in order);
 retryable failures (LiveChat unreachable, 429, 5xx) back off exponentially, honouring
 ``Retry-After``; other failures are final (``failed``) with the error in words, shown in
 the chat's LiveChat tab with a retry button.
@@ -23,8 +23,9 @@ from datetime import timedelta
 from typing import Any, Mapping
 
 from flask import current_app
-from sqlalchemy import and_, delete, or_, update
+from sqlalchemy import delete
 
+from host import work_queue
 from host.extensions import db
 from host.models import utcnow
 from plugins.livechat.api import LiveChatError
@@ -44,10 +45,7 @@ class SyncFailure(Exception):
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> float:
-    delay = float(min(2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
-    if retry_after:
-        delay = max(delay, min(float(retry_after), MAX_BACKOFF_SECONDS))
-    return delay
+    return work_queue.backoff(attempts, MAX_BACKOFF_SECONDS, retry_after)
 
 
 def enqueue(chat_id: int, action: str, payload: Mapping[str, Any] | None = None) -> LiveChatSyncItem:
@@ -143,24 +141,10 @@ class LiveChatSync:
         return current_app.extensions["switchboard"].plugins.is_enabled(NAME)
 
     def due_ids(self, limit: int = 50) -> list[int]:
-        now = utcnow()
-        first_per_chat = (db.select(db.func.min(LiveChatSyncItem.id))
-                          .where(LiveChatSyncItem.state == "pending").group_by(LiveChatSyncItem.chat_id))
-        query = (db.select(LiveChatSyncItem.id)
-                 .where(LiveChatSyncItem.id.in_(first_per_chat), LiveChatSyncItem.next_attempt_at <= now,
-                        or_(LiveChatSyncItem.locked_until.is_(None), LiveChatSyncItem.locked_until < now))
-                 .order_by(LiveChatSyncItem.id).limit(limit))
-        return list(db.session.execute(query).scalars())
+        return work_queue.due_ids(LiveChatSyncItem, limit)
 
     def claim(self, item_id: int) -> bool:
-        now = utcnow()
-        result = db.session.execute(
-            update(LiveChatSyncItem)
-            .where(and_(LiveChatSyncItem.id == item_id, LiveChatSyncItem.state == "pending",
-                        or_(LiveChatSyncItem.locked_until.is_(None), LiveChatSyncItem.locked_until < now)))
-            .values(locked_until=now + timedelta(seconds=CLAIM_SECONDS)))
-        db.session.commit()
-        return result.rowcount == 1
+        return work_queue.claim(LiveChatSyncItem, item_id, CLAIM_SECONDS)
 
     def drain(self, limit: int = 50) -> int:
         """Make the calls that are due now; return how many rows were attempted.

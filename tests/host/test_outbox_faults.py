@@ -95,3 +95,27 @@ def test_only_one_worker_wins_a_claim(app, agent, api):
 
 def test_backoff_grows_and_is_capped():
     assert [backoff(n) for n in (1, 2, 3, 4, 10, 50)] == [1.0, 2.0, 4.0, 8.0, 300.0, 300.0]
+
+
+def test_retry_after_is_honoured_up_to_the_cap():
+    from host.work_queue import backoff as queue_backoff
+
+    assert queue_backoff(1, 300, retry_after=30) == 30.0   # the provider asked for longer
+    assert queue_backoff(6, 300, retry_after=2) == 32.0    # never sooner than our own backoff
+    assert queue_backoff(1, 300, retry_after=9999) == 300.0
+
+
+def test_only_the_oldest_pending_row_of_each_chat_is_due(app, agent, api):
+    from host.work_queue import due_ids
+
+    chats = open_chats(app, 2)
+    client = api(agent)
+    for chat in chats:
+        for body in ("a", "b"):
+            client.post(f"/api/v1/chats/{chat.id}/messages", json={"body": body})
+    rows = db.session.execute(db.select(OutboxItem).order_by(OutboxItem.id)).scalars().all()
+    firsts = [min(r.id for r in rows if r.chat_id == chat.id) for chat in chats]
+    assert due_ids(OutboxItem) == firsts
+    rows[0].next_attempt_at = utcnow() + timedelta(minutes=5)   # the first chat waits for a retry
+    db.session.commit()
+    assert due_ids(OutboxItem) == firsts[1:]                     # and its later row waits behind it

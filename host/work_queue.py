@@ -1,0 +1,54 @@
+"""Persisted background work, done in order per chat, claimed by an expiring lease.
+
+The host's outbox and plugins' own queues (the LiveChat sync) share these rules. A row
+needs ``id``, ``chat_id``, ``state`` (``"pending"`` while work is left),
+``next_attempt_at`` and ``locked_until``:
+
+* only the oldest pending row of a chat is due, so a chat's work is done in the order it
+  was written, even when an earlier row is waiting for its retry;
+* a worker claims a row by moving ``locked_until`` forward with a conditional UPDATE, so
+  of several workers (threads or processes) exactly one wins; a claim that outlives a
+  crashed worker expires and another takes the row over.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, update
+
+from host.extensions import db
+from host.models import utcnow
+
+__all__ = ["due_ids", "claim", "backoff"]
+
+
+def due_ids(model, limit: int = 50) -> list[int]:
+    """Ids of rows that may be worked on now, oldest first, at most one per chat."""
+    now = utcnow()
+    first_per_chat = (db.select(db.func.min(model.id))
+                      .where(model.state == "pending").group_by(model.chat_id))
+    query = (db.select(model.id)
+             .where(model.id.in_(first_per_chat), model.next_attempt_at <= now,
+                    or_(model.locked_until.is_(None), model.locked_until < now))
+             .order_by(model.id).limit(limit))
+    return list(db.session.execute(query).scalars())
+
+
+def claim(model, item_id: int, seconds: float) -> bool:
+    """Take the row for ``seconds``; False when another worker holds it or it is done."""
+    now = utcnow()
+    result = db.session.execute(
+        update(model)
+        .where(and_(model.id == item_id, model.state == "pending",
+                    or_(model.locked_until.is_(None), model.locked_until < now)))
+        .values(locked_until=now + timedelta(seconds=seconds)))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def backoff(attempts: int, maximum: float, retry_after: float | None = None) -> float:
+    """Seconds before the next attempt: 1, 2, 4 … up to ``maximum``, or longer if asked."""
+    delay = float(min(2 ** max(attempts - 1, 0), maximum))
+    if retry_after:
+        delay = max(delay, min(float(retry_after), maximum))
+    return delay
