@@ -69,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
     _install_guards(app, sb)
     _install_security_headers(app)
     _install_login_limit(app)
+    _install_proxy_fix(app)
     return app
 
 
@@ -121,6 +122,17 @@ def _install_login_limit(app):
         limit, methods=["POST"], error_message="Too many sign-in attempts. Wait a minute and try again.")(
         app.view_functions["auth.login"])
     app.extensions["switchboard"].limiter = limiter
+
+
+def _install_proxy_fix(app):
+    # Behind a load balancer every request comes from the balancer's address: the login
+    # limit would lock out everyone at once. Only headers set by the proxies we were told
+    # about are believed; without the setting a client can't spoof its address with them.
+    proxies = app.config["SWITCHBOARD_TRUSTED_PROXIES"]
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 @sa_event.listens_for(Engine, "connect")

@@ -25,6 +25,7 @@ DEFAULTS = {
     "SECURE_COOKIES": False,       # SameSite=None; Secure cookies for the framed widget
     "FRAME_ANCESTORS": "'self'",
     "LOGIN_RATE_LIMIT": "10 per minute",
+    "TRUSTED_PROXIES": 0,          # reverse proxies in front whose X-Forwarded-For/-Proto are believed
 }
 
 _BOOLS = {"OUTBOX_WORKER", "SECURE_COOKIES"}
@@ -33,7 +34,7 @@ _BOOLS = {"OUTBOX_WORKER", "SECURE_COOKIES"}
 def _coerce(key: str, value):
     if key in _BOOLS and isinstance(value, str):
         return value.strip().lower() in {"1", "true", "yes", "on"}
-    if key in ("PORT", "MAX_ACTIVE_REQUESTS"):
+    if key in ("PORT", "MAX_ACTIVE_REQUESTS", "TRUSTED_PROXIES"):
         return int(value)
     if key in ("OUTBOX_POLL_SECONDS", "OUTBOX_CLAIM_SECONDS"):
         return float(value)

@@ -67,3 +67,10 @@ def test_wrong_password_shows_a_human_message(app, agent):
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
     page = client.post("/login", data={"email": agent.email, "password": "nope", "csrf_token": token}).get_data(as_text=True)
     assert "don&#39;t match an active agent" in page
+
+
+def test_a_forged_forwarded_for_does_not_escape_the_login_limit(app, agent):
+    client = app.test_client()   # no trusted proxies configured: the header is ignored
+    statuses = [client.post("/login", data={"email": agent.email, "password": "wrong"},
+                            headers={"X-Forwarded-For": f"198.51.100.{n}"}).status_code for n in range(6)]
+    assert statuses == [200] * 5 + [429]
