@@ -9,6 +9,8 @@ call them, which Twilio leg to move, and who hears what:
 * ``call:connected`` ``{call, chat, agent_id, agent_name}`` → the chat's rooms: an agent's
   browser picked the call up (first answer or after a transfer; the ring stops);
 * ``call:muted`` ``{call_id, chat_id, muted, agent_id}`` → ``chat:<id>``;
+* ``call:waiting`` (asked by a console when it connects) → ``call:incoming`` again, to
+  that connection only, for every call still ringing for its agent;
 * ``call:updated`` (the host's) follows every status change.
 
 Only the chat's assignee may answer; a queued chat is accepted (assigned) by answering.
@@ -27,7 +29,7 @@ from host import emit as bus
 from host.contracts import InboundMessage, Media
 from host.extensions import db
 from host.models import Agent, Call, Chat, utcnow
-from host.realtime import push
+from host.realtime import push, rooms_for
 from host.schemas import snapshot_call, snapshot_chat
 
 from . import voice
@@ -94,8 +96,23 @@ def ring_rooms(chat: Chat) -> list[str]:
 
 def announce(call: Call, chat: Chat, transfer: bool = False) -> None:
     """Ring the chat's group and assignee (the console rings, the call panel offers Answer)."""
-    push("call:incoming", {"call": snapshot_call(call), "chat": snapshot_chat(chat), "transfer": transfer},
-         ring_rooms(chat))
+    push("call:incoming", ring_payload(call, chat, transfer), ring_rooms(chat))
+
+
+def ring_payload(call: Call, chat: Chat, transfer: bool = False) -> dict:
+    return {"call": snapshot_call(call), "chat": snapshot_chat(chat), "transfer": transfer}
+
+
+def waiting_calls(agent: Agent) -> list[Call]:
+    """Incoming calls still ringing on chats this agent would have heard ring (a console
+    that was reloaded, or connected late, rings again for them)."""
+    calls = db.session.execute(
+        db.select(Call).join(Call.chat)
+        .where(Call.direction == "in", Call.ended_at.is_(None), Call.status.in_(("queued", "ringing")),
+               Chat.status != "archived")
+        .order_by(Call.id)).scalars()
+    rooms = set(rooms_for(agent))   # exactly those whose ring reached this agent
+    return [call for call in calls if rooms.intersection(ring_rooms(call.chat))]
 
 
 def announce_connected(call: Call, chat: Chat, agent_id: int | None) -> None:

@@ -2,6 +2,8 @@
 
 * ``call:mute`` {call_id, muted} → the switch is recorded and ``call:muted`` is pushed to
   the chat room;
+* ``call:waiting`` {} → ``call:incoming`` to this connection for each call still ringing
+  for the agent, so a reloaded console rings again (answers ``{ok, count}``);
 * ``voice:sim:*`` — the simulated browser Device talks to the offline simulator with
   these (simulator mode only; see ``simulator_voice_phone``).
 """
@@ -17,6 +19,15 @@ def call_mute(agent, data):
     return voice_calls.set_mute(agent, data.get("call_id"), data.get("muted"))
 
 
+def call_waiting(agent, _data):
+    from flask_socketio import emit
+
+    waiting = voice_calls.waiting_calls(agent)
+    for call in waiting:
+        emit("call:incoming", voice_calls.ring_payload(call, call.chat))
+    return {"ok": True, "count": len(waiting)}
+
+
 def _simulated(action):
     def handler(agent, data):
         from .client import uses_builtin_simulator
@@ -30,6 +41,6 @@ def _simulated(action):
 
 
 def socket_events() -> SocketEvents:
-    handlers = {"call:mute": call_mute}
+    handlers = {"call:mute": call_mute, "call:waiting": call_waiting}
     handlers.update({f"voice:sim:{action}": _simulated(action) for action in ("accept", "reject", "hangup", "connect")})
     return SocketEvents(handlers)

@@ -152,6 +152,12 @@ def test_ring_answer_mute_transfer_and_the_caller_hangs_up(app, browser_page, se
         expect(page.locator(".chat-list .chat-row.is-ringing")).to_contain_text(CUSTOMER)
         wait_for(lambda page=page: ringing(page))
     shots(sam, "1-ringing")
+    # a console reloaded while the call waits rings again, and still shows which chat
+    kim.reload()
+    expect(kim.locator(".conn")).to_have_attribute("data-state", "connected")
+    expect(kim.locator(".chat-list .chat-row.is-ringing")).to_contain_text(CUSTOMER)
+    wait_for(lambda: ringing(kim))
+    wait_for(lambda: "device.register" in kim.evaluate("window.__voice.log"))
 
     sam.locator(".chat-list .chat-row", has_text=CUSTOMER).click()
     expect(panel(sam)).to_have_attribute("data-state", "incoming")  # the Call tab comes forward by itself

@@ -6,7 +6,8 @@
 // call events for every chat and answers the Customer/Contacts tabs' Call buttons
 // (window CustomEvent "switchboard:call" {detail: {contact_id, address}}).
 //
-// Events: call:incoming, call:updated, call:connected, call:muted, chat:updated.
+// Events: call:incoming, call:updated, call:connected, call:muted, chat:updated; it asks
+// call:waiting when it connects, so a reloaded page rings for calls already waiting.
 // API: GET /api/v1/voice/token, GET|POST /api/v1/voice/calls, POST …/calls/<id>/answer.
 import { el } from "./lib/send_form.js";
 import { createPhone, isLive } from "./lib/voice_phone.js";
@@ -26,6 +27,11 @@ function phoneFor(ctx) {
   socket?.on("call:connected", (data) => phone.noteConnected(data));
   socket?.on("call:muted", (data) => phone.noteMuted(data));
   socket?.on("chat:updated", (data) => phone.noteChat(data?.chat));
+  // A call that started ringing before this page connected (a reload, a reconnect after
+  // a network blip) is sent again as call:incoming to this connection only.
+  const askWaiting = () => socket.emit("call:waiting", {});
+  socket?.on("connect", askWaiting);
+  if (socket?.connected) askWaiting();
   window.switchboardPhone = phone; // for curious admins and tests
   return phone;
 }

@@ -127,6 +127,30 @@ def test_incoming_call_opens_a_voice_chat_holds_the_caller_and_rings_its_group_o
     assert theirs.get_received() == []  # another group hears nothing
 
 
+def test_a_console_that_connects_while_a_call_rings_hears_it_ring(
+        app, agent, make_agent, socket_client, twilio_webhook):
+    _, call = ring(twilio_webhook)
+    _, other_call = ring(twilio_webhook, sid=call_sid(2), frm="+14155550177")
+    _, ended = ring(twilio_webhook, sid=call_sid(3), frm="+14155550188")
+    twilio_webhook(VOICE + "/status", voice_params(call_sid(3), status="completed", CallDuration="0"))
+    outsider = make_agent("sales@example.test", groups=("Sales",))
+    late, theirs = socket_client(agent), socket_client(outsider)   # e.g. the page was reloaded
+    late.get_received(), theirs.get_received()
+
+    assert late.emit("call:waiting", {}, callback=True) == {"ok": True, "count": 2}
+    rung = events(late, "call:incoming")
+    assert [(e["call"]["id"], e["chat"]["id"], e["transfer"]) for e in rung] == [
+        (call.id, call.chat_id, False), (other_call.id, other_call.chat_id, False)]
+    assert theirs.emit("call:waiting", {}, callback=True) == {"ok": True, "count": 0}
+    assert theirs.get_received() == []   # another group's calls stay unheard
+
+    twilio_webhook(VOICE + "/status", voice_params(call_sid(2), status="canceled"))   # that caller gave up
+    again = socket_client(agent)
+    again.get_received()
+    assert again.emit("call:waiting", {}, callback=True) == {"ok": True, "count": 1}
+    assert [e["call"]["id"] for e in events(again, "call:incoming")] == [call.id]
+
+
 def test_call_to_a_customer_with_an_open_chat_continues_it_and_rings_its_agent(
         app, agent, make_agent, socket_client, twilio_webhook):
     sms = twilio_webhook("/webhooks/twilio/messaging", inbound_params(frm=CUSTOMER, to=OUR_NUMBER, body="I'll call"))
