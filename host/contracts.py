@@ -131,6 +131,9 @@ class WidgetTab:
     title: str
     script: str
     order: int = 100
+    # One of the host's drawn icons ("user", "contacts", "phone", "sms", "whatsapp",
+    # "logs", "livechat", "chat", "mute", "edit", "bell", "archive", "clip", "inbox"), or a short text
+    # such as an emoji, shown as is.
     icon: str = ""
     background: bool = False
 

@@ -86,7 +86,8 @@ class Switchboard:
 
     def channel_list(self) -> list[dict]:
         disabled = self.plugins.disabled()
-        return [{"key": k, "label": ch.label, "plugin": owner}
+        return [{"key": k, "label": ch.label, "plugin": owner,
+                 "text_refusal": getattr(ch, "text_refusal", None)}
                 for k, (owner, ch) in self.channels.items() if owner not in disabled]
 
     def widget_tabs(self) -> list[dict]:

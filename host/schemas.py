@@ -205,6 +205,8 @@ class ChannelSchema(Schema):
     key = fields.Str()
     label = fields.Str()
     plugin = fields.Str()
+    text_refusal = fields.Str(allow_none=True, metadata={
+        "description": "Set when the channel never carries text (a phone call): why, in words."})
 
 
 class WidgetTabSchema(Schema):

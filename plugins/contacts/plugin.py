@@ -33,8 +33,8 @@ def register_blueprints(app):
 @hookimpl
 def register_widget_tabs(app):
     return [
-        WidgetTab(key="customer", title="Customer", script=tab_script(NAME, "customer_tab.js"), order=10, icon="👤"),
-        WidgetTab(key="contacts", title="Contacts", script=tab_script(NAME, "contacts_tab.js"), order=40, icon="📇"),
+        WidgetTab(key="customer", title="Customer", script=tab_script(NAME, "customer_tab.js"), order=10, icon="user"),
+        WidgetTab(key="contacts", title="Contacts", script=tab_script(NAME, "contacts_tab.js"), order=40, icon="contacts"),
     ]
 
 

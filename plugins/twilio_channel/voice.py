@@ -59,6 +59,7 @@ class VoiceChannel:
     key = VOICE
     label = "Voice"
     refusal = "This chat is a phone call, which can't carry text. Send an SMS from the SMS tab instead."
+    text_refusal = refusal   # the console shows it in place of the reply box
 
     def normalise_address(self, value: str) -> str:
         return normalise_number(value)

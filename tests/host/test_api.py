@@ -106,3 +106,11 @@ def test_csrf_is_required_for_cookie_sessions(app, agent, signed_in):
     assert client.post(f"/api/v1/chats/{chat.id}/accept").status_code == 400
     ok = client.post(f"/api/v1/chats/{chat.id}/accept", headers={"X-CSRFToken": client.csrf_token})
     assert ok.status_code == 200
+
+
+def test_channels_say_which_ones_take_no_text(app, agent, api):
+    from plugins.twilio_channel.voice import VOICE_CHANNEL
+
+    channels = {c["key"]: c for c in api(agent).get("/api/v1/channels").json}
+    assert channels["voice"]["text_refusal"] == VOICE_CHANNEL.refusal
+    assert channels["sms"]["text_refusal"] is None

@@ -1,5 +1,6 @@
 // Column 1: the Queued / My chats / Archived lists.
 import { channelClass, channelLabel } from "./channels.js";
+import { icon } from "./icons.js";
 import { h, initials, replace } from "./dom.js";
 import { fullTime, relativeTime } from "./time.js";
 
@@ -48,8 +49,8 @@ export function createChatList({ onOpen, onView, header }) {
 
   function ringBadge(call) {
     if (!call) return null;
-    const text = call.forOther ? `📞 Ringing for ${call.forOther}` : "📞 Ringing";
-    return h("span.ring-badge", { title: "A call is waiting in this chat" }, text);
+    const text = call.forOther ? `Ringing for ${call.forOther}` : "Ringing";
+    return h("span.ring-badge", { title: "A call is waiting in this chat" }, icon("phone"), text);
   }
 
   function row(chat, { openId, channels, now, ringing }) {

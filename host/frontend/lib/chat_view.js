@@ -152,6 +152,8 @@ export function createChatView({ channels, me, actions }) {
     if (chat.status === "archived") return { mode: "archived" };
     const who = chat.customer_name || chat.customer_address;
     const label = channelLabel(chat.channel, channels);
+    const refusal = channels.find((c) => c.key === chat.channel)?.text_refusal;
+    if (refusal) return { mode: "disabled", placeholder: refusal, hint: `${label} chats take no typed replies` };
     return {
       mode: "open",
       placeholder: `Reply to ${who} by ${label}…`,

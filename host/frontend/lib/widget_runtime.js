@@ -19,8 +19,11 @@
 //   openChat(chatId),     open another chat in the console
 //   channels,             enabled channels [{key, label, plugin}]
 //   escapeHtml(text),
+//   icon(name, className) a drawn host icon (<span class="icon"><svg>) by name, e.g.
+//                         "phone", "mute", "edit", "user" (lib/icons.js); text otherwise
 // }
 import { escapeHtml, h, replace } from "./dom.js";
+import { hasIcon, icon } from "./icons.js";
 
 const STORAGE_KEY = "switchboard.widget.tab";
 
@@ -71,7 +74,7 @@ export function createWidget(root, tabs, base, { requireChat = false, emptyState
       dataset: { tab: tab.key },
       onclick: () => select(tab.key),
       onkeydown: (event) => moveFocus(event, tab.key),
-    }, tab.icon ? h("span.widget-tab-icon", { "aria-hidden": "true" }, tab.icon) : null, h("span.widget-tab-title", tab.title));
+    }, tabIcon(tab.icon), h("span.widget-tab-title", tab.title));
     const panel = h("section.widget-panel", {
       role: "tabpanel",
       id: `${idPrefix}-panel-${tab.key}`,
@@ -155,6 +158,7 @@ export function createWidget(root, tabs, base, { requireChat = false, emptyState
       socket: base.socket,
       channels: base.channels || [],
       escapeHtml,
+      icon: (name, className = "") => (hasIcon(name) ? icon(name, className) : h("span", String(name))),
       openChat: (chatId) => base.openChat?.(chatId),
       on(event, handler) {
         if (mounted.closed || !base.socket) return () => {};
@@ -258,4 +262,12 @@ export function createWidget(root, tabs, base, { requireChat = false, emptyState
   if (initial) select(initial.key);
 
   return { setChat, updateChat, select, destroy, get chat() { return state.chat; } };
+}
+
+// A host icon by name (drawn, so it doesn't depend on the agent's emoji font), else the
+// plugin's own short text such as an emoji.
+function tabIcon(name) {
+  if (!name) return null;
+  if (hasIcon(name)) return icon(name, "widget-tab-icon");
+  return h("span.widget-tab-icon", { "aria-hidden": "true" }, name);
 }

@@ -145,7 +145,7 @@ export function mount(element, ctx) {
     const back = h("button.button.small.ct-back", { type: "button", onclick: () => showList() }, "← All contacts");
     const body = h("div");
     const actions = [
-      h("button.button.small", { type: "button", onclick: () => showForm(detail.contact) }, "✏️ Edit"),
+      h("button.button.small", { type: "button", onclick: () => showForm(detail.contact) }, ctx.icon("edit"), " Edit"),
       h("button.button.small", { type: "button", onclick: () => showMerge(detail.contact) }, "Merge…"),
       h("button.button.small", { type: "button", onclick: () => remove(detail.contact) }, "Delete"),
     ];

@@ -29,7 +29,7 @@ export function mount(element, ctx) {
     if (!state.notes || state.notes.contactId !== state.contact.id) {
       state.notes = { contactId: state.contact.id, ...notesSection(ctx, state.contact.id) };
     }
-    const edit = h("button.button.small", { type: "button", onclick: startEdit }, "✏️ Edit");
+    const edit = h("button.button.small", { type: "button", onclick: startEdit }, ctx.icon("edit"), " Edit");
     renderContact(element, ctx, state.contact, { actions: [edit], notice: state.notice, notes: state.notes.section });
   }
 

@@ -139,7 +139,7 @@ export function mount(element, ctx) {
   injectStyle();
   const chat = ctx.chat;
   const root = el("div", "call-panel");
-  const head = el("div", "call-head", el("strong", null, "📞 Phone"), el("span", "call-device"));
+  const head = el("div", "call-head", el("strong", null, ctx.icon("phone"), " Phone"), el("span", "call-device"));
   const errorBox = el("p", "call-error");
   errorBox.setAttribute("role", "alert");
   const stage = el("div", "call-stage");
@@ -235,7 +235,7 @@ export function mount(element, ctx) {
         return ["in-call", el("div", "call-card live",
           el("div", "call-title", `On call with ${customer}`),
           counter("div", "call-timer", started),
-          active.muted ? el("span", "badge call-muted", "🔇 Muted — the customer can't hear you") : null,
+          active.muted ? el("span", "badge call-muted", ctx.icon("mute"), " Muted — the customer can't hear you") : null,
           el("div", "call-actions", mute, button("Hang up", "call-hangup", () => p.hangUp())))];
       }
       const outgoing = active.direction === "out";
@@ -276,7 +276,7 @@ export function mount(element, ctx) {
     return ["on-call-other", el("div", "call-card live other",
       el("div", "call-title", talking ? `${who} is on this call` : `${who} is calling ${customer}`),
       talking ? counter("div", "call-timer", parseDate(live.answered_at)) : null,
-      live.muted ? el("span", "badge call-muted", "🔇 Muted") : null)];
+      live.muted ? el("span", "badge call-muted", ctx.icon("mute"), " Muted") : null)];
   }
 
   function renderDialer(state) {
@@ -293,7 +293,7 @@ export function mount(element, ctx) {
     if (target && chat.status !== "archived") {
       const from = chat.sender ? ` from ${chat.sender.replace(/^whatsapp:/, "")}` : "";
       rows.push(el("div", "call-customer",
-        button(`📞 Call ${target}`, "primary call-customer-button", () => act(() => p.place({ chatId: chat.id }).then(() => {})),
+        button([ctx.icon("phone"), ` Call ${target}`], "primary call-customer-button", () => act(() => p.place({ chatId: chat.id }).then(() => {})),
           busy ? { disabled: "" } : {}),
         el("span", "muted", from)));
     }

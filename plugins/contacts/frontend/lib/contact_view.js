@@ -15,7 +15,7 @@ export function callButton(ctx, contact, { small = true } = {}) {
     type: "button",
     "aria-label": `Call ${displayName(contact)}`,
     onclick: () => window.dispatchEvent(new CustomEvent("switchboard:call", { detail: { contact_id: contact.id, address } })),
-  }, "📞 Call");
+  }, ctx.icon ? ctx.icon("phone") : null, " Call");
 }
 
 function row(label, value) {
