@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from host import chats
+from host.contracts import InboundMessage
 from host.extensions import db
-from host.models import Agent, Chat, Group, Message, utcnow
+from host.models import Agent, Group, utcnow
 
 DEMO_EMAIL = "admin@example.com"
 DEMO_PASSWORD = "switchboard-demo"
@@ -31,17 +33,20 @@ def load_demo(force: bool = False) -> bool:
     agent = Agent(email="sam@example.com", name="Sam Agent", role="agent", groups=[support])
     agent.set_password(DEMO_PASSWORD)
     db.session.add_all([support, sales, admin, agent])
+    db.session.commit()
+    # Through the same path as a real webhook, so the plugins see the conversations
+    # too (the contacts plugin makes their profiles) — then backdated, for a lived-in list.
     now = utcnow()
     for index, (channel, address, name, lines) in enumerate(CONVERSATIONS):
-        sent = now - timedelta(minutes=30 - index * 10)
-        chat = Chat(status="queued", channel=channel, customer_address=address, customer_name=name,
-                    sender="whatsapp:+14155550000" if channel == "whatsapp" else "+14155550000",
-                    group=support, created_at=sent, last_message_at=sent, last_inbound_at=sent)
-        db.session.add(chat)
+        started = now - timedelta(minutes=30 - index * 10)
+        sender = "whatsapp:+14155550000" if channel == "whatsapp" else "+14155550000"
         for offset, line in enumerate(lines):
-            db.session.add(Message(chat=chat, direction="in", channel=channel, body=line, sender=address,
-                                   recipient=chat.sender, status="received",
-                                   external_id=f"SMdemo{index:02d}{offset:02d}{'0' * 26}",
-                                   created_at=sent + timedelta(seconds=offset * 20)))
-    db.session.commit()
+            message = chats.receive(InboundMessage(
+                channel=channel, external_id=f"SMdemo{index:02d}{offset:02d}{'0' * 26}", from_address=address,
+                to_address=sender, body=line, profile={"name": name} if name else {}))
+            message.created_at = started + timedelta(seconds=offset * 20)
+            chat = message.chat
+            chat.created_at = min(chat.created_at, message.created_at)
+            chat.last_message_at = chat.last_inbound_at = message.created_at
+        db.session.commit()
     return True

@@ -31,6 +31,20 @@ def test_demo_loads_into_an_empty_database_only(app):
     assert db.session.execute(db.select(db.func.count(Agent.id))).scalar() == 2
 
 
+def test_demo_conversations_arrive_like_real_ones(app):
+    from host.models import Chat
+    from plugins.contacts.models import Contact
+
+    run(app, "demo")
+    chats = db.session.execute(db.select(Chat).order_by(Chat.last_message_at)).scalars().all()
+    assert [(c.channel, c.status, c.group.name) for c in chats] == [
+        ("sms", "queued", "Support"), ("whatsapp", "queued", "Support"), ("sms", "queued", "Support")]
+    assert all(c.contact_id for c in chats)   # the contacts plugin made their profiles
+    names = {db.session.get(Contact, c.contact_id).name for c in chats}
+    assert {"Maria Lopez", "Tom Becker"} <= names
+    assert [m.body for m in chats[0].messages] == ["Hi, my order #4411 hasn't arrived yet.", "Can you check?"]
+
+
 def test_healthz_reports_database_realtime_and_plugins(app):
     response = app.test_client().get("/healthz")
     assert response.status_code == 200
