@@ -68,6 +68,19 @@ def test_name_prefix_of_any_word(session, people):
     assert names(session, "zzz") == []
 
 
+def test_one_and_two_letter_words(session):
+    add(session, "Olga Jensen", "olga@hooli.xyz")
+    add(session, "Olga Ivanova")
+    add(session, "R2 D2")
+    assert names(session, "olga j") == ["Olga Jensen"]
+    assert names(session, "j olga") == ["Olga Jensen"]        # words in any order
+    assert names(session, "ol je") == ["Olga Jensen"]
+    assert names(session, "olga h") == ["Olga Jensen"]        # the email's domain
+    assert names(session, "d2 r") == ["R2 D2"]
+    assert names(session, "olga x") == []
+    assert count(session, "olga j") == 1 and count(session, "o") == 2
+
+
 @pytest.mark.parametrize("typed", ["415 555", "4155552671", "+1 (415)", "(415) 555-2671",
                                    "+1 415-555-2671", "14155552671", "555 26", "2671",
                                    "555.2671"])
