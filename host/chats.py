@@ -6,7 +6,10 @@ lets plugins hear about it (:mod:`host.emit`).
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from flask import current_app
+from sqlalchemy import bindparam, case
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -34,20 +37,34 @@ def resolve(channel: str, address: str, profile=None) -> ContactRef:
     return ref or ContactRef(id=None)
 
 
+def _chat_query(whose):
+    """The customer's open chat (the newest), else their most recently archived one.
+
+    The event snapshots show the group's and the assignee's names: they are loaded in
+    the same query (the assignee's own groups are not needed for that).
+    """
+    is_open = Chat.status != "archived"
+    return (db.select(Chat).options(joinedload(Chat.group), joinedload(Chat.agent).lazyload(Agent.groups))
+            .where(whose)
+            .order_by(case((is_open, 0), else_=1), case((is_open, Chat.id)).desc(),
+                      Chat.archived_at.desc(), Chat.id.desc())
+            .limit(1))
+
+
+# Every inbound message runs these: the statements are built once.
+_CHAT_OF_CONTACT = _chat_query(Chat.contact_id == bindparam("contact_id"))
+_CHAT_OF_ADDRESS = _chat_query(Chat.customer_address == bindparam("address"))
+_MESSAGE_BY_EXTERNAL_ID = db.select(Message).where(Message.channel == bindparam("channel"),
+                                                   Message.external_id == bindparam("external_id"))
+
+
 def find_chat_for(contact: ContactRef, address: str) -> Chat | None:
     """The customer's open chat, else their most recent archived one."""
-    # The event snapshots show the group's and the assignee's names: load them in the
-    # same query (the assignee's own groups are not needed for that).
-    query = db.select(Chat).options(joinedload(Chat.group), joinedload(Chat.agent).lazyload(Agent.groups))
     if contact.id is not None:
-        query = query.where(Chat.contact_id == contact.id)
+        result = db.session.execute(_CHAT_OF_CONTACT, {"contact_id": contact.id})
     else:
-        query = query.where(Chat.customer_address == address)
-    open_chat = db.session.execute(
-        query.where(Chat.status != "archived").order_by(Chat.id.desc())).scalars().first()
-    if open_chat:
-        return open_chat
-    return db.session.execute(query.order_by(Chat.archived_at.desc(), Chat.id.desc())).scalars().first()
+        result = db.session.execute(_CHAT_OF_ADDRESS, {"address": address})
+    return result.scalars().first()
 
 
 def open_chat_for(channel: str, address: str, contact: ContactRef, sender: str | None,
@@ -70,8 +87,11 @@ def open_chat_for(channel: str, address: str, contact: ContactRef, sender: str |
         chat.status, chat.agent_id = "active", agent.id
     else:
         chat.status, chat.agent_id = "queued", None
-    chat.group_id = contact.group_id or _plugins().ask(
-        "route_chat", chat=_routing_view(chat), contact=contact, to_address=sender or "")
+    # A new chat has no row (nor id) a router could look at yet: routing it before the
+    # insert writes the row once, with its group, instead of an insert and an update.
+    with db.session.no_autoflush if not reopened else nullcontext():
+        chat.group_id = contact.group_id or _plugins().ask(
+            "route_chat", chat=_routing_view(chat), contact=contact, to_address=sender or "")
     db.session.flush()
     event = ChatReopened if reopened else ChatStarted
     bus.emit(event(chat=snapshot_chat(chat), origin=origin))
@@ -111,8 +131,8 @@ def receive(inbound: InboundMessage) -> Message:
 
 
 def _by_external_id(channel: str, external_id: str) -> Message | None:
-    return db.session.execute(db.select(Message).where(
-        Message.channel == channel, Message.external_id == external_id)).scalar_one_or_none()
+    return db.session.execute(_MESSAGE_BY_EXTERNAL_ID,
+                              {"channel": channel, "external_id": external_id}).scalar_one_or_none()
 
 
 def apply_status(update: StatusUpdate) -> Message | None:

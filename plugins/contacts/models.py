@@ -6,8 +6,8 @@ search index follows it (SQLite triggers, PostgreSQL expression index).
 """
 from __future__ import annotations
 
-from sqlalchemy import UniqueConstraint, event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import UniqueConstraint, and_, bindparam, event, or_, select
+from sqlalchemy.orm import Session, joinedload
 
 from host.extensions import db
 from host.models import utcnow
@@ -117,24 +117,37 @@ class ContactNote(db.Model):
     author = db.relationship("Agent")
 
 
+def _identities_query(pairs: int):
+    """Identities matching any of ``pairs`` (kind, address) pairs, each with its contact."""
+    match = or_(*(and_(ContactIdentity.kind == bindparam(f"kind{n}"),
+                       ContactIdentity.address == bindparam(f"address{n}")) for n in range(pairs)))
+    return select(ContactIdentity).options(joinedload(ContactIdentity.contact)).where(match)
+
+
+# Every inbound message asks find_identity: the statements are built once.
+_IDENTITY_QUERIES: dict[int, object] = {}
+
+
 def find_identity(session: Session, kind: str, address: str) -> ContactIdentity | None:
     """The identity for a normalised address; a phone number also finds its WhatsApp twin.
 
     An exact ``(kind, address)`` match wins; otherwise an SMS number finds the contact
     who wrote from the same number on WhatsApp, and vice versa.
     """
-    exact = session.scalar(select(ContactIdentity).filter_by(kind=kind, address=address))
-    if exact is not None:
-        return exact
+    # One statement for the address and its twin, with the contact joined in (the
+    # caller always reads it next).
+    wanted = [(kind, address)]
     number = phone_of(kind, address)
-    if number is None:
-        return None
-    twins = [(k, a) for k, a in phone_identities(number) if k != kind]
-    for twin_kind, twin_address in twins:
-        found = session.scalar(select(ContactIdentity).filter_by(kind=twin_kind, address=twin_address))
-        if found is not None:
-            return found
-    return None
+    if number is not None:
+        wanted += [(k, a) for k, a in phone_identities(number) if k != kind]
+    query = _IDENTITY_QUERIES.get(len(wanted))
+    if query is None:
+        query = _IDENTITY_QUERIES[len(wanted)] = _identities_query(len(wanted))
+    params = {}
+    for n, (k, a) in enumerate(wanted):
+        params[f"kind{n}"], params[f"address{n}"] = k, a
+    found = {(row.kind, row.address): row for row in session.scalars(query, params)}
+    return next((found[key] for key in wanted if key in found), None)
 
 
 def find_contact(session: Session, kind: str, address: str) -> Contact | None:
