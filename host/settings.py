@@ -141,9 +141,16 @@ def problems(plugin: str) -> list[str]:
     try:
         schema.load({k: v for k, v in get(plugin).items() if v is not None})
     except ValidationError as exc:
-        return [f"{name}: {' '.join(msgs) if isinstance(msgs, list) else msgs}"
-                for name, msgs in exc.messages.items()]
+        return [_problem(schema.fields.get(name), name, msgs) for name, msgs in exc.messages.items()]
     return []
+
+
+def _problem(field, name: str, messages) -> str:
+    label = field.metadata.get("label", name.replace("_", " ").capitalize()) if field else name
+    text = " ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
+    if text == "Missing data for required field.":
+        return f"{label} is not filled in yet."
+    return f"{label}: {text}"
 
 
 def form_fields(plugin: str, submitted=None) -> list[dict]:

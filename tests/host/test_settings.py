@@ -54,7 +54,7 @@ def test_enabling_a_plugin_with_invalid_settings_says_what_is_wrong(app, admin, 
     db.session.commit()
     client = signed_in(admin)
     page = client.get("/admin/plugins").get_data(as_text=True)
-    assert "Needs setup" in page and "sender: Shorter than minimum length 1." in page
+    assert "Needs setup" in page and "Sender address: Shorter than minimum length 1." in page
     response = client.post("/admin/plugins/loopback", data={"enabled": "1", "csrf_token": client.csrf_token},
                            follow_redirects=True)
     text = response.get_data(as_text=True)
@@ -63,4 +63,14 @@ def test_enabling_a_plugin_with_invalid_settings_says_what_is_wrong(app, admin, 
     from host.cli import main
 
     result = app.test_cli_runner().invoke(main, ["plugins", "enable", "loopback"])
-    assert result.exit_code != 0 and "sender: Shorter than minimum length 1." in result.output
+    assert result.exit_code != 0 and "Sender address: Shorter than minimum length 1." in result.output
+
+
+def test_setting_problems_name_the_field_as_admins_see_it():
+    from marshmallow import fields
+
+    from host.settings import _problem
+
+    labelled = fields.Str(required=True, metadata={"label": "Auth Token"})
+    assert _problem(labelled, "auth_token", ["Missing data for required field."]) == "Auth Token is not filled in yet."
+    assert _problem(fields.Url(), "send_url", ["Not a valid URL."]) == "Send url: Not a valid URL."
