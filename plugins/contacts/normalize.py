@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Iterable
 
 import phonenumbers
@@ -85,14 +86,27 @@ def normalize_phone(value: str | None, region: str = "US", field: str = "phone")
         # 00 is the international prefix almost everywhere; phonenumbers only knows it
         # for regions that use it, and agents paste such numbers whatever the region.
         compact = "+" + compact[2:]
-    try:
-        number = phonenumbers.parse(compact, None if compact.startswith("+") else region)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+    e164 = _e164(compact, region)
+    if e164 is None:
         hint = "" if compact.startswith("+") else f" for region {region}"
         raise InvalidAddress(field, f"The phone number “{text}” is not valid{hint}; check the "
                                     "digits or write it with + and the country code.")
+    return e164
+
+
+@lru_cache(maxsize=4096)
+def _e164(compact: str, region: str) -> str | None:
+    """The E.164 form of a compact number, None when invalid.
+
+    Every inbound message from a phone is normalised, mostly from the same customers:
+    remembering the answer spares phonenumbers' parse and validation each time.
+    """
+    try:
+        number = phonenumbers.parse(compact, None if compact.startswith("+") else region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
