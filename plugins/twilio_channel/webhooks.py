@@ -32,6 +32,9 @@ bp = Blueprint("twilio_channel_webhooks", __name__, url_prefix="/webhooks/twilio
 OPT_OUT_TYPES = {"STOP": "stop", "START": "start"}
 MEDIA_PATH = "/twilio/media/{sid}/{position}"
 EARLY_STATUS_DAYS = 2
+# The answer to every inbound message (replies go out through the outbox, not TwiML):
+# rendered once rather than serialising a TwiML document per webhook.
+EMPTY_TWIML = str(MessagingResponse())
 
 
 def verify_signature() -> None:
@@ -106,7 +109,7 @@ def messaging():
     g.twilio_messaging_service_sid = request.form.get("MessagingServiceSid")
     remember_media(request.form, inbound.external_id)
     chats.receive(inbound)  # commits (media rows included) before we answer
-    return Response(str(MessagingResponse()), content_type="text/xml; charset=utf-8")
+    return Response(EMPTY_TWIML, content_type="text/xml; charset=utf-8")
 
 
 @bp.post("/status")
