@@ -35,8 +35,8 @@ from sqlalchemy.orm import Session  # noqa: E402
 import host.models  # noqa: E402,F401  (contacts reference groups and agents)
 from host.extensions import db  # noqa: E402
 from plugins.contacts.normalize import InvalidAddress, normalize  # noqa: E402
-from plugins.contacts.search import (ensure_search_index, fold_name, search_contacts,  # noqa: E402
-                                     search_text_for)
+from plugins.contacts.search import (ensure_search_index, fold_name, rebuild_starts_ddl,  # noqa: E402
+                                     search_contacts, search_text_for)
 
 FIRST = ("James Mary John Patricia Robert Jennifer Michael Linda William Elizabeth David "
          "Barbara Richard Susan Joseph Jessica Thomas Sarah Charles Karen Christopher Nancy "
@@ -297,7 +297,8 @@ def build_index(engine) -> float:
         ensure_search_index(conn, rebuild=True)
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            for table in ("contacts", "contact_identities", "contact_search"):   # as autovacuum would
+            for table in ("contacts", "contact_identities", "contact_search",
+                          "contact_search_starts"):   # as autovacuum would
                 conn.exec_driver_sql(f"VACUUM ANALYZE {table}")
     return time.perf_counter() - began
 
@@ -318,8 +319,13 @@ def refresh_index(engine) -> float:
     """A reused schema: apply the current search DDL (idempotent) and fresh statistics."""
     began = time.perf_counter()
     ensure_search_index(engine)
+    with engine.begin() as conn:   # kept by an older version: no start tokens yet
+        if conn.exec_driver_sql("SELECT NOT EXISTS (SELECT FROM contact_search_starts)").scalar():
+            for sql in rebuild_starts_ddl():
+                conn.exec_driver_sql(sql)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("ANALYZE contact_search")
+        for table in ("contact_search", "contact_search_starts"):
+            conn.exec_driver_sql(f"VACUUM ANALYZE {table}")
     return time.perf_counter() - began
 
 
@@ -446,10 +452,12 @@ def bench_postgres(args, url, contacts, identities, queries) -> None:
         with engine.connect() as conn:
             size = conn.exec_driver_sql(
                 "SELECT pg_size_pretty(pg_total_relation_size('contacts')), "
-                "pg_size_pretty(pg_total_relation_size('contact_search'))").one()
+                "pg_size_pretty(pg_total_relation_size('contact_search')), "
+                "pg_size_pretty(pg_total_relation_size('contact_search_starts'))").one()
             version = conn.exec_driver_sql("SHOW server_version").scalar()
         report(f"PostgreSQL {version}, {args.n:,} contacts", result, build_s,
-               f"contacts table {size[0]}, search table and index {size[1]}")
+               f"contacts table {size[0]}, search table and index {size[1]}, "
+               f"start tokens {size[2]}")
     finally:
         engine.dispose()
         if not args.keep:

@@ -39,24 +39,37 @@ million), so lengths 1-8 are indexed; a longer prefix reads its first 8 characte
 the newest 1,000 candidates, re-checking ``search_text``, and asks the full prefix only
 when those hold too few matches (then it is rare and its merge small).
 
-PostgreSQL: a narrow side table ``contact_search(contact_id, search_vector)`` kept by a
-trigger, the vector built by ``contact_search_vector(search_text)`` with a GIN index.
-``array_to_tsvector`` takes the tokens verbatim (no parser splitting emails) and
-``'tok':*`` uses GIN's partial match, which merges the posting lists of every token with
-that prefix into a bitmap first: cheap for "olga", 20 ms for "j" (every James, John,
-Jones...). So the vector also carries ``~`` plus the first one and two characters of
-each word token not starting with a digit, and a one- or two-character query word is
-asked as that exact token (``'olga':* & '~j'``).
+PostgreSQL, measured at a million contacts with stock settings: GIN cannot return rows
+in id order, and each match it returns costs a heap fetch (~1 us cached, ~7 us not:
+the tables outgrow the default shared_buffers), so "newest 25 of 3,000 matches" costs
+20 ms by bitmap scan. Three structures share the work:
 
-GIN cannot return rows in id order, so per tier the planner picks a bitmap scan (rare
-tokens) or a backward walk of the key filtered on the vector (common ones), helped by a
-raised statistics target; narrow rows keep both cheap. Digit prefixes of up to 4 digits
-match many distinct, individually rare tokens that statistics miss, so they walk the
-newest 20,000 rows first. The costly reads are the broad ones of the later tiers (every
-James with a word under "li"), and they rarely matter: a tier is read only while the
-better tiers hold fewer contacts than the page needs, so "james li" stops after the
-exact and prefix tiers. pg_trgm was not chosen: it cannot index queries shorter than
-three characters and cannot express "a word starts with", which the tiers need.
+* ``contact_search_starts(token, contact_id)``: every start token, with a btree on
+  ``(token text_pattern_ops, contact_id)``. The exact tier reads one key range already in
+  id order; the prefix tier reads the range of keys under the prefix from the index alone
+  (~0.1 us an entry, no heap) and sorts the ids. A prefix matching a quarter of all
+  contacts ("j") would still read 250,000 entries, so the prefix tier first walks the
+  newest rows (2,000; 5,000-10,000 for prefixes of 1-3 characters, which are common)
+  and stops there when they hold enough matches.
+* ``contact_search(contact_id, search_vector)``: a narrow side table whose vector, built
+  by ``contact_search_vector(search_text)``, has a GIN index, for the words tier. The
+  vector takes the tokens verbatim (``array_to_tsvector``: no parser splitting emails);
+  ``'tok':*`` is GIN's partial match, which merges the posting lists of every token with
+  that prefix into a bitmap first: cheap for "olga", 20 ms for "j" (every James, John,
+  Jones...). So the vector also carries ``~`` plus the first one and two characters of
+  each word token not starting with a digit, and a short query word is that exact token
+  (``'olga':* & '~j'``). Per words read, the planner picks a bitmap scan (rare tokens) or
+  a backward walk of the key filtered on the vector (common ones), helped by a raised
+  statistics target; a digit substring of up to 4 digits matches many distinct, rare
+  number suffixes that statistics miss, so it walks the newest 20,000 rows first.
+* The tier gate: a tier is read only while the better tiers hold fewer contacts than the
+  page needs (an uncorrelated condition, so a one-time filter: the read never starts).
+  The broad words reads (every James with a word under "li") are thus skipped for
+  "james li", whose exact and prefix tiers fill the page.
+
+All three are kept by one trigger on contacts. pg_trgm was not chosen: it cannot index
+queries shorter than three characters and cannot express "a word starts with", which
+the tiers need.
 """
 from __future__ import annotations
 
@@ -73,7 +86,7 @@ from plugins.contacts.normalize import (MIN_DIGIT_SUBSTRING, NAME_WORD, START, a
                                         fold, fold_name, search_text_for)
 
 __all__ = ["search_contacts", "count", "browse", "BrowsePage", "search_ddl", "drop_search_ddl",
-           "rebuild_ddl", "ensure_search_index", "refresh_search_text", "parse_query",
+           "rebuild_ddl", "rebuild_starts_ddl", "ensure_search_index", "refresh_search_text", "parse_query",
            "tier_arms", "ranked_query", "fold", "fold_name", "search_text_for"]
 
 MAX_QUERY = 200
@@ -85,6 +98,11 @@ FTS_PREFIXES = (1, 2, 3, 4, 5, 6, 7, 8)   # prefix lengths SQLite indexes (the ^
 RECENT_WINDOW = {"sqlite": 1000, "postgresql": 20000}
 PG_SHORT_PREFIX = 4
 PG_TABLE = "contact_search"
+PG_STARTS = "contact_search_starts"   # (token, contact_id) for every start token
+# Newest rows a start-prefix read walks before the token table, by prefix length (the
+# marker not counted): about what holds enough matches of a common prefix that long.
+PG_STARTS_WALK = {1: 10000, 2: 10000, 3: 5000}
+PG_STARTS_WALK_LONG = 2000
 PG_SHORT_WORD = "~"   # marks the vector's tokens for the first 1-2 characters of words
 
 _PHONEISH = re.compile(r"\+?[\d\s\-.()/]*\d[\d\s\-.()/]*")
@@ -139,6 +157,8 @@ class Arm:
     checks: tuple[str, ...] = ()
     check_all: bool = False
     recent_first: bool = False   # read the newest candidates before asking ``exact``
+    starts: tuple[str, ...] = ()   # PostgreSQL: start tokens read from PG_STARTS
+    prefix: bool = False           # ... as prefixes, else whole
 
 
 def _fts_term(token: str, prefix: bool) -> str:
@@ -191,7 +211,11 @@ def tier_arms(parsed: ParsedQuery, dialect: str) -> list[Arm]:
     else:
         any_of, all_of, term = " | ", " & ", _ts_term
     arms = []
-    if parsed.starts:
+    if parsed.starts and dialect == "postgresql":
+        arms.append(Arm(any_of.join(term(t, False) for t in parsed.starts), starts=parsed.starts))
+        arms.append(Arm(any_of.join(term(t, True) for t in parsed.starts), starts=parsed.starts,
+                        prefix=True))
+    elif parsed.starts:
         arms.append(Arm(any_of.join(term(t, False) for t in parsed.starts)))
         arms.append(_prefix_arm(parsed.starts, dialect, any_of, check_all=False))
     if parsed.words:
@@ -220,6 +244,8 @@ def _arm_sql(dialect: str, arm: Arm, name: str, params: dict, limit: str | None)
     exact = _match(dialect, f"{name}x" if arm.checks else name)
     if limit is None:
         return exact
+    if arm.starts:
+        return _pg_starts_sql(arm, name, params, limit)
     if not arm.recent_first:   # FTS5 streams this; PostgreSQL's planner chooses well
         return f"{exact} ORDER BY id DESC LIMIT {limit}"
     if dialect == "sqlite":
@@ -248,6 +274,47 @@ def _arm_sql(dialect: str, arm: Arm, name: str, params: dict, limit: str | None)
                 f"ORDER BY {order} DESC LIMIT {limit}")
     return (f"WITH found AS ({window}) SELECT id FROM (SELECT id FROM found UNION "
             f"SELECT * FROM ({fallback}) AS f) AS m ORDER BY id DESC LIMIT {limit}")
+
+
+def _next_prefix(prefix: str) -> str:
+    """The smallest string above every string starting with ``prefix`` (code point,
+    i.e. UTF-8 byte, order: what text_pattern_ops compares)."""
+    following = ord(prefix[-1]) + 1
+    if 0xD800 <= following <= 0xDFFF:   # surrogates cannot be stored
+        following = 0xE000
+    return prefix[:-1] + chr(min(following, 0x10FFFF))
+
+
+def _pg_starts_sql(arm: Arm, name: str, params: dict, limit: str) -> str:
+    """A start-token tier on PostgreSQL, from the btree of PG_STARTS: a whole token is
+    one key range already in id order; a prefix is a range of keys whose ids are read
+    from the index alone and sorted, after a short walk of the newest rows has had the
+    chance to find enough (a prefix like "^j" matches a quarter of all contacts)."""
+    reads = []
+    for j, token in enumerate(arm.starts):
+        if arm.prefix:
+            params[f"{name}_lo{j}"], params[f"{name}_hi{j}"] = token, _next_prefix(token)
+            # Sub-selects hide the bounds from the planner, which would otherwise
+            # choose a sequential scan for "^j" (read only when the walk found few).
+            where = (f"token ~>=~ (SELECT CAST(:{name}_lo{j} AS text)) "
+                     f"AND token ~<~ (SELECT CAST(:{name}_hi{j} AS text))")
+        else:
+            params[f"{name}_lo{j}"] = token
+            where = f"token = CAST(:{name}_lo{j} AS text)"
+        reads.append(f"SELECT contact_id AS id FROM {PG_STARTS} WHERE {where}"
+                     + ("" if arm.prefix else f" ORDER BY contact_id DESC LIMIT {limit}"))
+    union = " UNION ALL ".join(f"SELECT id FROM ({r}) AS s{j}" for j, r in enumerate(reads))
+    if not arm.prefix:
+        return f"SELECT DISTINCT id FROM ({union}) AS u ORDER BY id DESC LIMIT {limit}"
+    shortest = min(len(t) - len(START) for t in arm.starts)
+    walk = PG_STARTS_WALK.get(shortest, PG_STARTS_WALK_LONG)
+    window = (f"SELECT id FROM (SELECT contact_id AS id, search_vector FROM {PG_TABLE} "
+              f"ORDER BY contact_id DESC LIMIT {walk}) AS recent "
+              f"WHERE search_vector @@ CAST(:{name} AS tsquery) LIMIT {limit}")
+    fallback = (f"SELECT DISTINCT id FROM ({union}) AS u WHERE (SELECT count(*) FROM found) "
+                f"< {limit} ORDER BY id DESC LIMIT {limit}")
+    return (f"WITH found AS ({window}) SELECT id FROM (SELECT id FROM found UNION "
+            f"SELECT id FROM ({fallback}) AS f) AS m ORDER BY id DESC LIMIT {limit}")
 
 
 def ranked_query(dialect: str, arms: Sequence[Arm]) -> tuple[str, dict]:
@@ -363,9 +430,19 @@ _PG_UPSERT = (f"INSERT INTO {PG_TABLE} (contact_id, search_vector) {{source}} "
 # also scan the unindexed recent entries.
 _PG_INDEX = (f"CREATE INDEX IF NOT EXISTS ix_{PG_TABLE}_search_vector ON {PG_TABLE} "
              "USING gin (search_vector) WITH (fastupdate = off)")
+_PG_STARTS_INSERT = (f"INSERT INTO {PG_STARTS} (token, contact_id) SELECT token, {{id}} "
+                     "FROM {source} unnest(string_to_array({text}, ' ')) AS token "
+                     f"WHERE left(token, 1) = '{START}'")   # tokens are unique per contact
+_PG_STARTS_INDEX = (f"CREATE INDEX IF NOT EXISTS ix_{PG_STARTS}_token ON {PG_STARTS} "
+                    "(token text_pattern_ops, contact_id)")
 _PG_SYNC = (f"CREATE OR REPLACE FUNCTION {PG_TABLE}_sync() RETURNS trigger LANGUAGE plpgsql "
-            "AS $$ BEGIN " + _PG_UPSERT.format(
+            "AS $$ BEGIN IF TG_OP <> 'INSERT' THEN "
+            f"DELETE FROM {PG_STARTS} WHERE token = ANY(string_to_array(OLD.search_text, ' ')) "
+            "AND contact_id = OLD.id; END IF; "
+            "IF TG_OP = 'DELETE' THEN RETURN NULL; END IF; "   # contact_search cascades
+            + _PG_UPSERT.format(
                 source="VALUES (NEW.id, " + _PG_VECTOR.format(text="NEW.search_text") + ")")
+            + "; " + _PG_STARTS_INSERT.format(id="NEW.id", source="", text="NEW.search_text")
             + "; RETURN NULL; END $$")
 
 
@@ -407,10 +484,15 @@ def search_ddl(dialect: str) -> list[str]:
             # tokens) and a bitmap scan (rare ones); the default target sees too few.
             f"ALTER TABLE {PG_TABLE} ALTER COLUMN search_vector SET STATISTICS 1000",
             _PG_INDEX,
+            # Start tokens in a btree as well: a prefix is a key range, read from the
+            # index alone (no FK: the trigger removes a contact's tokens by key).
+            f"CREATE TABLE IF NOT EXISTS {PG_STARTS} (token text NOT NULL, "
+            "contact_id integer NOT NULL)",
+            _PG_STARTS_INDEX,
             _PG_VECTOR_FUNCTION,
             _PG_SYNC,
-            f"CREATE OR REPLACE TRIGGER {PG_TABLE}_sync AFTER INSERT OR UPDATE OF search_text "
-            f"ON contacts FOR EACH ROW EXECUTE FUNCTION {PG_TABLE}_sync()",
+            f"CREATE OR REPLACE TRIGGER {PG_TABLE}_sync AFTER INSERT OR DELETE OR UPDATE OF "
+            f"search_text ON contacts FOR EACH ROW EXECUTE FUNCTION {PG_TABLE}_sync()",
         ]
     raise NotImplementedError(f"contact search supports SQLite and PostgreSQL, not {dialect}")
 
@@ -424,6 +506,7 @@ def drop_search_ddl(dialect: str) -> list[str]:
         return [f"DROP TRIGGER IF EXISTS {PG_TABLE}_sync ON contacts",
                 f"DROP FUNCTION IF EXISTS {PG_TABLE}_sync()",
                 f"DROP FUNCTION IF EXISTS {PG_TABLE}_vector(text)",
+                f"DROP TABLE IF EXISTS {PG_STARTS}",
                 f"DROP TABLE IF EXISTS {PG_TABLE}"]
     raise NotImplementedError(dialect)
 
@@ -437,7 +520,14 @@ def rebuild_ddl(dialect: str) -> list[str]:
     return [f"DROP INDEX IF EXISTS ix_{PG_TABLE}_search_vector",
             _PG_UPSERT.format(source="SELECT id, " + _PG_VECTOR.format(text="search_text")
                               + " FROM contacts"),
-            _PG_INDEX, f"ANALYZE {PG_TABLE}"]
+            _PG_INDEX, f"ANALYZE {PG_TABLE}"] + rebuild_starts_ddl()
+
+
+def rebuild_starts_ddl() -> list[str]:
+    """PostgreSQL statements refilling the start-token table from every contact."""
+    return [f"DROP INDEX IF EXISTS ix_{PG_STARTS}_token", f"TRUNCATE {PG_STARTS}",
+            _PG_STARTS_INSERT.format(id="id", source="contacts,", text="search_text"),
+            _PG_STARTS_INDEX, f"ANALYZE {PG_STARTS}"]
 
 
 def ensure_search_index(bind: Engine | Connection, rebuild: bool = False) -> None:

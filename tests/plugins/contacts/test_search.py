@@ -13,8 +13,8 @@ import host.models  # noqa: F401  (contacts reference groups and agents)
 from host.extensions import db
 from plugins.contacts.models import (AGENT, CHANNEL, Contact, ContactIdentity, ContactNote,
                                      find_contact)
-from plugins.contacts.search import (browse, count, drop_search_ddl, ensure_search_index,
-                                     search_contacts, search_ddl)
+from plugins.contacts.search import (_next_prefix, browse, count, drop_search_ddl,
+                                     ensure_search_index, search_contacts, search_ddl)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -79,6 +79,20 @@ def test_one_and_two_letter_words(session):
     assert names(session, "d2 r") == ["R2 D2"]
     assert names(session, "olga x") == []
     assert count(session, "olga j") == 1 and count(session, "o") == 2
+
+
+def test_start_prefixes_are_key_ranges(session):
+    """PostgreSQL reads start tokens as btree ranges: the range must end right after the
+    prefix, whatever its last character."""
+    add(session, "Lin Ng", "lin.ng@example.com")
+    add(session, "Lina Ng", "lin@example.com")
+    add(session, "Linz", "lio@example.com")
+    assert names(session, "lin.n") == ["Lin Ng"]
+    assert names(session, "lio") == ["Linz"]
+    assert names(session, "lina") == ["Lina Ng"]
+    assert names(session, "lin") == ["Linz", "Lina Ng", "Lin Ng"]
+    assert names(session, "li") == ["Linz", "Lina Ng", "Lin Ng"]
+    assert [_next_prefix(p) for p in ("^lin.", "^a", "^\ud7ff")] == ["^lin/", "^b", "^\ue000"]
 
 
 @pytest.mark.parametrize("typed", ["415 555", "4155552671", "+1 (415)", "(415) 555-2671",
