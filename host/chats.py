@@ -46,7 +46,7 @@ def _chat_query(whose):
     is_open = Chat.status != "archived"
     return (db.select(Chat).options(joinedload(Chat.group), joinedload(Chat.agent).lazyload(Agent.groups))
             .where(whose)
-            .order_by(case((is_open, 0), else_=1), case((is_open, Chat.id)).desc(),
+            .order_by((Chat.status == "archived").asc(), case((is_open, Chat.id)).desc(),
                       Chat.archived_at.desc(), Chat.id.desc())
             .limit(1))
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
-from host import chats
 from host.extensions import db
-from host.models import Chat, Message, utcnow
+from host.models import Chat, Message
 from plugins.contacts.models import Contact
 from plugins.twilio_channel.testing.webhooks import inbound_params
 
@@ -100,20 +99,3 @@ def test_whatsapp_from_a_known_sms_number_joins_its_contact(app, agent, twilio_w
     assert sorted(i.kind for i in contact.identities) == ["phone", "whatsapp"]
     assert {c.contact_id for c in db.session.execute(db.select(Chat)).scalars()} == {contact.id}
 
-
-def test_the_open_chat_wins_then_the_most_recently_archived_one(app, agent):
-    old = utcnow()
-    rows = [Chat(channel="sms", customer_address="+14155550123", status="archived", archived_at=old),
-            Chat(channel="sms", customer_address="+14155550123", status="archived",
-                 archived_at=old.replace(year=old.year + 1)),
-            Chat(channel="sms", customer_address="+14155550123", status="archived", archived_at=old)]
-    db.session.add_all(rows)
-    db.session.commit()
-    nobody = chats.ContactRef(id=None)
-    assert chats.find_chat_for(nobody, "+14155550123") is rows[1]
-
-    rows[0].status, rows[0].archived_at = "active", None
-    rows[2].status, rows[2].archived_at = "queued", old  # open, though an old archive time stayed
-    db.session.commit()
-    assert chats.find_chat_for(nobody, "+14155550123") is rows[2]
-    assert chats.find_chat_for(nobody, "+10000000000") is None
