@@ -42,7 +42,7 @@ when those hold too few matches (then it is rare and its merge small).
 PostgreSQL, measured at a million contacts with stock settings: GIN cannot return rows
 in id order, and each match it returns costs a heap fetch (~1 us cached, ~7 us not:
 the tables outgrow the default shared_buffers), so "newest 25 of 3,000 matches" costs
-20 ms by bitmap scan. Three structures share the work:
+20 ms by bitmap scan. Two tables and a gate share the work:
 
 * ``contact_search_starts(token, contact_id)``: every start token, with a btree on
   ``(token text_pattern_ops, contact_id)``. The exact tier reads one key range already in
@@ -60,14 +60,16 @@ the tables outgrow the default shared_buffers), so "newest 25 of 3,000 matches" 
   each word token not starting with a digit, and a short query word is that exact token
   (``'olga':* & '~j'``). Per words read, the planner picks a bitmap scan (rare tokens) or
   a backward walk of the key filtered on the vector (common ones), helped by a raised
-  statistics target; a digit substring of up to 4 digits matches many distinct, rare
-  number suffixes that statistics miss, so it walks the newest 20,000 rows first.
+  statistics target. A string of 3 or 4 digits matches many distinct, rare number
+  suffixes that statistics miss, so it walks the newest rows first (PG_DIGIT_WINDOW),
+  then fetches its matches by bitmap. Those are its slowest searches (~10 ms for 4
+  digits): each match is a heap fetch.
 * The tier gate: a tier is read only while the better tiers hold fewer contacts than the
   page needs (an uncorrelated condition, so a one-time filter: the read never starts).
   The broad words reads (every James with a word under "li") are thus skipped for
   "james li", whose exact and prefix tiers fill the page.
 
-All three are kept by one trigger on contacts. pg_trgm was not chosen: it cannot index
+Both tables are kept by one trigger on contacts. pg_trgm was not chosen: it cannot index
 queries shorter than three characters and cannot express "a word starts with", which
 the tiers need.
 """
@@ -92,11 +94,14 @@ __all__ = ["search_contacts", "count", "browse", "BrowsePage", "search_ddl", "dr
 MAX_QUERY = 200
 FTS_TABLE = "contacts_fts"
 FTS_PREFIXES = (1, 2, 3, 4, 5, 6, 7, 8)   # prefix lengths SQLite indexes (the ^ counts)
-# Newest candidates an arm reads in id order before asking its exact expression. SQLite
-# reads a row to re-check each (~4 us); PostgreSQL's walk reads narrow rows (~0.2 us)
-# and must be long enough that a fallback bitmap scan stays small.
-RECENT_WINDOW = {"sqlite": 1000, "postgresql": 20000}
-PG_SHORT_PREFIX = 4
+# Newest candidates a SQLite arm reads in id order, re-checking each row (~4 us), before
+# asking its exact expression.
+RECENT_WINDOW = 1000
+# Newest rows a PostgreSQL words read of a short digit string walks before its bitmap
+# scan, by digit count. 3 digits occur in ~1 % of numbers: the walk meets enough. 4 in
+# ~0.1-0.4 %: the walk rarely does, so it is kept short (it still catches the digits of a
+# common area or mobile prefix, which a bitmap scan would fetch by the ten thousand).
+PG_DIGIT_WINDOW = {3: 10000, 4: 2500}
 PG_TABLE = "contact_search"
 PG_STARTS = "contact_search_starts"   # (token, contact_id) for every start token
 # Newest rows a start-prefix read walks before the token table, by prefix length (the
@@ -157,6 +162,7 @@ class Arm:
     checks: tuple[str, ...] = ()
     check_all: bool = False
     recent_first: bool = False   # read the newest candidates before asking ``exact``
+    window: int = 0                # ... this many (PostgreSQL; SQLite reads RECENT_WINDOW)
     starts: tuple[str, ...] = ()   # PostgreSQL: start tokens read from PG_STARTS
     prefix: bool = False           # ... as prefixes, else whole
 
@@ -181,13 +187,13 @@ def _pg_term(token: str) -> str:
 
 def _prefix_arm(tokens: Sequence[str], dialect: str, joiner: str, check_all: bool) -> Arm:
     if dialect == "postgresql":
-        # A short digit prefix matches many distinct, individually rare tokens (every
-        # number is unique), which the planner's statistics miss: it would pick a bitmap
-        # scan over 100,000 rows for "+1 2". Those read the newest contacts first. Names
-        # share tokens, so statistics see them, and the planner chooses well.
-        short = any(t.lstrip(START).isdigit() and len(t.lstrip(START)) <= PG_SHORT_PREFIX
-                    for t in tokens)
-        return Arm(joiner.join(_pg_term(t) for t in tokens), recent_first=short)
+        # A short digit string matches many distinct, individually rare number suffixes,
+        # which the planner's statistics miss: it would pick a bitmap scan over 10,000
+        # rows for "415". Those read the newest contacts first. Names share tokens, so
+        # statistics see them, and the planner chooses well.
+        window = max((PG_DIGIT_WINDOW.get(len(t), 0) for t in tokens if t.isdigit()), default=0)
+        return Arm(joiner.join(_pg_term(t) for t in tokens), recent_first=bool(window),
+                   window=window)
     exact = joiner.join(_fts_term(t, True) for t in tokens)
     if all(len(t) in FTS_PREFIXES for t in tokens):
         return Arm(exact)
@@ -257,14 +263,14 @@ def _arm_sql(dialect: str, arm: Arm, name: str, params: dict, limit: str | None)
         # The id of the window's oldest candidate costs a doclist walk, no row reads;
         # rows are read (to re-check) only until enough matches are found.
         oldest = (f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :{name} "
-                  f"ORDER BY rowid DESC LIMIT 1 OFFSET {RECENT_WINDOW[dialect] - 1}")
+                  f"ORDER BY rowid DESC LIMIT 1 OFFSET {RECENT_WINDOW - 1}")
         window = (f"SELECT rowid AS id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :{name} "
                   f"AND rowid >= coalesce(({oldest}), 0) AND ({checks}) "
                   f"ORDER BY rowid DESC LIMIT {limit}")
         order = "rowid"
     else:
         window = (f"SELECT id FROM (SELECT contact_id AS id, search_vector FROM {PG_TABLE} "
-                  f"ORDER BY contact_id DESC LIMIT {RECENT_WINDOW[dialect]}) AS recent "
+                  f"ORDER BY contact_id DESC LIMIT {arm.window}) AS recent "
                   f"WHERE search_vector @@ CAST(:{name} AS tsquery) ORDER BY id DESC LIMIT {limit}")
         order = "contact_id + 0"   # never walk the whole key looking for rare matches
     # First the newest candidates, read in id order: enough for any common prefix. Only
@@ -310,7 +316,8 @@ def _pg_starts_sql(arm: Arm, name: str, params: dict, limit: str) -> str:
     walk = PG_STARTS_WALK.get(shortest, PG_STARTS_WALK_LONG)
     window = (f"SELECT id FROM (SELECT contact_id AS id, search_vector FROM {PG_TABLE} "
               f"ORDER BY contact_id DESC LIMIT {walk}) AS recent "
-              f"WHERE search_vector @@ CAST(:{name} AS tsquery) LIMIT {limit}")
+              # the sub-select spares the planner estimating a term it cannot use
+              f"WHERE search_vector @@ (SELECT CAST(:{name} AS tsquery)) LIMIT {limit}")
     fallback = (f"SELECT DISTINCT id FROM ({union}) AS u WHERE (SELECT count(*) FROM found) "
                 f"< {limit} ORDER BY id DESC LIMIT {limit}")
     return (f"WITH found AS ({window}) SELECT id FROM (SELECT id FROM found UNION "

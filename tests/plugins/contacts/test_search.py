@@ -97,7 +97,7 @@ def test_start_prefixes_are_key_ranges(session):
 
 @pytest.mark.parametrize("typed", ["415 555", "4155552671", "+1 (415)", "(415) 555-2671",
                                    "+1 415-555-2671", "14155552671", "555 26", "2671",
-                                   "555.2671"])
+                                   "555.2671", "267"])
 def test_phone_digits_in_any_format(session, people, typed):
     assert names(session, typed) == ["María García"]
 
