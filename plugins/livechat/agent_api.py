@@ -44,6 +44,7 @@ class SyncItemSchema(Schema):
 
 
 class SyncStateSchema(Schema):
+    as_of = fields.Float(metadata={"description": "When the state was read (Unix seconds): keep the newest."})
     chat_id = fields.Int()
     configured = fields.Bool()
     mirrored = fields.Bool()

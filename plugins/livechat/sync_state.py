@@ -1,6 +1,8 @@
 """What the LiveChat tab shows about one chat: its mirror and the calls still waiting."""
 from __future__ import annotations
 
+import time
+
 from host.extensions import db
 from plugins.livechat.models import LiveChatChat, LiveChatSyncItem
 
@@ -27,6 +29,9 @@ def item_view(item: LiveChatSyncItem) -> dict:
 
 
 def summary(chat_id: int, configured: bool | None = None) -> dict:
+    # Stamped before reading: a tab that gets an answer and a push out of order keeps the
+    # newer one (a Retry's answer can arrive after the worker's "in sync" push).
+    as_of = time.time()
     link = db.session.execute(db.select(LiveChatChat).where(LiveChatChat.chat_id == chat_id)).scalar_one_or_none()
     items = db.session.execute(
         db.select(LiveChatSyncItem)
@@ -48,6 +53,7 @@ def summary(chat_id: int, configured: bool | None = None) -> dict:
     else:
         status = "This chat is not mirrored in LiveChat."
     return {
+        "as_of": as_of,
         "chat_id": chat_id,
         "mirrored": bool(link and link.lc_chat_id),
         "lc_chat_id": link.lc_chat_id if link else None,

@@ -26,11 +26,22 @@ export function mount(element, ctx) {
   let error = null;
   let busy = false;
   let closed = false;
+  let shown = "";   // what the tab shows now: a push that changes nothing leaves the DOM alone
+  // One button for the tab's life, so a push that re-renders the tab while the agent is
+  // clicking moves it instead of replacing it under the pointer.
+  const button = el("button", "livechat-retry");
+  button.type = "button";
+  button.addEventListener("click", () => retry());
+
+  // Answers and pushes can cross on the way: an older state never replaces a newer one.
+  function keepNewest(next) {
+    if (!state || !(next.as_of < state.as_of)) state = { ...(state || {}), ...next };
+  }
 
   async function load() {
     if (!ctx.chat) return render();
     try {
-      state = await ctx.api(`/api/v1/livechat/chats/${ctx.chat.id}/sync`);
+      keepNewest(await ctx.api(`/api/v1/livechat/chats/${ctx.chat.id}/sync`));
       error = null;
     } catch (exc) {
       error = exc.message || "The LiveChat sync state could not be loaded.";
@@ -42,7 +53,7 @@ export function mount(element, ctx) {
     busy = true;
     render();
     try {
-      state = await ctx.api(`/api/v1/livechat/chats/${ctx.chat.id}/sync/retry`, { method: "POST", json: {} });
+      keepNewest(await ctx.api(`/api/v1/livechat/chats/${ctx.chat.id}/sync/retry`, { method: "POST", json: {} }));
       error = null;
     } catch (exc) {
       error = exc.message || "Retrying failed.";
@@ -52,6 +63,9 @@ export function mount(element, ctx) {
   }
 
   function render() {
+    const signature = JSON.stringify([ctx.chat?.id ?? null, state, error, busy]);
+    if (signature === shown) return;
+    shown = signature;
     if (!ctx.chat) {
       element.replaceChildren(el("div", "tab-empty", el("strong", null, "No chat open"),
         el("p", null, "Open a chat to see how it is mirrored in LiveChat.")));
@@ -62,7 +76,11 @@ export function mount(element, ctx) {
       return;
     }
     const parts = [];
-    if (error) parts.push(el("p", "error livechat-error", { role: "alert" }, error));
+    if (error) {
+      const alert = el("p", "error livechat-error", error);
+      alert.setAttribute("role", "alert");
+      parts.push(alert);
+    }
     if (state) {
       const problem = state.failed > 0 || state.delayed;
       parts.push(el("p", `livechat-status ${problem ? "warn" : "ok"}`, state.status));
@@ -88,10 +106,8 @@ export function mount(element, ctx) {
       }
       const canRetry = state.configured && (state.failed > 0 || state.pending > 0 || !state.mirrored);
       if (canRetry) {
-        const button = el("button", "livechat-retry", busy ? "Retrying…" : (state.mirrored || state.items.length ? "Retry now" : "Mirror in LiveChat"));
-        button.type = "button";
+        button.textContent = busy ? "Retrying…" : (state.mirrored || state.items.length ? "Retry now" : "Mirror in LiveChat");
         button.disabled = busy;
-        button.addEventListener("click", retry);
         parts.push(button);
       }
     }
@@ -100,7 +116,7 @@ export function mount(element, ctx) {
 
   ctx.on("livechat:sync", (data) => {
     if (data && ctx.chat && data.chat_id === ctx.chat.id) {
-      state = { ...(state || {}), ...data, configured: state ? state.configured : true };
+      keepNewest({ ...data, configured: state ? state.configured : true });
       render();
     }
   });
