@@ -63,7 +63,8 @@ export function mount(element, ctx) {
   }
 
   function render() {
-    const signature = JSON.stringify([ctx.chat?.id ?? null, state, error, busy]);
+    const { as_of: _readAt, ...shownState } = state || {};
+    const signature = JSON.stringify([ctx.chat?.id ?? null, state && shownState, error, busy]);
     if (signature === shown) return;
     shown = signature;
     if (!ctx.chat) {
