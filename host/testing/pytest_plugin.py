@@ -5,6 +5,8 @@
 * ``admin``, ``agent`` — agents in a "Support" group; ``api(agent)`` a bearer-token
   client; ``signed_in(agent)`` a cookie-session client with CSRF handled.
 * ``recorder`` — every notification the app dispatched.
+* ``sql_statements`` — every SQL statement the app's engine runs (whitespace-folded,
+  lower case): pin what a hot path costs, so an extra query fails a test.
 * ``socket_client(agent)`` — a Socket.IO test client authenticated as that agent.
 * ``live_server`` — the app served on a free port (for browser tests), with the
   outbox worker running; ``browser_page`` — a Playwright page in headless Chromium.
@@ -52,6 +54,24 @@ def extra_plugins():
 @pytest.fixture
 def recorder():
     return EventRecorder()
+
+
+@pytest.fixture
+def sql_statements(app):
+    from sqlalchemy import event
+
+    from host.extensions import db
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, params, context, executemany):
+        seen.append(" ".join(statement.split()).lower())
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
 
 
 _TEMPLATES: dict = {}

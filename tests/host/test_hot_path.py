@@ -1,7 +1,6 @@
 """The inbound hot path stays lean: a message to an existing chat loads no group members,
 and the event snapshots still carry the group's and the assignee's names."""
 import pytest
-from sqlalchemy import event
 
 from host.extensions import db
 from host.models import Chat
@@ -13,21 +12,7 @@ def switchboard_plugins():
     return ""  # the host alone (contacts would add its own lookups)
 
 
-@pytest.fixture
-def statements(app):
-    seen = []
-
-    def record(conn, cursor, statement, params, context, executemany):
-        seen.append(" ".join(statement.split()).lower())
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
-
-
-def test_inbound_to_an_assigned_chat_loads_no_group_members(app, agent, make_agent, recorder, statements):
+def test_inbound_to_an_assigned_chat_loads_no_group_members(app, agent, make_agent, recorder, sql_statements):
     for n in range(5):  # a busy group: its members must not be read for every message
         make_agent(f"member{n}@example.test", groups=("Support", "Sales"))
     client = app.test_client()
@@ -36,12 +21,12 @@ def test_inbound_to_an_assigned_chat_loads_no_group_members(app, agent, make_age
     chat.agent_id, chat.status = agent.id, "active"
     db.session.commit()
     db.session.remove()
-    statements.clear()
+    sql_statements.clear()
 
     assert webhook(client, {"id": "hp-2", "from": "+15550001", "body": "second"}).status_code == 200
 
-    assert not [s for s in statements if "agent_groups" in s], statements
-    selects = [s[:90] for s in statements if s.startswith("select")]
+    assert not [s for s in sql_statements if "agent_groups" in s], sql_statements
+    selects = [s[:90] for s in sql_statements if s.startswith("select")]
     # the repeat check and the chat (with its group and assignee joined in); no lazy loads
     assert len(selects) == 2, selects
     snapshot = recorder.of("message_received")[-1].chat

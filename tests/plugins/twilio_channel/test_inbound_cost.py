@@ -3,7 +3,6 @@ runs for every message a customer sends, so an extra one is a regression."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from host.extensions import db
 from host.models import Chat, Message
@@ -18,83 +17,69 @@ def switchboard_plugins():
     return "twilio_channel,contacts"
 
 
-@pytest.fixture
-def statements(app):
-    seen = []
-
-    def record(conn, cursor, statement, params, context, executemany):
-        seen.append(" ".join(statement.split()).lower())
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
-
-
 def send(twilio_webhook, n, frm="+14155550123"):
     response = twilio_webhook(MESSAGING, inbound_params(sid=f"SM{n:032x}", frm=frm, body=f"message {n}"))
     assert response.status_code == 200
     db.session.remove()
 
 
-def verbs(statements):
+def verbs(sql_statements):
     return [s.split()[0] + " " + s.split(" from ")[-1].split()[0] if s.startswith("select")
-            else " ".join(s.split()[:3]) for s in statements]
+            else " ".join(s.split()[:3]) for s in sql_statements]
 
 
-def test_a_message_to_an_open_chat_costs_five_statements(app, agent, twilio_webhook, statements, recorder):
+def test_a_message_to_an_open_chat_costs_five_statements(app, agent, twilio_webhook, sql_statements, recorder):
     send(twilio_webhook, 1)
-    statements.clear()
+    sql_statements.clear()
 
     send(twilio_webhook, 2)
 
     # the repeat check, the identity with its contact, the chat with its group and
     # assignee, then the chat's times and the message itself
-    assert verbs(statements) == ["select messages", "select contact_identities", "select chats",
-                                 "update chats set", "insert into messages"], statements
+    assert verbs(sql_statements) == ["select messages", "select contact_identities", "select chats",
+                                     "update chats set", "insert into messages"], sql_statements
     event = recorder.of("message_received")[-1]
     assert event.contact_id == db.session.execute(db.select(Contact.id)).scalar_one()
     assert event.chat["group_name"] is not None and event.message["body"] == "message 2"
 
 
-def test_a_first_message_from_a_new_number_costs_eleven_statements(app, agent, twilio_webhook, statements,
+def test_a_first_message_from_a_new_number_costs_eleven_statements(app, agent, twilio_webhook, sql_statements,
                                                                     recorder):
     send(twilio_webhook, 1)
-    statements.clear()
+    sql_statements.clear()
 
     send(twilio_webhook, 2, frm="+14155550199")
 
-    assert verbs(statements) == [
+    assert verbs(sql_statements) == [
         "select messages", "select contact_identities",                      # no contact yet
         "insert into contacts", "insert into contact_identities", "select chats",  # + adopt old chats
         "select chats", "select groups",                                      # no chat yet; route it
         "insert into chats",                                                  # once, with its group
         "select groups",                                                      # its name, for chat_started
-        "update chats set", "insert into messages"], statements
+        "update chats set", "insert into messages"], sql_statements
     chat = db.session.execute(db.select(Chat).where(Chat.customer_address == "+14155550199")).scalar_one()
     assert chat.group_id is not None and chat.contact_id is not None
     assert recorder.of("chat_started")[-1].chat["group_id"] == chat.group_id
 
 
-def test_a_repeated_webhook_costs_one_statement(app, agent, twilio_webhook, statements):
+def test_a_repeated_webhook_costs_one_statement(app, agent, twilio_webhook, sql_statements):
     send(twilio_webhook, 1)
-    statements.clear()
+    sql_statements.clear()
 
     send(twilio_webhook, 1)
 
-    assert verbs(statements) == ["select messages"], statements
+    assert verbs(sql_statements) == ["select messages"], sql_statements
     assert db.session.execute(db.select(db.func.count()).select_from(Message)).scalar() == 1
 
 
-def test_whatsapp_from_a_known_sms_number_joins_its_contact(app, agent, twilio_webhook, statements):
+def test_whatsapp_from_a_known_sms_number_joins_its_contact(app, agent, twilio_webhook, sql_statements):
     send(twilio_webhook, 1)
-    statements.clear()
+    sql_statements.clear()
 
     send(twilio_webhook, 2, frm="whatsapp:+14155550123")
 
     # one look-up finds the SMS twin; the WhatsApp identity is added to that contact
-    assert verbs(statements)[:2] == ["select messages", "select contact_identities"], statements
+    assert verbs(sql_statements)[:2] == ["select messages", "select contact_identities"], sql_statements
     [contact] = db.session.execute(db.select(Contact)).scalars().all()
     assert sorted(i.kind for i in contact.identities) == ["phone", "whatsapp"]
     assert {c.contact_id for c in db.session.execute(db.select(Chat)).scalars()} == {contact.id}
