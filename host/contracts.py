@@ -160,6 +160,13 @@ class PluginSettings:
 
 @dataclass(frozen=True)
 class HealthCheck:
+    """One line of a plugin's health on the plugins page.
+
+    ``setup=True`` on a failing check means a step an admin hasn't taken yet (settings
+    not filled in), not an outage: it is shown as a to-do rather than as an error.
+    """
+
     name: str
     ok: bool
     detail: str = ""
+    setup: bool = False

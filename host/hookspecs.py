@@ -99,9 +99,12 @@ def register_migration_folders(app: "Flask") -> "Iterable[str]":
 
 @hookspec
 def register_health_checks(app: "Flask") -> "Iterable[HealthCheck]":
-    """Return health checks, evaluated on the admin plugins page and ``/healthz``.
+    """Return health checks, shown on the admin plugins page.
 
-    Called on every check, inside an app context; keep them quick.
+    Called on every page view, inside an app context; keep them quick. A check that
+    fails because an admin hasn't finished setting the plugin up says ``setup=True``
+    (a to-do, not an outage). ``/healthz`` reports only the database and realtime, so a
+    plugin that isn't set up never takes a process out of a load balancer.
     """
 
 

@@ -23,16 +23,16 @@ NEEDED_SCOPES = ("customers:own", "chats--all:rw", "webhooks.configuration:rw")
 
 def checks() -> list[HealthCheck]:
     config = settings.current()
-    results = [HealthCheck("LiveChat settings", ok=config.configured,
+    results = [HealthCheck("LiveChat settings", ok=config.configured, setup=True,
                            detail="complete" if config.configured else "missing: " + ", ".join(config.missing))]
     if config.configured:
         results.append(_token_check(config))
         if not config.webhook_secret:
-            results.append(HealthCheck("LiveChat webhooks", ok=False,
+            results.append(HealthCheck("LiveChat webhooks", ok=False, setup=True,
                                        detail="no webhook secret yet: use 'Register webhooks' on /plugins/livechat/admin"))
     results.append(_queue_check())
     secure = bool(current_app.config.get("SWITCHBOARD_SECURE_COOKIES"))
-    results.append(HealthCheck("LiveChat Agent App sign-in", ok=secure,
+    results.append(HealthCheck("LiveChat Agent App sign-in", ok=secure, setup=True,
                                detail="cookies are SameSite=None; Secure" if secure else
                                "set SWITCHBOARD_SECURE_COOKIES=true (and HTTPS) so the widget keeps its "
                                "session inside LiveChat"))

@@ -74,3 +74,10 @@ def test_setting_problems_name_the_field_as_admins_see_it():
     labelled = fields.Str(required=True, metadata={"label": "Auth Token"})
     assert _problem(labelled, "auth_token", ["Missing data for required field."]) == "Auth Token is not filled in yet."
     assert _problem(fields.Url(), "send_url", ["Not a valid URL."]) == "Send url: Not a valid URL."
+
+
+def test_a_plugin_not_set_up_yet_is_a_to_do_not_an_error(app, admin, signed_in):
+    page = signed_in(admin).get("/admin/plugins").get_data(as_text=True)
+    # LiveChat without credentials: its settings line is a to-do; nothing is an outage
+    assert '<p class="health todo">○ LiveChat settings: missing:' in page
+    assert "✖ LiveChat settings" not in page
