@@ -88,8 +88,9 @@ from plugins.contacts.normalize import (MIN_DIGIT_SUBSTRING, NAME_WORD, START, a
                                         fold, fold_name, search_text_for)
 
 __all__ = ["search_contacts", "count", "browse", "BrowsePage", "search_ddl", "drop_search_ddl",
-           "rebuild_ddl", "rebuild_starts_ddl", "ensure_search_index", "refresh_search_text", "parse_query",
-           "tier_arms", "ranked_query", "fold", "fold_name", "search_text_for"]
+           "rebuild_ddl", "rebuild_vectors_ddl", "rebuild_starts_ddl", "ensure_search_index",
+           "refresh_search_text", "parse_query", "tier_arms", "ranked_query", "fold", "fold_name",
+           "search_text_for"]
 
 MAX_QUERY = 200
 FTS_TABLE = "contacts_fts"
@@ -523,11 +524,16 @@ def rebuild_ddl(dialect: str) -> list[str]:
     if dialect == "sqlite":
         return [f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')",
                 f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')"]
+    return rebuild_vectors_ddl() + rebuild_starts_ddl()
+
+
+def rebuild_vectors_ddl() -> list[str]:
+    """PostgreSQL statements refilling the search vectors from every contact."""
     # Building a GIN index once is far cheaper than growing it row by row.
     return [f"DROP INDEX IF EXISTS ix_{PG_TABLE}_search_vector",
             _PG_UPSERT.format(source="SELECT id, " + _PG_VECTOR.format(text="search_text")
                               + " FROM contacts"),
-            _PG_INDEX, f"ANALYZE {PG_TABLE}"] + rebuild_starts_ddl()
+            _PG_INDEX, f"ANALYZE {PG_TABLE}"]
 
 
 def rebuild_starts_ddl() -> list[str]:

@@ -13,7 +13,7 @@ Create Date: 2026-11-25 21:05:00
 """
 from alembic import op
 
-from plugins.contacts.search import PG_TABLE, rebuild_ddl, search_ddl
+from plugins.contacts.search import PG_TABLE, rebuild_vectors_ddl, search_ddl
 
 
 revision = '0002_contacts'
@@ -42,9 +42,10 @@ def upgrade():
         return
     for statement in search_ddl("postgresql"):
         op.execute(statement)
-    # Emptied first: refilling by upsert would leave the table twice its size.
+    # Emptied first: refilling by upsert would leave the table twice its size. The start
+    # tokens (created by today's search_ddl) are filled once, by 0003_contacts.
     op.execute(f"TRUNCATE {PG_TABLE}")
-    for statement in rebuild_ddl("postgresql"):
+    for statement in rebuild_vectors_ddl():
         op.execute(statement)
 
 

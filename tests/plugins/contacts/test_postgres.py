@@ -43,3 +43,28 @@ def test_contacts_work_end_to_end_on_postgresql(app, agent, api, inbound):
     assert client.delete(f"{BASE}/{merged['id']}").status_code == 204
     assert names("garc") == []
     db.engine.dispose()
+
+
+def test_upgrading_a_database_with_contacts_indexes_them_for_every_tier(postgres_url, tmp_path):
+    """Contacts written before the start-token table existed are found after the upgrade."""
+    import flask_migrate
+    from sqlalchemy import text
+
+    from host import create_app
+    from plugins.contacts.search import PG_STARTS, search_contacts
+
+    app = create_app({"DATABASE_URL": postgres_url, "INSTANCE_PATH": str(tmp_path / "inst"), "SECRET_KEY": "k" * 32})
+    with app.app_context():
+        flask_migrate.upgrade(revision="0001_contacts")
+        db.session.add_all([Contact(name="Olga Jones"), Contact(name="Olga Petrova"), Contact(name="Jonas Olsen")])
+        db.session.commit()
+        db.session.execute(text(f"TRUNCATE {PG_STARTS}"))   # as a database from before 0003 has it
+        db.session.commit()
+        flask_migrate.upgrade(revision="heads")
+        names = lambda q: [c.name for c in search_contacts(db.session, q)]  # noqa: E731
+        assert db.session.execute(text(f"SELECT count(DISTINCT contact_id) FROM {PG_STARTS}")).scalar() == 3
+        assert names("Olga Jones") == ["Olga Jones"]                   # exact tier
+        assert names("olga") == ["Olga Petrova", "Olga Jones"]         # prefix tier, newest first
+        assert names("Olga J") == ["Olga Jones"]                       # a one-letter word
+        db.session.remove()
+        db.engine.dispose()
