@@ -1,7 +1,8 @@
 """The outbox: outbound messages are persisted first, then sent by a worker.
 
 Rows are claimed and ordered per chat by :mod:`host.work_queue`, so messages leave in
-the order agents wrote them and a crashed worker's claim expires. Retryable failures (provider 5xx, 429, timeouts) back off exponentially.
+the order agents wrote them and a crashed worker's claim expires. Retryable failures
+(provider 5xx, 429, timeouts) back off exponentially.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import threading
 from datetime import timedelta
 
 from flask import current_app
+
 from host import emit as bus
 from host import work_queue
 from host.contracts import Media, OutgoingMessage, SendError, Template

@@ -145,8 +145,13 @@ def problems(plugin: str) -> list[str]:
     return []
 
 
+def _label(field, name: str) -> str:
+    """What the settings form calls a field."""
+    return field.metadata.get("label", name.replace("_", " ").capitalize()) if field else name
+
+
 def _problem(field, name: str, messages) -> str:
-    label = field.metadata.get("label", name.replace("_", " ").capitalize()) if field else name
+    label = _label(field, name)
     text = " ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
     if text == "Missing data for required field.":
         return f"{label} is not filled in yet."
@@ -164,7 +169,7 @@ def form_fields(plugin: str, submitted=None) -> list[dict]:
             value = json.dumps(value, indent=2)
         rows.append({
             "name": name,
-            "label": field.metadata.get("label", name.replace("_", " ").capitalize()),
+            "label": _label(field, name),
             "help": field.metadata.get("description", ""),
             "secret": secret,
             "is_set": values.get(name) not in (None, ""),

@@ -21,6 +21,7 @@ import logging
 
 import requests
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from host import calls as host_calls
@@ -107,7 +108,7 @@ def waiting_calls(agent: Agent) -> list[Call]:
     """Incoming calls still ringing on chats this agent would have heard ring (a console
     that was reloaded, or connected late, rings again for them)."""
     calls = db.session.execute(
-        db.select(Call).join(Call.chat)
+        db.select(Call).join(Call.chat).options(contains_eager(Call.chat))
         .where(Call.direction == "in", Call.ended_at.is_(None), Call.status.in_(("queued", "ringing")),
                Chat.status != "archived")
         .order_by(Call.id)).scalars()
