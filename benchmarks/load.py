@@ -53,7 +53,6 @@ import tempfile
 import threading
 import time
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -176,32 +175,6 @@ class CpuSampler:
         for (name, pid), value in second[2].items():
             roles[name] = roles.get(name, 0.0) + max(0.0, value - first[2].get((name, pid), 0.0))
         return wall, busy, total, roles
-
-
-# --- a gateway that counts sends (there should be none: the run is inbound only) ---------------
-
-class Gateway:
-    def __init__(self):
-        self.sends = 0
-        gateway = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                gateway.sends += 1
-                payload = json.dumps({"id": f"gw-{gateway.sends}"}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/send"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 # --- _setup: groups, agents, tokens and contacts (in an app context) ---------------------------
@@ -579,7 +552,9 @@ class Run:
         args = self.args
         processes = args.processes
         self.threads = args.threads or max(200, math.ceil(args.agents / processes) + 100)
-        gateway = Gateway()
+        from sbx_http_sms.testing import GatewayServer
+
+        gateway = GatewayServer()   # there should be no sends: the run is inbound only
         self.say(f"database {self.db_name}, Redis channel switchboard-load-{self.run_id}, work dir {self.tmp}")
         self.create_database()
         try:
@@ -590,7 +565,7 @@ class Run:
                 self.say(f"kept database {self.db_name}")
             else:
                 self.drop_database()
-            gateway.server.shutdown()
+            gateway.stop()
 
     def _main(self, gateway):
         args = self.args
@@ -891,7 +866,7 @@ class Run:
         add(f"duplicated                     {dup_db + duplicated_events}  (database rows per external id > 1: "
             f"{dup_db}; events a client got twice: {duplicated_events})")
         add(f"database: {len(stored['rows'])} inbound messages in {stored['chats']} chats ({stray} not from this run); "
-            f"outbox rows {outbox}; gateway sends {gateway.sends}; chats routed to the wrong group {misrouted}")
+            f"outbox rows {outbox}; gateway sends {len(gateway.received)}; chats routed to the wrong group {misrouted}")
         add("-" * 78)
         add(f"CPU over the measured window ({wall:.1f} s, {cores:.0f} cores, shared by every process below; "
             f"nothing pinned): machine busy {busy / wall:.2f} cores")

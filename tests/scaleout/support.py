@@ -1,17 +1,15 @@
 """Real Switchboard processes for the production-shape and fault tests.
 
 The processes use the example HTTP SMS gateway plugin (installed by `make`) as their
-channel, talking to a local gateway server that counts every send.
+channel, talking to its local gateway stand-in (``sbx_http_sms.testing``), which records
+every send.
 """
 import json
 import os
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
 import requests
 
 from host.testing.pytest_plugin import free_port, skip_or_fail
@@ -27,42 +25,6 @@ def wait_for(predicate, timeout=15.0, interval=0.05):
             return True
         time.sleep(interval)
     return False
-
-
-class GatewayServer:
-    """A local SMS gateway: records each send; can be slow or down for a while."""
-
-    def __init__(self):
-        self.received = []
-        self.delay = 0.0
-        self.failing = False
-        gateway = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                time.sleep(gateway.delay)
-                if gateway.failing:
-                    self.send_response(503)
-                    self.end_headers()
-                    return
-                gateway.received.append(body)
-                payload = json.dumps({"id": f"gw-{len(gateway.received)}"}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/send"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def texts(self):
-        return [r["text"] for r in self.received]
 
 
 def signed_inbound(url, external_id, from_address, text):
