@@ -7,9 +7,6 @@ Playwright's auto-waiting ``expect``; there are no sleeps.
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -19,36 +16,8 @@ from host.testing.pytest_plugin import sign_in_page
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
-ROOT = Path(__file__).resolve().parents[2]
-BUNDLES = [ROOT / "host/static/dist/console.js", ROOT / "host/static/dist/widget.js"]
 TAB_ORDER = ["Customer", "Call", "SMS", "WhatsApp", "Contacts", "Logs", "LiveChat"]
 XSS = "<img src=x onerror=alert(1)><script>window.pwned=1</script>"
-
-
-def _sources():
-    yield from (ROOT / "host/frontend").rglob("*.js")
-    yield from (ROOT / "host/frontend").rglob("*.mjs")
-    yield from ROOT.glob("plugins/*/frontend/**/*.js")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def built_frontend():
-    """Build the bundles once per session when they are missing or older than the sources."""
-    newest_source = max(p.stat().st_mtime for p in _sources())
-    if all(b.exists() and b.stat().st_mtime >= newest_source for b in BUNDLES):
-        return
-    node = shutil.which("node")
-    if node is None or not (ROOT / "node_modules/esbuild").exists():
-        pytest.skip("The front-end isn't built and node/esbuild aren't available (run `npm ci && npm run build`).")
-    subprocess.run([node, "host/frontend/build.mjs"], cwd=ROOT, check=True)
-
-
-@pytest.fixture
-def console(browser_page, live_server, agent):
-    """Sam (agent, Support group) signed in to the console."""
-    sign_in_page(browser_page, live_server.url, agent.email)
-    expect(browser_page.locator(".conn")).to_have_attribute("data-state", "connected")
-    return browser_page
 
 
 def inbound(app, message_id, sender="+15550001", body="Hello", **extra):

@@ -7,9 +7,6 @@ as a Twilio webhook would. Assertions use Playwright's auto-waiting ``expect``.
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -20,23 +17,6 @@ from host.testing.pytest_plugin import CHROMIUM_ARGS, sign_in_page  # noqa: F401
 
 expect = pytest.importorskip("playwright.sync_api").expect
 pytestmark = pytest.mark.browser
-
-ROOT = Path(__file__).resolve().parents[2]
-BUNDLES = [ROOT / "plugins/contacts/static/dist/customer_tab.js", ROOT / "plugins/contacts/static/dist/contacts_tab.js",
-           ROOT / "host/static/dist/console.js"]
-
-
-@pytest.fixture(scope="session", autouse=True)
-def built_frontend():
-    sources = [*ROOT.glob("plugins/contacts/frontend/**/*.js"), *(ROOT / "host/frontend").rglob("*.js")]
-    newest = max(p.stat().st_mtime for p in sources)
-    if all(b.exists() and b.stat().st_mtime >= newest for b in BUNDLES):
-        return
-    node = shutil.which("node")
-    if node is None or not (ROOT / "node_modules/esbuild").exists():
-        pytest.skip("The front-end isn't built and node/esbuild aren't available (run `npm ci && npm run build`).")
-    subprocess.run([node, "host/frontend/build.mjs"], cwd=ROOT, check=True)
-
 
 class VoiceStandIn:
     """A channel keyed "voice" so the tabs render their Call buttons (the voice work wires them)."""

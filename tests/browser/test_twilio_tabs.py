@@ -6,43 +6,16 @@ come back and reach the page over Socket.IO.
 """
 from __future__ import annotations
 
-import shutil
-import subprocess
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from host.extensions import db
 from host.models import Chat, Message, utcnow
-from host.testing.pytest_plugin import sign_in_page
 from plugins.twilio_channel.models import SimulatedMessage
 from plugins.twilio_channel.simulator import simulator_for
 
 expect = pytest.importorskip("playwright.sync_api").expect
-
-ROOT = Path(__file__).resolve().parents[2]
-TABS = [ROOT / f"plugins/twilio_channel/static/dist/{name}.js" for name in ("whatsapp_tab", "logs_tab", "sms_tab")]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def built_tabs():
-    sources = list((ROOT / "plugins/twilio_channel/frontend").rglob("*.js"))
-    newest = max(p.stat().st_mtime for p in sources)
-    if all(t.exists() and t.stat().st_mtime >= newest for t in TABS):
-        return
-    node = shutil.which("node")
-    if node is None or not (ROOT / "node_modules/esbuild").exists():
-        pytest.skip("The front-end isn't built and node/esbuild aren't available (run `npm ci && npm run build`).")
-    subprocess.run([node, "host/frontend/build.mjs"], cwd=ROOT, check=True)
-
-
-@pytest.fixture
-def console(browser_page, live_server, agent):
-    sign_in_page(browser_page, live_server.url, agent.email)
-    expect(browser_page.locator(".conn")).to_have_attribute("data-state", "connected")
-    return browser_page
-
 
 def open_chat(page, name):
     page.locator(".chat-list .chat-row", has_text=name).click()
