@@ -10,8 +10,8 @@ from contextlib import nullcontext
 
 from flask import current_app
 from sqlalchemy import bindparam, case
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 
 from host import emit as bus
 from host.contracts import ContactRef, InboundMessage, StatusUpdate
@@ -19,11 +19,14 @@ from host.events import (ChatArchived, ChatAssigned, ChatReopened, ChatStarted, 
                          MessageQueued, MessageReceived, MessageStatusChanged)
 from host.extensions import db
 from host.models import Agent, Chat, ChatRead, Group, Message, Transfer, utcnow
-from host.schemas import snapshot_chat, snapshot_message
+from host.schemas import snapshot_chat, snapshot_chat_row, snapshot_message, snapshot_message_values
 
 
 class ChatError(ValueError):
     """An agent action that cannot be done; the message is shown to the agent."""
+
+
+CHATS, MESSAGES = Chat.__table__, Message.__table__
 
 
 def _plugins():
@@ -37,23 +40,43 @@ def resolve(channel: str, address: str, profile=None) -> ContactRef:
     return ref or ContactRef(id=None)
 
 
+def _chat_order():
+    """Open chats first (the newest), then archived ones, most recently archived first."""
+    c = CHATS.c
+    return ((c.status == "archived").asc(), case((c.status != "archived", c.id)).desc(),
+            c.archived_at.desc(), c.id.desc())
+
+
 def _chat_query(whose):
     """The customer's open chat (the newest), else their most recently archived one.
 
     The event snapshots show the group's and the assignee's names: they are loaded in
     the same query (the assignee's own groups are not needed for that).
     """
-    is_open = Chat.status != "archived"
     return (db.select(Chat).options(joinedload(Chat.group), joinedload(Chat.agent).lazyload(Agent.groups))
-            .where(whose)
-            .order_by((Chat.status == "archived").asc(), case((is_open, Chat.id)).desc(),
-                      Chat.archived_at.desc(), Chat.id.desc())
-            .limit(1))
+            .where(whose).order_by(*_chat_order()).limit(1))
+
+
+def _chat_row_query(whose):
+    """Like :func:`_chat_query`, as one plain row with the group's and assignee's names.
+
+    Table columns only (no ORM entities), so reading it builds no objects.
+    """
+    groups, agents = Group.__table__.c, Agent.__table__.c
+    return (db.select(*CHATS.c, groups.name.label("group_name"), agents.name.label("agent_name"),
+                      agents.email.label("agent_email"))
+            .select_from(CHATS.outerjoin(Group.__table__, groups.id == CHATS.c.group_id)
+                         .outerjoin(Agent.__table__, agents.id == CHATS.c.agent_id))
+            .where(whose).order_by(*_chat_order()).limit(1))
 
 
 # Every inbound message runs these: the statements are built once.
 _CHAT_OF_CONTACT = _chat_query(Chat.contact_id == bindparam("contact_id"))
 _CHAT_OF_ADDRESS = _chat_query(Chat.customer_address == bindparam("address"))
+_CHAT_ROW_OF_CONTACT = _chat_row_query(CHATS.c.contact_id == bindparam("contact_id"))
+_CHAT_ROW_OF_ADDRESS = _chat_row_query(CHATS.c.customer_address == bindparam("address"))
+_UPDATE_CHAT = CHATS.update().where(CHATS.c.id == bindparam("chat_id"))
+_INSERT_ONCE: dict[str, object] = {}
 _MESSAGE_BY_EXTERNAL_ID = db.select(Message).where(Message.channel == bindparam("channel"),
                                                    Message.external_id == bindparam("external_id"))
 
@@ -67,10 +90,17 @@ def find_chat_for(contact: ContactRef, address: str) -> Chat | None:
     return result.scalars().first()
 
 
+_LOOK_UP = object()
+
+
 def open_chat_for(channel: str, address: str, contact: ContactRef, sender: str | None,
-                  origin: str, agent: Agent | None = None) -> Chat:
-    """Continue, reopen or start the customer's chat, routing it when it (re)starts."""
-    chat = find_chat_for(contact, address)
+                  origin: str, agent: Agent | None = None, chat: Chat | None = _LOOK_UP) -> Chat:
+    """Continue, reopen or start the customer's chat, routing it when it (re)starts.
+
+    ``chat=None`` says the caller already knows the customer has no chat at all.
+    """
+    if chat is _LOOK_UP:
+        chat = find_chat_for(contact, address)
     if chat is not None and chat.status != "archived":
         chat.channel, chat.customer_address = channel, address
         chat.sender = sender or chat.sender
@@ -104,30 +134,96 @@ def _routing_view(chat: Chat) -> dict:
 
 
 def receive(inbound: InboundMessage) -> Message:
-    """Store a customer message once, in the right chat. Repeats return the stored one."""
-    existing = _by_external_id(inbound.channel, inbound.external_id)
-    if existing is not None:
-        return existing
+    """Store a customer message once, in the right chat. Repeats return the stored one.
+
+    Every customer message runs this, so the common case — another message in an open
+    chat — is written with two plain statements (message insert, chat times update)
+    instead of an ORM flush; starting or reopening a chat goes through
+    :func:`open_chat_for`. A repeat (same channel and external id) is absorbed by the
+    unique index: the insert does nothing and the transaction is rolled back.
+    """
     contact = resolve(inbound.channel, inbound.from_address, inbound.profile)
-    chat = open_chat_for(inbound.channel, inbound.from_address, contact, inbound.to_address, "inbound")
     now = utcnow()
-    message = Message(chat=chat, direction="in", kind=inbound.kind if not inbound.media else "media",
-                      channel=inbound.channel, body=inbound.body,
-                      media=[{"url": m.url, "content_type": m.content_type} for m in inbound.media],
-                      sender=inbound.from_address, recipient=inbound.to_address,
-                      external_id=inbound.external_id, status="received")
-    chat.last_message_at = chat.last_inbound_at = now
-    db.session.add(message)
-    try:
-        db.session.flush()
-    except IntegrityError:  # the same webhook raced us in another request
+    row = _chat_row(contact, inbound.from_address)
+    if row is not None and row.status != "archived":
+        chat = None
+        chat_id, changes = row.id, _open_chat_changes(row, inbound, contact, now)
+    else:
+        chat = open_chat_for(inbound.channel, inbound.from_address, contact, inbound.to_address, "inbound",
+                             **({"chat": None} if row is None else {}))
+        chat.last_message_at = chat.last_inbound_at = now
+        chat_id, changes = chat.id, None
+    values = {"chat_id": chat_id, "direction": "in", "kind": inbound.kind if not inbound.media else "media",
+              "channel": inbound.channel, "body": inbound.body, "template": None, "agent_id": None,
+              "media": [{"url": m.url, "content_type": m.content_type} for m in inbound.media],
+              "sender": inbound.from_address, "recipient": inbound.to_address,
+              "external_id": inbound.external_id, "status": "received", "error_code": None,
+              "error_message": None, "created_at": now, "updated_at": now}
+    message_id = db.session.execute(_insert_once(), values).scalar()
+    if message_id is None:  # stored before (a re-delivery, or the same webhook racing us)
         db.session.rollback()
         return _by_external_id(inbound.channel, inbound.external_id)
-    bus.emit(MessageReceived(message=snapshot_message(message), chat=snapshot_chat(chat),
-                             contact_id=contact.id, profile=dict(inbound.profile),
-                             opt_out=inbound.opt_out))
+    if changes is not None:
+        db.session.execute(_UPDATE_CHAT, {**changes, "chat_id": chat_id})
+        _forget(Chat, chat_id)
+        chat_snapshot = snapshot_chat_row(row, changes)
+    else:
+        db.session.flush()
+        chat_snapshot = snapshot_chat(chat)
+    bus.emit(MessageReceived(message=snapshot_message_values({**values, "id": message_id}), chat=chat_snapshot,
+                             contact_id=contact.id, profile=dict(inbound.profile), opt_out=inbound.opt_out))
     bus.commit()
-    return message
+    return _unloaded(Message, message_id)
+
+
+def _chat_row(contact: ContactRef, address: str):
+    """:func:`find_chat_for` as a plain row (with the group's and assignee's names)."""
+    if contact.id is not None:
+        return db.session.execute(_CHAT_ROW_OF_CONTACT, {"contact_id": contact.id}).first()
+    return db.session.execute(_CHAT_ROW_OF_ADDRESS, {"address": address}).first()
+
+
+def _open_chat_changes(row, inbound: InboundMessage, contact: ContactRef, now) -> dict:
+    """What another message changes on its open chat (as :func:`open_chat_for` would)."""
+    changes = {"channel": inbound.channel, "customer_address": inbound.from_address,
+               "sender": inbound.to_address or row.sender, "last_message_at": now,
+               "last_inbound_at": now, "updated_at": now}
+    if contact.name and not row.customer_name:
+        changes["customer_name"] = contact.name
+    return changes
+
+
+def _insert_once():
+    """``INSERT … ON CONFLICT (channel, external_id) DO NOTHING RETURNING id`` for this database."""
+    dialect = db.session.get_bind().dialect.name
+    statement = _INSERT_ONCE.get(dialect)
+    if statement is None:
+        insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+        statement = _INSERT_ONCE[dialect] = (
+            insert(MESSAGES).on_conflict_do_nothing(index_elements=["channel", "external_id"])
+            .returning(MESSAGES.c.id))
+    return statement
+
+
+def _forget(model, ident) -> None:
+    """Expire a row the session may hold, after changing it with a plain UPDATE."""
+    instance = db.session.identity_map.get(db.session.identity_key(model, ident))
+    if instance is not None:
+        db.session.expire(instance)
+
+
+def _unloaded(model, ident):
+    """The stored row as an ORM object that loads its columns when first read.
+
+    What a commit leaves anyway (it expires every object), without reading the row
+    back for callers that don't look at it — the webhooks.
+    """
+    instance = db.session.identity_map.get(db.session.identity_key(model, ident))
+    if instance is None:
+        instance = model(id=ident)
+        make_transient_to_detached(instance)
+        db.session.add(instance)
+    return instance
 
 
 def _by_external_id(channel: str, external_id: str) -> Message | None:

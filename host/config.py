@@ -94,7 +94,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
 def _engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         # Several threads (web, Socket.IO, outbox) share the file; wait instead of failing.
-        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}, "pool_size": 20, "max_overflow": 20}
     return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
 
 

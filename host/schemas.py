@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timezone
+from types import SimpleNamespace
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -229,8 +230,23 @@ def snapshot_chat(chat) -> dict:
     return _CHAT.dump(chat)
 
 
+def snapshot_chat_row(row, changes=None) -> dict:
+    """The snapshot of a chat read as a plain row (``group_name``, ``agent_name`` and
+    ``agent_email`` joined in), with ``changes`` applied: equal to :func:`snapshot_chat`."""
+    values = {**row._mapping, **(changes or {})}
+    group = SimpleNamespace(name=values["group_name"]) if values["group_id"] is not None else None
+    agent = (SimpleNamespace(name=values["agent_name"], email=values["agent_email"])
+             if values["agent_id"] is not None else None)
+    return _CHAT.dump(SimpleNamespace(**values, group=group, agent=agent))
+
+
 def snapshot_message(message) -> dict:
     return _MESSAGE.dump(message)
+
+
+def snapshot_message_values(values: dict) -> dict:
+    """The snapshot of a message written from plain values (an inbound one: no agent)."""
+    return _MESSAGE.dump(SimpleNamespace(**values, agent=None))
 
 
 def snapshot_call(call) -> dict:

@@ -56,12 +56,10 @@ class Contact(db.Model):
 
         Returns whether anything changed, so callers know to emit ``contact_changed``.
         """
-        changed = False
-        if name and name.strip() and self.name_source != AGENT and self.name != name.strip():
-            self.name, self.name_source, changed = name.strip(), CHANNEL, True
-        if email and self.email_source != AGENT and self.email != email:
-            self.email, self.email_source, changed = email, CHANNEL, True
-        return changed
+        changes = channel_profile_changes(self, name=name, email=email)
+        for key, value in changes.items():
+            setattr(self, key, value)
+        return bool(changes)
 
     def identity(self, kind: str) -> "ContactIdentity | None":
         return next((i for i in self.identities if i.kind == kind), None)
@@ -77,6 +75,17 @@ class Contact(db.Model):
 
     def __repr__(self) -> str:
         return f"<Contact {self.id} {self.name!r}>"
+
+
+def channel_profile_changes(current, *, name: str | None = None, email: str | None = None) -> dict:
+    """The fields a channel's name/email would change on a contact (``current`` has
+    ``name``, ``name_source``, ``email`` and ``email_source``): agents' edits are kept."""
+    changes = {}
+    if name and name.strip() and current.name_source != AGENT and current.name != name.strip():
+        changes.update(name=name.strip(), name_source=CHANNEL)
+    if email and current.email_source != AGENT and current.email != email:
+        changes.update(email=email, email_source=CHANNEL)
+    return changes
 
 
 class ContactIdentity(db.Model):
@@ -117,37 +126,64 @@ class ContactNote(db.Model):
     author = db.relationship("Agent")
 
 
+def _match(pairs: int):
+    identities = ContactIdentity.__table__.c
+    return or_(*(and_(identities.kind == bindparam(f"kind{n}"),
+                      identities.address == bindparam(f"address{n}")) for n in range(pairs)))
+
+
 def _identities_query(pairs: int):
     """Identities matching any of ``pairs`` (kind, address) pairs, each with its contact."""
-    match = or_(*(and_(ContactIdentity.kind == bindparam(f"kind{n}"),
-                       ContactIdentity.address == bindparam(f"address{n}")) for n in range(pairs)))
-    return select(ContactIdentity).options(joinedload(ContactIdentity.contact)).where(match)
+    return select(ContactIdentity).options(joinedload(ContactIdentity.contact)).where(_match(pairs))
 
 
-# Every inbound message asks find_identity: the statements are built once.
-_IDENTITY_QUERIES: dict[int, object] = {}
+def _identity_rows_query(pairs: int):
+    """The same as plain rows (table columns, no ORM entities: reading builds no objects),
+    with just what resolving a known customer needs."""
+    identities, contacts = ContactIdentity.__table__, Contact.__table__
+    return (select(identities.c.kind, identities.c.address, identities.c.contact_id, contacts.c.name,
+                   contacts.c.name_source, contacts.c.email, contacts.c.email_source, contacts.c.group_id,
+                   contacts.c.preferred_channel)
+            .select_from(identities.join(contacts, contacts.c.id == identities.c.contact_id))
+            .where(_match(pairs)))
+
+
+# Every inbound message asks for its identity: the statements are built once per size.
+_QUERIES: dict[tuple, object] = {}
+
+
+def _lookup(session: Session, build, kind: str, address: str):
+    """Run ``build(n)`` for the address and (a phone number) its twins: the pairs asked
+    for, and what was found by (kind, address)."""
+    wanted = [(kind, address)]
+    number = phone_of(kind, address)
+    if number is not None:
+        wanted += [(k, a) for k, a in phone_identities(number) if k != kind]
+    query = _QUERIES.get((build, len(wanted)))
+    if query is None:
+        query = _QUERIES[(build, len(wanted))] = build(len(wanted))
+    params = {}
+    for n, (k, a) in enumerate(wanted):
+        params[f"kind{n}"], params[f"address{n}"] = k, a
+    rows = session.scalars(query, params) if build is _identities_query else session.execute(query, params)
+    return wanted, {(row.kind, row.address): row for row in rows}
 
 
 def find_identity(session: Session, kind: str, address: str) -> ContactIdentity | None:
     """The identity for a normalised address; a phone number also finds its WhatsApp twin.
 
     An exact ``(kind, address)`` match wins; otherwise an SMS number finds the contact
-    who wrote from the same number on WhatsApp, and vice versa.
+    who wrote from the same number on WhatsApp, and vice versa. One statement for the
+    address and its twin, with the contact joined in (the caller always reads it next).
     """
-    # One statement for the address and its twin, with the contact joined in (the
-    # caller always reads it next).
-    wanted = [(kind, address)]
-    number = phone_of(kind, address)
-    if number is not None:
-        wanted += [(k, a) for k, a in phone_identities(number) if k != kind]
-    query = _IDENTITY_QUERIES.get(len(wanted))
-    if query is None:
-        query = _IDENTITY_QUERIES[len(wanted)] = _identities_query(len(wanted))
-    params = {}
-    for n, (k, a) in enumerate(wanted):
-        params[f"kind{n}"], params[f"address{n}"] = k, a
-    found = {(row.kind, row.address): row for row in session.scalars(query, params)}
+    wanted, found = _lookup(session, _identities_query, kind, address)
     return next((found[key] for key in wanted if key in found), None)
+
+
+def identity_rows(session: Session, kind: str, address: str) -> dict:
+    """Like :func:`find_identity` but read-only: every matching identity (the exact one
+    and twins) as a plain row with its contact's profile fields, keyed by (kind, address)."""
+    return _lookup(session, _identity_rows_query, kind, address)[1]
 
 
 def find_contact(session: Session, kind: str, address: str) -> Contact | None:

@@ -42,7 +42,7 @@ from host.contracts import ContactRef
 from host.extensions import db
 
 from . import chat_links
-from .models import Contact, ContactIdentity, find_identity
+from .models import Contact, ContactIdentity, channel_profile_changes, find_identity, identity_rows
 from .normalize import CHANNEL_KINDS, KINDS, InvalidAddress, normalize, normalize_email
 from .service import announce
 from .settings import default_region
@@ -87,7 +87,14 @@ def resolve(channel: str, address: str, profile) -> ContactRef | None:
     name, email = _profile(profile)
     for attempt in range(2):
         try:
-            contact = _find_or_create(kind, normalised, name, email)
+            # Most messages come from a known identity whose profile says nothing new:
+            # read it as a plain row and load no objects.
+            rows = identity_rows(db.session, kind, normalised)
+            known = rows.get((kind, normalised))
+            if known is not None and not channel_profile_changes(known, name=name, email=email):
+                return ContactRef(id=known.contact_id, name=known.name, group_id=known.group_id,
+                                  preferred_channel=known.preferred_channel)
+            contact = _update(kind, normalised, name, email) if rows else _create(kind, normalised, name, email)
             break
         except IntegrityError:
             db.session.rollback()  # another request created this identity first
@@ -97,16 +104,19 @@ def resolve(channel: str, address: str, profile) -> ContactRef | None:
                       preferred_channel=contact.preferred_channel)
 
 
-def _find_or_create(kind: str, address: str, name: str | None, email: str | None) -> Contact:
+def _create(kind: str, address: str, name: str | None, email: str | None) -> Contact:
+    contact = Contact(name="")
+    contact.apply_channel_profile(name=name, email=email)
+    contact.identities.append(ContactIdentity(kind=kind, address=address))
+    db.session.add(contact)
+    db.session.flush()
+    chat_links.adopt(contact.id, chat_links.chat_addresses(kind, address))
+    return contact
+
+
+def _update(kind: str, address: str, name: str | None, email: str | None) -> Contact:
+    """A known contact whose profile changes, or the twin of a known identity."""
     identity = find_identity(db.session, kind, address)
-    if identity is None:
-        contact = Contact(name="")
-        contact.apply_channel_profile(name=name, email=email)
-        contact.identities.append(ContactIdentity(kind=kind, address=address))
-        db.session.add(contact)
-        db.session.flush()
-        chat_links.adopt(contact.id, chat_links.chat_addresses(kind, address))
-        return contact
     contact = identity.contact
     changed = False
     if (identity.kind, identity.address) != (kind, address):  # the SMS/WhatsApp twin

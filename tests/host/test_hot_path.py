@@ -2,8 +2,11 @@
 and the event snapshots still carry the group's and the assignee's names."""
 import pytest
 
+from host.chats import receive
+from host.contracts import InboundMessage
 from host.extensions import db
-from host.models import Chat
+from host.models import Chat, Message
+from host.schemas import snapshot_chat, snapshot_message
 from host.testing.loopback import webhook
 
 
@@ -27,10 +30,43 @@ def test_inbound_to_an_assigned_chat_loads_no_group_members(app, agent, make_age
 
     assert not [s for s in sql_statements if "agent_groups" in s], sql_statements
     selects = [s[:90] for s in sql_statements if s.startswith("select")]
-    # the repeat check and the chat (with its group and assignee joined in); no lazy loads
-    assert len(selects) == 2, selects
+    # only the chat (with its group and assignee joined in); no lazy loads, and no repeat
+    # check: the unique index absorbs a repeat
+    assert len(selects) == 1, selects
     snapshot = recorder.of("message_received")[-1].chat
     assert (snapshot["group_name"], snapshot["agent_name"]) == ("Support", "Sam Agent")
+
+
+def test_fast_path_snapshots_equal_the_stored_rows(app, agent, recorder):
+    """The open-chat path writes plain statements: its snapshots must still say exactly
+    what the API says about the stored chat and message."""
+    client = app.test_client()
+    assert webhook(client, {"id": "hp-1", "from": "+15550001", "body": "first"}).status_code == 200
+    chat = db.session.execute(db.select(Chat)).scalar_one()
+    chat.agent_id, chat.status, chat_id = agent.id, "active", chat.id
+    db.session.commit()
+
+    assert webhook(client, {"id": "hp-2", "from": "+15550001", "body": "<b>second</b>",
+                            "profile": {"name": "Ann"}}).status_code == 200
+
+    db.session.remove()
+    event = recorder.of("message_received")[-1]
+    chat = db.session.get(Chat, chat_id)
+    message = db.session.execute(db.select(Message).where(Message.external_id == "hp-2")).scalar_one()
+    assert event.chat == snapshot_chat(chat)
+    assert event.message == snapshot_message(message)
+    assert chat.last_inbound_at == message.created_at and chat.customer_name == "Ann"
+
+
+def test_a_repeat_changes_nothing_and_returns_the_stored_message(app, agent, recorder):
+    first = receive(InboundMessage(channel="loopback", external_id="rp-1", from_address="+15550001", body="hi"))
+    first_id, last = first.id, db.session.get(Chat, first.chat_id).last_message_at
+
+    again = receive(InboundMessage(channel="loopback", external_id="rp-1", from_address="+15550001", body="hi"))
+
+    assert again.id == first_id and db.session.get(Chat, again.chat_id).last_message_at == last
+    assert db.session.execute(db.select(db.func.count()).select_from(Message)).scalar() == 1
+    assert len(recorder.of("message_received")) == 1
 
 
 def test_groups_page_still_lists_members(app, admin, agent, signed_in):

@@ -127,7 +127,7 @@ def test_chats_from_before_the_contact_are_adopted(app, agent, inbound):
 def test_a_lost_race_for_a_new_identity_uses_the_winners_contact(app, agent, monkeypatch):
     from plugins.contacts import resolve as module
 
-    real = module.find_identity
+    real = module.identity_rows
     calls = []
 
     def racing(session, kind, address):
@@ -138,9 +138,9 @@ def test_a_lost_race_for_a_new_identity_uses_the_winners_contact(app, agent, mon
             with Session(db.engine) as other:
                 other.add(winner)
                 other.commit()
-            return None
+            return {}
         return real(session, kind, address)
 
-    monkeypatch.setattr(module, "find_identity", racing)
+    monkeypatch.setattr(module, "identity_rows", racing)
     ref = resolve("sms", "+14155550123")
     assert ref.name == "Winner" and len(contacts()) == 1
