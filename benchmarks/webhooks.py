@@ -11,12 +11,14 @@ What it does, all on 127.0.0.1 with a fresh temporary instance (SQLite):
    with Twilio credentials from the environment (live mode: the real signature check)
    and one extra bench-only plugin that adds ``POST /webhooks/bench/noop`` → 204. That
    route goes through the same request guards; it exists only in this process;
-2. closed loop, max throughput: the bare endpoint, then signed inbound webhooks
+2. each customer's first message (``--customers`` of them, reported on their own row:
+   a new contact and chat cost several times a message to an open chat);
+3. closed loop, max throughput: the bare endpoint, then signed inbound webhooks
    (``X-Twilio-Signature`` computed with ``RequestValidator.compute_signature``; bodies
    are signed before the clock starts so the client measures the server), each for
    ``--seconds`` with ``--threads`` keep-alive connections;
-3. open loop at ``--rate`` webhooks/s (paced, same threads) for latency under that load;
-4. stops the server and counts rows in the database: every webhook answered 200 must be
+4. open loop at ``--rate`` webhooks/s (paced, same threads) for latency under that load;
+5. stops the server and counts rows in the database: every webhook answered 200 must be
    stored exactly once (``lost``), and ``--dup-percent`` of them are deliberately
    re-delivered, as Twilio does, to show they are stored once (``duplicated``).
 
@@ -225,7 +227,7 @@ def main() -> int:
             except OSError:
                 time.sleep(0.1)
 
-        total = args.max_requests * 2 + int(args.rate * args.seconds) + 10
+        total = args.customers + args.max_requests * 2 + int(args.rate * args.seconds) + 10
         print(f"signing {total} webhooks before the clock starts…", flush=True)
         bodies = [signed_webhook(port, n, args.customers) for n in range(total)]
         dup_every = int(100 / args.dup_percent) if args.dup_percent else 0
@@ -233,10 +235,10 @@ def main() -> int:
         counts = {"posts": 0, "next": 0}
         used_lock = threading.Lock()
 
-        def webhook(_i):
+        def webhook(_i, redeliver=True):
             with used_lock:
                 counts["posts"] += 1
-                if dup_every and counts["next"] and counts["posts"] % dup_every == 0:
+                if redeliver and dup_every and counts["next"] and counts["posts"] % dup_every == 0:
                     n = counts["next"] - 1  # Twilio re-delivers the previous message
                 else:
                     n = counts["next"]
@@ -250,6 +252,11 @@ def main() -> int:
             return NOOP, {"Content-Type": "application/x-www-form-urlencoded"}, b"x=1", 204
 
         run_phase("warm-up", port, 2, 1.0, noop)
+        # Each customer's first message starts a contact and a chat (several times the
+        # work of a message in an open chat): measured on its own, so the phases below
+        # show the steady state of a busy helpdesk rather than how many customers are new.
+        first = run_phase("webhook, new customers", port, args.threads, 600,
+                          lambda i: webhook(i, redeliver=False), max_requests=args.customers, server_pid=server.pid)
         results = [
             run_phase("bare 204, max", port, args.threads, args.seconds, noop, max_requests=args.max_requests,
                       server_pid=server.pid),
@@ -270,10 +277,10 @@ def main() -> int:
         chats = db.execute("SELECT count(*) FROM chats").fetchone()[0]
     stored, distinct = rows
     expected = len(sent_ids)
-    webhook_errors = results[1].errors + results[3].errors
+    webhook_errors = first.errors + results[1].errors + results[3].errors
     print()
     print(f"{'phase':<28} {'ok':>7} {'errors':>6} {'req/s':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8} {'CPU ms':>8}")
-    for result in results:
+    for result in [first, *results]:
         print(result.row())
     ratio = results[1].rate / results[0].rate if results[0].rate else 0
     p99 = sorted(results[3].latencies)[int(0.99 * len(results[3].latencies))] * 1000 if results[3].latencies else 0
@@ -285,7 +292,8 @@ def main() -> int:
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"p99 at {args.rate:g}/s: {p99:.1f} ms (target ≤ 50 ms); achieved {results[3].rate:.1f}/s")
     print(f"stored messages: {stored} in {chats} chats; distinct MessageSids sent: {expected} "
-          f"(incl. re-deliveries: {sum(r.ok + r.errors for r in results[1::2])} posts, {webhook_errors} errors)")
+          f"(incl. re-deliveries: {sum(r.ok + r.errors for r in [first, *results[1::2]])} posts, "
+          f"{webhook_errors} errors)")
     errors = [line for line in log_path.read_text().splitlines() if "Error" in line or "Traceback" in line]
     if errors:
         print(f"server log {log_path} has {len(errors)} error lines, e.g. {errors[-1][:200]}")

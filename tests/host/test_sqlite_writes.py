@@ -1,0 +1,89 @@
+"""SQLite writers in one process queue in Python and wake when the previous writer is done,
+instead of sleeping on SQLite's busy ladder; readers never wait."""
+import threading
+import time
+
+import pytest
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from host import sqlite_writes
+from host.extensions import db
+from host.models import Group
+
+
+@pytest.fixture
+def switchboard_plugins():
+    return ""
+
+
+def test_a_write_holds_the_writer_turn_until_commit_or_rollback(app):
+    with Session(db.engine) as session:
+        session.execute(db.select(Group)).all()
+        assert not sqlite_writes._lock.locked()  # reading takes no turn
+
+        session.add(Group(name="Night shift"))
+        session.flush()
+        assert sqlite_writes._lock.locked()
+        session.commit()
+        assert not sqlite_writes._lock.locked()
+
+        session.add(Group(name="Weekend"))
+        session.flush()
+        assert sqlite_writes._lock.locked()
+        session.rollback()
+        assert not sqlite_writes._lock.locked()
+    assert [g.name for g in db.session.execute(db.select(Group).where(Group.name.like("%t"))).scalars()] \
+        == ["Night shift"]
+
+
+def test_a_second_writer_waits_its_turn_and_goes_right_after_the_commit(app):
+    first = Session(db.engine)
+    first.add(Group(name="First"))
+    first.flush()  # holds the writer turn
+    done = {}
+
+    def second_writer():
+        with app.app_context(), Session(db.engine) as session:
+            session.add(Group(name="Second"))
+            session.commit()
+            done["at"] = time.perf_counter()
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    time.sleep(0.3)
+    assert "at" not in done  # still waiting: the first writer hasn't committed
+    committed_at = time.perf_counter()
+    first.commit()
+    first.close()
+    thread.join(timeout=10)
+
+    # SQLite's own busy handler would have it asleep on its ladder (up to 100 ms a nap)
+    assert done["at"] - committed_at < 0.08
+    names = set(db.session.execute(db.select(Group.name)).scalars())
+    assert {"First", "Second"} <= names
+
+
+def test_a_writer_that_waits_too_long_gets_database_is_locked(app, monkeypatch):
+    monkeypatch.setattr(sqlite_writes, "WAIT_SECONDS", 0.2)
+    first = Session(db.engine)
+    first.add(Group(name="Holder"))
+    first.flush()
+    errors = []
+
+    def second_writer():
+        with app.app_context(), Session(db.engine) as session:
+            session.add(Group(name="Impatient"))
+            try:
+                session.commit()
+            except OperationalError as error:
+                errors.append(str(error))
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    thread.join(timeout=10)
+    first.rollback()
+    first.close()
+
+    assert errors and "database is locked" in errors[0]
+    assert not sqlite_writes._lock.locked()
