@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
 from host import config as config_module
-from host import sqlite_writes  # noqa: F401  (one SQLite writer at a time per process)
+from host import db_connections, sqlite_writes  # noqa: F401  (pool and write events)
 from host.extensions import csrf, db, login_manager, migrate
 from host.logging_filters import install_secret_filter
 from host.outbox import Outbox

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, make_transient_to_detached
 
 from host import emit as bus
 from host.contracts import ContactRef, InboundMessage, StatusUpdate
+from host.db_connections import retry_on_disconnect
 from host.events import (ChatArchived, ChatAssigned, ChatReopened, ChatStarted, ChatTransferred,
                          MessageQueued, MessageReceived, MessageStatusChanged)
 from host.extensions import db
@@ -140,8 +141,17 @@ def receive(inbound: InboundMessage) -> Message:
     chat — is written with two plain statements (message insert, chat times update)
     instead of an ORM flush; starting or reopening a chat goes through
     :func:`open_chat_for`. A repeat (same channel and external id) is absorbed by the
-    unique index: the insert does nothing and the transaction is rolled back.
+    unique index: the insert does nothing and the transaction is rolled back. If the
+    database connection dies on the way (a server restart), it is stored on a fresh
+    one, so the webhook still gets its answer.
     """
+    message = _store(inbound)
+    bus.dispatch_ready()
+    return message
+
+
+@retry_on_disconnect
+def _store(inbound: InboundMessage) -> Message:
     contact = resolve(inbound.channel, inbound.from_address, inbound.profile)
     now = utcnow()
     row = _chat_row(contact, inbound.from_address)
@@ -172,7 +182,7 @@ def receive(inbound: InboundMessage) -> Message:
         chat_snapshot = snapshot_chat(chat)
     bus.emit(MessageReceived(message=snapshot_message_values({**values, "id": message_id}), chat=chat_snapshot,
                              contact_id=contact.id, profile=dict(inbound.profile), opt_out=inbound.opt_out))
-    bus.commit()
+    db.session.commit()
     return _unloaded(Message, message_id)
 
 

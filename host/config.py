@@ -93,9 +93,11 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
 
 def _engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
-        # Several threads (web, Socket.IO, outbox) share the file; wait instead of failing.
+        # Several threads (web, Socket.IO, outbox) share the file: they wait instead of
+        # failing (host.sqlite_writes), each on a warm pooled connection (no reconnects).
         return {"connect_args": {"timeout": 30, "check_same_thread": False}, "pool_size": 20, "max_overflow": 20}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    # No pre-ping per checkout: host.db_connections pings only connections that sat idle.
+    return {"pool_size": 10, "max_overflow": 20, "pool_use_lifo": True, "pool_recycle": 3600}
 
 
 def _instance_secret(path: Path) -> str:
