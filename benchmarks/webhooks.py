@@ -68,6 +68,7 @@ def serve(instance: str, port: int, profile_dir: str | None) -> None:
     import flask_migrate
 
     from host import create_app
+    from host.serving import settle_garbage_collector
 
     app = create_app({"INSTANCE_PATH": instance, "PUBLIC_URL": f"http://127.0.0.1:{port}",
                       "OUTBOX_WORKER": False, "EXTRA_PLUGINS": [("bench", BenchPlugin())]})
@@ -79,6 +80,7 @@ def serve(instance: str, port: int, profile_dir: str | None) -> None:
         app.wsgi_app = ProfilerMiddleware(app.wsgi_app, stream=None, profile_dir=profile_dir,
                                           filename_format="{method}.{path}.{time:.6f}.prof")
     socketio = app.extensions["socketio"]
+    settle_garbage_collector()  # as switchboard serve does
     print("ready", flush=True)
     socketio.run(app, host="127.0.0.1", port=port, allow_unsafe_werkzeug=True, use_reloader=False,
                  log_output=False)

@@ -264,10 +264,12 @@ def serve(info, host, port, worker, production, threads):
 
 def _serve_development(app, host, port, worker):
     from host.demo import DEMO_LOGIN, has_demo
+    from host.serving import settle_garbage_collector
 
     socketio = app.extensions["socketio"]
     if worker if worker is not None else app.config["SWITCHBOARD_OUTBOX_WORKER"]:
         app.extensions["switchboard"].outbox.start(socketio.start_background_task)
+    settle_garbage_collector()
     click.echo(f"Switchboard is running on http://{host}:{port}/")
     if has_demo():
         click.echo(f"Demo sign-in: {DEMO_LOGIN}")

@@ -81,3 +81,17 @@ def test_the_production_app_limits_active_requests(monkeypatch, tmp_path):
     assert isinstance(app.wsgi_app, serving.RequestLimit) and app.wsgi_app.limit == 3
     monkeypatch.setenv("SWITCHBOARD_MAX_ACTIVE_REQUESTS", "0")
     assert not isinstance(serving.production_app(outbox=False).wsgi_app, serving.RequestLimit)
+
+
+def test_the_production_app_keeps_its_startup_objects_out_of_full_collections(monkeypatch, tmp_path):
+    import gc
+
+    monkeypatch.setenv("SWITCHBOARD_INSTANCE_PATH", str(tmp_path))
+    gc.unfreeze()
+    try:
+        app = serving.production_app(outbox=False)
+        # the app's own objects are among the frozen ones: full passes skip them
+        assert gc.get_freeze_count() > 10_000
+        assert gc.is_tracked(app.url_map) and not any(app.url_map is o for o in gc.get_objects(generation=2))
+    finally:
+        gc.unfreeze()
