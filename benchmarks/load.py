@@ -21,6 +21,10 @@ count and time. What it does:
 4. ``_clients`` subprocesses (``--client-procs``) connect one python-socketio ``Client``
    per agent, websocket transport, agent *i* to process *i mod N*, and record every
    ``message:created`` they get: the body carries the webhook's scheduled send time;
+   then (unless ``--cold``) every customer's first message is sent, 4 at a time, and
+   reported on a line of its own: it starts the customer's chat (several times the work
+   of a message to an open chat), so the timed run measures a helpdesk whose customers
+   already have chats instead of a burst of new ones in its first seconds;
 5. ``_loadgen`` (a subprocess, asyncio + aiohttp, keep-alive) sends webhook *i* to
    process *i mod N* at ``start + i/rate`` whatever happened to earlier ones (open
    loop). All bodies are built and HMAC-signed before the clock starts. Latency is
@@ -456,6 +460,7 @@ class Run:
         self.servers: dict[str, subprocess.Popen] = {}
         self.client_procs: list[subprocess.Popen] = []
         self.loadgen = None
+        self.first_contacts = None
         self.db_name = f"switchboard_load_{self.run_id}"
         from sqlalchemy.engine import make_url
 
@@ -615,6 +620,7 @@ class Run:
         self.say(f"{connected} agent clients connected (websocket, python-socketio "
                  f"{'AsyncClient' if args.client_kind == 'async' else 'Client'}) in {args.client_procs} client process(es)")
 
+        self.first_contacts = None if args.cold else self.send_first_contacts(urls, fixtures)
         idle = [self.sampler.sample()]
         time.sleep(3.0)
         idle.append(self.sampler.sample())
@@ -755,6 +761,47 @@ class Run:
                 {"first": first, "last": last}).scalar()
         return {"rows": {r[0]: (r[1], r[2]) for r in rows}, "chats": chats, "in_window": in_window}
 
+    def send_first_contacts(self, urls, fixtures) -> dict:
+        """Every customer's first message, before the clock: it starts a chat (routing,
+        a new row, ``chat_started`` to the group) and costs several times a message to an
+        open chat. Sent closed-loop (a few at a time) and reported on their own line, so
+        the timed run measures a helpdesk whose customers already have chats; ``--cold``
+        leaves them in the timed run instead."""
+        import http.client
+        from concurrent.futures import ThreadPoolExecutor
+        from urllib.parse import urlsplit
+
+        from sbx_http_sms.plugin import signature
+
+        customers = [c["address"] for c in fixtures["customers"]]
+
+        def send(n):
+            host = urlsplit(urls[n % len(urls)])
+            body = json.dumps({"id": f"{self.run_id}-first-{n:05d}", "from": customers[n], "to": TO_NUMBER,
+                               "text": f"first contact {n}"}).encode()
+            conn = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+            began = time.perf_counter()
+            try:
+                conn.request("POST", WEBHOOK_PATH, body=body, headers={
+                    "Content-Type": "application/json", "X-Signature": signature(body, WEBHOOK_SECRET)})
+                status = conn.getresponse().status
+            finally:
+                conn.close()
+            return status, time.perf_counter() - began
+
+        began = time.perf_counter()
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(send, range(len(customers))))
+        elapsed = time.perf_counter() - began
+        answers = sorted(seconds for _, seconds in results)
+        first = {"count": len(results), "ok": sum(1 for status, _ in results if status == 204),
+                 "rate": len(results) / elapsed if elapsed else 0.0,
+                 "p50": percentile(answers, 50), "p99": percentile(answers, 99)}
+        self.say(f"first contacts: {first['ok']}/{first['count']} customers' first messages stored at "
+                 f"{first['rate']:.0f}/s, 4 at a time (p50 {first['p50'] * 1000:.0f} ms, "
+                 f"p99 {first['p99'] * 1000:.0f} ms); their chats exist before the timed run")
+        return first
+
     # the report
     def report(self, fixtures, load, clients, stored, cpu, gateway, outbox, urls, server_label):
         args = self.args
@@ -831,6 +878,12 @@ class Run:
         add(f"Switchboard load benchmark — {args.processes} process(es), {server_label}")
         add(f"  offered {args.rate:g} webhooks/s for {args.seconds:g} s (+{args.warmup:g} s warm-up), "
             f"{len(connected)} agents on websockets, {args.customers} customers, {args.groups} groups")
+        if self.first_contacts:
+            first = self.first_contacts
+            add(f"  every customer's chat started before the clock ({first['ok']} first messages, "
+                f"{first['rate']:.0f}/s closed-loop, p99 {first['p99'] * 1000:.0f} ms); --cold to time them too")
+        else:
+            add("  cold start: each customer's first message (a new chat) falls in the timed run")
         add("-" * 78)
         add(f"throughput (measured window)   {throughput:8.1f} webhooks/s acknowledged "
             f"({len(measured_acked)}/{len(measured)} sent in the window)")
@@ -944,6 +997,8 @@ def main() -> int:
                              "starts a chat: costlier, so the start is a transient)")
     parser.add_argument("--agents", type=int, default=200)
     parser.add_argument("--customers", type=int, default=500)
+    parser.add_argument("--cold", action="store_true",
+                        help="don't start every customer's chat before the clock (first messages in the timed run)")
     parser.add_argument("--groups", type=int, default=20)
     parser.add_argument("--server", choices=("gunicorn", "werkzeug"), default="gunicorn",
                         help="gunicorn = switchboard serve --production; werkzeug = the development server")
