@@ -63,9 +63,9 @@ class RequestLimit:
     """WSGI middleware: at most ``limit`` HTTP requests run the app at once; others wait.
 
     Python threads share one interpreter lock, so a process that works on dozens of
-    requests at once spends its CPU handing that lock around, not serving: with the load
-    benchmark at 100 webhooks/s on 2 cores, 4 at a time per process stored ~100 messages/s
-    at ~12 ms CPU each, against ~70/s at ~18 ms with no limit. Waiting requests sleep on
+    requests at once spends its CPU handing that lock around, not serving: the load
+    benchmark offered 300 webhooks/s on 2 cores stored ~285/s at 4.3 ms of CPU each with
+    2 at a time per process, ~230/s at 5.1 ms with 4 and ~180/s at 6.3 ms with 16. Waiting requests sleep on
     the semaphore (in their gunicorn thread) and go in arrival order. Socket.IO's requests
     (websockets, long-polls) live long and are not counted. The price: a request that
     waits on something slow (an external API) holds its turn meanwhile.
