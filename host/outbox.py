@@ -97,6 +97,10 @@ class Outbox:
         message = item.message
         plugins = current_app.extensions["switchboard"].plugins
         item.attempts += 1
+        # The attempt counts even if the process dies during the call, and no write is
+        # left open while the provider answers (on SQLite that would hold every other
+        # writer — inbound webhooks — for the length of the HTTP call).
+        db.session.commit()
         refusal = plugins.ask("check_consent", channel=message.channel, address=message.recipient or "")
         try:
             if refusal:

@@ -119,3 +119,22 @@ def test_only_the_oldest_pending_row_of_each_chat_is_due(app, agent, api):
     rows[0].next_attempt_at = utcnow() + timedelta(minutes=5)   # the first chat waits for a retry
     db.session.commit()
     assert due_ids(OutboxItem) == firsts[1:]                     # and its later row waits behind it
+
+
+def test_no_write_is_held_open_while_the_provider_answers(app, agent, api, loopback, monkeypatch):
+    """On SQLite an open write would make every inbound webhook wait for the HTTP call."""
+    from host import sqlite_writes
+
+    [chat] = open_chats(app, 1)
+    assert api(agent).post(f"/api/v1/chats/{chat.id}/messages", json={"body": "hi"}).status_code == 201
+    held_during_send = []
+    real_send = loopback.channel.send
+
+    def send(message):
+        held_during_send.append(sqlite_writes._lock.locked())
+        return real_send(message)
+
+    monkeypatch.setattr(loopback.channel, "send", send)
+    assert app.extensions["switchboard"].outbox.drain() == 1
+    assert held_during_send == [False]
+    assert db.session.execute(db.select(OutboxItem.attempts)).scalar_one() == 1
