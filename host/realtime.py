@@ -1,7 +1,8 @@
 """Socket.IO: one server per app, authenticated connections, room membership by access.
 
-With ``SWITCHBOARD_REDIS_URL`` set, Flask-SocketIO uses Redis as its message queue
-so events emitted by any process reach agents connected to any other.
+With ``SWITCHBOARD_REDIS_URL`` set, Socket.IO uses Redis as its message queue
+(:mod:`host.redis_queue`, publishing from a background thread) so events emitted by
+any process reach agents connected to any other.
 """
 from __future__ import annotations
 
@@ -18,14 +19,20 @@ log = logging.getLogger(__name__)
 
 
 def init_realtime(app) -> SocketIO:
+    redis_url = app.config.get("SWITCHBOARD_REDIS_URL")
+    queue = {}
+    if redis_url:
+        from host.redis_queue import QueuedRedisManager
+
+        queue["client_manager"] = QueuedRedisManager(
+            redis_url, channel=app.config.get("SWITCHBOARD_REDIS_CHANNEL") or "flask-socketio")
     socketio = SocketIO(
         app,
         async_mode="threading",
-        message_queue=app.config.get("SWITCHBOARD_REDIS_URL") or None,
-        channel=app.config.get("SWITCHBOARD_REDIS_CHANNEL") or "flask-socketio",
         cors_allowed_origins=lambda origin, environ: allowed_origin(app, origin, environ),
         logger=False,
         engineio_logger=False,
+        **queue,
     )
     _register_core_handlers(socketio)
     return socketio

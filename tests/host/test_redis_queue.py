@@ -16,8 +16,39 @@ def switchboard_config(redis_url):
 
 
 def test_socketio_uses_the_redis_message_queue(app):
+    import socketio
+
+    from host.redis_queue import QueuedRedisManager
+
     manager = app.extensions["socketio"].server.manager
-    assert type(manager).__name__ == "RedisManager"
+    assert isinstance(manager, QueuedRedisManager) and isinstance(manager, socketio.RedisManager)
+
+
+def test_a_webhook_does_not_wait_for_redis(app, agent, monkeypatch):
+    """The publish for the other processes leaves from a background thread, in order."""
+    import threading
+
+    manager = app.extensions["socketio"].server.manager
+    held, published = threading.Event(), []
+    real_batch = manager._publish_batch
+
+    def slow_redis(batch):
+        held.wait(10)
+        published.extend(m["data"][0]["message"]["body"] for m in batch if m["event"] == "message:created")
+        real_batch(batch)
+
+    monkeypatch.setattr(manager, "_publish_batch", slow_redis)
+    client = app.test_client()
+    for n in range(3):
+        started = time.monotonic()
+        assert webhook(client, {"id": f"q-{n}", "from": "+15550009", "body": f"m{n}"}).status_code == 200
+        assert time.monotonic() - started < 5  # answered while Redis "hangs"
+    assert published == []
+    held.set()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and len(published) < 3:
+        time.sleep(0.02)
+    assert published == ["m0", "m1", "m2"]  # all of them, in emit order
 
 
 def test_webhook_on_one_app_reaches_an_agent_on_another(app, agent, live_server, redis_url, tmp_path):
