@@ -77,7 +77,7 @@ _CHAT_OF_ADDRESS = _chat_query(Chat.customer_address == bindparam("address"))
 _CHAT_ROW_OF_CONTACT = _chat_row_query(CHATS.c.contact_id == bindparam("contact_id"))
 _CHAT_ROW_OF_ADDRESS = _chat_row_query(CHATS.c.customer_address == bindparam("address"))
 _UPDATE_CHAT = CHATS.update().where(CHATS.c.id == bindparam("chat_id"))
-_INSERT_ONCE: dict[str, object] = {}
+_STATEMENTS: dict = {}
 _MESSAGE_BY_EXTERNAL_ID = db.select(Message).where(Message.channel == bindparam("channel"),
                                                    Message.external_id == bindparam("external_id"))
 
@@ -169,12 +169,11 @@ def _store(inbound: InboundMessage) -> Message:
               "sender": inbound.from_address, "recipient": inbound.to_address,
               "external_id": inbound.external_id, "status": "received", "error_code": None,
               "error_message": None, "created_at": now, "updated_at": now}
-    message_id = db.session.execute(_insert_once(), values).scalar()
+    message_id = _append(values, changes)
     if message_id is None:  # stored before (a re-delivery, or the same webhook racing us)
         db.session.rollback()
         return _by_external_id(inbound.channel, inbound.external_id)
     if changes is not None:
-        db.session.execute(_UPDATE_CHAT, {**changes, "chat_id": chat_id})
         _forget(Chat, chat_id)
         chat_snapshot = snapshot_chat_row(row, changes)
     else:
@@ -203,15 +202,45 @@ def _open_chat_changes(row, inbound: InboundMessage, contact: ContactRef, now) -
     return changes
 
 
-def _insert_once():
-    """``INSERT … ON CONFLICT (channel, external_id) DO NOTHING RETURNING id`` for this database."""
+def _append(values: dict, changes: dict | None) -> int | None:
+    """Insert the message unless it is stored already and, given ``changes``, update its
+    open chat with them; the new message's id, or None for a repeat.
+
+    On PostgreSQL both go in one statement (one round trip less per message):
+    ``WITH m AS (INSERT … ON CONFLICT DO NOTHING RETURNING id) UPDATE chats … FROM m``.
+    """
     dialect = db.session.get_bind().dialect.name
-    statement = _INSERT_ONCE.get(dialect)
+    if changes is not None and dialect == "postgresql":
+        params = {f"m_{key}": value for key, value in values.items()}
+        params.update({f"c_{key}": value for key, value in changes.items()})
+        return db.session.execute(_insert_and_touch(tuple(values), tuple(changes)), params).scalar()
+    message_id = db.session.execute(_insert_once(dialect), values).scalar()
+    if message_id is not None and changes is not None:
+        db.session.execute(_UPDATE_CHAT, {**changes, "chat_id": values["chat_id"]})
+    return message_id
+
+
+def _insert_once(dialect: str):
+    """``INSERT … ON CONFLICT (channel, external_id) DO NOTHING RETURNING id`` for this database."""
+    statement = _STATEMENTS.get(dialect)
     if statement is None:
         insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-        statement = _INSERT_ONCE[dialect] = (
+        statement = _STATEMENTS[dialect] = (
             insert(MESSAGES).on_conflict_do_nothing(index_elements=["channel", "external_id"])
             .returning(MESSAGES.c.id))
+    return statement
+
+
+def _insert_and_touch(message_keys: tuple, chat_keys: tuple):
+    key = ("postgresql", message_keys, chat_keys)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        inserted = (postgresql.insert(MESSAGES).values({k: bindparam(f"m_{k}") for k in message_keys})
+                    .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+                    .returning(MESSAGES.c.id, MESSAGES.c.chat_id).cte("m"))
+        statement = _STATEMENTS[key] = (
+            CHATS.update().values({k: bindparam(f"c_{k}") for k in chat_keys})
+            .where(CHATS.c.id == inserted.c.chat_id).returning(inserted.c.id))
     return statement
 
 

@@ -72,3 +72,46 @@ def test_a_repeat_changes_nothing_and_returns_the_stored_message(app, agent, rec
 def test_groups_page_still_lists_members(app, admin, agent, signed_in):
     page = signed_in(admin).get("/admin/groups").get_data(as_text=True)
     assert "agent@example.test" in page and "admin@example.test" in page
+
+
+@pytest.mark.postgres
+class TestOnPostgreSQL:
+    """PostgreSQL writes the message and the chat's times in one statement (one round trip)."""
+
+    @pytest.fixture
+    def switchboard_config(self, request):
+        return {"DATABASE_URL": request.getfixturevalue("postgres_url")}
+
+    def test_a_message_to_an_open_chat_is_one_read_and_one_write(self, app, agent, recorder, sql_statements):
+        first = receive(InboundMessage(channel="loopback", external_id="pg-1", from_address="+15550001", body="a"))
+        chat_id = first.chat_id
+        db.session.remove()
+        sql_statements.clear()
+
+        receive(InboundMessage(channel="loopback", external_id="pg-2", from_address="+15550001", body="b",
+                               profile={"name": "Ann"}))
+
+        heads = [s.split()[0] for s in sql_statements if s.split()[0] not in ("begin", "commit", "rollback")]
+        assert heads == ["select", "with"], sql_statements
+        assert "on conflict (channel, external_id) do nothing" in sql_statements[-1]
+        db.session.remove()
+        chat = db.session.get(Chat, chat_id)
+        message = db.session.execute(db.select(Message).where(Message.external_id == "pg-2")).scalar_one()
+        assert chat.last_message_at == message.created_at and chat.customer_name == "Ann"
+        event = recorder.of("message_received")[-1]
+        assert event.chat == snapshot_chat(chat) and event.message == snapshot_message(message)
+
+    def test_a_repeat_changes_nothing(self, app, agent, recorder):
+        first = receive(InboundMessage(channel="loopback", external_id="pg-r", from_address="+15550001", body="x"))
+        first_id, last = first.id, db.session.get(Chat, first.chat_id).last_message_at
+        receive(InboundMessage(channel="loopback", external_id="pg-other", from_address="+15550001", body="y"))
+        db.session.remove()
+        last = db.session.execute(db.select(Chat.last_message_at)).scalar_one()
+
+        again = receive(InboundMessage(channel="loopback", external_id="pg-r", from_address="+15550001", body="x"))
+
+        assert again.id == first_id
+        db.session.remove()
+        assert db.session.execute(db.select(Chat.last_message_at)).scalar_one() == last
+        assert db.session.execute(db.select(db.func.count()).select_from(Message)).scalar() == 2
+        assert len(recorder.of("message_received")) == 2
