@@ -254,7 +254,7 @@ class VoiceSimulator:
         try:
             verbs = list(ET.fromstring(twiml)) if twiml.strip() else []
         except ET.ParseError:
-            call.heard.append("⚠ Switchboard answered with invalid TwiML")
+            call.heard.append("Switchboard answered with invalid TwiML")
             verbs = []
         self._continue(call, verbs)
 
@@ -262,9 +262,9 @@ class VoiceSimulator:
         while verbs and call.status not in FINAL:
             verb = verbs.pop(0)
             if verb.tag == "Say":
-                call.heard.append(f"🗣 {verb.text or ''}")
+                call.heard.append(f"Heard: “{verb.text or ''}”")
             elif verb.tag == "Play":
-                call.heard.append("🎵 music")
+                call.heard.append("Music")
             elif verb.tag == "Enqueue":
                 return self._enqueue(call, verb, verbs)
             elif verb.tag == "Dial":
@@ -295,8 +295,8 @@ class VoiceSimulator:
                                                          AvgQueueTime=seconds)) if queue["wait_url"] else ""
         if "<Leave" in twiml:
             return self._leave_queue(call, "leave")
-        if not call.heard or call.heard[-1] != "🎵 hold music":
-            call.heard.append("🎵 hold music")
+        if not call.heard or call.heard[-1] != "Hold music":
+            call.heard.append("Hold music")
         self._later(HOLD_ROUND_SECONDS, self.hold_round, sid)
 
     def _leave_queue(self, call: SimCall, result: str) -> None:
@@ -331,7 +331,7 @@ class VoiceSimulator:
         self._status(child, "ringing", "ringing")
         agent = agent_id_of(target)
         if agent is not None:
-            call.heard.append("📞 ringing an agent…")
+            call.heard.append("Ringing an agent…")
             self._tell_agent(agent, "voice:sim:incoming", {"call_sid": child.sid, "parent_call_sid": call.sid,
                                                            "from": caller, "params": params})
         self._later(float(verb.get("timeout") or 30), self.time_out, child.sid)
@@ -349,7 +349,7 @@ class VoiceSimulator:
         child.activity = "talking"
         if parent is not None:
             parent.activity = "talking"
-            parent.heard.append("☎ connected")
+            parent.heard.append("Connected to an agent")
             if parent.direction == "client":
                 parent.answered = parent.answered or time.monotonic()
                 self._tell_agent(agent_id_of(parent.from_address), "voice:sim:accepted", {"call_sid": parent.sid})
@@ -377,7 +377,7 @@ class VoiceSimulator:
         call.activity, call.pending = "voicemail", rest
         call.record = {"action": verb.get("action"), "callback": verb.get("recordingStatusCallback"),
                        "started": time.monotonic()}
-        call.heard.append("⏺ recording a voicemail (press Stop or hang up)")
+        call.heard.append("Recording a voicemail (press Stop or hang up)")
 
     def _finish_recording(self, call: SimCall, hung_up: bool) -> None:
         record, call.record = call.record, None
