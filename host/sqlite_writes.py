@@ -9,8 +9,8 @@ SQLite would take its write lock) and gives it back when the connection returns 
 pool (a session's commit or rollback does that), so writers wait their turn and wake
 the moment it is theirs.
 
-Other processes on the same file still meet SQLite's own lock; that is the rare case
-(``switchboard worker`` beside ``serve``). A writer that waits longer than the
+There is one turn per database file; other processes on the same file still meet
+SQLite's own lock, the rare case (``switchboard worker`` beside ``serve``). A writer that waits longer than the
 database's busy timeout gets the same "database is locked" error SQLite would give.
 """
 from __future__ import annotations
@@ -28,7 +28,15 @@ _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 # Not re-entrant, and released by whichever thread returns the connection. A thread
 # that writes on a second connection while its first holds the lock waits, exactly as
 # SQLite would make it wait for its own write lock.
-_lock = threading.Lock()
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def lock_for(database: str | None) -> threading.Lock:
+    """The writer turn of one database file."""
+    key = database or ":memory:"
+    with _locks_guard:
+        return _locks.setdefault(key, threading.Lock())
 
 
 @event.listens_for(Engine, "before_cursor_execute")
@@ -36,14 +44,16 @@ def _before_write(conn, cursor, statement, parameters, context, executemany):
     if conn.dialect.name != "sqlite" or conn.info.get(_HOLDS):
         return
     if statement.lstrip()[:7].upper().startswith(_WRITES):
-        if not _lock.acquire(timeout=WAIT_SECONDS):
+        lock = lock_for(conn.engine.url.database)
+        if not lock.acquire(timeout=WAIT_SECONDS):
             raise OperationalError(statement, parameters, Exception("database is locked"))
-        conn.info[_HOLDS] = True
+        conn.info[_HOLDS] = lock
 
 
 def _release(record) -> None:
-    if record.info.pop(_HOLDS, None):
-        _lock.release()
+    lock = record.info.pop(_HOLDS, None)
+    if lock is not None:
+        lock.release()
 
 
 @event.listens_for(Pool, "reset")

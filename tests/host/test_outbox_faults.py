@@ -131,7 +131,7 @@ def test_no_write_is_held_open_while_the_provider_answers(app, agent, api, loopb
     real_send = loopback.channel.send
 
     def send(message):
-        held_during_send.append(sqlite_writes._lock.locked())
+        held_during_send.append(sqlite_writes.lock_for(db.engine.url.database).locked())
         return real_send(message)
 
     monkeypatch.setattr(loopback.channel, "send", send)

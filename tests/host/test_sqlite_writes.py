@@ -17,22 +17,40 @@ def switchboard_plugins():
     return ""
 
 
+def turn():
+    return sqlite_writes.lock_for(db.engine.url.database)
+
+
+def test_each_database_file_has_its_own_turn(app, tmp_path):
+    from sqlalchemy import create_engine, text
+
+    other = create_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    with Session(db.engine) as session:
+        session.add(Group(name="Holds the app's turn"))
+        session.flush()
+        with other.begin() as conn:  # another file: no waiting on the app's writer
+            conn.execute(text("CREATE TABLE t (x INTEGER)"))
+            conn.execute(text("INSERT INTO t VALUES (1)"))
+        session.rollback()
+    other.dispose()
+
+
 def test_a_write_holds_the_writer_turn_until_commit_or_rollback(app):
     with Session(db.engine) as session:
         session.execute(db.select(Group)).all()
-        assert not sqlite_writes._lock.locked()  # reading takes no turn
+        assert not turn().locked()  # reading takes no turn
 
         session.add(Group(name="Night shift"))
         session.flush()
-        assert sqlite_writes._lock.locked()
+        assert turn().locked()
         session.commit()
-        assert not sqlite_writes._lock.locked()
+        assert not turn().locked()
 
         session.add(Group(name="Weekend"))
         session.flush()
-        assert sqlite_writes._lock.locked()
+        assert turn().locked()
         session.rollback()
-        assert not sqlite_writes._lock.locked()
+        assert not turn().locked()
     assert [g.name for g in db.session.execute(db.select(Group).where(Group.name.like("%t"))).scalars()] \
         == ["Night shift"]
 
@@ -86,4 +104,4 @@ def test_a_writer_that_waits_too_long_gets_database_is_locked(app, monkeypatch):
     first.close()
 
     assert errors and "database is locked" in errors[0]
-    assert not sqlite_writes._lock.locked()
+    assert not turn().locked()
