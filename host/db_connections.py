@@ -60,13 +60,15 @@ def retry_on_disconnect(function):
     """
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
+        staged = list(db.session.new)  # rows the caller added for this transaction (MMS media…)
         try:
             return function(*args, **kwargs)
         except DBAPIError as error:
             if not error.connection_invalidated:
                 raise
             log.warning("the database connection was lost during %s; trying once more", function.__name__)
-            db.session.rollback()
+            db.session.rollback()  # expunges what was staged: stage it again
+            db.session.add_all(staged)
             return function(*args, **kwargs)
 
     return wrapper

@@ -67,6 +67,22 @@ def test_a_message_arriving_right_after_a_restart_is_stored(app, agent, postgres
     assert list(stored) == ["still here"]
 
 
+def test_rows_staged_with_the_message_survive_the_retry(app, agent, postgres_url):
+    """A channel adds its own rows before ``receive`` commits them (Twilio's MMS media)."""
+    from host.models import Group
+
+    inbound("before-restart")
+    db.session.remove()
+    cut_every_connection_of_this_database(postgres_url)
+
+    db.session.add(Group(name="Staged with the message"))
+    inbound("after-restart", "with media")
+
+    db.session.remove()
+    assert db.session.execute(db.select(Group.name).where(Group.name == "Staged with the message")).scalar()
+    assert db.session.execute(db.select(db.func.count()).select_from(Message)).scalar() == 2
+
+
 def test_a_connection_idle_in_the_pool_is_checked_before_use(app, agent, postgres_url, monkeypatch):
     monkeypatch.setattr(db_connections, "IDLE_PING_SECONDS", 0.0)
     inbound("before-restart")
