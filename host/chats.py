@@ -103,10 +103,8 @@ def open_chat_for(channel: str, address: str, contact: ContactRef, sender: str |
     if chat is _LOOK_UP:
         chat = find_chat_for(contact, address)
     if chat is not None and chat.status != "archived":
-        chat.channel, chat.customer_address = channel, address
-        chat.sender = sender or chat.sender
-        if contact.name and not chat.customer_name:
-            chat.customer_name = contact.name
+        for key, value in _continued(chat, channel, address, sender, contact).items():
+            setattr(chat, key, value)
         return chat
     reopened = chat is not None
     if chat is None:
@@ -157,7 +155,9 @@ def _store(inbound: InboundMessage) -> Message:
     row = _chat_row(contact, inbound.from_address)
     if row is not None and row.status != "archived":
         chat = None
-        chat_id, changes = row.id, _open_chat_changes(row, inbound, contact, now)
+        changes = _continued(row, inbound.channel, inbound.from_address, inbound.to_address, contact)
+        changes.update(last_message_at=now, last_inbound_at=now, updated_at=now)
+        chat_id = row.id
     else:
         chat = open_chat_for(inbound.channel, inbound.from_address, contact, inbound.to_address, "inbound",
                              **({"chat": None} if row is None else {}))
@@ -192,12 +192,11 @@ def _chat_row(contact: ContactRef, address: str):
     return db.session.execute(_CHAT_ROW_OF_ADDRESS, {"address": address}).first()
 
 
-def _open_chat_changes(row, inbound: InboundMessage, contact: ContactRef, now) -> dict:
-    """What another message changes on its open chat (as :func:`open_chat_for` would)."""
-    changes = {"channel": inbound.channel, "customer_address": inbound.from_address,
-               "sender": inbound.to_address or row.sender, "last_message_at": now,
-               "last_inbound_at": now, "updated_at": now}
-    if contact.name and not row.customer_name:
+def _continued(chat, channel: str, address: str, sender: str | None, contact: ContactRef) -> dict:
+    """What continuing an open chat changes on it (``chat``: an ORM object or a row): the
+    channel and address the customer used last, our number, a name it didn't have."""
+    changes = {"channel": channel, "customer_address": address, "sender": sender or chat.sender}
+    if contact.name and not chat.customer_name:
         changes["customer_name"] = contact.name
     return changes
 
@@ -235,9 +234,8 @@ def _insert_and_touch(message_keys: tuple, chat_keys: tuple):
     key = ("postgresql", message_keys, chat_keys)
     statement = _STATEMENTS.get(key)
     if statement is None:
-        inserted = (postgresql.insert(MESSAGES).values({k: bindparam(f"m_{k}") for k in message_keys})
-                    .on_conflict_do_nothing(index_elements=["channel", "external_id"])
-                    .returning(MESSAGES.c.id, MESSAGES.c.chat_id).cte("m"))
+        inserted = (_insert_once("postgresql").values({k: bindparam(f"m_{k}") for k in message_keys})
+                    .returning(MESSAGES.c.chat_id).cte("m"))
         statement = _STATEMENTS[key] = (
             CHATS.update().values({k: bindparam(f"c_{k}") for k in chat_keys})
             .where(CHATS.c.id == inserted.c.chat_id).returning(inserted.c.id))

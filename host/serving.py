@@ -65,8 +65,9 @@ class RequestLimit:
     Python threads share one interpreter lock, so a process that works on dozens of
     requests at once spends its CPU handing that lock around, not serving: the load
     benchmark offered 300 webhooks/s on 2 cores stored ~285/s at 4.3 ms of CPU each with
-    2 at a time per process, ~230/s at 5.1 ms with 4 and ~180/s at 6.3 ms with 16. Waiting requests sleep on
-    the semaphore (in their gunicorn thread) and go in arrival order. Socket.IO's requests
+    2 at a time per process, ~230/s at 5.1 ms with 4 and ~180/s at 6.3 ms with 16.
+    Waiting requests sleep on the semaphore (in their gunicorn thread) and go in arrival
+    order. Socket.IO's requests
     (websockets, long-polls) live long and are not counted. The price: a request that
     waits on something slow (an external API) holds its turn meanwhile.
     """

@@ -152,9 +152,9 @@ def _identity_rows_query(pairs: int):
 _QUERIES: dict[tuple, object] = {}
 
 
-def _lookup(session: Session, build, kind: str, address: str):
-    """Run ``build(n)`` for the address and (a phone number) its twins: the pairs asked
-    for, and what was found by (kind, address)."""
+def _lookup(build, kind: str, address: str):
+    """``build(n)``'s statement for the address and (a phone number) its twins, its
+    parameters, and the (kind, address) pairs asked for, the exact one first."""
     wanted = [(kind, address)]
     number = phone_of(kind, address)
     if number is not None:
@@ -165,8 +165,7 @@ def _lookup(session: Session, build, kind: str, address: str):
     params = {}
     for n, (k, a) in enumerate(wanted):
         params[f"kind{n}"], params[f"address{n}"] = k, a
-    rows = session.scalars(query, params) if build is _identities_query else session.execute(query, params)
-    return wanted, {(row.kind, row.address): row for row in rows}
+    return query, params, wanted
 
 
 def find_identity(session: Session, kind: str, address: str) -> ContactIdentity | None:
@@ -176,14 +175,16 @@ def find_identity(session: Session, kind: str, address: str) -> ContactIdentity 
     who wrote from the same number on WhatsApp, and vice versa. One statement for the
     address and its twin, with the contact joined in (the caller always reads it next).
     """
-    wanted, found = _lookup(session, _identities_query, kind, address)
+    query, params, wanted = _lookup(_identities_query, kind, address)
+    found = {(i.kind, i.address): i for i in session.scalars(query, params)}
     return next((found[key] for key in wanted if key in found), None)
 
 
 def identity_rows(session: Session, kind: str, address: str) -> dict:
     """Like :func:`find_identity` but read-only: every matching identity (the exact one
     and twins) as a plain row with its contact's profile fields, keyed by (kind, address)."""
-    return _lookup(session, _identity_rows_query, kind, address)[1]
+    query, params, _ = _lookup(_identity_rows_query, kind, address)
+    return {(row.kind, row.address): row for row in session.execute(query, params)}
 
 
 def find_contact(session: Session, kind: str, address: str) -> Contact | None:
