@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, case
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 
+from host import direct_sql, sqlite_writes
 from host import emit as bus
 from host.contracts import ContactRef, InboundMessage, StatusUpdate
 from host.db_connections import retry_on_disconnect
@@ -150,6 +151,7 @@ def receive(inbound: InboundMessage) -> Message:
 
 @retry_on_disconnect
 def _store(inbound: InboundMessage) -> Message:
+    sqlite_writes.begin_writing(db.session)
     contact = resolve(inbound.channel, inbound.from_address, inbound.profile)
     now = utcnow()
     row = _chat_row(contact, inbound.from_address)
@@ -188,8 +190,8 @@ def _store(inbound: InboundMessage) -> Message:
 def _chat_row(contact: ContactRef, address: str):
     """:func:`find_chat_for` as a plain row (with the group's and assignee's names)."""
     if contact.id is not None:
-        return db.session.execute(_CHAT_ROW_OF_CONTACT, {"contact_id": contact.id}).first()
-    return db.session.execute(_CHAT_ROW_OF_ADDRESS, {"address": address}).first()
+        return direct_sql.first(db.session, _CHAT_ROW_OF_CONTACT, {"contact_id": contact.id})
+    return direct_sql.first(db.session, _CHAT_ROW_OF_ADDRESS, {"address": address})
 
 
 def _continued(chat, channel: str, address: str, sender: str | None, contact: ContactRef) -> dict:
@@ -212,10 +214,10 @@ def _append(values: dict, changes: dict | None) -> int | None:
     if changes is not None and dialect == "postgresql":
         params = {f"m_{key}": value for key, value in values.items()}
         params.update({f"c_{key}": value for key, value in changes.items()})
-        return db.session.execute(_insert_and_touch(tuple(values), tuple(changes)), params).scalar()
-    message_id = db.session.execute(_insert_once(dialect), values).scalar()
+        return direct_sql.scalar(db.session, _insert_and_touch(tuple(values), tuple(changes)), params)
+    message_id = direct_sql.scalar(db.session, _insert_once(dialect), values)
     if message_id is not None and changes is not None:
-        db.session.execute(_UPDATE_CHAT, {**changes, "chat_id": values["chat_id"]})
+        direct_sql.execute(db.session, _UPDATE_CHAT, {**changes, "chat_id": values["chat_id"]})
     return message_id
 
 

@@ -94,8 +94,10 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
 def _engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         # Several threads (web, Socket.IO, outbox) share the file: they wait instead of
-        # failing (host.sqlite_writes), each on a warm pooled connection (no reconnects).
-        return {"connect_args": {"timeout": 30, "check_same_thread": False}, "pool_size": 20, "max_overflow": 20}
+        # failing (host.sqlite_writes), each on a warm pooled connection (no reconnects),
+        # the most recently used first: its page cache is the one still current.
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}, "pool_size": 20, "max_overflow": 20,
+                "pool_use_lifo": True}
     # No pre-ping per checkout: host.db_connections pings only connections that sat idle.
     return {"pool_size": 10, "max_overflow": 20, "pool_use_lifo": True, "pool_recycle": 3600}
 

@@ -105,3 +105,28 @@ def test_a_writer_that_waits_too_long_gets_database_is_locked(app, monkeypatch):
 
     assert errors and "database is locked" in errors[0]
     assert not turn().locked()
+
+
+def test_an_inbound_message_takes_the_turn_before_its_first_read(app, sql_statements):
+    """Its reads run in turn too: interleaved with other writers they would find their
+    connection's page cache thrown away and re-read it from the file."""
+    from host.chats import receive
+    from host.contracts import InboundMessage
+    from host.models import Message
+
+    held = turn()
+    held.acquire()  # another writer is in the middle of its transaction
+    sql_statements.clear()
+
+    def webhook():
+        with app.app_context():
+            receive(InboundMessage(channel="loopback", external_id="turn-1", from_address="+15550001", body="hi"))
+
+    thread = threading.Thread(target=webhook)
+    thread.start()
+    time.sleep(0.3)
+    assert sql_statements == []  # waiting for its turn before reading anything
+    held.release()
+    thread.join(timeout=10)
+    assert sql_statements and sql_statements[0].startswith("select")
+    assert db.session.execute(db.select(Message.body).where(Message.external_id == "turn-1")).scalar() == "hi"
