@@ -153,8 +153,9 @@ def receive(inbound: InboundMessage) -> Message:
 def _store(inbound: InboundMessage) -> Message:
     sqlite_writes.begin_writing(db.session)
     contact = resolve(inbound.channel, inbound.from_address, inbound.profile)
+    connection = db.session.connection()  # after resolve: a contacts plugin may have rolled back
     now = utcnow()
-    row = _chat_row(contact, inbound.from_address)
+    row = _chat_row(connection, contact, inbound.from_address)
     if row is not None and row.status != "archived":
         chat = None
         changes = _continued(row, inbound.channel, inbound.from_address, inbound.to_address, contact)
@@ -171,7 +172,7 @@ def _store(inbound: InboundMessage) -> Message:
               "sender": inbound.from_address, "recipient": inbound.to_address,
               "external_id": inbound.external_id, "status": "received", "error_code": None,
               "error_message": None, "created_at": now, "updated_at": now}
-    message_id = _append(values, changes)
+    message_id = _append(connection, values, changes)
     if message_id is None:  # stored before (a re-delivery, or the same webhook racing us)
         db.session.rollback()
         return _by_external_id(inbound.channel, inbound.external_id)
@@ -187,11 +188,11 @@ def _store(inbound: InboundMessage) -> Message:
     return _unloaded(Message, message_id)
 
 
-def _chat_row(contact: ContactRef, address: str):
+def _chat_row(connection, contact: ContactRef, address: str):
     """:func:`find_chat_for` as a plain row (with the group's and assignee's names)."""
     if contact.id is not None:
-        return direct_sql.first(db.session, _CHAT_ROW_OF_CONTACT, {"contact_id": contact.id})
-    return direct_sql.first(db.session, _CHAT_ROW_OF_ADDRESS, {"address": address})
+        return direct_sql.first(connection, _CHAT_ROW_OF_CONTACT, {"contact_id": contact.id})
+    return direct_sql.first(connection, _CHAT_ROW_OF_ADDRESS, {"address": address})
 
 
 def _continued(chat, channel: str, address: str, sender: str | None, contact: ContactRef) -> dict:
@@ -203,21 +204,21 @@ def _continued(chat, channel: str, address: str, sender: str | None, contact: Co
     return changes
 
 
-def _append(values: dict, changes: dict | None) -> int | None:
+def _append(connection, values: dict, changes: dict | None) -> int | None:
     """Insert the message unless it is stored already and, given ``changes``, update its
     open chat with them; the new message's id, or None for a repeat.
 
     On PostgreSQL both go in one statement (one round trip less per message):
     ``WITH m AS (INSERT … ON CONFLICT DO NOTHING RETURNING id) UPDATE chats … FROM m``.
     """
-    dialect = db.session.get_bind().dialect.name
+    dialect = connection.dialect.name
     if changes is not None and dialect == "postgresql":
         params = {f"m_{key}": value for key, value in values.items()}
         params.update({f"c_{key}": value for key, value in changes.items()})
-        return direct_sql.scalar(db.session, _insert_and_touch(tuple(values), tuple(changes)), params)
-    message_id = direct_sql.scalar(db.session, _insert_once(dialect), values)
+        return direct_sql.scalar(connection, _insert_and_touch(tuple(values), tuple(changes)), params)
+    message_id = direct_sql.scalar(connection, _insert_once(dialect), values)
     if message_id is not None and changes is not None:
-        direct_sql.execute(db.session, _UPDATE_CHAT, {**changes, "chat_id": values["chat_id"]})
+        direct_sql.execute(connection, _UPDATE_CHAT, {**changes, "chat_id": values["chat_id"]})
     return message_id
 
 

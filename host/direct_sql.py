@@ -17,7 +17,10 @@ session's transaction:
 * a driver error is wrapped and handled by SQLAlchemy as usual (``IntegrityError``,
   a lost connection invalidated so :func:`host.db_connections.retry_on_disconnect`
   can run the work again);
-* pending ORM changes are flushed first, as the session's autoflush would.
+* they run on the connection the caller got from ``session.connection()`` (asked
+  once per transaction: the session's own lookup costs as much as a statement), so
+  pending ORM changes are not flushed first: flush before a statement that must see
+  them.
 
 Only for module-level statements (each is compiled and kept once per dialect and set
 of parameter names) of table columns, without ``IN`` lists that expand and without
@@ -28,7 +31,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from dataclasses import dataclass
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 _COMPILED: dict[tuple, "_Compiled"] = {}
 
@@ -94,14 +97,12 @@ def _compiled_for(connection, statement, params: dict) -> _Compiled:
     return compiled
 
 
-def rows(session: Session, statement, params: dict) -> list:
-    """Run ``statement`` with ``params`` in the session's transaction: its rows (named
-    tuples, with ``_mapping``), or ``[]`` for a statement that returns none."""
-    if session.autoflush and (session.new or session.dirty or session.deleted):
-        session.flush()
-    connection = session.connection()
+def rows(connection: Connection, statement, params: dict) -> list:
+    """Run ``statement`` with ``params`` on ``connection`` (``session.connection()``: in
+    the session's transaction): its rows (named tuples, with ``_mapping``), or ``[]``
+    for a statement that returns none."""
     if connection.engine.echo:
-        result = session.execute(statement, params)
+        result = connection.execute(statement, params)
         return list(result) if result.returns_rows else []
     compiled = _compiled_for(connection, statement, params)
     parameters = compiled.parameters(params)
@@ -125,18 +126,18 @@ def rows(session: Session, statement, params: dict) -> list:
     return compiled.make_rows(raw) if compiled.row is not None else []
 
 
-def first(session: Session, statement, params: dict):
+def first(connection: Connection, statement, params: dict):
     """The first row, or None."""
-    found = rows(session, statement, params)
+    found = rows(connection, statement, params)
     return found[0] if found else None
 
 
-def scalar(session: Session, statement, params: dict):
+def scalar(connection: Connection, statement, params: dict):
     """The first column of the first row, or None."""
-    found = rows(session, statement, params)
+    found = rows(connection, statement, params)
     return found[0][0] if found else None
 
 
-def execute(session: Session, statement, params: dict) -> None:
+def execute(connection: Connection, statement, params: dict) -> None:
     """Run a statement whose rows are not needed (an UPDATE)."""
-    rows(session, statement, params)
+    rows(connection, statement, params)

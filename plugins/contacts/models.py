@@ -185,7 +185,7 @@ def identity_rows(session: Session, kind: str, address: str) -> dict:
     """Like :func:`find_identity` but read-only: every matching identity (the exact one
     and twins) as a plain row with its contact's profile fields, keyed by (kind, address)."""
     query, params, _ = _lookup(_identity_rows_query, kind, address)
-    return {(row.kind, row.address): row for row in direct_sql.rows(session, query, params)}
+    return {(row.kind, row.address): row for row in direct_sql.rows(session.connection(), query, params)}
 
 
 def find_contact(session: Session, kind: str, address: str) -> Contact | None:

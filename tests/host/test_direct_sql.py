@@ -47,11 +47,11 @@ def test_rows_equal_what_session_execute_reads(app):
     chat = _chat(Group(name="Support"), customer_name="Ann", last_message_at=utcnow() - timedelta(minutes=3))
     expected = db.session.execute(_CHAT_ROW_OF_CONTACT, {"contact_id": 7}).one()
 
-    row = direct_sql.first(db.session, _CHAT_ROW_OF_CONTACT, {"contact_id": 7})
+    row = direct_sql.first(db.session.connection(), _CHAT_ROW_OF_CONTACT, {"contact_id": 7})
 
     assert row._mapping == dict(expected._mapping)  # dates come back as datetimes on SQLite too
     assert (row.id, row.group_name, row.customer_name) == (chat.id, "Support", "Ann")
-    assert direct_sql.first(db.session, _CHAT_ROW_OF_CONTACT, {"contact_id": 8}) is None
+    assert direct_sql.first(db.session.connection(), _CHAT_ROW_OF_CONTACT, {"contact_id": 8}) is None
 
 
 def test_writes_convert_values_like_sqlalchemy_and_stay_in_the_session_transaction(app):
@@ -59,14 +59,14 @@ def test_writes_convert_values_like_sqlalchemy_and_stay_in_the_session_transacti
     now = utcnow()
     dialect = db.engine.dialect.name
 
-    message_id = direct_sql.scalar(db.session, _insert(dialect), _message_values(chat.id, "SM1", now))
-    direct_sql.execute(db.session, _UPDATE_CHAT, {"last_message_at": now, "updated_at": now, "chat_id": chat.id})
-    assert direct_sql.scalar(db.session, _insert(dialect), _message_values(chat.id, "SM1", now)) is None  # a repeat
+    message_id = direct_sql.scalar(db.session.connection(), _insert(dialect), _message_values(chat.id, "SM1", now))
+    direct_sql.execute(db.session.connection(), _UPDATE_CHAT, {"last_message_at": now, "updated_at": now, "chat_id": chat.id})
+    assert direct_sql.scalar(db.session.connection(), _insert(dialect), _message_values(chat.id, "SM1", now)) is None  # a repeat
     db.session.rollback()
     assert db.session.get(Message, message_id) is None  # rolled back with the session
 
-    message_id = direct_sql.scalar(db.session, _insert(dialect), _message_values(chat.id, "SM1", now))
-    direct_sql.execute(db.session, _UPDATE_CHAT, {"last_message_at": now, "updated_at": now, "chat_id": chat.id})
+    message_id = direct_sql.scalar(db.session.connection(), _insert(dialect), _message_values(chat.id, "SM1", now))
+    direct_sql.execute(db.session.connection(), _UPDATE_CHAT, {"last_message_at": now, "updated_at": now, "chat_id": chat.id})
     db.session.commit()
     db.session.expire_all()
     message = db.session.get(Message, message_id)
@@ -75,19 +75,19 @@ def test_writes_convert_values_like_sqlalchemy_and_stay_in_the_session_transacti
     assert db.session.get(Chat, chat.id).last_message_at == now
 
 
-def test_pending_orm_changes_are_flushed_first(app):
+def test_statements_run_in_the_session_transaction(app):
     group = Group(name="Night shift")
     db.session.add(group)
-    names = direct_sql.rows(db.session, db.select(Group.__table__.c.name).where(Group.__table__.c.name
-                                                                                == bindparam("name")),
-                            {"name": "Night shift"})
-    assert [row.name for row in names] == ["Night shift"]
+    db.session.flush()
+    query = db.select(Group.__table__.c.name).where(Group.__table__.c.name == bindparam("name"))
+    assert [row.name for row in direct_sql.rows(db.session.connection(), query, {"name": "Night shift"})] \
+        == ["Night shift"]  # sees what the session flushed and has not committed
 
 
 def test_listeners_see_each_statement(app, sql_statements):
     _chat()
     sql_statements.clear()
-    direct_sql.first(db.session, _CHAT_ROW_OF_CONTACT, {"contact_id": 7})
+    direct_sql.first(db.session.connection(), _CHAT_ROW_OF_CONTACT, {"contact_id": 7})
     assert [s.split()[0] for s in sql_statements if s not in ("begin", "commit")] == ["select"]
 
 
@@ -95,7 +95,7 @@ def test_driver_errors_are_sqlalchemy_errors(app):
     chat = _chat()
     values = {**_message_values(chat.id, "SM2", utcnow()), "direction": None}  # NOT NULL
     with pytest.raises(exc.IntegrityError):
-        direct_sql.scalar(db.session, _insert(db.engine.dialect.name), values)
+        direct_sql.scalar(db.session.connection(), _insert(db.engine.dialect.name), values)
     db.session.rollback()
 
 
@@ -104,13 +104,13 @@ def test_statements_that_would_need_python_defaults_are_refused(app):
     values = _message_values(chat.id, "SM3", utcnow())
     del values["created_at"]  # the model fills it in Python: not done here
     with pytest.raises(ValueError, match="created_at"):
-        direct_sql.scalar(db.session, _insert(db.engine.dialect.name), values)
+        direct_sql.scalar(db.session.connection(), _insert(db.engine.dialect.name), values)
 
 
 def test_a_statement_run_here_can_still_be_built_upon(app):
     chat = _chat()
     base = _insert(db.engine.dialect.name)
-    direct_sql.scalar(db.session, base, _message_values(chat.id, "SM4", utcnow()))
+    direct_sql.scalar(db.session.connection(), base, _message_values(chat.id, "SM4", utcnow()))
     wider = base.returning(MESSAGES.c.chat_id).cte("m")
     assert "chat_id" in wider.c  # nothing stale memoized on the statement
     assert CHATS.c.id is not None

@@ -56,7 +56,7 @@ def test_a_first_message_from_a_new_number_costs_ten_statements(app, agent, twil
         "select chats", "select groups",                                      # no chat yet; route it
         "insert into chats",                                                  # once, with its group
         "select groups",                                                      # its name, for chat_started
-        "update chats set", "insert into messages"], sql_statements
+        "insert into messages", "update chats set"], sql_statements  # its times, at the flush
     chat = db.session.execute(db.select(Chat).where(Chat.customer_address == "+14155550199")).scalar_one()
     assert chat.group_id is not None and chat.contact_id is not None
     assert recorder.of("chat_started")[-1].chat["group_id"] == chat.group_id
