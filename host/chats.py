@@ -197,11 +197,14 @@ def _chat_row(connection, contact: ContactRef, address: str):
 
 def _continued(chat, channel: str, address: str, sender: str | None, contact: ContactRef) -> dict:
     """What continuing an open chat changes on it (``chat``: an ORM object or a row): the
-    channel and address the customer used last, our number, a name it didn't have."""
-    changes = {"channel": channel, "customer_address": address, "sender": sender or chat.sender}
+    channel and address the customer used last, our number, a name it didn't have.
+
+    Only values that differ: an UPDATE that names an indexed column rewrites its index
+    entry even when the value stays the same (``customer_address`` is indexed)."""
+    wanted = {"channel": channel, "customer_address": address, "sender": sender or chat.sender}
     if contact.name and not chat.customer_name:
-        changes["customer_name"] = contact.name
-    return changes
+        wanted["customer_name"] = contact.name
+    return {key: value for key, value in wanted.items() if getattr(chat, key) != value}
 
 
 def _append(connection, values: dict, changes: dict | None) -> int | None:

@@ -20,6 +20,7 @@ import threading
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import scoped_session
 from sqlalchemy.pool import Pool
 
 WAIT_SECONDS = 30.0  # as long as SQLite's own busy timeout (host.config)
@@ -54,12 +55,29 @@ def begin_writing(session) -> None:
     its own page cache, which SQLite throws away when another connection has written
     since, so reads interleaved with other threads' writes re-read their pages from
     the file (the inbound webhook benchmark, 8 threads: ~20 page reads a message, none
-    when taken in turn), and the pool hands the next writer the connection the last
-    one used, its cache still current. A no-op on other databases.
+    in turn). The turn comes before the pool hands out a connection, so the writer gets
+    the one the previous writer just returned (the pool is LIFO), its cache current.
+    A no-op on other databases.
     """
-    conn = session.connection()
-    if conn.dialect.name == "sqlite" and not conn.info.get(_HOLDS):
-        _take(conn, "BEGIN (writer turn)", None)
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.in_transaction():  # begun already (it may hold a connection): take the turn on it
+        conn = session.connection()
+        if conn.dialect.name == "sqlite" and not conn.info.get(_HOLDS):
+            _take(conn, "BEGIN (writer turn)", None)
+        return
+    engine = session.get_bind()
+    if engine.dialect.name != "sqlite":
+        return
+    lock = lock_for(engine.url.database)
+    if not lock.acquire(timeout=WAIT_SECONDS):
+        raise OperationalError("BEGIN (writer turn)", None, Exception("database is locked"))
+    try:
+        conn = session.connection()
+    except BaseException:
+        lock.release()
+        raise
+    conn.info[_HOLDS] = lock
 
 
 def _take(conn, statement, parameters) -> None:

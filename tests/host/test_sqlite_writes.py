@@ -130,3 +130,42 @@ def test_an_inbound_message_takes_the_turn_before_its_first_read(app, sql_statem
     thread.join(timeout=10)
     assert sql_statements and sql_statements[0].startswith("select")
     assert db.session.execute(db.select(Message.body).where(Message.external_id == "turn-1")).scalar() == "hi"
+
+
+def test_a_writer_waits_for_its_turn_before_taking_a_connection(app):
+    held = turn()
+    held.acquire()
+    before = db.engine.pool.checkedout()
+    got = {}
+
+    def writer():
+        with app.app_context(), Session(db.engine) as session:
+            sqlite_writes.begin_writing(session)
+            got["connection"] = session.connection().connection.dbapi_connection
+            session.rollback()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    time.sleep(0.3)
+    assert db.engine.pool.checkedout() == before  # waiting without holding a pooled connection
+    held.release()
+    thread.join(timeout=10)
+    assert got["connection"] is not None and not held.locked()
+
+
+def test_the_next_writer_gets_the_connection_the_last_one_returned(app):
+    """Its page cache is the one that saw the last write."""
+    idle = [Session(db.engine) for _ in range(3)]
+    for session in idle:  # several connections in the pool
+        session.connection()
+    for session in idle:
+        session.close()
+    with Session(db.engine) as first:
+        sqlite_writes.begin_writing(first)
+        used = first.connection().connection.dbapi_connection
+        first.add(Group(name="Writers"))
+        first.commit()
+    with Session(db.engine) as second:
+        sqlite_writes.begin_writing(second)
+        assert second.connection().connection.dbapi_connection is used
+        second.rollback()
