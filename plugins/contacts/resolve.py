@@ -92,8 +92,7 @@ def resolve(channel: str, address: str, profile) -> ContactRef | None:
             rows = identity_rows(db.session, kind, normalised)
             known = rows.get((kind, normalised))
             if known is not None and not channel_profile_changes(known, name=name, email=email):
-                return ContactRef(id=known.contact_id, name=known.name, group_id=known.group_id,
-                                  preferred_channel=known.preferred_channel)
+                return _ref(known)
             contact = _update(kind, normalised, name, email) if rows else _create(kind, normalised, name, email)
             break
         except IntegrityError:
@@ -102,6 +101,22 @@ def resolve(channel: str, address: str, profile) -> ContactRef | None:
                 raise
     return ContactRef(id=contact.id, name=contact.name, group_id=contact.group_id,
                       preferred_channel=contact.preferred_channel)
+
+
+def known(channel: str, address: str, profile) -> ContactRef | None:
+    """The contact when the identity is known and the profile says nothing new (read-only)."""
+    try:
+        kind, normalised = channel_identity(channel, address)
+    except InvalidAddress:
+        return None
+    name, email = _profile(profile)
+    row = identity_rows(db.session, kind, normalised).get((kind, normalised))
+    return _ref(row) if row is not None and not channel_profile_changes(row, name=name, email=email) else None
+
+
+def _ref(row) -> ContactRef:
+    return ContactRef(id=row.contact_id, name=row.name, group_id=row.group_id,
+                      preferred_channel=row.preferred_channel)
 
 
 def _create(kind: str, address: str, name: str | None, email: str | None) -> Contact:

@@ -2,6 +2,7 @@
 and the event snapshots still carry the group's and the assignee's names."""
 import pytest
 
+from host import hookimpl
 from host.chats import receive
 from host.contracts import InboundMessage
 from host.extensions import db
@@ -115,3 +116,52 @@ class TestOnPostgreSQL:
         assert db.session.execute(db.select(Chat.last_message_at)).scalar_one() == last
         assert db.session.execute(db.select(db.func.count()).select_from(Message)).scalar() == 2
         assert len(recorder.of("message_received")) == 2
+
+    def test_a_known_customer_s_message_runs_outside_a_transaction_block(self, app, agent, recorder):
+        """No BEGIN and no COMMIT round trip: the write is one statement, atomic on its own."""
+        from psycopg.pq import TransactionStatus
+        from sqlalchemy import event
+
+        receive(InboundMessage(channel="loopback", external_id="ac-1", from_address="+15550001", body="a"))
+        db.session.remove()
+        seen = []
+
+        def status(conn, cursor, statement, params, context, executemany):
+            seen.append((statement.split()[0].lower(), conn.connection.dbapi_connection.info.transaction_status))
+
+        event.listen(db.engine, "after_cursor_execute", status)
+        try:
+            second = receive(InboundMessage(channel="loopback", external_id="ac-2", from_address="+15550001",
+                                            body="b"))
+            chat_id = second.chat_id
+            db.session.remove()
+            third = receive(InboundMessage(channel="loopback", external_id="ac-3", from_address="+15550002",
+                                           body="c"))  # a new customer: the transactional way
+        finally:
+            event.remove(db.engine, "after_cursor_execute", status)
+
+        assert seen[:2] == [("select", TransactionStatus.IDLE), ("with", TransactionStatus.IDLE)], seen
+        assert ("insert", TransactionStatus.INTRANS) in seen[2:], seen  # the new chat, in a transaction
+        assert third.chat_id != chat_id
+        # the pooled connection is back in its usual isolation level
+        assert db.session.connection().connection.dbapi_connection.autocommit is False
+        assert [e.message["external_id"] for e in recorder.of("message_received")] == ["ac-1", "ac-2", "ac-3"]
+        chat = db.session.get(Chat, chat_id)
+        message = db.session.execute(db.select(Message).where(Message.external_id == "ac-2")).scalar_one()
+        assert chat.last_message_at == message.created_at
+        assert recorder.of("message_received")[1].chat == snapshot_chat(chat)
+
+    def test_a_customer_another_plugin_resolves_goes_the_transactional_way(self, app):
+        plugins = app.extensions["switchboard"].plugins
+        assert plugins.ask("known_contact", channel="loopback", address="+15550001", profile={}).id is None
+
+        class Directory:
+            @hookimpl
+            def resolve_contact(self, channel, address, profile):
+                return None
+
+        plugins.pm.register(Directory(), name="directory")
+        try:  # the host can't tell who that plugin would say is writing
+            assert plugins.ask("known_contact", channel="loopback", address="+15550001", profile={}) is None
+        finally:
+            plugins.pm.unregister(name="directory")
