@@ -137,11 +137,13 @@ def receive(inbound: InboundMessage) -> Message:
     """Store a customer message once, in the right chat. Repeats return the stored one.
 
     Every customer message runs this, so the common case — another message in an open
-    chat — is written with two plain statements (message insert, chat times update)
-    instead of an ORM flush; starting or reopening a chat goes through
-    :func:`open_chat_for`. A repeat (same channel and external id) is absorbed by the
-    unique index: the insert does nothing and the transaction is rolled back. If the
-    database connection dies on the way (a server restart), it is stored on a fresh
+    chat — is written with plain statements run on the driver (:mod:`host.direct_sql`):
+    on SQLite the message insert and the chat's times update, after taking the writer
+    turn; on PostgreSQL one ``WITH … INSERT … UPDATE``, outside a transaction block when
+    the ``known_contact`` hook knows the customer. Starting or reopening a chat goes
+    through :func:`open_chat_for`. A repeat (same channel and external id) is absorbed
+    by the unique index: the insert does nothing and the transaction is rolled back. If
+    the database connection dies on the way (a server restart), it is stored on a fresh
     one, so the webhook still gets its answer.
     """
     message = _store(inbound)
