@@ -153,15 +153,15 @@ def receive(inbound: InboundMessage) -> Message:
 
 @retry_on_disconnect
 def _store(inbound: InboundMessage) -> Message:
-    if _outside_a_transaction_block():
-        message = _store_without_transaction_block(inbound)
-        if message is not None:
-            return message
-    sqlite_writes.begin_writing(db.session)
-    contact = resolve(inbound.channel, inbound.from_address, inbound.profile)
-    connection = db.session.connection()  # after resolve: a contacts plugin may have rolled back
+    found = _known_open_chat(inbound) if _outside_a_transaction_block() else None
+    if found is not None:
+        connection, contact, row = found
+    else:
+        sqlite_writes.begin_writing(db.session)
+        contact = resolve(inbound.channel, inbound.from_address, inbound.profile)
+        connection = db.session.connection()  # after resolve: a contacts plugin may have rolled back
+        row = _chat_row(connection, contact, inbound.from_address)
     now = utcnow()
-    row = _chat_row(connection, contact, inbound.from_address)
     if row is not None and row.status != "archived":
         message_id, values, changes = _to_open_chat(connection, inbound, contact, row, now)
         chat_id, chat = row.id, None
@@ -193,15 +193,16 @@ def _outside_a_transaction_block() -> bool:
             and not (session.new or session.dirty or session.deleted))
 
 
-def _store_without_transaction_block(inbound: InboundMessage) -> Message | None:
-    """A known customer's message to an open chat on PostgreSQL, without BEGIN/COMMIT.
+def _known_open_chat(inbound: InboundMessage):
+    """(connection, contact, open chat row) for a known customer's message on PostgreSQL,
+    with the connection in autocommit; None when the message needs a transaction block.
 
-    Its one write — the message insert with the chat's times — is a single statement
-    (``_insert_and_touch``), atomic on its own, and the reads before it need no
-    snapshot of their own, so all three run in autocommit: two round trips fewer than
-    in a transaction block. None when the message needs the transactional way (the
-    ``known_contact`` hook doesn't know the customer, or there is no open chat); the
-    connection goes back to the pool in its usual isolation level either way.
+    The one write that follows — the message insert with the chat's times — is a single
+    statement (``_insert_and_touch``), atomic on its own, and these reads need no
+    snapshot of their own, so all three run without BEGIN/COMMIT: two round trips fewer.
+    The ``known_contact`` hook must know the customer and the chat must be open; else
+    this use of the connection ends here and the caller goes the transactional way.
+    SQLAlchemy gives the connection back to the pool in its usual isolation level.
     """
     session = db.session()
     connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
@@ -211,14 +212,7 @@ def _store_without_transaction_block(inbound: InboundMessage) -> Message | None:
     if row is None or row.status == "archived":
         session.commit()
         return None
-    message_id, values, changes = _to_open_chat(connection, inbound, contact, row, utcnow())
-    if message_id is None:  # a repeat: the statement changed nothing
-        session.commit()
-        return _by_external_id(inbound.channel, inbound.external_id)
-    _forget(Chat, row.id)
-    bus.emit(_received(inbound, contact, values, message_id, snapshot_chat_row(row, changes)))
-    session.commit()  # the events are handed over once this returns
-    return _unloaded(Message, message_id)
+    return connection, contact, row
 
 
 def _to_open_chat(connection, inbound: InboundMessage, contact: ContactRef, row, now):
