@@ -80,19 +80,18 @@ def _profile(profile) -> tuple[str | None, str | None]:
 
 
 def resolve(channel: str, address: str, profile) -> ContactRef | None:
-    try:
-        kind, normalised = channel_identity(channel, address)
-    except InvalidAddress:
+    asked = _asked(channel, address, profile)
+    if asked is None:
         return None
-    name, email = _profile(profile)
+    kind, normalised, name, email = asked
     for attempt in range(2):
         try:
             # Most messages come from a known identity whose profile says nothing new:
             # read it as a plain row and load no objects.
             rows = identity_rows(db.session, kind, normalised)
-            known = rows.get((kind, normalised))
-            if known is not None and not channel_profile_changes(known, name=name, email=email):
-                return _ref(known)
+            unchanged = _unchanged(rows, *asked)
+            if unchanged is not None:
+                return unchanged
             contact = _update(kind, normalised, name, email) if rows else _create(kind, normalised, name, email)
             break
         except IntegrityError:
@@ -105,16 +104,25 @@ def resolve(channel: str, address: str, profile) -> ContactRef | None:
 
 def known(channel: str, address: str, profile) -> ContactRef | None:
     """The contact when the identity is known and the profile says nothing new (read-only)."""
+    asked = _asked(channel, address, profile)
+    return None if asked is None else _unchanged(identity_rows(db.session, *asked[:2]), *asked)
+
+
+def _asked(channel: str, address: str, profile) -> tuple | None:
+    """(kind, normalised address, name, email) of a channel's message; None for an
+    address that isn't one of that channel's."""
     try:
         kind, normalised = channel_identity(channel, address)
     except InvalidAddress:
         return None
-    name, email = _profile(profile)
-    row = identity_rows(db.session, kind, normalised).get((kind, normalised))
-    return _ref(row) if row is not None and not channel_profile_changes(row, name=name, email=email) else None
+    return (kind, normalised, *_profile(profile))
 
 
-def _ref(row) -> ContactRef:
+def _unchanged(rows: dict, kind: str, address: str, name, email) -> ContactRef | None:
+    """The contact of the exact identity among ``rows`` if the profile changes nothing on it."""
+    row = rows.get((kind, address))
+    if row is None or channel_profile_changes(row, name=name, email=email):
+        return None
     return ContactRef(id=row.contact_id, name=row.name, group_id=row.group_id,
                       preferred_channel=row.preferred_channel)
 
