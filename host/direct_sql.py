@@ -47,7 +47,7 @@ class _Compiled:
     binds: tuple  # (name, default, bind processor or None), in the order the driver wants them
     positional: bool
     row: type | None  # a named tuple of the result columns, None for statements without rows
-    results: tuple  # result processor (or None) per column
+    results: tuple | None  # result processor (or None) per column; None when no column has one
 
     def parameters(self, params: dict):
         values = []
@@ -57,7 +57,7 @@ class _Compiled:
         return tuple(values) if self.positional else dict(zip((b[0] for b in self.binds), values))
 
     def make_rows(self, raw_rows) -> list:
-        if not any(self.results):
+        if self.results is None:
             return [self.row._make(raw) for raw in raw_rows]
         return [self.row._make([p(v) if p is not None else v for p, v in zip(self.results, raw)])
                 for raw in raw_rows]
@@ -90,7 +90,7 @@ def _compile(statement, dialect, keys: tuple | None) -> _Compiled:
     columns = compiled._result_columns or []
     results = tuple(entry.type.dialect_impl(dialect).result_processor(dialect, None) for entry in columns)
     row = _row_type([entry.keyname for entry in columns]) if columns else None
-    return _Compiled(str(compiled), tuple(binds), compiled.positional, row, results)
+    return _Compiled(str(compiled), tuple(binds), compiled.positional, row, results if any(results) else None)
 
 
 def _compiled_for(connection, statement, params: dict) -> _Compiled:

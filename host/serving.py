@@ -67,9 +67,9 @@ class RequestLimit:
     benchmark offered 300 webhooks/s on 2 cores stored ~285/s at 4.3 ms of CPU each with
     2 at a time per process, ~230/s at 5.1 ms with 4 and ~180/s at 6.3 ms with 16.
     Waiting requests sleep on the semaphore (in their gunicorn thread) and go in arrival
-    order. Socket.IO's requests
-    (websockets, long-polls) live long and are not counted. The price: a request that
-    waits on something slow (an external API) holds its turn meanwhile.
+    order. Socket.IO's requests (websockets, long-polls) live long and are not counted.
+    The price: a request that waits on something slow (an external API) holds its turn
+    meanwhile.
     """
 
     def __init__(self, wsgi_app, limit: int, exempt: str = "/socket.io"):

@@ -10,8 +10,9 @@ pool (a session's commit or rollback does that), so writers wait their turn and 
 the moment it is theirs.
 
 There is one turn per database file; other processes on the same file still meet
-SQLite's own lock, the rare case (``switchboard worker`` beside ``serve``). A writer that waits longer than the
-database's busy timeout gets the same "database is locked" error SQLite would give.
+SQLite's own lock, the rare case (``switchboard worker`` beside ``serve``). A writer
+that waits longer than the database's busy timeout gets the same "database is locked"
+error SQLite would give.
 """
 from __future__ import annotations
 
@@ -69,9 +70,7 @@ def begin_writing(session) -> None:
     engine = session.get_bind()
     if engine.dialect.name != "sqlite":
         return
-    lock = lock_for(engine.url.database)
-    if not lock.acquire(timeout=WAIT_SECONDS):
-        raise OperationalError("BEGIN (writer turn)", None, Exception("database is locked"))
+    lock = _acquire(engine.url.database, "BEGIN (writer turn)", None)
     try:
         conn = session.connection()
     except BaseException:
@@ -81,10 +80,14 @@ def begin_writing(session) -> None:
 
 
 def _take(conn, statement, parameters) -> None:
-    lock = lock_for(conn.engine.url.database)
+    conn.info[_HOLDS] = _acquire(conn.engine.url.database, statement, parameters)
+
+
+def _acquire(database: str | None, statement, parameters) -> threading.Lock:
+    lock = lock_for(database)
     if not lock.acquire(timeout=WAIT_SECONDS):
         raise OperationalError(statement, parameters, Exception("database is locked"))
-    conn.info[_HOLDS] = lock
+    return lock
 
 
 def _release(record) -> None:
