@@ -11,11 +11,11 @@ from contextlib import nullcontext
 from flask import current_app
 from sqlalchemy import bindparam, case
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy.orm import joinedload
 
 from host import direct_sql, sqlite_writes
 from host import emit as bus
-from host.contracts import ContactRef, InboundMessage, StatusUpdate
+from host.contracts import ContactRef, InboundMessage, StatusUpdate, Stored
 from host.db_connections import retry_on_disconnect
 from host.events import (ChatArchived, ChatAssigned, ChatReopened, ChatStarted, ChatTransferred,
                          MessageQueued, MessageReceived, MessageStatusChanged)
@@ -79,6 +79,8 @@ _CHAT_ROW_OF_CONTACT = _chat_row_query(CHATS.c.contact_id == bindparam("contact_
 _CHAT_ROW_OF_ADDRESS = _chat_row_query(CHATS.c.customer_address == bindparam("address"))
 _UPDATE_CHAT = CHATS.update().where(CHATS.c.id == bindparam("chat_id"))
 _STATEMENTS: dict = {}
+_STORED_BY_EXTERNAL_ID = db.select(MESSAGES.c.id, MESSAGES.c.chat_id).where(
+    MESSAGES.c.channel == bindparam("channel"), MESSAGES.c.external_id == bindparam("external_id"))
 _MESSAGE_BY_EXTERNAL_ID = db.select(Message).where(Message.channel == bindparam("channel"),
                                                    Message.external_id == bindparam("external_id"))
 
@@ -133,8 +135,9 @@ def _routing_view(chat: Chat) -> dict:
             "contact_id": chat.contact_id, "sender": chat.sender}
 
 
-def receive(inbound: InboundMessage) -> Message:
-    """Store a customer message once, in the right chat. Repeats return the stored one.
+def receive(inbound: InboundMessage) -> Stored:
+    """Store a customer message once, in the right chat; the ids of the message and its
+    chat (for a repeat, the ones stored before, with ``repeat=True``).
 
     Every customer message runs this, so the common case — another message in an open
     chat — is written with plain statements run on the driver (:mod:`host.direct_sql`):
@@ -152,7 +155,7 @@ def receive(inbound: InboundMessage) -> Message:
 
 
 @retry_on_disconnect
-def _store(inbound: InboundMessage) -> Message:
+def _store(inbound: InboundMessage) -> Stored:
     found = _known_open_chat(inbound) if _outside_a_transaction_block() else None
     if found is not None:
         connection, contact, row = found
@@ -174,7 +177,9 @@ def _store(inbound: InboundMessage) -> Message:
         message_id = _append(connection, values, None)
     if message_id is None:  # stored before (a re-delivery, or the same webhook racing us)
         db.session.rollback()
-        return _by_external_id(inbound.channel, inbound.external_id)
+        stored = db.session.execute(_STORED_BY_EXTERNAL_ID, {"channel": inbound.channel,
+                                                             "external_id": inbound.external_id}).one()
+        return Stored(message_id=stored.id, chat_id=stored.chat_id, repeat=True)
     if changes is not None:
         _forget(Chat, chat_id)
         chat_snapshot = snapshot_chat_row(row, changes)
@@ -183,7 +188,7 @@ def _store(inbound: InboundMessage) -> Message:
         chat_snapshot = snapshot_chat(chat)
     bus.emit(_received(inbound, contact, values, message_id, chat_snapshot))
     db.session.commit()
-    return _unloaded(Message, message_id)
+    return Stored(message_id=message_id, chat_id=chat_id)
 
 
 def _outside_a_transaction_block() -> bool:
@@ -304,20 +309,6 @@ def _forget(model, ident) -> None:
     instance = db.session.identity_map.get(db.session.identity_key(model, ident))
     if instance is not None:
         db.session.expire(instance)
-
-
-def _unloaded(model, ident):
-    """The stored row as an ORM object that loads its columns when first read.
-
-    What a commit leaves anyway (it expires every object), without reading the row
-    back for callers that don't look at it — the webhooks.
-    """
-    instance = db.session.identity_map.get(db.session.identity_key(model, ident))
-    if instance is None:
-        instance = model(id=ident)
-        make_transient_to_detached(instance)
-        db.session.add(instance)
-    return instance
 
 
 def _by_external_id(channel: str, external_id: str) -> Message | None:

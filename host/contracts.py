@@ -93,6 +93,20 @@ class InboundMessage:
 
 
 @dataclass(frozen=True)
+class Stored:
+    """What ``host.chats.receive`` did with an :class:`InboundMessage`.
+
+    Ids, not ORM objects: a webhook only needs to know the message is safe, and building
+    an object it never reads costs a busy server more than the message's own SQL (load it
+    with ``db.session.get(Message, stored.message_id)`` when you need it).
+    """
+
+    message_id: int
+    chat_id: int
+    repeat: bool = False  # stored before (a provider's re-delivery): nothing was written
+
+
+@dataclass(frozen=True)
 class StatusUpdate:
     channel: str
     external_id: str

@@ -6,7 +6,7 @@ from datetime import timedelta
 from host import chats
 from host.contracts import InboundMessage
 from host.extensions import db
-from host.models import Agent, Group, utcnow
+from host.models import Agent, Group, Message, utcnow
 
 DEMO_EMAIL = "admin@example.com"
 DEMO_PASSWORD = "switchboard-demo"
@@ -41,9 +41,10 @@ def load_demo(force: bool = False) -> bool:
         started = now - timedelta(minutes=30 - index * 10)
         sender = "whatsapp:+14155550000" if channel == "whatsapp" else "+14155550000"
         for offset, line in enumerate(lines):
-            message = chats.receive(InboundMessage(
+            stored = chats.receive(InboundMessage(
                 channel=channel, external_id=f"SMdemo{index:02d}{offset:02d}{'0' * 26}", from_address=address,
                 to_address=sender, body=line, profile={"name": name} if name else {}))
+            message = db.session.get(Message, stored.message_id)
             message.created_at = started + timedelta(seconds=offset * 20)
             chat = message.chat
             chat.created_at = min(chat.created_at, message.created_at)

@@ -45,8 +45,8 @@ def extra_plugins(loopback):
 
 def customer_writes(number, body="Hello", name=None, message_id=[0]):  # noqa: B006 - a counter
     message_id[0] += 1
-    return receive(InboundMessage(channel="sms", external_id=f"SM-browser-{message_id[0]}", from_address=number,
-                                  to_address="+14155550000", body=body, profile={"name": name} if name else {}))
+    receive(InboundMessage(channel="sms", external_id=f"SM-browser-{message_id[0]}", from_address=number,
+                           to_address="+14155550000", body=body, profile={"name": name} if name else {}))
 
 
 def console_page(context_factory, live_server, who):

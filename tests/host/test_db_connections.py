@@ -37,7 +37,8 @@ def cut_every_connection_of_this_database(postgres_url):
 
 
 def inbound(external_id, body="hello"):
-    return receive(InboundMessage(channel="loopback", external_id=external_id, from_address="+15550001", body=body))
+    stored = receive(InboundMessage(channel="loopback", external_id=external_id, from_address="+15550001", body=body))
+    return db.session.get(Message, stored.message_id)
 
 
 def test_a_busy_process_does_not_ping_its_connections(app, agent, monkeypatch):

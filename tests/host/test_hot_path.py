@@ -4,7 +4,7 @@ import pytest
 
 from host import hookimpl
 from host.chats import receive
-from host.contracts import InboundMessage
+from host.contracts import InboundMessage, Stored
 from host.extensions import db
 from host.models import Chat, Message
 from host.schemas import snapshot_chat, snapshot_message
@@ -59,13 +59,15 @@ def test_fast_path_snapshots_equal_the_stored_rows(app, agent, recorder):
     assert chat.last_inbound_at == message.created_at and chat.customer_name == "Ann"
 
 
-def test_a_repeat_changes_nothing_and_returns_the_stored_message(app, agent, recorder):
+def test_a_repeat_changes_nothing_and_answers_with_the_stored_ids(app, agent, recorder):
     first = receive(InboundMessage(channel="loopback", external_id="rp-1", from_address="+15550001", body="hi"))
-    first_id, last = first.id, db.session.get(Chat, first.chat_id).last_message_at
+    last = db.session.get(Chat, first.chat_id).last_message_at
+    assert not first.repeat and db.session.get(Message, first.message_id).external_id == "rp-1"
 
     again = receive(InboundMessage(channel="loopback", external_id="rp-1", from_address="+15550001", body="hi"))
 
-    assert again.id == first_id and db.session.get(Chat, again.chat_id).last_message_at == last
+    assert again == Stored(message_id=first.message_id, chat_id=first.chat_id, repeat=True)
+    assert db.session.get(Chat, again.chat_id).last_message_at == last
     assert db.session.execute(db.select(db.func.count()).select_from(Message)).scalar() == 1
     assert len(recorder.of("message_received")) == 1
 
@@ -104,14 +106,13 @@ class TestOnPostgreSQL:
 
     def test_a_repeat_changes_nothing(self, app, agent, recorder):
         first = receive(InboundMessage(channel="loopback", external_id="pg-r", from_address="+15550001", body="x"))
-        first_id, last = first.id, db.session.get(Chat, first.chat_id).last_message_at
         receive(InboundMessage(channel="loopback", external_id="pg-other", from_address="+15550001", body="y"))
         db.session.remove()
         last = db.session.execute(db.select(Chat.last_message_at)).scalar_one()
 
         again = receive(InboundMessage(channel="loopback", external_id="pg-r", from_address="+15550001", body="x"))
 
-        assert again.id == first_id
+        assert again == Stored(message_id=first.message_id, chat_id=first.chat_id, repeat=True)
         db.session.remove()
         assert db.session.execute(db.select(Chat.last_message_at)).scalar_one() == last
         assert db.session.execute(db.select(db.func.count()).select_from(Message)).scalar() == 2

@@ -8,7 +8,7 @@ import pytest
 from host.chats import receive
 from host.contracts import InboundMessage
 from host.extensions import db
-from host.models import Chat
+from host.models import Chat, Message
 
 _ids = itertools.count(1)
 
@@ -28,9 +28,10 @@ def inbound(app):
     cannot carry ``opt_out``, and the sms/whatsapp keys are what identities map).
     """
     def send(channel, address, body="hi", profile=None, opt_out=None):
-        return receive(InboundMessage(channel=channel, external_id=f"ct-{next(_ids)}", from_address=address,
-                                      to_address="+14155550000", body=body, profile=profile or {},
-                                      opt_out=opt_out))
+        stored = receive(InboundMessage(channel=channel, external_id=f"ct-{next(_ids)}", from_address=address,
+                                        to_address="+14155550000", body=body, profile=profile or {},
+                                        opt_out=opt_out))
+        return db.session.get(Message, stored.message_id)
     return send
 
 

@@ -99,6 +99,16 @@ def test_signature_covers_the_query_string(app, agent, twilio_webhook):
     assert count() == 1
 
 
+def test_a_signature_over_the_url_with_its_port_spelled_out_is_accepted(app, agent, twilio_webhook):
+    """Our URL's signature is checked first; what it doesn't match still gets the SDK's whole
+    ``validate`` (the URL with and without its port), and a wrong port is still refused."""
+    assert app.config["SWITCHBOARD_PUBLIC_URL"] == "http://switchboard.test"
+    assert twilio_webhook(MESSAGING, inbound_params(), url="http://switchboard.test:80" + MESSAGING).status_code == 200
+    other_port = "http://switchboard.test:8080" + MESSAGING
+    assert twilio_webhook(MESSAGING, inbound_params(sid="SM" + "e" * 32), url=other_port).status_code == 403
+    assert count() == 1
+
+
 def test_duplicate_message_sid_is_stored_once(app, agent, recorder, twilio_webhook):
     for _ in range(3):
         response = twilio_webhook(MESSAGING, inbound_params(body="once"))
