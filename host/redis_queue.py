@@ -7,6 +7,13 @@ connection attempts). Here the publish is handed to one thread per process, whic
 keeps the emit order and sends whatever has queued up meanwhile in one round trip
 (a pipeline). Events are best effort either way: a console that misses one catches up
 when it reconnects; what the queue holds when the process stops is dropped.
+
+Every process also hears its own publishes on the shared channel. python-socketio
+decodes each message before it sees whose it is (after trying ``pickle`` on it);
+here each message starts with the publishing process's id (``from_host``), so a
+process recognises its own by the first bytes and decodes only the others' (once, as
+JSON). Its own are of no use to it: python-socketio ignores them too (its ``host_id``
+names the process a message is for, which for a callback is not the publisher).
 """
 from __future__ import annotations
 
@@ -27,6 +34,30 @@ class QueuedRedisManager(socketio.RedisManager):
         self._publisher: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._client = None  # the publisher's own connection (the listener's is left alone)
+        # What our own messages start with: the first key/value of _encode's output
+        # (None if this JSON module reorders keys: then every message is decoded).
+        prefix = self.json.dumps({"from_host": self.host_id})[:-1]
+        self._own_prefix = prefix.encode() if self._encode({"method": "emit"}).startswith(prefix) else None
+
+    def _encode(self, data) -> str:
+        return self.json.dumps({"from_host": self.host_id, **data})
+
+    def _listen(self):
+        channel = self.channel.encode()
+        for message in self._redis_listen_with_retries():
+            if message["channel"] != channel or message["type"] != "message" or "data" not in message:
+                continue
+            payload = message["data"]
+            if self._own_prefix and isinstance(payload, bytes) and payload.startswith(self._own_prefix):
+                continue  # ours: this process's clients got it when it was emitted
+            try:
+                data = self.json.loads(payload)
+            except ValueError:
+                log.warning("ignored a realtime message that is not JSON (%d bytes)", len(payload))
+                continue
+            if isinstance(data, dict):
+                data.pop("from_host", None)
+                yield data
 
     def _publish(self, data):
         if "sentinel" in self.redis_url.split("://", 1)[0]:
@@ -60,7 +91,7 @@ class QueuedRedisManager(socketio.RedisManager):
                         self.redis_url, **{"socket_timeout": 5, "socket_connect_timeout": 5, **self.redis_options})
                 pipe = self._client.pipeline(transaction=False)
                 for data in batch:
-                    pipe.publish(self.channel, self.json.dumps(data))
+                    pipe.publish(self.channel, self._encode(data))
                 pipe.execute()
                 return
             except Exception as exc:  # Redis down: this process's own clients already have them

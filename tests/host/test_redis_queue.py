@@ -51,6 +51,46 @@ def test_a_webhook_does_not_wait_for_redis(app, agent, monkeypatch):
     assert published == ["m0", "m1", "m2"]  # all of them, in emit order
 
 
+def test_a_process_drops_its_own_publishes_and_decodes_the_others(app, monkeypatch):
+    manager = app.extensions["socketio"].server.manager
+    channel = manager.channel.encode()
+    mine = manager._encode({"method": "emit", "event": "mine", "host_id": manager.host_id})
+    theirs = '{"from_host": "another-process", "method": "emit", "event": "theirs", "host_id": "another-process"}'
+    callback_for_us = ('{"from_host": "another-process", "method": "callback", "host_id": "%s", "sid": "s", '
+                       '"namespace": "/", "id": 1, "args": []}' % manager.host_id)
+    heard = [{"type": "subscribe", "channel": channel, "data": 1}]
+    heard += [{"type": "message", "channel": channel, "data": raw.encode()}
+              for raw in (mine, theirs, "not json", callback_for_us)]
+    heard.append({"type": "message", "channel": b"another-channel", "data": theirs.encode()})
+    monkeypatch.setattr(manager, "_redis_listen_with_retries", lambda: iter(heard))
+
+    got = list(manager._listen())
+
+    assert [m["event"] if m["method"] == "emit" else m["method"] for m in got] == ["theirs", "callback"]
+    assert all("from_host" not in m for m in got)
+
+
+def test_an_agent_gets_an_event_of_its_own_process_once(app, agent, live_server):
+    """The process's own publish comes back from Redis and must not be delivered again."""
+    import socketio
+
+    from host.api.agents import issue_token
+
+    bodies = []
+    listener = socketio.Client(reconnection=False)
+    listener.on("message:created", lambda data: bodies.append(data["message"]["body"]))
+    listener.connect(live_server.url, auth={"token": issue_token(agent)}, wait_timeout=5)
+    try:
+        assert webhook(app.test_client(), {"id": "own-1", "from": "+15550009", "body": "once"}).status_code == 200
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not bodies:
+            time.sleep(0.05)
+        time.sleep(1.0)  # the round trip through Redis takes milliseconds
+    finally:
+        listener.disconnect()
+    assert bodies == ["once"]
+
+
 def test_webhook_on_one_app_reaches_an_agent_on_another(app, agent, live_server, redis_url, tmp_path):
     import socketio
 
