@@ -1,6 +1,6 @@
 """Throughput of signed Twilio inbound webhooks against a real server process, next to a bare 204.
 
-    python benchmarks/webhooks.py                      # defaults: 8 client threads, 3 rounds of 5 s phases
+    python benchmarks/webhooks.py                      # defaults: 8 client threads, 5 rounds of 5 s phases
     python benchmarks/webhooks.py --threads 16 --seconds 15 --rate 200
     python benchmarks/webhooks.py --profile /tmp/wh-prof   # per-request cProfile of the app
 
@@ -198,7 +198,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=5.0, help="per phase")
-    parser.add_argument("--rounds", type=int, default=3, help="bare/webhook max-throughput pairs")
+    parser.add_argument("--rounds", type=int, default=5, help="bare/webhook max-throughput pairs")
     parser.add_argument("--rate", type=float, default=200.0, help="webhooks/s in the paced phase")
     parser.add_argument("--max-requests", type=int, default=10000, help="per phase, a safety bound")
     parser.add_argument("--customers", type=int, default=300, help="distinct customer numbers")
