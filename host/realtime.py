@@ -14,7 +14,7 @@ from flask_login import current_user
 from flask_socketio import SocketIO, join_room, leave_room
 
 from host.extensions import db
-from host.socket_queue import use_socket_queue
+from host.realtime_connections import tune_connections
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def init_realtime(app) -> SocketIO:
         engineio_logger=False,
         **queue,
     )
-    use_socket_queue(socketio)
+    tune_connections(socketio)
     _register_core_handlers(socketio)
     return socketio
 

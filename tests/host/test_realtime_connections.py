@@ -1,8 +1,8 @@
-"""Engine.IO connections queue their packets on the C SimpleQueue (host.socket_queue)."""
+"""How agents' Engine.IO connections run (host.realtime_connections): send queues, ping rounds."""
 import threading
 import time
 
-from host.socket_queue import SocketQueue
+from host.realtime_connections import FIRST_PING_SPREAD, SocketQueue
 
 
 def test_the_socketio_server_gives_every_connection_a_socket_queue(app):
@@ -51,3 +51,39 @@ def test_join_does_not_hang_on_a_writer_that_is_gone():
     started = time.monotonic()
     packets.join(timeout=0.3)
     assert 0.3 <= time.monotonic() - started < 2 and not packets.empty()
+
+
+def test_a_connection_s_first_ping_comes_after_a_random_part_of_the_interval(app):
+    """Agents who connect together must not be pinged together every 25 s forever after;
+    never later than the interval, or clients would give up on the server."""
+    import engineio.packet
+    import engineio.socket
+
+    slept = []
+
+    class Server:
+        ping_interval = 25
+        ping_timeout = 20
+        logger = __import__("logging").getLogger("test")
+
+        @staticmethod
+        def sleep(seconds):
+            slept.append(seconds)
+
+        @staticmethod
+        def create_queue():
+            return SocketQueue()
+
+    firsts = []
+    for n in range(20):
+        slept.clear()
+        connection = engineio.socket.Socket(Server, f"sid-{n}")
+        connection._send_ping()
+        sent = connection.queue.get(timeout=1)
+        assert sent.packet_type == engineio.packet.PING and connection.last_ping is not None
+        connection.last_ping = None  # the answer came
+        connection._send_ping()
+        assert len(slept) == 2 and slept[1] == 25
+        firsts.append(slept[0])
+    assert all((1 - FIRST_PING_SPREAD) * 25 <= wait <= 25 for wait in firsts)
+    assert len({round(wait, 3) for wait in firsts}) > 10  # spread, not one fixed delay
