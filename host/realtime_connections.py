@@ -15,10 +15,9 @@ died with its connection left ``queue.Queue.join`` hanging).
 connection opened and then 25 s after each answer, so agents who connected together —
 a whole team after a deploy or a network blip — are pinged together forever after:
 every 25 s the process wakes a thread per connection at once, a burst that requests
-wait behind. Here
-the first ping of each connection comes after a random 50–100 % of the interval,
-which spreads the rounds for good. Earlier, never later: clients give up on a
-server that has not pinged them for a while (python-socketio's after 30 s).
+wait behind. Here the first ping of each connection comes after a random 50–100 % of
+the interval, which spreads the rounds for good. Earlier, never later: clients give
+up on a server that has not pinged them for a while (python-socketio's after 30 s).
 """
 from __future__ import annotations
 

@@ -48,9 +48,9 @@ def verify_signature() -> None:
     url = config.public_url + request.path + (f"?{query}" if query else "")
     validator = RequestValidator(account.token)
     # Twilio signs the URL configured for the number, which is ours: one HMAC settles
-    # almost every request. validate() also tries the URL with and without its port (what
-    # some proxies and Twilio's own retries produce) and JSON bodies' bodySHA256: two or
-    # three more HMACs, only for what the first didn't match.
+    # almost every request. validate() also tries the URL with and without its port (Twilio
+    # signs with the port in some set-ups) and JSON bodies' bodySHA256: two more HMACs,
+    # only for what the first didn't match.
     if not (compare(validator.compute_signature(url, request.form), signature)
             or validator.validate(url, request.form, signature)):
         _refuse("signature mismatch")
