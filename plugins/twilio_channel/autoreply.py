@@ -19,13 +19,12 @@ from host.extensions import db
 from host.models import Chat, Message, utcnow
 from host.presence import is_online, online_agents
 
+from .keywords import keyword_of
 from .settings import WEEKDAYS, TwilioConfig, load_config, parse_range
-from .simulator_data import HELP_WORDS, START_WORDS, STOP_WORDS
 
 log = logging.getLogger(__name__)
 
 CHANNELS = ("sms", "whatsapp")
-KEYWORDS = STOP_WORDS | START_WORDS | HELP_WORDS
 
 
 def open_now(config: TwilioConfig, now: datetime | None = None) -> bool:
@@ -81,7 +80,7 @@ def on_message_received(event) -> None:
     message = event.message
     if message.get("channel") not in CHANNELS or event.opt_out:
         return
-    if (message.get("body") or "").strip().upper() in KEYWORDS:
+    if keyword_of(message.get("body")):  # Twilio may have answered it (HELP, or STOP on WhatsApp)
         return
     config = load_config()
     if not config.autoreplies:

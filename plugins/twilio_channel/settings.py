@@ -94,6 +94,11 @@ class TwilioSettingsSchema(Schema):
         "label": "WhatsApp senders", "description": 'e.g. ["whatsapp:+14155238886"].'})
     messaging_service_sids = fields.List(fields.Str(), validate=_each(_service_sid), load_default=list, metadata={"label": "Messaging Service SIDs",
                                      "description": "The first one sends when a chat has no number of its own."})
+    advanced_opt_out_service_sids = fields.List(fields.Str(), validate=_each(_service_sid), load_default=list, metadata={
+        "label": "Messaging Services with Advanced Opt-Out",
+        "description": "Twilio adds OptOutType to messages sent to these services' numbers, from their own "
+                       "keyword lists. Every other number uses Twilio's default SMS keywords (STOP, START …), "
+                       "which Switchboard recognises in the message itself."})
     number_groups = fields.Dict(keys=fields.Str(), values=fields.Raw(), load_default=dict, metadata={
         "label": "Number → group",
         "description": 'New chats on a number go to its group, e.g. {"+14155550100": "Sales", '
@@ -214,6 +219,7 @@ class TwilioConfig:
     numbers: tuple[str, ...] = ()
     whatsapp_senders: tuple[str, ...] = ()  # always "whatsapp:+E164"
     messaging_service_sids: tuple[str, ...] = ()
+    advanced_opt_out_services: frozenset[str] = frozenset()
     number_groups: dict = field(default_factory=dict)
     default_sender: str | None = None
     autoreplies: dict = field(default_factory=dict)  # kind -> text, only the enabled ones
@@ -271,6 +277,7 @@ def load_config() -> TwilioConfig:
         public_url=current_app.config["SWITCHBOARD_PUBLIC_URL"].rstrip("/"),
         numbers=numbers, whatsapp_senders=whatsapp,
         messaging_service_sids=tuple(values.get("messaging_service_sids") or ()),
+        advanced_opt_out_services=frozenset(values.get("advanced_opt_out_service_sids") or ()),
         number_groups=dict(values.get("number_groups") or {}),
         default_sender=values.get("default_sender") or None,
         autoreplies=autoreplies,

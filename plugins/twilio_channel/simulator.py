@@ -10,11 +10,18 @@ list, Account fetch, media bytes), keeps what it saw in its own tables, and post
 the token the app verifies with, because the simulator is then the active account.
 
 It behaves like Twilio where our code must cope: magic test numbers (+15005550001 →
-21211, +15005550004 → 21610, +15005550009 → 21614), STOP/START/HELP (Twilio's replies,
-``OptOutType`` on the webhook, 21610 afterwards), and WhatsApp's 24-hour window (a
-free-form message to a customer it knows who has not written for 24 h fails later
-with 63016, as Twilio does). Customers it has never seen (e.g. demo seed data) are
-treated leniently.
+21211, +15005550004 → 21610, +15005550009 → 21614), opt-out keywords, and WhatsApp's
+24-hour window (a free-form message to a customer it knows who has not written for 24 h
+fails later with 63016, as Twilio does). Customers it has never seen (e.g. demo seed
+data) are treated leniently.
+
+Opt-out (see ``keywords``): by default its numbers are plain numbers — an SMS keyword
+(STOP, Cancel, start …) gets Twilio's reply and blocks or unblocks that customer for
+that number, and the webhook carries the bare message, no ``OptOutType``. When the
+configured Messaging Service is listed under Advanced Opt-Out, its numbers behave like
+that service: the whole service is blocked, WhatsApp keywords count too, and the webhook
+carries ``OptOutType``. A blocked customer's sends are refused with 21610 until they
+text START.
 
 Its state changes join the caller's database transaction (the outbox commits them
 with the message's new status): a separate connection would deadlock against the
@@ -40,6 +47,7 @@ from host.extensions import db
 from host.models import utcnow
 
 from . import simulator_data as data
+from .keywords import keyword_of
 from .models import SimulatedMedia, SimulatedMessage
 from .settings import SIMULATOR_ACCOUNT_SID, load_config, simulator_token
 from .transport import SimulatedAnswer, SimulatedRequest
@@ -147,12 +155,12 @@ class Simulator:
             return _error(400, *magic)
         if not data.valid_number(bare(to)):
             return _error(400, 21211, f"Invalid 'To' Phone Number: {bare(to)}")
-        if not whatsapp and self.opted_out(to):
+        config = load_config()
+        if not sender:
+            sender = (config.whatsapp_senders if whatsapp else config.numbers or ("+14155550000",))[0]
+        if self.opted_out(to, sender, service or config.messaging_service_sid):
             return _error(400, 21610, "Attempt to send to unsubscribed recipient")
         closed = whatsapp and not content_sid and self.window_closed(to)
-        if not sender:
-            config = load_config()
-            sender = (config.whatsapp_senders if whatsapp else config.numbers or ("+14155550000",))[0]
         row = SimulatedMessage(
             sid=new_sid("MM" if media else "SM"), direction="outbound-api", from_address=sender, to_address=to,
             body=data.render_template(content_sid, form.get("ContentVariables")) if content_sid else body,
@@ -183,9 +191,25 @@ class Simulator:
                 return row
         return None
 
-    def opted_out(self, customer: str) -> bool:
-        last = self._last_inbound(bare(customer), data.STOP_WORDS | data.START_WORDS)
-        return last is not None and last.body.strip().upper() in data.STOP_WORDS
+    def keyword(self, body: str, whatsapp: bool, service: str | None) -> str | None:
+        """The keyword Twilio acts on: default SMS filtering on a plain number, the
+        service's lists (here: the defaults) with Advanced Opt-Out, on WhatsApp too."""
+        advanced = bool(service) and service in load_config().advanced_opt_out_services
+        return keyword_of(body) if advanced or not whatsapp else None
+
+    def opted_out(self, customer: str, sender: str, service: str | None = None) -> bool:
+        """Did the customer's last STOP/START to this number (or this Messaging Service's
+        pool) block them? Twilio keeps the block per sender, or per service."""
+        query = db.select(SimulatedMessage).where(SimulatedMessage.direction == "inbound",
+                                                  SimulatedMessage.from_address == customer)
+        query = query.where(SimulatedMessage.messaging_service_sid == service) if service else \
+            query.where(SimulatedMessage.to_address == sender)
+        whatsapp = customer.startswith("whatsapp:")
+        for row in db.session.execute(query.order_by(SimulatedMessage.created_at.desc())).scalars():
+            word = self.keyword(row.body, whatsapp, row.messaging_service_sid)
+            if word in ("STOP", "START"):
+                return word == "STOP"
+        return False
 
     def window_closed(self, customer: str) -> bool:
         last = self._last_inbound(customer)
@@ -285,9 +309,11 @@ class Simulator:
                           MessageType="image" if attachments else "text")
         else:
             params.update(FromCountry="US", ToCountry="US")
-        keyword, reply = data.opt_out_keyword(body) if not whatsapp else (None, None)
-        if keyword:
-            params["OptOutType"] = keyword
+        service = params.get("MessagingServiceSid")
+        keyword = self.keyword(body, whatsapp, service)
+        reply = data.REPLIES[keyword] if keyword else None
+        if keyword and service in config.advanced_opt_out_services:
+            params["OptOutType"] = keyword  # only Advanced Opt-Out says so; plain numbers never do
         db.session.add(SimulatedMessage(sid=sid, direction="inbound", from_address=sender, to_address=to,
                                         body=body, media=media, status="received",
                                         messaging_service_sid=params.get("MessagingServiceSid")))

@@ -12,9 +12,7 @@ from email.utils import format_datetime
 
 import phonenumbers
 
-STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})
-START_WORDS = frozenset({"START", "YES", "UNSTOP"})
-HELP_WORDS = frozenset({"HELP", "INFO"})
+# Twilio's own answers to its keywords (the keyword lists are in ``keywords``).
 REPLIES = {
     "STOP": "You have successfully been unsubscribed. You will not receive any more messages from "
             "this number. Reply START to resubscribe.",
@@ -48,15 +46,6 @@ def valid_number(number: str) -> bool:
         return phonenumbers.is_possible_number(phonenumbers.parse(number, None))
     except phonenumbers.NumberParseException:
         return False
-
-
-def opt_out_keyword(body: str) -> tuple[str | None, str | None]:
-    """Twilio's Advanced Opt-Out: the whole body, case-insensitive, is the keyword."""
-    word = (body or "").strip().upper()
-    for kind, words in (("STOP", STOP_WORDS), ("START", START_WORDS), ("HELP", HELP_WORDS)):
-        if word in words:
-            return kind, REPLIES[kind]
-    return None, None
 
 
 def render_template(content_sid: str, variables) -> str:

@@ -21,6 +21,7 @@ from host.contracts import InboundMessage, Media, StatusUpdate
 from host.extensions import db
 from host.models import utcnow
 
+from .keywords import consent_change
 from .models import EarlyStatus, InboundMedia
 from .sender import explain_error
 from .settings import load_config
@@ -29,7 +30,6 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("twilio_channel_webhooks", __name__, url_prefix="/webhooks/twilio")
 
-OPT_OUT_TYPES = {"STOP": "stop", "START": "start"}
 MEDIA_PATH = "/twilio/media/{sid}/{position}"
 EARLY_STATUS_DAYS = 2
 # The answer to every inbound message (replies go out through the outbox, not TwiML):
@@ -82,9 +82,11 @@ def parse_inbound(form) -> InboundMessage:
     profile = {"name": form["ProfileName"]} if form.get("ProfileName") else {}
     if form.get("WaId"):
         profile["wa_id"] = form["WaId"]
-    return InboundMessage(channel=channel_of(form), external_id=sid, from_address=form["From"],
+    channel = channel_of(form)
+    advanced = form.get("MessagingServiceSid") in load_config().advanced_opt_out_services
+    return InboundMessage(channel=channel, external_id=sid, from_address=form["From"],
                           to_address=form.get("To", ""), body=body, media=tuple(media), profile=profile,
-                          opt_out=OPT_OUT_TYPES.get(str(form.get("OptOutType", "")).upper()))
+                          opt_out=consent_change(channel, form.get("Body"), form.get("OptOutType"), advanced))
 
 
 def _int(value) -> int:
