@@ -14,14 +14,14 @@ from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
 from host import emit as bus
-from host.api import visible_chat_or_404
+from host.api import require_admin, visible_chat_or_404
 from host.extensions import db
 from host.schemas import ChatSchema
 
-from . import chat_links, csv_io, service
+from . import chat_links, consent, csv_io, service
 from .models import Contact, ContactNote
 from .resolve import resolve
-from .schemas import (ContactCreateSchema, ContactListQuerySchema, ContactPageSchema, ContactSchema,
+from .schemas import (ChannelConsentSchema, ClearOptOutSchema, ContactCreateSchema, ContactListQuerySchema, ContactPageSchema, ContactSchema,
                       ContactUpdateSchema, ForChatSchema, ImportResultSchema, ImportSchema, MergeSchema,
                       NoteCreateSchema, NoteSchema)
 from .search import browse, search_contacts
@@ -135,6 +135,32 @@ class Notes(MethodView):
         note = service.add_note(contact_or_404(contact_id), data["body"], current_user)
         bus.commit()
         return note
+
+
+@blp.route("/<int:contact_id>/consent")
+@blp.response(200, ChannelConsentSchema(many=True))
+def consent_history(contact_id):
+    """Consent per channel with its history: keyword messages, refusals, admins' clearings (admins only)."""
+    require_admin()
+    return consent.channels(contact_or_404(contact_id))
+
+
+@blp.route("/<int:contact_id>/consent/<int:identity_id>/clear", methods=["POST"])
+@blp.arguments(ClearOptOutSchema)
+@blp.response(200, ChannelConsentSchema)
+def clear_opt_out(data, contact_id, identity_id):
+    """Clear an opt-out, with a reason kept in the history (admins only).
+
+    Only our record changes: a provider that keeps its own block (Twilio, per number or
+    Messaging Service) refuses sends until the customer texts START, and that refusal
+    opts them out here again.
+    """
+    require_admin()
+    try:
+        return consent.clear(contact_or_404(contact_id), identity_id, data["reason"], current_user)
+    except consent.ConsentError as exc:
+        db.session.rollback()
+        abort(exc.status, message=str(exc))
 
 
 @blp.route("/<int:contact_id>/chats")

@@ -43,6 +43,8 @@ class Contact(db.Model):
                                  cascade="all, delete-orphan", order_by="ContactIdentity.id")
     notes = db.relationship("ContactNote", back_populates="contact", lazy="dynamic",
                             cascade="all, delete-orphan", order_by="ContactNote.id.desc()")
+    consent_changes = db.relationship("ConsentChange", back_populates="contact", lazy="dynamic",
+                                      cascade="all, delete-orphan", order_by="ConsentChange.id.desc()")
 
     def set_by_agent(self, *, name: str | None = None, email: str | None = None) -> None:
         """An agent's edit: always wins and pins the field against channel data."""
@@ -112,6 +114,32 @@ class ContactIdentity(db.Model):
 
     def __repr__(self) -> str:
         return f"<ContactIdentity {self.kind}:{self.address}>"
+
+
+class ConsentChange(db.Model):
+    """One change of a contact identity's consent: who or what changed it, and why.
+
+    ``source`` is ``customer`` (their keyword message; ``detail`` is its text),
+    ``provider`` (a send refused because they opted out; ``detail`` is the error) or
+    ``admin`` (an opt-out cleared; ``detail`` is the reason the admin gave). Kept by
+    kind and address rather than identity id, so it outlives an identity that is
+    removed and re-added.
+    """
+
+    __tablename__ = "contact_consent_changes"
+    id = db.Column(db.Integer, primary_key=True)
+    contact_id = db.Column(db.Integer, db.ForeignKey("contacts.id", ondelete="CASCADE"),
+                           nullable=False, index=True)
+    kind = db.Column(db.String(16), nullable=False)
+    address = db.Column(db.String(254), nullable=False)
+    opted_out = db.Column(db.Boolean, nullable=False)
+    source = db.Column(db.String(16), nullable=False)  # customer | provider | admin
+    detail = db.Column(db.Text, nullable=False, default="")
+    agent_id = db.Column(db.Integer, db.ForeignKey("agents.id", ondelete="SET NULL"))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    contact = db.relationship("Contact", back_populates="consent_changes")
+    agent = db.relationship("Agent")
 
 
 class ContactNote(db.Model):

@@ -177,12 +177,14 @@ def consent_refusal(channel: str, address: str) -> str | None:
             f"They can opt back in by sending START.")
 
 
-def set_consent(channel: str, address: str | None, opted_out: bool) -> bool:
-    """Record STOP/START for the identity; commits and announces a change."""
+def set_consent(channel: str, address: str | None, opted_out: bool, source: str, detail: str = "") -> bool:
+    """Record STOP/START (or a provider's opt-out refusal) for the identity, with its
+    history line; commits and announces a change."""
+    from .consent import record
+
     identity = _exact_identity(channel, address)
-    if identity is None or identity.opted_out == opted_out:
+    if identity is None or not record(identity, opted_out, source, detail):
         return False
-    identity.set_opted_out(opted_out)
     db.session.flush()
     announce(identity.contact, None)
     bus.commit()
@@ -194,7 +196,8 @@ def on_message_received(event) -> None:
         return
     message = event.message
     address = message.get("sender") or event.chat.get("customer_address")
-    set_consent(message.get("channel") or event.chat.get("channel"), address, event.opt_out == "stop")
+    set_consent(message.get("channel") or event.chat.get("channel"), address, event.opt_out == "stop",
+                "customer", (message.get("body") or "").strip()[:200])
 
 
 def on_status_changed(event) -> None:
@@ -202,4 +205,6 @@ def on_status_changed(event) -> None:
         return
     message = event.message
     address = message.get("recipient") or event.chat.get("customer_address")
-    set_consent(message.get("channel") or event.chat.get("channel"), address, True)
+    code = message.get("error_code")
+    detail = f"error {code}" if code else (message.get("error_message") or "opted out")
+    set_consent(message.get("channel") or event.chat.get("channel"), address, True, "provider", detail)

@@ -114,6 +114,37 @@ class NoteCreateSchema(Schema):
             raise ValidationError("Write something in the note.")
 
 
+class ConsentChangeSchema(Schema):
+    id = fields.Int()
+    opted_out = fields.Bool(metadata={"description": "The state after this change"})
+    source = fields.Str(metadata={"description": "customer (their keyword message), provider (a send refused "
+                                                 "because they opted out) or admin (cleared by an admin)"})
+    detail = fields.Str(metadata={"description": "The customer's message, the provider's error or the admin's reason"})
+    agent_name = fields.Str(allow_none=True)
+    created_at = UtcDateTime()
+    sentence = fields.Str(metadata={"description": "The change in words"})
+
+
+class ChannelConsentSchema(Schema):
+    identity_id = fields.Int()
+    kind = fields.Str()
+    address = fields.Str()
+    opted_out = fields.Bool()
+    opted_out_at = UtcDateTime(allow_none=True)
+    history = fields.List(fields.Nested(ConsentChangeSchema), metadata={"description": "Newest first"})
+
+
+class ClearOptOutSchema(Schema):
+    reason = Text(required=True, validate=validate.Length(
+        min=1, max=500, error="Give a reason of 1 to 500 characters."),
+        metadata={"description": "Why the opt-out is cleared (kept in the consent history)"})
+
+    @validates("reason")
+    def _not_blank(self, value, **kwargs):
+        if not value.strip():
+            raise ValidationError("Say why the opt-out is cleared; the reason stays in the consent history.")
+
+
 class ForChatSchema(Schema):
     chat_id = fields.Int()
     contact = fields.Nested(ContactSchema, allow_none=True)

@@ -23,7 +23,7 @@ from host.extensions import db
 from host.models import Agent, Group, utcnow
 
 from . import chat_links
-from .models import Contact, ContactIdentity, ContactNote, find_identity
+from .models import ConsentChange, Contact, ContactIdentity, ContactNote, find_identity
 from .normalize import InvalidAddress, normalize_email, normalize_phone, normalize_whatsapp
 from .schemas import ContactSchema
 from .search import search_contacts
@@ -292,7 +292,7 @@ def delete_contact(contact: Contact, agent: Agent | None) -> None:
 
 
 def merge_contacts(survivor: Contact, other: Contact, agent: Agent | None) -> Contact:
-    """Move ``other``'s identities, notes and chats to ``survivor``, then delete ``other``.
+    """Move ``other``'s identities, notes, consent history and chats to ``survivor``, then delete ``other``.
 
     The survivor keeps its own name, email, preferred channel and group override and
     takes ``other``'s where it has none. One transaction: the caller commits.
@@ -309,8 +309,9 @@ def merge_contacts(survivor: Contact, other: Contact, agent: Agent | None) -> Co
         other.identities.remove(identity)
         survivor.identities.append(identity)
     db.session.flush()
-    db.session.execute(update(ContactNote).where(ContactNote.contact_id == other.id)
-                       .values(contact_id=survivor.id).execution_options(synchronize_session="fetch"))
+    for model in (ContactNote, ConsentChange):
+        db.session.execute(update(model).where(model.contact_id == other.id)
+                           .values(contact_id=survivor.id).execution_options(synchronize_session="fetch"))
     moved = chat_links.move(other.id, survivor.id)
     gone = snapshot(other)
     db.session.delete(other)

@@ -224,3 +224,50 @@ def test_csv_import_shows_progress_and_a_per_row_report(app, agent, live_server,
     contacts.get_by_role("searchbox", name="Search contacts").fill("212 555 1199")
     expect(contacts.locator(".ct-list .item-title")).to_have_text(["Person 1199"])
     assert page.js_errors == []
+
+
+def test_admins_see_consent_history_and_clear_an_opt_out_with_a_reason(app, admin, agent, live_server, new_page,
+                                                                     tmp_path):
+    import os
+    from pathlib import Path
+
+    customer_writes("+14155550123", "Where is my order?", name="Maria Lopez")
+    receive(InboundMessage(channel="sms", external_id="SM-browser-stop", from_address="+14155550123",
+                           to_address="+14155550000", body="Stop", opt_out="stop"))
+    folder = Path(os.environ.get("SWITCHBOARD_SCREENSHOTS") or tmp_path)
+
+    # An agent sees the state only.
+    sam = console_page(new_page, live_server, agent)
+    open_chat(sam, "Maria Lopez")
+    customer = tab(sam, "customer")
+    expect(customer.locator(".ct-consent .badge")).to_have_text(["Opted out"])
+    expect(customer.get_by_role("button", name=re.compile("History|Clear opt-out"))).to_have_count(0)
+
+    ada = console_page(new_page, live_server, admin)
+    open_chat(ada, "Maria Lopez")
+    customer = tab(ada, "customer")
+    entry = customer.locator(".ct-consent-entry", has_text="+14155550123")
+    expect(entry.locator(".badge")).to_have_text("Opted out")
+    entry.get_by_role("button", name="History (1)").click()
+    expect(entry.locator(".ct-history li")).to_contain_text(["Opted out: the customer texted “Stop”."])
+
+    entry.get_by_role("button", name="Clear opt-out…").click()
+    form = entry.locator("form.ct-clear-form")
+    expect(form).to_contain_text("Twilio keeps refusing messages until they text START")
+    form.get_by_role("button", name="Clear opt-out").click()
+    expect(form.locator("[role=alert]")).to_contain_text("Say why the opt-out is cleared")
+    for width, height in ((390, 844), (1440, 900), (2560, 1440)):
+        ada.set_viewport_size({"width": width, "height": height})
+        entry.scroll_into_view_if_needed()
+        ada.screenshot(path=str(folder / f"consent-clear-{width}.png"))
+    ada.set_viewport_size({"width": 1400, "height": 900})
+    form.get_by_label("Reason").fill("Signed the paper consent form at the counter")
+    form.get_by_role("button", name="Clear opt-out").click()
+    expect(entry.locator(".badge")).to_have_text("Subscribed")
+    expect(entry.locator(".ct-history li")).to_contain_text([
+        "Opt-out cleared by Ada Admin: Signed the paper consent form at the counter",
+        "Opted out: the customer texted “Stop”."])
+    ada.screenshot(path=str(folder / "consent-history-1400.png"))
+    # The agent's tab follows (contact:updated).
+    expect(tab(sam, "customer").locator(".ct-consent .badge")).to_have_text(["Subscribed"])
+    assert ada.js_errors == [] and sam.js_errors == []

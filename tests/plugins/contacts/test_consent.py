@@ -72,3 +72,92 @@ def test_unknown_addresses_are_not_refused(app, agent):
     assert consent_refusal("sms", "+14155550199") is None
     assert consent_refusal("sms", "not a number") is None
     assert resolve("sms", "not a number").id is None
+
+
+# --- history and admins clearing an opt-out --------------------------------------------------
+
+def consent_of(api, who, contact_id):
+    return api(who).get(f"/api/v1/contacts/{contact_id}/consent")
+
+
+def test_every_consent_change_is_in_the_history_with_where_it_came_from(app, admin, agent, api, inbound, loopback):
+    inbound("sms", "+14155550123", body="Hi")
+    inbound("sms", "+14155550123", body="Stop", opt_out="stop")
+    inbound("sms", "+14155550123", body="STOP", opt_out="stop")   # no change: recorded once
+    inbound("sms", "+14155550123", body="start", opt_out="start")
+    message = inbound("loopback", "dora")
+    loopback.channel.fail_next.append(SendError("Attempt to send to unsubscribed recipient", code="21610",
+                                                opted_out=True))
+    reply(app, api, agent, message.chat)
+
+    sms = identity("phone", "+14155550123")
+    response = consent_of(api, admin, sms.contact_id)
+    assert response.status_code == 200
+    (channel,) = [c for c in response.json if c["kind"] == "phone"]
+    assert channel["address"] == "+14155550123" and channel["opted_out"] is False
+    assert [(e["opted_out"], e["source"], e["detail"]) for e in channel["history"]] == [
+        (False, "customer", "start"), (True, "customer", "Stop")]  # newest first
+    assert channel["history"][1]["sentence"] == "Opted out: the customer texted “Stop”."
+
+    loop = identity("loopback", "dora")
+    (entry,) = consent_of(api, admin, loop.contact_id).json
+    (change,) = entry["history"]
+    assert (change["opted_out"], change["source"]) == (True, "provider")
+    assert "21610" in change["detail"] and change["sentence"].startswith("Opted out: a message was refused")
+
+
+def test_agents_cannot_see_the_history_or_clear_an_opt_out(app, admin, agent, api, inbound):
+    inbound("sms", "+14155550123", body="STOP", opt_out="stop")
+    sms = identity("phone", "+14155550123")
+    assert consent_of(api, agent, sms.contact_id).status_code == 403
+    response = api(agent).post(f"/api/v1/contacts/{sms.contact_id}/consent/{sms.id}/clear",
+                               json={"reason": "They asked on the phone"})
+    assert response.status_code == 403
+    assert identity("phone", "+14155550123").opted_out is True
+
+
+def test_an_admin_clears_an_opt_out_only_with_a_reason_and_it_is_recorded(app, admin, api, inbound, recorder):
+    inbound("sms", "+14155550123", body="STOP", opt_out="stop")
+    sms = identity("phone", "+14155550123")
+    url = f"/api/v1/contacts/{sms.contact_id}/consent/{sms.id}/clear"
+    for missing in ({}, {"reason": "   "}):
+        response = api(admin).post(url, json=missing)
+        assert response.status_code == 422
+        assert "reason" in response.json["errors"]["json"]
+    assert identity("phone", "+14155550123").opted_out is True
+
+    response = api(admin).post(url, json={"reason": "Signed the paper consent form at the counter"})
+    assert response.status_code == 200, response.json
+    assert response.json["opted_out"] is False
+    latest = response.json["history"][0]
+    assert (latest["opted_out"], latest["source"], latest["agent_name"]) == (False, "admin", "Ada Admin")
+    assert latest["detail"] == "Signed the paper consent form at the counter"
+    assert latest["sentence"] == "Opt-out cleared by Ada Admin: Signed the paper consent form at the counter"
+    assert identity("phone", "+14155550123").opted_out is False
+    assert consent_refusal("sms", "+14155550123") is None
+    assert recorder.of("contact_changed")[-1].contact["id"] == sms.contact_id
+
+    again = api(admin).post(url, json={"reason": "Twice"})
+    assert again.status_code == 409 and "not opted out" in again.json["message"]
+
+
+def test_clearing_needs_an_identity_of_that_contact(app, admin, api, inbound):
+    inbound("sms", "+14155550123", body="STOP", opt_out="stop")
+    inbound("sms", "+14155550199", body="STOP", opt_out="stop")
+    mine, other = identity("phone", "+14155550123"), identity("phone", "+14155550199")
+    response = api(admin).post(f"/api/v1/contacts/{mine.contact_id}/consent/{other.id}/clear",
+                               json={"reason": "Wrong contact"})
+    assert response.status_code == 404
+    assert identity("phone", "+14155550199").opted_out is True
+    assert api(admin).get("/api/v1/contacts/999999/consent").status_code == 404
+
+
+def test_merging_contacts_keeps_the_consent_history(app, admin, api, inbound):
+    inbound("sms", "+14155550123", body="STOP", opt_out="stop")
+    inbound("whatsapp", "whatsapp:+14155550124", body="hi")
+    first, second = identity("phone", "+14155550123"), identity("whatsapp", "whatsapp:+14155550124")
+    response = api(admin).post(f"/api/v1/contacts/{second.contact_id}/merge", json={"other_id": first.contact_id})
+    assert response.status_code == 200
+    history = consent_of(api, admin, second.contact_id).json
+    phone = next(c for c in history if c["kind"] == "phone")
+    assert [e["source"] for e in phone["history"]] == ["customer"]

@@ -155,3 +155,45 @@ def recorder_chat(simulator):
     from host.models import Chat
 
     return db.session.execute(db.select(Chat.id).where(Chat.customer_address == "+14155550123")).scalar_one()
+
+
+# --- with the contacts plugin keeping consent ------------------------------------------------
+
+class TestWithContacts:
+    @pytest.fixture
+    def switchboard_plugins(self):
+        return "twilio_channel,contacts"
+
+    def identity(self):
+        from plugins.contacts.models import ContactIdentity
+
+        return db.session.execute(db.select(ContactIdentity).filter_by(kind="phone", address="+14155550123")
+                                  ).scalar_one()
+
+    def test_a_plain_stop_blocks_at_once_and_start_unblocks(self, app, agent, api, simulator):
+        simulator.customer_sends("+14155550123", "+14155550000", "Hi")
+        chat_id = recorder_chat(simulator)
+        simulator.customer_sends("+14155550123", "+14155550000", "Cancel")
+        assert self.identity().opted_out is True
+        created = len(simulator.created)
+        refused = sent(app, reply(api, agent, chat_id, "Are you there?"))
+        assert (refused.status, refused.error_code) == ("failed", "opted-out")  # refused here, Twilio never asked
+        assert len(simulator.created) == created
+        simulator.customer_sends("+14155550123", "+14155550000", "Start")
+        assert self.identity().opted_out is False
+        assert sent(app, reply(api, agent, chat_id, "Welcome back")).status == "queued"
+
+    def test_an_opt_in_after_a_21610_unblocks_the_customer(self, app, agent, api, simulator):
+        simulator.customer_sends("+14155550123", "+14155550000", "Hi")
+        chat_id = recorder_chat(simulator)
+        # The customer texted STOP before Switchboard was connected: Twilio knows, we don't.
+        db.session.add(SimulatedMessage(sid="SM" + "5" * 32, direction="inbound", from_address="+14155550123",
+                                        to_address="+14155550000", body="STOP", status="received"))
+        db.session.commit()
+        refused = sent(app, reply(api, agent, chat_id, "Your parcel is here"))
+        assert (refused.status, refused.error_code) == ("failed", "21610")
+        assert self.identity().opted_out is True
+        simulator.customer_sends("+14155550123", "+14155550000", "yes")  # a plain number: no OptOutType
+        assert self.identity().opted_out is False
+        again = sent(app, reply(api, agent, chat_id, "Your parcel is here"))
+        assert again.status == "queued" and again.external_id.startswith("SM")

@@ -1,5 +1,6 @@
 // A contact's profile card (Customer tab and the Contacts tab's detail view): fields,
 // addresses with their opt-out state, notes, and the Call / Edit actions.
+import { adminConsentSection, isAdmin } from "./consent_admin.js";
 import { h, hue, initials, replace } from "./dom.js";
 import { callAddress, channelLabel, consentLabel, displayName, formatDate, kindLabel, showAddress } from "./format.js";
 
@@ -59,7 +60,8 @@ export function renderContact(element, ctx, contact, { actions = [], notice = ""
         !contact.name ? h("p.muted", "No name yet") : null)),
     (actions.length || canCall(ctx)) ? h("div.ct-actions", callButton(ctx, contact), actions) : null,
     details,
-    consent.length ? h("section.ct-section", h("h4", "Consent"), consentList) : null,
+    isAdmin(ctx) ? adminConsentSection(ctx, contact)
+      : consent.length ? h("section.ct-section", h("h4", "Consent"), consentList) : null,
     notes);
   replace(element, notice ? h("p.ct-notice", { role: "status" }, notice) : null, card);
   return card;

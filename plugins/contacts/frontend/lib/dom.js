@@ -29,6 +29,18 @@ export function ensureStyles() {
 .ct-consent li { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; }
 .ct-consent .ct-addr { flex: 1; min-width: 0; overflow-wrap: anywhere; }
 .badge.ct-out { background: var(--danger-weak); color: var(--danger); border-color: #fecdca; }
+.ct-consent li.ct-consent-entry { display: grid; gap: 6px; grid-template-columns: minmax(0, 1fr); }
+.ct-consent-row { display: flex; align-items: center; gap: 6px 8px; flex-wrap: wrap; }
+.ct-consent-row .ct-addr { flex: 1 1 9em; display: grid; }
+.ct-consent-row .ct-kind { color: var(--muted); font-size: 12px; }
+.ct-consent-row .ct-number { white-space: nowrap; font-variant-numeric: tabular-nums; }
+.ct-history { margin: 0; padding: 0 0 0 2px; list-style: none; display: grid; gap: 6px; border-left: 2px solid var(--border); }
+.ct-history li { display: grid; gap: 1px; padding-left: 10px; font-size: 12.5px; }
+.ct-history li span { overflow-wrap: anywhere; }
+.ct-history li small { color: var(--muted); font-size: 11.5px; }
+.ct-history li[data-source="admin"] span { font-weight: 600; }
+.ct-clear-form { display: grid; gap: 6px; padding: 10px; border: 1px solid var(--border); border-radius: var(--radius-sm); background: var(--subtle); }
+.ct-clear-form .form-actions { justify-content: flex-end; }
 .ct-notes { list-style: none; margin: 0; padding: 0; display: grid; gap: 8px; }
 .ct-note { padding: 8px 10px; border: 1px solid var(--border); border-radius: var(--radius-sm); background: var(--subtle); }
 .ct-note p { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; font-size: 13.5px; }
