@@ -345,6 +345,8 @@ def reply(chat: Chat, agent: Agent | None, body: str = "", media=(), template=No
     refusal = _adapter_refusal(chat, channel or chat.channel, body, media, template)
     if refusal:
         raise ChatError(refusal)
+    if template and not body:  # keep the text the customer receives with the message
+        body = _adapter_rendering(chat, channel or chat.channel, template) or ""
     if chat.status == "queued" and agent is not None:
         _assign(chat, agent)
     message = Message(chat=chat, direction="out", kind="template" if template else ("media" if media else "text"),
@@ -370,6 +372,13 @@ def _adapter_refusal(chat: Chat, channel: str, body, media, template) -> str | N
     adapter = current_app.extensions["switchboard"].enabled_channels().get(channel)
     check = getattr(adapter, "check_reply", None)
     return check(chat, body=body, media=media, template=template) if check else None
+
+
+def _adapter_rendering(chat: Chat, channel: str, template) -> str | None:
+    """The adapter's optional ``render_template``: a template's text with its variables."""
+    adapter = current_app.extensions["switchboard"].enabled_channels().get(channel)
+    render = getattr(adapter, "render_template", None)
+    return render(chat, template) if render else None
 
 
 def start_outbound(agent: Agent, channel: str, address: str, body="", media=(), template=None) -> tuple[Chat, Message]:

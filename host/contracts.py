@@ -66,9 +66,11 @@ class Channel(Protocol):
     """A channel adapter: verifies, parses and sends; never writes the database.
 
     Optional methods the host calls when present: ``normalise_address(value)`` (raise
-    ``ValueError`` with a sentence for the agent → 422) and ``check_reply(chat, body=,
+    ``ValueError`` with a sentence for the agent → 422), ``check_reply(chat, body=,
     media=, template=)`` returning a sentence that refuses a reply before it is queued
-    (e.g. WhatsApp's 24-hour window → 409), or ``None``.
+    (e.g. WhatsApp's 24-hour window → 409), or ``None``, and ``render_template(chat,
+    template)`` returning the text a template message will show the customer (stored as
+    the message's body, so agents read what was sent), or ``None``.
     """
 
     key: str      # stable key stored on chats/messages: "sms", "whatsapp", "voice", ...

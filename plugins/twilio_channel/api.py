@@ -1,31 +1,23 @@
 """The Twilio plugin's JSON API under /api/v1/twilio (agents; admin actions say so)."""
 from __future__ import annotations
 
-import time
-
-from flask import current_app
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from sqlalchemy import or_
-from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from host.api import require_admin, visible_chat_or_404
 from host.extensions import db
 from host.models import Agent, Call, Chat, Message
 
-from .client import CredentialsMissing, twilio_client
+from . import content_templates
 from .schemas import (ChatQuerySchema, CredentialsResultSchema, LogEntrySchema, LogsQuerySchema,
                       SendersSchema, TemplateItemSchema, TemplateListQuerySchema, WebhookUrlsSchema,
                       WindowSchema)
-from .sender import list_templates
 from .settings import load_config
 from .setup_checks import check_credentials, webhook_urls
 from .whatsapp_window import window_for
 
 blp = Blueprint("twilio", __name__, url_prefix="/api/v1/twilio", description="Twilio messaging")
-
-TEMPLATE_CACHE_SECONDS = 60.0
-
 
 @blp.route("/whatsapp/window")
 @blp.arguments(ChatQuerySchema, location="query")
@@ -34,7 +26,8 @@ def whatsapp_window(args):
     """Whether WhatsApp's 24-hour window is open for the chat's customer, and until when."""
     chat = visible_chat_or_404(args["chat_id"])
     state = window_for(chat, "whatsapp" if chat.channel in ("sms", "whatsapp") else chat.channel)
-    return {"chat_id": chat.id, "channel": chat.channel, "applies": state.applies, "open": state.open,
+    return {"chat_id": chat.id, "channel": chat.channel, "sender": state.sender, "applies": state.applies,
+            "open": state.open,
             "last_inbound_at": state.last_inbound_at, "closes_at": state.closes_at,
             "seconds_left": state.seconds_left, "message": state.refusal}
 
@@ -43,22 +36,27 @@ def whatsapp_window(args):
 @blp.arguments(TemplateListQuerySchema, location="query")
 @blp.response(200, TemplateItemSchema(many=True))
 def templates(args):
-    """Approved message templates (Twilio Content API), cached for a minute."""
-    account = load_config().account
-    cache = current_app.extensions.setdefault("twilio_channel.templates", {})
-    hit = cache.get(account.sid)
-    if hit and not args["refresh"] and time.monotonic() - hit[0] < TEMPLATE_CACHE_SECONDS:
-        return hit[1]
+    """Templates approved for WhatsApp (Twilio Content API, every page), for the picker.
+
+    Kept as a catalogue for ten minutes; ``refresh=true`` reads Twilio again.
+    """
+    return [content_templates.describe(t) for t in _templates(content_templates.approved_for_whatsapp, args)]
+
+
+@blp.route("/templates/all")
+@blp.arguments(TemplateListQuerySchema, location="query")
+@blp.response(200, TemplateItemSchema(many=True))
+def all_templates(args):
+    """Every template of the account with its WhatsApp approval status and rejection reason (admins only)."""
+    require_admin()
+    return [content_templates.describe(t) for t in _templates(content_templates.catalogue, args)]
+
+
+def _templates(read, args):
     try:
-        items = list_templates(twilio_client(account))
-    except CredentialsMissing as exc:
-        abort(409, message=str(exc))
-    except TwilioRestException as exc:
-        abort(502, message=f"Twilio refused to list templates (HTTP {exc.status}): {exc.msg}")
-    except (TwilioException, OSError, ValueError) as exc:
-        abort(502, message=f"Templates could not be loaded from Twilio ({type(exc).__name__}). Try again.")
-    cache[account.sid] = (time.monotonic(), items)
-    return items
+        return read(args["refresh"])
+    except content_templates.TemplatesUnavailable as exc:
+        abort(exc.status, message=str(exc))
 
 
 @blp.route("/logs")

@@ -16,6 +16,7 @@ from host.contracts import OutgoingMessage, SendError, SendResult
 from host.extensions import db
 from host.models import Chat, Group
 
+from . import content_templates
 from .client import CredentialsMissing, twilio_client
 from .sender import TwilioMessagingSender
 from .settings import SERVICE_SID, TwilioConfig, load_config
@@ -112,10 +113,36 @@ class TwilioChannel:
         return WHATSAPP + number if self.key == "whatsapp" else number
 
     def check_reply(self, chat: Chat, body: str = "", media=(), template=None) -> str | None:
-        """Asked by the host before a reply is queued: a sentence refusing it, or None."""
-        if self.key == "whatsapp" and not template:
-            return window_for(chat, self.key).refusal
-        return None
+        """Asked by the host before a reply is queued: a sentence refusing it, or None.
+
+        WhatsApp outside the 24-hour window takes only a template WhatsApp approved
+        (Twilio would accept anything else and fail it later with 63016).
+        """
+        if self.key != "whatsapp":
+            return None
+        window = window_for(chat, self.key)
+        if not template:
+            return window.refusal
+        try:
+            found = content_templates.find(template["sid"])
+        except content_templates.TemplatesUnavailable:
+            return None  # Twilio can't be asked now: it decides when the message is sent
+        if found is None:
+            return (f"There is no template {template['sid']} in the Twilio account. Refresh the list of "
+                    "templates and pick one.")
+        if found.approved or window.open:
+            return None  # within the window any content may be sent
+        status = content_templates.STATUS_LABELS.get(found.whatsapp_status, found.whatsapp_status).lower()
+        return (f"“{found.friendly_name or found.sid}” is not approved for WhatsApp ({status}), so it can only "
+                "be sent within 24 hours of the customer's last message. Pick an approved template.")
+
+    def render_template(self, chat: Chat, template) -> str | None:
+        """Asked by the host when a template is queued: the text the customer will receive."""
+        try:
+            found = content_templates.find(template["sid"])
+        except content_templates.TemplatesUnavailable:
+            return None
+        return content_templates.render(found, template.get("variables")) if found is not None else None
 
     def send(self, message: OutgoingMessage) -> SendResult:
         config = load_config()

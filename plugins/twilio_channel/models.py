@@ -2,7 +2,8 @@
 
 Chats and messages belong to the host; these tables only hold what the host has no
 place for: where an inbound attachment really lives at Twilio, delivery statuses that
-arrived before the outbox recorded the MessageSid, and the offline simulator's store.
+arrived before the outbox recorded the MessageSid, the account's Content API templates
+with their WhatsApp approval, and the offline simulator's store.
 """
 from __future__ import annotations
 
@@ -43,6 +44,39 @@ class EarlyStatus(db.Model):
     status = db.Column(db.String(20), nullable=False)
     error_code = db.Column(db.String(16))
     received_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+
+
+class ContentTemplate(db.Model):
+    """A Content API template of an account, with its WhatsApp approval (see ``content_templates``).
+
+    The catalogue is shared by every process and survives restarts; it is replaced as a
+    whole when it is refreshed from ``ContentAndApprovals``.
+    """
+
+    __tablename__ = "twilio_content_templates"
+    account_sid = db.Column(db.String(34), primary_key=True)
+    sid = db.Column(db.String(34), primary_key=True)
+    friendly_name = db.Column(db.String(200), nullable=False, default="")
+    language = db.Column(db.String(20), nullable=False, default="")
+    variables = db.Column(db.JSON, nullable=False, default=dict)
+    body = db.Column(db.Text, nullable=False, default="")
+    types = db.Column(db.JSON, nullable=False, default=list)
+    whatsapp_status = db.Column(db.String(20), nullable=False, default="unsubmitted")
+    whatsapp_category = db.Column(db.String(40), nullable=False, default="")
+    rejection_reason = db.Column(db.Text, nullable=False, default="")
+    fetched_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    @property
+    def approved(self) -> bool:
+        return self.whatsapp_status == "approved"
+
+
+class TemplateCatalogue(db.Model):
+    """When an account's template catalogue was last read from Twilio (all pages)."""
+
+    __tablename__ = "twilio_template_catalogues"
+    account_sid = db.Column(db.String(34), primary_key=True)
+    refreshed_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
 
 class SimulatedMessage(db.Model):

@@ -1,4 +1,5 @@
-"""Pages of the Twilio plugin: the media proxy and the admin "Connect Twilio" page.
+"""Pages of the Twilio plugin: the media proxy and the admin "Connect Twilio" page (with
+the WhatsApp templates and their approval).
 
 Both need a signed-in agent (the host's guard); the admin page also needs the admin role.
 """
@@ -14,6 +15,7 @@ from twilio.base.exceptions import TwilioException
 from host.extensions import db
 from host.models import Message
 
+from . import content_templates
 from .client import CredentialsMissing, twilio_client
 from .models import InboundMedia
 from .settings import NAME, load_config
@@ -77,5 +79,24 @@ def admin():
         back = request.form.get("back", "")
         local = back.startswith("/") and not back.startswith("//")  # never an open redirect
         return redirect(back if local else url_for("twilio_channel_pages.admin"))
+    templates, templates_error = [], None
+    try:
+        templates = [content_templates.describe(t) for t in content_templates.catalogue()]
+    except content_templates.TemplatesUnavailable as exc:
+        templates_error = f"The templates could not be listed: {exc}"
     return render_template("twilio_channel_admin.html", page="admin", section="plugins", urls=webhook_urls(),
-                           config=load_config(), plugin=NAME, result=result)
+                           config=load_config(), plugin=NAME, result=result, templates=templates,
+                           templates_error=templates_error)
+
+
+@bp.post("/twilio/admin/templates")
+def refresh_templates():
+    """Read the template catalogue from Twilio again (admins)."""
+    if not current_user.is_admin:
+        abort(403, description="Only administrators can refresh the templates.")
+    try:
+        count = len(content_templates.refresh())
+        flash(f"Read {count} template{'s' if count != 1 else ''} from Twilio.", "ok")
+    except content_templates.TemplatesUnavailable as exc:
+        flash(f"The templates could not be read: {exc}", "error")
+    return redirect(url_for("twilio_channel_pages.admin") + "#twilio-templates")

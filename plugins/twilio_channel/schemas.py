@@ -16,6 +16,8 @@ class ChatQuerySchema(Schema):
 class WindowSchema(Schema):
     chat_id = fields.Int()
     channel = fields.Str()
+    sender = fields.Str(allow_none=True, metadata={
+        "description": "Our WhatsApp sender the window is counted for (WhatsApp counts it per customer and sender)"})
     applies = fields.Bool(metadata={"description": "False for channels without a 24-hour window."})
     open = fields.Bool()
     last_inbound_at = UtcDateTime(allow_none=True)
@@ -25,7 +27,7 @@ class WindowSchema(Schema):
 
 
 class TemplateListQuerySchema(Schema):
-    refresh = fields.Bool(load_default=False, metadata={"description": "Bypass the short cache."})
+    refresh = fields.Bool(load_default=False, metadata={"description": "Read the catalogue from Twilio again."})
 
 
 class TemplateItemSchema(Schema):
@@ -33,8 +35,13 @@ class TemplateItemSchema(Schema):
     friendly_name = fields.Str()
     language = fields.Str()
     variables = fields.Dict(keys=fields.Str(), values=fields.Str())
-    body = fields.Str()
+    body = fields.Str(metadata={"description": "The text with {{1}}-style placeholders"})
     types = fields.List(fields.Str())
+    status = fields.Str(metadata={"description": "WhatsApp approval: approved, pending, received, rejected, "
+                                                 "paused, disabled or unsubmitted"})
+    status_label = fields.Str(metadata={"description": "The status in words"})
+    category = fields.Str(metadata={"description": "WhatsApp's category (UTILITY, MARKETING, AUTHENTICATION)"})
+    rejection_reason = fields.Str()
 
 
 class LogsQuerySchema(Schema):

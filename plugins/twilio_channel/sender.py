@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from types import MappingProxyType
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional
 from urllib.parse import urlsplit
 
 import requests
@@ -176,35 +176,6 @@ def send_error_from_transport(exc: requests.RequestException) -> SendError:
     kind = "timed out" if isinstance(exc, requests.Timeout) else "could not be reached"
     return SendError(f"Twilio {kind}; the message will be retried automatically.",
                      retryable=True)
-
-
-def list_templates(client: Any, limit: int = 50) -> List[Dict[str, Any]]:
-    """Content API templates as plain dicts for the template picker.
-
-    ``limit`` is always passed: it bounds paging, which also matters against mocks whose
-    example pages link to themselves.
-    """
-    templates = []
-    for content in client.content.v1.contents.list(limit=limit):
-        types = content.types or {}
-        templates.append({
-            "sid": content.sid,
-            "friendly_name": content.friendly_name or "",
-            "language": content.language or "",
-            "variables": dict(content.variables or {}),
-            "body": _template_body(types),
-            "types": sorted(types),
-        })
-    return templates
-
-
-def _template_body(types: Mapping[str, Any]) -> str:
-    # Prefer plain text; other content types (quick replies, cards…) also carry a body.
-    for key in ("twilio/text", *sorted(types)):
-        value = types.get(key)
-        if isinstance(value, Mapping) and isinstance(value.get("body"), str):
-            return value["body"]
-    return ""
 
 
 def _address(value: str, whatsapp: bool) -> str:

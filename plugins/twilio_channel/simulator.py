@@ -95,6 +95,8 @@ class Simulator:
         self._cond = threading.Condition()
         self._thread = None
         self.created: list[dict] = []  # every Message resource created, in order (for tests)
+        self.requests: list[str] = []  # "GET content/v1/…" of every REST request (for tests)
+        self.templates: list[dict] = [dict(t) for t in data.TEMPLATES]  # the account's Content API
 
     @property
     def token(self) -> str:
@@ -105,8 +107,9 @@ class Simulator:
     def handle(self, req: SimulatedRequest) -> SimulatedAnswer:
         if req.auth != (self.account_sid, self.token):
             return _error(401, 20003, "Authenticate")
-        if req.product == "content" and req.method == "GET" and req.path.rstrip("/") == "/v1/Content":
-            return _json(200, data.content_page(self.account_sid, req.params))
+        self.requests.append(f"{req.method} {req.product}{req.path}")
+        if req.product == "content":
+            return self._content(req)
         match = _ACCOUNT.match(req.path)
         if req.product != "api" or not match:
             return _error(404, 20404, f"The requested resource {req.path} was not found")
@@ -133,6 +136,22 @@ class Simulator:
                 _error(404, 20404, f"The requested resource {req.path} was not found")
         return _error(404, 20404, f"The requested resource {req.path} was not found")
 
+    def _content(self, req: SimulatedRequest) -> SimulatedAnswer:
+        """The Content API: lists (with or without approvals), one template, its approval."""
+        path = req.path.rstrip("/")
+        if req.method == "GET" and path in ("/v1/Content", "/v1/ContentAndApprovals"):
+            return _json(200, data.page_of(self.templates, self.account_sid, req.params, path.rsplit("/", 1)[1],
+                                           with_approvals=path.endswith("Approvals")))
+        found = re.match(r"^/v1/Content/(HX[0-9a-fA-F]{32})(/ApprovalRequests)?$", path)
+        template = self.template(found.group(1)) if found else None
+        if req.method == "GET" and template is not None:
+            return _json(200, data.approval_fetch_json(template, self.account_sid) if found.group(2)
+                         else data.content_json(template, self.account_sid))
+        return _error(404, 20404, f"The requested resource {req.path} was not found")
+
+    def template(self, sid: str | None) -> dict | None:
+        return next((t for t in self.templates if t["sid"] == sid), None)
+
     def _create_message(self, form: dict) -> SimulatedAnswer:
         to, sender = str(form.get("To") or ""), str(form.get("From") or "")
         service = form.get("MessagingServiceSid")
@@ -155,15 +174,21 @@ class Simulator:
             return _error(400, *magic)
         if not data.valid_number(bare(to)):
             return _error(400, 21211, f"Invalid 'To' Phone Number: {bare(to)}")
+        template = self.template(content_sid)
+        if content_sid and template is None:
+            return _error(400, 21655, "The ContentSid is Invalid")
         config = load_config()
         if not sender:
             sender = (config.whatsapp_senders if whatsapp else config.numbers or ("+14155550000",))[0]
         if self.opted_out(to, sender, service or config.messaging_service_sid):
             return _error(400, 21610, "Attempt to send to unsubscribed recipient")
-        closed = whatsapp and not content_sid and self.window_closed(to)
+        # Outside the window WhatsApp takes only an approved template; Twilio accepts the
+        # request and fails the message afterwards (63016 on the status callback).
+        closed = whatsapp and (template is None or template.get("status") != "approved") \
+            and self.window_closed(to, sender)
         row = SimulatedMessage(
             sid=new_sid("MM" if media else "SM"), direction="outbound-api", from_address=sender, to_address=to,
-            body=data.render_template(content_sid, form.get("ContentVariables")) if content_sid else body,
+            body=data.render_template(template, form.get("ContentVariables")) if content_sid else body,
             media=[{"url": u, "content_type": ""} for u in media], content_sid=content_sid,
             content_variables=form.get("ContentVariables"), messaging_service_sid=service,
             status="accepted" if service and not form.get("From") else "queued",
@@ -183,13 +208,23 @@ class Simulator:
 
     # --- customer state --------------------------------------------------------------------
 
-    def _last_inbound(self, customer: str, keywords=None):
+    def _last_inbound(self, customer: str, sender: str):
         query = db.select(SimulatedMessage).where(SimulatedMessage.direction == "inbound",
-                                                  SimulatedMessage.from_address == customer)
-        for row in db.session.execute(query.order_by(SimulatedMessage.created_at.desc())).scalars():
-            if keywords is None or row.body.strip().upper() in keywords:
-                return row
-        return None
+                                                  SimulatedMessage.from_address == customer,
+                                                  SimulatedMessage.to_address == sender)
+        return db.session.execute(query.order_by(SimulatedMessage.created_at.desc()).limit(1)).scalar()
+
+    def window_closed(self, customer: str, sender: str) -> bool:
+        """WhatsApp's window, per customer and business sender."""
+        last = self._last_inbound(customer, sender)
+        if last is not None:
+            return last.created_at < utcnow() - timedelta(hours=24)
+        # Never written to this sender: closed if the simulator knows the customer at all
+        # (they never opened a window with it); lenient for customers it has never seen
+        # (demo seed data).
+        return db.session.execute(db.select(SimulatedMessage.sid).where(
+            (SimulatedMessage.to_address == customer) | (SimulatedMessage.from_address == customer))
+            .limit(1)).first() is not None
 
     def keyword(self, body: str, whatsapp: bool, service: str | None) -> str | None:
         """The keyword Twilio acts on: default SMS filtering on a plain number, the
@@ -210,15 +245,6 @@ class Simulator:
             if word in ("STOP", "START"):
                 return word == "STOP"
         return False
-
-    def window_closed(self, customer: str) -> bool:
-        last = self._last_inbound(customer)
-        if last is not None:
-            return last.created_at < utcnow() - timedelta(hours=24)
-        # Never heard from: closed if we have written to them before (they exist here but
-        # never opened a window); lenient for customers the simulator has never seen.
-        return db.session.execute(db.select(SimulatedMessage.sid).where(
-            SimulatedMessage.to_address == customer).limit(1)).first() is not None
 
     # --- status callbacks ------------------------------------------------------------------
 

@@ -28,16 +28,27 @@ MAGIC_NUMBERS = {
     "+15005550009": (21614, "'To' number is not a valid mobile number"),
 }
 
+# The simulator account's Content API templates with their WhatsApp approval
+# ("status" as Twilio's ApprovalRequests name it; see content_templates).
 TEMPLATES = [
     {"sid": "HX" + "0" * 31 + "1", "friendly_name": "order_shipped", "language": "en",
-     "variables": {"1": "Alex", "2": "#4411"},
+     "variables": {"1": "Alex", "2": "#4411"}, "status": "approved", "category": "UTILITY",
      "body": "Hi {{1}}, good news: your order {{2}} has shipped. Reply here if you have any questions."},
     {"sid": "HX" + "0" * 31 + "2", "friendly_name": "follow_up", "language": "en",
-     "variables": {"1": "Alex"},
+     "variables": {"1": "Alex"}, "status": "approved", "category": "UTILITY",
      "body": "Hi {{1}}, we tried to reach you about your request. Reply to this message to continue."},
     {"sid": "HX" + "0" * 31 + "3", "friendly_name": "appointment_reminder", "language": "en",
-     "variables": {"1": "Tuesday", "2": "10:00"},
+     "variables": {"1": "Tuesday", "2": "10:00"}, "status": "approved", "category": "UTILITY",
      "body": "Reminder: your appointment is on {{1}} at {{2}}. Reply YES to confirm."},
+    {"sid": "HX" + "0" * 31 + "4", "friendly_name": "holiday_offer", "language": "en",
+     "variables": {"1": "Alex"}, "status": "rejected", "category": "MARKETING",
+     "rejection_reason": "The template is promotional but was submitted in the UTILITY category.",
+     "body": "Hi {{1}}, enjoy 20% off everything this week only!"},
+    {"sid": "HX" + "0" * 31 + "5", "friendly_name": "order_update_v2", "language": "en",
+     "variables": {"1": "#4411"}, "status": "pending", "category": "UTILITY",
+     "body": "Your order {{1}} has an update. Reply to see it."},
+    {"sid": "HX" + "0" * 31 + "6", "friendly_name": "welcome_draft", "language": "en",
+     "variables": {}, "status": "unsubmitted", "body": "Welcome! We're glad you're here."},
 ]
 
 
@@ -48,10 +59,10 @@ def valid_number(number: str) -> bool:
         return False
 
 
-def render_template(content_sid: str, variables) -> str:
-    template = next((t for t in TEMPLATES if t["sid"] == content_sid), None)
+def render_template(template: dict | None, variables) -> str:
+    """What Twilio sends for a template: its body with the variables filled in."""
     if template is None:
-        return f"[template {content_sid}]"
+        return ""
     try:
         values = json.loads(variables) if isinstance(variables, str) and variables else dict(variables or {})
     except (TypeError, ValueError):
@@ -99,9 +110,36 @@ def content_json(template: dict, account_sid: str) -> dict:
                       "approval_create": url + "/ApprovalRequests/whatsapp"}}
 
 
-def content_page(account_sid: str, params: dict) -> dict:
+def approval_json(template: dict) -> dict:
+    """The WhatsApp approval as ContentAndApprovals lists it (the flat shape of Twilio's
+    OpenAPI description); ApprovalRequests wraps the same under ``whatsapp``."""
+    return {"name": template["friendly_name"], "category": template.get("category", ""),
+            "content_type": "twilio/text", "status": template.get("status", "unsubmitted"),
+            "rejection_reason": template.get("rejection_reason", ""), "allow_category_change": True}
+
+
+def approval_fetch_json(template: dict, account_sid: str) -> dict:
+    url = f"https://content.twilio.com/v1/Content/{template['sid']}/ApprovalRequests"
+    return {"sid": template["sid"], "account_sid": account_sid, "url": url,
+            "whatsapp": {"type": "whatsapp", **approval_json(template), "flows": None}}
+
+
+def page_of(templates: list, account_sid: str, params: dict, resource: str, with_approvals: bool) -> dict:
+    """One page of a Content list, with Twilio's absolute next-page link."""
     size = max(1, min(int(params.get("PageSize") or 50), 1000))
-    url = f"https://content.twilio.com/v1/Content?PageSize={size}&Page=0"
-    return {"contents": [content_json(t, account_sid) for t in TEMPLATES[:size]],
-            "meta": {"page": 0, "page_size": size, "first_page_url": url, "previous_page_url": None,
-                     "url": url, "next_page_url": None, "key": "contents"}}
+    page = max(0, int(params.get("Page") or 0))
+    chunk = templates[page * size:(page + 1) * size]
+    base = f"https://content.twilio.com/v1/{resource}?PageSize={size}"
+    more = (page + 1) * size < len(templates)
+    contents = []
+    for template in chunk:
+        item = content_json(template, account_sid)
+        if with_approvals:
+            item["approval_requests"] = approval_json(template)
+        contents.append(item)
+    return {"contents": contents,
+            "meta": {"page": page, "page_size": size, "first_page_url": f"{base}&Page=0",
+                     "previous_page_url": f"{base}&Page={page - 1}&PageToken=PB{page}" if page else None,
+                     "url": f"{base}&Page={page}",
+                     "next_page_url": f"{base}&Page={page + 1}&PageToken=PA{page + 1}" if more else None,
+                     "key": "contents"}}

@@ -1,9 +1,13 @@
-"""WhatsApp's 24-hour customer service window.
+"""WhatsApp's 24-hour customer service window, counted per customer and business sender.
 
 Free-form WhatsApp messages may only be sent within 24 hours of the customer's last
-inbound WhatsApp message; outside it only approved templates go through (Twilio
-accepts the request and fails it later with error 63016). We check before queueing so
-the agent hears it at once, and offer templates instead.
+message *to the sender we reply from* (WhatsApp keeps a window per customer and business
+phone number); outside it only approved templates go through (Twilio accepts the
+request and fails it later with error 63016). We check before queueing so the agent
+hears it at once, and offer templates instead.
+
+A chat replying through a Messaging Service (``MG…``) leaves from whichever of the
+service's senders Twilio picks, so there any of our WhatsApp senders counts.
 """
 from __future__ import annotations
 
@@ -13,12 +17,10 @@ from datetime import datetime, timedelta
 from host.extensions import db
 from host.models import Message, utcnow
 
-WINDOW = timedelta(hours=24)
+from .settings import SERVICE_SID
 
-CLOSED_TEXT = ("More than 24 hours have passed since this customer's last WhatsApp message, so WhatsApp "
-               "only allows an approved template now. Pick a template in the WhatsApp tab.")
-NEVER_TEXT = ("This customer has not written to us on WhatsApp yet, so WhatsApp only allows an approved "
-              "template as the first message. Pick a template in the WhatsApp tab.")
+WINDOW = timedelta(hours=24)
+WHATSAPP = "whatsapp:"
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class WindowState:
     open: bool
     last_inbound_at: datetime | None
     closes_at: datetime | None
+    sender: str | None = None      # our WhatsApp sender it is counted for (None: any of them)
 
     @property
     def seconds_left(self) -> int:
@@ -38,23 +41,43 @@ class WindowState:
     def refusal(self) -> str | None:
         if not self.applies or self.open:
             return None
-        return CLOSED_TEXT if self.last_inbound_at else NEVER_TEXT
+        to = f" to {self.sender.removeprefix(WHATSAPP)}" if self.sender else ""
+        if self.last_inbound_at:
+            return (f"More than 24 hours have passed since this customer's last WhatsApp message{to}, so WhatsApp "
+                    "only allows an approved template now. Pick a template in the WhatsApp tab.")
+        return (f"This customer has not written{to} on WhatsApp yet, so WhatsApp only allows an approved "
+                "template as the first message. Pick a template in the WhatsApp tab.")
 
 
-def last_whatsapp_inbound(address: str) -> datetime | None:
-    address = "whatsapp:" + address.removeprefix("whatsapp:")
-    return db.session.execute(db.select(db.func.max(Message.created_at)).where(
-        Message.direction == "in", Message.channel == "whatsapp", Message.sender == address)).scalar()
+def last_whatsapp_inbound(address: str, sender: str | None = None) -> datetime | None:
+    """When the customer last wrote to ``sender`` on WhatsApp (to any of our senders when None)."""
+    address = WHATSAPP + address.removeprefix(WHATSAPP)
+    query = db.select(db.func.max(Message.created_at)).where(
+        Message.direction == "in", Message.channel == "whatsapp", Message.sender == address)
+    if sender:
+        query = query.where(Message.recipient == WHATSAPP + sender.removeprefix(WHATSAPP))
+    return db.session.execute(query).scalar()
+
+
+def reply_sender(chat) -> str | None:
+    """The WhatsApp sender a reply in this chat leaves from (None for a Messaging Service)."""
+    from .channels import choose_sender
+    from .settings import load_config
+
+    sender = choose_sender(load_config(), "whatsapp", chat.sender, chat.group_id)
+    return None if not sender or SERVICE_SID.match(sender) else sender
 
 
 def window_for(chat, channel: str | None = None) -> WindowState:
-    """The window of the chat's customer on WhatsApp (``channel`` overrides the chat's)."""
+    """The window of the chat's customer on WhatsApp with the sender we would reply from
+    (``channel`` overrides the chat's)."""
     channel = channel or chat.channel
     if channel != "whatsapp":
         return WindowState(False, True, chat.last_inbound_at, None)
+    sender = reply_sender(chat)
     # The chat's last inbound may have been an SMS; only a WhatsApp message opens the window.
-    last = last_whatsapp_inbound(chat.customer_address)
+    last = last_whatsapp_inbound(chat.customer_address, sender)
     if last is None:
-        return WindowState(True, False, None, None)
+        return WindowState(True, False, None, None, sender)
     closes = last + WINDOW
-    return WindowState(True, closes > utcnow(), last, closes)
+    return WindowState(True, closes > utcnow(), last, closes, sender)

@@ -51,7 +51,11 @@ def test_whatsapp_tab_offers_templates_outside_the_window_and_logs_follow_live(a
 
     logs = open_tab(page, "logs")
     entry = logs.locator(".log-row").first
-    expect(entry).to_contain_text("Template: follow_up")
+    expect(entry.locator(".log-body")).to_have_text(
+        "Hi Tom, we tried to reach you about your request. Reply to this message to continue.")
+    expect(entry.locator(".log-meta")).to_contain_text("template follow_up")
+    # the transcript shows what the customer received
+    expect(page.locator(".transcript .msg-body").last).to_contain_text("Hi Tom, we tried to reach you")
     expect(entry).to_have_attribute("data-status", "read", timeout=15_000)  # sent → delivered → read, live
     chat = db.session.execute(db.select(Chat)).scalar_one()
     assert chat.channel == "whatsapp"
@@ -75,3 +79,29 @@ def test_logs_tab_filters_by_channel_and_shows_errors(app, console, api, agent):
     logs.locator(".logs-filter").select_option("sms")
     expect(logs.locator(".log-row")).to_have_count(1)
     assert page.js_errors == []
+
+
+def test_admin_page_lists_the_templates_agents_are_not_offered(app, admin, browser_page, live_server, tmp_path):
+    import os
+    from pathlib import Path
+
+    from host.testing.pytest_plugin import sign_in_page
+
+    page = browser_page
+    sign_in_page(page, live_server.url, admin.email)
+    page.goto(f"{live_server.url}/twilio/admin")
+    section = page.locator("#twilio-templates")
+    expect(section).to_contain_text("3 approved for WhatsApp and offered to agents; 3 not offered")
+    rows = section.locator("[data-templates=others] li")
+    expect(rows).to_have_count(3)
+    rejected = rows.filter(has_text="holiday_offer")
+    expect(rejected.locator(".badge")).to_have_text("Rejected")
+    expect(rejected).to_contain_text("promotional")
+    expect(rows.filter(has_text="welcome_draft")).to_contain_text("Submit it for WhatsApp approval")
+    folder = Path(os.environ.get("SWITCHBOARD_SCREENSHOTS") or tmp_path)
+    for width, height in ((390, 844), (1440, 900), (2560, 1440)):
+        page.set_viewport_size({"width": width, "height": height})
+        section.scroll_into_view_if_needed()
+        page.screenshot(path=str(folder / f"twilio-templates-{width}.png"))
+    section.get_by_role("button", name="Refresh from Twilio").click()
+    expect(page.locator(".flash, .flashes, [role=status]").first).to_contain_text("Read 6 templates from Twilio")

@@ -63,7 +63,8 @@ export function mount(element, ctx) {
       const shown = r.display_status || r.status;
       const status = el("span", `log-status status-${shown}`, LABEL[r.status] || LABEL[shown] || r.status);
       status.title = r.status === shown ? "" : `Twilio status: ${r.status}`;
-      const meta = [r.sender ? `from ${r.sender}` : "", r.agent_name ? `by ${r.agent_name}` : "",
+      const meta = [r.template_name ? `template ${r.template_name}` : "", r.sender ? `from ${r.sender}` : "",
+        r.agent_name ? `by ${r.agent_name}` : "",
         r.chat_id !== chatId ? `${r.chat_status} chat #${r.chat_id}` : ""].filter(Boolean).join(" · ");
       const row = el("li", "log-row",
         el("div", "log-top",

@@ -1,6 +1,8 @@
 // WhatsApp tab: the customer's 24-hour window, approved templates, and the
 // "write first" form. Outside the window WhatsApp only delivers approved templates
-// (Content API), so the tab says so and offers the template picker with its variables.
+// (Content API), so the tab says so and offers the template picker with its variables;
+// the server lists only templates WhatsApp approved (every page, kept for ten minutes,
+// "Refresh list" reads Twilio again).
 // Data: GET /api/v1/twilio/whatsapp/window?chat_id=, GET /api/v1/twilio/templates.
 import { el, mountSendForm, phoneOf } from "./lib/send_form.js";
 
@@ -116,16 +118,25 @@ export function mount(element, ctx) {
     preview.textContent = template ? render(template, values()) : "";
   }
 
-  async function loadTemplates() {
+  const refresh = el("button", "small wa-refresh", "Refresh list");
+  refresh.type = "button";
+  refresh.title = "Read the approved templates from Twilio again";
+  refresh.addEventListener("click", () => loadTemplates(true));
+
+  async function loadTemplates(fresh = false) {
+    refresh.disabled = true;
     try {
-      templates = await ctx.api("/api/v1/twilio/templates");
+      templates = await ctx.api(`/api/v1/twilio/templates${fresh ? "?refresh=true" : ""}`);
     } catch (exc) {
-      picker.replaceChildren(el("summary", null, "Approved templates"), el("p", "tab-error", `Couldn't load templates: ${exc.message}`));
+      picker.replaceChildren(el("summary", null, "Approved templates"), el("p", "tab-error", `Couldn't load templates: ${exc.message}`), refresh);
       return;
+    } finally {
+      refresh.disabled = false;
     }
     if (!templates.length) {
       picker.replaceChildren(el("summary", null, "Approved templates"),
-        el("p", "muted", "No templates yet. Create and approve them in Twilio's Content Template Builder."));
+        el("p", "muted", "No template is approved for WhatsApp yet. Create templates in Twilio's Content Template Builder "
+          + "and submit them for approval; an admin sees their status on the Twilio page."), refresh);
       return;
     }
     select.replaceChildren(...templates.map((t) => {
@@ -133,9 +144,9 @@ export function mount(element, ctx) {
       option.value = t.sid;
       return option;
     }));
-    select.addEventListener("change", showTemplate);
+    select.onchange = showTemplate;
     picker.replaceChildren(el("summary", null, "Approved templates"), toLabel, select, fields,
-      el("div", "wa-preview-box", el("span", "muted", "Preview: "), preview), note, el("div", "form-actions", done, send));
+      el("div", "wa-preview-box", el("span", "muted", "Preview: "), preview), note, el("div", "form-actions", refresh, done, send));
     showTemplate();
   }
 

@@ -22,7 +22,9 @@ from plugins.twilio_channel.testing.webhooks import LIVE_SID, LIVE_TOKEN, inboun
 pytestmark = pytest.mark.prism
 
 CALLBACK = "http://switchboard.test/webhooks/twilio/status"
-TEMPLATE = {"sid": "HX" + "2" * 32, "variables": {"1": "Alice", "2": "Tuesday"}, "name": "appointment"}
+# The template Twilio's ContentAndApprovals example approves for WhatsApp ("Media Test").
+TEMPLATE = {"sid": "HX5fcd48a417c1cb59da349ad6d5da4607", "variables": {"1": "Alice", "2": "Tuesday"},
+            "name": "Media Test"}
 
 
 @pytest.fixture
@@ -92,22 +94,41 @@ def test_whatsapp_template_outside_the_window(app, agent, api, chat, recording, 
     conversation = chat(frm="whatsapp:+447700900123", to="whatsapp:+14155238886")
     db.session.execute(db.update(Message).values(created_at=utcnow().replace(year=2020)))
     db.session.commit()
+    api(agent).get("/api/v1/twilio/templates")  # the catalogue, as the picker loads it
     message = send(app, api, agent, conversation, template=TEMPLATE)
     form = sent_form(http)
     assert form["ContentSid"] == TEMPLATE["sid"] and "Body" not in form
     assert json.loads(form["ContentVariables"]) == {"1": "Alice", "2": "Tuesday"}
     assert form["StatusCallback"] == CALLBACK
-    assert message.kind == "template" and message.template["name"] == "appointment"
+    assert message.kind == "template" and message.template["name"] == "Media Test"
+    assert message.body == ("Alice, Congratulations Tuesday! For additional assistance, please contact us at "
+                            "hello@twilio.com")  # the text the customer received, from the template
+    assert_no_violations(SimpleNamespace(http_client=http))
+
+
+def test_a_template_not_approved_for_whatsapp_is_not_sent_outside_the_window(app, agent, api, chat, recording,
+                                                                             assert_no_violations):
+    http = recording()
+    conversation = chat(frm="whatsapp:+447700900123", to="whatsapp:+14155238886")
+    db.session.execute(db.update(Message).values(created_at=utcnow().replace(year=2020)))
+    db.session.commit()
+    draft = {"sid": "HXaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "name": "Some content"}  # "unsubmitted" in Twilio's example
+    api(agent).get("/api/v1/twilio/templates")  # the catalogue, as the picker loads it
+    refused = api(agent).post(f"/api/v1/chats/{conversation.id}/messages", json={"template": draft})
+    assert refused.status_code == 409 and "not approved for WhatsApp" in refused.get_json()["message"]
+    assert not [e for e in http.exchanges if e.method == "POST"]
     assert_no_violations(SimpleNamespace(http_client=http))
 
 
 def test_content_templates_and_account_fetch(app, admin, api, recording, assert_no_violations):
     http = recording()
     templates = api(admin).get("/api/v1/twilio/templates").get_json()
-    assert templates[0]["sid"].startswith("HX") and templates[0]["body"]
-    assert http.last.url == "https://content.twilio.com/v1/Content"
-    api(admin).get("/api/v1/twilio/templates")
-    assert len(http.exchanges) == 1  # cached briefly
+    assert [(t["friendly_name"], t["status"]) for t in templates] == [("Media Test", "approved")]
+    assert http.last.url == "https://content.twilio.com/v1/ContentAndApprovals"
+    everything = api(admin).get("/api/v1/twilio/templates/all").get_json()
+    assert {(t["friendly_name"], t["status"]) for t in everything} == {
+        ("Media Test", "approved"), ("Some content", "unsubmitted"), ("Video Highlights", "rejected")}
+    assert len(http.exchanges) == 1  # kept as a catalogue
     result = api(admin).post("/api/v1/twilio/credentials/test").get_json()
     assert result["ok"] is True and result["mode"] == "live"
     assert http.last.url == f"https://api.twilio.com/2010-04-01/Accounts/{LIVE_SID}.json"

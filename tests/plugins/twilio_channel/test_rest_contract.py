@@ -14,7 +14,7 @@ import pytest
 
 from host.contracts import Media, OutgoingMessage, SendError, Template
 from plugins.twilio_channel.sender import (ERROR_EXPLANATIONS, TwilioMessagingSender,
-                                           explain_error, list_templates)
+                                           explain_error)
 from plugins.twilio_channel.testing import (INVALID_TO, NOT_MOBILE, OPTED_OUT,
                                             RATE_LIMITED, RecordingHttpClient,
                                             prefer_error)
@@ -120,19 +120,25 @@ def test_messaging_host_is_routed(twilio_client, assert_no_violations):
     assert_no_violations(twilio_client)
 
 
-def test_list_templates_from_content_api(twilio_client, assert_no_violations):
-    templates = list_templates(twilio_client, limit=20)
+def test_templates_and_their_whatsapp_approval_from_the_content_api(twilio_client, assert_no_violations):
+    from plugins.twilio_channel.content_templates import PAGE_SIZE, read_catalogue, read_one
 
+    templates = {t["sid"]: t for t in read_catalogue(twilio_client)}
     exchange = twilio_client.http_client.last
-    assert exchange.method == "GET"
-    assert exchange.url == "https://content.twilio.com/v1/Content"
-    assert exchange.params["PageSize"] == 20
-    assert len(twilio_client.http_client.exchanges) == 1  # no endless next-page loop
-    first = templates[0]
-    assert first["sid"].startswith("HX")
-    assert first["friendly_name"] and first["language"] == "en"
-    assert first["variables"] == {"name": "foo"}
-    assert first["body"] == "Foo Bar Co is located at 39.7392, 104.9903"
+    assert (exchange.method, exchange.url) == ("GET", "https://content.twilio.com/v1/ContentAndApprovals")
+    assert exchange.params["PageSize"] == PAGE_SIZE
+    assert len(twilio_client.http_client.exchanges) == 1  # one page in Twilio's example
+    # Twilio's own examples: one template not submitted, one approved for WhatsApp
+    draft, approved = templates["HXaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"], templates["HX5fcd48a417c1cb59da349ad6d5da4607"]
+    assert draft["whatsapp_status"] == "unsubmitted" and draft["body"] == "Foo Bar Co is located at 39.7392, 104.9903"
+    assert (approved["whatsapp_status"], approved["friendly_name"]) == ("approved", "Media Test")
+    assert approved["body"].startswith("{{1}}, Congratulations {{2}}!")
+
+    one = read_one(twilio_client, "HX5fcd48a417c1cb59da349ad6d5da4607")
+    assert [e.url for e in twilio_client.http_client.exchanges[-2:]] == [
+        "https://content.twilio.com/v1/Content/HX5fcd48a417c1cb59da349ad6d5da4607",
+        "https://content.twilio.com/v1/Content/HX5fcd48a417c1cb59da349ad6d5da4607/ApprovalRequests"]
+    assert one["whatsapp_status"] == "approved" and one["whatsapp_category"] == "UTILITY"
     assert_no_violations(twilio_client)
 
 

@@ -121,7 +121,7 @@ def test_whatsapp_reply_is_read_and_template_list_comes_from_the_simulator(app, 
     assert message.status == "read"
 
     templates = api(admin).get("/api/v1/twilio/templates").get_json()
-    assert [t["friendly_name"] for t in templates] == ["order_shipped", "follow_up", "appointment_reminder"]
+    assert [t["friendly_name"] for t in templates] == ["appointment_reminder", "follow_up", "order_shipped"]
     assert all(t["sid"].startswith("HX") and t["body"] for t in templates)
 
 
