@@ -79,6 +79,27 @@ class TemplateCatalogue(db.Model):
     refreshed_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
 
+class CallQueue(db.Model):
+    """The Twilio queue an incoming call waits in, and when its voicemail is due (see
+    ``voice_housekeeping``).
+
+    Each chat has its own queue (``chat-<id>``, made by ``<Enqueue>``). Twilio keeps
+    queues until they are deleted, so the queue is deleted once the call is over;
+    ``voicemail_at`` is when the caller, still waiting, is moved to voicemail.
+    """
+
+    __tablename__ = "twilio_call_queues"
+    call_sid = db.Column(db.String(64), primary_key=True)
+    chat_id = db.Column(db.Integer, nullable=False, index=True)
+    queue_name = db.Column(db.String(64), nullable=False)
+    queue_sid = db.Column(db.String(34))             # known from the queue's first wait-URL request
+    voicemail_at = db.Column(db.DateTime, index=True)  # None: not waiting, or voicemail is off
+    attempts = db.Column(db.Integer, nullable=False, default=0)
+    next_attempt_at = db.Column(db.DateTime)           # when to try deleting the queue again
+    removed_at = db.Column(db.DateTime, index=True)    # the queue is gone at Twilio
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+
+
 class SimulatedMessage(db.Model):
     """A message as the offline simulator (playing Twilio) knows it."""
 

@@ -40,8 +40,9 @@ def register_channels(app):
 @hookimpl
 def register_blueprints(app):
     from . import api, pages, simulator_phone, webhooks
-    from . import simulator_voice_phone, voice_api, voice_webhooks
+    from . import simulator_voice_phone, voice_api, voice_housekeeping, voice_webhooks
 
+    voice_housekeeping.attach(app)  # called once per app, like every register_* hook
     return [assets_blueprint(NAME, __file__), webhooks.bp, pages.bp, simulator_phone.bp, api.blp,
             voice_webhooks.bp, voice_api.blp, simulator_voice_phone.bp]
 
@@ -90,11 +91,11 @@ def register_health_checks(app):
 
 @hookimpl
 def route_chat(chat, contact, to_address):
-    """Number → group: the number (or its Messaging Service) the customer wrote to."""
+    """Number → group: the number (or its Messaging Service) the customer wrote to or called."""
     from .channels import group_lookup
     from .settings import load_config
 
-    if chat.get("channel") not in ("sms", "whatsapp") or not to_address:
+    if chat.get("channel") not in ("sms", "whatsapp", "voice") or not to_address:
         return None
     mapping = load_config().number_groups
     if not mapping:

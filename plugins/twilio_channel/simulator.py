@@ -116,7 +116,7 @@ class Simulator:
         if match.group(1) != self.account_sid:
             return _error(401, 20003, "Authenticate")
         rest = match.group("rest")
-        if rest.startswith(("/Calls", "/Recordings")):  # voice: calls and voicemail recordings
+        if rest.startswith(("/Calls", "/Queues", "/Recordings")):  # voice: calls, queues, voicemail
             from .simulator_voice import voice_simulator_for
 
             return voice_simulator_for(self.app).handle(req, rest)

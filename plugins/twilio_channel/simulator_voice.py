@@ -71,7 +71,8 @@ class SimCall:
     events: tuple = ("completed",)
     activity: str = "ringing"      # ringing | greeting | queued | dialing | talking | voicemail | ended
     pending: list = field(default_factory=list)   # TwiML verbs left after the blocking one
-    queue: dict | None = None      # {name, wait_url, action, entered}
+    queue: dict | None = None      # {name, sid, wait_url, action, entered}
+    queue_sid: str | None = None   # the last queue it waited in
     dial: dict | None = None       # {action, child}
     record: dict | None = None     # {action, callback}
     params: dict = field(default_factory=dict)    # <Client><Parameter>s / Device.connect params
@@ -104,6 +105,8 @@ class VoiceSimulator:
         self.app = app
         self.sim = simulator_for(app)
         self.calls: dict[str, SimCall] = {}
+        # Queues persist until deleted through the REST API, as at Twilio: name → {sid, members}.
+        self.queues: dict[str, dict] = {}
         self.lock = threading.RLock()
         self._seq = itertools.count(1)
 
@@ -278,9 +281,19 @@ class VoiceSimulator:
 
     def _enqueue(self, call: SimCall, verb, rest: list) -> None:
         call.activity, call.pending = "queued", rest
-        call.queue = {"name": (verb.text or "").strip(), "wait_url": verb.get("waitUrl"),
+        name = (verb.text or "").strip()
+        queue = self.queues.setdefault(name, {"sid": new_sid("QU"), "members": set()})  # made on demand
+        queue["members"].add(call.sid)
+        call.queue_sid = queue["sid"]
+        call.queue = {"name": name, "sid": queue["sid"], "wait_url": verb.get("waitUrl"),
                       "action": verb.get("action"), "entered": time.monotonic()}
         self.hold_round(call.sid)
+
+    def _dequeue(self, call: SimCall) -> dict | None:
+        queue, call.queue = call.queue, None
+        if queue and queue["name"] in self.queues:
+            self.queues[queue["name"]]["members"].discard(call.sid)
+        return queue
 
     @_locked
     def hold_round(self, sid: str, waited: int | None = None) -> None:
@@ -290,8 +303,9 @@ class VoiceSimulator:
             return
         queue = call.queue
         seconds = int(time.monotonic() - queue["entered"]) if waited is None else waited
+        size = len(self.queues.get(queue["name"], {}).get("members", ()))
         twiml = self._post(queue["wait_url"], self._form(call, QueueTime=seconds, QueuePosition=1,
-                                                         QueueSid="QU" + "0" * 32, CurrentQueueSize=1,
+                                                         QueueSid=queue["sid"], CurrentQueueSize=size,
                                                          AvgQueueTime=seconds)) if queue["wait_url"] else ""
         if "<Leave" in twiml:
             return self._leave_queue(call, "leave")
@@ -300,11 +314,11 @@ class VoiceSimulator:
         self._later(HOLD_ROUND_SECONDS, self.hold_round, sid)
 
     def _leave_queue(self, call: SimCall, result: str) -> None:
-        queue, call.queue, call.activity = call.queue, None, "greeting"
+        queue, call.activity = self._dequeue(call), "greeting"
         seconds = int(time.monotonic() - queue["entered"])
         if queue.get("action"):
             twiml = self._post(queue["action"], self._form(call, QueueResult=result, QueueTime=seconds,
-                                                           QueueSid="QU" + "0" * 32))
+                                                           QueueSid=queue["sid"]))
             if result in ("leave", "bridged") and call.status not in FINAL:
                 return self.run(call, twiml)
         if result == "leave":
@@ -440,9 +454,9 @@ class VoiceSimulator:
         if call is None or call.status in FINAL:
             return
         if call.activity == "queued":
-            queue, call.queue = call.queue, None
+            queue = self._dequeue(call)
             if queue and queue.get("action"):
-                self._post(queue["action"], self._form(call, QueueResult="redirected", QueueSid="QU" + "0" * 32))
+                self._post(queue["action"], self._form(call, QueueResult="redirected", QueueSid=queue["sid"]))
         if call.dial:
             dial, call.dial = call.dial, None
             child = self.calls.get(dial["child"])
@@ -452,7 +466,7 @@ class VoiceSimulator:
         self.run(call, twiml)
 
     def handle(self, req: SimulatedRequest, rest: str) -> SimulatedAnswer:
-        """The REST API's Calls and Recordings resources."""
+        """The REST API's Calls, Queues and Recordings resources."""
         import re
 
         found = re.match(r"^/Calls/(CA[0-9a-f]{32})\.json$", rest)
@@ -469,12 +483,37 @@ class VoiceSimulator:
             size = int(req.params.get("PageSize") or 50)
             return _json(200, {"calls": [self._resource(c) for c in rows[:size]], "page": 0, "page_size": size,
                                "next_page_uri": None, "uri": f"/2010-04-01/Accounts/{self.sim.account_sid}/Calls.json"})
+        found = re.match(r"^/Queues/(QU[0-9a-f]{32})\.json$", rest)
+        if found:
+            return self._queue_request(req.method, found.group(1))
+        if rest == "/Queues.json" and req.method == "GET":
+            queues = [self._queue_resource(name, q) for name, q in self.queues.items()]
+            return _json(200, {"queues": queues, "page": 0, "page_size": 50, "next_page_uri": None,
+                               "uri": f"/2010-04-01/Accounts/{self.sim.account_sid}/Queues.json"})
         found = re.match(r"^/Recordings/(RE[0-9a-f]{32})(\.mp3|\.wav)?$", rest)
         if found and req.method == "GET":
             media = db.session.get(SimulatedMedia, found.group(1))
             return SimulatedAnswer(200, media.data, media.content_type) if media else \
                 _error(404, 20404, "Recording not found")
         return _error(404, 20404, f"The requested resource {req.path} was not found")
+
+    @_locked
+    def _queue_request(self, method: str, sid: str) -> SimulatedAnswer:
+        """Fetch or delete a queue; as at Twilio, only an empty queue can be deleted."""
+        name = next((n for n, q in self.queues.items() if q["sid"] == sid), None)
+        if name is None:
+            return _error(404, 20404, f"The requested resource /Queues/{sid}.json was not found")
+        if method == "DELETE":
+            if self.queues[name]["members"]:
+                return _error(400, 400, "Only an empty queue can be deleted; this one has callers waiting.")
+            del self.queues[name]
+            return SimulatedAnswer(204, "")
+        return _json(200, self._queue_resource(name, self.queues[name]))
+
+    def _queue_resource(self, name: str, queue: dict) -> dict:
+        return {"sid": queue["sid"], "account_sid": self.sim.account_sid, "friendly_name": name,
+                "current_size": len(queue["members"]), "max_size": 1000, "average_wait_time": 0,
+                "uri": f"/2010-04-01/Accounts/{self.sim.account_sid}/Queues/{queue['sid']}.json"}
 
     def _resource(self, call: SimCall) -> dict:
         return {"sid": call.sid, "account_sid": self.sim.account_sid, "parent_call_sid": call.parent_sid,

@@ -33,7 +33,7 @@ from host.models import Agent, Call, Chat, utcnow
 from host.realtime import push, rooms_for
 from host.schemas import snapshot_call, snapshot_chat
 
-from . import voice
+from . import voice, voice_housekeeping
 from .client import CredentialsMissing, twilio_client
 from .models import InboundMedia
 from .settings import load_config
@@ -164,14 +164,19 @@ def answer(call: Call, agent: Agent) -> Call:
         except chats.ChatError as exc:
             raise VoiceError(str(exc)) from exc
     redirect(call, voice.dial_agent(agent.id, chat.id, urls()))
+    voice_housekeeping.taken(call)
     return call
+
+
+def twilio_client_for(call: Call):
+    """The REST client of the account the call belongs to."""
+    return twilio_client(load_config().account)
 
 
 def redirect(call: Call, twiml: str) -> None:
     """Give the customer's leg new TwiML through the REST API (``calls(sid).update``)."""
-    config = load_config()
     try:
-        client = twilio_client(config.account)
+        client = twilio_client_for(call)
         sid = customer_leg(call, client)
         if sid is None:
             raise VoiceError("The caller has already hung up.")
@@ -218,6 +223,10 @@ def follow_transfer(event) -> None:
         except VoiceError as exc:
             log.warning("chat %s was transferred but its call %s could not follow: %s", chat.id, call.call_sid, exc)
             return
+        if event.to_agent_id:
+            voice_housekeeping.taken(call)
+        else:
+            voice_housekeeping.held(call)  # back in the queue: the voicemail time starts again
     announce(call, chat, transfer=True)
 
 
@@ -328,6 +337,7 @@ def after_queue(form, chat_id: int) -> str:
     """``<Enqueue action>``: the caller left the queue — hung up, timed out to voicemail, or
     was moved on by us (answer/transfer), which needs nothing."""
     call = by_sid(form.get("CallSid"))
+    voice_housekeeping.queue_seen(form.get("CallSid"), form.get("QueueSid"))
     result = (form.get("QueueResult") or "").lower()
     setup = VoiceSetup.from_config(load_config())
     if call is None:
@@ -362,6 +372,7 @@ def after_dial(form, chat_id: int, agent_id: int) -> str:
         finish(call, "no-answer")
         return voice.empty()
     announce(call, chat)
+    voice_housekeeping.held(call)
     return voice.back_on_hold(chat.id, urls(), "Sorry, the agent could not take your call. Please keep holding.")
 
 

@@ -23,7 +23,7 @@ from flask import Blueprint, Response, abort, request
 from host.extensions import db
 from host.models import Agent, Chat
 
-from . import voice, voice_calls
+from . import voice, voice_calls, voice_housekeeping
 from .channels import normalise_number
 from .settings import load_config
 from .voice import VoiceSetup
@@ -60,6 +60,7 @@ def incoming():
                                          form.get("CallerName") or "")
     if new:
         voice_calls.announce(call, call.chat)
+        voice_housekeeping.held(call)
     return _twiml(voice.incoming_call(VoiceSetup.from_config(load_config()), call.chat_id, urls()))
 
 
@@ -124,9 +125,11 @@ def status():
 
 @bp.post("/hold")
 def hold():
-    """The queue's wait URL: hold music until voicemail is due."""
+    """The queue's wait URL: hold music, and ``<Leave/>`` if it is asked again after voicemail
+    was due (``voice_housekeeping`` normally moves the caller on time)."""
     verify_signature()
     _chat_id()
+    voice_housekeeping.queue_seen(request.form.get("CallSid"), request.form.get("QueueSid"))
     try:
         waited = int(request.form.get("QueueTime") or 0)
     except ValueError:

@@ -194,3 +194,27 @@ def test_transfer_of_a_call_the_agent_placed_moves_the_customers_child_leg(
     assert [e.tag for e in twiml(done)] == ["Hangup"]
     db.session.refresh(call)
     assert call.status == "completed" and call.ended_at is not None
+
+
+def test_voicemail_on_time_and_the_queue_deleted_through_twilios_api(app, agent, twilio_webhook, twilio):
+    from datetime import timedelta
+
+    from plugins.twilio_channel import voice_housekeeping
+
+    call = ring(twilio_webhook)
+    queue_sid = "QU" + "9" * 32
+    twilio_webhook(f"{VOICE}/hold?chat_id={call.chat_id}", voice_params(call.call_sid, QueueSid=queue_sid,
+                                                                         QueueTime="5", CurrentQueueSize="1"))
+    assert voice_housekeeping.run_due(now=voice_housekeeping.utcnow() + timedelta(seconds=89)) == 0
+    assert twilio.exchanges == []
+    # 90 s (the default) after the caller was put on hold: to voicemail, and the queue goes
+    assert voice_housekeeping.run_due(now=voice_housekeeping.utcnow() + timedelta(seconds=91)) == 2
+    redirected, deleted = twilio.exchanges
+    say, record = list(sent_twiml(redirected, call.call_sid))
+    assert (say.tag, record.tag) == ("Say", "Record")
+    db.session.refresh(call)
+    assert call.status == "no-answer" and call.ended_at is not None
+    assert (deleted.method, deleted.url) == (
+        "DELETE", f"https://api.twilio.com/2010-04-01/Accounts/{LIVE_SID}/Queues/{queue_sid}.json")
+    assert voice_housekeeping.run_due() == 0
+    twilio.no_violations()
