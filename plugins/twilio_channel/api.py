@@ -43,6 +43,21 @@ def templates(args):
     return [content_templates.describe(t) for t in _templates(content_templates.approved_for_whatsapp, args)]
 
 
+def _templates(read, args):
+    """``read(fresh, account)`` for the account whose templates the chat may use (a
+    subaccount's own for its senders), errors as sentences."""
+    from .accounts import AccountUnavailable
+    from .channels import template_account
+
+    try:
+        chat = visible_chat_or_404(args["chat_id"]) if args.get("chat_id") else None
+        return read(args["refresh"], template_account(chat))
+    except content_templates.TemplatesUnavailable as exc:
+        abort(exc.status, message=str(exc))
+    except AccountUnavailable as exc:
+        abort(502, message=f"Twilio could not be reached for this subaccount's templates ({exc}).")
+
+
 @blp.route("/templates/all")
 @blp.arguments(TemplateListQuerySchema, location="query")
 @blp.response(200, TemplateItemSchema(many=True))
@@ -50,13 +65,6 @@ def all_templates(args):
     """Every template of the account with its WhatsApp approval status and rejection reason (admins only)."""
     require_admin()
     return [content_templates.describe(t) for t in _templates(content_templates.catalogue, args)]
-
-
-def _templates(read, args):
-    try:
-        return read(args["refresh"])
-    except content_templates.TemplatesUnavailable as exc:
-        abort(exc.status, message=str(exc))
 
 
 @blp.route("/logs")

@@ -16,7 +16,7 @@ from host.contracts import OutgoingMessage, SendError, SendResult
 from host.extensions import db
 from host.models import Chat, Group
 
-from . import content_templates
+from . import accounts, content_templates
 from .client import CredentialsMissing, twilio_client
 from .sender import TwilioMessagingSender
 from .settings import SERVICE_SID, TwilioConfig, load_config
@@ -101,6 +101,14 @@ def choose_sender(config: TwilioConfig, channel: str, sticky: str | None, group_
     return pool[0] if pool else None
 
 
+def template_account(chat: Chat | None):
+    """The account whose templates a chat's WhatsApp reply may use: the one owning its sender."""
+    config = load_config()
+    if chat is None or not config.subaccounts:
+        return config.account
+    return accounts.for_sender(choose_sender(config, "whatsapp", chat.sender, chat.group_id))
+
+
 class TwilioChannel:
     """One Twilio messaging channel (``sms`` or ``whatsapp``)."""
 
@@ -124,8 +132,8 @@ class TwilioChannel:
         if not template:
             return window.refusal
         try:
-            found = content_templates.find(template["sid"])
-        except content_templates.TemplatesUnavailable:
+            found = content_templates.find(template["sid"], template_account(chat))
+        except (content_templates.TemplatesUnavailable, accounts.AccountUnavailable):
             return None  # Twilio can't be asked now: it decides when the message is sent
         if found is None:
             return (f"There is no template {template['sid']} in the Twilio account. Refresh the list of "
@@ -139,8 +147,8 @@ class TwilioChannel:
     def render_template(self, chat: Chat, template) -> str | None:
         """Asked by the host when a template is queued: the text the customer will receive."""
         try:
-            found = content_templates.find(template["sid"])
-        except content_templates.TemplatesUnavailable:
+            found = content_templates.find(template["sid"], template_account(chat))
+        except (content_templates.TemplatesUnavailable, accounts.AccountUnavailable):
             return None
         return content_templates.render(found, template.get("variables")) if found is not None else None
 
@@ -151,12 +159,15 @@ class TwilioChannel:
             refusal = window_for(chat, self.key).refusal
             if refusal:  # the window closed while the message waited in the outbox
                 raise SendError(refusal, code="63016", retryable=False)
+        sender = choose_sender(config, self.key, message.sender, chat.group_id if chat else None)
         try:  # set-up mistakes are final: retrying cannot fix them
-            client = twilio_client(config.account)
+            client = twilio_client(accounts.for_sender(sender or config.messaging_service_sid))
             adapter = TwilioMessagingSender(client, config.status_callback_url, config.messaging_service_sid)
         except (CredentialsMissing, ValueError) as exc:
             raise SendError(f"Twilio is not set up correctly: {exc}", retryable=False) from exc
-        sender = choose_sender(config, self.key, message.sender, chat.group_id if chat else None)
+        except accounts.AccountUnavailable as exc:  # the subaccount's token: Twilio unreachable for now
+            raise SendError(f"Twilio could not be reached ({exc}); the message will be retried.",
+                            retryable=True) from exc
         to = (WHATSAPP + _bare(message.to)) if self.key == "whatsapp" else _bare(message.to)
         return adapter.send(replace(message, sender=sender, to=to))
 

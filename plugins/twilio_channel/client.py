@@ -35,15 +35,19 @@ def configured_hosts(app=None) -> str | None:
 
 
 def twilio_client(account: Account | None = None) -> Client:
+    """The client for ``account`` (default: the configured one), in the configured Twilio
+    region and edge (``Client(region=…, edge=…)``: requests go to
+    ``api.<edge>.<region>.twilio.com``)."""
     app = current_app._get_current_object()
-    account = account or load_config().account
+    config = load_config()
+    account = account or config.account
     if not account.usable:
         raise CredentialsMissing(
             "Twilio credentials are incomplete: set both the Account SID and the auth token "
             "(or neither, to use the built-in simulator).")
     hosts = configured_hosts(app)
     override = app.extensions.get(OVERRIDE_KEY)
-    key = (account.sid, account.token, account.mode, hosts, id(override))
+    key = (account.sid, account.token, account.mode, hosts, id(override), config.region, config.edge)
     cache = app.extensions.setdefault("twilio_channel.clients", {})
     client = cache.get(key)
     if client is None:
@@ -57,7 +61,7 @@ def twilio_client(account: Account | None = None) -> Client:
             http = SimulatorHttpClient(simulator_for(app).handle)
         else:
             http = TwilioHttpClient(timeout=DEFAULT_TIMEOUT)
-        client = Client(account.sid, account.token, http_client=http)
+        client = Client(account.sid, account.token, http_client=http, region=config.region, edge=config.edge)
         cache[key] = client
     return client
 

@@ -91,9 +91,9 @@ def _row(account_sid: str, sid: str, content, approval) -> dict:
             "whatsapp_category": category[:40], "rejection_reason": reason, "fetched_at": utcnow()}
 
 
-def _asking_twilio(work):
+def _asking_twilio(work, account: Account | None):
     """Run ``work(client)``, turning what can go wrong into :class:`TemplatesUnavailable`."""
-    account = load_config().account
+    account = account or load_config().account
     try:
         return account, work(twilio_client(account))
     except CredentialsMissing as exc:
@@ -123,9 +123,9 @@ def read_one(client, sid: str) -> dict | None:
     return _row(None, sid, content, context.approval_fetch().fetch().whatsapp)
 
 
-def refresh() -> list[ContentTemplate]:
+def refresh(account: Account | None = None) -> list[ContentTemplate]:
     """Read every page of the account's templates with their approval; replace the catalogue."""
-    account, rows = _asking_twilio(read_catalogue)
+    account, rows = _asking_twilio(read_catalogue, account)
     db.session.execute(db.delete(ContentTemplate).where(ContentTemplate.account_sid == account.sid))
     for row in rows:
         db.session.add(ContentTemplate(**{**row, "account_sid": account.sid}))
@@ -144,28 +144,29 @@ def _stored(account: Account) -> list[ContentTemplate]:
                                    .order_by(ContentTemplate.friendly_name, ContentTemplate.sid)).scalars())
 
 
-def catalogue(fresh: bool = False) -> list[ContentTemplate]:
-    """Every template of the account (cached; ``fresh`` reads Twilio again)."""
-    account = load_config().account
+def catalogue(fresh: bool = False, account: Account | None = None) -> list[ContentTemplate]:
+    """Every template of the account (cached; ``fresh`` reads Twilio again). A template
+    belongs to one account: a subaccount's senders use the subaccount's templates."""
+    account = account or load_config().account
     marker = db.session.get(TemplateCatalogue, account.sid) if account.sid else None
     if fresh or marker is None or marker.refreshed_at < utcnow() - MAX_AGE:
-        return refresh()
+        return refresh(account)
     return _stored(account)
 
 
-def approved_for_whatsapp(fresh: bool = False) -> list[ContentTemplate]:
-    return [t for t in catalogue(fresh) if t.approved]
+def approved_for_whatsapp(fresh: bool = False, account: Account | None = None) -> list[ContentTemplate]:
+    return [t for t in catalogue(fresh, account) if t.approved]
 
 
-def find(sid: str) -> ContentTemplate | None:
+def find(sid: str, account: Account | None = None) -> ContentTemplate | None:
     """The template with this SID (fetched on its own when the catalogue doesn't have it
     yet); None when the account has no such template. Raises TemplatesUnavailable."""
-    account = load_config().account
+    account = account or load_config().account
     known = db.session.get(ContentTemplate, (account.sid, sid)) if account.sid else None
     if known is not None:
         return known
 
-    account, row = _asking_twilio(lambda client: read_one(client, sid))
+    account, row = _asking_twilio(lambda client: read_one(client, sid), account)
     if row is None:
         return None
     template = db.session.merge(ContentTemplate(**{**row, "account_sid": account.sid}))

@@ -100,6 +100,17 @@ class CallQueue(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
 
 
+class SenderAccount(db.Model):
+    """Which subaccount owns one of our numbers, WhatsApp senders or Messaging Services
+    (see ``accounts``): learned from the AccountSid of its webhooks and from the
+    subaccount's number list; numbers without a row belong to the account itself."""
+
+    __tablename__ = "twilio_sender_accounts"
+    address = db.Column(db.String(64), primary_key=True)  # +E164, whatsapp:+E164 or MG…
+    account_sid = db.Column(db.String(34), nullable=False)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
 class SimulatedMessage(db.Model):
     """A message as the offline simulator (playing Twilio) knows it."""
 

@@ -6,6 +6,7 @@ Both need a signed-in agent (the host's guard); the admin page also needs the ad
 from __future__ import annotations
 
 import logging
+import re
 
 import requests
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -15,7 +16,7 @@ from twilio.base.exceptions import TwilioException
 from host.extensions import db
 from host.models import Message
 
-from . import content_templates
+from . import accounts, content_templates
 from .client import CredentialsMissing, twilio_client
 from .models import InboundMedia
 from .settings import NAME, load_config
@@ -23,6 +24,7 @@ from .setup_checks import check_credentials, webhook_urls
 from .transport import fetch_media
 
 log = logging.getLogger(__name__)
+_URL_ACCOUNT = re.compile(r"/Accounts/(AC[0-9a-fA-F]{32})/")
 
 bp = Blueprint("twilio_channel_pages", __name__, template_folder="templates")
 
@@ -48,11 +50,12 @@ def media(message_sid: str, position: int):
         InboundMedia.message_sid == message_sid, InboundMedia.position == position)).scalar_one_or_none()
     if ref is None:
         abort(404)
-    account = load_config().account
     try:
+        account = _owner(ref.url)
         client = twilio_client(account)
         download = fetch_media(client.http_client, ref.url, (account.sid, account.token))
-    except (CredentialsMissing, TwilioException, requests.RequestException, ValueError) as exc:
+    except (CredentialsMissing, TwilioException, requests.RequestException, ValueError,
+            accounts.AccountUnavailable) as exc:
         log.warning("media %s/%s could not be fetched: %s", message_sid, position, type(exc).__name__)
         abort(502, description="The attachment could not be fetched from Twilio. Try again later.")
     if download.status >= 400:
@@ -65,6 +68,13 @@ def media(message_sid: str, position: int):
     response.headers["Cache-Control"] = "private, max-age=3600"
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
+
+
+def _owner(url: str):
+    """The account whose credentials fetch this media URL: a listed subaccount's own when
+    the URL is in it, else the configured account (a parent may read its subaccounts' media)."""
+    found = _URL_ACCOUNT.search(url)
+    return (accounts.for_webhook(found.group(1)) if found else None) or load_config().account
 
 
 @bp.route("/twilio/admin", methods=["GET", "POST"])

@@ -28,6 +28,8 @@ class WindowSchema(Schema):
 
 class TemplateListQuerySchema(Schema):
     refresh = fields.Bool(load_default=False, metadata={"description": "Read the catalogue from Twilio again."})
+    chat_id = fields.Int(load_default=None, allow_none=True, validate=CHAT_ID, metadata={
+        "description": "The templates this chat may use (a subaccount's own for its senders)."})
 
 
 class TemplateItemSchema(Schema):
@@ -71,8 +73,16 @@ class LogEntrySchema(Schema):
     external_id = fields.Str(allow_none=True)
 
 
+class SubaccountResultSchema(Schema):
+    account_sid = fields.Str()
+    ok = fields.Bool()
+    numbers = fields.List(fields.Str(), metadata={"description": "Its phone numbers (they send as the subaccount)"})
+    message = fields.Str()
+
+
 class CredentialsResultSchema(Schema):
     ok = fields.Bool()
+    subaccounts = fields.List(fields.Nested(SubaccountResultSchema), load_default=list)
     mode = fields.Str(metadata={"description": "live, simulator or incomplete"})
     account_sid = fields.Str(allow_none=True)
     friendly_name = fields.Str(allow_none=True)

@@ -33,6 +33,12 @@ SIMULATOR_ACCOUNT_SID = "AC" + hashlib.sha256(b"switchboard-twilio-simulator").h
 SIMULATOR_NUMBER = "+14155550000"
 SIMULATOR_WHATSAPP = "whatsapp:+14155550000"
 
+# Twilio Regions and their edge locations: a region is reached through its own edge
+# (https://www.twilio.com/docs/global-infrastructure/understanding-twilio-regions), US1 through any.
+REGIONS = ("us1", "ie1", "au1", "jp1")
+REGION_EDGES = {"ie1": "dublin", "au1": "sydney", "jp1": "tokyo"}
+EDGES = ("ashburn", "umatilla", "dublin", "frankfurt", "sao-paulo", "singapore", "sydney", "tokyo", "roaming")
+
 VOICE_GREETING = "Thanks for calling. Please hold while we connect you to an agent."
 VOICE_HOLD_MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"  # Twilio's own
 VOICE_VOICEMAIL_PROMPT = "Sorry, nobody can take your call right now. Please leave a message after the tone."
@@ -67,6 +73,11 @@ def _each(check):
     return validator
 
 
+def _account_sid(value: str) -> None:
+    if not ACCOUNT_SID.match(value or ""):
+        raise ValidationError(f"{value!r} is not an Account SID (AC followed by 32 hex characters).")
+
+
 def _service_sid(value: str) -> None:
     if not SERVICE_SID.match(value or ""):
         raise ValidationError(f"{value!r} is not a Messaging Service SID (MG followed by 32 hex characters).")
@@ -88,6 +99,21 @@ class TwilioSettingsSchema(Schema):
     auth_token = fields.Str(load_default=None, allow_none=True, validate=validate.Length(min=8, max=128), metadata={
         "secret": True, "env": "TWILIO_AUTH_TOKEN", "label": "Auth token",
         "description": "Also checks the signature of every webhook. TWILIO_AUTH_TOKEN wins over this value."})
+    twilio_region = fields.Str(load_default=None, allow_none=True, validate=validate.OneOf(
+        REGIONS, error="Choose the Twilio region your account uses: us1, ie1, au1 or jp1."), metadata={
+        "label": "Twilio region",
+        "description": "Where your Twilio data is processed: us1 (United States, the default), ie1 (Ireland), "
+                       "au1 (Australia) or jp1 (Japan). Each region has its own auth token: use that region's."})
+    twilio_edge = fields.Str(load_default=None, allow_none=True, validate=validate.OneOf(
+        EDGES, error="Choose an edge location: " + ", ".join(EDGES) + "."), metadata={
+        "label": "Twilio edge",
+        "description": "Where requests enter Twilio. Empty: the region's own (dublin for ie1, sydney for au1, "
+                       "tokyo for jp1; the nearest for us1)."})
+    subaccount_sids = fields.List(fields.Str(), validate=_each(_account_sid), load_default=list, metadata={
+        "label": "Subaccounts",
+        "description": 'Subaccounts whose numbers Switchboard serves with the parent account\'s credentials '
+                       '(above), e.g. ["AC…"]. Their webhooks are checked with each subaccount\'s own auth '
+                       "token, which Switchboard fetches from Twilio."})
     numbers = fields.List(fields.Str(), validate=_each(_e164), load_default=list, metadata={
         "label": "SMS numbers", "description": 'Your Twilio numbers, e.g. ["+14155550100"].'})
     whatsapp_senders = fields.List(fields.Str(), validate=_each(_whatsapp_sender), load_default=list, metadata={
@@ -162,6 +188,23 @@ class TwilioSettingsSchema(Schema):
                 if parse_range(text) is None:
                     errors.setdefault("business_hours", []).append(
                         f"{day}: {text!r} should look like 09:00-17:00 (start before end).")
+        region, edge = data.get("twilio_region"), data.get("twilio_edge")
+        if region in REGION_EDGES and edge and edge != REGION_EDGES[region]:
+            errors.setdefault("twilio_edge", []).append(
+                f"{region.upper()} is reached through the {REGION_EDGES[region]} edge; choose it or leave the "
+                "edge empty.")
+        subaccounts = data.get("subaccount_sids") or []
+        if subaccounts:
+            import os
+
+            parent = data.get("account_sid") or os.environ.get("TWILIO_ACCOUNT_SID")
+            if not (parent and (data.get("auth_token") or os.environ.get("TWILIO_AUTH_TOKEN"))):
+                errors.setdefault("subaccount_sids", []).append(
+                    "Subaccounts are reached with the parent account's credentials: set the parent's Account SID "
+                    "and auth token first.")
+            elif parent in subaccounts:
+                errors.setdefault("subaccount_sids", []).append(
+                    f"{parent} is the account itself; list only its subaccounts.")
         mapping = data.get("number_groups") or {}
         if mapping:
             from host.extensions import db
@@ -219,6 +262,9 @@ class TwilioConfig:
     numbers: tuple[str, ...] = ()
     whatsapp_senders: tuple[str, ...] = ()  # always "whatsapp:+E164"
     messaging_service_sids: tuple[str, ...] = ()
+    region: str | None = None       # Twilio region and edge, handed to twilio.rest.Client
+    edge: str | None = None
+    subaccounts: tuple[str, ...] = ()  # reached with the account's (the parent's) credentials
     advanced_opt_out_services: frozenset[str] = frozenset()
     number_groups: dict = field(default_factory=dict)
     default_sender: str | None = None
@@ -272,8 +318,13 @@ def load_config() -> TwilioConfig:
         numbers, whatsapp = (SIMULATOR_NUMBER,), (SIMULATOR_WHATSAPP,)
     autoreplies = {kind: values.get(f"autoreply_{kind}_text") or ""
                    for kind in ("first_contact", "out_of_hours", "nobody_online") if values.get(f"autoreply_{kind}")}
+    region = values.get("twilio_region") or None
+    edge = values.get("twilio_edge") or REGION_EDGES.get(region)
     config = TwilioConfig(
         account=account,
+        region=region or ("us1" if edge else None), edge=edge,
+        subaccounts=tuple(sid for sid in values.get("subaccount_sids") or () if sid != account.sid)
+        if account.mode == "live" else (),
         public_url=current_app.config["SWITCHBOARD_PUBLIC_URL"].rstrip("/"),
         numbers=numbers, whatsapp_senders=whatsapp,
         messaging_service_sids=tuple(values.get("messaging_service_sids") or ()),

@@ -58,8 +58,26 @@ def check_credentials() -> dict:
     except (TwilioException, ValueError) as exc:
         return {**result, "message": f"Twilio is not set up correctly: {exc}"}
     where = " (the built-in simulator: no real messages are sent)" if account.simulator else ""
-    return {**result, "ok": True, "friendly_name": fetched.friendly_name, "status": fetched.status,
-            "message": f"Connected to Twilio account “{fetched.friendly_name}” ({fetched.status}){where}."}
+    subaccounts = [check_subaccount(sid) for sid in load_config().subaccounts]
+    message = f"Connected to Twilio account “{fetched.friendly_name}” ({fetched.status}){where}."
+    message = " ".join([message, *(s["message"] for s in subaccounts)])
+    return {**result, "ok": all(s["ok"] for s in subaccounts), "friendly_name": fetched.friendly_name,
+            "status": fetched.status, "message": message, "subaccounts": subaccounts}
+
+
+def check_subaccount(sid: str) -> dict:
+    """Reach a listed subaccount with the parent's credentials and learn its numbers."""
+    from .accounts import AccountUnavailable, numbers_of, subaccount
+
+    try:
+        numbers = numbers_of(subaccount(sid, fresh=True))
+    except (AccountUnavailable, TwilioException, requests.RequestException, ValueError) as exc:
+        return {"account_sid": sid, "ok": False, "numbers": [],
+                "message": f"Subaccount {sid} could not be reached with the parent's credentials ({exc}). "
+                           "Check that it belongs to this account and is active."}
+    listed = ", ".join(numbers) if numbers else "no phone numbers yet"
+    return {"account_sid": sid, "ok": True, "numbers": numbers,
+            "message": f"Subaccount {sid}: {listed}."}
 
 
 def health_checks() -> list[HealthCheck]:

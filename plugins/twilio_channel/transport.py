@@ -2,10 +2,10 @@
 
 Tests, the offline demo and the Twilio simulator all use the real ``twilio.rest.Client``
 with this HTTP client plugged into its documented ``http_client=`` extension point.
-Each product host (``api.twilio.com``, ``content.twilio.com``, …) is mapped to a base
-URL; any other host is refused, so a misconfigured test can never reach Twilio. The
-client's ``edge``/``region`` options and ``base_url`` overrides are not used because
-they either produce other ``twilio.com`` names or leak through absolute next-page links.
+Each product (``api``, ``content``, … of ``api.twilio.com`` and of a region's
+``api.dublin.ie1.twilio.com``) is mapped to a base URL; any other host is refused, so a
+misconfigured test can never reach Twilio. ``base_url`` overrides are not used because
+absolute next-page links would leak past them.
 
 :class:`SimulatorHttpClient` is the same extension point without a network: every
 request goes to an in-process handler (the offline simulator). :func:`fetch_media`
@@ -30,6 +30,11 @@ MAX_MEDIA_BYTES = 16 * 1024 * 1024  # Twilio's own MMS limit is 5 MB; WhatsApp a
 
 _PRODUCT = re.compile(r"^[a-z][a-z0-9-]*$")
 _TWILIO_SUFFIX = ".twilio.com"
+# <product>.twilio.com, <product>.<region>.twilio.com (legacy) or <product>.<edge>.<region>.twilio.com:
+# what twilio.rest.Client builds with region/edge, and what Twilio puts in a region's media and
+# recording URLs (https://www.twilio.com/docs/global-infrastructure/understanding-edge-locations).
+_TWILIO_HOST = re.compile(r"^(?P<product>[a-z][a-z0-9-]*)(?:\.[a-z][a-z0-9-]*[a-z0-9])?(?:\.[a-z]{2}[0-9])?"
+                          r"\.twilio\.com$")
 
 
 class UnroutedHostError(TwilioException):
@@ -112,10 +117,11 @@ class RoutingHttpClient(TwilioHttpClient):
         self.extra_headers = dict(extra_headers or {})
 
     def route(self, url: str) -> str:
-        """Return the local URL for a Twilio URL, or raise :class:`UnroutedHostError`."""
+        """Return the local URL for a Twilio URL (any region or edge of the product), or
+        raise :class:`UnroutedHostError`."""
         parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        product = host[: -len(_TWILIO_SUFFIX)] if host.endswith(_TWILIO_SUFFIX) else None
+        found = _TWILIO_HOST.match((parts.hostname or "").lower())
+        product = found.group("product") if found else None
         base = self.hosts.get(product) if product else None
         if parts.scheme != "https" or base is None or parts.port is not None:
             raise UnroutedHostError(
@@ -137,13 +143,13 @@ class RoutingHttpClient(TwilioHttpClient):
 
 
 def twilio_product(url: str) -> str:
-    """``api`` for ``https://api.twilio.com/…``; anything else raises UnroutedHostError."""
+    """``api`` for ``https://api.twilio.com/…`` and for a region's ``https://api.dublin.ie1.twilio.com/…``;
+    anything else raises UnroutedHostError (Twilio credentials go to Twilio only)."""
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    product = host[: -len(_TWILIO_SUFFIX)] if host.endswith(_TWILIO_SUFFIX) else ""
-    if parts.scheme != "https" or parts.port is not None or not _PRODUCT.match(product):
+    found = _TWILIO_HOST.match((parts.hostname or "").lower())
+    if parts.scheme != "https" or parts.port is not None or not found:
         raise UnroutedHostError(f"refusing to send Twilio credentials to {parts.scheme}://{parts.netloc}")
-    return product
+    return found.group("product")
 
 
 # --- the offline simulator's transport ----------------------------------------------------

@@ -28,6 +28,8 @@ class TokenSchema(Schema):
     expires_at = UtcDateTime()
     device = fields.Str(metadata={"description": "twilio: use @twilio/voice-sdk's Device; simulator: the "
                                                  "built-in simulator plays Twilio (no audio)."})
+    edge = fields.Str(allow_none=True, metadata={
+        "description": "The Twilio edge the Device connects through (the configured region's), or null"})
 
 
 class PlaceCallSchema(Schema):
@@ -84,6 +86,7 @@ def token():
     except voice_tokens.VoiceNotConfigured as exc:
         abort(409, message=str(exc))
     return {"token": issued.token, "identity": issued.identity, "ttl": issued.ttl, "expires_at": issued.expires_at,
+            "edge": issued.edge,
             "device": "simulator" if issued.simulated and uses_builtin_simulator() else "twilio"}
 
 

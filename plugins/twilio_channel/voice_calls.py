@@ -169,8 +169,15 @@ def answer(call: Call, agent: Agent) -> Call:
 
 
 def twilio_client_for(call: Call):
-    """The REST client of the account the call belongs to."""
-    return twilio_client(load_config().account)
+    """The REST client of the account that owns our number on the call (a subaccount's
+    calls are moved and listed with its own credentials)."""
+    from .accounts import AccountUnavailable, for_sender
+
+    ours = call.to_address if call.direction == "in" else call.from_address
+    try:
+        return twilio_client(for_sender(ours))
+    except AccountUnavailable as exc:
+        raise VoiceError(f"Twilio could not be reached to move the call ({exc}). Try again.", 502) from exc
 
 
 def redirect(call: Call, twiml: str) -> None:

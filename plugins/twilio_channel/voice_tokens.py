@@ -38,6 +38,7 @@ class IssuedToken:
     ttl: int
     expires_at: datetime
     simulated: bool
+    edge: str | None = None
 
 
 def _derived(label: bytes, length: int) -> str:
@@ -65,9 +66,15 @@ def credentials(config: TwilioConfig) -> tuple[str, str, str]:
 def issue(config: TwilioConfig, agent_id: int, ttl: int = TOKEN_TTL) -> IssuedToken:
     key_sid, key_secret, app_sid = credentials(config)
     identity = agent_identity(agent_id)
-    token = AccessToken(config.account.sid, key_sid, key_secret, identity=identity, ttl=ttl)
+    # Outside US1 the token names its region and the Device connects through that region's
+    # edge (https://www.twilio.com/docs/global-infrastructure/use-the-programmable-voice-javascript-sdk-with-a-non-us-twilio-region);
+    # the API key and TwiML App must be that region's too.
+    regional = not config.account.simulator and config.region not in (None, "us1")
+    token = AccessToken(config.account.sid, key_sid, key_secret, identity=identity, ttl=ttl,
+                        region=config.region if regional else None)
     token.add_grant(VoiceGrant(outgoing_application_sid=app_sid, incoming_allow=True))
     now = int(time.time())
     jwt = token.to_jwt()
     return IssuedToken(jwt, identity, ttl, datetime.fromtimestamp(now + ttl, timezone.utc).replace(tzinfo=None),
-                       simulated=config.account.simulator)
+                       simulated=config.account.simulator,
+                       edge=None if config.account.simulator else config.edge)

@@ -23,7 +23,7 @@ from flask import Blueprint, Response, abort, request
 from host.extensions import db
 from host.models import Agent, Chat
 
-from . import voice, voice_calls, voice_housekeeping
+from . import accounts, voice, voice_calls, voice_housekeeping
 from .channels import normalise_number
 from .settings import load_config
 from .voice import VoiceSetup
@@ -50,8 +50,9 @@ def _chat_id(required: bool = True) -> int | None:
 
 @bp.post("")
 def incoming():
-    verify_signature()
+    account = verify_signature()
     form = request.form
+    accounts.owns(account.sid, form.get("To") if not (form.get("From") or "").startswith("client:") else None)
     if (form.get("From") or "").startswith("client:"):
         return outbound_call(form)
     if not form.get("CallSid") or not form.get("From"):

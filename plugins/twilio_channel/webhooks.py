@@ -3,7 +3,8 @@
 Both fail closed: without a valid ``X-Twilio-Signature`` for our account the answer is
 403 and nothing is stored. The account is matched by ``AccountSid`` (never by the
 ``To`` number), so numbers that belong to a Messaging Service pool — which we may not
-list one by one — are accepted like any other number of the account. The URL that
+list one by one — are accepted like any other number of the account; a listed
+subaccount's webhooks are checked with that subaccount's own token (``accounts``). The URL that
 Twilio signed is rebuilt from ``SWITCHBOARD_PUBLIC_URL`` (behind a TLS proxy Flask
 itself sees an internal URL).
 """
@@ -21,6 +22,7 @@ from host.contracts import InboundMessage, Media, StatusUpdate
 from host.extensions import db
 from host.models import utcnow
 
+from . import accounts
 from .keywords import consent_change
 from .models import EarlyStatus, InboundMedia
 from .sender import explain_error
@@ -37,23 +39,43 @@ EARLY_STATUS_DAYS = 2
 EMPTY_TWIML = str(MessagingResponse())
 
 
-def verify_signature() -> None:
-    """Abort 403 unless Twilio signed this request for our account."""
+def verify_signature():
+    """Abort 403 unless Twilio signed this request for our account or one of its listed
+    subaccounts (each signs with its own auth token); returns that account."""
     config = load_config()
-    account = config.account
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not signature or not account.usable or request.form.get("AccountSid") != account.sid:
-        _refuse("missing signature or another account")
+    account_sid = request.form.get("AccountSid")
+    if not signature or not config.account.usable:
+        _refuse("missing signature or credentials")
+    try:
+        account = accounts.for_webhook(account_sid)
+    except accounts.AccountUnavailable as exc:
+        log.warning("a webhook for subaccount %s could not be checked: %s", account_sid, exc)
+        abort(503, description="This subaccount's webhook cannot be checked right now.")
+    if account is None:
+        _refuse("another account")
     query = request.query_string.decode("latin-1")
     url = config.public_url + request.path + (f"?{query}" if query else "")
+    if _signed(account, url, signature):
+        return account
+    if account.source == "subaccount":  # its token may have been rotated since we fetched it
+        try:
+            fresh = accounts.for_webhook(account_sid, fresh=True)
+        except accounts.AccountUnavailable:
+            fresh = None
+        if fresh is not None and fresh.token != account.token and _signed(fresh, url, signature):
+            return fresh
+    _refuse("signature mismatch")
+
+
+def _signed(account, url: str, signature: str) -> bool:
     validator = RequestValidator(account.token)
     # Twilio signs the URL configured for the number, which is ours: one HMAC settles
     # almost every request. validate() also tries the URL with and without its port (Twilio
     # signs with the port in some set-ups) and JSON bodies' bodySHA256: two more HMACs,
     # only for what the first didn't match.
-    if not (compare(validator.compute_signature(url, request.form), signature)
-            or validator.validate(url, request.form, signature)):
-        _refuse("signature mismatch")
+    return compare(validator.compute_signature(url, request.form), signature) \
+        or validator.validate(url, request.form, signature)
 
 
 def _refuse(reason: str):
@@ -111,7 +133,8 @@ def remember_media(form, sid: str) -> None:
 
 @bp.post("/messaging")
 def messaging():
-    verify_signature()
+    account = verify_signature()
+    accounts.owns(account.sid, request.form.get("To"), request.form.get("MessagingServiceSid"))
     inbound = parse_inbound(request.form)
     # route_chat only hears the To number; a pool number is routed by its service.
     g.twilio_messaging_service_sid = request.form.get("MessagingServiceSid")

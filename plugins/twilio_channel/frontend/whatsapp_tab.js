@@ -126,7 +126,10 @@ export function mount(element, ctx) {
   async function loadTemplates(fresh = false) {
     refresh.disabled = true;
     try {
-      templates = await ctx.api(`/api/v1/twilio/templates${fresh ? "?refresh=true" : ""}`);
+      const query = new URLSearchParams();
+      if (chat?.id) query.set("chat_id", chat.id);
+      if (fresh) query.set("refresh", "true");
+      templates = await ctx.api(`/api/v1/twilio/templates?${query}`);
     } catch (exc) {
       picker.replaceChildren(el("summary", null, "Approved templates"), el("p", "tab-error", `Couldn't load templates: ${exc.message}`), refresh);
       return;

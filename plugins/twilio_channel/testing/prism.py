@@ -319,6 +319,7 @@ class Exchange:
     params: Dict[str, Any]
     data: Dict[str, Any]
     headers: Dict[str, str]
+    auth: Optional[tuple] = None  # (username, password) of HTTP Basic auth: which account asked
     status: int = 0
     response_headers: Dict[str, str] = field(default_factory=dict)
     response_text: str = ""
@@ -353,7 +354,7 @@ class RecordingHttpClient(RoutingHttpClient):
     def request(self, method, url, params=None, data=None, headers=None, auth=None,
                 timeout=None, allow_redirects=False):
         exchange = Exchange(method.upper(), url, dict(params or {}), dict(data or {}),
-                            {**(headers or {}), **self.extra_headers})
+                            {**(headers or {}), **self.extra_headers}, tuple(auth) if auth else None)
         self.exchanges.append(exchange)
         response = super().request(method, url, params=params, data=data, headers=headers,
                                    auth=auth, timeout=timeout,

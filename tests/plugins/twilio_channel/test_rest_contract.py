@@ -199,7 +199,7 @@ def test_unsendable_messages_never_reach_twilio(twilio_client):
 def test_unknown_hosts_are_refused():
     http = RoutingHttpClient({"api": "http://127.0.0.1:9"})
     for url in ("https://video.twilio.com/v1/Rooms",          # product not configured
-                "https://api.dublin.ie1.twilio.com/2010-04-01",  # edge/region names
+                "https://content.dublin.ie1.twilio.com/v1/Content",  # a region's, but not configured
                 "http://api.twilio.com/2010-04-01",           # not Twilio's scheme
                 "https://api.twilio.com.evil.example/x",       # look-alike host
                 "https://example.com/2010-04-01"):

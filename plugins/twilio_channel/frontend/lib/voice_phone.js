@@ -74,7 +74,9 @@ export function createPhone({ api, socket, agent }) {
       const Custom = window.SwitchboardVoiceDevice;
       const DeviceClass = Custom || (token.device === "simulator" ? SimulatedDevice : Device);
       state.mode = Custom ? "custom" : token.device;
-      device = new DeviceClass(token.token, { closeProtection: true, socket, logLevel: "warn" });
+      const options = { closeProtection: true, socket, logLevel: "warn" };
+      if (token.edge) options.edge = token.edge; // the Twilio region's edge (e.g. "dublin" for IE1)
+      device = new DeviceClass(token.token, options);
       device.on("incoming", incoming);
       device.on("error", (error) => {
         state.error = error?.message || "The phone reported an error.";
