@@ -16,7 +16,7 @@ import threading
 import time
 
 from flask import current_app
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 from host.extensions import db
 from host.logging_filters import register_secret
@@ -158,6 +158,15 @@ def _problem(field, name: str, messages) -> str:
     return f"{label}: {text}"
 
 
+def _choices(field) -> list[str]:
+    """The allowed values of a text field validated with ``OneOf`` (shown as a list to pick from)."""
+    validators = field.validators if isinstance(field, fields.String) else ()
+    for validator in validators:
+        if isinstance(validator, validate.OneOf):
+            return [str(choice) for choice in validator.choices]
+    return []
+
+
 def form_fields(plugin: str, submitted=None) -> list[dict]:
     schema = _schema(plugin)
     values = stored(plugin)
@@ -167,6 +176,7 @@ def form_fields(plugin: str, submitted=None) -> list[dict]:
         value = (submitted.get(name) if submitted is not None else values.get(name))
         if isinstance(value, (list, dict)):
             value = json.dumps(value, indent=2)
+        choices = _choices(field)
         rows.append({
             "name": name,
             "label": _label(field, name),
@@ -176,7 +186,8 @@ def form_fields(plugin: str, submitted=None) -> list[dict]:
             "value": "" if secret else ("" if value is None else value),
             "kind": ("bool" if isinstance(field, fields.Boolean)
                      else "json" if isinstance(field, (fields.List, fields.Dict))
-                     else "text"),
+                     else "choice" if choices else "text"),
+            "choices": choices,
             "required": field.required,
         })
     return rows

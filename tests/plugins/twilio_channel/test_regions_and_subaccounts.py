@@ -242,3 +242,20 @@ def test_the_browser_phone_is_told_its_region_and_edge(app, agent, api, region, 
     body = api(agent).get("/api/v1/voice/token").get_json()
     assert body["edge"] == edge  # the Device connects through the region's edge
     assert jwt.get_unverified_header(body["token"]).get("twr") == region
+
+
+def test_region_and_edge_are_picked_from_lists_on_the_settings_page(app, admin, signed_in):
+    import re
+
+    client = signed_in(admin)
+    page = client.get("/admin/plugins/twilio_channel/settings").get_data(as_text=True)
+    region = re.search(r'<select name="twilio_region">(.*?)</select>', page, re.S).group(1)
+    assert re.findall(r'<option value="([^"]*)"', region) == ["", "us1", "ie1", "au1", "jp1"]
+    assert 'name="twilio_edge"' in page and '<option value="dublin"' in page
+    response = client.post("/admin/plugins/twilio_channel/settings", data={
+        "csrf_token": client.csrf_token, "account_sid": LIVE_SID, "auth_token": LIVE_TOKEN,
+        "twilio_region": "ie1", "twilio_edge": ""})
+    assert response.status_code == 302
+    assert (load_config().region, load_config().edge) == ("ie1", "dublin")
+    page = client.get("/admin/plugins/twilio_channel/settings").get_data(as_text=True)
+    assert '<option value="ie1" selected>' in page
