@@ -4,14 +4,18 @@ The adapter verifies, parses and sends; chats and messages are the host's
 (``host.chats.receive`` / ``apply_status`` / ``reply``). Modules:
 
 * ``channels`` — the ``sms``/``whatsapp`` adapters (address normalising, sender choice);
-* ``webhooks`` — signed inbound and status webhooks; ``autoreply`` — automatic answers;
+* ``webhooks`` — signed inbound and status webhooks; ``keywords`` — Twilio's opt-out words;
+  ``autoreply`` — automatic answers; ``accounts`` — subaccounts (their tokens, their numbers);
+* ``content_templates`` — WhatsApp templates and their approval; ``whatsapp_window`` — the
+  24-hour window per customer and sender;
 * ``api`` — /api/v1/twilio (WhatsApp window, templates, logs, set-up);
   ``pages`` — media proxy and the "Connect Twilio" admin page;
 * ``settings`` / ``client`` — configuration and the twilio ``Client`` (live, routed
   with ``SWITCHBOARD_TWILIO_HOSTS``, or the in-process ``simulator``);
 * ``models`` + ``migrations/`` — the plugin's own tables (Alembic branch ``twilio_channel``);
 * voice: ``voice`` (the ``voice`` channel, TwiML), ``voice_calls`` (ringing, answer, transfer, mute),
-  ``voice_webhooks``, ``voice_tokens``, ``voice_api`` (/api/v1/voice), ``voice_events``
+  ``voice_webhooks``, ``voice_tokens``, ``voice_api`` (/api/v1/voice), ``voice_housekeeping``
+  (voicemail on time, queues deleted), ``voice_events``
   (Socket.IO), ``simulator_voice`` + ``simulator_voice_phone`` (calls in the simulator) and the
   ``call_panel`` tab.
 """
