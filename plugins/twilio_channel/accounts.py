@@ -21,7 +21,6 @@ signature doesn't match (the subaccount's token may have been rotated).
 """
 from __future__ import annotations
 
-import logging
 import time
 
 import requests
@@ -33,8 +32,6 @@ from host.extensions import db
 from .client import twilio_client
 from .models import SenderAccount
 from .settings import Account, load_config
-
-log = logging.getLogger(__name__)
 
 TOKEN_SECONDS = 3600.0
 REFETCH_SECONDS = 30.0  # a mismatching signature fetches the token again at most this often

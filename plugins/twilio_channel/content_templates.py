@@ -22,7 +22,6 @@ fills them the way Twilio does, so the message stores what the customer received
 """
 from __future__ import annotations
 
-import logging
 import re
 from datetime import timedelta
 from typing import Any, Mapping
@@ -37,8 +36,6 @@ from host.models import utcnow
 from .client import CredentialsMissing, twilio_client
 from .models import ContentTemplate, TemplateCatalogue
 from .settings import Account, load_config
-
-log = logging.getLogger(__name__)
 
 MAX_AGE = timedelta(minutes=10)
 PAGE_SIZE = 100

@@ -17,7 +17,6 @@ from host.extensions import db
 from host.models import Chat, Message, utcnow
 from plugins.twilio_channel.content_templates import whatsapp_approval
 from plugins.twilio_channel.models import SimulatedMessage
-from plugins.twilio_channel.testing.webhooks import inbound_params
 
 SHIPPED = "HX" + "0" * 31 + "1"     # approved
 FOLLOW_UP = "HX" + "0" * 31 + "2"   # approved
