@@ -27,7 +27,10 @@ def open_tab(page, key):
     return page.locator(f".pane-details .widget-panel[data-tab={key}]")
 
 
-def test_whatsapp_tab_offers_templates_outside_the_window_and_logs_follow_live(app, console):
+def test_whatsapp_tab_offers_templates_outside_the_window_and_logs_follow_live(app, console, tmp_path):
+    import os
+    from pathlib import Path
+
     page = console
     simulator = simulator_for(app)
     status, _ = simulator.customer_sends("+447700900123", "+14155550000", "Hallo", channel="whatsapp",
@@ -45,6 +48,15 @@ def test_whatsapp_tab_offers_templates_outside_the_window_and_logs_follow_live(a
     panel.locator(".wa-template-select").select_option(label="follow_up (en)")
     panel.locator("input[name='var-1']").fill("Tom")
     expect(panel.locator(".wa-preview")).to_contain_text("Hi Tom, we tried to reach you")
+    # only the approved templates are offered
+    expect(panel.locator(".wa-template-select option")).to_have_text(
+        ["appointment_reminder (en)", "follow_up (en)", "order_shipped (en)"])
+    folder = Path(os.environ.get("SWITCHBOARD_SCREENSHOTS") or tmp_path)
+    for width, height in ((390, 844), (1440, 900), (2560, 1440)):
+        page.set_viewport_size({"width": width, "height": height})
+        panel.locator(".wa-templates").scroll_into_view_if_needed()
+        page.screenshot(path=str(folder / f"whatsapp-templates-{width}.png"))
+    page.set_viewport_size({"width": 1400, "height": 900})
     panel.get_by_role("button", name="Send template").click()
     expect(panel.locator(".wa-templates .error")).to_be_hidden()
     expect(panel.locator(".wa-templates .ok-note")).to_have_text("Template queued.")
