@@ -15,6 +15,7 @@ DEFAULTS = {
     "PUBLIC_URL": None,            # externally visible base URL; webhooks are verified against it
     "PORT": 5000,
     "MAX_ACTIVE_REQUESTS": 4,      # serve --production: HTTP requests running at once (0: no limit)
+    "REQUEST_BODY_TIMEOUT": 10.0,  # serve --production: seconds for each 64 KiB of a request body to arrive
     "HOST": "127.0.0.1",
     "OUTBOX_WORKER": True,         # run the outbox sender thread in this process
     "OUTBOX_POLL_SECONDS": 1.0,
@@ -36,7 +37,7 @@ def _coerce(key: str, value):
         return value.strip().lower() in {"1", "true", "yes", "on"}
     if key in ("PORT", "MAX_ACTIVE_REQUESTS", "TRUSTED_PROXIES"):
         return int(value)
-    if key in ("OUTBOX_POLL_SECONDS", "OUTBOX_CLAIM_SECONDS"):
+    if key in ("OUTBOX_POLL_SECONDS", "OUTBOX_CLAIM_SECONDS", "REQUEST_BODY_TIMEOUT"):
         return float(value)
     return value
 

@@ -15,16 +15,26 @@ settings is equivalent. Why these settings:
   on its own port, behind a load balancer with sticky sessions) on Redis instead.
 * the app is created in the worker, after the fork, so database and Redis connections
   and the outbox thread belong to the process that uses them (never use ``--preload``).
+* request bodies are read in full *before* a request takes one of the
+  ``SWITCHBOARD_MAX_ACTIVE_REQUESTS`` turns (:class:`ReadBodyFirst`), and a body that
+  arrives too slowly is cut off (``SWITCHBOARD_REQUEST_BODY_TIMEOUT``): a client that
+  trickles a body holds one pool thread for a few seconds, never a turn.
 
 ``GUNICORN_CMD_ARGS`` is honoured last, so any other gunicorn setting (access log,
 TLS certificates, timeouts …) can be given there.
 """
 from __future__ import annotations
 
+import io
+import json
 import logging
 import os
 import shlex
+import socket
+import tempfile
 import threading
+import time
+from contextlib import contextmanager
 
 from gunicorn.workers.gthread import ThreadWorker
 
@@ -83,6 +93,153 @@ class RequestLimit:
             return self.wsgi_app(environ, start_response)
 
 
+class BodyTooSlow(Exception):
+    """The client did not send its request body within the deadline."""
+
+
+class SlowBodyWatchdog:
+    """Cuts off request bodies that stop arriving: one thread per process.
+
+    A blocking ``read`` of gunicorn's ``wsgi.input`` keeps calling ``recv`` until it has
+    what it asked for, so a socket timeout (which bounds each ``recv``) would let a
+    client that sends a byte now and then hold the read for ever. Instead every body
+    read is registered here with a deadline; the thread shuts down the reading side of
+    a socket whose deadline passed (``socket.shutdown(SHUT_RD)``), which ends the
+    blocked ``recv`` at once. The answer (408) can still be written.
+    """
+
+    TICK = 0.25  # seconds between checks: a cut-off comes at most this late
+
+    def __init__(self, timeout: float):
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._watched: dict[int, _Watch] = {}
+        self._thread: threading.Thread | None = None
+
+    @contextmanager
+    def watching(self, sock):
+        """Watch one body read; ``entry.extend()`` after progress, ``entry.cut`` after."""
+        entry = _Watch(self, sock)
+        if sock is not None:
+            self._start()
+            with self._lock:
+                self._watched[id(entry)] = entry
+        try:
+            yield entry
+        finally:
+            with self._lock:
+                self._watched.pop(id(entry), None)
+
+    def _start(self) -> None:
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:  # started lazily: in the worker, after the fork
+                    self._thread = threading.Thread(target=self._run, name="switchboard-slow-bodies", daemon=True)
+                    self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.TICK)
+            now = time.monotonic()
+            with self._lock:
+                late = [entry for entry in self._watched.values() if entry.deadline <= now and not entry.cut]
+                for entry in late:
+                    entry.cut = True
+            for entry in late:
+                try:
+                    entry.sock.shutdown(socket.SHUT_RD)
+                except OSError:  # the client left meanwhile
+                    pass
+
+
+class _Watch:
+    def __init__(self, watchdog: SlowBodyWatchdog, sock):
+        self.watchdog, self.sock, self.cut = watchdog, sock, False
+        self.deadline = time.monotonic() + watchdog.timeout
+
+    def extend(self) -> None:
+        self.deadline = time.monotonic() + self.watchdog.timeout
+
+
+class ReadBodyFirst:
+    """WSGI middleware: read the whole request body before the app (and its turn) starts.
+
+    :class:`RequestLimit` lets a few requests run at once; if a request took its turn
+    and then waited for a client that trickles its body, four such clients would stop
+    the process. Read here, outside the limit, the body waits in a pool thread of its
+    own and the app gets it from memory (or a temporary file past 1 MiB).
+
+    Each 64 KiB of a body (or the whole body, when smaller) must arrive within
+    ``timeout`` seconds — at least ~6.5 KB/s with the default 10 s, which any real
+    client manages — else the request is answered 408 and the connection closed.
+    A body declared larger than ``max_bytes`` is not read: the app refuses it (413)
+    from its ``Content-Length``. Requests without a body pass straight through.
+    """
+
+    CHUNK = 64 * 1024
+    IN_MEMORY = 1024 * 1024
+
+    def __init__(self, wsgi_app, max_bytes: int | None, timeout: float):
+        self.wsgi_app, self.max_bytes = wsgi_app, max_bytes
+        self.watchdog = SlowBodyWatchdog(timeout)
+
+    def __call__(self, environ, start_response):
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if not chunked and length <= 0:
+            return self.wsgi_app(environ, start_response)
+        limit = self.max_bytes
+        if not chunked and limit is not None and length > limit:
+            return self.wsgi_app(environ, start_response)  # refused from its Content-Length, unread
+        wanted = length if not chunked else (limit + 1 if limit is not None else None)
+        try:
+            body, size = self._read(environ, wanted)
+        except BodyTooSlow:
+            return self._too_slow(start_response)
+        if not chunked and size < length:  # the client stopped sending
+            return self._too_slow(start_response)
+        environ["wsgi.input"] = body
+        environ["CONTENT_LENGTH"] = str(size)
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+        environ["wsgi.input_terminated"] = True
+        return self.wsgi_app(environ, start_response)
+
+    def _read(self, environ, wanted: int | None):
+        stream = environ["wsgi.input"]
+        small = wanted is not None and wanted <= self.IN_MEMORY
+        body = io.BytesIO() if small else tempfile.SpooledTemporaryFile(max_size=self.IN_MEMORY)
+        size = 0
+        with self.watchdog.watching(environ.get("gunicorn.socket")) as watch:
+            try:
+                while wanted is None or size < wanted:
+                    step = self.CHUNK if wanted is None else min(self.CHUNK, wanted - size)
+                    chunk = stream.read(step)
+                    if not chunk:
+                        break
+                    body.write(chunk)
+                    size += len(chunk)
+                    watch.extend()
+            except Exception as exc:  # the server's reader gives up on a cut-off chunked body
+                if not watch.cut:
+                    raise
+                raise BodyTooSlow() from exc
+        if watch.cut:  # checked once unwatched: a cut-off can't happen after this
+            raise BodyTooSlow()
+        body.seek(0)
+        return body, size
+
+    def _too_slow(self, start_response):
+        seconds = self.watchdog.timeout
+        payload = json.dumps({"code": 408, "status": "Request Timeout", "message": (
+            f"The request body arrived too slowly: each 64 KiB must arrive within {seconds:g} seconds.")}).encode()
+        start_response("408 Request Timeout", [("Content-Type", "application/json"),
+                                               ("Content-Length", str(len(payload))), ("Connection", "close")])
+        return [payload]
+
+
 def production_app(outbox: bool | None = None):
     """Create the app in this process and start its outbox worker (unless switched off)."""
     from host import create_app
@@ -90,6 +247,8 @@ def production_app(outbox: bool | None = None):
     app = create_app()
     if app.config["SWITCHBOARD_MAX_ACTIVE_REQUESTS"] > 0:
         app.wsgi_app = RequestLimit(app.wsgi_app, app.config["SWITCHBOARD_MAX_ACTIVE_REQUESTS"])
+    app.wsgi_app = ReadBodyFirst(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"],
+                                 app.config["SWITCHBOARD_REQUEST_BODY_TIMEOUT"])
     if app.config["SWITCHBOARD_OUTBOX_WORKER"] if outbox is None else outbox:
         app.extensions["switchboard"].outbox.start(app.extensions["socketio"].start_background_task)
     settle_garbage_collector()

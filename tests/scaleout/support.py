@@ -76,6 +76,18 @@ class Deployment:
             proc.wait(timeout=10)
 
 
+def start_production(deployment, threads=30, **extra_env):
+    """One ``switchboard serve --production`` process of the deployment; its URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**deployment.env, "SWITCHBOARD_PUBLIC_URL": url, **extra_env}
+    proc = subprocess.Popen([*CLI, "serve", "--production", "--port", str(port), "--threads", str(threads)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deployment.processes[url] = proc
+    assert wait_for(lambda: Deployment.up(url), timeout=40), f"{url} did not start"
+    return url
+
+
 def make_deployment(database_url, gateway, tmp_path, redis_url=None):
     try:
         import sbx_http_sms  # noqa: F401

@@ -1,25 +1,12 @@
 """`switchboard serve --production` (gunicorn gthread): websockets and long-polling work,
 events cross processes through Redis, and SIGTERM stops the process promptly."""
-import subprocess
 import time
 
 import pytest
 
-from host.testing.pytest_plugin import free_port
-from tests.scaleout.support import CLI, Deployment, make_deployment, signed_inbound, wait_for
+from tests.scaleout.support import make_deployment, signed_inbound, start_production, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
-
-
-def start_production(deployment, threads=30):
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**deployment.env, "SWITCHBOARD_PUBLIC_URL": url}
-    proc = subprocess.Popen([*CLI, "serve", "--production", "--port", str(port), "--threads", str(threads)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deployment.processes[url] = proc
-    assert wait_for(lambda: Deployment.up(url), timeout=40), f"{url} did not start"
-    return url
 
 
 @pytest.fixture
