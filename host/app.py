@@ -68,6 +68,8 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         sb.register_all(api, socketio)
     _install_guards(app, sb)
+    from host.json_bodies import init_json_bodies
+    init_json_bodies(app)  # after the guards: anonymous callers are refused before their body is parsed
     _install_security_headers(app)
     _install_login_limit(app)
     _install_proxy_fix(app)

@@ -4,6 +4,8 @@ LiveChat waits about ten seconds for a 200 and then redelivers, so the work done
 local only (host services that write the database and queue sends); no LiveChat or Twilio
 call happens inside this request.
 
+* A body that is not JSON (or nests deeper than ``host.json_bodies.MAX_DEPTH``) answers
+  400 and stores nothing.
 * ``secret_key`` is compared in constant time with the configured webhook secret; a
   mismatch (or no secret configured) answers 401 and stores nothing.
 * Each webhook's dedupe key (see :mod:`plugins.livechat.webhooks`) is stored in the same
@@ -29,7 +31,7 @@ def webhook_blueprint() -> Blueprint:
 
     @bp.post("/webhooks/livechat")
     def receive():
-        body = request.get_json(silent=True, force=True)
+        body = request.get_json(force=True)  # malformed or too deeply nested: a 400 that says so
         config = settings.current()
         if not isinstance(body, dict) or not verify_secret(body, config.webhook_secret or ""):
             return jsonify(ok=False, error="Unknown webhook secret."), 401
