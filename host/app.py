@@ -67,9 +67,10 @@ def create_app(config: dict | None = None) -> Flask:
     init_errors(app, api)
     with app.app_context():
         sb.register_all(api, socketio)
+    from host.request_bodies import init_json_check, init_request_bodies
+    init_request_bodies(app)  # declared body limits come before every other check
     _install_guards(app, sb)
-    from host.json_bodies import init_json_bodies
-    init_json_bodies(app)  # after the guards: anonymous callers are refused before their body is parsed
+    init_json_check(app)
     _install_security_headers(app)
     _install_login_limit(app)
     _install_proxy_fix(app)

@@ -1,9 +1,11 @@
-"""Small helpers for plugin authors: a blueprint for static tab scripts, and tab URLs."""
+"""Small helpers for plugin authors: a blueprint for static tab scripts, tab URLs, body limits."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from flask import Blueprint
+
+from host.request_bodies import limit_body  # noqa: F401  (tighter body limits for a webhook blueprint)
 
 
 def assets_blueprint(plugin_name: str, package_file: str) -> Blueprint:

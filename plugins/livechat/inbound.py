@@ -19,6 +19,7 @@ from sqlalchemy import func
 from host import chats as host_chats
 from host.extensions import db
 from host.models import Agent, Chat, Group
+from host.public_urls import public_https_url
 from plugins.livechat.models import LiveChatChat, LiveChatEvent, LiveChatSyncItem
 from plugins.livechat.settings import LiveChatSettings
 from plugins.livechat.sync_actions import CUSTOM_ID_PREFIX
@@ -75,9 +76,9 @@ def incoming_event(webhook: LiveChatWebhook, config: LiveChatSettings) -> str:
     chat = db.session.get(Chat, link.chat_id)
     reply = {"lc_chat_id": lc_chat_id, "lc_thread_id": webhook.thread_id, "lc_event_id": event.get("id"),
              "author_id": author, "text": event.get("text") or ""}
-    if kind == "file" and event.get("url"):
-        reply["media"] = [{"url": event["url"], "content_type": event.get("content_type") or
-                           "application/octet-stream"}]
+    if kind == "file":
+        reply["media"] = [{"url": event.get("url"), "content_type": str(event.get("content_type") or
+                                                                        "application/octet-stream")[:100]}]
     try:
         message = send_reply(chat, reply)
     except host_chats.ChatError as exc:
@@ -88,7 +89,17 @@ def incoming_event(webhook: LiveChatWebhook, config: LiveChatSettings) -> str:
 
 
 def send_reply(chat: Chat, reply: Mapping[str, Any]):
-    """Queue a LiveChat agent's message to the customer on the chat's channel."""
+    """Queue a LiveChat agent's message to the customer on the chat's channel.
+
+    A file's URL is shown to agents and handed to the provider (Twilio fetches it as
+    ``MediaUrl``), so it must be a public https URL (``host.public_urls``); LiveChat's own
+    files live on its CDN. Any other is refused before anything is stored or sent.
+    """
+    for item in reply.get("media") or []:
+        try:
+            public_https_url(item.get("url"))
+        except ValueError as exc:
+            raise host_chats.ChatError(f"The file's address was refused: {exc}.") from None
     agent = agent_for(reply.get("author_id"))
     if chat.status == "archived" and agent is not None:
         host_chats.reopen(chat, agent)

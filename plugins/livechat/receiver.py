@@ -4,8 +4,8 @@ LiveChat waits about ten seconds for a 200 and then redelivers, so the work done
 local only (host services that write the database and queue sends); no LiveChat or Twilio
 call happens inside this request.
 
-* A body that is not JSON (or nests deeper than ``host.json_bodies.MAX_DEPTH``) answers
-  400 and stores nothing.
+* A body over :data:`MAX_BODY_BYTES` answers 413, one that is not JSON (or nests deeper
+  than ``host.request_bodies.MAX_DEPTH``) 400; neither stores anything.
 * ``secret_key`` is compared in constant time with the configured webhook secret; a
   mismatch (or no secret configured) answers 401 and stores nothing.
 * Each webhook's dedupe key (see :mod:`plugins.livechat.webhooks`) is stored in the same
@@ -19,6 +19,7 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
 from host.extensions import db
+from host.plugin_kit import limit_body
 from plugins.livechat import inbound, settings
 from plugins.livechat.models import LiveChatWebhookKey
 from plugins.livechat.webhooks import WebhookParseError, parse, verify_secret
@@ -26,8 +27,14 @@ from plugins.livechat.webhooks import WebhookParseError, parse, verify_secret
 log = logging.getLogger(__name__)
 
 
+# LiveChat's own limits keep its webhooks small: a message event is at most 16 KB and a
+# file travels as a URL. 1 MiB holds dozens of the largest events; a larger body is
+# refused (413) before it is parsed or its secret compared.
+MAX_BODY_BYTES = 1024 * 1024
+
+
 def webhook_blueprint() -> Blueprint:
-    bp = Blueprint("livechat_webhooks", __name__)
+    bp = limit_body(Blueprint("livechat_webhooks", __name__), max_bytes=MAX_BODY_BYTES)
 
     @bp.post("/webhooks/livechat")
     def receive():

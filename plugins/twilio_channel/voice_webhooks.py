@@ -12,7 +12,8 @@
 
 Signatures are checked by ``webhooks.verify_signature`` (the public URL, query string
 included, over all POST parameters); without a valid one the answer is 403 and nothing
-is stored.
+is stored. Bodies are capped like the messaging webhooks' (``webhooks.MAX_BODY_BYTES``,
+``webhooks.MAX_FIELDS``), before any signature is computed.
 """
 from __future__ import annotations
 
@@ -22,17 +23,19 @@ from flask import Blueprint, Response, abort, request
 
 from host.extensions import db
 from host.models import Agent, Chat
+from host.plugin_kit import limit_body
 
 from . import accounts, voice, voice_calls, voice_housekeeping
 from .channels import normalise_number
 from .settings import load_config
 from .voice import VoiceSetup
 from .voice_calls import urls
-from .webhooks import verify_signature
+from .webhooks import MAX_BODY_BYTES, MAX_FIELDS, verify_signature
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("twilio_channel_voice_webhooks", __name__, url_prefix=voice.VOICE_PATH)
+bp = limit_body(Blueprint("twilio_channel_voice_webhooks", __name__, url_prefix=voice.VOICE_PATH),
+                max_bytes=MAX_BODY_BYTES, max_fields=MAX_FIELDS)
 
 
 def _twiml(xml: str) -> Response:

@@ -1,12 +1,16 @@
 """Twilio's messaging webhooks: inbound messages and delivery status callbacks.
 
 Both fail closed: without a valid ``X-Twilio-Signature`` for our account the answer is
-403 and nothing is stored. The account is matched by ``AccountSid`` (never by the
-``To`` number), so numbers that belong to a Messaging Service pool — which we may not
-list one by one — are accepted like any other number of the account; a listed
-subaccount's webhooks are checked with that subaccount's own token (``accounts``). The URL that
-Twilio signed is rebuilt from ``SWITCHBOARD_PUBLIC_URL`` (behind a TLS proxy Flask
-itself sees an internal URL).
+403 and nothing is stored. What a request must pass, cheapest first, so that a hostile
+one costs little: the body is at most :data:`MAX_BODY_BYTES` (413) with at most
+:data:`MAX_FIELDS` fields (400) — both applied by the host before the view runs
+(``host.plugin_kit.limit_body``) — then ``AccountSid`` must be ours or a listed
+subaccount's (403), and only then is the signature's HMAC computed. The account is
+matched by ``AccountSid`` (never by the ``To`` number), so numbers that belong to a
+Messaging Service pool — which we may not list one by one — are accepted like any
+other number of the account; a listed subaccount's webhooks are checked with that
+subaccount's own token (``accounts``). The URL that Twilio signed is rebuilt from
+``SWITCHBOARD_PUBLIC_URL`` (behind a TLS proxy Flask itself sees an internal URL).
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from host import chats
 from host.contracts import InboundMessage, Media, StatusUpdate
 from host.extensions import db
 from host.models import utcnow
+from host.plugin_kit import limit_body
 
 from . import accounts
 from .keywords import consent_change
@@ -30,7 +35,18 @@ from .settings import load_config
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("twilio_channel_webhooks", __name__, url_prefix="/webhooks/twilio")
+# What a real Twilio request needs, with room to spare. An inbound message carries a Body
+# of at most 1,600 characters — 19,200 bytes form-encoded even if every character is a
+# 4-byte one (%XX per byte) — up to 10 MediaUrl{N}/MediaContentType{N} pairs and some
+# forty other fields (SIDs, addresses, geography, WhatsApp profile, location, buttons,
+# click-to-WhatsApp referral); voice callbacks are smaller. That is under 30 KB and
+# about 70 fields; a 4,096-character WhatsApp text, if Twilio passes one whole, stays
+# under 55 KB. Twilio adds fields without notice, hence the margin.
+MAX_BODY_BYTES = 128 * 1024
+MAX_FIELDS = 200
+
+bp = limit_body(Blueprint("twilio_channel_webhooks", __name__, url_prefix="/webhooks/twilio"),
+                max_bytes=MAX_BODY_BYTES, max_fields=MAX_FIELDS)
 
 MEDIA_PATH = "/twilio/media/{sid}/{position}"
 EARLY_STATUS_DAYS = 2
@@ -41,7 +57,11 @@ EMPTY_TWIML = str(MessagingResponse())
 
 def verify_signature():
     """Abort 403 unless Twilio signed this request for our account or one of its listed
-    subaccounts (each signs with its own auth token); returns that account."""
+    subaccounts (each signs with its own auth token); returns that account.
+
+    A request for another account (or with no signature at all) is refused before any
+    HMAC is computed; the body's size and field count were checked before this runs.
+    """
     config = load_config()
     signature = request.headers.get("X-Twilio-Signature", "")
     account_sid = request.form.get("AccountSid")

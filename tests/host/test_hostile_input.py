@@ -104,7 +104,7 @@ def test_the_json_refusal_says_what_is_wrong(app):
 
 
 def test_json_within_the_nesting_limit_is_accepted(app):
-    from host.json_bodies import MAX_DEPTH, nesting_exceeds
+    from host.request_bodies import MAX_DEPTH, nesting_exceeds
 
     assert not nesting_exceeds(json.loads("[" * MAX_DEPTH + "]" * MAX_DEPTH))
     assert nesting_exceeds(json.loads("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)))

@@ -254,3 +254,57 @@ def test_a_file_from_a_livechat_agent_goes_out_as_media(livechat, inbound, drain
     [message] = outbound_messages()
     assert message.kind == "media" and message.media == [
         {"url": "https://cdn.livechat-files.com/api/file/lc/att/abc/invoice.pdf", "content_type": "application/pdf"}]
+
+
+REFUSED_FILE_URLS = {
+    "http://cdn.livechat-files.com/api/file/lc/att/abc/invoice.pdf": "only https addresses are accepted",
+    "https://user:pw@cdn.livechat-files.com/x.pdf": "carries a user name or password",
+    "https://169.254.169.254/latest/meta-data/": "169.254.169.254 is not a public address",
+    "https://10.0.0.7/x.pdf": "10.0.0.7 is not a public address",
+    "https://[::1]/x.pdf": "::1 is not a public address",
+    "https://localhost/x.pdf": "localhost is not a public host name",
+    "https://files.internal/x.pdf": "files.internal is not a public host name",
+    "https://2130706433/x.pdf": "2130706433 is not a public host name",
+    "https://cdn.livechat-files.com:8443/x.pdf": "only the standard https port",
+    "javascript:alert(1)": "only https addresses are accepted",
+    "https://cdn.livechat-files.com/a b.pdf": "spaces or control characters",
+    None: "there is no address",
+}
+
+
+def test_a_file_url_that_is_not_public_https_is_neither_shown_nor_sent(api, agent, livechat, inbound, drain,
+                                                                       lc_post, recorder):
+    fake = livechat
+    chat, lc_chat_id = mirrored_chat(inbound, drain)
+    thread = fake.active_thread(lc_chat_id)
+    recorder.clear()
+    for n, (url, reason) in enumerate(REFUSED_FILE_URLS.items()):
+        event = {"id": f"{thread['id']}_{60 + n}", "type": "file", "author_id": LC_AGENT, "visibility": "all",
+                 "url": url, "name": "x.pdf", "content_type": "application/pdf"}
+        body = fake.build_webhook("incoming_event", {"chat_id": lc_chat_id, "thread_id": thread["id"], "event": event})
+        response = lc_post(body)
+        assert response.status_code == 200  # taken: LiveChat must not redeliver it
+        outcome = response.json["outcome"]
+        assert outcome.startswith("not sent: The file's address was refused: ") and reason in outcome, (url, outcome)
+    assert outbound_messages() == [] and recorder.names() == []
+    state = api(agent).get(f"/api/v1/livechat/chats/{chat.id}/sync").json
+    assert state["failed"] == len(REFUSED_FILE_URLS) and "The file's address was refused" in state["status"]
+    # a retry from the LiveChat tab meets the same check
+    api(agent).post(f"/api/v1/livechat/chats/{chat.id}/sync/retry")
+    drain()
+    assert outbound_messages() == []
+
+
+def test_a_webhook_body_over_1_mib_is_refused_before_it_is_parsed(app, livechat, inbound, drain, lc_post,
+                                                                   monkeypatch):
+    from plugins.livechat import receiver
+
+    fake = livechat
+    _, lc_chat_id = mirrored_chat(inbound, drain)
+    body = fake.incoming_event_webhook(lc_chat_id, "x" * receiver.MAX_BODY_BYTES, agent_id=LC_AGENT)
+    parsed = []
+    monkeypatch.setattr(receiver, "parse", lambda body: parsed.append(body))
+    response = lc_post(body)
+    assert response.status_code == 413 and "1 MiB" in response.json["message"]
+    assert parsed == [] and outbound_messages() == []
+    assert db.session.execute(db.select(LiveChatWebhookKey)).first() is None
