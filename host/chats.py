@@ -367,11 +367,15 @@ def _adapter_refusal(chat: Chat, channel: str, body, media, template) -> str | N
     """Ask the channel adapter's optional ``check_reply`` whether this can be sent at all.
 
     For rules the agent must hear about before anything is queued (e.g. WhatsApp's
-    24-hour window); returns the adapter's sentence, or None.
+    24-hour window, or a channel whose settings are missing); returns the sentence, or None.
     """
-    adapter = current_app.extensions["switchboard"].enabled_channels().get(channel)
+    sb = current_app.extensions["switchboard"]
+    adapter = sb.channel(channel)
+    if adapter is None:  # a switched-off plugin's channel: the outbox says so when it tries
+        return None
     check = getattr(adapter, "check_reply", None)
-    return check(chat, body=body, media=media, template=template) if check else None
+    refusal = check(chat, body=body, media=media, template=template) if check else None
+    return refusal or sb.channel_refusal(channel)  # not set up: refused now, naming what is missing
 
 
 def _adapter_rendering(chat: Chat, channel: str, template) -> str | None:

@@ -68,9 +68,15 @@ class Channel(Protocol):
     Optional methods the host calls when present: ``normalise_address(value)`` (raise
     ``ValueError`` with a sentence for the agent → 422), ``check_reply(chat, body=,
     media=, template=)`` returning a sentence that refuses a reply before it is queued
-    (e.g. WhatsApp's 24-hour window → 409), or ``None``, and ``render_template(chat,
+    (e.g. WhatsApp's 24-hour window → 409), or ``None``, ``render_template(chat,
     template)`` returning the text a template message will show the customer (stored as
-    the message's body, so agents read what was sent), or ``None``.
+    the message's body, so agents read what was sent), or ``None``, and
+    ``missing_settings()`` returning the names of the plugin's settings (fields of its
+    settings schema) that must be filled in before the channel can send — empty when it
+    is set up. While any are missing the channel is not offered (console, widget,
+    ``/api/v1/channels``) and its sends are refused at once with a sentence naming them.
+    Keep it cheap: it is asked whenever channels are listed (read settings with
+    ``host.settings.get``, which is cached).
     """
 
     key: str      # stable key stored on chats/messages: "sms", "whatsapp", "voice", ...

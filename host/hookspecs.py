@@ -42,7 +42,10 @@ def register_channels(app: "Flask") -> "Iterable[Channel]":
     Each adapter has a unique ``key`` (``"sms"``, ``"whatsapp"``…) that chats and
     messages store, a ``label`` shown to agents, and ``send(OutgoingMessage)`` which
     returns a ``SendResult`` or raises ``SendError``. Two plugins returning the same key
-    stop start-up with an error.
+    stop start-up with an error. An adapter that needs settings says which are still
+    missing with ``missing_settings()`` (names of its settings fields, empty when set
+    up): until then it is not offered to agents and its sends are refused at once with
+    a sentence naming them.
     """
 
 

@@ -5,10 +5,15 @@ time by the owning plugin's enabled flag.
 """
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint
 from flask_smorest import Blueprint as ApiBlueprint
 
 from host.contracts import Channel, HealthCheck, PluginSettings, SocketEvents, WidgetTab
+
+
+log = logging.getLogger(__name__)
 
 
 class RegistrationError(RuntimeError):
@@ -80,15 +85,56 @@ class Switchboard:
             return None
         return self._blueprint_owner.get(blueprint_name.split(".")[0])
 
+    def channel(self, key: str) -> Channel | None:
+        """The adapter for ``key`` while its plugin is enabled, set up or not."""
+        owner, channel = self.channels.get(key, (None, None))
+        return channel if owner is not None and owner not in self.plugins.disabled() else None
+
     def enabled_channels(self) -> dict[str, Channel]:
+        """The channels agents can use now: their plugin is enabled and they are set up.
+
+        What the console, the widget, the API and the outbox offer and send through.
+        """
         disabled = self.plugins.disabled()
-        return {key: ch for key, (owner, ch) in self.channels.items() if owner not in disabled}
+        return {key: ch for key, (owner, ch) in self.channels.items()
+                if owner not in disabled and self.missing_settings(key) == []}
 
     def channel_list(self) -> list[dict]:
-        disabled = self.plugins.disabled()
-        return [{"key": k, "label": ch.label, "plugin": owner,
-                 "text_refusal": getattr(ch, "text_refusal", None)}
-                for k, (owner, ch) in self.channels.items() if owner not in disabled]
+        usable = self.enabled_channels()
+        return [{"key": k, "label": ch.label, "plugin": self.channels[k][0],
+                 "text_refusal": getattr(ch, "text_refusal", None)} for k, ch in usable.items()]
+
+    def missing_settings(self, key: str) -> list[str] | None:
+        """Names of the settings channel ``key`` still needs (its ``missing_settings()``);
+        None when the adapter failed to say — such a channel is not offered either."""
+        _, channel = self.channels.get(key, (None, None))
+        ask = getattr(channel, "missing_settings", None)
+        if ask is None:
+            return []
+        try:
+            return [str(name) for name in ask() or ()]
+        except Exception:
+            log.exception("channel %s could not tell whether it is set up", key)
+            return None
+
+    def channel_refusal(self, key: str) -> str | None:
+        """Why channel ``key`` can't be used now, in a sentence for people; None when it can."""
+        owner, channel = self.channels.get(key, (None, None))
+        if channel is None or owner in self.plugins.disabled():
+            return f"Unknown or disabled channel {key!r}."
+        missing = self.missing_settings(key)
+        if missing == []:
+            return None
+        if missing is None:
+            return f"{channel.label} can't be used: it could not tell whether it is set up (see the server log)."
+        from host import settings as host_settings
+
+        labels = [host_settings.label(owner, name) for name in missing]
+        registered = self.settings.get(owner)
+        where = f"the {registered.title or owner} settings" if registered else f"the settings of {owner}"
+        named = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+        return (f"{channel.label} isn't set up yet: {named} {'is' if len(labels) == 1 else 'are'} missing from "
+                f"{where}. An admin can fill {'it' if len(labels) == 1 else 'them'} in on the Plugins page.")
 
     def widget_tabs(self) -> list[dict]:
         disabled = self.plugins.disabled()

@@ -145,6 +145,12 @@ def problems(plugin: str) -> list[str]:
     return []
 
 
+def label(plugin: str, name: str) -> str:
+    """What the plugin's settings form calls the field ``name``."""
+    schema = _schema(plugin)
+    return _label(schema.fields.get(name) if schema is not None else None, name)
+
+
 def _label(field, name: str) -> str:
     """What the settings form calls a field."""
     return field.metadata.get("label", name.replace("_", " ").capitalize()) if field else name

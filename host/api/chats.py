@@ -73,9 +73,9 @@ class ChatList(MethodView):
     @blp.response(201, ChatSchema)
     def post(self, data):
         """Write to a customer first: continues their open chat or starts a new one."""
-        channels = current_app.extensions["switchboard"].enabled_channels()
-        if data["channel"] not in channels:
-            abort(422, errors={"json": {"channel": [f"Unknown or disabled channel {data['channel']!r}."]}})
+        refusal = current_app.extensions["switchboard"].channel_refusal(data["channel"])
+        if refusal:  # unknown, switched off, or not set up (naming the missing settings)
+            abort(422, errors={"json": {"channel": [refusal]}})
         if not data["body"].strip() and not data["template"] and not data["media"]:
             abort(422, errors={"json": {"body": ["Write a message or pick a template."]}})
         address = normalise_address(data["channel"], data["to"])
@@ -158,8 +158,9 @@ def archive(chat_id):
 @blp.response(200, ChatListItemSchema)
 def reopen(data, chat_id):
     """Reopen an archived chat on the contact's preferred channel (or the one given)."""
-    if data["channel"] and data["channel"] not in current_app.extensions["switchboard"].enabled_channels():
-        abort(422, errors={"json": {"channel": [f"Unknown or disabled channel {data['channel']!r}."]}})
+    refusal = data["channel"] and current_app.extensions["switchboard"].channel_refusal(data["channel"])
+    if refusal:
+        abort(422, errors={"json": {"channel": [refusal]}})
     return _action(chat_id, service.reopen, current_user, channel=data["channel"])
 
 

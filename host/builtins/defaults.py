@@ -40,8 +40,9 @@ def check_consent(channel, address):
 @hookimpl(trylast=True)
 def send_message(message):
     """Hand the message to the adapter registered for its channel."""
-    channels = current_app.extensions["switchboard"].enabled_channels()
-    adapter = channels.get(message.channel)
-    if adapter is None:
-        raise SendError(f"No enabled channel can send {message.channel!r} messages.", retryable=False)
+    sb = current_app.extensions["switchboard"]
+    adapter = sb.enabled_channels().get(message.channel)
+    if adapter is None:  # switched off, or not set up (the sentence names the missing settings)
+        refusal = sb.channel_refusal(message.channel) or f"No enabled channel can send {message.channel!r} messages."
+        raise SendError(refusal, retryable=False)
     return adapter.send(message)

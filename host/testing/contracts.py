@@ -15,6 +15,10 @@ disabling it removes its routes, tabs, channels, Socket.IO handlers and hook cal
 * ``sent`` — a list the plugin's injected transport appends each send to, with
   ``external_id_of(item)`` returning the provider id the transport answered.
 
+A channel whose adapter has ``missing_settings()`` is also checked without its stored
+settings: it names fields of its settings schema, is not offered, and refuses to start
+a conversation (422) or queue a reply (409) with a sentence naming them.
+
 ``WidgetTabContract`` — a plugin with widget tabs: its scripts are served as ES
 modules exporting ``mount`` while enabled, and vanish when disabled.
 """
@@ -23,7 +27,7 @@ from __future__ import annotations
 import pytest
 
 from host.extensions import db
-from host.models import Chat, Message
+from host.models import Chat, Message, OutboxItem, Setting
 
 
 def _disable(app, name):
@@ -126,6 +130,32 @@ class ChannelContract(PluginContract):
         db.session.refresh(message)
         assert len(sent) == 1
         assert message.status in ("queued", "sent") and message.external_id == self.external_id_of(sent[0])
+
+    def test_a_channel_without_its_settings_is_not_offered_and_refuses_sends(self, app, agent, api, webhooks,
+                                                                            plugin_name, channel_key,
+                                                                            customer_address):
+        from host import settings
+
+        webhooks.inbound(app.test_client(), "contract-in-3", customer_address, "Hi")  # while it is set up
+        chat = db.session.execute(db.select(Chat)).scalar_one()
+        db.session.execute(db.delete(Setting).where(Setting.plugin == plugin_name))
+        db.session.commit()
+        settings.invalidate(plugin_name)
+        sb = app.extensions["switchboard"]
+        missing = sb.missing_settings(channel_key)
+        if not missing:
+            pytest.skip("this channel works without stored settings")
+        schema = sb.settings[plugin_name].schema
+        assert set(missing) <= set(schema.fields if not isinstance(schema, type) else schema().fields)
+        labels = [settings.label(plugin_name, name) for name in missing]
+        client = api(agent)
+        assert channel_key not in [c["key"] for c in client.get("/api/v1/channels").get_json()]
+        started = client.post("/api/v1/chats", json={"channel": channel_key, "to": customer_address, "body": "Hi"})
+        assert started.status_code == 422
+        assert all(label in started.get_json()["errors"]["json"]["channel"][0] for label in labels)
+        reply = client.post(f"/api/v1/chats/{chat.id}/messages", json={"body": "Hello"})
+        assert reply.status_code == 409 and all(label in reply.get_json()["message"] for label in labels)
+        assert db.session.execute(db.select(OutboxItem)).first() is None
 
     def test_status_updates_only_move_forward(self, app, agent, api, webhooks, customer_address, sent):
         message = self._reply(app, agent, api, webhooks, customer_address)

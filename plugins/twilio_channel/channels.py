@@ -19,7 +19,7 @@ from host.models import Chat, Group
 from . import accounts, content_templates
 from .client import CredentialsMissing, twilio_client
 from .sender import TwilioMessagingSender
-from .settings import SERVICE_SID, TwilioConfig, load_config
+from .settings import SERVICE_SID, TwilioConfig, load_config, missing_settings
 from .whatsapp_window import window_for
 
 WHATSAPP = "whatsapp:"
@@ -119,6 +119,9 @@ class TwilioChannel:
     def normalise_address(self, value: str) -> str:
         number = normalise_number(value)
         return WHATSAPP + number if self.key == "whatsapp" else number
+
+    def missing_settings(self) -> list[str]:
+        return missing_settings(load_config(), self.key)
 
     def check_reply(self, chat: Chat, body: str = "", media=(), template=None) -> str | None:
         """Asked by the host before a reply is queued: a sentence refusing it, or None.

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import current_app, g, has_request_context
+from flask import current_app, has_request_context, request
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from host import settings as host_settings
@@ -287,6 +287,29 @@ class TwilioConfig:
         return self.messaging_service_sids[0] if self.messaging_service_sids else None
 
 
+def missing_settings(config: TwilioConfig, channel: str) -> list[str]:
+    """The settings channel ``channel`` (sms, whatsapp, voice) needs before it can send.
+
+    Without any credentials the simulator plays Twilio and nothing is missing. With only
+    one of the two, nothing can be verified or sent. A live account needs somewhere to
+    send from — an SMS number, a WhatsApp sender, a Messaging Service or a default
+    sender that fits the channel — and calls in the browser need the API key and the
+    TwiML App (``voice_tokens``).
+    """
+    account = config.account
+    if account.simulator:
+        return []
+    if account.mode == "incomplete":
+        return [name for name, value in (("account_sid", account.sid), ("auth_token", account.token)) if not value]
+    default = config.default_sender or ""
+    if channel == "voice":
+        return [name for name in ("api_key_sid", "api_key_secret", "twiml_app_sid") if not config.raw.get(name)]
+    if channel == "whatsapp":
+        return [] if config.whatsapp_senders or config.messaging_service_sids or default else ["whatsapp_senders"]
+    usable_default = default and not default.startswith("whatsapp:")
+    return [] if config.numbers or config.messaging_service_sids or usable_default else ["numbers"]
+
+
 def simulator_token(app=None) -> str:
     """The simulator account's auth token: derived from the app secret, never published."""
     secret = (app or current_app).config["SECRET_KEY"].encode()
@@ -304,10 +327,17 @@ def resolve_account(values: dict) -> Account:
     return Account(sid, token, "live" if sid and token else "incomplete", source)
 
 
+_CACHE_KEY = "switchboard.twilio_config"
+
+
 def load_config() -> TwilioConfig:
-    """The current configuration; cached for the length of one request."""
-    if has_request_context() and "twilio_config" in g:
-        return g.twilio_config
+    """The current configuration; cached for the length of one request.
+
+    Cached on the request itself rather than on ``g``: an app context can outlive a
+    request (tests, CLI), and a settings change must show on the next request.
+    """
+    if has_request_context() and _CACHE_KEY in request.environ:
+        return request.environ[_CACHE_KEY]
     values = host_settings.get(NAME)
     account = resolve_account(values)
     numbers = tuple(v for v in values.get("numbers") or () if isinstance(v, str))
@@ -338,5 +368,5 @@ def load_config() -> TwilioConfig:
         raw=values,
     )
     if has_request_context():
-        g.twilio_config = config
+        request.environ[_CACHE_KEY] = config
     return config

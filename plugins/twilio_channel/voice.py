@@ -34,7 +34,7 @@ from host.contracts import SendError
 
 from .channels import normalise_number
 from .settings import (VOICE_GREETING, VOICE_HOLD_MUSIC, VOICE_VOICEMAIL_PROMPT, E164, SERVICE_SID,
-                       TwilioConfig)
+                       TwilioConfig, load_config, missing_settings)
 
 VOICE = "voice"
 VOICE_PATH = "/webhooks/twilio/voice"
@@ -63,6 +63,9 @@ class VoiceChannel:
 
     def normalise_address(self, value: str) -> str:
         return normalise_number(value)
+
+    def missing_settings(self) -> list[str]:
+        return missing_settings(load_config(), self.key)
 
     def check_reply(self, chat, body: str = "", media=(), template=None) -> str:
         return self.refusal

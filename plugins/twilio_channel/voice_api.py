@@ -112,8 +112,9 @@ class Calls(MethodView):
             to = normalise_number(raw)
         except ValueError as exc:
             abort(422, errors={"json": {"to": [str(exc)]}})
-        if "voice" not in current_app.extensions["switchboard"].enabled_channels():
-            abort(409, message="The voice channel is switched off.")
+        refusal = current_app.extensions["switchboard"].channel_refusal("voice")
+        if refusal:  # switched off, or not set up: the sentence names the missing settings
+            abort(409, message=refusal)
         try:
             chat, caller_id = voice_calls.prepare_outbound(current_user, to, chat, data["contact_id"])
         except voice_calls.VoiceError as exc:

@@ -44,3 +44,13 @@ def test_broken_third_party_plugin_does_not_stop_the_host(app, monkeypatch, tmp_
     other = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k" * 32})
     assert "broken_pkg" not in other.extensions["switchboard"].plugins.plugins
     assert "plugin broken_pkg could not be loaded" in caplog.text
+
+
+def test_the_example_gateway_is_not_offered_until_its_settings_are_filled_in(app, api, agent, example_installed):
+    """``make run`` installs it with no gateway URL: agents must not be offered a channel that can't send."""
+    assert "http_sms" not in [c["key"] for c in api(agent).get("/api/v1/channels").json]
+    response = api(agent).post("/api/v1/chats", json={"channel": "http_sms", "to": "+15550123", "body": "Hi"})
+    assert response.status_code == 422
+    assert response.json["errors"]["json"]["channel"] == [
+        "SMS (gateway) isn't set up yet: Gateway send URL, Sender number and Gateway API token are missing "
+        "from the HTTP SMS gateway settings. An admin can fill them in on the Plugins page."]

@@ -27,6 +27,10 @@ def signature(body: bytes, secret: str) -> str:
 class HttpSmsChannel:
     key, label = "http_sms", "SMS (gateway)"
 
+    def missing_settings(self):  # not offered to agents until these are filled in
+        conf = settings.get(NAME)
+        return [name for name in ("send_url", "sender", "api_token") if not conf.get(name)]
+
     def send(self, message):
         conf = settings.get(NAME)
         transport = current_app.config.get("HTTP_SMS_TRANSPORT")  # tests inject one

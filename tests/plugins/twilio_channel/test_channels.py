@@ -128,3 +128,48 @@ def test_sms_chat_shows_the_customers_whatsapp_window(app, agent, api, twilio_we
     assert window["channel"] == "sms" and window["open"] is False and window["last_inbound_at"] is None
     assert api(agent).get("/api/v1/twilio/whatsapp/window?chat_id=999").status_code == 404
     assert api(agent).get("/api/v1/twilio/whatsapp/window").status_code == 422
+
+
+# --- which channels are set up -------------------------------------------------------------
+
+def offered_channels(api, agent):
+    return sorted(c["key"] for c in api(agent).get("/api/v1/channels").json if c["plugin"] == "twilio_channel")
+
+
+def test_the_simulator_offers_every_twilio_channel(app, api, agent):
+    assert offered_channels(api, agent) == ["sms", "voice", "whatsapp"]
+
+
+def test_half_entered_credentials_offer_no_twilio_channel_and_sends_name_the_missing_one(app, api, agent):
+    from host import settings
+    from plugins.twilio_channel.testing.webhooks import LIVE_SID
+
+    settings.save("twilio_channel", {"account_sid": LIVE_SID, "numbers": ["+14155550100"]})
+    assert offered_channels(api, agent) == []
+    response = api(agent).post("/api/v1/chats", json={"channel": "sms", "to": "+14155550123", "body": "Hi"})
+    assert response.status_code == 422
+    assert response.json["errors"]["json"]["channel"] == [
+        "SMS isn't set up yet: Auth token is missing from the Twilio settings. "
+        "An admin can fill it in on the Plugins page."]
+    call = api(agent).post("/api/v1/voice/calls", json={"to": "+14155550123"})
+    assert call.status_code == 409 and "Voice isn't set up yet: Auth token is missing" in call.json["message"]
+
+
+def test_a_live_account_offers_only_the_channels_it_can_send_on(app, api, agent):
+    from host import settings
+    from plugins.twilio_channel.testing.webhooks import LIVE_SID, LIVE_TOKEN
+
+    settings.save("twilio_channel", {"account_sid": LIVE_SID, "auth_token": LIVE_TOKEN})
+    assert offered_channels(api, agent) == []  # nowhere to send from, no browser calls
+    settings.save("twilio_channel", {"account_sid": LIVE_SID, "auth_token": LIVE_TOKEN, "numbers": ["+14155550100"]})
+    assert offered_channels(api, agent) == ["sms"]
+    refused = api(agent).post("/api/v1/chats", json={"channel": "whatsapp", "to": "+14155550123", "body": "Hi"})
+    assert "WhatsApp senders is missing from the Twilio settings" in refused.json["errors"]["json"]["channel"][0]
+    call = api(agent).post("/api/v1/voice/calls", json={"to": "+14155550123"})
+    assert call.status_code == 409 and call.json["message"] == (
+        "Voice isn't set up yet: API key SID (voice), API key secret (voice) and TwiML App SID (voice) are missing "
+        "from the Twilio settings. An admin can fill them in on the Plugins page.")
+    settings.save("twilio_channel", {"account_sid": LIVE_SID, "auth_token": LIVE_TOKEN,
+                                     "messaging_service_sids": ["MG" + "4" * 32], "api_key_sid": "SK" + "1" * 32,
+                                     "api_key_secret": "voice-key-secret-" + "s" * 32, "twiml_app_sid": "AP" + "2" * 32})
+    assert offered_channels(api, agent) == ["sms", "voice", "whatsapp"]

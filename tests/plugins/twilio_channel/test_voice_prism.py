@@ -24,6 +24,13 @@ CALLS = f"https://api.twilio.com/2010-04-01/Accounts/{LIVE_SID}/Calls"
 @pytest.fixture
 def twilio(app, prism, live_account):
     """The app's twilio client records every request and sends it to Prism."""
+    from host import settings
+    from plugins.twilio_channel.testing.webhooks import LIVE_TOKEN, POOL_SID
+
+    # calls in the browser need the voice settings too (else the voice channel isn't offered)
+    settings.save("twilio_channel", {"account_sid": LIVE_SID, "auth_token": LIVE_TOKEN, "numbers": ["+14155550100"],
+                                     "messaging_service_sids": [POOL_SID], "api_key_sid": "SK" + "1" * 32,
+                                     "api_key_secret": "voice-key-secret-" + "s" * 32, "twiml_app_sid": "AP" + "2" * 32})
     http = RecordingHttpClient(prism.hosts)
     use_http_client(app, http)
     mark = prism.log_mark()
