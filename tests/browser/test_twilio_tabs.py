@@ -117,3 +117,18 @@ def test_admin_page_lists_the_templates_agents_are_not_offered(app, admin, brows
         page.screenshot(path=str(folder / f"twilio-templates-{width}.png"))
     section.get_by_role("button", name="Refresh from Twilio").click()
     expect(page.locator(".flash, .flashes, [role=status]").first).to_contain_text("Read 6 templates from Twilio")
+
+
+def test_a_twilio_channel_that_is_not_set_up_offers_no_form_to_write_on_it(app, browser_page, live_server, agent):
+    from host import settings
+    from host.testing.pytest_plugin import sign_in_page
+    from plugins.twilio_channel.testing.webhooks import LIVE_SID
+
+    settings.save("twilio_channel", {"account_sid": LIVE_SID, "numbers": ["+14155550100"]})  # no auth token
+    page = browser_page
+    sign_in_page(page, live_server.url, agent.email)
+    for key, label in (("sms", "SMS"), ("whatsapp", "WhatsApp")):
+        panel = open_tab(page, key)
+        expect(panel.locator(".tab-empty")).to_contain_text(f"{label} isn't set up yet")
+        expect(panel.locator("textarea")).to_have_count(0)
+    assert page.js_errors == []
