@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room, leave_room
 
@@ -86,6 +86,9 @@ def rooms_for(agent) -> list[str]:
 def _register_core_handlers(socketio: SocketIO) -> None:
     @socketio.on("connect")
     def connect(auth=None):
+        # As for HTTP requests (host.app): an app context that outlives one request must
+        # not hand this connection the agent an earlier request signed in with.
+        g.pop("_login_user", None)
         agent = current_agent() if current_user.is_authenticated else _token_agent(auth)
         if agent is None:
             return False  # refused: the client sees a connect_error
