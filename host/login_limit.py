@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits.storage import MemoryStorage
 
 REDIS_TIMEOUT = 1.0  # seconds: an unreachable Redis must not hold a sign-in for long
 
@@ -30,9 +31,10 @@ def install(app) -> Limiter:
 
 def health() -> dict:
     """Where sign-in attempts are counted. Never fails the health check: sign-in works either way."""
-    if not current_app.config.get("SWITCHBOARD_REDIS_URL"):
+    storage = current_app.extensions["switchboard"].limiter.storage
+    if isinstance(storage, MemoryStorage):
         return {"ok": True, "detail": "counted in this process's memory (no Redis configured)"}
-    if current_app.extensions["switchboard"].limiter.storage.check():
+    if storage.check():
         return {"ok": True, "detail": "counted in Redis, shared by every process"}
     return {"ok": True, "fallback": True,
             "detail": "Redis unreachable: sign-in attempts are counted in this process's memory until it is back"}
