@@ -46,8 +46,25 @@ def load_agent(key: str):
     return row.agent if row else None
 
 
+#: WSGI environ key naming the agent of a request the app dispatches to itself
+#: (:func:`request_as`). Clients can't set environ keys: only HTTP headers reach it.
+ACTING_AGENT = "switchboard.acting_agent_id"
+
+
+def request_as(agent, path: str, **kwargs):
+    """A request context for ``path`` in which ``agent`` is signed in, for a request
+    the app dispatches to itself (``app.full_dispatch_request()``), e.g. a plugin
+    fetching an attachment through the media proxy an agent would use."""
+    environ = {**kwargs.pop("environ_base", {}), ACTING_AGENT: agent.id}
+    return current_app.test_request_context(path, environ_base=environ, **kwargs)
+
+
 @login_manager.request_loader
 def load_agent_from_token(req):
+    acting = req.environ.get(ACTING_AGENT)
+    if acting is not None:
+        agent = db.session.get(Agent, acting)
+        return agent if agent is not None and agent.is_active else None
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
@@ -75,6 +92,15 @@ def sign_in(agent: Agent, remember: bool = False) -> AgentSession:
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     login_user(agent, remember=remember)
     return row
+
+
+def renew_sign_in(row: AgentSession) -> None:
+    """After a new password, this browser stays signed in under a new key: its old
+    session and "keep me signed in" cookies, and any copy of them, end with the rest."""
+    credentials.renew_key(row)
+    db.session.commit()
+    row.agent.credential = row
+    login_user(row.agent, remember=row.remember)
 
 
 def is_public(req) -> bool:

@@ -65,6 +65,14 @@ def session_for_key(key: str) -> AgentSession | None:
     return row
 
 
+def renew_key(row: AgentSession) -> str:
+    """A new key for this sign-in: cookies carrying the old one (copies included) stop
+    working, while the sign-in itself — and connections opened with it — go on."""
+    row.key = SESSION_PREFIX + secrets.token_urlsafe(32)
+    row.key_hash = secret_hash(row.key)
+    return row.key
+
+
 def end_session(row: AgentSession) -> None:
     db.session.delete(row)
 
@@ -96,7 +104,8 @@ def verify_password(agent: Agent | None, password: str) -> bool:
 
 def change_password(agent: Agent, password: str, keep: AgentSession | None = None) -> int:
     """Set a new password and end every sign-in of the agent but ``keep`` (the browser
-    the agent changed it from). Returns how many sign-ins ended. The caller commits."""
+    the agent changed it from, which the caller gives new cookies with
+    ``host.auth.renew_sign_in``). Returns how many sign-ins ended. The caller commits."""
     agent.set_password(password)
     return end_sessions(agent, keep=keep)
 

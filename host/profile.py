@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from host import credentials
+from host.auth import renew_sign_in
 from host.extensions import db
 from host.models import Agent, AgentSession, ApiToken, utcnow
 
@@ -72,8 +73,11 @@ def change_password(agent_id: int):
     elif problem := password_problem(new, repeated):
         flash(problem, "error")
     else:
-        ended = credentials.change_password(agent, new, keep=current_sign_in() if own else None)
+        this = current_sign_in() if own else None
+        ended = credentials.change_password(agent, new, keep=this)
         db.session.commit()
+        if this is not None:
+            renew_sign_in(this)
         others = f" {_sign_ins(ended)} elsewhere ended." if ended else ""
         flash(("Your password was changed." if own else f"{agent.email} has a new password.") + others, "ok")
     return redirect(url_for("profile.show", agent_id=agent.id) + "#password")

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
 from host import credentials
+from host.auth import renew_sign_in
 from host.extensions import db
 from host.models import Agent, AgentSession, ApiToken
 from host.profile import MIN_PASSWORD, current_sign_in, may_manage
@@ -130,10 +131,14 @@ class SignIn(MethodView):
 @blp.arguments(PasswordChangeSchema)
 @blp.response(204)
 def change_own_password(data):
-    """Change your password: every other sign-in of yours ends (this browser's stays when
-    you call this from it). API tokens keep working; revoke them separately."""
+    """Change your password: every other sign-in of yours ends; called from a browser,
+    that one stays signed in with new cookies (copies of the old ones end). API tokens
+    keep working; revoke them separately."""
     agent = current_user._get_current_object()
     if not credentials.verify_password(agent, data["current_password"]):
         abort(422, errors={"json": {"current_password": ["That is not your current password."]}})
-    credentials.change_password(agent, data["new_password"], keep=current_sign_in())
+    this = current_sign_in()
+    credentials.change_password(agent, data["new_password"], keep=this)
     db.session.commit()
+    if this is not None:
+        renew_sign_in(this)

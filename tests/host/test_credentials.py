@@ -203,8 +203,9 @@ def test_a_new_password_ends_every_other_sign_in_and_remember_cookie(app, agent,
     response = change_own_password(here)
     assert response.status_code == 302
     assert "sign-in" in here.get(response.headers["Location"]).get_data(as_text=True)  # "… ended" flash
-    assert here.get("/api/v1/me").status_code == 200                   # this browser stays in
-    assert here_remembered.get("/api/v1/me").status_code == 200
+    assert here.get("/api/v1/me").status_code == 200                   # this browser stays in …
+    assert here_remembered.get("/api/v1/me").status_code == 401        # … with new cookies: copies end
+    assert cookie_only_client(app, here, ["remember_token"]).get("/api/v1/me").status_code == 200
     assert there.get("/api/v1/me").status_code == 401
     assert there_remembered.get("/api/v1/me").status_code == 401
     assert me_status(app, token["secret"]) == 200                      # tokens are separate credentials
@@ -232,6 +233,16 @@ def test_password_change_through_the_api(app, agent, signed_in, api):
     ok = client.post("/api/v1/me/password", json={"current_password": PASSWORD, "new_password": "0123456789ab"})
     assert ok.status_code == 204
     assert browser.get("/api/v1/me").status_code == 401     # called with a token: every sign-in ends
+
+
+def test_password_change_through_the_api_from_a_browser_keeps_that_browser(app, agent, signed_in):
+    browser, other = signed_in(agent), signed_in(agent)
+    copy = cookie_only_client(app, browser, ["session"])
+    response = browser.post("/api/v1/me/password", headers={"X-CSRFToken": browser.csrf_token},
+                            json={"current_password": PASSWORD, "new_password": "0123456789ab"})
+    assert response.status_code == 204
+    assert browser.get("/api/v1/me").status_code == 200
+    assert copy.get("/api/v1/me").status_code == 401 and other.get("/api/v1/me").status_code == 401
 
 
 def test_an_admin_sets_a_new_password_on_the_agents_page(app, agent, admin, signed_in):
