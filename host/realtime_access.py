@@ -117,18 +117,22 @@ def check(app) -> None:
     changed_chats = {c for c in chat_ids if c not in chats_now or seen["chats"].get(c) != chats_now[c]}
     server = app.extensions["socketio"].server
     for sid, connection in snapshot:
-        state = agents_now.get(connection.agent_id)
-        reason = _ended(connection, state, live_sessions, live_tokens)
-        if reason:
-            log.info("closing a realtime connection of agent %s: %s", connection.agent_id, reason)
-            server.emit("session:ended", {"message": reason}, to=sid, ignore_queue=True)
-            server.disconnect(sid)
-            connections(app).pop(sid, None)
-        elif not connection.checked or connection.agent_id in changed_agents or connection.chats & changed_chats:
-            agent = db.session.get(Agent, connection.agent_id)
-            if _follow(server, sid, connection, agent):
-                server.emit("access:changed", {}, to=sid, ignore_queue=True)
-            connection.checked = True
+        try:
+            state = agents_now.get(connection.agent_id)
+            reason = _ended(connection, state, live_sessions, live_tokens)
+            if reason:
+                log.info("closing a realtime connection of agent %s: %s", connection.agent_id, reason)
+                server.emit("session:ended", {"message": reason}, to=sid, ignore_queue=True)
+                server.disconnect(sid)
+                connections(app).pop(sid, None)
+            elif not connection.checked or connection.agent_id in changed_agents or connection.chats & changed_chats:
+                agent = db.session.get(Agent, connection.agent_id)
+                if _follow(server, sid, connection, agent):
+                    server.emit("access:changed", {}, to=sid, ignore_queue=True)
+                connection.checked = True
+        except Exception:  # one connection going away meanwhile must not stop the others' checks
+            log.exception("checking the realtime connection %s failed", sid)
+            connection.checked = False
     seen["agents"], seen["chats"] = agents_now, chats_now
 
 
@@ -180,6 +184,7 @@ def _keep_checking(app) -> None:
 
 def _check_while_connected(app, interval: float, state: dict) -> None:
     socketio = app.extensions["socketio"]
+    failing = False
     while True:
         socketio.sleep(interval)
         with state["lock"]:
@@ -189,5 +194,10 @@ def _check_while_connected(app, interval: float, state: dict) -> None:
         try:
             with app.app_context():
                 check(app)
-        except Exception:  # the next check tries again; a connection is never left unchecked for good
-            log.exception("checking realtime connections against the database failed")
+            failing = False
+        except Exception as exc:  # the database is away: try again next time, say so once
+            if not failing:
+                log.exception("checking realtime connections against the database failed; retrying")
+            else:
+                log.debug("checking realtime connections still fails: %s", type(exc).__name__)
+            failing = True
