@@ -6,11 +6,13 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy.orm import selectinload
 
+from host import credentials
 from host import settings as settings_store
 from host.api.meta import plugin_rows
 from host.extensions import db
-from host.models import Agent, ApiToken, Group
+from host.models import Agent, Group
 from host.plugins import PluginError
+from host.profile import password_problem
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -69,7 +71,8 @@ def update_agent(agent_id):
     if agent.id == current_user.id and action in ("deactivate", "make_agent"):
         flash("You can't remove your own admin role or deactivate yourself.", "error")
     elif action == "deactivate":
-        agent.is_active_agent = False
+        credentials.deactivate(agent)
+        flash(f"{agent.email} is deactivated: signed out everywhere, API tokens revoked.", "ok")
     elif action == "activate":
         agent.is_active_agent = True
     elif action == "make_admin":
@@ -79,10 +82,21 @@ def update_agent(agent_id):
     elif action == "groups":
         ids = [int(g) for g in request.form.getlist("group_ids") if g.isdigit()]
         agent.groups = db.session.execute(db.select(Group).where(Group.id.in_(ids))).scalars().all()
+    elif action == "password":
+        problem = password_problem(request.form.get("password", ""))
+        if problem:
+            flash(problem, "error")
+        else:
+            credentials.change_password(agent, request.form["password"])
+            flash(f"{agent.email} has a new password and was signed out everywhere.", "ok")
     elif action == "token":
-        _, secret = ApiToken.issue(agent, request.form.get("name", "console"))
+        if not agent.is_active_agent:
+            flash(f"{agent.email} is deactivated; activate the agent before creating tokens.", "error")
+            return redirect(url_for("admin.agents"))
+        _, secret = credentials.issue_token(agent, request.form.get("name", "console"), credentials.expiry_in(90))
         db.session.commit()
-        flash(f"New API token for {agent.email} (copy it now, it won't be shown again): {secret}", "token")
+        flash(f"New API token for {agent.email}, valid for 90 days (copy it now, it won't be shown again): {secret}",
+              "token")
         return redirect(url_for("admin.agents"))
     db.session.commit()
     return redirect(url_for("admin.agents"))

@@ -13,6 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from host import config as config_module
 from host import db_connections, sqlite_writes  # noqa: F401  (pool and write events)
+from host import login_limit, security_headers
 from host.extensions import csrf, db, login_manager, migrate
 from host.logging_filters import install_secret_filter
 from host.outbox import Outbox
@@ -71,20 +72,21 @@ def create_app(config: dict | None = None) -> Flask:
     init_request_bodies(app)  # declared body limits come before every other check
     _install_guards(app, sb)
     init_json_check(app)
-    _install_security_headers(app)
-    _install_login_limit(app)
+    security_headers.install(app)
+    login_limit.install(app)
     _install_proxy_fix(app)
     return app
 
 
 def _register_host_blueprints(app, api):
-    from host import admin, auth, console
-    from host.api import agents, chats, meta
+    from host import admin, auth, console, profile
+    from host.api import agents, chats, credentials, meta
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(admin.bp)
-    for module in (chats, agents, meta):
+    app.register_blueprint(profile.bp)
+    for module in (chats, agents, credentials, meta):
         api.register_blueprint(module.blp)
 
 
@@ -101,31 +103,6 @@ def _install_guards(app, sb):
         if owner and not sb.plugins.is_enabled(owner):
             abort(404)
         return guard_request()
-
-
-def _install_security_headers(app):
-    @app.after_request
-    def headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            f"frame-ancestors {app.config['SWITCHBOARD_FRAME_ANCESTORS']}")
-        return response
-
-
-def _install_login_limit(app):
-    from flask_limiter import Limiter
-    from flask_limiter.util import get_remote_address
-
-    redis_url = app.config.get("SWITCHBOARD_REDIS_URL")
-    limiter = Limiter(get_remote_address, app=app, storage_uri=redis_url or "memory://",
-                      default_limits=[], headers_enabled=True)
-    limit = app.config["SWITCHBOARD_LOGIN_RATE_LIMIT"]
-    app.view_functions["auth.login"] = limiter.limit(
-        limit, methods=["POST"], error_message="Too many sign-in attempts. Wait a minute and try again.")(
-        app.view_functions["auth.login"])
-    app.extensions["switchboard"].limiter = limiter
 
 
 def _install_proxy_fix(app):

@@ -4,22 +4,27 @@ Every route needs a signed-in agent except the few listed in ``PUBLIC_ENDPOINTS`
 anything under ``/webhooks/`` (providers authenticate by signature there) and sign-in
 methods plugins add under ``/login/`` (e.g. signing in with LiveChat). API paths
 answer 401 JSON; pages redirect to the sign-in form. Unsafe methods need a CSRF token
-unless the caller authenticates with a bearer token (which a browser never sends by
-itself).
+unless the request was authenticated by a bearer token (which a browser never sends by
+itself); a request the cookie authenticated is checked whatever other headers it has.
+
+The session and "remember me" cookies carry the key of one sign-in
+(``host.credentials``): signing out, a new password or deactivation end it on the
+server, so a copied cookie stops working too.
 """
 from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
-                   request, url_for)
+from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template,
+                   request, session, url_for)
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from host import credentials
 from host.extensions import csrf, db, login_manager
-from host.models import Agent, ApiToken, utcnow
+from host.models import Agent, AgentSession, ApiToken, utcnow
 
 bp = Blueprint("auth", __name__)
 
@@ -35,13 +40,31 @@ class LoginForm(FlaskForm):
 
 
 @login_manager.user_loader
-def load_agent(agent_id: str):
-    agent = db.session.get(Agent, int(agent_id))
-    return agent if agent and agent.is_active else None
+def load_agent(key: str):
+    """The agent of the sign-in a session or "remember me" cookie names (``Agent.get_id``)."""
+    row = credentials.session_for_key(key) if key.startswith(credentials.SESSION_PREFIX) else None
+    return row.agent if row else None
+
+
+#: WSGI environ key naming the agent of a request the app dispatches to itself
+#: (:func:`request_as`). Clients can't set environ keys: only HTTP headers reach it.
+ACTING_AGENT = "switchboard.acting_agent_id"
+
+
+def request_as(agent, path: str, **kwargs):
+    """A request context for ``path`` in which ``agent`` is signed in, for a request
+    the app dispatches to itself (``app.full_dispatch_request()``), e.g. a plugin
+    fetching an attachment through the media proxy an agent would use."""
+    environ = {**kwargs.pop("environ_base", {}), ACTING_AGENT: agent.id}
+    return current_app.test_request_context(path, environ_base=environ, **kwargs)
 
 
 @login_manager.request_loader
 def load_agent_from_token(req):
+    acting = req.environ.get(ACTING_AGENT)
+    if acting is not None:
+        agent = db.session.get(Agent, acting)
+        return agent if agent is not None and agent.is_active else None
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
@@ -49,12 +72,35 @@ def load_agent_from_token(req):
 
 
 def agent_for_token(secret: str):
-    token = db.session.execute(
-        db.select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(secret))
-    ).scalar_one_or_none()
-    if token is None or not token.agent.is_active:
-        return None
-    return token.agent
+    token = credentials.token_for_secret(secret)
+    return token.agent if token else None
+
+
+def by_token(agent) -> bool:
+    """Whether this request's agent was authenticated by an API token (not a cookie)."""
+    return isinstance(getattr(agent, "credential", None), ApiToken)
+
+
+def sign_in(agent: Agent, remember: bool = False) -> AgentSession:
+    """Sign ``agent`` in to this browser: a new sign-in row, a fresh session (nothing of
+    the signed-out one carries over, the CSRF secret included) and Flask-Login's cookies.
+    Every sign-in method (the form, plugins' ``/login/…`` methods) ends here."""
+    row = credentials.start_session(agent, remember, request.user_agent.string, request.remote_addr or "")
+    agent.last_seen_at = utcnow()
+    db.session.commit()
+    session.clear()
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    login_user(agent, remember=remember)
+    return row
+
+
+def renew_sign_in(row: AgentSession) -> None:
+    """After a new password, this browser stays signed in under a new key: its old
+    session and "keep me signed in" cookies, and any copy of them, end with the rest."""
+    credentials.renew_key(row)
+    db.session.commit()
+    row.agent.credential = row
+    login_user(row.agent, remember=row.remember)
 
 
 def is_public(req) -> bool:
@@ -75,8 +121,7 @@ def guard_request():
             return jsonify(code=401, status="Unauthorized",
                            message="Sign in or send an API token (Authorization: Bearer …)."), 401
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    if request.method not in ("GET", "HEAD", "OPTIONS") and not request.headers.get(
-            "Authorization", "").startswith("Bearer "):
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not by_token(current_user):
         csrf.protect()
     return None
 
@@ -99,10 +144,10 @@ def login():
         agent = db.session.execute(
             db.select(Agent).where(Agent.email == form.email.data.strip().lower())
         ).scalar_one_or_none()
-        if agent and agent.is_active and agent.check_password(form.password.data):
-            login_user(agent, remember=form.remember.data)
-            agent.last_seen_at = utcnow()
-            db.session.commit()
+        # The password hash runs whoever asks, so a refusal takes as long for an unknown
+        # or deactivated email as for a wrong password.
+        if credentials.verify_password(agent, form.password.data) and agent.is_active:
+            sign_in(agent, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
         flash("That email and password don't match an active agent. Check both and try again.", "error")
     elif request.method == "POST":
@@ -113,5 +158,10 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """End this sign-in on the server too: a copy of its cookies is worth nothing after."""
+    row = getattr(current_user, "credential", None)
+    if isinstance(row, AgentSession):
+        credentials.end_session(row)
+        db.session.commit()
     logout_user()
     return redirect(url_for("auth.login"))

@@ -200,6 +200,87 @@ def agents_create(email, admin, name, password, groups):
         click.echo(f"Password: {password}")
 
 
+def _agent(email: str):
+    from host.models import Agent
+
+    agent = db.session.execute(db.select(Agent).where(Agent.email == email.strip().lower())).scalar_one_or_none()
+    if agent is None:
+        raise click.ClickException(f"There is no agent with the email {email}.")
+    return agent
+
+
+@agents_group.command("deactivate")
+@click.argument("email")
+@with_appcontext
+def agents_deactivate(email):
+    """Sign the agent out everywhere, close their open consoles, revoke their tokens for good."""
+    from host import credentials
+
+    agent = _agent(email)
+    credentials.deactivate(agent)
+    db.session.commit()
+    click.echo(f"{agent.email} is deactivated: signed out everywhere, API tokens revoked.")
+
+
+@agents_group.command("activate")
+@click.argument("email")
+@with_appcontext
+def agents_activate(email):
+    """Let a deactivated agent sign in again (their old tokens stay revoked)."""
+    agent = _agent(email)
+    agent.is_active_agent = True
+    db.session.commit()
+    click.echo(f"{agent.email} can sign in again.")
+
+
+@agents_group.command("set-password")
+@click.argument("email")
+@click.password_option("--password", help="Default: asked for, twice.")
+@with_appcontext
+def agents_set_password(email, password):
+    """Give the agent a new password; every sign-in of theirs ends."""
+    from host import credentials
+    from host.profile import password_problem
+
+    agent = _agent(email)
+    if problem := password_problem(password):
+        raise click.ClickException(problem)
+    ended = credentials.change_password(agent, password)
+    db.session.commit()
+    click.echo(f"{agent.email} has a new password; {ended} sign-in(s) ended.")
+
+
+@agents_group.command("set-groups")
+@click.argument("email")
+@click.option("--group", "groups", multiple=True, help="Group name; repeat for several, none for no group.")
+@with_appcontext
+def agents_set_groups(email, groups):
+    """Replace the agent's groups (open consoles follow within seconds)."""
+    from host.models import Group
+
+    agent = _agent(email)
+    found = db.session.execute(db.select(Group).where(Group.name.in_(groups))).scalars().all()
+    missing = set(groups) - {g.name for g in found}
+    if missing:
+        raise click.ClickException(f"There is no group called {sorted(missing)[0]!r}.")
+    agent.groups = list(found)
+    db.session.commit()
+    click.echo(f"{agent.email} is in: {', '.join(sorted(groups)) or 'no group'}.")
+
+
+@agents_group.command("sign-out")
+@click.argument("email")
+@with_appcontext
+def agents_sign_out(email):
+    """End every sign-in of the agent (a lost laptop); tokens keep working."""
+    from host import credentials
+
+    agent = _agent(email)
+    ended = credentials.end_sessions(agent)
+    db.session.commit()
+    click.echo(f"{ended} sign-in(s) of {agent.email} ended.")
+
+
 @main.group("tokens")
 def tokens_group():
     """API tokens (Authorization: Bearer …)."""
@@ -208,15 +289,57 @@ def tokens_group():
 @tokens_group.command("create")
 @click.argument("email")
 @click.option("--name", default="cli")
+@click.option("--expires-in-days", type=click.IntRange(1, 3650), default=None,
+              help="The token stops working after this many days. [default: never]")
 @with_appcontext
-def tokens_create(email, name):
+def tokens_create(email, name, expires_in_days):
+    """Print a new token for the agent (shown once)."""
     from host.api.agents import issue_token
-    from host.models import Agent
 
-    agent = db.session.execute(db.select(Agent).where(Agent.email == email.strip().lower())).scalar_one_or_none()
-    if agent is None:
-        raise click.ClickException(f"There is no agent with the email {email}.")
-    click.echo(issue_token(agent, name))
+    agent = _agent(email)
+    if not agent.is_active:
+        raise click.ClickException(f"{agent.email} is deactivated; activate the agent first.")
+    click.echo(issue_token(agent, name, expires_in_days))
+
+
+@tokens_group.command("list")
+@click.argument("email")
+@with_appcontext
+def tokens_list(email):
+    """The agent's tokens: id, state, name, when created, last used and when it ends."""
+    from host import credentials
+
+    def day(value):
+        return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+    tokens = credentials.tokens_of(_agent(email))
+    if not tokens:
+        click.echo("No tokens.")
+        return
+    click.echo(f"{'ID':>5}  {'STATE':<8} {'NAME':<24} {'CREATED (UTC)':<17} {'LAST USED':<17} ENDS")
+    for token in tokens:
+        ends = f"revoked {day(token.revoked_at)}" if token.revoked_at else (day(token.expires_at) if token.expires_at
+                                                                            else "never")
+        click.echo(f"{token.id:>5}  {token.state:<8} {token.name[:24]:<24} {day(token.created_at):<17} "
+                   f"{day(token.last_used_at):<17} {ends}")
+
+
+@tokens_group.command("revoke")
+@click.argument("token_id", type=int)
+@with_appcontext
+def tokens_revoke(token_id):
+    """Revoke a token by its id (see `tokens list`): it stops working at once."""
+    from host import credentials
+    from host.models import ApiToken
+
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise click.ClickException(f"There is no token with the id {token_id}.")
+    if not credentials.revoke_token(token):
+        click.echo(f"Token {token_id} was revoked already.")
+        return
+    db.session.commit()
+    click.echo(f"Token {token_id} ({token.name or 'unnamed'}) of {token.agent.email} is revoked.")
 
 
 # --- demo and serving ----------------------------------------------------------------------

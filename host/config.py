@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 PREFIX = "SWITCHBOARD_"
@@ -27,7 +28,10 @@ DEFAULTS = {
     "FRAME_ANCESTORS": "'self'",
     "LOGIN_RATE_LIMIT": "10 per minute",
     "TRUSTED_PROXIES": 0,          # reverse proxies in front whose X-Forwarded-For/-Proto are believed
+    "ACCESS_CHECK_SECONDS": 1.0,   # how often open Socket.IO connections are re-checked (0: never)
 }
+
+REMEMBER_FOR = timedelta(days=30)  # "keep me signed in"; as long as an unused sign-in lasts (host.credentials)
 
 _BOOLS = {"OUTBOX_WORKER", "SECURE_COOKIES"}
 
@@ -37,7 +41,7 @@ def _coerce(key: str, value):
         return value.strip().lower() in {"1", "true", "yes", "on"}
     if key in ("PORT", "MAX_ACTIVE_REQUESTS", "TRUSTED_PROXIES"):
         return int(value)
-    if key in ("OUTBOX_POLL_SECONDS", "OUTBOX_CLAIM_SECONDS", "REQUEST_BODY_TIMEOUT"):
+    if key in ("OUTBOX_POLL_SECONDS", "OUTBOX_CLAIM_SECONDS", "REQUEST_BODY_TIMEOUT", "ACCESS_CHECK_SECONDS"):
         return float(value)
     return value
 
@@ -78,6 +82,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         SESSION_COOKIE_SECURE=bool(values["SECURE_COOKIES"]),
         REMEMBER_COOKIE_SAMESITE="None" if values["SECURE_COOKIES"] else "Lax",
         REMEMBER_COOKIE_SECURE=bool(values["SECURE_COOKIES"]),
+        REMEMBER_COOKIE_DURATION=REMEMBER_FOR,
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         API_TITLE="Switchboard",

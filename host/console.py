@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 
+from host import login_limit
 from host.extensions import db
 from host.schemas import AgentSchema
 
@@ -63,6 +64,7 @@ def healthz():
         db.session.rollback()
         checks["database"] = {"ok": False, "detail": type(exc).__name__}
     checks["realtime"] = realtime_health()
+    checks["sign_in_limit"] = login_limit.health()
     plugins = sorted(n for n in sb.plugins.plugins if sb.plugins.is_enabled(n))
     ok = all(c["ok"] for c in checks.values())
     return jsonify(status="ok" if ok else "degraded", checks=checks, plugins=plugins), 200 if ok else 503

@@ -53,11 +53,26 @@ class Agent(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login: deactivated agents cannot sign in
         return self.is_active_agent
 
+    #: The credential this agent object was loaded with in this request: an
+    #: ``AgentSession`` (cookie) or an ``ApiToken`` (bearer); None outside requests.
+    credential = None
+
+    def get_id(self) -> str:
+        """Flask-Login's id, stored in the session and "remember me" cookies: the key of
+        the sign-in (``AgentSession``), so ending that sign-in ends both cookies at once.
+
+        An agent object that was not signed in through ``host.auth.sign_in`` has no key;
+        its id then names no sign-in and a cookie carrying it loads nobody."""
+        key = getattr(self.credential, "key", None)
+        return key or f"agent-{self.id}-without-sign-in"
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        """Compare in constant time, and as slowly for an agent without a password as
+        for one with (a refusal must not tell which emails exist)."""
+        return check_password_hash(self.password_hash or unusable_hash(), password) and bool(self.password_hash)
 
     def group_ids(self) -> set[int]:
         return {g.id for g in self.groups}
@@ -66,8 +81,27 @@ class Agent(UserMixin, db.Model):
         return self.is_admin or group_id is None or group_id in self.group_ids()
 
 
+_UNUSABLE_HASH: list[str] = []
+
+
+def unusable_hash() -> str:
+    """A hash of a random password, made once per process: what a sign-in for an unknown
+    email (or an agent without a password) is checked against, so it costs the same."""
+    if not _UNUSABLE_HASH:
+        _UNUSABLE_HASH.append(generate_password_hash(secrets.token_urlsafe(24)))
+    return _UNUSABLE_HASH[0]
+
+
+def secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
 class ApiToken(db.Model):
-    """Bearer tokens; only a SHA-256 of the secret is stored."""
+    """Bearer tokens; only a SHA-256 of the secret is stored.
+
+    A token works until it expires (``expires_at``, optional) or is revoked
+    (``revoked_at``; the row stays, so the agent's list still shows what it was).
+    """
 
     __tablename__ = "api_tokens"
     id = db.Column(db.Integer, primary_key=True)
@@ -76,18 +110,42 @@ class ApiToken(db.Model):
     token_hash = db.Column(db.String(64), nullable=False, unique=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     last_used_at = db.Column(db.DateTime)
+    expires_at = db.Column(db.DateTime)
+    revoked_at = db.Column(db.DateTime)
     agent = db.relationship("Agent")
 
-    @staticmethod
-    def hash(secret: str) -> str:
-        return hashlib.sha256(secret.encode()).hexdigest()
+    hash = staticmethod(secret_hash)
 
-    @classmethod
-    def issue(cls, agent: Agent, name: str = "") -> tuple["ApiToken", str]:
-        secret = "sbt_" + secrets.token_urlsafe(32)
-        token = cls(agent=agent, name=name, token_hash=cls.hash(secret))
-        db.session.add(token)
-        return token, secret
+    @property
+    def state(self) -> str:
+        """``active``, ``expired`` or ``revoked``."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= utcnow():
+            return "expired"
+        return "active"
+
+
+class AgentSession(db.Model):
+    """One sign-in of an agent in one browser: what its session cookie and "keep me
+    signed in" cookie both carry (as ``Agent.get_id()``). Deleting the row ends both.
+
+    Only a SHA-256 of the key is stored, like API tokens.
+    """
+
+    __tablename__ = "agent_sessions"
+    id = db.Column(db.Integer, primary_key=True)
+    agent_id = db.Column(db.Integer, db.ForeignKey("agents.id", ondelete="CASCADE"), nullable=False, index=True)
+    key_hash = db.Column(db.String(64), nullable=False, unique=True)
+    remember = db.Column(db.Boolean, nullable=False, default=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    last_seen_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    user_agent = db.Column(db.String(200), nullable=False, default="")
+    ip_address = db.Column(db.String(45), nullable=False, default="")
+    agent = db.relationship("Agent")
+
+    #: The raw key, known only in the request that created or loaded this row.
+    key = None
 
 
 CHAT_STATUSES = ("queued", "active", "archived")

@@ -2,17 +2,19 @@
 
 With ``SWITCHBOARD_REDIS_URL`` set, Socket.IO uses Redis as its message queue
 (:mod:`host.redis_queue`, publishing from a background thread) so events emitted by
-any process reach agents connected to any other.
+any process reach agents connected to any other. Open connections follow later
+changes of the agent's access (:mod:`host.realtime_access`).
 """
 from __future__ import annotations
 
 import functools
 import logging
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room, leave_room
 
+from host import realtime_access
 from host.extensions import db
 from host.realtime_connections import tune_connections
 
@@ -84,13 +86,17 @@ def rooms_for(agent) -> list[str]:
 def _register_core_handlers(socketio: SocketIO) -> None:
     @socketio.on("connect")
     def connect(auth=None):
+        # As for HTTP requests (host.app): an app context that outlives one request must
+        # not hand this connection the agent an earlier request signed in with.
+        g.pop("_login_user", None)
         agent = current_agent() if current_user.is_authenticated else _token_agent(auth)
         if agent is None:
             return False  # refused: the client sees a connect_error
         request.switchboard_agent = agent
-        _sid_agents()[request.sid] = agent.id
-        for room in rooms_for(agent):
+        rooms = rooms_for(agent)
+        for room in rooms:
             join_room(room)
+        realtime_access.opened(request.sid, agent, rooms)
         from host.presence import touch
         touch(agent)
         return True
@@ -106,37 +112,40 @@ def _register_core_handlers(socketio: SocketIO) -> None:
 
     @socketio.on("disconnect")
     def disconnect(*_args):
-        _sid_agents().pop(request.sid, None)
+        realtime_access.connections().pop(request.sid, None)
 
     @socketio.on("chat:join")
     def chat_join(data):
         agent = connection_agent()
-        chat = _visible_chat(agent, data)
+        chat = visible_chat(agent, data)
         if chat is None:
             return {"ok": False, "error": "You don't have access to this chat."}
         join_room(f"chat:{chat.id}")
+        _connection().chats.add(chat.id)
         return {"ok": True}
 
     @socketio.on("chat:leave")
     def chat_leave(data):
         if isinstance(data, dict) and str(data.get("chat_id", "")).isdigit():
             leave_room(f"chat:{int(data['chat_id'])}")
+            _connection().chats.discard(int(data["chat_id"]))
         return {"ok": True}
 
 
-def _sid_agents() -> dict:
-    return current_app.extensions.setdefault("switchboard.sid_agents", {})
+def _connection() -> realtime_access.Connection:
+    return realtime_access.connections().get(request.sid) or realtime_access.Connection(agent_id=0)
 
 
 def connection_agent():
-    """The agent of the current Socket.IO connection (set at connect)."""
+    """The agent of the current Socket.IO connection (set at connect), while active."""
     from host.models import Agent
 
-    agent_id = _sid_agents().get(request.sid)
-    return db.session.get(Agent, agent_id) if agent_id else None
+    connection = realtime_access.connections().get(request.sid)
+    agent = db.session.get(Agent, connection.agent_id) if connection else None
+    return agent if agent is not None and agent.is_active else None
 
 
-def _visible_chat(agent, data):
+def visible_chat(agent, data):
     from host.models import Chat
 
     if agent is None or not isinstance(data, dict):

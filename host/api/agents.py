@@ -5,9 +5,10 @@ from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 
+from host import credentials
 from host.api import require_admin
 from host.extensions import db
-from host.models import Agent, ApiToken, Group
+from host.models import Agent, Group
 from host.schemas import AgentCreateSchema, AgentSchema, AgentUpdateSchema, GroupSchema
 
 blp = Blueprint("agents", __name__, url_prefix="/api/v1", description="Agents and groups")
@@ -61,7 +62,11 @@ class AgentDetail(MethodView):
     @blp.arguments(AgentUpdateSchema)
     @blp.response(200, AgentSchema)
     def patch(self, data, agent_id):
-        """Change an agent's name, role, groups, password or active state (admins only)."""
+        """Change an agent's name, role, groups, password or active state (admins only).
+
+        Deactivating signs the agent out everywhere and revokes their API tokens for good;
+        a new password signs them out everywhere. Open realtime connections follow
+        within seconds."""
         require_admin()
         agent = db.get_or_404(Agent, agent_id, description="There is no such agent.")
         if agent.id == current_user.id and (data.get("role") == "agent" or data.get("active") is False):
@@ -70,11 +75,11 @@ class AgentDetail(MethodView):
             if field in data:
                 setattr(agent, field, data[field])
         if "active" in data:
-            agent.is_active_agent = data["active"]
+            credentials.set_active(agent, data["active"])
         if "group_ids" in data:
             agent.groups = _groups(data["group_ids"])
         if data.get("password"):
-            agent.set_password(data["password"])
+            credentials.change_password(agent, data["password"])
         db.session.commit()
         return agent
 
@@ -102,7 +107,7 @@ class Groups(MethodView):
         return group
 
 
-def issue_token(agent: Agent, name: str = "") -> str:
-    _, secret = ApiToken.issue(agent, name)
+def issue_token(agent: Agent, name: str = "", expires_in_days: int | None = None) -> str:
+    _, secret = credentials.issue_token(agent, name, credentials.expiry_in(expires_in_days))
     db.session.commit()
     return secret

@@ -35,7 +35,7 @@ export function startConsole(root, boot) {
   root.replaceChildren(list.element, chatView.element, details);
   root.classList.add("is-ready");
 
-  const socket = connectSocket({ onState: (s) => indicator.set(s), onReconnect: resync });
+  const socket = connectSocket({ onState: (s) => indicator.set(s), onReconnect: resync, onAccessChanged: resync });
   const widget = createWidget(widgetRoot, boot.tabs || [], { agent: me, api, socket, channels, openChat: (id) => openChat(id) });
   widget.setChat(null);
 

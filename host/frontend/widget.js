@@ -23,6 +23,7 @@ export function mountWidget(root, boot = readBootstrap()) {
   const socket = connectSocket({
     onState: (s) => indicator.set(s),
     onReconnect: () => current && socket.emit("chat:join", { chat_id: current }),
+    onAccessChanged: () => current && showChat(current),
   });
   const message = h("div");
   const emptyState = [h("strong", "No chat selected"), message];

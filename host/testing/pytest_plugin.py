@@ -109,6 +109,9 @@ def app(tmp_path, switchboard_config, switchboard_plugins, extra_plugins, record
         "PUBLIC_URL": "http://switchboard.test",
         "OUTBOX_WORKER": False,
         "LOGIN_RATE_LIMIT": "1000 per minute",
+        # Tests check open connections themselves (host.realtime_access.check), so a
+        # background task never moves rooms in the middle of one.
+        "ACCESS_CHECK_SECONDS": 0,
         "TESTING": True,
         "PLUGINS": switchboard_plugins,
         "EXTRA_PLUGINS": [("test.recorder", recorder), *extra_plugins],
@@ -186,13 +189,16 @@ def signed_in(app):
     """A cookie-session client, signed in through the real form, CSRF header set."""
     import re
 
-    def make(agent, password="correct-horse-battery"):
+    def make(agent, password="correct-horse-battery", remember=False):
         client = app.test_client()
         page = client.get("/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        response = client.post("/login", data={"email": agent.email, "password": password, "csrf_token": token})
+        form = {"email": agent.email, "password": password, "csrf_token": token, **({"remember": "y"} if remember else {})}
+        response = client.post("/login", data=form)
         assert response.status_code == 302, "sign-in failed"
-        client.csrf_token = token
+        # Signing in starts a new CSRF secret: the sign-in form's token is void now.
+        page = client.get("/profile").get_data(as_text=True)
+        client.csrf_token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
         return client
 
     return make

@@ -15,8 +15,8 @@ Pages
   ``Origin``.
 
 Framing: while the plugin is enabled, these pages, the host's ``/widget`` and ``/login``
-answer with ``Content-Security-Policy: frame-ancestors`` listing LiveChat's Agent App
-origins only — the domains ``@livechat/agent-app-sdk`` itself trusts (``livechatinc.com``,
+answer with the host's ``Content-Security-Policy`` whose ``frame-ancestors`` lists LiveChat's
+Agent App origins only — the domains ``@livechat/agent-app-sdk`` itself trusts (``livechatinc.com``,
 ``livechat.com``, ``text.com``). ``SWITCHBOARD_LIVECHAT_FRAME_ANCESTORS`` replaces the list
 (tests frame the widget from a local page). Cookies reach the iframe only with
 ``SWITCHBOARD_SECURE_COOKIES=true`` (``SameSite=None; Secure``); the health check says so.
@@ -30,9 +30,11 @@ from urllib.parse import urlparse
 
 from flask import (Blueprint, current_app, jsonify, redirect, render_template, request, session,
                    url_for)
-from flask_login import current_user, login_user
+from flask_login import current_user
 
+from host.auth import sign_in as start_sign_in
 from host.console import bootstrap
+from host.security_headers import content_security_policy
 from plugins.livechat import oauth, settings
 
 NAME = "livechat"
@@ -79,7 +81,7 @@ def agent_app_blueprint() -> Blueprint:
     @bp.after_app_request
     def allow_livechat_to_frame(response):
         if request.endpoint in FRAMED_ENDPOINTS and _enabled():
-            response.headers["Content-Security-Policy"] = f"frame-ancestors {frame_ancestors()}"
+            response.headers["Content-Security-Policy"] = content_security_policy(frame_ancestors())
         return response
 
     @bp.get(WIDGET_PATH)
@@ -132,7 +134,7 @@ def agent_app_blueprint() -> Blueprint:
         except oauth.SignInError as exc:
             return jsonify(ok=False, message=exc.message), exc.status
         session.pop(STATE_KEY, None)
-        login_user(agent)
+        start_sign_in(agent)
         return jsonify(ok=True, agent={"id": agent.id, "email": agent.email, "name": agent.name},
                        next=_safe_next(data.get("next")))
 

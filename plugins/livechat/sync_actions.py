@@ -233,7 +233,7 @@ def fetch_media(url: str, chat: Chat | None = None) -> bytes:
 
 
 def _fetch_from_this_app(path: str, chat: Chat | None) -> bytes:
-    from flask_login import login_user
+    from host.auth import request_as
 
     agent = chat.agent if chat is not None and chat.agent is not None and chat.agent.is_active else None
     agent = agent or db.session.execute(db.select(Agent).where(
@@ -241,8 +241,7 @@ def _fetch_from_this_app(path: str, chat: Chat | None) -> bytes:
     if agent is None:
         raise _MediaUnavailable("no agent may open it")
     app = current_app._get_current_object()
-    with app.test_request_context(path, base_url=app.config["SWITCHBOARD_PUBLIC_URL"]):
-        login_user(agent)
+    with request_as(agent, path, base_url=app.config["SWITCHBOARD_PUBLIC_URL"]):
         response = app.full_dispatch_request()
         status, content = response.status_code, response.get_data()
     if status >= 500 or status == 429:

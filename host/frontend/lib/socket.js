@@ -3,20 +3,32 @@ import { io } from "socket.io-client";
 import { h } from "./dom.js";
 
 /**
- * Connect and report state changes: "connecting" | "connected" | "reconnecting" | "offline".
+ * Connect and report state changes: "connecting" | "connected" | "reconnecting" |
+ * "offline" | "ended".
  * `onReconnect` runs after a connection comes back (rooms must be re-joined and
- * anything missed re-fetched).
+ * anything missed re-fetched); `onAccessChanged` when the agent's groups changed
+ * while connected (what the lists hold must be fetched again). When the server ends
+ * the sign-in (signed out elsewhere, password changed, agent deactivated) a notice
+ * says so, with the way back to the sign-in page.
  */
-export function connectSocket({ onState = () => {}, onReconnect = () => {} } = {}) {
+export function connectSocket({ onState = () => {}, onReconnect = () => {}, onAccessChanged = () => {} } = {}) {
   const socket = io({ withCredentials: true, reconnectionDelayMax: 5000 });
   let everConnected = false;
+  let ended = false;
   onState("connecting");
   socket.on("connect", () => {
     onState("connected");
     if (everConnected) onReconnect();
     everConnected = true;
   });
+  socket.on("session:ended", ({ message } = {}) => {
+    ended = true;
+    onState("ended");
+    showSignedOut(message);
+  });
+  socket.on("access:changed", () => onAccessChanged());
   socket.on("disconnect", (reason) => {
+    if (ended) return;
     // The server closing us means our session is gone; the client won't retry by itself.
     onState(reason === "io server disconnect" ? "offline" : "reconnecting");
   });
@@ -26,17 +38,30 @@ export function connectSocket({ onState = () => {}, onReconnect = () => {} } = {
   return socket;
 }
 
+/** A notice over the page: this sign-in has ended; nothing more arrives until signing in again. */
+function showSignedOut(message) {
+  document.querySelector(".session-ended")?.remove();
+  const next = encodeURIComponent(window.location.pathname + window.location.search);
+  const notice = h("div.session-ended", { role: "alert" },
+    h("strong", "You're signed out"),
+    h("p", message || "This sign-in has ended. Sign in again to continue."),
+    h("a.button.primary", { href: `/login?next=${next}` }, "Sign in again"));
+  document.body.append(notice);
+}
+
 const LABELS = {
   connecting: "Connecting…",
   connected: "Live",
   reconnecting: "Reconnecting…",
   offline: "Offline",
+  ended: "Signed out",
 };
 const TITLES = {
   connecting: "Connecting to live updates",
   connected: "Connected: new chats and messages appear as they arrive",
   reconnecting: "Connection lost; trying again. New messages will show once we're back.",
   offline: "Not connected. Reload the page to try again.",
+  ended: "This sign-in has ended. Sign in again to continue.",
 };
 
 /** A small dot + label; call `.set(state)` to update it. */

@@ -1,0 +1,40 @@
+"""The sign-in rate limit (Flask-Limiter): attempts per client address, shared through Redis.
+
+With ``SWITCHBOARD_REDIS_URL`` every process counts in Redis. When Redis can't be
+reached, sign-in keeps working: Flask-Limiter's in-memory fallback counts in this
+process's memory until Redis answers again (so with N processes a client gets up to N
+times the limit meanwhile), and ``/healthz`` says so.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from limits.storage import MemoryStorage
+
+REDIS_TIMEOUT = 1.0  # seconds: an unreachable Redis must not hold a sign-in for long
+
+
+def install(app) -> Limiter:
+    redis_url = app.config.get("SWITCHBOARD_REDIS_URL")
+    options = {"storage_uri": "memory://"}
+    if redis_url:
+        options = {"storage_uri": redis_url, "in_memory_fallback_enabled": True,
+                   "storage_options": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT}}
+    limiter = Limiter(get_remote_address, app=app, default_limits=[], headers_enabled=True, **options)
+    app.view_functions["auth.login"] = limiter.limit(
+        app.config["SWITCHBOARD_LOGIN_RATE_LIMIT"], methods=["POST"],
+        error_message="Too many sign-in attempts. Wait a minute and try again.")(app.view_functions["auth.login"])
+    app.extensions["switchboard"].limiter = limiter
+    return limiter
+
+
+def health() -> dict:
+    """Where sign-in attempts are counted. Never fails the health check: sign-in works either way."""
+    storage = current_app.extensions["switchboard"].limiter.storage
+    if isinstance(storage, MemoryStorage):
+        return {"ok": True, "detail": "counted in this process's memory (no Redis configured)"}
+    if storage.check():
+        return {"ok": True, "detail": "counted in Redis, shared by every process"}
+    return {"ok": True, "fallback": True,
+            "detail": "Redis unreachable: sign-in attempts are counted in this process's memory until it is back"}
