@@ -6,7 +6,7 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy.orm import selectinload
 
-from host import credentials
+from host import access, credentials
 from host import settings as settings_store
 from host.api.meta import plugin_rows
 from host.extensions import db
@@ -15,6 +15,7 @@ from host.plugins import PluginError
 from host.profile import password_problem
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+access.about_blueprint("admin", access.ADMIN)  # every page: see only_admins
 
 
 @bp.before_request

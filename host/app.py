@@ -11,6 +11,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
+from host import access
 from host import config as config_module
 from host import db_connections, sqlite_writes  # noqa: F401  (pool and write events)
 from host import login_limit, security_headers
@@ -63,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     api = Api(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
     api.register_converter(RowId, lambda converter: {"type": "integer", "minimum": 0, "maximum": RowId.MAX})
+    access.about_blueprint("api-docs", access.AGENT, reason="the API description; no customer data")
     _register_host_blueprints(app, api)
     from host.errors import init_errors
     init_errors(app, api)

@@ -22,7 +22,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from host import credentials
+from host import access, credentials
 from host.extensions import csrf, db, login_manager
 from host.models import Agent, AgentSession, ApiToken, utcnow
 
@@ -157,6 +157,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
+@access.about(access.AGENT, reason="ends the agent's own session")
 def logout():
     """End this sign-in on the server too: a copy of its cookies is worth nothing after."""
     row = getattr(current_user, "credential", None)

@@ -6,14 +6,12 @@ lets plugins hear about it (:mod:`host.emit`).
 """
 from __future__ import annotations
 
-from contextlib import nullcontext
-
 from flask import current_app
 from sqlalchemy import bindparam, case
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
-from host import direct_sql, sqlite_writes
+from host import access, direct_sql, sqlite_writes
 from host import emit as bus
 from host.contracts import ContactRef, InboundMessage, StatusUpdate, Stored
 from host.db_connections import retry_on_disconnect
@@ -102,37 +100,59 @@ def open_chat_for(channel: str, address: str, contact: ContactRef, sender: str |
     """Continue, reopen or start the customer's chat, routing it when it (re)starts.
 
     ``chat=None`` says the caller already knows the customer has no chat at all.
+
+    With ``agent`` (an agent writes or calls first, or reopens) the agent must be
+    allowed to own the customer (:func:`host.access.check_may_start` raises
+    :class:`~host.access.CustomerElsewhere` before anything changes); the chat is
+    assigned to them. An archived chat the agent may see is reopened where it is.
+
+    Without ``agent`` (the customer writes or calls) an archived chat is reopened only
+    when routing puts the customer back in the chat's own group (or the chat has none);
+    otherwise a new chat starts in the routed group and the old one stays archived
+    where it was: a reopened chat never shows its earlier messages to a group that
+    could not see them.
     """
     if chat is _LOOK_UP:
         chat = find_chat_for(contact, address)
+    if agent is not None:
+        access.check_may_start(agent, chat, contact.group_id)
     if chat is not None and chat.status != "archived":
         for key, value in _continued(chat, channel, address, sender, contact).items():
             setattr(chat, key, value)
         return chat
-    reopened = chat is not None
-    if chat is None:
-        chat = Chat(contact_id=contact.id, customer_address=address, customer_name=contact.name or "")
+    sender = sender or (chat.sender if chat is not None else None)
+    if (chat is not None and agent is not None and chat.group_id is not None
+            and contact.group_id in (None, chat.group_id)):
+        group_id = chat.group_id
+    else:
+        group_id = contact.group_id or _plugins().ask(
+            "route_chat", chat=_routing_view(chat, channel, address, contact, sender), contact=contact,
+            to_address=sender or "")
+        if chat is None and contact.group_id is None:
+            group_id = access.group_for_new_chat(agent, group_id)
+    reopened = chat is not None and chat.group_id in (None, group_id)
+    if not reopened:
+        # A new chat has no row (nor id) yet: its group is set before the insert, so
+        # the row is written once, with its group.
+        chat = Chat(contact_id=contact.id, customer_address=address, customer_name=contact.name or "",
+                    group_id=group_id)
         db.session.add(chat)
-    chat.channel, chat.customer_address, chat.sender = channel, address, sender or chat.sender
-    chat.archived_at = None
+    chat.channel, chat.customer_address, chat.sender = channel, address, sender
+    chat.group_id, chat.archived_at = group_id, None
     if agent is not None:
         chat.status, chat.agent_id = "active", agent.id
     else:
         chat.status, chat.agent_id = "queued", None
-    # A new chat has no row (nor id) a router could look at yet: routing it before the
-    # insert writes the row once, with its group, instead of an insert and an update.
-    with db.session.no_autoflush if not reopened else nullcontext():
-        chat.group_id = contact.group_id or _plugins().ask(
-            "route_chat", chat=_routing_view(chat), contact=contact, to_address=sender or "")
     db.session.flush()
     event = ChatReopened if reopened else ChatStarted
     bus.emit(event(chat=snapshot_chat(chat), origin=origin))
     return chat
 
 
-def _routing_view(chat: Chat) -> dict:
-    return {"id": chat.id, "channel": chat.channel, "customer_address": chat.customer_address,
-            "contact_id": chat.contact_id, "sender": chat.sender}
+def _routing_view(chat: Chat | None, channel: str, address: str, contact: ContactRef, sender) -> dict:
+    """What routers see of the chat about to (re)start (``id`` None for a new one)."""
+    return {"id": chat.id if chat is not None else None, "channel": channel, "customer_address": address,
+            "contact_id": contact.id, "sender": sender}
 
 
 def receive(inbound: InboundMessage) -> Stored:
@@ -447,15 +467,28 @@ def archive(chat: Chat, by: Agent | None, origin: str = "switchboard") -> Chat:
 
 
 def reopen(chat: Chat, by: Agent, channel: str | None = None) -> Chat:
-    """Reopen an archived chat on the contact's preferred channel (or the one asked for)."""
+    """Reopen an archived chat on the contact's preferred channel (or the one asked for).
+
+    The chat stays in its group. When the customer has another open chat, or their
+    contact is now pinned to another group, the agent is told what to do instead.
+    """
     if chat.status != "archived":
         raise ChatError("This chat is already open.")
     contact = resolve(chat.channel, chat.customer_address, {})
     if contact.id is not None and chat.contact_id is None:
         chat.contact_id = contact.id
+    current = find_chat_for(contact, chat.customer_address)
+    if current is not None and current.id != chat.id and current.status != "archived":
+        access.check_may_start(by, current, contact.group_id)
+        raise ChatError(f"This customer already has an open chat (#{current.id}). Continue there.")
+    access.check_may_start(by, chat, contact.group_id)
+    if contact.group_id not in (None, chat.group_id):
+        group = db.session.get(Group, contact.group_id)
+        raise ChatError(f"This customer now belongs to {group.name}. Transfer this chat to {group.name} "
+                        "first, or write to them from the SMS or WhatsApp tab to start a new chat there.")
     chosen = channel or contact.preferred_channel or chat.channel
     address = channel_address(chosen, chat.customer_address)
-    open_chat_for(chosen, address, contact, chat.sender, "agent", agent=by)
+    open_chat_for(chosen, address, contact, chat.sender, "agent", agent=by, chat=chat)
     bus.commit()
     return chat
 

@@ -8,7 +8,8 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 
-from host import login_limit
+from host import access, login_limit
+from host.access import about
 from host.extensions import db
 from host.schemas import AgentSchema
 
@@ -31,17 +32,20 @@ def bootstrap() -> str:
 
 
 @bp.route("/")
+@about(access.AGENT, reason="sends the agent to the console")
 def index():
     return redirect(url_for("core.console"))
 
 
 @bp.route("/console")
 @bp.route("/console/chats/<int:chat_id>")
+@about(access.AGENT, reason="the console page; chats load through the chat routes, which apply the rule")
 def console(chat_id=None):
     return render_template("console.html", bootstrap=bootstrap(), page="console")
 
 
 @bp.route("/widget")
+@about(access.AGENT, reason="the widget page; chats load through the chat routes, which apply the rule")
 def widget():
     """The details widget alone, for embedding (e.g. LiveChat's Agent App)."""
     return render_template("widget.html", bootstrap=bootstrap(), page="widget")

@@ -77,9 +77,6 @@ class Agent(UserMixin, db.Model):
     def group_ids(self) -> set[int]:
         return {g.id for g in self.groups}
 
-    def can_see_group(self, group_id: int | None) -> bool:
-        return self.is_admin or group_id is None or group_id in self.group_ids()
-
 
 _UNUSABLE_HASH: list[str] = []
 

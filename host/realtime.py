@@ -14,7 +14,8 @@ from flask import current_app, g, request
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room, leave_room
 
-from host import realtime_access
+from host import access, realtime_access
+from host.access import about
 from host.extensions import db
 from host.realtime_connections import tune_connections
 
@@ -102,6 +103,7 @@ def _register_core_handlers(socketio: SocketIO) -> None:
         return True
 
     @socketio.on("presence:ping")
+    @about(access.AGENT, reason="the agent's own presence")
     def presence_ping(*_args):
         from host.presence import touch
 
@@ -115,9 +117,10 @@ def _register_core_handlers(socketio: SocketIO) -> None:
         realtime_access.connections().pop(request.sid, None)
 
     @socketio.on("chat:join")
+    @about(access.CHAT, "json:chat_id")
     def chat_join(data):
         agent = connection_agent()
-        chat = visible_chat(agent, data)
+        chat = access.visible_chat(agent, data.get("chat_id")) if isinstance(data, dict) else None
         if chat is None:
             return {"ok": False, "error": "You don't have access to this chat."}
         join_room(f"chat:{chat.id}")
@@ -125,6 +128,7 @@ def _register_core_handlers(socketio: SocketIO) -> None:
         return {"ok": True}
 
     @socketio.on("chat:leave")
+    @about(access.AGENT, reason="leaving a room shows nothing")
     def chat_leave(data):
         if isinstance(data, dict) and str(data.get("chat_id", "")).isdigit():
             leave_room(f"chat:{int(data['chat_id'])}")
@@ -145,20 +149,8 @@ def connection_agent():
     return agent if agent is not None and agent.is_active else None
 
 
-def visible_chat(agent, data):
-    from host.models import Chat
-
-    if agent is None or not isinstance(data, dict):
-        return None
-    try:
-        chat = db.session.get(Chat, int(data.get("chat_id")))
-    except (TypeError, ValueError):
-        return None
-    if chat is None or not agent.can_see_group(chat.group_id):
-        return None
-    return chat
-
-
+from host import access, realtime_access
+from host.access import about
 def mount_plugin_handlers(socketio: SocketIO, plugins, registrations) -> None:
     """Register plugin Socket.IO handlers, guarded by auth and the plugin's enabled flag."""
     seen = set()

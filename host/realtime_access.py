@@ -8,7 +8,7 @@ process's connections holds with what the database says now:
   new password, idle too long) or its API token was revoked or expired: the connection
   gets ``session:ended`` with a sentence saying why, and is disconnected;
 * otherwise it gets exactly the rooms the connect rule (``rooms_for``) and the
-  ``chat:join`` rule (``visible_chat``) give the agent now: a group the agent left (or
+  ``chat:join`` rule (``host.access.visible_chat``) give the agent now: a group the agent left (or
   a chat that moved to another group) stops reaching it, a group the agent joined — for
   an admin, a new group — starts to. The connection then gets ``access:changed`` so the
   console reloads its lists.
@@ -148,7 +148,8 @@ def _ended(connection: Connection, state, live_sessions: set, live_tokens: set) 
 
 def _follow(server, sid: str, connection: Connection, agent) -> bool:
     """Move the connection into exactly the rooms the rules give it; whether any moved."""
-    from host.realtime import rooms_for, visible_chat
+    from host.access import visible_chat
+    from host.realtime import rooms_for
 
     wanted = set(rooms_for(agent))
     changed = False
@@ -160,7 +161,7 @@ def _follow(server, sid: str, connection: Connection, agent) -> bool:
         changed = True
     connection.rooms = wanted
     for chat_id in list(connection.chats):
-        if visible_chat(agent, {"chat_id": chat_id}) is None:
+        if visible_chat(agent, chat_id) is None:
             server.leave_room(sid, f"chat:{chat_id}")
             connection.chats.discard(chat_id)
             changed = True

@@ -1,18 +1,9 @@
-"""REST API v1 (flask-smorest): the OpenAPI document is built from these schemas."""
-from flask_smorest import abort
+"""REST API v1 (flask-smorest): the OpenAPI document is built from these schemas.
+
+Who may use which route is decided in :mod:`host.access`.
+"""
 from flask_login import current_user
-
-from host.extensions import db
-
-
-def visible_chat_or_404(chat_id: int):
-    """A chat the current agent may see; other groups' chats look like they don't exist."""
-    from host.models import Chat
-
-    chat = db.session.get(Chat, chat_id)
-    if chat is None or not current_user.can_see_group(chat.group_id):
-        abort(404, message="There is no such chat, or it belongs to a group you're not in.")
-    return chat
+from flask_smorest import abort
 
 
 def require_admin():

@@ -5,7 +5,8 @@ from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 
-from host import credentials
+from host import access, credentials
+from host.access import about
 from host.api import require_admin
 from host.extensions import db
 from host.models import Agent, Group
@@ -24,6 +25,7 @@ def _groups(ids) -> list[Group]:
 
 @blp.route("/me")
 @blp.response(200, AgentSchema)
+@about(access.AGENT, reason="the signed-in agent's own profile")
 def me():
     """The signed-in agent."""
     return current_user
@@ -32,12 +34,14 @@ def me():
 @blp.route("/agents")
 class Agents(MethodView):
     @blp.response(200, AgentSchema(many=True))
+    @about(access.AGENT, reason="the team directory (names, emails, groups) for transfers; no customer data")
     def get(self):
         """Every agent (for transfers and assignment)."""
         return db.session.execute(db.select(Agent).order_by(Agent.name, Agent.email)).scalars().all()
 
     @blp.arguments(AgentCreateSchema)
     @blp.response(201, AgentSchema)
+    @about(access.ADMIN)
     def post(self, data):
         """Create an agent (admins only)."""
         require_admin()
@@ -55,12 +59,14 @@ class Agents(MethodView):
 @blp.route("/agents/<int:agent_id>")
 class AgentDetail(MethodView):
     @blp.response(200, AgentSchema)
+    @about(access.AGENT, reason="a colleague from the team directory; no customer data")
     def get(self, agent_id):
         """One agent."""
         return db.get_or_404(Agent, agent_id, description="There is no such agent.")
 
     @blp.arguments(AgentUpdateSchema)
     @blp.response(200, AgentSchema)
+    @about(access.ADMIN)
     def patch(self, data, agent_id):
         """Change an agent's name, role, groups, password or active state (admins only).
 
@@ -87,12 +93,14 @@ class AgentDetail(MethodView):
 @blp.route("/groups")
 class Groups(MethodView):
     @blp.response(200, GroupSchema(many=True))
+    @about(access.AGENT, reason="group names, to transfer chats to; no customer data")
     def get(self):
         """Every group."""
         return db.session.execute(db.select(Group).order_by(Group.name)).scalars().all()
 
     @blp.arguments(GroupSchema)
     @blp.response(201, GroupSchema)
+    @about(access.ADMIN)
     def post(self, data):
         """Create a group (admins only)."""
         require_admin()

@@ -5,10 +5,11 @@ from flask import current_app
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func
 
+from host import access
 from host import chats as service
-from host.api import visible_chat_or_404
+from host.access import about, chat_or_404
 from host.extensions import db
 from host.models import Agent, Chat, ChatRead, Group, Message
 from host.schemas import (ChatListItemSchema, ChatListQuerySchema, ChatSchema, ChatStartSchema,
@@ -17,15 +18,8 @@ from host.schemas import (ChatListItemSchema, ChatListQuerySchema, ChatSchema, C
 blp = Blueprint("chats", __name__, url_prefix="/api/v1/chats", description="Chats and messages")
 
 
-def _visibility(query):
-    if current_user.is_admin:
-        return query
-    return query.where(or_(Chat.group_id.in_(current_user.group_ids() or {-1}), Chat.group_id.is_(None),
-                           Chat.agent_id == current_user.id))
-
-
 def list_chats(view: str, limit: int) -> list[Chat]:
-    query = _visibility(db.select(Chat))
+    query = db.select(Chat).where(access.chat_filter(current_user))
     if view == "queued":
         query = query.where(Chat.status == "queued")
     elif view == "mine":
@@ -65,14 +59,21 @@ def decorate(chats) -> list[Chat]:
 class ChatList(MethodView):
     @blp.arguments(ChatListQuerySchema, location="query")
     @blp.response(200, ChatListItemSchema(many=True))
+    @about(access.AGENT, reason="lists only the chats the rule lets this agent see")
     def get(self, args):
         """Chats this agent can see: queued, mine, active, archived or all."""
         return list_chats(args["view"], args["limit"])
 
     @blp.arguments(ChatStartSchema)
     @blp.response(201, ChatSchema)
+    @blp.alt_response(403, description="The customer belongs to a group you're not in; the message says "
+                                       "which and what to do")
+    @about(access.CUSTOMER, "json:to")
     def post(self, data):
-        """Write to a customer first: continues their open chat or starts a new one."""
+        """Write to a customer first: continues their open chat or starts a new one.
+
+        Only for customers of your groups (or nobody's yet): another group's customer is
+        refused with 403 and a sentence naming the group, and nothing changes."""
         refusal = current_app.extensions["switchboard"].channel_refusal(data["channel"])
         if refusal:  # unknown, switched off, or not set up (naming the missing settings)
             abort(422, errors={"json": {"channel": [refusal]}})
@@ -82,6 +83,9 @@ class ChatList(MethodView):
         try:
             chat, _ = service.start_outbound(current_user, data["channel"], address, body=data["body"],
                                              media=data["media"], template=data["template"])
+        except access.CustomerElsewhere as exc:
+            db.session.rollback()
+            abort(403, message=str(exc))
         except service.ChatError as exc:
             db.session.rollback()  # the chat opened for this message must not stay behind
             abort(409, message=str(exc))
@@ -103,25 +107,28 @@ def normalise_address(channel: str, value: str) -> str:
 @blp.route("/<int:chat_id>")
 class ChatDetail(MethodView):
     @blp.response(200, ChatListItemSchema)
+    @about(access.CHAT, "chat_id")
     def get(self, chat_id):
         """One chat."""
-        return decorate([visible_chat_or_404(chat_id)])[0]
+        return decorate([chat_or_404(chat_id)])[0]
 
 
 @blp.route("/<int:chat_id>/messages")
 class ChatMessages(MethodView):
     @blp.response(200, MessageSchema(many=True))
+    @about(access.CHAT, "chat_id")
     def get(self, chat_id):
         """The transcript, oldest first."""
-        chat = visible_chat_or_404(chat_id)
+        chat = chat_or_404(chat_id)
         return db.session.execute(db.select(Message).where(Message.chat_id == chat.id)
                                   .order_by(Message.id)).scalars().all()
 
     @blp.arguments(MessageCreateSchema)
     @blp.response(201, MessageSchema)
+    @about(access.CHAT, "chat_id")
     def post(self, data, chat_id):
         """Reply. The message is stored in the outbox first, then sent."""
-        chat = visible_chat_or_404(chat_id)
+        chat = chat_or_404(chat_id)
         try:
             return service.reply(chat, current_user, body=data["body"], media=data["media"],
                                  template=data["template"])
@@ -130,10 +137,14 @@ class ChatMessages(MethodView):
 
 
 def _action(chat_id, fn, *args, **kwargs):
-    chat = visible_chat_or_404(chat_id)
+    chat = chat_or_404(chat_id)
     try:
         fn(chat, *args, **kwargs)
+    except access.CustomerElsewhere as exc:
+        db.session.rollback()
+        abort(403, message=str(exc))
     except service.ChatError as exc:
+        db.session.rollback()
         abort(409, message=str(exc))
     db.session.refresh(chat)
     return decorate([chat])[0]
@@ -141,6 +152,7 @@ def _action(chat_id, fn, *args, **kwargs):
 
 @blp.route("/<int:chat_id>/accept", methods=["POST"])
 @blp.response(200, ChatListItemSchema)
+@about(access.CHAT, "chat_id")
 def accept(chat_id):
     """Take a queued chat."""
     return _action(chat_id, service.accept, current_user)
@@ -148,6 +160,7 @@ def accept(chat_id):
 
 @blp.route("/<int:chat_id>/archive", methods=["POST"])
 @blp.response(200, ChatListItemSchema)
+@about(access.CHAT, "chat_id")
 def archive(chat_id):
     """Close the chat; it moves to the archive."""
     return _action(chat_id, service.archive, current_user)
@@ -156,6 +169,7 @@ def archive(chat_id):
 @blp.route("/<int:chat_id>/reopen", methods=["POST"])
 @blp.arguments(ReopenSchema)
 @blp.response(200, ChatListItemSchema)
+@about(access.CHAT, "chat_id")
 def reopen(data, chat_id):
     """Reopen an archived chat on the contact's preferred channel (or the one given)."""
     refusal = data["channel"] and current_app.extensions["switchboard"].channel_refusal(data["channel"])
@@ -167,6 +181,7 @@ def reopen(data, chat_id):
 @blp.route("/<int:chat_id>/transfer", methods=["POST"])
 @blp.arguments(TransferSchema)
 @blp.response(200, ChatListItemSchema)
+@about(access.CHAT, "chat_id")
 def transfer(data, chat_id):
     """Hand the chat to another agent or group."""
     to_agent = db.session.get(Agent, data["agent_id"]) if data["agent_id"] else None
@@ -180,6 +195,7 @@ def transfer(data, chat_id):
 
 @blp.route("/<int:chat_id>/read", methods=["POST"])
 @blp.response(204)
+@about(access.CHAT, "chat_id")
 def read(chat_id):
     """Mark everything in the chat as read by me."""
-    service.mark_read(visible_chat_or_404(chat_id), current_user)
+    service.mark_read(chat_or_404(chat_id), current_user)

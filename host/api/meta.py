@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import current_app
 from flask_smorest import Blueprint, abort
 
+from host import access
+from host.access import about
 from host.api import require_admin
 from host.plugins import PluginError, UnknownPlugin
 from host.schemas import ChannelSchema, PluginSchema, PluginUpdateSchema, WidgetTabSchema
@@ -25,6 +27,7 @@ def plugin_rows() -> list[dict]:
 
 @blp.route("/plugins")
 @blp.response(200, PluginSchema(many=True))
+@about(access.AGENT, reason="installed plugins; no customer data")
 def plugins():
     """Installed plugins and whether each is enabled."""
     return plugin_rows()
@@ -33,6 +36,7 @@ def plugins():
 @blp.route("/plugins/<name>", methods=["PATCH"])
 @blp.arguments(PluginUpdateSchema)
 @blp.response(200, PluginSchema)
+@about(access.ADMIN)
 def set_plugin(data, name):
     """Enable or disable a plugin (admins only). Takes effect without a restart."""
     require_admin()
@@ -45,6 +49,7 @@ def set_plugin(data, name):
 
 @blp.route("/channels")
 @blp.response(200, ChannelSchema(many=True))
+@about(access.AGENT, reason="the enabled channels; no customer data")
 def channels():
     """Channels of the enabled plugins."""
     return _sb().channel_list()
@@ -52,6 +57,7 @@ def channels():
 
 @blp.route("/widget/tabs")
 @blp.response(200, WidgetTabSchema(many=True))
+@about(access.AGENT, reason="the widget tabs; no customer data")
 def widget_tabs():
     """Widget tabs of the enabled plugins, in display order."""
     return _sb().widget_tabs()

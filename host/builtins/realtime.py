@@ -1,12 +1,13 @@
 """Pushes every notification to the agents who may see it, over Socket.IO.
 
-Rooms: ``agent:<id>`` (an agent's own), ``group:<id>`` (members of a group) and
-``chat:<id>`` (agents with that chat open). Chat-list events go to the chat's group
+Rooms: ``agent:<id>`` (an agent's own), ``group:<id>`` (members of a group, and every
+admin), ``ungrouped`` and ``contacts`` (every agent) and ``chat:<id>`` (agents with that
+chat open); who may see what is :mod:`host.access`. Chat-list events go to the chat's group
 and assignee; transcript events also go to the chat room.
 """
 from __future__ import annotations
 
-from host import hookimpl
+from host import access, hookimpl
 from host.realtime import push
 
 
@@ -76,5 +77,7 @@ def call_status_changed(event):
 
 @hookimpl
 def contact_changed(event):
+    """To the agents who may see the contact: those of its chats' rooms, or with no chat,
+    of its group override (every agent's ``contacts`` room when it has none)."""
     data = {"contact": dict(event.contact), "deleted": event.deleted}
-    push("contact:updated", data, [f"chat:{cid}" for cid in event.chat_ids] + ["contacts"])
+    push("contact:updated", data, access.rooms_for_chats(event.chat_ids, event.contact.get("group_id")))

@@ -12,7 +12,8 @@ import json
 from flask import Blueprint, abort, jsonify, request
 from marshmallow import Schema, fields, validate
 
-from host import hookimpl
+from host import access, hookimpl
+from host.access import about
 from host.chats import apply_status, receive
 from host.contracts import (HealthCheck, InboundMessage, PluginSettings, SendError, SendResult, SocketEvents,
                             StatusUpdate, WidgetTab)
@@ -83,6 +84,7 @@ class LoopbackPlugin:
             return jsonify(ok=True)
 
         @bp.get("/api/v1/loopback/sent")
+        @about(access.AGENT, reason="the test channel's outbox, for tests only (never installed)")
         def sent():
             return jsonify([m.body for m in self.channel.sent])
 
@@ -99,7 +101,9 @@ class LoopbackPlugin:
 
     @hookimpl
     def register_socketio_events(self, app):
-        return [SocketEvents({"loopback:echo": lambda agent, data: {"ok": True, "agent": agent.email, "data": data}})]
+        echo = about(access.AGENT, reason="echoes what the agent sent")(
+            lambda agent, data: {"ok": True, "agent": agent.email, "data": data})
+        return [SocketEvents({"loopback:echo": echo})]
 
     @hookimpl
     def register_health_checks(self, app):

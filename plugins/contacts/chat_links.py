@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Iterable
 
 from flask_login import current_user
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
+
+from host import access
 
 from host.extensions import db
 from host.models import Chat
@@ -31,10 +33,7 @@ def chat_ids(contact_id: int, limit: int = MAX_EVENT_CHATS) -> tuple[int, ...]:
 
 def chats_of(contact_id: int, limit: int = 200) -> list[Chat]:
     """The contact's chats the signed-in agent may see: open first, then newest."""
-    query = select(Chat).where(Chat.contact_id == contact_id)
-    if not current_user.is_admin:
-        query = query.where(or_(Chat.group_id.in_(current_user.group_ids() or {-1}),
-                                Chat.group_id.is_(None), Chat.agent_id == current_user.id))
+    query = select(Chat).where(Chat.contact_id == contact_id, access.chat_filter(current_user))
     last = func.coalesce(Chat.last_message_at, Chat.created_at)
     return list(db.session.execute(query.order_by((Chat.status == "archived").asc(), last.desc(), Chat.id.desc())
                                    .limit(limit)).scalars())
@@ -46,6 +45,15 @@ def chat_addresses(kind: str, address: str) -> list[str]:
     if number:
         return [a for _, a in phone_identities(number)]
     return [address]
+
+
+def orphans(addresses: Iterable[str]) -> list[int]:
+    """Ids of the chats of these addresses that have no contact (what :func:`adopt` takes)."""
+    addresses = sorted(set(addresses))
+    if not addresses:
+        return []
+    return list(db.session.execute(select(Chat.id).where(
+        Chat.contact_id.is_(None), Chat.customer_address.in_(addresses))).scalars())
 
 
 def adopt(contact_id: int, addresses: Iterable[str]) -> list[int]:

@@ -79,7 +79,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from sqlalchemy import func, literal, select, text, union_all
+from sqlalchemy import func, literal, select, text, true, union_all
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -93,6 +93,8 @@ __all__ = ["search_contacts", "count", "browse", "BrowsePage", "search_ddl", "dr
            "search_text_for"]
 
 MAX_QUERY = 200
+# Ranked matches a search filtered by visibility looks at, at most (see search_contacts).
+VISIBLE_WINDOW_MAX = 20000
 FTS_TABLE = "contacts_fts"
 FTS_PREFIXES = (1, 2, 3, 4, 5, 6, 7, 8)   # prefix lengths SQLite indexes (the ^ counts)
 # Newest candidates a SQLite arm reads in id order, re-checking each row (~4 us), before
@@ -359,16 +361,37 @@ def ranked_query(dialect: str, arms: Sequence[Arm]) -> tuple[str, dict]:
 # --- public API --------------------------------------------------------------------------
 
 def search_contacts(session: Session, q: str | None, limit: int = 25,
-                    offset: int = 0) -> list[Contact]:
-    """Contacts matching ``q`` by name, phone digits (any format) or email, best first."""
+                    offset: int = 0, visible=None) -> list[Contact]:
+    """Contacts matching ``q`` by name, phone digits (any format) or email, best first.
+
+    ``visible``: a condition on contacts (an agent's visibility) the results must meet.
+    The ranked matches are then read in growing windows (best first) and filtered until
+    the page is full; at most the best ``VISIBLE_WINDOW_MAX`` matches are looked at.
+    """
     parsed = parse_query(q)
     if parsed.empty or limit <= 0:
         return []
     dialect = _dialect(session)
     offset = max(0, offset)
     sql, params = ranked_query(dialect, tier_arms(parsed, dialect))
-    params.update(n=offset + limit, limit=limit, offset=offset)
-    return list(session.scalars(select(Contact).from_statement(text(sql)), params))
+    if visible is None:
+        params.update(n=offset + limit, limit=limit, offset=offset)
+        return list(session.scalars(select(Contact).from_statement(text(sql)), params))
+    wanted, window = offset + limit, max(4 * (offset + limit), 100)
+    while True:
+        params.update(n=window, limit=window, offset=0)
+        ranked = [row.id for row in session.execute(text(sql), params)]
+        shown = set()
+        for start in range(0, len(ranked), 500):
+            part = ranked[start:start + 500]
+            shown.update(session.scalars(select(Contact.id).where(Contact.id.in_(part), visible)))
+        ids = [i for i in ranked if i in shown]
+        if len(ids) >= wanted or len(ranked) < window or window >= VISIBLE_WINDOW_MAX:
+            break
+        window = min(window * 4, VISIBLE_WINDOW_MAX)
+    page = ids[offset:offset + limit]
+    found = {c.id: c for c in session.scalars(select(Contact).where(Contact.id.in_(page)))} if page else {}
+    return [found[i] for i in page if i in found]
 
 
 def count(session: Session, q: str | None = None) -> int:
@@ -396,20 +419,22 @@ class BrowsePage:
 
 
 def browse(session: Session, sort: str = "name", page: int = 1,
-           per_page: int = 50) -> BrowsePage:
-    """All contacts, a page at a time: by name (unnamed last) or most recently updated."""
+           per_page: int = 50, visible=None) -> BrowsePage:
+    """All contacts (those meeting ``visible``), a page at a time: by name (unnamed
+    last) or most recently updated."""
+    visible = true() if visible is None else visible
     if sort not in ("name", "recent"):
         raise ValueError(f"sort must be 'name' or 'recent', not {sort!r}")
     page, per_page = max(1, page), max(1, min(per_page, 500))
     offset = (page - 1) * per_page
     if sort == "recent":
-        stmt = select(Contact).order_by(Contact.updated_at.desc(), Contact.id.desc())
+        stmt = select(Contact).where(visible).order_by(Contact.updated_at.desc(), Contact.id.desc())
     else:
         # Two index range scans (named by sort_name, then unnamed), each cut at the page
         # end, instead of one ORDER BY on an expression no index can serve.
         def arm(tier: int, where):
             return (select(literal(tier).label("tier"), Contact.id, Contact.sort_name)
-                    .where(where).order_by(Contact.sort_name, Contact.id)
+                    .where(where, visible).order_by(Contact.sort_name, Contact.id)
                     .limit(offset + per_page + 1).subquery())
         named, unnamed = arm(0, Contact.sort_name > ""), arm(1, Contact.sort_name == "")
         ranked = union_all(select(named), select(unnamed)).subquery()

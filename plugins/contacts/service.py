@@ -9,7 +9,9 @@ Errors:
 
 * :class:`InvalidContact` — field → sentences, for a 422;
 * :class:`DuplicateContact` — an address (or email) another contact already has, with
-  that contact, for a 409 that points at it.
+  that contact, for a 409 that points at it;
+* :class:`Forbidden` — the agent may not do this to this customer (:mod:`.visibility`),
+  for a 403 with the sentence.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from host.events import ContactChanged
 from host.extensions import db
 from host.models import Agent, Group, utcnow
 
-from . import chat_links
+from . import chat_links, visibility
 from .models import ConsentChange, Contact, ContactIdentity, ContactNote, find_identity
 from .normalize import InvalidAddress, normalize_email, normalize_phone, normalize_whatsapp
 from .schemas import ContactSchema
@@ -41,11 +43,12 @@ class InvalidContact(ValueError):
 
 
 class DuplicateContact(ValueError):
-    def __init__(self, field: str, message: str, existing: Contact):
+    def __init__(self, field: str, message: str, existing: Contact, shown: str = ""):
         super().__init__(message)
         self.field = field
         self.message = message
         self.existing = existing
+        self.shown = shown  # the address as the agent typed it, for a refusal that names nobody
 
     def pointer(self) -> dict:
         return {"id": self.existing.id, "name": self.existing.name,
@@ -147,14 +150,15 @@ def check_duplicates(values: dict, exclude_id: int | None = None) -> None:
             other = identity.contact
             shown = address.removeprefix("whatsapp:")
             raise DuplicateContact(field, f"{shown} already belongs to {label(other)} (contact #{other.id}). "
-                                          "Open that contact, or merge the two.", other)
+                                          "Open that contact, or merge the two.", other, shown)
     email = values.get("email")
     if email:
         others = contacts_with_email(email, exclude_id)
         if others:
             other = others[0]
             raise DuplicateContact("email", f"{email} already belongs to {label(other)} "
-                                            f"(contact #{other.id}). Open that contact, or merge the two.", other)
+                                            f"(contact #{other.id}). Open that contact, or merge the two.", other,
+                                   email)
 
 
 # --- changes ---------------------------------------------------------------------------
@@ -256,8 +260,25 @@ def create(prepared: Prepared, agent: Agent | None, note: str | None = None,
     return contact
 
 
+class Forbidden(Exception):
+    """The agent may not do this to this customer; the sentence says why and what to do."""
+
+
+def _check_claims(agent: Agent | None, values: dict) -> None:
+    """Refuse numbers whose contact-less chats the agent cannot see (before any write)."""
+    if agent is None:
+        return
+    addresses = [a for field in ("phone", "whatsapp") if values.get(field)
+                 for a in chat_links.chat_addresses(FIELD_KIND[field], values[field])]
+    refusal = visibility.adoption_refusal(agent, chat_links.orphans(addresses))
+    if refusal:
+        raise Forbidden(refusal)
+
+
 def create_contact(data: dict, agent: Agent | None, region: str) -> Contact:
-    return create(prepare_create(data, region), agent, note=data.get("note"))
+    prepared = prepare_create(data, region)
+    _check_claims(agent, prepared.values)
+    return create(prepared, agent, note=data.get("note"))
 
 
 def prepare_update(contact: Contact, data: dict, region: str) -> Prepared:
@@ -272,6 +293,11 @@ def prepare_update(contact: Contact, data: dict, region: str) -> Prepared:
 def update_contact(contact: Contact, data: dict, agent: Agent | None, region: str,
                    announce_it: bool = True) -> Contact:
     prepared = prepare_update(contact, data, region)
+    if agent is not None and "group_id" in prepared.values:
+        refusal = visibility.group_change_refusal(agent, contact, prepared.values["group_id"])
+        if refusal:
+            raise Forbidden(refusal)
+    _check_claims(agent, prepared.values)
     added = apply(contact, prepared.values)
     db.session.flush()
     for kind, address in added:

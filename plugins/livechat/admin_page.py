@@ -8,12 +8,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from host import access
 from plugins.livechat import health, settings, webhook_setup
 from plugins.livechat.api import LiveChatError
 
 
 def admin_blueprint() -> Blueprint:
     bp = Blueprint("livechat_admin", __name__, template_folder="templates")
+    access.about_blueprint("livechat_admin", access.ADMIN)  # every page: see only_admins
 
     @bp.app_template_global("livechat_setup")
     def livechat_setup() -> dict:

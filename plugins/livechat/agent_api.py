@@ -12,6 +12,8 @@ from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields
 
+from host import access
+from host.access import about
 from host.extensions import db
 from host.models import Chat
 from plugins.livechat import settings, sync_queue
@@ -60,7 +62,7 @@ class SyncStateSchema(Schema):
 
 
 def _visible(chat: Chat | None) -> Chat:
-    if chat is None or not current_user.can_see_group(chat.group_id):
+    if not access.may_see_chat(current_user, chat):
         abort(404, message="Switchboard has no chat for this LiveChat conversation that you can see.")
     return chat
 
@@ -72,6 +74,7 @@ def api_blueprint() -> Blueprint:
     @blp.route("/resolve")
     @blp.arguments(ResolveQuerySchema, location="query")
     @blp.response(200, ResolvedSchema)
+    @about(access.CHAT, "query:chat_id")  # a LiveChat chat id, mapped to its mirrored chat
     def resolve(args):
         """The Switchboard chat behind a LiveChat chat or customer."""
         if not args["chat_id"] and not args["customer_id"]:
@@ -91,6 +94,7 @@ def api_blueprint() -> Blueprint:
 
     @blp.route("/chats/<int:chat_id>/sync")
     @blp.response(200, SyncStateSchema)
+    @about(access.CHAT, "chat_id")
     def sync_state(chat_id):
         """The chat's LiveChat mirror and the LiveChat calls still waiting or failed."""
         _visible(db.session.get(Chat, chat_id))
@@ -99,6 +103,7 @@ def api_blueprint() -> Blueprint:
 
     @blp.route("/chats/<int:chat_id>/sync/retry", methods=["POST"])
     @blp.response(200, SyncStateSchema)
+    @about(access.CHAT, "chat_id")
     def retry(chat_id):
         """Retry the chat's failed or waiting LiveChat calls now (mirror it if it never was)."""
         chat = _visible(db.session.get(Chat, chat_id))

@@ -32,6 +32,7 @@ from flask import (Blueprint, current_app, jsonify, redirect, render_template, r
                    url_for)
 from flask_login import current_user
 
+from host import access
 from host.auth import sign_in as start_sign_in
 from host.console import bootstrap
 from host.security_headers import content_security_policy
@@ -85,6 +86,7 @@ def agent_app_blueprint() -> Blueprint:
         return response
 
     @bp.get(WIDGET_PATH)
+    @access.about(access.AGENT, reason="the widget page; chats load through the chat routes, which apply the rule")
     def widget():
         """The Details widget for LiveChat's Agent App."""
         config = {"resolveUrl": url_for("livechat_api.resolve"),

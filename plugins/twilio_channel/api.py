@@ -5,7 +5,9 @@ from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from sqlalchemy import or_
 
-from host.api import require_admin, visible_chat_or_404
+from host import access
+from host.access import about, chat_or_404
+from host.api import require_admin
 from host.extensions import db
 from host.models import Agent, Call, Chat, Message
 
@@ -22,9 +24,10 @@ blp = Blueprint("twilio", __name__, url_prefix="/api/v1/twilio", description="Tw
 @blp.route("/whatsapp/window")
 @blp.arguments(ChatQuerySchema, location="query")
 @blp.response(200, WindowSchema)
+@about(access.CHAT, "query:chat_id")
 def whatsapp_window(args):
     """Whether WhatsApp's 24-hour window is open for the chat's customer, and until when."""
-    chat = visible_chat_or_404(args["chat_id"])
+    chat = chat_or_404(args["chat_id"])
     state = window_for(chat, "whatsapp" if chat.channel in ("sms", "whatsapp") else chat.channel)
     return {"chat_id": chat.id, "channel": chat.channel, "sender": state.sender, "applies": state.applies,
             "open": state.open,
@@ -35,6 +38,7 @@ def whatsapp_window(args):
 @blp.route("/templates")
 @blp.arguments(TemplateListQuerySchema, location="query")
 @blp.response(200, TemplateItemSchema(many=True))
+@about(access.AGENT, reason="the account's approved message templates, no customer data")
 def templates(args):
     """Templates approved for WhatsApp (Twilio Content API, every page), for the picker.
 
@@ -70,6 +74,7 @@ def all_templates(args):
 @blp.route("/logs")
 @blp.arguments(LogsQuerySchema, location="query")
 @blp.response(200, LogEntrySchema(many=True))
+@about(access.CHAT, "query:chat_id")
 def logs(args):
     """Everything sent to the open chat's customer, and every call with them (both ways),
     across their active and archived chats.
@@ -77,9 +82,9 @@ def logs(args):
     Same contact when the chat has one, else the same phone number (SMS and WhatsApp
     forms). Only chats this agent may see are included. Newest first.
     """
-    chat = visible_chat_or_404(args["chat_id"])
-    chats = {c.id: c for c in db.session.execute(_related_chats(chat)).scalars()
-             if current_user.can_see_group(c.group_id) or c.agent_id == current_user.id}
+    chat = chat_or_404(args["chat_id"])
+    chats = {c.id: c for c in db.session.execute(
+        _related_chats(chat).where(access.chat_filter(current_user))).scalars()}
     channel = args["channel"]
     rows = []
     if channel != "voice":
@@ -129,6 +134,7 @@ def _call_row(c: Call, chat: Chat) -> dict:
 
 @blp.route("/senders")
 @blp.response(200, SendersSchema)
+@about(access.AGENT, reason="our own numbers and senders, no customer data")
 def senders():
     """Our numbers and WhatsApp senders (for the SMS and WhatsApp tabs)."""
     config = load_config()
@@ -139,6 +145,7 @@ def senders():
 
 @blp.route("/webhook-urls")
 @blp.response(200, WebhookUrlsSchema)
+@about(access.ADMIN)
 def urls():
     """The URLs to paste into Twilio's console (admins only)."""
     require_admin()
@@ -147,6 +154,7 @@ def urls():
 
 @blp.route("/credentials/test", methods=["POST"])
 @blp.response(200, CredentialsResultSchema)
+@about(access.ADMIN)
 def credentials_test():
     """Fetch the Twilio account with the configured credentials (admins only)."""
     require_admin()

@@ -13,6 +13,8 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from twilio.base.exceptions import TwilioException
 
+from host import access
+from host.access import about
 from host.extensions import db
 from host.models import Message
 
@@ -40,11 +42,12 @@ def twilio_setup() -> dict:
 
 
 @bp.get("/twilio/media/<message_sid>/<int:position>")
+@about(access.MEDIA, "message_sid")
 def media(message_sid: str, position: int):
     """Stream an inbound attachment (or a voicemail), fetched from Twilio with the account's credentials."""
     message = db.session.execute(db.select(Message).where(
         Message.external_id == message_sid, Message.channel.in_(("sms", "whatsapp", "voice")))).scalars().first()
-    if message is None or not current_user.can_see_group(message.chat.group_id):
+    if message is None or not access.may_see_chat(current_user, message.chat):
         abort(404)
     ref = db.session.execute(db.select(InboundMedia).where(
         InboundMedia.message_sid == message_sid, InboundMedia.position == position)).scalar_one_or_none()
@@ -78,6 +81,7 @@ def _owner(url: str):
 
 
 @bp.route("/twilio/admin", methods=["GET", "POST"])
+@about(access.ADMIN)
 def admin():
     """Webhook URLs to paste into Twilio, the mode, and a "Test credentials" button."""
     if not current_user.is_admin:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
+from host import access
 from host.extensions import db
 
 from .channels import normalise_number
@@ -18,6 +19,9 @@ from .settings import load_config
 from .simulator import bare, current_simulator
 
 bp = Blueprint("twilio_channel_phone", __name__, url_prefix="/simulator/phone", template_folder="templates")
+access.about_blueprint("twilio_channel_phone", access.AGENT,
+                       reason="the offline simulator's customer phone: it plays the customers, and answers only in "
+                              "simulator mode (no Twilio credentials, so no real customers)")
 
 MAX_ATTACHMENT = 2 * 1024 * 1024
 ALLOWED_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf", "audio/", "video/")

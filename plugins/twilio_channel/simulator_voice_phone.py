@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 
+from host import access
+
 from .channels import normalise_number
 from .client import uses_builtin_simulator
 from .settings import load_config
@@ -28,6 +30,9 @@ def device_event(agent, action: str, data: dict) -> dict:
 # --- the customer phone page's call controls ---------------------------------------------------
 
 bp = Blueprint("twilio_channel_phone_voice", __name__, url_prefix="/simulator/phone/voice")
+access.about_blueprint("twilio_channel_phone_voice", access.AGENT,
+                       reason="the offline simulator's customer phone: it plays the customers, and answers only in "
+                              "simulator mode (no Twilio credentials, so no real customers)")
 
 
 @bp.before_request

@@ -7,7 +7,8 @@ from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validates_schema, ValidationError
 
-from host.api import visible_chat_or_404
+from host import access
+from host.access import about, chat_or_404
 from host.extensions import db
 from host.models import Call
 from host.schemas import CallSchema, ChatSchema, RowId, UtcDateTime
@@ -79,6 +80,7 @@ def _fail(exc: voice_calls.VoiceError):
 
 @blp.route("/token")
 @blp.response(200, TokenSchema)
+@about(access.AGENT, reason="the agent's own Device token (identity agent-<their id>)")
 def token():
     """An access token for this agent's browser Device (identity agent-<id>)."""
     try:
@@ -94,19 +96,23 @@ def token():
 class Calls(MethodView):
     @blp.arguments(ChatQuerySchema, location="query")
     @blp.response(200, VoiceCallSchema(many=True))
+    @about(access.CHAT, "query:chat_id")
     def get(self, args):
         """The chat's calls, newest first (the live one, if any, comes first)."""
-        chat = visible_chat_or_404(args["chat_id"])
+        chat = chat_or_404(args["chat_id"])
         return db.session.execute(db.select(Call).where(Call.chat_id == chat.id)
                                   .order_by(Call.id.desc()).limit(20)).scalars().all()
 
     @blp.arguments(PlaceCallSchema)
     @blp.response(201, PlacedCallSchema)
+    @blp.alt_response(403, description="The customer belongs to a group you're not in; the message says "
+                                       "which and what to do")
+    @about(access.CUSTOMER, "json:to")
     def post(self, data):
         """Prepare a call from the browser: continue, reopen or start the customer's chat
         (assigned to you, bound to the number the call shows); then ``Device.connect``
         with the returned ``params``."""
-        chat = visible_chat_or_404(data["chat_id"]) if data["chat_id"] else None
+        chat = chat_or_404(data["chat_id"]) if data["chat_id"] else None
         raw = (data["to"] or "").strip() or (chat.customer_address if chat else "")
         try:
             to = normalise_number(raw)
@@ -124,13 +130,14 @@ class Calls(MethodView):
 
 @blp.route("/calls/<int:call_id>/answer", methods=["POST"])
 @blp.response(200, AnsweredSchema)
+@about(access.CALL, "call_id")
 def answer(call_id):
     """Answer a waiting call: accepts the chat if it is queued, then rings this agent's
     browser Device with the caller (the caller's leg is redirected)."""
     call = db.session.get(Call, call_id) if 0 < call_id < 2**31 else None
     if call is None:
         abort(404, message="There is no such call.")
-    visible_chat_or_404(call.chat_id)
+    chat_or_404(call.chat_id)
     try:
         voice_calls.answer(call, current_user)
     except voice_calls.VoiceError as exc:

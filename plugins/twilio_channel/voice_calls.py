@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
+from host import access
 from host import calls as host_calls
 from host import chats
 from host import emit as bus
@@ -79,7 +80,7 @@ def can_answer(chat: Chat, agent: Agent) -> bool:
         return False
     if chat.agent_id is not None:
         return chat.agent_id == agent.id
-    return agent.can_see_group(chat.group_id)
+    return access.may_see_chat(agent, chat)
 
 
 def _name(agent: Agent | None) -> str | None:
@@ -244,12 +245,17 @@ def prepare_outbound(agent: Agent, to: str, chat: Chat | None = None,
     """Continue, reopen or start the customer's chat for a call the agent places.
 
     Returns the chat (assigned to the agent) and the number the call shows. Refuses
-    when another agent works on the chat or a call is already on it.
+    another group's customer (403, naming the group), and a chat another agent works
+    on or that has a call already.
     """
     contact = chats.resolve(VOICE, to, {})
     if contact_id is not None and contact.id is not None and contact.id != contact_id:
         raise VoiceError("This number belongs to another contact.", 422)
     existing = chat if chat is not None else chats.find_chat_for(contact, to)
+    try:
+        access.check_may_start(agent, existing, contact.group_id)
+    except access.CustomerElsewhere as exc:
+        raise VoiceError(str(exc), exc.status) from exc
     if existing is not None and existing.status != "archived":
         if existing.agent_id not in (None, agent.id):
             raise VoiceError(f"{_name(existing.agent)} is working on this chat; ask them to transfer it to you "
@@ -259,7 +265,10 @@ def prepare_outbound(agent: Agent, to: str, chat: Chat | None = None,
     caller_id = voice.caller_id_for(load_config(), existing.sender if existing else None)
     if caller_id is None:
         raise VoiceError("There is no phone number to call from: add one in the Twilio settings.")
-    chat = chats.open_chat_for(VOICE, to, contact, caller_id, "agent", agent=agent)
+    try:
+        chat = chats.open_chat_for(VOICE, to, contact, caller_id, "agent", agent=agent)
+    except access.CustomerElsewhere as exc:  # the number typed is another group's customer's
+        raise VoiceError(str(exc), exc.status) from exc
     if chat.agent_id is None or chat.status == "queued":
         try:
             chats.accept(chat, agent)
@@ -421,7 +430,9 @@ def set_mute(agent: Agent, call_id, muted) -> dict:
     if not isinstance(call_id, int) or isinstance(call_id, bool) or not isinstance(muted, bool):
         return {"ok": False, "error": "Send {call_id: number, muted: true|false}."}
     call = db.session.get(Call, call_id) if 0 < call_id < 2**31 else None
-    if call is None or call.ended_at is not None:
+    if call is None or not access.may_see_chat(agent, call.chat):
+        return {"ok": False, "error": "There is no such call."}
+    if call.ended_at is not None:
         return {"ok": False, "error": "This call has ended."}
     if call.chat.agent_id != agent.id:
         return {"ok": False, "error": "Only the agent on the call can mute it."}

@@ -9,16 +9,20 @@
 """
 from __future__ import annotations
 
+from host import access
+from host.access import about
 from host.contracts import SocketEvents
 
 from . import voice_calls
 
 
+@about(access.CALL, "json:call_id")
 def call_mute(agent, data):
     data = data if isinstance(data, dict) else {}
     return voice_calls.set_mute(agent, data.get("call_id"), data.get("muted"))
 
 
+@about(access.AGENT, reason="rings again only the calls this agent's rooms heard ring")
 def call_waiting(agent, _data):
     from flask_socketio import emit
 
@@ -37,7 +41,8 @@ def _simulated(action):
             return {"ok": False, "error": "The simulated phone works only in simulator mode."}
         return device_event(agent, action, data if isinstance(data, dict) else {})
     handler.__name__ = f"voice_sim_{action}"
-    return handler
+    return about(access.AGENT, reason="the simulated browser Device (simulator mode only); a call it places "
+                                      "goes through the same checks as a real one")(handler)
 
 
 def socket_events() -> SocketEvents:

@@ -12,6 +12,8 @@ const STATUS = { queued: "Waiting", active: "Open", archived: "Archived" };
 export function mount(element, ctx) {
   ensureStyles();
   const state = { q: "", sort: "name", page: 1, items: [], hasNext: false, failed: "", view: "list", detail: null, request: 0 };
+  // Merge, import and export move or read customers of every group: admins only.
+  const isAdmin = ctx.agent?.role === "admin";
 
   // --- list view ------------------------------------------------------------------------
   const search = h("input.tab-search", { type: "search", placeholder: "Search name, phone or email", "aria-label": "Search contacts" });
@@ -24,7 +26,7 @@ export function mount(element, ctx) {
   const pager = h("div.ct-pager");
   const listView = h("div.ct-card",
     h("div.ct-toolbar", search, sort),
-    h("div.ct-actions", add, importButton, exportLink),
+    h("div.ct-actions", add, ...(isAdmin ? [importButton, exportLink] : [])),
     list, pager);
 
   const runSearch = debounce(() => {
@@ -146,7 +148,7 @@ export function mount(element, ctx) {
     const body = h("div");
     const actions = [
       h("button.button.small", { type: "button", onclick: () => showForm(detail.contact) }, ctx.icon("edit"), " Edit"),
-      h("button.button.small", { type: "button", onclick: () => showMerge(detail.contact) }, "Merge…"),
+      isAdmin ? h("button.button.small", { type: "button", onclick: () => showMerge(detail.contact) }, "Merge…") : null,
       h("button.button.small", { type: "button", onclick: () => remove(detail.contact) }, "Delete"),
     ];
     const chatsSection = h("section.ct-section", h("h4", "Chats"), detail.chats);

@@ -72,7 +72,7 @@ export function mount(element, ctx) {
         state.editing = false;
         render();
       },
-      duplicateActions: (existing) => [h("button.button.small", {
+      duplicateActions: (existing) => ctx.agent?.role !== "admin" ? [] : [h("button.button.small", {
         type: "button",
         onclick: async () => {
           const ok = await confirmDialog({

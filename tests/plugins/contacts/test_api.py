@@ -100,7 +100,8 @@ def test_editing_to_another_contacts_number_is_a_duplicate(client):
     assert client.patch(f"{BASE}/{ben['id']}", json={"email": "ben@example.com"}).status_code == 200
 
 
-def test_update_changes_only_given_fields_and_empty_clears(client, admin):
+def test_update_changes_only_given_fields_and_empty_clears(api, admin):
+    client = api(admin)  # moving the contact to Sales takes it out of a Support agent's sight
     sales = db.session.execute(db.select(Group).where(Group.name == "Sales")).scalar_one()
     ann = create(client, name="Ann", phone="+14155550123", email="ann@example.com")
     body = client.patch(f"{BASE}/{ann['id']}", json={"email": "", "group_id": sales.id,
@@ -168,13 +169,25 @@ def test_chats_of_a_contact_active_and_archived(client, agent, inbound):
 
 def test_chats_of_other_groups_are_not_listed(api, agent, make_agent, inbound):
     outsider = make_agent("out@example.test", groups=("Elsewhere",))
-    message = inbound("sms", "+14155550123")
-    message.chat.group_id = db.session.execute(db.select(Group.id).where(Group.name == "Support")).scalar()
+    first = inbound("sms", "+14155550123").chat
+    first.group_id = db.session.execute(db.select(Group.id).where(Group.name == "Support")).scalar()
+    first.status = "archived"
+    elsewhere = Chat(channel="sms", customer_address="+14155550123", contact_id=first.contact_id,
+                     group_id=outsider.groups[0].id)
+    db.session.add(elsewhere)
     db.session.commit()
-    assert api(outsider).get(f"{BASE}/{message.chat.contact_id}/chats").json == []
+    listed = api(outsider).get(f"{BASE}/{first.contact_id}/chats").json
+    assert [c["id"] for c in listed] == [elsewhere.id]
+    assert {c["id"] for c in api(agent).get(f"{BASE}/{first.contact_id}/chats").json} == {first.id}
 
 
-def test_merge_moves_identities_notes_and_chats_then_deletes(client, inbound, recorder):
+@pytest.fixture
+def admin_client(api, admin):
+    return api(admin)
+
+
+def test_merge_moves_identities_notes_and_chats_then_deletes(admin_client, inbound, recorder):
+    client = admin_client
     a = inbound("sms", "+14155550123", profile={"name": "Maria"}).chat
     b = inbound("sms", "+14155550199").chat
     keep, gone = a.contact_id, b.contact_id
@@ -196,8 +209,11 @@ def test_merge_moves_identities_notes_and_chats_then_deletes(client, inbound, re
     assert inbound("sms", "+14155550199", body="again").chat.contact_id == keep
 
 
-def test_merge_refusals(client):
+def test_merge_refusals(client, admin_client):
     ann = create(client, name="Ann")
+    refused = client.post(f"{BASE}/{ann['id']}/merge", json={"other_id": ann["id"]})
+    assert refused.status_code == 403 and refused.json["message"] == "Only administrators can do this."
+    client = admin_client
     assert client.post(f"{BASE}/{ann['id']}/merge", json={"other_id": ann["id"]}).status_code == 422
     missing = client.post(f"{BASE}/{ann['id']}/merge", json={"other_id": 424242})
     assert missing.status_code == 422 and "other_id" in missing.json["errors"]["json"]
@@ -205,7 +221,8 @@ def test_merge_refusals(client):
     assert count() == 1
 
 
-def test_merge_is_one_transaction(client, inbound, monkeypatch):
+def test_merge_is_one_transaction(admin_client, inbound, monkeypatch):
+    client = admin_client
     from plugins.contacts import chat_links
 
     a = inbound("sms", "+14155550123").chat

@@ -1,0 +1,271 @@
+"""Who may see what: the one visibility rule, and the words an agent is refused with.
+
+Chats
+    An agent may see a chat when they are an admin, when the chat's group is one of
+    their groups, when the chat has no group (every agent sees ungrouped chats), or when
+    the chat is assigned to them. Seeing a chat is what lets an agent read its
+    transcript, reply, accept, transfer, archive, reopen, call its customer and join its
+    realtime room; a chat they may not see answers 404, as if it did not exist.
+    :func:`chat_filter` is the rule as a query condition, :func:`may_see_chat` as a
+    check of one chat; every chat route and Socket.IO event uses one of them.
+
+Customers
+    Starting a conversation (a first SMS or WhatsApp message, a call) hands the
+    customer's chat to the agent, so the agent must be allowed to own it:
+    :func:`check_may_start` refuses with :class:`CustomerElsewhere` (403, a sentence
+    naming the group) when the customer belongs to a group the agent is not in. A
+    customer belongs to the group of their open chat; without one, to the group their
+    contact is pinned to (the group override); without that, to the group of their last
+    chat. A customer with no chat and no override belongs to nobody yet: any agent may
+    write to them, and the new chat goes to a group the agent is in (see
+    :func:`group_for_new_chat`).
+
+Contacts
+    Plugins keep their own customer records (the contacts plugin's contacts) and show
+    them through this rule: a contact is visible when one of its chats is visible, or
+    when it has no chat yet and its group override is one of the agent's groups (or it
+    has none). :func:`contact_filter` and :func:`may_see_contact` say so from the
+    contact's id and override alone, since ``chats.contact_id`` is the host's column.
+
+Routes
+    Every view says what it is about with :func:`about` (a chat, a call, a contact, a
+    customer, admin-only, or any agent with the reason); ``tests/host/test_access_walk.py``
+    reads those declarations from the URL map and calls every route as an agent of
+    another group, so a route without one fails the suite.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from flask_login import current_user
+from sqlalchemy import and_, exists, false, or_, select, true
+
+from host.extensions import db
+from host.models import Agent, Chat, Group
+
+NOT_FOUND = "There is no such chat, or it belongs to a group you're not in."
+
+
+# --- the rule ------------------------------------------------------------------------------
+
+def _field(obj, name: str):
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name)
+
+
+def may_see_group(agent: Agent | None, group_id: int | None) -> bool:
+    """Admins see every group; agents their own groups; nobody's (None) is everyone's."""
+    if agent is None:
+        return False
+    return agent.is_admin or group_id is None or group_id in agent.group_ids()
+
+
+def may_see_chat(agent: Agent | None, chat) -> bool:
+    """The rule for one chat (an ORM chat, a row or a snapshot dict)."""
+    if agent is None or chat is None:
+        return False
+    agent_id = _field(chat, "agent_id")
+    return may_see_group(agent, _field(chat, "group_id")) or (agent_id is not None and agent_id == agent.id)
+
+
+def chat_filter(agent: Agent, chats=Chat):
+    """The rule as a condition on ``chats`` (the Chat entity or an alias of it)."""
+    if agent.is_admin:
+        return true()
+    groups = agent.group_ids()
+    return or_(chats.group_id.is_(None), chats.group_id.in_(groups) if groups else false(),
+               chats.agent_id == agent.id)
+
+
+def visible_chat(agent: Agent | None, chat_id) -> Chat | None:
+    """The chat with this id if the agent may see it, else None (bad ids included)."""
+    try:
+        chat_id = int(chat_id)
+    except (TypeError, ValueError):
+        return None
+    if agent is None or not 0 < chat_id < 2**31:
+        return None
+    chat = db.session.get(Chat, chat_id)
+    return chat if may_see_chat(agent, chat) else None
+
+
+def chat_or_404(chat_id, agent: Agent | None = None) -> Chat:
+    """For routes: the visible chat, or a 404 that does not tell whether it exists."""
+    from flask_smorest import abort
+
+    chat = visible_chat(agent or current_user, chat_id)
+    if chat is None:
+        abort(404, message=NOT_FOUND)
+    return chat
+
+
+# --- starting a conversation ----------------------------------------------------------------
+
+class CustomerElsewhere(Exception):
+    """The customer belongs to a group the agent is not in (403; the sentence says what to do)."""
+
+    status = 403
+
+    def __init__(self, group_name: str, has_chat: bool):
+        self.group_name = group_name
+        if has_chat:
+            message = (f"This customer is handled by {group_name}. Ask a {group_name} agent or an admin "
+                       "to transfer the chat to you.")
+        else:
+            message = (f"This customer belongs to {group_name}. Ask a {group_name} agent or an admin "
+                       "to write to them, or to move the contact to your group.")
+        super().__init__(message)
+
+
+def _group_name(group_id: int | None) -> str:
+    group = db.session.get(Group, group_id) if group_id is not None else None
+    return group.name if group is not None else "another group"
+
+
+def check_may_start(agent: Agent, chat: Chat | None, override_group_id: int | None) -> None:
+    """Raise :class:`CustomerElsewhere` unless ``agent`` may open a conversation with the
+    customer whose current chat (open, else the last archived one, else None) is
+    ``chat`` and whose contact is pinned to ``override_group_id``."""
+    if chat is not None and chat.status != "archived":
+        if not may_see_chat(agent, chat):
+            raise CustomerElsewhere(_group_name(chat.group_id), has_chat=True)
+        return
+    if override_group_id is not None:
+        if not may_see_group(agent, override_group_id):
+            raise CustomerElsewhere(_group_name(override_group_id), has_chat=chat is not None)
+        return
+    if chat is not None and not may_see_chat(agent, chat):
+        raise CustomerElsewhere(_group_name(chat.group_id), has_chat=True)
+
+
+def group_for_new_chat(agent: Agent | None, routed_group_id: int | None) -> int | None:
+    """The group of a chat an agent starts with a customer nobody has yet: where routing
+    puts it when the agent is in that group, else the agent's own (first by name), so
+    the agent's team follows the conversation it started. Admins take routing's."""
+    if agent is None or may_see_group(agent, routed_group_id) or not agent.groups:
+        return routed_group_id
+    return min(agent.groups, key=lambda g: (g.name.lower(), g.id)).id
+
+
+# --- contacts (records plugins keep about customers) --------------------------------------------
+
+def contact_filter(agent: Agent, contact_id_column, group_id_column):
+    """Contacts visible to ``agent`` as a condition on a contacts table's id and group
+    override columns: one of its chats is visible, or it has no chat and its override
+    is visible (or unset)."""
+    if agent.is_admin:
+        return true()
+    any_chat = exists(select(Chat.id).where(Chat.contact_id == contact_id_column))
+    visible_chat_ = exists(select(Chat.id).where(Chat.contact_id == contact_id_column, chat_filter(agent)))
+    groups = agent.group_ids()
+    own_override = or_(group_id_column.is_(None), group_id_column.in_(groups) if groups else false())
+    return or_(visible_chat_, and_(~any_chat, own_override))
+
+
+def may_see_contact(agent: Agent | None, contact_id: int | None, group_id: int | None) -> bool:
+    if agent is None:
+        return False
+    if agent.is_admin:
+        return True
+    if contact_id is None:
+        return may_see_group(agent, group_id)
+    chats = db.session.execute(select(Chat.group_id, Chat.agent_id).where(Chat.contact_id == contact_id)).all()
+    if not chats:
+        return may_see_group(agent, group_id)
+    return any(may_see_chat(agent, {"group_id": g, "agent_id": a}) for g, a in chats)
+
+
+def hidden_chats(agent: Agent, chat_ids) -> list[Chat]:
+    """Those of ``chat_ids`` the agent may not see."""
+    ids = list(chat_ids)
+    if not ids or agent.is_admin:
+        return []
+    return list(db.session.execute(select(Chat).where(Chat.id.in_(ids), ~chat_filter(agent))).scalars())
+
+
+def hidden_group_name(chats: list[Chat]) -> str:
+    return _group_name(next((c.group_id for c in chats if c.group_id is not None), None))
+
+
+def rooms_for_chats(chat_ids, group_id: int | None = None) -> list[str]:
+    """The Socket.IO rooms whose agents may see a record tied to these chats: each chat's
+    room, its group's (or ``ungrouped``) and its assignee's. With no chat, the rooms of
+    who may see ``group_id`` (``group:<id>``, or every agent's ``contacts``)."""
+    ids = list(chat_ids)
+    if not ids:
+        return [f"group:{group_id}" if group_id is not None else "contacts"]
+    rooms = {f"chat:{cid}" for cid in ids}
+    for gid, aid in db.session.execute(select(Chat.group_id, Chat.agent_id).where(Chat.id.in_(ids))).all():
+        rooms.add(f"group:{gid}" if gid is not None else "ungrouped")
+        if aid is not None:
+            rooms.add(f"agent:{aid}")
+    return sorted(rooms)
+
+
+# --- what each route is about ------------------------------------------------------------------
+
+CHAT, CALL, CONTACT, CUSTOMER, MEDIA, ADMIN, AGENT = (
+    "chat", "call", "contact", "customer", "media", "admin", "agent")
+KINDS = (CHAT, CALL, CONTACT, CUSTOMER, MEDIA, ADMIN, AGENT)
+
+
+@dataclass(frozen=True)
+class About:
+    """What a route is about, and so who may use it.
+
+    ``kind``: ``chat``/``call``/``contact``/``media`` — one object, named by ``where``
+    (``"chat_id"`` a path parameter, ``"query:chat_id"`` or ``"json:chat_id"``), that
+    must be visible (else 404); ``customer`` — a customer typed by address in ``where``
+    (403 with :class:`CustomerElsewhere` when another group has them); ``admin`` —
+    admins only (403); ``agent`` — any signed-in agent, with ``reason`` saying why that
+    shows no other group's customers (a list filtered by the rule, the agent's own
+    data, the team directory …).
+    """
+
+    kind: str
+    where: str | None = None
+    reason: str = ""
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown kind {self.kind!r}; one of {', '.join(KINDS)}")
+        if self.kind == AGENT and not self.reason:
+            raise ValueError("say why every agent may use this route")
+        if self.kind in (CHAT, CALL, CONTACT, CUSTOMER, MEDIA) and not self.where:
+            raise ValueError(f"say where the {self.kind} is named (a path parameter, query:… or json:…)")
+
+
+def about(kind: str, where: str | None = None, reason: str = "") -> Callable[[Any], Any]:
+    """Declare what a view (function, MethodView class or method) is about."""
+    declared = About(kind, where, reason)
+
+    def mark(view):
+        view.switchboard_access = declared
+        return view
+
+    return mark
+
+
+_BLUEPRINTS: dict[str, About] = {}
+
+
+def about_blueprint(name: str, kind: str, reason: str = "") -> None:
+    """Declare every route of a blueprint at once (e.g. admin pages guarded by one
+    ``before_request``); a view's own declaration wins."""
+    _BLUEPRINTS[name] = About(kind, None, reason)
+
+
+def declared(app, endpoint: str, method: str) -> About | None:
+    """What the view behind ``endpoint`` declared for ``method`` (None: nothing)."""
+    view = app.view_functions.get(endpoint)
+    if view is None:
+        return None
+    cls = getattr(view, "view_class", None)
+    if cls is not None:
+        handler = getattr(cls, method.lower(), None)
+        found = getattr(handler, "switchboard_access", None) or getattr(cls, "switchboard_access", None)
+    else:
+        found = getattr(view, "switchboard_access", None)
+    if found is None and "." in endpoint:
+        found = _BLUEPRINTS.get(endpoint.rsplit(".", 1)[0])
+    return found
