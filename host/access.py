@@ -107,6 +107,7 @@ class CustomerElsewhere(Exception):
     status = 403
 
     def __init__(self, group_name: str, has_chat: bool):
+        """``has_chat``: the customer's chat is in that group (else their contact is pinned there)."""
         self.group_name = group_name
         if has_chat:
             message = (f"This customer is handled by {group_name}. Ask a {group_name} agent or an admin "
@@ -132,7 +133,7 @@ def check_may_start(agent: Agent, chat: Chat | None, override_group_id: int | No
         return
     if override_group_id is not None:
         if not may_see_group(agent, override_group_id):
-            raise CustomerElsewhere(_group_name(override_group_id), has_chat=chat is not None)
+            raise CustomerElsewhere(_group_name(override_group_id), has_chat=False)
         return
     if chat is not None and not may_see_chat(agent, chat):
         raise CustomerElsewhere(_group_name(chat.group_id), has_chat=True)
