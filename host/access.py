@@ -181,7 +181,9 @@ def hidden_chats(agent: Agent, chat_ids) -> list[Chat]:
     ids = list(chat_ids)
     if not ids or agent.is_admin:
         return []
-    return list(db.session.execute(select(Chat).where(Chat.id.in_(ids), ~chat_filter(agent))).scalars())
+    # Checked here, not as NOT(chat_filter): SQL's NOT of a comparison with NULL is NULL.
+    chats = db.session.execute(select(Chat).where(Chat.id.in_(ids))).scalars()
+    return [chat for chat in chats if not may_see_chat(agent, chat)]
 
 
 def hidden_group_name(chats: list[Chat]) -> str:
