@@ -272,3 +272,55 @@ def declared(app, endpoint: str, method: str) -> About | None:
     if found is None and "." in endpoint:
         found = _BLUEPRINTS.get(endpoint.rsplit(".", 1)[0])
     return found
+
+
+# --- enforcing the declarations ----------------------------------------------------------------
+
+# kind → check(agent, value named in the URL) → may the agent see it? Plugins add theirs.
+_CHECKS: dict[str, Callable[[Agent, Any], bool]] = {}
+
+
+def register_check(kind: str, check: Callable[[Agent, Any], bool]) -> None:
+    """How to tell whether an agent may see the ``kind`` object a URL names (e.g. the
+    contacts plugin for ``contact``); routes declaring it are then refused before they run."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}")
+    _CHECKS[kind] = check
+
+
+def _call_visible(agent: Agent, call_id) -> bool:
+    from host.models import Call
+
+    try:
+        call = db.session.get(Call, int(call_id))
+    except (TypeError, ValueError):
+        return False
+    return call is not None and may_see_chat(agent, call.chat)
+
+
+register_check(CHAT, lambda agent, chat_id: visible_chat(agent, chat_id) is not None)
+register_check(CALL, _call_visible)
+
+
+def install(app) -> None:
+    """Refuse, before the view (and its input validation) runs, what a route's declaration
+    already decides: admin routes to agents (403), and an object named by a path
+    parameter that the agent may not see (404). The views check the rest themselves."""
+    from flask import request
+    from flask_smorest import abort
+
+    @app.before_request
+    def enforce_declarations():
+        if request.endpoint is None or not current_user.is_authenticated:
+            return None  # the sign-in guard (registered first) has answered
+        found = declared(app, request.endpoint, request.method)
+        if found is None:
+            return None
+        if found.kind == ADMIN and not current_user.is_admin:
+            abort(403, message="Only administrators can do this.")
+        check = _CHECKS.get(found.kind)
+        if check is not None and found.where in (request.view_args or {}):
+            if not check(current_user, request.view_args[found.where]):
+                abort(404, message=NOT_FOUND if found.kind == CHAT else "There is no such "
+                      f"{found.kind}, or it belongs to a group you're not in.")
+        return None

@@ -88,3 +88,15 @@ def delete_refusal(agent: Agent, contact: Contact) -> str | None:
         return None
     name = access.hidden_group_name(hidden)
     return f"This contact also talks to {name}. Ask an admin to delete it."
+
+
+def _named_contact_visible(agent: Agent, contact_id) -> bool:
+    try:
+        contact = db.session.get(Contact, int(contact_id))
+    except (TypeError, ValueError):
+        return False
+    return may_see(agent, contact)
+
+
+# Routes that name a contact in their path are refused before they run (host.access.install).
+access.register_check(access.CONTACT, _named_contact_visible)

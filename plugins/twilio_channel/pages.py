@@ -41,12 +41,24 @@ def twilio_setup() -> dict:
     return webhook_urls()
 
 
+def _media_visible(agent, message_sid) -> bool:
+    message = _media_message(message_sid)
+    return message is not None and access.may_see_chat(agent, message.chat)
+
+
+def _media_message(message_sid: str) -> Message | None:
+    return db.session.execute(db.select(Message).where(
+        Message.external_id == message_sid, Message.channel.in_(("sms", "whatsapp", "voice")))).scalars().first()
+
+
+access.register_check(access.MEDIA, _media_visible)
+
+
 @bp.get("/twilio/media/<message_sid>/<int:position>")
 @about(access.MEDIA, "message_sid")
 def media(message_sid: str, position: int):
     """Stream an inbound attachment (or a voicemail), fetched from Twilio with the account's credentials."""
-    message = db.session.execute(db.select(Message).where(
-        Message.external_id == message_sid, Message.channel.in_(("sms", "whatsapp", "voice")))).scalars().first()
+    message = _media_message(message_sid)
     if message is None or not access.may_see_chat(current_user, message.chat):
         abort(404)
     ref = db.session.execute(db.select(InboundMedia).where(

@@ -1,6 +1,6 @@
 """The customer phone: a page where a person plays the customer against the simulator.
 
-Agents only (the host's guard), and only in simulator mode — with real credentials it
+Admins only (it plays every customer), and only in simulator mode — with real credentials it
 would let anyone with an agent login forge signed customer messages. Messages typed
 here become signed Twilio webhooks posted to the real ``/webhooks/twilio/messaging``;
 the page polls the simulator's store to show agents' replies and their statuses.
@@ -19,9 +19,9 @@ from .settings import load_config
 from .simulator import bare, current_simulator
 
 bp = Blueprint("twilio_channel_phone", __name__, url_prefix="/simulator/phone", template_folder="templates")
-access.about_blueprint("twilio_channel_phone", access.AGENT,
-                       reason="the offline simulator's customer phone: it plays the customers, and answers only in "
-                              "simulator mode (no Twilio credentials, so no real customers)")
+# The customer phone plays every customer (their numbers, what agents of every group sent
+# them): admins only, like the set-up page that links to it.
+access.about_blueprint("twilio_channel_phone", access.ADMIN)
 
 MAX_ATTACHMENT = 2 * 1024 * 1024
 ALLOWED_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf", "audio/", "video/")

@@ -30,9 +30,9 @@ def device_event(agent, action: str, data: dict) -> dict:
 # --- the customer phone page's call controls ---------------------------------------------------
 
 bp = Blueprint("twilio_channel_phone_voice", __name__, url_prefix="/simulator/phone/voice")
-access.about_blueprint("twilio_channel_phone_voice", access.AGENT,
-                       reason="the offline simulator's customer phone: it plays the customers, and answers only in "
-                              "simulator mode (no Twilio credentials, so no real customers)")
+# The customer phone plays every customer (their numbers, what agents of every group sent
+# them): admins only, like the set-up page that links to it.
+access.about_blueprint("twilio_channel_phone_voice", access.ADMIN)
 
 
 @bp.before_request
