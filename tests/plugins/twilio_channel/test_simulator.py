@@ -49,8 +49,8 @@ def test_reply_is_sent_through_the_real_client_and_status_callbacks_come_back(ap
     assert changes == ["sent", "delivered"]
 
 
-def test_customer_phone_page_round_trip(app, agent, signed_in, simulator):
-    client = signed_in(agent)
+def test_customer_phone_page_round_trip(app, admin, signed_in, simulator):
+    client = signed_in(admin)
     page = client.get("/simulator/phone")
     assert page.status_code == 200 and "Customer phone" in page.get_data(as_text=True)
     response = client.post("/simulator/phone/send", json={"from": "(415) 555-0188", "channel": "sms", "body": "Hello?"},
@@ -68,17 +68,19 @@ def test_customer_phone_page_round_trip(app, agent, signed_in, simulator):
         ("inbound", "Hello?", "received"), ("outbound-api", "Hi there!", "delivered")]
 
 
-def test_customer_phone_validates_and_needs_a_signed_in_agent(app, agent, signed_in):
+def test_customer_phone_validates_and_is_for_admins(app, agent, admin, signed_in):
     assert app.test_client().get("/simulator/phone").status_code == 302
-    client = signed_in(agent)
+    # It plays every customer (their numbers, what every group sent them).
+    assert signed_in(agent).get("/simulator/phone").status_code == 403
+    client = signed_in(admin)
     response = client.post("/simulator/phone/send", json={"from": "12", "body": ""},
                            headers={"X-CSRFToken": client.csrf_token})
     assert response.status_code == 422
     assert set(response.get_json()["errors"]) == {"from", "body"}
 
 
-def test_customer_phone_is_off_with_real_credentials(app, agent, signed_in, live_account):
-    client = signed_in(agent)
+def test_customer_phone_is_off_with_real_credentials(app, admin, signed_in, live_account):
+    client = signed_in(admin)
     assert "works only in simulator mode" in client.get("/simulator/phone").get_data(as_text=True)
     assert client.get("/simulator/phone/messages?number=%2B14155550123").status_code == 409
 

@@ -127,8 +127,8 @@ def test_simulated_device_events_are_checked(app, agent, make_agent, api, simula
     assert call.status == "ringing"  # back on hold, ringing again
 
 
-def test_phone_page_places_and_hangs_up_a_call(app, agent, signed_in, phone):
-    client = signed_in(agent)
+def test_phone_page_places_and_hangs_up_a_call(app, admin, signed_in, phone):
+    client = signed_in(admin)
     headers = {"X-CSRFToken": client.csrf_token}
     response = client.post("/simulator/phone/voice/call", json={"from": "415 555 0123"}, headers=headers)
     assert response.status_code == 201, response.get_json()
