@@ -55,8 +55,10 @@ def register_blueprints(app: "Flask") -> "Iterable[Blueprint]":
 
     flask-smorest blueprints join the OpenAPI document at ``/api/v1/openapi.json``.
     Every route requires a signed-in agent unless its path starts with ``/webhooks/``
-    (webhooks authenticate by signature instead). When the plugin is disabled its
-    routes answer 404.
+    (webhooks authenticate by signature instead). Every other view declares what it is
+    about with ``host.access.about`` (a chat, call, contact, customer, admin-only, or
+    any agent with the reason); a route without one fails the test suite. When the
+    plugin is disabled its routes answer 404.
     """
 
 
@@ -78,7 +80,9 @@ def register_socketio_events(app: "Flask") -> "Iterable[SocketEvents]":
 
     Handlers are called as ``handler(agent, data)`` only for authenticated connections
     and only while the plugin is enabled; their return value is the acknowledgement.
-    Use ``host.realtime.push(event, data, rooms)`` to send to rooms.
+    Declare what each handler is about with ``host.access.about`` and refuse with
+    ``{"ok": False, "error": …}``. Use ``host.realtime.push(event, data, rooms)`` to
+    send to rooms.
     """
 
 
