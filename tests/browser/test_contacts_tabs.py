@@ -196,9 +196,16 @@ def test_delete_with_confirmation_and_open_a_contacts_chat(app, agent, live_serv
     assert page.js_errors == []
 
 
-def test_csv_import_shows_progress_and_a_per_row_report(app, agent, live_server, new_page):
+def test_csv_import_shows_progress_and_a_per_row_report(app, agent, admin, live_server, new_page):
     customer_writes("+14155550123", "Hi", name="Maria Lopez")
+    # Agents have no Import or Export: those read and write every group's customers.
     page = console_page(new_page, live_server, agent)
+    open_chat(page, "Maria Lopez")
+    expect(tab(page, "contacts").get_by_role("button", name="+ Add")).to_be_visible()
+    expect(tab(page, "contacts").get_by_role("button", name="Import CSV")).to_have_count(0)
+    expect(tab(page, "contacts").get_by_role("link", name="Export CSV")).to_have_count(0)
+    page.context.close()
+    page = console_page(new_page, live_server, admin)
     open_chat(page, "Maria Lopez")
     contacts = tab(page, "contacts")
     contacts.get_by_role("button", name="Import CSV").click()

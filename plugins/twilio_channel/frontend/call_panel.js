@@ -160,6 +160,9 @@ export function mount(element, ctx) {
   Object.assign(number, { type: "tel", name: "number", placeholder: "+1 415 555 0100", autocomplete: "off" });
   number.setAttribute("aria-label", "Number to call");
   const typedCall = button("Call", "call-typed", () => act(() => callNumber(number.value.trim())));
+  // One row, kept: building a new row each render would move the field out of the row on
+  // screen, and swap() keeps the shown row when nothing else changed (an empty dialer).
+  const typedRow = el("div", "call-typed-row", number, typedCall);
   number.addEventListener("keydown", (event) => {
     if (event.key === "Enter") {
       event.preventDefault();
@@ -298,7 +301,7 @@ export function mount(element, ctx) {
         el("span", "muted", from)));
     }
     typedCall.disabled = busyAction || p.busy();
-    rows.push(el("div", "call-typed-row", number, typedCall));
+    rows.push(typedRow);
     swap(dialer, rows);
   }
 
