@@ -27,11 +27,15 @@ Contacts
     has none). :func:`contact_filter` and :func:`may_see_contact` say so from the
     contact's id and override alone, since ``chats.contact_id`` is the host's column.
 
-Routes
-    Every view says what it is about with :func:`about` (a chat, a call, a contact, a
-    customer, admin-only, or any agent with the reason); ``tests/host/test_access_walk.py``
-    reads those declarations from the URL map and calls every route as an agent of
-    another group, so a route without one fails the suite.
+Routes and events
+    Every view and Socket.IO handler says what it is about with :func:`about` (a chat, a
+    call, a contact, a customer, admin-only, or any agent with the reason). Before a view
+    runs, :func:`install`'s hook refuses what the declaration decides alone: admin routes
+    to agents, and an object named in the path that the agent may not see (each kind's
+    check is registered with :func:`register_check`). ``tests/host/test_access_walk.py``
+    reads the declarations from the URL map and the Socket.IO handlers and calls every
+    route and event as an agent of another group, so one without a declaration fails
+    the suite.
 """
 from __future__ import annotations
 
