@@ -38,7 +38,7 @@ def whatsapp_window(args):
 @blp.route("/templates")
 @blp.arguments(TemplateListQuerySchema, location="query")
 @blp.response(200, TemplateItemSchema(many=True))
-@about(access.AGENT, reason="the account's approved message templates, no customer data")
+@about(access.CHAT, "query:chat_id")  # optional: the chat whose (sub)account's templates to offer
 def templates(args):
     """Templates approved for WhatsApp (Twilio Content API, every page), for the picker.
 
@@ -54,7 +54,7 @@ def _templates(read, args):
     from .channels import template_account
 
     try:
-        chat = visible_chat_or_404(args["chat_id"]) if args.get("chat_id") else None
+        chat = chat_or_404(args["chat_id"]) if args.get("chat_id") else None
         return read(args["refresh"], template_account(chat))
     except content_templates.TemplatesUnavailable as exc:
         abort(exc.status, message=str(exc))
@@ -65,6 +65,7 @@ def _templates(read, args):
 @blp.route("/templates/all")
 @blp.arguments(TemplateListQuerySchema, location="query")
 @blp.response(200, TemplateItemSchema(many=True))
+@about(access.ADMIN)
 def all_templates(args):
     """Every template of the account with its WhatsApp approval status and rejection reason (admins only)."""
     require_admin()

@@ -116,6 +116,7 @@ def admin():
 
 
 @bp.post("/twilio/admin/templates")
+@about(access.ADMIN)
 def refresh_templates():
     """Read the template catalogue from Twilio again (admins)."""
     if not current_user.is_admin:
