@@ -73,8 +73,8 @@ def create_app(config: dict | None = None) -> Flask:
     from host.request_bodies import init_json_check, init_request_bodies
     init_request_bodies(app)  # declared body limits come before every other check
     _install_guards(app, sb)
-    access.install(app)  # who may use the route, before its body is looked at
     init_json_check(app)
+    access.install(app)  # who may use the route, before its view and input validation
     security_headers.install(app)
     login_limit.install(app)
     _install_proxy_fix(app)
