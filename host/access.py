@@ -211,9 +211,10 @@ def rooms_for_chats(chat_ids, group_id: int | None = None) -> list[str]:
 
 # --- what each route is about ------------------------------------------------------------------
 
-CHAT, CALL, CONTACT, CUSTOMER, MEDIA, ADMIN, AGENT = (
-    "chat", "call", "contact", "customer", "media", "admin", "agent")
-KINDS = (CHAT, CALL, CONTACT, CUSTOMER, MEDIA, ADMIN, AGENT)
+CHAT, CALL, CONTACT, CUSTOMER, MEDIA, OWN, ADMIN, AGENT = (
+    "chat", "call", "contact", "customer", "media", "own", "admin", "agent")
+KINDS = (CHAT, CALL, CONTACT, CUSTOMER, MEDIA, OWN, ADMIN, AGENT)
+NAMED = (CHAT, CALL, CONTACT, CUSTOMER, MEDIA, OWN)  # kinds that name their object
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,8 @@ class About:
 
     ``kind``: ``chat``/``call``/``contact``/``media`` — one object, named by ``where``
     (``"chat_id"`` a path parameter, ``"query:chat_id"`` or ``"json:chat_id"``), that
-    must be visible (else 404); ``customer`` — a customer typed by address in ``where``
+    must be visible (else 404); ``own`` — an agent's own account (password, tokens,
+    sign-ins) named by ``where``, for that agent or an admin (403/404); ``customer`` — a customer typed by address in ``where``
     (403 with :class:`CustomerElsewhere` when another group has them); ``admin`` —
     admins only (403); ``agent`` — any signed-in agent, with ``reason`` saying why that
     shows no other group's customers (a list filtered by the rule, the agent's own
@@ -238,7 +240,7 @@ class About:
             raise ValueError(f"unknown kind {self.kind!r}; one of {', '.join(KINDS)}")
         if self.kind == AGENT and not self.reason:
             raise ValueError("say why every agent may use this route")
-        if self.kind in (CHAT, CALL, CONTACT, CUSTOMER, MEDIA) and not self.where:
+        if self.kind in NAMED and not self.where:
             raise ValueError(f"say where the {self.kind} is named (a path parameter, query:… or json:…)")
 
 
@@ -280,16 +282,18 @@ def declared(app, endpoint: str, method: str) -> About | None:
 
 # --- enforcing the declarations ----------------------------------------------------------------
 
-# kind → check(agent, value named in the URL) → may the agent see it? Plugins add theirs.
-_CHECKS: dict[str, Callable[[Agent, Any], bool]] = {}
+# (kind, path parameter or None for any) → check(agent, value named in the URL) → may the
+# agent see it? Plugins add theirs.
+_CHECKS: dict[tuple[str, str | None], Callable[[Agent, Any], bool]] = {}
 
 
-def register_check(kind: str, check: Callable[[Agent, Any], bool]) -> None:
+def register_check(kind: str, check: Callable[[Agent, Any], bool], where: str | None = None) -> None:
     """How to tell whether an agent may see the ``kind`` object a URL names (e.g. the
-    contacts plugin for ``contact``); routes declaring it are then refused before they run."""
+    contacts plugin for ``contact``), for one path parameter (``where``) or any; routes
+    declaring it are then refused before they run."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}")
-    _CHECKS[kind] = check
+    _CHECKS[(kind, where)] = check
 
 
 def _call_visible(agent: Agent, call_id) -> bool:
@@ -322,7 +326,7 @@ def install(app) -> None:
             return None
         if found.kind == ADMIN and not current_user.is_admin:
             abort(403, message="Only administrators can do this.")
-        check = _CHECKS.get(found.kind)
+        check = _CHECKS.get((found.kind, found.where)) or _CHECKS.get((found.kind, None))
         if check is not None and found.where in (request.view_args or {}):
             if not check(current_user, request.view_args[found.where]):
                 abort(404, message=NOT_FOUND if found.kind == CHAT else "There is no such "

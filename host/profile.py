@@ -8,7 +8,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from host import credentials
+from host import access, credentials
+from host.access import about
 from host.auth import renew_sign_in
 from host.extensions import db
 from host.models import Agent, AgentSession, ApiToken, utcnow
@@ -23,6 +24,23 @@ TOKEN_LIFETIMES = ((30, "30 days"), (90, "90 days"), (365, "1 year"), (None, "No
 def may_manage(actor, agent: Agent) -> bool:
     """Whether ``actor`` may see and change ``agent``'s password, tokens and sign-ins."""
     return actor.is_admin or actor.id == agent.id
+
+
+def _manages(kind, key: str):
+    """``host.access`` checks for an own-account object named in a path."""
+    def check(actor, value) -> bool:
+        try:
+            row = db.session.get(kind, int(value))
+        except (TypeError, ValueError):
+            return False
+        agent = row if isinstance(row, Agent) else getattr(row, "agent", None)
+        return agent is not None and may_manage(actor, agent)
+    access.register_check(access.OWN, check, key)
+
+
+_manages(Agent, "agent_id")
+_manages(ApiToken, "token_id")
+_manages(AgentSession, "sign_in_id")
 
 
 def managed_agent_or_abort(agent_id: int) -> Agent:
@@ -48,11 +66,13 @@ def current_sign_in() -> AgentSession | None:
 
 
 @bp.get("/profile")
+@about(access.AGENT, reason="the agent's own profile page")
 def own():
     return show(current_user.id)
 
 
 @bp.get("/profile/<int:agent_id>")
+@about(access.OWN, "agent_id")
 def show(agent_id: int):
     agent = managed_agent_or_abort(agent_id)
     this = current_sign_in()
@@ -64,6 +84,7 @@ def show(agent_id: int):
 
 
 @bp.post("/profile/<int:agent_id>/password")
+@about(access.OWN, "agent_id")
 def change_password(agent_id: int):
     agent = managed_agent_or_abort(agent_id)
     own = agent.id == current_user.id
@@ -84,6 +105,7 @@ def change_password(agent_id: int):
 
 
 @bp.post("/profile/<int:agent_id>/tokens")
+@about(access.OWN, "agent_id")
 def create_token(agent_id: int):
     agent = managed_agent_or_abort(agent_id)
     name = request.form.get("name", "").strip()
@@ -104,6 +126,7 @@ def create_token(agent_id: int):
 
 
 @bp.post("/profile/<int:agent_id>/tokens/<int:token_id>/revoke")
+@about(access.OWN, "token_id")
 def revoke_token(agent_id: int, token_id: int):
     agent = managed_agent_or_abort(agent_id)
     token = db.session.get(ApiToken, token_id)
@@ -116,6 +139,7 @@ def revoke_token(agent_id: int, token_id: int):
 
 
 @bp.post("/profile/<int:agent_id>/sign-ins/<int:sign_in_id>/end")
+@about(access.OWN, "sign_in_id")
 def end_sign_in(agent_id: int, sign_in_id: int):
     agent = managed_agent_or_abort(agent_id)
     row = db.session.get(AgentSession, sign_in_id)
@@ -131,6 +155,7 @@ def end_sign_in(agent_id: int, sign_in_id: int):
 
 
 @bp.post("/profile/<int:agent_id>/sign-ins/end-others")
+@about(access.OWN, "agent_id")
 def end_other_sign_ins(agent_id: int):
     agent = managed_agent_or_abort(agent_id)
     ended = credentials.end_sessions(agent, keep=current_sign_in() if agent.id == current_user.id else None)

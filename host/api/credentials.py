@@ -6,7 +6,8 @@ from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
-from host import credentials
+from host import access, credentials
+from host.access import about
 from host.auth import renew_sign_in
 from host.extensions import db
 from host.models import Agent, AgentSession, ApiToken
@@ -74,12 +75,14 @@ def _managed(agent_id: int) -> Agent:
 @blp.route("/agents/<int:agent_id>/tokens")
 class AgentTokens(MethodView):
     @blp.response(200, ApiTokenSchema(many=True))
+    @about(access.OWN, "agent_id")
     def get(self, agent_id):
         """The agent's API tokens, newest first (the agent themself or an admin)."""
         return credentials.tokens_of(_managed(agent_id))
 
     @blp.arguments(ApiTokenCreateSchema)
     @blp.response(201, NewApiTokenSchema)
+    @about(access.OWN, "agent_id")
     def post(self, data, agent_id):
         """Create a token. For yourself, send your ``current_password``; admins may create
         them for any active agent."""
@@ -97,6 +100,7 @@ class AgentTokens(MethodView):
 @blp.route("/tokens/<int:token_id>")
 class Token(MethodView):
     @blp.response(204)
+    @about(access.OWN, "token_id")
     def delete(self, token_id):
         """Revoke a token: it stops working at once, its open realtime connections close
         within seconds, and it stays listed as revoked."""
@@ -110,6 +114,7 @@ class Token(MethodView):
 @blp.route("/agents/<int:agent_id>/sign-ins")
 class AgentSignIns(MethodView):
     @blp.response(200, SignInSchema(many=True))
+    @about(access.OWN, "agent_id")
     def get(self, agent_id):
         """The browsers the agent is signed in with, most recently active first."""
         return credentials.sessions_of(_managed(agent_id))
@@ -118,6 +123,7 @@ class AgentSignIns(MethodView):
 @blp.route("/sign-ins/<int:sign_in_id>")
 class SignIn(MethodView):
     @blp.response(204)
+    @about(access.OWN, "sign_in_id")
     def delete(self, sign_in_id):
         """Sign that browser out (its session and "keep me signed in" cookies stop working)."""
         row = db.session.get(AgentSession, sign_in_id)
@@ -130,6 +136,7 @@ class SignIn(MethodView):
 @blp.route("/me/password", methods=["POST"])
 @blp.arguments(PasswordChangeSchema)
 @blp.response(204)
+@about(access.AGENT, reason="changes the signed-in agent's own password")
 def change_own_password(data):
     """Change your password: every other sign-in of yours ends; called from a browser,
     that one stays signed in with new cookies (copies of the old ones end). API tokens
