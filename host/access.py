@@ -282,18 +282,29 @@ def declared(app, endpoint: str, method: str) -> About | None:
 
 # --- enforcing the declarations ----------------------------------------------------------------
 
-# (kind, path parameter or None for any) → check(agent, value named in the URL) → may the
-# agent see it? Plugins add theirs.
-_CHECKS: dict[tuple[str, str | None], Callable[[Agent, Any], bool]] = {}
+@dataclass(frozen=True)
+class _Check:
+    allows: Callable[[Agent, Any], bool]
+    status: int
+    message: str
 
 
-def register_check(kind: str, check: Callable[[Agent, Any], bool], where: str | None = None) -> None:
+# (kind, path parameter or None for any) → how to tell whether the agent may see the
+# object named in the URL, and the refusal. Plugins add theirs.
+_CHECKS: dict[tuple[str, str | None], _Check] = {}
+
+
+def register_check(kind: str, check: Callable[[Agent, Any], bool], where: str | None = None,
+                   status: int = 404, message: str = "") -> None:
     """How to tell whether an agent may see the ``kind`` object a URL names (e.g. the
     contacts plugin for ``contact``), for one path parameter (``where``) or any; routes
-    declaring it are then refused before they run."""
+    declaring it are then refused before they run, with ``status`` (404: as if it did
+    not exist) and ``message``."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}")
-    _CHECKS[(kind, where)] = check
+    message = message or (NOT_FOUND if kind == CHAT else
+                          f"There is no such {kind}, or it belongs to a group you're not in.")
+    _CHECKS[(kind, where)] = _Check(check, status, message)
 
 
 def _call_visible(agent: Agent, call_id) -> bool:
@@ -328,7 +339,6 @@ def install(app) -> None:
             abort(403, message="Only administrators can do this.")
         check = _CHECKS.get((found.kind, found.where)) or _CHECKS.get((found.kind, None))
         if check is not None and found.where in (request.view_args or {}):
-            if not check(current_user, request.view_args[found.where]):
-                abort(404, message=NOT_FOUND if found.kind == CHAT else "There is no such "
-                      f"{found.kind}, or it belongs to a group you're not in.")
+            if not check.allows(current_user, request.view_args[found.where]):
+                abort(check.status, message=check.message)
         return None

@@ -26,21 +26,25 @@ def may_manage(actor, agent: Agent) -> bool:
     return actor.is_admin or actor.id == agent.id
 
 
-def _manages(kind, key: str):
+def _manages(kind, key: str, status: int, message: str):
     """``host.access`` checks for an own-account object named in a path."""
     def check(actor, value) -> bool:
         try:
             row = db.session.get(kind, int(value))
         except (TypeError, ValueError):
             return False
-        agent = row if isinstance(row, Agent) else getattr(row, "agent", None)
-        return agent is not None and may_manage(actor, agent)
-    access.register_check(access.OWN, check, key)
+        if row is None:
+            return kind is Agent  # no such agent: the view says so (404)
+        agent = row if isinstance(row, Agent) else row.agent
+        return may_manage(actor, agent)
+    access.register_check(access.OWN, check, key, status, message)
 
 
-_manages(Agent, "agent_id")
-_manages(ApiToken, "token_id")
-_manages(AgentSession, "sign_in_id")
+# Agents are no secret (the team directory): another's is refused; their tokens and
+# sign-ins look like they don't exist.
+_manages(Agent, "agent_id", 403, "You can manage only your own password, tokens and sign-ins.")
+_manages(ApiToken, "token_id", 404, "There is no such token.")
+_manages(AgentSession, "sign_in_id", 404, "That sign-in has ended already.")
 
 
 def managed_agent_or_abort(agent_id: int) -> Agent:
