@@ -29,6 +29,8 @@ from livechat.agent.web.api.v36 import AgentWebV36
 from livechat.configuration.api.v36 import ConfigurationApiV36
 from livechat.customer.web.api.v36 import CustomerWebV36
 
+from plugins.livechat.scopes import for_call
+
 log = logging.getLogger(__name__)
 
 API_VERSION = "3.6"
@@ -445,6 +447,24 @@ class LiveChatApi:
             ),
         )
 
+    def license_webhooks_enabled(self, owner_client_id: str | None = None) -> bool:
+        """Whether LiveChat sends this app's license webhooks to the license (it does once the
+        app is installed there, unless they were disabled)."""
+        data = self._call(
+            "get_license_webhooks_state",
+            lambda h: self._config.get_license_webhooks_state(
+                owner_client_id=owner_client_id or self.client_id, headers=h),
+        )
+        return bool(data.get("license_webhooks_enabled")) if isinstance(data, dict) else False
+
+    def my_account(self) -> dict[str, Any]:
+        """``GET /v2/accounts/me`` for the agent token (scope ``accounts--my:ro``): the
+        integration agent's account; its ``email`` is its LiveChat agent id."""
+        url = f"{self._accounts_url}/v2/accounts/me"
+        data = self._call("account_me", lambda h: self._accounts.get(url, headers={"Authorization": self._agent_auth,
+                                                                                   **h}))
+        return data if isinstance(data, dict) else {}
+
     # -- plumbing ----------------------------------------------------------------------------
 
     def _call(
@@ -564,6 +584,9 @@ def _error(action: str, response: httpx.Response, secrets: tuple[str, ...]) -> L
         error_type, message = "", ""
     error_type = error_type or _STATUS_TYPES.get(status) or ("internal" if status >= 500 else f"http_{status}")
     message = _redact(message or response.reason_phrase or "unexpected response", secrets)
+    scope = for_call(action)
+    if status == 403 and scope and scope not in message:
+        message += f" (the call needs the scope {scope})"
     return LiveChatError(
         error_type,
         message,

@@ -1,8 +1,11 @@
-"""Health checks for the admin plugins page: settings, token, sync queue, Agent App cookies.
+"""Health checks for the admin plugins page: settings, token and its scopes, webhook
+delivery, sync queue, Agent App sign-in.
 
-The token check asks LiveChat's accounts service about the agent token (``GET /v2/info``);
-its answer is kept for a minute so the admin page stays quick. Token values never appear
-in a detail.
+The token check asks LiveChat's accounts service about the agent token (``GET /v2/info``)
+and names the scopes it lacks (:mod:`.scopes`); the webhook check asks whether LiveChat
+sends our license webhooks (``get_license_webhooks_state``: only once the app is installed
+on the license). Answers are kept for a minute so the admin page stays quick. Token values
+never appear in a detail.
 """
 from __future__ import annotations
 
@@ -13,12 +16,11 @@ from flask import current_app
 from host.contracts import HealthCheck
 from host.extensions import db
 from host.models import utcnow
-from plugins.livechat import client, settings
+from plugins.livechat import client, scopes, settings
 from plugins.livechat.api import LiveChatError
 from plugins.livechat.models import LiveChatSyncItem
 
 CACHE_SECONDS = 60.0
-NEEDED_SCOPES = ("customers:own", "chats--all:rw", "webhooks.configuration:rw")
 
 
 def checks() -> list[HealthCheck]:
@@ -26,7 +28,7 @@ def checks() -> list[HealthCheck]:
     results = [HealthCheck("LiveChat settings", ok=config.configured, setup=True,
                            detail="complete" if config.configured else "missing: " + ", ".join(config.missing))]
     if config.configured:
-        results.append(_token_check(config))
+        results.extend(_remote_checks(config))
         if not config.webhook_secret:
             results.append(HealthCheck("LiveChat webhooks", ok=False, setup=True,
                                        detail="no webhook secret yet: use 'Register webhooks' on /plugins/livechat/admin"))
@@ -39,16 +41,28 @@ def checks() -> list[HealthCheck]:
     return results
 
 
-def _token_check(config) -> HealthCheck:
+def _remote_checks(config) -> list[HealthCheck]:
     cache = current_app.extensions.setdefault("livechat.health", {})
     key = (config.agent_token, config.client_id)
     cached = cache.get(key)
     if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
         return cached[1]
-    check = _ask_accounts(config)
+    token = _ask_accounts(config)
+    found = [token] + ([_delivery_check(config)] if token.ok else [])
     cache.clear()
-    cache[key] = (time.monotonic(), check)
-    return check
+    cache[key] = (time.monotonic(), found)
+    return found
+
+
+def _delivery_check(config) -> HealthCheck:
+    try:
+        enabled = client.api_for(config).license_webhooks_enabled(config.client_id)
+    except LiveChatError as exc:
+        return HealthCheck("LiveChat webhook delivery", ok=False, detail=str(exc))
+    return HealthCheck("LiveChat webhook delivery", ok=enabled, setup=True,
+                       detail="LiveChat sends the webhooks to this license" if enabled else
+                       "LiveChat sends none yet: install the app on your license (Developer Console → your app → "
+                       "Private installation, or the Marketplace)")
 
 
 def _ask_accounts(config) -> HealthCheck:
@@ -77,10 +91,10 @@ def _ask_accounts(config) -> HealthCheck:
         problems.append("issued to another client id")
     if info.get("organization_id") and info["organization_id"] != config.organization_id:
         problems.append("for another organization")
-    scopes = set(str(info.get("scope") or "").replace(",", " ").split())
-    missing = [s for s in NEEDED_SCOPES if scopes and s not in scopes]
+    missing = scopes.missing(info.get("scope")) if info.get("scope") else []
     if missing:
-        problems.append("missing scopes " + ", ".join(missing))
+        problems.append("missing scopes " + ", ".join(missing) + " (tick them in the app's Authorization block, "
+                        "then Connect LiveChat again)")
     hours = int(info.get("expires_in") or 0) // 3600
     detail = "; ".join(problems) if problems else f"valid{f', expires in {hours} h' if hours else ''}"
     return HealthCheck("LiveChat agent token", ok=not problems, detail=detail)

@@ -16,8 +16,13 @@ from sqlalchemy import func
 
 from host.extensions import db
 from host.models import Agent
-from plugins.livechat import client
+from plugins.livechat import client, scopes
 from plugins.livechat.settings import LiveChatSettings
+
+EMAIL_SCOPE = "accounts--my:ro"
+NO_EMAIL_SCOPE = (f"LiveChat did not give Switchboard the scope {EMAIL_SCOPE}, which it needs to read your email. "
+                  "An admin adds it in the app's Authorization block in LiveChat's Developer Console; then sign in "
+                  "again.")
 
 
 class SignInError(Exception):
@@ -53,7 +58,9 @@ def identify(access_token: str, config: LiveChatSettings) -> LiveChatIdentity:
                 raise SignInError("This LiveChat sign-in was made for another app. Sign in again from Switchboard.")
             if config.organization_id and info.get("organization_id") not in (None, config.organization_id):
                 raise SignInError("Your LiveChat account belongs to another organization than this Switchboard.", 403)
-            me = _json(http.get(f"{base}/v2/accounts/me", headers=headers))
+            if info.get("scope") and not scopes.covers(scopes.parse(info["scope"]), EMAIL_SCOPE):
+                raise SignInError(NO_EMAIL_SCOPE, 403)
+            me = _json(http.get(f"{base}/v2/accounts/me", headers=headers), scope=EMAIL_SCOPE)
     except httpx.TransportError as exc:
         raise SignInError("LiveChat could not be reached to check your sign-in. Try again in a moment.", 503) from exc
     email = str(me.get("email") or "").strip().lower()
@@ -63,7 +70,9 @@ def identify(access_token: str, config: LiveChatSettings) -> LiveChatIdentity:
                             name=str(me.get("name") or ""))
 
 
-def _json(response: httpx.Response) -> dict:
+def _json(response: httpx.Response, scope: str | None = None) -> dict:
+    if response.status_code == 403 and scope:
+        raise SignInError(NO_EMAIL_SCOPE, 403)
     if response.status_code in (400, 401, 403):
         raise SignInError("LiveChat did not accept this sign-in (it may have expired). Sign in again.")
     if not response.is_success:

@@ -13,6 +13,7 @@ from typing import Any, Mapping
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from host import settings as host_settings
+from plugins.livechat.scopes import NEEDED as NEEDED_SCOPES
 
 NAME = "livechat"
 DEFAULT_CHANNELS = ("sms", "whatsapp", "voice")
@@ -32,14 +33,14 @@ class LiveChatSettingsSchema(Schema):
         "description": "Your LiveChat organization id (a UUID)."})
     agent_token = fields.Str(load_default=None, allow_none=True, metadata={
         "label": "Agent access token", "secret": True, "env": "SWITCHBOARD_LIVECHAT_AGENT_TOKEN",
-        "description": "An OAuth access token of the agent the integration acts as, with the scopes "
-                       "customers:own (customer identities), chats--all:rw (transfer, close, delivery "
-                       "status) and webhooks.configuration:rw (webhook registration). A personal access "
-                       "token is not enough: LiveChat refuses it for the customer-token grant."})
+        "description": "Filled in by Connect LiveChat on /plugins/livechat/admin (the OAuth access token of "
+                       "the agent the integration acts as, with the scopes " + ", ".join(NEEDED_SCOPES) +
+                       "). A personal access token is not enough: LiveChat refuses it for the customer-token "
+                       "grant."})
     refresh_token = fields.Str(load_default=None, allow_none=True, metadata={
         "label": "Refresh token", "secret": True, "env": "SWITCHBOARD_LIVECHAT_REFRESH_TOKEN",
-        "description": "Optional: the refresh token from the authorization code grant; used with the client "
-                       "secret when the agent token has expired."})
+        "description": "Filled in by Connect LiveChat: the refresh token from the authorization code grant; "
+                       "used with the client secret when the agent token has expired."})
     webhook_secret = fields.Str(load_default=None, allow_none=True, validate=validate.Length(min=16), metadata={
         "label": "Webhook secret", "secret": True, "env": "SWITCHBOARD_LIVECHAT_WEBHOOK_SECRET",
         "description": "The secret_key LiveChat sends with every webhook (at least 16 characters). "

@@ -1,10 +1,21 @@
 """Registering Switchboard's webhooks with LiveChat (Configuration API ``register_webhook``).
 
 Three license webhooks point at ``SWITCHBOARD_PUBLIC_URL + /webhooks/livechat``, all with
-the plugin's webhook secret: ``incoming_event`` filtered to agent authors (so customer
-events we post are not sent back to us), ``chat_transferred`` and ``chat_deactivated``.
+the plugin's webhook secret: ``incoming_event``, ``chat_transferred`` and
+``chat_deactivated``. Each carries the filters LiveChat documents for register_webhook, so a
+big license does not send us every chat of every agent:
+
+* ``only_my_chats``: only chats whose ``source.client_id`` is our app's — the chats
+  Switchboard started for its customers;
+* ``source_type`` ``other_clients`` and ``system``: not what our own client id did (the
+  customer messages, transfers and closings we post, our notes), only LiveChat's agents
+  (the Agent App is another client) and LiveChat itself (routing, inactivity);
+* ``author_type: agent`` on ``incoming_event``: agents' events, not the customer's.
+
 Running it again changes nothing when they are already there; a registration with an old
 secret or other filters is replaced. Without a webhook secret one is generated and stored.
+LiveChat sends license webhooks only once the app is installed on the license
+(``get_license_webhooks_state``); the notes say so when it is not.
 """
 from __future__ import annotations
 
@@ -16,11 +27,14 @@ from plugins.livechat import client, settings
 from plugins.livechat.api import LiveChatError
 
 PATH = "/webhooks/livechat"
+NOT_OURS = {"only_my_chats": True, "source_type": ["other_clients", "system"]}
 WEBHOOKS = (
-    ("incoming_event", {"author_type": "agent"}),
-    ("chat_transferred", {}),
-    ("chat_deactivated", {}),
+    ("incoming_event", {"author_type": "agent", **NOT_OURS}),
+    ("chat_transferred", dict(NOT_OURS)),
+    ("chat_deactivated", dict(NOT_OURS)),
 )
+NOT_INSTALLED = ("LiveChat does not send these webhooks to your license yet: install the app on the license "
+                 "(Developer Console → your app → Private installation → Install app, or from the Marketplace).")
 
 
 def webhook_url() -> str:
@@ -42,7 +56,7 @@ def register() -> list[str]:
     existing = api.list_webhooks(config.client_id)
     for action, filters in WEBHOOKS:
         current = [w for w in existing if w.action == action and w.url == url]
-        good = [w for w in current if w.secret_key in (None, config.webhook_secret) and (w.filters or {}) == filters]
+        good = [w for w in current if w.secret_key in (None, config.webhook_secret) and _same(w.filters, filters)]
         for stale in (w for w in current if w not in good):
             api.unregister_webhook(stale.id, config.client_id)
             notes.append(f"Replaced an outdated {action} webhook.")
@@ -51,10 +65,22 @@ def register() -> list[str]:
             continue
         api.register_webhook(url, action, config.webhook_secret, config.client_id, filters=filters or None,
                              type="license", description="Switchboard chat sync")
-        notes.append(f"{action}: registered" + (" (agent messages only)." if filters else "."))
+        notes.append(f"{action}: registered" + (" (agents' messages in Switchboard's chats only)."
+                                                if "author_type" in filters else " (Switchboard's chats only)."))
+    try:
+        if not api.license_webhooks_enabled(config.client_id):
+            notes.append(NOT_INSTALLED)
+    except LiveChatError as exc:
+        notes.append(f"Could not check whether LiveChat sends them to your license: {exc}")
     if not url.startswith("https://"):
         notes.append(f"Note: {url} is not HTTPS; LiveChat may not deliver to it. Set SWITCHBOARD_PUBLIC_URL.")
     return notes
+
+
+def _same(registered: dict | None, wanted: dict) -> bool:
+    def norm(filters):
+        return {k: sorted(v) if isinstance(v, list) else v for k, v in (filters or {}).items()}
+    return norm(registered) == norm(wanted)
 
 
 def registered() -> tuple[list[dict], str | None]:

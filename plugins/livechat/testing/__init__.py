@@ -1,5 +1,5 @@
 """Test support for the LiveChat plugin: a local fake of the LiveChat Platform API v3.6."""
 
-from plugins.livechat.testing.fake_livechat import FakeLiveChat, RecordedRequest
+from plugins.livechat.testing.fake_livechat import FakeLiveChat, NotDelivered, RecordedRequest
 
-__all__ = ["FakeLiveChat", "RecordedRequest"]
+__all__ = ["FakeLiveChat", "NotDelivered", "RecordedRequest"]

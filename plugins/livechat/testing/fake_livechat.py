@@ -12,6 +12,14 @@ required fields and documented error envelope ``{"error": {"type", "message"}}``
 every request, can fail the next N calls (429/5xx) and builds webhook bodies, carrying the
 registered ``secret_key``, for tests to POST to Switchboard.
 
+What it enforces, as LiveChat documents it: the scopes of the token on every call (a call
+whose scope the token lacks answers 403, ``authorization``; :data:`REQUIRED_SCOPES`, from each
+method's "Required scopes"), and webhooks only for an app installed on the license with its
+license webhooks enabled, matching the registration's filters (``author_type``,
+``only_my_chats``, ``source_type``). Like a real license, a new fake has the app *not*
+installed: tests call :meth:`FakeLiveChat.install_app` as an admin would in the Developer
+Console or the Marketplace.
+
 Where the docs name an error type but not its HTTP status, the status is this fake's choice.
 """
 
@@ -33,7 +41,7 @@ from flask import Flask, Response, request
 MAX_TEXT_BYTES = 16 * 1024
 MAX_FILE_BYTES = 10 * 1024 * 1024
 CDN = "https://cdn.livechat-files.com/api/file/lc/att"
-STATUS = {"unauthorized": 401, "validation": 400, "chat_inactive": 400, "groups_offline": 400, "group_unavailable": 400,
+STATUS = {"unauthorized": 401, "insufficient_scope": 403, "invalid_grant": 400, "validation": 400, "chat_inactive": 400, "groups_offline": 400, "group_unavailable": 400,
           "limit_reached": 400, "authentication": 401, "authorization": 403, "not_found": 404,
           "group_not_found": 404, "entity_too_large": 413, "too_many_requests": 429, "internal": 500,
           "service_unavailable": 503}
@@ -42,6 +50,37 @@ WEBHOOK_ACTIONS = {"incoming_chat", "chat_deactivated", "chat_access_updated", "
                    "incoming_rich_message_postback", "event_properties_updated", "event_properties_deleted",
                    "chat_properties_updated", "thread_properties_updated", "incoming_customer",
                    "customer_session_fields_updated", "events_marked_as_seen"}
+# Each method's "Required scopes" in LiveChat's documentation (any one of them will do).
+REQUIRED_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("accounts", "customer_token"): ("customers:own",),
+    ("accounts", "account_me"): ("accounts--my:ro",),
+    **{("agent", name): ("chats--all:rw", "chats--access:rw") for name in (
+        "transfer_chat", "deactivate_chat", "add_user_to_chat", "send_event", "update_event_properties")},
+    **{("agent", name): ("chats--all:ro", "chats--access:ro") for name in ("get_chat", "list_archives")},
+    **{("configuration", name): ("webhooks.configuration:rw",) for name in (
+        "register_webhook", "list_webhooks", "unregister_webhook")},
+    ("configuration", "get_license_webhooks_state"): ("webhooks.state:ro",),
+    ("configuration", "enable_license_webhooks"): ("webhooks.state:rw",),
+    ("configuration", "disable_license_webhooks"): ("webhooks.state:rw",),
+}
+ALL_SCOPES = ("customers:own chats--all:rw webhooks.configuration:rw webhooks.state:ro webhooks.state:rw "
+              "accounts--my:ro")
+
+
+def scope_granted(granted: set[str], needed: str) -> bool:
+    """LiveChat's general rules: ``rw`` contains ``ro``; ``all`` contains ``access`` and ``my``."""
+    name, _, mode = needed.partition(":")
+    base, _, reach = name.partition("--")
+    modes = ("ro", "rw") if mode == "ro" else (mode,)
+    reaches = {"my": ("my", "access", "all"), "access": ("access", "all")}.get(reach, (reach,))
+    return any(f"{base}--{r}:{m}" in granted if reach else f"{base}:{m}" in granted
+               for m in modes for r in reaches)
+
+
+class NotDelivered(LookupError):
+    """LiveChat would not send this webhook (not installed, disabled, no registration, filtered)."""
+
+
 # Default event properties writable through the API, with their types (messaging/references).
 EVENT_PROPERTIES = {("status", "delivered"): bool, ("test", "bool_property"): bool,
                     ("test", "int_property"): int, ("test", "string_property"): str}
@@ -89,6 +128,7 @@ class FakeLiveChat:
         self.organization_id, self.client_id = organization_id, client_id
         self.client_secret = "fake-client-secret"
         self._refresh_tokens: dict[str, str] = {}
+        self._refresh_scope: dict[str, str] = {}
         # Groups start with nobody online, like a license at night: only continuous chats start.
         self.groups: dict[int, bool] = {g: False for g in group_ids}
         self.agents: set[str] = set(agent_ids)
@@ -100,11 +140,16 @@ class FakeLiveChat:
         self._agent_tokens: dict[str, str] = {}
         self._token_info: dict[str, dict[str, str]] = {}
         self._customer_tokens: dict[str, str] = {}
+        self._codes: dict[str, dict[str, str]] = {}
+        self.installed = False  # the app is installed on this license (Developer Console / Marketplace)
+        self.license_webhooks_enabled = True  # until disable_license_webhooks
+        self.redirect_uris: tuple[str, ...] = ()  # the app's redirect URI whitelist; empty: any
         self._failures: list[tuple[int, str, str]] = []
         self._lock = threading.RLock()
         self.agent_id = agent_ids[0]
         self.agent_token = self.add_agent_token(self.agent_id)
         self.app = Flask(__name__)
+        self.app.add_url_rule("/", "authorize", self._authorize_view, methods=["GET"])
         self.app.add_url_rule("/v2/customer/token", "token", self._token_view, methods=["POST"])
         self.app.add_url_rule("/v2/info", "token_info", self._token_info_view, methods=["GET"])
         self.app.add_url_rule("/v2/token", "oauth_token", self._oauth_token_view, methods=["POST"])
@@ -117,7 +162,7 @@ class FakeLiveChat:
     # -- test controls -----------------------------------------------------------------------
 
     def add_agent_token(self, agent_id: str, region: str = "dal", *, client_id: str | None = None,
-                        scope: str = "customers:own chats--all:rw webhooks.configuration:rw accounts--my:ro") -> str:
+                        scope: str = ALL_SCOPES) -> str:
         """A valid agent token for ``agent_id`` (an email). ``client_id`` is the app it was
         issued to (default: this fake's), as the accounts service's token info reports it."""
         token = f"{region}:agent-{secrets.token_urlsafe(12)}"
@@ -125,6 +170,19 @@ class FakeLiveChat:
         self._agent_tokens[token] = agent_id
         self._token_info[token] = {"client_id": client_id or self.client_id, "scope": scope}
         return token
+
+    def install_app(self) -> None:
+        """Install the app on the license: from now on its license webhooks are sent."""
+        self.installed = True
+
+    def uninstall_app(self) -> None:
+        self.installed = False
+
+    def authorization_code(self, redirect_uri: str, agent_id: str | None = None, scope: str = ALL_SCOPES) -> str:
+        """The code LiveChat's OAuth server hands back after ``agent_id`` allowed the app."""
+        code = f"dal:code-{secrets.token_urlsafe(12)}"
+        self._codes[code] = {"agent_id": agent_id or self.agent_id, "redirect_uri": redirect_uri, "scope": scope}
+        return code
 
     def revoke_token(self, token: str) -> None:
         self._agent_tokens.pop(token, None)
@@ -181,24 +239,56 @@ class FakeLiveChat:
 
     def build_webhook(self, action: str, payload: dict[str, Any], *, secret_key: str | None = None,
                       webhook_id: str | None = None, additional_data: dict | None = None) -> dict[str, Any]:
-        """The v3.6 envelope. Without ``secret_key`` it uses the first webhook registered for
-        ``action`` (its secret and id)."""
+        """The v3.6 envelope. Without ``secret_key`` it is what LiveChat sends: it uses the
+        first webhook registered for ``action`` (its secret and id), and raises
+        :class:`NotDelivered` when LiveChat would send nothing — the app is not installed on
+        the license or its license webhooks are disabled. With ``secret_key`` it is any
+        body anyone could post (forgeries, replays)."""
         if secret_key is None:
+            self.check_delivery()
             registered = next((w for w in self.webhooks.values() if w["action"] == action), None)
             if registered is None:
-                raise LookupError(f"no {action} webhook registered; pass secret_key")
+                raise NotDelivered(f"no {action} webhook registered; pass secret_key")
             secret_key, webhook_id = registered["secret_key"], webhook_id or registered["id"]
+        webhook_id, self._webhook_id = webhook_id or getattr(self, "_webhook_id", None), None
         body = {"webhook_id": webhook_id or str(uuid.uuid4()), "secret_key": secret_key, "action": action,
                 "organization_id": self.organization_id, "payload": copy.deepcopy(payload)}
         if additional_data is not None:
             body["additional_data"] = additional_data
         return body
 
+    def check_delivery(self) -> None:
+        """Raise :class:`NotDelivered` unless LiveChat sends this app's license webhooks."""
+        if not self.installed:
+            raise NotDelivered("the app is not installed on the license, so LiveChat sends none of its webhooks")
+        if not self.license_webhooks_enabled:
+            raise NotDelivered("the app's license webhooks are disabled on this license")
+
+    def _delivered(self, action: str, chat: dict, *, author_type: str | None = None,
+                   source_client_id: str | None = None, secret_key: str | None = None) -> str | None:
+        """For the helpers below: the secret of the webhook LiveChat calls (``secret_key`` when
+        given: a body posted by anyone). Raises :class:`NotDelivered` when no registration
+        matches — the app is not installed, or every registration's filters leave it out."""
+        if secret_key is not None:
+            return secret_key
+        self._webhook_id = None
+        self.check_delivery()
+        hooks = self.matching_webhooks(action, author_type=author_type, chat_id=chat["id"],
+                                       source_client_id=source_client_id)
+        if not hooks:
+            raise NotDelivered(f"no registered {action} webhook matches this event (filters)")
+        self._webhook_id = hooks[0]["id"]
+        return hooks[0]["secret_key"]
+
     def incoming_event_webhook(self, chat_id: str, text: str, *, agent_id: str | None = None,
-                               secret_key: str | None = None) -> dict[str, Any]:
-        """An agent writes ``text`` in the chat's active thread; returns the webhook body."""
+                               secret_key: str | None = None,
+                               source_client_id: str = "agent-app") -> dict[str, Any]:
+        """An agent writes ``text`` in the chat's active thread (from LiveChat's Agent App,
+        ``source_client_id``); returns the webhook body LiveChat sends."""
         with self._lock:
             chat, author = self.chats[chat_id], agent_id or self.agent_id
+            secret_key = self._delivered("incoming_event", chat, author_type="agent",
+                                         source_client_id=source_client_id, secret_key=secret_key)
             thread = self.active_thread(chat_id)
             if thread is None:
                 raise ValueError(f"chat {chat_id} has no active thread")
@@ -214,6 +304,8 @@ class FakeLiveChat:
         """Transfers the chat in the fake's state; the documented sample has no additional_data."""
         with self._lock:
             chat = self.chats[chat_id]
+            secret_key = self._delivered("chat_transferred", chat, source_client_id="agent-app",
+                                         secret_key=secret_key)
             self._transfer(chat, "group" if group_ids else "agent", list(group_ids or agent_ids or []))
             thread = self.active_thread(chat_id)
         payload: dict[str, Any] = {"chat_id": chat_id, "requester_id": requester_id or self.agent_id,
@@ -229,6 +321,8 @@ class FakeLiveChat:
             thread = self.active_thread(chat_id)
             if thread is None:
                 raise ValueError(f"chat {chat_id} is not active")
+            secret_key = self._delivered("chat_deactivated", self.chats[chat_id],
+                                         source_client_id="agent-app" if user_id else None, secret_key=secret_key)
             self._deactivate(self.chats[chat_id])
         payload = {"chat_id": chat_id, "thread_id": thread["id"]}
         if user_id:
@@ -237,13 +331,34 @@ class FakeLiveChat:
 
     def incoming_chat_webhook(self, chat_id: str, *, secret_key: str | None = None) -> dict[str, Any]:
         chat = self.chats[chat_id]
+        secret_key = self._delivered("incoming_chat", chat, source_client_id=chat["properties"]["source"]["client_id"],
+                                     secret_key=secret_key)
         payload = {"chat": {**self._chat_out(chat), "thread": self._thread_out(chat["threads"][-1])}}
         return self.build_webhook("incoming_chat", payload, secret_key=secret_key, additional_data={})
 
-    def matching_webhooks(self, action: str, author_type: str | None = None) -> list[dict[str, Any]]:
-        """Registered webhooks LiveChat would call for ``action`` (honours filters.author_type)."""
-        return [w for w in self.webhooks.values() if w["action"] == action
-                and (author_type is None or w["filters"].get("author_type") in (None, author_type))]
+    def matching_webhooks(self, action: str, author_type: str | None = None, *, chat_id: str | None = None,
+                          source_client_id: str | None = None) -> list[dict[str, Any]]:
+        """Registered webhooks LiveChat would call for ``action``, honouring the documented
+        filters: ``author_type``; ``only_my_chats`` (the chat's ``source.client_id`` is the
+        owner's); ``source_type`` (``my_client``: the owner's client id caused it,
+        ``other_clients``: another app's, ``system``: none)."""
+        chat = self.chats.get(chat_id) if chat_id else None
+        chat_source = ((chat or {}).get("properties") or {}).get("source", {}).get("client_id")
+
+        def matches(w: dict) -> bool:
+            filters = w["filters"] or {}
+            if author_type is not None and filters.get("author_type") not in (None, author_type):
+                return False
+            if filters.get("only_my_chats") and chat is not None and chat_source != w["owner_client_id"]:
+                return False
+            if filters.get("source_type"):
+                source = ("system" if not source_client_id else
+                          "my_client" if source_client_id == w["owner_client_id"] else "other_clients")
+                if source not in filters["source_type"]:
+                    return False
+            return True
+
+        return [w for w in self.webhooks.values() if w["action"] == action and matches(w)]
 
     # -- HTTP --------------------------------------------------------------------------------
 
@@ -262,20 +377,55 @@ class FakeLiveChat:
         self._refresh_tokens[token] = agent_id or self.agent_id
         return token
 
+    def _authorize_view(self) -> Response:
+        """LiveChat's OAuth server (``https://accounts.livechat.com/``) for the agent signed in
+        there (``agent_id``), who allows the app at once: back to ``redirect_uri`` with a code
+        (``response_type=code``) or a token in the fragment (``response_type=token``)."""
+        from urllib.parse import urlencode
+
+        args = request.args
+        if args.get("client_id") != self.client_id:
+            return Response("Unknown client_id", status=400)
+        redirect_uri = args.get("redirect_uri") or ""
+        if self.redirect_uris and not any(redirect_uri.startswith(u) for u in self.redirect_uris):
+            return Response("redirect_uri is not on the app's whitelist", status=400)
+        state = {"state": args["state"]} if "state" in args else {}
+        if args.get("response_type") == "code":
+            query = urlencode({"code": self.authorization_code(redirect_uri), **state})
+            return Response(status=302, headers={"Location": f"{redirect_uri}?{query}"})
+        if args.get("response_type") == "token":
+            fragment = urlencode({"access_token": self.add_agent_token(self.agent_id), "expires_in": 28800,
+                                  "token_type": "Bearer", **state})
+            return Response(status=302, headers={"Location": f"{redirect_uri}#{fragment}"})
+        return Response("response_type must be code or token", status=400)
+
     def _refresh_agent_token(self) -> dict:
-        """``POST /v2/token`` with ``grant_type=refresh_token`` (form fields)."""
+        """``POST /v2/token`` (form fields): ``grant_type`` ``authorization_code`` (a server-side
+        app with its client secret and the same ``redirect_uri``) or ``refresh_token``."""
         form = request.form
-        if form.get("grant_type") != "refresh_token":
-            raise ApiError("unsupported_grant_type", "grant_type must be refresh_token in this fake")
+        if form.get("grant_type") not in ("refresh_token", "authorization_code"):
+            raise ApiError("unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
         if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
             raise ApiError("unauthorized_client", "client_id or client_secret is invalid")
-        agent_id = self._refresh_tokens.pop(form.get("refresh_token", ""), None)
-        if agent_id is None:
-            raise ApiError("invalid_grant", "refresh token is invalid")
-        access = self.add_agent_token(agent_id)
+        scope = ALL_SCOPES
+        if form.get("grant_type") == "authorization_code":
+            grant = self._codes.pop(form.get("code", ""), None)  # single use
+            if grant is None:
+                raise ApiError("invalid_grant", "code is invalid or was used already")
+            if form.get("redirect_uri") != grant["redirect_uri"]:
+                raise ApiError("unauthorized_client", "redirect_uri does not match")
+            agent_id, scope = grant["agent_id"], grant["scope"]
+        else:
+            agent_id = self._refresh_tokens.pop(form.get("refresh_token", ""), None)
+            if agent_id is None:
+                raise ApiError("invalid_grant", "refresh token is invalid")
+            scope = self._refresh_scope.get(agent_id, scope)
+        self._refresh_scope[agent_id] = scope
+        access = self.add_agent_token(agent_id, scope=scope)
         return {"access_token": access, "refresh_token": self.issue_refresh_token(agent_id),
                 "account_id": self.account_id(agent_id), "expires_in": 28800,
-                "organization_id": self.organization_id, "scope": self._token_info[access]["scope"],
+                "organization_id": self.organization_id,
+                "scope": ",".join(self._token_info[access]["scope"].split()),
                 "token_type": "Bearer"}
 
     def _account_me_view(self) -> Response:
@@ -300,10 +450,15 @@ class FakeLiveChat:
                 if handler is None:
                     raise ApiError("not_found", f"Unknown action `{action}`")
                 if api == "accounts":
+                    token = request.headers.get("Authorization", "").partition(" ")[2]
+                    if (api, action) in REQUIRED_SCOPES and token in self._agent_tokens:
+                        self._check_scope(api, action, token)
                     return self._json(handler(body if isinstance(body, dict) else {}))
                 if request.method == "POST" and not isinstance(body, dict) and request.mimetype != "multipart/form-data":
                     raise ApiError("validation", "Request body must be a JSON object")
                 requester = self._authenticate(api)
+                if api != "customer":
+                    self._check_scope(api, action, request.headers["Authorization"].partition(" ")[2])
                 return self._json(handler(body if isinstance(body, dict) else {}, requester))
             except ApiError as exc:
                 if api == "accounts":  # OAuth-style answers from the accounts service
@@ -327,6 +482,14 @@ class FakeLiveChat:
         if token not in self._agent_tokens:
             raise ApiError("authentication", "Invalid access token")
         return self._agent_tokens[token]
+
+    def _check_scope(self, api: str, action: str, token: str) -> None:
+        needed = REQUIRED_SCOPES.get((api, action))
+        granted = set(self._token_info.get(token, {}).get("scope", "").replace(",", " ").split())
+        if needed and not any(scope_granted(granted, n) for n in needed):
+            if api == "accounts":
+                raise ApiError("insufficient_scope", f"the access token lacks the scope {needed[0]}")
+            raise ApiError("authorization", f"Required scope: {' or '.join(needed)}")
 
     @staticmethod
     def _json(data: Any, status: int = 200) -> Response:
@@ -578,6 +741,8 @@ class FakeLiveChat:
                 raise ApiError("validation", "`author_type` is allowed only for incoming_event and event_updated")
             if filters["author_type"] not in ("customer", "agent"):
                 raise ApiError("validation", "`author_type` must be `customer` or `agent`")
+        if "only_my_chats" in filters and not isinstance(filters["only_my_chats"], bool):
+            raise ApiError("validation", "`only_my_chats` must be a boolean")
         if set(filters.get("source_type") or []) - {"my_client", "other_clients", "system"}:
             raise ApiError("validation", "Unknown `source_type`")
         same = [w for w in self.webhooks.values()
@@ -602,6 +767,17 @@ class FakeLiveChat:
         if webhook is None or webhook["owner_client_id"] != body["owner_client_id"]:
             raise ApiError("not_found", "Webhook not found")
         del self.webhooks[body["id"]]
+        return {}
+
+    def _configuration_get_license_webhooks_state(self, body: dict, agent_id: str) -> dict:
+        return {"license_webhooks_enabled": self.installed and self.license_webhooks_enabled}
+
+    def _configuration_enable_license_webhooks(self, body: dict, agent_id: str) -> dict:
+        self.license_webhooks_enabled = True
+        return {}
+
+    def _configuration_disable_license_webhooks(self, body: dict, agent_id: str) -> dict:
+        self.license_webhooks_enabled = False
         return {}
 
     # -- state helpers -----------------------------------------------------------------------

@@ -88,10 +88,12 @@ def configure(app, fake):
 
 @pytest.fixture
 def livechat(app, admin, agent, fake, configure):
-    """A configured plugin with its webhooks registered at the fake (as the admin button does)."""
+    """A configured plugin, its app installed on the license and its webhooks registered at the
+    fake (as the admin's Connect LiveChat does)."""
     from plugins.livechat import webhook_setup
 
     configure()
+    fake.install_app()
     webhook_setup.register()
     return fake
 

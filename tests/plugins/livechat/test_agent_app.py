@@ -199,9 +199,10 @@ def test_register_webhooks_button_registers_three_webhooks_once(app, fake, confi
     response = client.post("/plugins/livechat/admin/webhooks", data={"csrf_token": client.csrf_token})
     assert response.status_code == 302
     hooks = sorted(fake.webhooks.values(), key=lambda w: w["action"])
+    mine = {"only_my_chats": True, "source_type": ["other_clients", "system"]}
     assert [(w["action"], w["filters"], w["type"]) for w in hooks] == [
-        ("chat_deactivated", {}, "license"), ("chat_transferred", {}, "license"),
-        ("incoming_event", {"author_type": "agent"}, "license")]
+        ("chat_deactivated", mine, "license"), ("chat_transferred", mine, "license"),
+        ("incoming_event", {"author_type": "agent", **mine}, "license")]
     assert {w["url"] for w in hooks} == {"http://switchboard.test/webhooks/livechat"}
     assert {w["owner_client_id"] for w in hooks} == {fake.client_id}
     from plugins.livechat import settings

@@ -117,7 +117,7 @@ def test_our_own_customer_events_notes_and_system_messages_never_go_out(livechat
 def test_registered_incoming_event_webhook_only_carries_agent_messages(livechat):
     fake = livechat
     [hook] = fake.matching_webhooks("incoming_event")
-    assert hook["filters"] == {"author_type": "agent"}
+    assert hook["filters"] == {"author_type": "agent", "only_my_chats": True, "source_type": ["other_clients", "system"]}
     assert fake.matching_webhooks("incoming_event", author_type="customer") == []
 
 

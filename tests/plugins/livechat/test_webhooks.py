@@ -16,6 +16,7 @@ SECRET = "9f2c-secret-key"
 @pytest.fixture
 def fake() -> FakeLiveChat:
     fake = FakeLiveChat()
+    fake.install_app()
     fake.add_webhook("incoming_event", SECRET, filters={"author_type": "agent"})
     for action in ("incoming_chat", "chat_transferred", "chat_deactivated"):
         fake.add_webhook(action, SECRET)
