@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from host import access, credentials
 from host import settings as settings_store
+from host import settings_form
 from host.api.meta import plugin_rows
 from host.extensions import db
 from host.models import Agent, Group
@@ -169,15 +170,16 @@ def plugin_settings(name):
     registered = sb.settings.get(name)
     if registered is None:
         abort(404, description="This plugin has no settings.")
-    errors = {}
+    errors, submitted = {}, None
     if request.method == "POST":
         try:
             settings_store.save_form(name, request.form)
             flash("Settings saved.", "ok")
             return redirect(url_for("admin.plugin_settings", name=name))
         except ValidationError as exc:
-            errors = exc.messages
-            flash("Some settings need attention; see the messages below.", "error")
+            errors = {k: settings_form.flat(v) for k, v in exc.messages.items()}
+            submitted = exc.data
+            flash("Some settings need attention: " + " ".join(settings_store.explain(name, errors)), "error")
     return render_template("admin/settings.html", page="admin", section="plugins", name=name,
-                           registered=registered, fields=settings_store.form_fields(name, request.form if errors else None),
+                           registered=registered, fields=settings_store.form_fields(name, submitted),
                            errors=errors)

@@ -127,10 +127,14 @@ def settings_group():
 @click.argument("plugin")
 @with_appcontext
 def settings_show(plugin):
+    import json
+
     from host import settings as store
 
     for field in store.form_fields(plugin) if plugin in current_app.extensions["switchboard"].settings else []:
-        shown = ("(set)" if field["is_set"] else "(not set)") if field["secret"] else field["value"]
+        value = field["value"]
+        shown = (("(set)" if field["is_set"] else "(not set)") if field["secret"]
+                 else "" if value is None else value if isinstance(value, str) else json.dumps(value))
         click.echo(f"{field['name']}: {shown}")
 
 

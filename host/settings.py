@@ -10,14 +10,14 @@ other processes see a change within ``CACHE_SECONDS``.
 """
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
 
 from flask import current_app
-from marshmallow import ValidationError, fields, validate
+from marshmallow import ValidationError, fields
 
+from host import settings_form
 from host.extensions import db
 from host.logging_filters import register_secret
 from host.models import Setting
@@ -117,20 +117,31 @@ def save(plugin: str, data: dict) -> dict:
 
 
 def save_form(plugin: str, form) -> dict:
+    """Save the admin form; a refusal carries every field's messages and the parsed input
+    (``exc.data``) so the form can be shown again as it was sent."""
     schema = _schema(plugin)
-    data = {}
+    try:
+        data, form_errors = settings_form.parse(schema, form), {}
+    except ValidationError as exc:
+        data, form_errors = exc.data or {}, exc.messages
+    try:
+        if form_errors:
+            _check_rest(plugin, schema, data, set(form_errors))
+        else:
+            return save(plugin, data)
+    except ValidationError as exc:
+        raise ValidationError({**exc.messages, **form_errors}, data=data)
+    raise ValidationError(form_errors, data=data)
+
+
+def _check_rest(plugin, schema, data, skip) -> None:
+    """Validate the fields that parsed, so one refusal names every problem at once."""
+    current = stored(plugin)
+    incoming = {k: v for k, v in data.items() if k not in skip}
     for name, field in schema.fields.items():
-        if isinstance(field, fields.Boolean):
-            data[name] = form.get(name) == "on"
-        elif isinstance(field, (fields.List, fields.Dict)):
-            raw = form.get(name, "").strip()
-            try:
-                data[name] = json.loads(raw) if raw else ([] if isinstance(field, fields.List) else {})
-            except json.JSONDecodeError as exc:
-                raise ValidationError({name: [f"This must be JSON ({exc.msg} at character {exc.pos})."]})
-        elif name in form:
-            data[name] = form.get(name)
-    return save(plugin, data)
+        if _is_secret(field) and not incoming.get(name) and current.get(name) is not None:
+            incoming[name] = current[name]
+    schema.load(incoming, partial=tuple(skip))
 
 
 def problems(plugin: str) -> list[str]:
@@ -148,52 +159,23 @@ def problems(plugin: str) -> list[str]:
 def label(plugin: str, name: str) -> str:
     """What the plugin's settings form calls the field ``name``."""
     schema = _schema(plugin)
-    return _label(schema.fields.get(name) if schema is not None else None, name)
-
-
-def _label(field, name: str) -> str:
-    """What the settings form calls a field."""
-    return field.metadata.get("label", name.replace("_", " ").capitalize()) if field else name
+    return settings_form.label(schema.fields.get(name) if schema is not None else None, name)
 
 
 def _problem(field, name: str, messages) -> str:
-    label = _label(field, name)
-    text = " ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
+    label = settings_form.label(field, name)
+    text = " ".join(settings_form.flat(messages))
     if text == "Missing data for required field.":
         return f"{label} is not filled in yet."
     return f"{label}: {text}"
 
 
-def _choices(field) -> list[str]:
-    """The allowed values of a text field validated with ``OneOf`` (shown as a list to pick from)."""
-    validators = field.validators if isinstance(field, fields.String) else ()
-    for validator in validators:
-        if isinstance(validator, validate.OneOf):
-            return [str(choice) for choice in validator.choices]
-    return []
-
-
-def form_fields(plugin: str, submitted=None) -> list[dict]:
+def explain(plugin: str, messages: dict) -> list[str]:
+    """A refusal's messages as sentences that name each field as the form labels it."""
     schema = _schema(plugin)
-    values = stored(plugin)
-    rows = []
-    for name, field in schema.fields.items():
-        secret = _is_secret(field)
-        value = (submitted.get(name) if submitted is not None else values.get(name))
-        if isinstance(value, (list, dict)):
-            value = json.dumps(value, indent=2)
-        choices = _choices(field)
-        rows.append({
-            "name": name,
-            "label": _label(field, name),
-            "help": field.metadata.get("description", ""),
-            "secret": secret,
-            "is_set": values.get(name) not in (None, ""),
-            "value": "" if secret else ("" if value is None else value),
-            "kind": ("bool" if isinstance(field, fields.Boolean)
-                     else "json" if isinstance(field, (fields.List, fields.Dict))
-                     else "choice" if choices else "text"),
-            "choices": choices,
-            "required": field.required,
-        })
-    return rows
+    return [_problem(schema.fields.get(name), name, msgs) for name, msgs in messages.items()]
+
+
+def form_fields(plugin: str, submitted: dict | None = None) -> list[dict]:
+    """The settings form's fields: stored values, else defaults (see ``host.settings_form``)."""
+    return settings_form.rows(_schema(plugin), stored(plugin), submitted)

@@ -4,7 +4,7 @@
 //   node host/frontend/build.mjs --watch    rebuild on change while developing
 //
 // Outputs (all gitignored, never committed):
-//   host/frontend/console.js, widget.js       -> host/static/dist/*.js  (ESM, minified, sourcemaps)
+//   host/frontend/console.js, widget.js, admin_forms.js -> host/static/dist/*.js (ESM, minified, sourcemaps)
 //   plugins/<name>/frontend/<entry>.js        -> plugins/<name>/static/dist/<entry>.js (ESM)
 //
 // Every top-level .js file in a plugin's frontend/ folder is an entry point (a widget
@@ -33,7 +33,7 @@ const common = {
 function hostBuild() {
   return {
     ...common,
-    entryPoints: ["console.js", "widget.js"].map((name) => join(here, name)),
+    entryPoints: ["console.js", "widget.js", "admin_forms.js"].map((name) => join(here, name)),
     outdir: join(root, "host", "static", "dist"),
   };
 }

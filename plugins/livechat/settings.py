@@ -47,15 +47,14 @@ class LiveChatSettingsSchema(Schema):
                        "Left empty, 'Register webhooks' generates one."})
     group_mapping = fields.Dict(keys=fields.Str(), values=fields.Int(), load_default=dict, metadata={
         "label": "Group mapping",
-        "description": 'Switchboard group (name or id) → LiveChat group id, as JSON, e.g. {"Support": 0, '
-                       '"Sales": 2}. Chats go to the LiveChat group of their Switchboard group.'})
+        "key_label": "Switchboard group", "value_label": "LiveChat group id",
+        "description": "Chats go to the LiveChat group of their Switchboard group (by name or id)."})
     default_group_id = fields.Int(load_default=0, validate=validate.Range(min=0), metadata={
         "label": "Default LiveChat group id",
         "description": "For chats whose Switchboard group is not in the mapping."})
     mirrored_channels = fields.List(fields.Str(), load_default=lambda: list(DEFAULT_CHANNELS), metadata={
         "label": "Mirrored channels",
-        "description": 'Channel keys whose chats are mirrored into LiveChat, as JSON, e.g. '
-                       '["sms", "whatsapp", "voice"].'})
+        "description": "Channels whose chats are mirrored into LiveChat, e.g. sms, whatsapp, voice."})
 
     @validates("group_mapping")
     def _mapping(self, value, **kwargs):

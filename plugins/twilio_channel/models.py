@@ -140,3 +140,29 @@ class SimulatedMedia(db.Model):
     content_type = db.Column(db.String(120), nullable=False)
     data = db.Column(db.LargeBinary, nullable=False)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class AccountInventory(db.Model):
+    """What the admin last fetched from the account: numbers, WhatsApp senders and Messaging
+    Services with their capabilities and webhooks (the lists the settings form offers)."""
+
+    __tablename__ = "twilio_inventories"
+    account_sid = db.Column(db.String(34), primary_key=True)
+    data = db.Column(db.JSON, nullable=False)
+    fetched_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class WebhookChange(db.Model):
+    """A webhook URL Switchboard changed at Twilio on the admin's click, with the URL it
+    replaced, so the change can be shown and undone."""
+
+    __tablename__ = "twilio_webhook_changes"
+    id = db.Column(db.Integer, primary_key=True)
+    account_sid = db.Column(db.String(34), nullable=False)
+    resource_sid = db.Column(db.String(34), nullable=False)   # PN…, MG…, AP…
+    resource_label = db.Column(db.String(200), nullable=False, default="")
+    field = db.Column(db.String(60), nullable=False)          # the Twilio parameter, e.g. SmsUrl
+    previous = db.Column(db.String(1000), nullable=True)
+    current = db.Column(db.String(1000), nullable=True)
+    changed_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    undone_at = db.Column(db.DateTime, nullable=True)

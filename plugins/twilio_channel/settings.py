@@ -12,20 +12,17 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass, field
-from datetime import time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, has_request_context, request
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from host import settings as host_settings
+from host.settings_fields import WEEKDAYS, GroupMapping, Picklist, TimeZone, WeeklyHours, parse_range  # noqa: F401
 
 NAME = "twilio_channel"
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 DEFAULT_HOURS = {day: ["09:00-17:00"] for day in WEEKDAYS[:5]}
 
 # The simulator's own "account": its numbers answer when no real ones are configured.
@@ -83,11 +80,13 @@ def _service_sid(value: str) -> None:
         raise ValidationError(f"{value!r} is not a Messaging Service SID (MG followed by 32 hex characters).")
 
 
-def _timezone(value: str) -> None:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(f"{value!r} is not a time zone name; use one like Europe/Berlin or America/New_York.")
+def _options(kind: str):
+    """The fetched numbers, WhatsApp senders or Messaging Services to pick from (see ``inventory``)."""
+    def options():
+        from .inventory import options as listed
+
+        return listed(kind)
+    return options
 
 
 class TwilioSettingsSchema(Schema):
@@ -111,45 +110,49 @@ class TwilioSettingsSchema(Schema):
                        "tokyo for jp1; the nearest for us1)."})
     subaccount_sids = fields.List(fields.Str(), validate=_each(_account_sid), load_default=list, metadata={
         "label": "Subaccounts",
-        "description": 'Subaccounts whose numbers Switchboard serves with the parent account\'s credentials '
-                       '(above), e.g. ["AC…"]. Their webhooks are checked with each subaccount\'s own auth '
+        "description": "Subaccounts (AC…) whose numbers Switchboard serves with the parent account's "
+                       "credentials (above). Their webhooks are checked with each subaccount's own auth "
                        "token, which Switchboard fetches from Twilio."})
-    numbers = fields.List(fields.Str(), validate=_each(_e164), load_default=list, metadata={
-        "label": "SMS numbers", "description": 'Your Twilio numbers, e.g. ["+14155550100"].'})
-    whatsapp_senders = fields.List(fields.Str(), validate=_each(_whatsapp_sender), load_default=list, metadata={
-        "label": "WhatsApp senders", "description": 'e.g. ["whatsapp:+14155238886"].'})
-    messaging_service_sids = fields.List(fields.Str(), validate=_each(_service_sid), load_default=list, metadata={"label": "Messaging Service SIDs",
-                                     "description": "The first one sends when a chat has no number of its own."})
+    numbers = Picklist(_options("numbers"), validate=_each(_e164), metadata={
+        "label": "SMS numbers",
+        "description": "The numbers agents send SMS from and customers write to, in E.164 (+14155550100)."})
+    whatsapp_senders = Picklist(_options("whatsapp"), validate=_each(_whatsapp_sender), metadata={
+        "label": "WhatsApp senders", "description": "WhatsApp numbers, written whatsapp:+14155238886."})
+    messaging_service_sids = Picklist(_options("services"), validate=_each(_service_sid), metadata={
+        "label": "Messaging Services",
+        "description": "The first one sends when a chat has no number of its own."})
     advanced_opt_out_service_sids = fields.List(fields.Str(), validate=_each(_service_sid), load_default=list, metadata={
         "label": "Messaging Services with Advanced Opt-Out",
         "description": "Twilio adds OptOutType to messages sent to these services' numbers, from their own "
                        "keyword lists. Every other number uses Twilio's default SMS keywords (STOP, START …), "
                        "which Switchboard recognises in the message itself."})
-    number_groups = fields.Dict(keys=fields.Str(), values=fields.Raw(), load_default=dict, metadata={
+    number_groups = GroupMapping(_options("senders"), key_label="Number or Messaging Service", metadata={
         "label": "Number → group",
-        "description": 'New chats on a number go to its group, e.g. {"+14155550100": "Sales", '
-                       '"MG…": "Support"}. A contact\'s own group wins.'})
+        "description": "New chats and calls on a number (or a Messaging Service's numbers) go to its group. "
+                       "A contact's own group wins."})
     default_sender = fields.Str(load_default=None, allow_none=True, validate=_sender, metadata={
+        "widget": "text",
         "label": "Default sender", "description": "Number, whatsapp:+… or MG… used when nothing else applies."})
     autoreply_first_contact = fields.Bool(load_default=False, metadata={"label": "Auto-reply on first contact"})
     autoreply_first_contact_text = fields.Str(load_default="Thanks for your message! An agent will reply shortly.",
-                                              validate=validate.Length(min=1, max=1600))
+                                              validate=validate.Length(min=1, max=1600),
+                                              metadata={"label": "First-contact auto-reply"})
     autoreply_out_of_hours = fields.Bool(load_default=False, metadata={"label": "Auto-reply outside business hours"})
     autoreply_out_of_hours_text = fields.Str(
         load_default="Thanks for your message. We're closed right now and will answer when we're back.",
-        validate=validate.Length(min=1, max=1600))
+        validate=validate.Length(min=1, max=1600), metadata={"label": "Out-of-hours auto-reply"})
     autoreply_nobody_online = fields.Bool(load_default=False, metadata={
         "label": "Auto-reply when no agent of the group is online"})
     autoreply_nobody_online_text = fields.Str(
         load_default="Thanks for your message. No one is available right now; we'll reply as soon as we can.",
-        validate=validate.Length(min=1, max=1600))
+        validate=validate.Length(min=1, max=1600), metadata={"label": "Nobody-online auto-reply"})
     autoreply_cooldown_minutes = fields.Int(load_default=60, validate=validate.Range(min=0, max=10080), metadata={
-        "description": "The same auto-reply is not repeated in a chat within this many minutes."})
-    business_hours = fields.Dict(keys=fields.Str(), values=fields.List(fields.Str()),
-                                 load_default=lambda: dict(DEFAULT_HOURS),
-                                 metadata={"description": 'e.g. {"mon": ["09:00-12:30", "13:30-17:00"], …}; '
-                                                          "missing days are closed."})
-    timezone = fields.Str(load_default="UTC", validate=_timezone, metadata={"label": "Time zone"})
+        "label": "Auto-reply pause (minutes)", "description": "The same auto-reply is not repeated in a chat within this many minutes."})
+    business_hours = WeeklyHours(load_default=lambda: dict(DEFAULT_HOURS), metadata={
+        "label": "Business hours",
+        "description": "When the out-of-hours auto-reply stays quiet. A day without hours is closed."})
+    timezone = TimeZone(load_default="UTC", metadata={
+        "label": "Time zone", "description": "The time zone of the business hours."})
     api_key_sid = fields.Str(load_default=None, allow_none=True, validate=validate.Regexp(
         r"^SK[0-9a-fA-F]{32}$", error="An API key SID is SK followed by 32 hex characters."),
         metadata={"label": "API key SID (voice)", "env": "TWILIO_API_KEY_SID"})
@@ -179,15 +182,6 @@ class TwilioSettingsSchema(Schema):
     def _check(self, data, **kwargs):
         # Checked here rather than per key/item so every message is a flat sentence.
         errors = {}
-        hours = data.get("business_hours") or {}
-        for day, ranges in hours.items():
-            if day not in WEEKDAYS:
-                errors.setdefault("business_hours", []).append(
-                    f"{day!r} is not a day; use {', '.join(WEEKDAYS)}.")
-            for text in ranges:
-                if parse_range(text) is None:
-                    errors.setdefault("business_hours", []).append(
-                        f"{day}: {text!r} should look like 09:00-17:00 (start before end).")
         region, edge = data.get("twilio_region"), data.get("twilio_edge")
         if region in REGION_EDGES and edge and edge != REGION_EDGES[region]:
             errors.setdefault("twilio_edge", []).append(
@@ -222,17 +216,6 @@ class TwilioSettingsSchema(Schema):
                         f"{number}: there is no group called {group!r}.")
         if errors:
             raise ValidationError(errors)
-
-
-def parse_range(text: str) -> tuple[time, time] | None:
-    match = HOURS.match((text or "").strip())
-    if not match:
-        return None
-    h1, m1, h2, m2 = (int(x) for x in match.groups())
-    if h1 > 23 or m1 > 59 or m2 > 59 or h2 > 24 or (h2 == 24 and m2) or (h2, m2) <= (h1, m1):
-        return None
-    end = time(23, 59, 59, 999999) if h2 == 24 else time(h2, m2)
-    return time(h1, m1), end
 
 
 # --- resolved configuration ----------------------------------------------------------------

@@ -277,9 +277,11 @@ def test_the_livechat_branch_depends_on_the_host_and_matches_the_models(app):
 def test_group_mapping_is_validated(app, admin, signed_in):
     client = signed_in(admin)
     response = client.post("/admin/plugins/livechat/settings", data={
-        "csrf_token": client.csrf_token, "group_mapping": '{"Support": "zero"}', "mirrored_channels": '["sms"]',
-        "default_group_id": "0"})
-    assert response.status_code == 200 and "Some settings need attention" in response.get_data(as_text=True)
+        "csrf_token": client.csrf_token, "group_mapping.key": ["Support"], "group_mapping.value": ["zero"],
+        "mirrored_channels": ["sms"], "default_group_id": "0"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Some settings need attention" in page
+    assert "Group mapping: Not a valid integer." in page
     assert db.session.execute(db.select(Group)).first() is not None
 
 

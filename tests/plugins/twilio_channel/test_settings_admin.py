@@ -15,18 +15,31 @@ from plugins.twilio_channel.testing.webhooks import LIVE_SID, LIVE_TOKEN
 SETTINGS_PAGE = "/admin/plugins/twilio_channel/settings"
 
 
-def post_settings(client, **fields):
-    form = {"csrf_token": client.csrf_token}
+def settings_form(**fields):
+    """The form a browser posts: list rows repeat their name, tables post key/value rows,
+    business hours post an opening and a closing time per row."""
+    form = {}
     for name, value in fields.items():
-        form[name] = json.dumps(value) if isinstance(value, (list, dict)) else value
-    return client.post(SETTINGS_PAGE, data=form)
+        if name == "business_hours":
+            for day, spans in value.items():
+                form[f"{name}.{day}.from"] = [start for start, _ in spans]
+                form[f"{name}.{day}.to"] = [end for _, end in spans]
+        elif isinstance(value, dict):
+            form[f"{name}.key"], form[f"{name}.value"] = list(value), list(value.values())
+        else:
+            form[name] = value
+    return form
+
+
+def post_settings(client, **fields):
+    return client.post(SETTINGS_PAGE, data={"csrf_token": client.csrf_token, **settings_form(**fields)})
 
 
 def test_invalid_settings_are_explained_field_by_field(app, admin, signed_in):
     client = signed_in(admin)
     response = post_settings(client, account_sid="AC123", numbers=["415 555"],
                              messaging_service_sids=["XX" + "1" * 32], number_groups={"+14155550100": "Nope"},
-                             business_hours={"mon": ["9-5"]}, timezone="Mars/Olympus")
+                             business_hours={"mon": [("17:00", "09:00")]}, timezone="Mars/Olympus")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     for words in ("AC followed by 32 hex characters", "is not an E.164 number", "MG followed by 32 hex",
@@ -138,3 +151,31 @@ def test_api_routes_join_the_openapi_document(app, agent, api):
     for path in ("/api/v1/twilio/logs", "/api/v1/twilio/templates", "/api/v1/twilio/whatsapp/window",
                  "/api/v1/twilio/credentials/test", "/api/v1/twilio/webhook-urls", "/api/v1/twilio/senders"):
         assert path in paths, path
+
+
+def test_a_fresh_twilio_form_shows_its_defaults_and_saves_unchanged(app, admin, signed_in):
+    from host.testing.forms import as_multidict, form_data
+
+    client = signed_in(admin)
+    page = client.get(SETTINGS_PAGE).get_data(as_text=True)
+    posted = as_multidict(form_data(page, "settings-form"))
+    assert posted["autoreply_cooldown_minutes"] == ["60"] and posted["voice_voicemail_after_seconds"] == ["90"]
+    assert posted["business_hours.mon.from"] == ["09:00"] and "business_hours.sat.from" not in posted
+    assert posted["timezone"] == ["UTC"]
+    response = client.post(SETTINGS_PAGE, data=posted)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    config = load_config()
+    assert config.account.simulator and config.cooldown_minutes == 60
+    assert config.business_hours["fri"] == ["09:00-17:00"] and "sat" not in config.business_hours
+
+
+def test_numbers_are_picked_and_mapped_to_groups_by_name(app, admin, signed_in):
+    client = signed_in(admin)
+    page = client.get(SETTINGS_PAGE).get_data(as_text=True)
+    assert 'name="numbers" value="+14155550000"' in page  # the simulator's number, offered to tick
+    assert '<option value="Support"' in page
+    response = post_settings(client, numbers=["+14155550000", "+14155550123"],
+                             number_groups={"+14155550123": "Support"})
+    assert response.status_code == 302
+    assert load_config().number_groups == {"+14155550123": "Support"}
+    assert load_config().numbers == ("+14155550000", "+14155550123")

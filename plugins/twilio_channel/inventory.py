@@ -1,0 +1,88 @@
+"""What the Twilio account has: phone numbers, WhatsApp senders and Messaging Services.
+
+Fetched through the ``twilio`` client when the admin asks (``fetch``), kept in the
+database per account (``AccountInventory``) and offered by the settings form as lists to
+pick from (``options``), each with its capabilities and where its webhooks point now.
+"""
+from __future__ import annotations
+
+from host.extensions import db
+from host.models import utcnow
+from host.settings_fields import Option
+
+from .client import twilio_client
+from .models import AccountInventory
+from .settings import SIMULATOR_NUMBER, SIMULATOR_WHATSAPP, load_config
+
+LIMIT = 1000  # always bounded: an unbounded .list() follows next-page links for ever on a fake
+
+
+def fetch() -> dict:
+    """Ask Twilio for the account's numbers, WhatsApp senders and Messaging Services; store them."""
+    config = load_config()
+    client = twilio_client(config.account)
+    numbers = [{
+        "sid": n.sid, "phone_number": n.phone_number, "friendly_name": n.friendly_name or "",
+        "capabilities": sorted(k for k, v in (n.capabilities or {}).items() if v and k in ("sms", "mms", "voice")),
+        "sms_url": n.sms_url or "", "status_callback": n.status_callback or "", "voice_url": n.voice_url or "",
+        "voice_application_sid": n.voice_application_sid or "",
+    } for n in client.incoming_phone_numbers.list(limit=LIMIT) if n.phone_number]
+    services = [{
+        "sid": s.sid, "friendly_name": s.friendly_name or "", "inbound_request_url": s.inbound_request_url or "",
+        "status_callback": s.status_callback or "",
+        "use_inbound_webhook_on_number": bool(s.use_inbound_webhook_on_number),
+    } for s in client.messaging.v1.services.list(limit=LIMIT)]
+    senders = [{
+        "sid": w.sid, "sender_id": w.sender_id, "status": w.status or "",
+        "webhook": _callback_url(w.webhook),
+    } for w in client.messaging.v2.channels_senders.list(channel="whatsapp", limit=LIMIT)
+        if (w.sender_id or "").startswith("whatsapp:")]
+    data = {"numbers": numbers, "services": services, "whatsapp": senders}
+    row = db.session.get(AccountInventory, config.account.sid) or AccountInventory(account_sid=config.account.sid)
+    row.data, row.fetched_at = data, utcnow()
+    db.session.add(row)
+    db.session.commit()
+    return data
+
+
+def _callback_url(webhook) -> str:
+    """A sender's ``webhook`` object holds its callback URL (``callback_url``)."""
+    if isinstance(webhook, dict):
+        return webhook.get("callback_url") or ""
+    return ""
+
+
+def stored() -> tuple[dict, object] | tuple[None, None]:
+    """The last fetched inventory of the configured account and when it was fetched."""
+    account = load_config().account
+    if not account.sid:
+        return None, None
+    row = db.session.get(AccountInventory, account.sid)
+    return (row.data, row.fetched_at) if row else (None, None)
+
+
+def _number_detail(number: dict) -> str:
+    capabilities = ", ".join(c.upper() if c != "voice" else "Voice" for c in number["capabilities"]) or "none"
+    where = number["sms_url"] or "nowhere"
+    return f"{capabilities} · messages go to {where}"
+
+
+def options(kind: str) -> list[Option]:
+    """The values the settings form offers for ``kind``: numbers, whatsapp, services, senders."""
+    config = load_config()
+    if config.account.simulator:
+        simulated = {"numbers": [Option(SIMULATOR_NUMBER, "Simulator number", "SMS, MMS, Voice")],
+                     "whatsapp": [Option(SIMULATOR_WHATSAPP, "Simulator WhatsApp sender")]}
+        if kind == "senders":
+            return simulated["numbers"] + simulated["whatsapp"]
+        return simulated.get(kind, [])
+    data, _ = stored()
+    if not data:
+        return []
+    numbers = [Option(n["phone_number"], n["friendly_name"], _number_detail(n)) for n in data["numbers"]]
+    whatsapp = [Option(w["sender_id"], "", f"{w['status'] or 'status unknown'} · messages go to "
+                                           f"{w['webhook'] or 'the account default'}") for w in data["whatsapp"]]
+    services = [Option(s["sid"], s["friendly_name"], f"messages go to {s['inbound_request_url'] or 'each number'}")
+                for s in data["services"]]
+    return {"numbers": numbers, "whatsapp": whatsapp, "services": services,
+            "senders": numbers + whatsapp + services}.get(kind, [])
