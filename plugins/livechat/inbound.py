@@ -20,6 +20,8 @@ from host import chats as host_chats
 from host.extensions import db
 from host.models import Agent, Chat, Group
 from host.public_urls import public_https_url
+from plugins.livechat import sync_queue
+from plugins.livechat.mirroring import refused_note
 from plugins.livechat.models import LiveChatChat, LiveChatEvent, LiveChatSyncItem
 from plugins.livechat.settings import LiveChatSettings
 from plugins.livechat.sync_actions import CUSTOM_ID_PREFIX
@@ -84,6 +86,8 @@ def incoming_event(webhook: LiveChatWebhook, config: LiveChatSettings) -> str:
     except host_chats.ChatError as exc:
         db.session.add(LiveChatSyncItem(chat_id=chat.id, action="reply", payload=reply, state="failed",
                                         last_error=f"The LiveChat reply was not sent: {exc}"[:300]))
+        # LiveChat's agents see why in the chat itself, so the reply does not look sent there.
+        sync_queue.enqueue(chat.id, "note", {"text": refused_note(reply["text"] or "a file", str(exc))})
         return f"not sent: {exc}"
     return f"sent as message {message.id}"
 

@@ -13,6 +13,8 @@ configured, and the chat's channel is in ``mirrored_channels``:
 * ``message_received`` → ``message`` (+ ``update_customer`` when a name/email is known);
 * ``chat_transferred`` / ``chat_archived`` not made by LiveChat → ``transfer`` / ``deactivate``;
 * ``message_status_changed`` to delivered/read of a LiveChat agent's reply → ``mark_delivered``;
+  to failed/undelivered → ``note``: an agents-only note in the LiveChat chat with the reason,
+  so the reply does not look sent there;
 * ``contact_changed`` → ``update_customer`` for the contact's mirrored chats;
 * ``call_status_changed`` to a final status → ``message`` with the call's transcript line
   ("Incoming call, 2:31", "Missed incoming call"), so LiveChat shows calls too.
@@ -100,10 +102,23 @@ def chat_archived(event) -> bool:
     return True
 
 
+FAILED = ("failed", "undelivered")
+
+
 @guarded
 def message_status_changed(event) -> bool:
-    if event.message.get("status") not in ("delivered", "read") or _config_for(event.chat) is None:
+    status = event.message.get("status")
+    if status not in ("delivered", "read", *FAILED) or _config_for(event.chat) is None:
         return False
+    if status in FAILED:
+        if event.previous_status in FAILED:
+            return False
+        row = db.session.execute(db.select(LiveChatEvent).where(
+            LiveChatEvent.message_id == event.message["id"], LiveChatEvent.direction == "out")).scalars().first()
+        if row is None:
+            return False  # not a LiveChat agent's reply
+        sync_queue.enqueue(event.chat["id"], "note", {"text": not_delivered_note(event.message, event.opted_out)})
+        return True
     row = db.session.execute(db.select(LiveChatEvent).where(
         LiveChatEvent.message_id == event.message["id"], LiveChatEvent.direction == "out",
         LiveChatEvent.delivered.is_(False))).scalars().first()
@@ -111,6 +126,26 @@ def message_status_changed(event) -> bool:
         return False
     sync_queue.enqueue(event.chat["id"], "mark_delivered", {"event_row_id": row.id})
     return True
+
+
+def not_delivered_note(message: dict, opted_out: bool = False) -> str:
+    """The agents-only note for a LiveChat agent's reply that did not reach the customer."""
+    body = " ".join(str(message.get("body") or "").split())
+    quoted = f"“{body[:80]}{'…' if len(body) > 80 else ''}”" if body else "Your reply"
+    reason = str(message.get("error_message") or "").strip()
+    if not reason:
+        code = message.get("error_code")
+        reason = f"the provider reported error {code}" if code else "the provider reported it undelivered"
+    if opted_out and "opt" not in reason.lower():
+        reason += " (the customer opted out)"
+    return f"Not delivered to the customer: {quoted} — {reason.rstrip('.')}. (Switchboard; only agents see this.)"
+
+
+def refused_note(text: str, reason: str) -> str:
+    """The agents-only note for a LiveChat agent's reply that Switchboard could not send at all."""
+    body = " ".join(str(text or "").split())
+    quoted = f"“{body[:80]}{'…' if len(body) > 80 else ''}”" if body else "Your reply"
+    return f"Not sent to the customer: {quoted} — {reason.rstrip('.')}. (Switchboard; only agents see this.)"
 
 
 @guarded

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from host.extensions import db
 from host.plugin_kit import limit_body
-from plugins.livechat import inbound, settings
+from plugins.livechat import inbound, settings, sync_queue
 from plugins.livechat.models import LiveChatWebhookKey
 from plugins.livechat.webhooks import WebhookParseError, parse, verify_secret
 
@@ -64,6 +64,7 @@ def webhook_blueprint() -> Blueprint:
         if row is not None:
             row.outcome = outcome[:300]
         db.session.commit()
+        sync_queue.sync().kick()  # a webhook may have queued LiveChat calls (e.g. a note for agents)
         log.info("LiveChat %s: %s", webhook.action, outcome)
         return jsonify(ok=True, outcome=outcome)
 

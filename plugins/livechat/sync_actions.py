@@ -344,6 +344,43 @@ def mark_delivered(ctx: Context) -> None:
     db.session.commit()
 
 
+def agents_note(ctx: Context) -> None:
+    """An agents-only note in the LiveChat chat (``visibility: agents``), e.g. why a LiveChat
+    agent's reply did not reach the customer. LiveChat lets only users of a chat write in it,
+    so the integration's agent joins it first, visible to agents only."""
+    link = ctx.link
+    if not link.lc_chat_id:
+        return  # never mirrored: there is no LiveChat chat to write in
+    text = str(ctx.payload.get("text") or "")[:4000]
+    author = integration_agent_id(ctx.api, ctx.config)
+    try:
+        ctx.api.add_user_to_chat(link.lc_chat_id, author, visibility="agents")
+    except LiveChatError as exc:
+        if exc.retryable or exc.status in (401, 403):
+            raise
+        if exc.type == "chat_inactive":
+            raise SyncFailure(f"The LiveChat chat is closed, so this note could not be added to it: {text}") from exc
+        # otherwise (e.g. already a user of the chat) the note can still be written
+    try:
+        ctx.api.send_agent_event(link.lc_chat_id, text, visibility="agents", custom_id=f"{CUSTOM_ID_PREFIX}note:{ctx.item.id}")
+    except LiveChatError as exc:
+        if exc.type == "chat_inactive":
+            raise SyncFailure(f"The LiveChat chat is closed, so this note could not be added to it: {text}") from exc
+        raise
+
+
+def integration_agent_id(api: LiveChatApi, config: LiveChatSettings) -> str:
+    """The LiveChat agent id (email) of the account the agent token belongs to, asked once per token."""
+    cache = current_app.extensions.setdefault("livechat.integration_agent", {})
+    if config.agent_token not in cache:
+        email = str(api.my_account().get("email") or "").strip()
+        if not email:
+            raise SyncFailure("LiveChat did not say which account the agent token belongs to.")
+        cache.clear()
+        cache[config.agent_token] = email
+    return cache[config.agent_token]
+
+
 def deliver_reply(ctx: Context) -> None:
     """A LiveChat agent's reply that could not go out at once (e.g. the chat was archived)."""
     from plugins.livechat.inbound import send_reply
@@ -362,4 +399,5 @@ ACTIONS = {
     "deactivate": deactivate,
     "mark_delivered": mark_delivered,
     "reply": deliver_reply,
+    "note": agents_note,
 }

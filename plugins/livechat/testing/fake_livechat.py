@@ -666,8 +666,11 @@ class FakeLiveChat:
         self._check_presence(chat, agent_id, body)
         if body["user_type"] != "agent" or body["user_id"] not in self.agents:
             raise ApiError("validation", "Only existing agents can be added in this fake")
+        if body["visibility"] not in ("all", "agents"):
+            raise ApiError("validation", "`visibility` must be `all` or `agents`")
         if body["user_id"] not in chat["agent_ids"]:
             chat["agent_ids"].append(body["user_id"])
+        chat.setdefault("agent_visibility", {})[body["user_id"]] = body["visibility"]
         return {}
 
     def _agent_send_event(self, body: dict, agent_id: str) -> dict:
@@ -676,6 +679,8 @@ class FakeLiveChat:
         event = self._event_in(body["event"])
         if agent_id not in chat["agent_ids"]:
             raise ApiError("authorization", "The requester is not a user of this chat")
+        if chat.get("agent_visibility", {}).get(agent_id) == "agents" and event.get("visibility", "all") != "agents":
+            raise ApiError("authorization", "Users with visibility:agents cannot send events with visibility:all")
         if not self.active_thread(chat["id"]) and event["type"] != "system_message":
             raise ApiError("chat_inactive", "Only system messages can be sent to inactive chats")
         thread = self._writable_thread(chat, body.get("attach_to_last_thread"))
@@ -869,7 +874,8 @@ class FakeLiveChat:
         customer = {k: v for k, v in self.customers.get(chat["customer_id"], {}).items()
                     if k in ("id", "name", "email", "avatar")}
         users = [{**customer, "type": "customer", "present": True}]
-        users += [{"id": a, "type": "agent", "present": True, "visibility": "all"} for a in chat["agent_ids"]]
+        users += [{"id": a, "type": "agent", "present": True,
+                   "visibility": chat.get("agent_visibility", {}).get(a, "all")} for a in chat["agent_ids"]]
         return {"id": chat["id"], "users": users, "properties": chat["properties"], "access": chat["access"],
                 "is_followed": False}
 
