@@ -209,12 +209,50 @@ def rooms_for_chats(chat_ids, group_id: int | None = None) -> list[str]:
     return sorted(rooms)
 
 
+# --- canned replies (saved answers, personal or shared with a group) -------------------------
+
+def reply_filter(agent: Agent, replies):
+    """Canned replies ``agent`` sees, as a condition on the ``replies`` entity: their own
+    personal ones, and the shared ones of their groups (admins: of every group). Seeing
+    one is what lets them insert, edit and delete it; another agent's personal replies
+    are theirs alone."""
+    shared = replies.group_id.isnot(None)
+    if not agent.is_admin:
+        groups = agent.group_ids()
+        shared = replies.group_id.in_(groups) if groups else false()
+    return or_(replies.agent_id == agent.id, shared)
+
+
+def may_see_reply(agent: Agent | None, reply) -> bool:
+    if agent is None or reply is None:
+        return False
+    if reply.agent_id is not None:
+        return reply.agent_id == agent.id
+    return agent.is_admin or reply.group_id in agent.group_ids()
+
+
+def may_use_group(agent: Agent | None, group_id) -> bool:
+    """Whether ``agent`` works in the group (shares replies with it); admins in every one."""
+    if agent is None:
+        return False
+    return agent.is_admin or group_id in agent.group_ids()
+
+
+def _reply_visible(agent: Agent, reply_id) -> bool:
+    from host.models import CannedReply
+
+    try:
+        return may_see_reply(agent, db.session.get(CannedReply, int(reply_id)))
+    except (TypeError, ValueError):
+        return False
+
+
 # --- what each route is about ------------------------------------------------------------------
 
-CHAT, CALL, CONTACT, CUSTOMER, MEDIA, OWN, ADMIN, AGENT = (
-    "chat", "call", "contact", "customer", "media", "own", "admin", "agent")
-KINDS = (CHAT, CALL, CONTACT, CUSTOMER, MEDIA, OWN, ADMIN, AGENT)
-NAMED = (CHAT, CALL, CONTACT, CUSTOMER, MEDIA, OWN)  # kinds that name their object
+CHAT, CALL, CONTACT, CUSTOMER, MEDIA, OWN, GROUP, REPLY, ADMIN, AGENT = (
+    "chat", "call", "contact", "customer", "media", "own", "group", "reply", "admin", "agent")
+KINDS = (CHAT, CALL, CONTACT, CUSTOMER, MEDIA, OWN, GROUP, REPLY, ADMIN, AGENT)
+NAMED = (CHAT, CALL, CONTACT, CUSTOMER, MEDIA, OWN, GROUP, REPLY)  # kinds that name their object
 
 
 @dataclass(frozen=True)
@@ -224,7 +262,10 @@ class About:
     ``kind``: ``chat``/``call``/``contact``/``media`` — one object, named by ``where``
     (``"chat_id"`` a path parameter, ``"query:chat_id"`` or ``"json:chat_id"``), that
     must be visible (else 404); ``own`` — an agent's own account (password, tokens,
-    sign-ins) named by ``where``, for that agent or an admin (403/404); ``customer`` — a customer typed by address in ``where``
+    sign-ins) named by ``where``, for that agent or an admin (403/404); ``group`` — a group
+    the agent works in (admins: any), named by ``where`` (403; absent: the agent's own
+    things, e.g. a personal canned reply); ``reply`` — a canned reply the agent may see
+    and so manage (404); ``customer`` — a customer typed by address in ``where``
     (403 with :class:`CustomerElsewhere` when another group has them); ``admin`` —
     admins only (403); ``agent`` — any signed-in agent, with ``reason`` saying why that
     shows no other group's customers (a list filtered by the rule, the agent's own
@@ -319,6 +360,7 @@ def _call_visible(agent: Agent, call_id) -> bool:
 
 register_check(CHAT, lambda agent, chat_id: visible_chat(agent, chat_id) is not None)
 register_check(CALL, _call_visible)
+register_check(REPLY, _reply_visible, message="There is no such canned reply, or it isn't yours to see.")
 
 
 def install(app) -> None:

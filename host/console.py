@@ -11,6 +11,7 @@ from sqlalchemy import text
 from host import access, login_limit
 from host.access import about
 from host.extensions import db
+from host.models import Group
 from host.schemas import AgentSchema
 
 bp = Blueprint("core", __name__)
@@ -49,6 +50,18 @@ def console(chat_id=None):
 def widget():
     """The details widget alone, for embedding (e.g. LiveChat's Agent App)."""
     return render_template("widget.html", bootstrap=bootstrap(), page="widget")
+
+
+@bp.route("/replies")
+@about(access.AGENT, reason="the canned replies page; replies load through their routes, which apply the rule")
+def replies():
+    """Manage canned replies: your personal ones and your groups' shared ones."""
+    groups = current_user.groups if not current_user.is_admin else db.session.execute(
+        db.select(Group).order_by(Group.name)).scalars().all()
+    data = {"agent": AgentSchema().dump(current_user), "isAdmin": current_user.is_admin, "csrfToken": generate_csrf(),
+            "groups": [{"id": g.id, "name": g.name} for g in sorted(groups, key=lambda g: g.name.lower())]}
+    return render_template("replies.html", bootstrap=json.dumps(data).replace("<", "\\u003c"), page="replies",
+                           section="replies")
 
 
 @bp.route("/favicon.ico")

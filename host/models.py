@@ -282,3 +282,30 @@ class Setting(db.Model):
     key = db.Column(db.String(80), primary_key=True)
     value = db.Column(db.JSON)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class CannedReply(db.Model):
+    """A saved answer agents insert with "/" in the reply box.
+
+    Personal (``agent_id`` set: its owner's alone) or shared with a group (``group_id``
+    set: that group's agents see and manage it). Who sees which is in
+    :mod:`host.access` (``reply_filter``); the text's variables in :mod:`host.canned_replies`.
+    """
+
+    __tablename__ = "canned_replies"
+    __table_args__ = (
+        db.CheckConstraint("(agent_id IS NULL) <> (group_id IS NULL)", name="one_owner"),
+        UniqueConstraint("agent_id", "shortcut", name="uq_canned_replies_agent_shortcut"),
+        UniqueConstraint("group_id", "shortcut", name="uq_canned_replies_group_shortcut"),
+    )
+    id = db.Column(db.Integer, primary_key=True)
+    shortcut = db.Column(db.String(40), nullable=False)
+    title = db.Column(db.String(120), nullable=False, default="")
+    body = db.Column(db.Text, nullable=False)
+    agent_id = db.Column(db.Integer, db.ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    group_id = db.Column(db.Integer, db.ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    created_by_id = db.Column(db.Integer, db.ForeignKey("agents.id", ondelete="SET NULL"))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    group = db.relationship("Group")
+    owner = db.relationship("Agent", foreign_keys=[agent_id])

@@ -22,6 +22,7 @@ def extra_plugins(loopback):
 ROOT = Path(__file__).resolve().parents[1]
 # Every bundle host/frontend/build.mjs writes; a test page needs all of them current.
 BUNDLES = [ROOT / "host/static/dist/console.js", ROOT / "host/static/dist/widget.js",
+           ROOT / "host/static/dist/replies.js",
            *(ROOT / "plugins/contacts/static/dist" / f"{n}.js" for n in ("customer_tab", "contacts_tab")),
            *(ROOT / "plugins/livechat/static/dist" / f"{n}.js" for n in ("livechat_tab", "agent_app_bridge")),
            *(ROOT / "plugins/twilio_channel/static/dist" / f"{n}.js"

@@ -29,7 +29,10 @@ export function startConsole(root, boot) {
   const listHeader = h("div.pane-head", h("h1.pane-title", "Inbox"), indicator);
   const list = createChatList({ onOpen: (id) => openChat(id), onView: setView, header: listHeader });
   list.element.append(h("div.pane-foot", notificationButton()));
-  const chatView = createChatView({ channels, me, actions: { accept, transfer, archive, reopen, send } });
+  const chatView = createChatView({
+    channels, me, actions: { accept, transfer, archive, reopen, send },
+    replies: { load: () => api("canned-replies"), context: () => ({ chat: chatView.chat, agent: me }) },
+  });
   const widgetRoot = h("div.details-body");
   const details = h("aside.pane.pane-details", { "aria-label": "Details" }, widgetRoot);
   root.replaceChildren(list.element, chatView.element, details);

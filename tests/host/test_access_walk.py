@@ -4,8 +4,9 @@ Generated from the app: the URL map (every rule, every method) and the Socket.IO
 server's handlers (the host's and every plugin's). Each must say what it is about
 (``host.access.about``), and the walk derives what to expect from that:
 
-* ``chat``, ``call``, ``contact``, ``media`` — named with the id of Support's object:
-  403 or 404;
+* ``chat``, ``call``, ``contact``, ``media``, ``reply`` — named with the id of Support's
+  object (a canned reply: one Support shares): 403 or 404;
+* ``group`` — Support's group: 403;
 * ``customer`` — Support's customer's number: 403;
 * ``admin`` — 403;
 * ``agent`` — any answer but a server error.
@@ -64,7 +65,13 @@ def world(app, api, agent, make_agent, signed_in):
     signed_in(agent)  # a sign-in of Support's agent, to name in the walk
     own = lambda model: db.session.execute(  # noqa: E731
         db.select(model.id).where(model.agent_id == agent.id).limit(1)).scalar_one()
+    from host.models import CannedReply
+
+    reply = CannedReply(shortcut="walk", body=NOTE, group_id=chat.group_id, created_by_id=agent.id)
+    db.session.add(reply)
+    db.session.commit()
     samples = {access.CHAT: chat.id, access.CALL: call.id, access.CONTACT: chat.contact_id,
+               access.GROUP: chat.group_id, access.REPLY: reply.id,
                access.MEDIA: MEDIA_SID, access.CUSTOMER: NUMBER, access.OWN: agent.id,
                (access.OWN, "token_id"): own(ApiToken), (access.OWN, "sign_in_id"): own(AgentSession)}
     return {"outsider": outsider, "samples": samples, "chat": chat, "call": call}

@@ -49,9 +49,9 @@ function mediaItem(media) {
  * updateChat(chat), upsertMessage(message), composer}.
  * `actions` = {accept, transfer, archive, reopen, send(body)} each returning a Promise.
  */
-export function createChatView({ channels, me, actions }) {
+export function createChatView({ channels, me, actions, replies }) {
   const element = h("section.pane.pane-chat", { "aria-label": "Conversation" });
-  const composer = createComposer({ onSend: (body) => actions.send(body), onReopen: () => actions.reopen() });
+  const composer = createComposer({ onSend: (body) => actions.send(body), onReopen: () => actions.reopen(), replies });
   let chat = null;
   let messages = new Map();
   let head = null;
@@ -157,7 +157,7 @@ export function createChatView({ channels, me, actions }) {
     return {
       mode: "open",
       placeholder: `Reply to ${who} by ${label}…`,
-      hint: chat.status === "queued" ? "Replying assigns this chat to you · Enter to send" : "Enter to send · Shift+Enter for a new line",
+      hint: chat.status === "queued" ? "Replying assigns this chat to you · / replies" : undefined,
     };
   }
 

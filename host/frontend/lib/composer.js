@@ -1,4 +1,6 @@
-// The reply box: Enter sends, Shift+Enter adds a line, 1,600 characters at most.
+// The reply box: Enter sends, Shift+Enter adds a line, 1,600 characters at most; "/"
+// inserts a canned reply.
+import { attachReplyPicker } from "./canned_replies.js";
 import { h } from "./dom.js";
 import { icon } from "./icons.js";
 
@@ -9,19 +11,23 @@ export const MAX_LENGTH = 1600;
  * Returns {element, setState({mode, hint, channelLabel, name}), focus()}.
  * mode: "open" | "archived" | "disabled".
  */
-export function createComposer({ onSend, onReopen }) {
+export function createComposer({ onSend, onReopen, replies }) {
   const textarea = h("textarea.composer-input", {
     rows: "2",
     maxlength: String(MAX_LENGTH),
     "aria-label": "Reply",
     placeholder: "Write a reply…",
   });
+  // Registered before the composer's own keys, so Enter in the open list inserts, not sends.
+  const picker = replies ? attachReplyPicker(textarea, { ...replies, onInsert: () => update() }) : null;
   const counter = h("span.composer-counter", { "aria-live": "off" }, `0 / ${MAX_LENGTH}`);
-  const hint = h("span.composer-hint", "Enter to send · Shift+Enter for a new line");
+  const DEFAULT_HINT = replies ? "Enter to send · Shift+Enter for a new line · / replies"
+    : "Enter to send · Shift+Enter for a new line";
+  const hint = h("span.composer-hint", DEFAULT_HINT);
   const send = h("button.primary.composer-send", { type: "submit" }, "Send");
   const error = h("p.composer-error", { role: "alert", hidden: true });
   const form = h("form.composer", { "aria-label": "Reply to the customer" },
-    textarea, h("div.composer-bar", hint, h("span.spacer"), counter, send), error);
+    picker?.element, textarea, h("div.composer-bar", hint, h("span.spacer"), counter, send), error);
   const reopen = h("button.button", { type: "button", onclick: () => onReopen?.() }, "Reopen chat");
   const archived = h("div.composer-closed", { hidden: true },
     icon("archive", "composer-closed-icon"),
@@ -85,13 +91,14 @@ export function createComposer({ onSend, onReopen }) {
     archived.hidden = mode !== "archived";
     textarea.disabled = mode !== "open";
     if (placeholder) textarea.placeholder = placeholder;
-    hint.textContent = hintText || "Enter to send · Shift+Enter for a new line";
+    hint.textContent = hintText || DEFAULT_HINT;
     if (changedChat) showError("");
     update();
   }
 
   function reset() {
     textarea.value = "";
+    picker?.close();
     showError("");
     update();
   }
