@@ -20,12 +20,13 @@ python: $(VENV)/.installed
 $(VENV)/.installed: setup.cfg pyproject.toml $(EXAMPLES)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	for example in $(dir $(EXAMPLES)); do $(BIN)/python -m pip install --quiet -e "$$example"; done
+	# -qq: errors only; setuptools otherwise prints its generic editable-install notice per package
+	$(BIN)/python -m pip install --quiet --quiet -e ".[dev]"
+	for example in $(dir $(EXAMPLES)); do $(BIN)/python -m pip install --quiet --quiet -e "$$example"; done
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 frontend: node_modules/.installed

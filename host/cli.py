@@ -1,12 +1,13 @@
 """The ``switchboard`` command: a Flask CLI with Switchboard's own commands."""
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, pass_script_info, with_appcontext
+from flask.cli import FlaskGroup, pass_script_info, routes_command, shell_command, with_appcontext
 
 from host.extensions import db
 
@@ -17,9 +18,23 @@ def _create_app():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False)
+# Flask's generic ``run`` is left out: it would serve without realtime and without the
+# outbox worker, and sit beside ``serve`` looking like the real thing.
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False,
+             add_default_commands=False)
 def main():
-    """Switchboard: SMS, WhatsApp and voice helpdesk."""
+    """Switchboard: SMS, WhatsApp and voice helpdesk.
+
+    Start with `switchboard serve` (development server with realtime and the outbox
+    worker; `--production` for gunicorn).
+    """
+
+
+main.add_command(shell_command)
+main.add_command(routes_command)
+for _option in main.params:  # Flask's --app/--env-file/--debug load other apps; not ours to offer
+    if _option.name in ("app", "env_file", "debug"):
+        _option.hidden = True
 
 
 # --- database ----------------------------------------------------------------------------
@@ -389,6 +404,13 @@ def serve(info, host, port, worker, production, threads):
         _serve_development(app, host, port, worker)
 
 
+class DevelopmentServerNotice(logging.Filter):
+    """Drops Werkzeug's warning that it is not a production server (we know; see serve)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "used in a production deployment" not in record.getMessage()
+
+
 def _serve_development(app, host, port, worker):
     from host.demo import DEMO_LOGIN, has_demo
     from host.serving import settle_garbage_collector
@@ -402,6 +424,9 @@ def _serve_development(app, host, port, worker):
         click.echo(f"Demo sign-in: {DEMO_LOGIN}")
     # Flask refuses app.run() under its own CLI; serving is exactly what we were asked for.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
+    # The development server is chosen on purpose here (`serve --production` is gunicorn),
+    # so Werkzeug's "production deployment" warning would only alarm.
+    logging.getLogger("werkzeug").addFilter(DevelopmentServerNotice())
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False)
 
 

@@ -17,6 +17,14 @@ from host.schemas import AgentSchema
 bp = Blueprint("core", __name__)
 
 
+@bp.app_template_global("nav_links")
+def nav_links() -> list:
+    """The enabled plugins' top-bar links for the signed-in person (``register_nav_links``)."""
+    if not current_user.is_authenticated:
+        return []
+    return current_app.extensions["switchboard"].nav_links(current_user.is_admin)
+
+
 def bootstrap() -> str:
     """What the front-end needs at start, as JSON embedded in the page."""
     sb = current_app.extensions["switchboard"]

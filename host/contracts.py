@@ -181,6 +181,16 @@ class PluginSettings:
 
 
 @dataclass(frozen=True)
+class NavLink:
+    """A link in the top bar: its words, where it goes, and who sees it."""
+
+    title: str
+    url: str
+    admin_only: bool = False
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class HealthCheck:
     """One line of a plugin's health on the plugins page.
 

@@ -115,6 +115,16 @@ def register_health_checks(app: "Flask") -> "Iterable[HealthCheck]":
     """
 
 
+@hookspec
+def register_nav_links(app: "Flask") -> "Iterable[NavLink]":
+    """Return links for the top bar of every page (e.g. a page the plugin serves).
+
+    Called on every page view, inside a request; return only the links that apply now
+    (the Twilio plugin offers its "Customer phone" only while it runs on the simulator).
+    ``admin_only`` links are shown to admins alone; a disabled plugin's links are hidden.
+    """
+
+
 # --- notifications: dispatched after commit, one event dataclass each -----------------
 
 @hookspec

@@ -10,7 +10,7 @@ import logging
 from flask import Blueprint
 from flask_smorest import Blueprint as ApiBlueprint
 
-from host.contracts import Channel, HealthCheck, PluginSettings, SocketEvents, WidgetTab
+from host.contracts import Channel, HealthCheck, NavLink, PluginSettings, SocketEvents, WidgetTab
 
 
 log = logging.getLogger(__name__)
@@ -150,6 +150,16 @@ class Switchboard:
             if owner not in disabled:
                 results.append((owner, check))
         return results
+
+    def nav_links(self, is_admin: bool) -> list[NavLink]:
+        """The enabled plugins' top-bar links this person may see, in order."""
+        disabled = self.plugins.disabled()
+        links = []
+        for owner, link in self.plugins.collect("register_nav_links", app=self.app):
+            if owner in disabled or not isinstance(link, NavLink) or (link.admin_only and not is_admin):
+                continue
+            links.append(link)
+        return sorted(links, key=lambda link: (link.order, link.title))
 
     def plugin_surface(self, name: str) -> dict:
         """Everything a plugin added, for the admin page and the enable/disable tests."""

@@ -94,6 +94,21 @@ def register_health_checks(app):
 
 
 @hookimpl
+def register_nav_links(app):
+    """"Customer phone" in the top bar while the built-in simulator plays Twilio (admins:
+    the phone plays every customer)."""
+    from flask import url_for
+
+    from host.contracts import NavLink
+
+    from .client import uses_builtin_simulator
+
+    if not uses_builtin_simulator():
+        return []
+    return [NavLink("Customer phone", url_for("twilio_channel_phone.phone"), admin_only=True)]
+
+
+@hookimpl
 def route_chat(chat, contact, to_address):
     """Number → group: the number (or its Messaging Service) the customer wrote to or called."""
     from .channels import group_lookup
