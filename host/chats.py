@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, case
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
-from host import access, direct_sql, sqlite_writes
+from host import access, direct_sql, sqlite_writes, text_channels
 from host import emit as bus
 from host.contracts import ContactRef, InboundMessage, StatusUpdate, Stored
 from host.db_connections import retry_on_disconnect
@@ -131,13 +131,15 @@ def open_chat_for(channel: str, address: str, contact: ContactRef, sender: str |
         if chat is None and contact.group_id is None:
             group_id = access.group_for_new_chat(agent, group_id)
     reopened = chat is not None and chat.group_id in (None, group_id)
+    # Asked before a new chat joins the session: the question may query (autoflush).
+    binding = _text_binding(chat if reopened else None, channel, address, sender, contact)
     if not reopened:
         # A new chat has no row (nor id) yet: its group is set before the insert, so
         # the row is written once, with its group.
-        chat = Chat(contact_id=contact.id, customer_address=address, customer_name=contact.name or "",
-                    group_id=group_id)
+        chat = Chat(contact_id=contact.id, channel=binding[0], customer_address=binding[1],
+                    customer_name=contact.name or "", group_id=group_id)
         db.session.add(chat)
-    chat.channel, chat.customer_address, chat.sender = channel, address, sender
+    chat.channel, chat.customer_address, chat.sender = binding
     chat.group_id, chat.archived_at = group_id, None
     if agent is not None:
         chat.status, chat.agent_id = "active", agent.id
@@ -271,13 +273,34 @@ def _chat_row(connection, contact: ContactRef, address: str):
     return direct_sql.first(connection, _CHAT_ROW_OF_ADDRESS, {"address": address})
 
 
+def _text_binding(previous, channel: str, address: str, sender: str | None,
+                  contact: ContactRef) -> tuple[str, str, str | None]:
+    """The channel, customer address and our sender a chat's typed replies go by, when
+    the customer reached us on ``channel``.
+
+    A call (a channel that carries no text) never takes the text channel away: the
+    chat (``previous``, an ORM object or a row) keeps the one it has, and a chat begun
+    by a call gets the customer's preferred text channel or the first one set up.
+    """
+    if text_channels.carries_text(channel):
+        return channel, address, sender
+    if previous is not None and text_channels.carries_text(previous.channel):
+        return previous.channel, previous.customer_address, previous.sender
+    text = text_channels.text_channel_for(contact.preferred_channel if contact else None, near=channel)
+    if text is None:  # no text channel set up: the chat stays on the call's channel
+        return channel, address, sender
+    return text, channel_address(text, address), channel_address(text, sender) if sender else sender
+
+
 def _continued(chat, channel: str, address: str, sender: str | None, contact: ContactRef) -> dict:
     """What continuing an open chat changes on it (``chat``: an ORM object or a row): the
-    channel and address the customer used last, our number, a name it didn't have.
+    channel and address the customer used last, our number, a name it didn't have
+    (a call leaves the chat's text channel as it is, see :func:`_text_binding`).
 
     Only values that differ: an UPDATE that names an indexed column rewrites its index
     entry even when the value stays the same (``customer_address`` is indexed)."""
-    wanted = {"channel": channel, "customer_address": address, "sender": sender or chat.sender}
+    channel, address, sender = _text_binding(chat, channel, address, sender or chat.sender, contact)
+    wanted = {"channel": channel, "customer_address": address, "sender": sender}
     if contact.name and not chat.customer_name:
         wanted["customer_name"] = contact.name
     return {key: value for key, value in wanted.items() if getattr(chat, key) != value}
@@ -362,6 +385,12 @@ def reply(chat: Chat, agent: Agent | None, body: str = "", media=(), template=No
 
     if chat.status == "archived":
         raise ChatError("This chat is archived. Reopen it to reply.")
+    if channel is None and not text_channels.carries_text(chat.channel):
+        # A chat a call left on a channel without text (before calls kept the text
+        # channel): typed replies move it to the customer's text channel.
+        contact = resolve(chat.channel, chat.customer_address, {})
+        chat.channel, chat.customer_address, chat.sender = _text_binding(
+            None, chat.channel, chat.customer_address, chat.sender, contact)
     refusal = _adapter_refusal(chat, channel or chat.channel, body, media, template)
     if refusal:
         raise ChatError(refusal)

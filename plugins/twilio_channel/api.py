@@ -1,6 +1,8 @@
 """The Twilio plugin's JSON API under /api/v1/twilio (agents; admin actions say so)."""
 from __future__ import annotations
 
+from urllib.parse import unquote, urlsplit
+
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from sqlalchemy import or_
@@ -89,7 +91,9 @@ def logs(args):
     channel = args["channel"]
     rows = []
     if channel != "voice":
-        query = db.select(Message).where(Message.chat_id.in_(list(chats)), Message.direction == "out")
+        # A call's transcript line is not a send: the call is listed once, from its own record.
+        query = db.select(Message).where(Message.chat_id.in_(list(chats)), Message.direction == "out",
+                                         Message.kind != "call")
         if channel:
             query = query.where(Message.channel == channel)
         for m in db.session.execute(query.order_by(Message.id.desc()).limit(args["limit"])).scalars():
@@ -110,11 +114,23 @@ def _related_chats(chat: Chat):
                                  or_(Chat.customer_address == bare, Chat.customer_address == "whatsapp:" + bare))
 
 
+def attachment_name(url: str) -> str:
+    """A file's name as people know it: the last part of its address, decoded."""
+    path = urlsplit(url or "").path
+    return unquote(path.rstrip("/").rsplit("/", 1)[-1]) or "attachment"
+
+
 def _message_row(m: Message, chat: Chat) -> dict:
     template_name = (m.template or {}).get("name") or ((m.template or {}).get("sid") if m.template else None)
+    attachments = [{"name": item.get("name") or attachment_name(item.get("url")),
+                    "content_type": item.get("content_type") or "application/octet-stream"}
+                   for item in (m.media or [])]
+    body = m.body or (f"Template: {template_name}" if template_name else "")
+    if not body and attachments:
+        body = ("Attachment: " if len(attachments) == 1 else "Attachments: ") + ", ".join(a["name"] for a in attachments)
     return {"id": m.id, "chat_id": m.chat_id, "chat_status": chat.status, "time": m.created_at,
             "sender": m.sender, "recipient": m.recipient, "channel": m.channel, "kind": m.kind,
-            "body": m.body or (f"Template: {template_name}" if template_name else ""),
+            "body": body, "attachments": attachments,
             "template_name": template_name, "status": m.status,
             "display_status": "failed" if m.status == "undelivered" else m.status,
             "error_code": m.error_code, "error_message": m.error_message,
@@ -128,7 +144,7 @@ def _call_row(c: Call, chat: Chat) -> dict:
     body = f"Missed {way.lower()} call" if c.ended_at and not c.answered_at else f"{way} call{minutes}"
     return {"id": c.id, "chat_id": c.chat_id, "chat_status": chat.status, "time": c.started_at,
             "sender": c.from_address, "recipient": c.to_address, "channel": "voice", "kind": "call",
-            "body": body, "template_name": None, "status": c.status,
+            "body": body, "attachments": [], "template_name": None, "status": c.status,
             "display_status": c.status, "error_code": None, "error_message": None,
             "agent_name": (agent.name or agent.email) if agent else None, "external_id": c.call_sid}
 

@@ -54,6 +54,11 @@ class LogsQuerySchema(Schema):
     limit = fields.Int(load_default=200, validate=validate.Range(min=1, max=1000))
 
 
+class AttachmentSchema(Schema):
+    name = fields.Str()
+    content_type = fields.Str()
+
+
 class LogEntrySchema(Schema):
     id = fields.Int()
     chat_id = fields.Int()
@@ -65,6 +70,8 @@ class LogEntrySchema(Schema):
     kind = fields.Str()
     body = fields.Str(metadata={"description": "The text, or the template's name for templates."})
     template_name = fields.Str(allow_none=True)
+    attachments = fields.List(fields.Nested(AttachmentSchema), metadata={
+        "description": "The files sent with the message, by name."})
     status = fields.Str(metadata={"description": "Twilio's raw status, e.g. undelivered."})
     display_status = fields.Str(metadata={"description": "For display: undelivered shows as failed."})
     error_code = fields.Str(allow_none=True)

@@ -49,16 +49,18 @@ VOICEMAIL_MAX_SECONDS = 120
 # --- the channel ---------------------------------------------------------------------------
 
 class VoiceChannel:
-    """The ``voice`` channel: chats started or continued by a phone call.
+    """The ``voice`` channel: phone calls on a chat.
 
-    Calls are placed from the widget's call panel, never through the outbox, so text
-    cannot be sent on this channel: ``check_reply`` refuses before anything is queued
+    A call never becomes the chat's reply channel (``host.text_channels``): the chat
+    keeps, or gets, SMS or WhatsApp for typed replies. Calls are placed from the call
+    panel, never through the outbox, so text cannot be sent on this channel: ``check_reply`` refuses before anything is queued
     and ``send`` is a final (non-retryable) refusal for anything that still gets there.
     """
 
     key = VOICE
     label = "Voice"
-    refusal = "This chat is a phone call, which can't carry text. Send an SMS from the SMS tab instead."
+    refusal = ("A phone call can't carry text, and no text channel (SMS or WhatsApp) is set up to reply by. "
+               "An admin can set one up on the Plugins page.")
     text_refusal = refusal   # the console shows it in place of the reply box
 
     def normalise_address(self, value: str) -> str:

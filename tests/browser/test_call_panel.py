@@ -178,11 +178,11 @@ def test_ring_answer_mute_transfer_and_the_caller_hangs_up(app, browser_page, se
         wait_for(lambda page=page: not ringing(page))
     expect(kim.locator(".chat-list .chat-row.is-ringing")).to_have_count(0)
     shots(sam, "3-in-call")
-    # a phone call carries no text: the reply box says so instead of failing on Send
+    # the call leaves the chat its text channel: the reply box stays open and says SMS
     reply_box = sam.locator(".composer-input")
-    expect(reply_box).to_be_disabled()
-    expect(reply_box).to_have_attribute("placeholder", re.compile(r"phone call, which can't carry text"))
-    expect(sam.locator(".composer-send")).to_be_disabled()
+    expect(reply_box).to_be_enabled()
+    expect(reply_box).to_have_attribute("placeholder", re.compile(r"by SMS"))
+    expect(sam.locator(".composer-via")).to_have_text("Sends by SMS")
     # the tabs' icons are drawn (SVG), not emoji that depend on the agent's fonts
     expect(sam.locator(".pane-details .widget-tab[data-tab=call] svg")).to_have_count(1)
 

@@ -14,3 +14,15 @@ export function channelLabel(key, channels = []) {
 export function channelClass(key) {
   return "ch-" + String(key || "other").toLowerCase().replace(/[^a-z0-9-]/g, "");
 }
+
+/**
+ * The channel a chat's typed replies go by: its own, unless that one carries no text (an
+ * older chat a call left on "voice"): then the first text channel of the same plugin, as
+ * the server picks (host/text_channels.py). null when there is none.
+ */
+export function replyChannel(key, channels = []) {
+  const own = channels.find((c) => c.key === key);
+  if (!own || !own.text_refusal) return key;
+  const texts = channels.filter((c) => !c.text_refusal);
+  return (texts.find((c) => c.plugin === own.plugin) || texts[0])?.key || null;
+}

@@ -1,5 +1,5 @@
 // Column 2: the open chat — header with actions, transcript, composer.
-import { channelClass, channelLabel } from "./channels.js";
+import { channelClass, channelLabel, replyChannel } from "./channels.js";
 import { customerLabel, hue } from "./chat_list.js";
 import { mergeMessage } from "./chat_store.js";
 import { createComposer } from "./composer.js";
@@ -151,11 +151,15 @@ export function createChatView({ channels, me, actions, replies }) {
   function composerState() {
     if (chat.status === "archived") return { mode: "archived" };
     const who = chat.customer_name || chat.customer_address;
-    const label = channelLabel(chat.channel, channels);
-    const refusal = channels.find((c) => c.key === chat.channel)?.text_refusal;
-    if (refusal) return { mode: "disabled", placeholder: refusal, hint: `${label} chats take no typed replies` };
+    const key = replyChannel(chat.channel, channels);
+    if (!key) {
+      const refusal = channels.find((c) => c.key === chat.channel)?.text_refusal;
+      return { mode: "disabled", placeholder: refusal, hint: "No text channel to reply by" };
+    }
+    const label = channelLabel(key, channels);
     return {
       mode: "open",
+      channelLabel: label,
       placeholder: `Reply to ${who} by ${label}…`,
       hint: chat.status === "queued" ? "Replying assigns this chat to you · / replies" : undefined,
     };

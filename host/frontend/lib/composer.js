@@ -24,10 +24,12 @@ export function createComposer({ onSend, onReopen, replies }) {
   const DEFAULT_HINT = replies ? "Enter to send · Shift+Enter for a new line · / replies"
     : "Enter to send · Shift+Enter for a new line";
   const hint = h("span.composer-hint", DEFAULT_HINT);
+  // Which channel a reply goes by (a chat with calls still replies by SMS or WhatsApp).
+  const via = h("span.composer-via", { hidden: true });
   const send = h("button.primary.composer-send", { type: "submit" }, "Send");
   const error = h("p.composer-error", { role: "alert", hidden: true });
   const form = h("form.composer", { "aria-label": "Reply to the customer" },
-    picker?.element, textarea, h("div.composer-bar", hint, h("span.spacer"), counter, send), error);
+    picker?.element, textarea, h("div.composer-bar", via, hint, h("span.spacer"), counter, send), error);
   const reopen = h("button.button", { type: "button", onclick: () => onReopen?.() }, "Reopen chat");
   const archived = h("div.composer-closed", { hidden: true },
     icon("archive", "composer-closed-icon"),
@@ -84,7 +86,7 @@ export function createComposer({ onSend, onReopen, replies }) {
     submit();
   });
 
-  function setState({ mode: next, hint: hintText, placeholder }) {
+  function setState({ mode: next, hint: hintText, placeholder, channelLabel }) {
     const changedChat = next !== mode;
     mode = next;
     form.hidden = mode === "archived";
@@ -92,6 +94,8 @@ export function createComposer({ onSend, onReopen, replies }) {
     textarea.disabled = mode !== "open";
     if (placeholder) textarea.placeholder = placeholder;
     hint.textContent = hintText || DEFAULT_HINT;
+    via.textContent = channelLabel ? `Sends by ${channelLabel}` : "";
+    via.hidden = !channelLabel || mode !== "open";
     if (changedChat) showError("");
     update();
   }

@@ -26,8 +26,8 @@ def add_chat(address, channel, status="active", contact_id=None, group="Support"
     db.session.add(chat)
     for offset, fields in enumerate(messages):
         created = utcnow() - timedelta(minutes=minutes_ago - offset)
-        db.session.add(Message(chat=chat, channel=fields.get("channel", channel), created_at=created,
-                               **{"direction": "out", "status": "sent", **fields}))
+        db.session.add(Message(chat=chat, created_at=created,
+                               **{"direction": "out", "status": "sent", "channel": channel, **fields}))
     db.session.commit()
     return chat
 
@@ -74,6 +74,29 @@ def test_logs_follow_the_contact_and_list_outgoing_calls(app, agent, api):
     assert [r["body"] for r in rows] == ["From the second number", "Outgoing call (1:35)", "From the first number"]
     voice = api(agent).get(f"/api/v1/twilio/logs?chat_id={second.id}&channel=voice").get_json()
     assert [(r["channel"], r["status"]) for r in voice] == [("voice", "completed")]
+
+
+def test_all_channels_lists_each_call_once_and_names_attachments(app, agent, api):
+    chat = add_chat("+14155550123", "sms", messages=[
+        {"body": "", "kind": "media", "media": [
+            {"url": "https://files.example.com/up/invoice%20March.pdf?sig=1", "content_type": "application/pdf"},
+            {"url": "https://files.example.com/up/photo.jpg", "content_type": "image/jpeg"}]},
+        # the transcript line an outgoing call leaves in its chat
+        {"body": "Outgoing call, 1:35", "kind": "call", "channel": "voice", "status": "delivered"},
+    ])
+    db.session.add(Call(chat_id=chat.id, call_sid="CA" + "2" * 32, direction="out", status="completed",
+                        from_address="+14155550000", to_address="+14155550123", duration=95,
+                        started_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+    rows = api(agent).get(f"/api/v1/twilio/logs?chat_id={chat.id}").get_json()
+    calls = [r for r in rows if r["channel"] == "voice"]
+    assert [(r["kind"], r["body"]) for r in calls] == [("call", "Outgoing call (1:35)")]
+    (media,) = [r for r in rows if r["kind"] == "media"]
+    assert media["attachments"] == [{"name": "invoice March.pdf", "content_type": "application/pdf"},
+                                    {"name": "photo.jpg", "content_type": "image/jpeg"}]
+    assert media["body"] == "Attachments: invoice March.pdf, photo.jpg"
+    voice = api(agent).get(f"/api/v1/twilio/logs?chat_id={chat.id}&channel=voice").get_json()
+    assert [r["body"] for r in voice] == ["Outgoing call (1:35)"]
 
 
 def test_logs_validate_their_arguments(app, agent, api):

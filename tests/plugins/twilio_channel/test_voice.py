@@ -17,7 +17,7 @@ from host.contracts import OutgoingMessage, SendError
 from host.extensions import db
 from host.models import Call, Chat, Message
 from plugins.twilio_channel import voice
-from plugins.twilio_channel.models import InboundMedia
+from plugins.twilio_channel.models import InboundMedia, SimulatedMessage
 from plugins.twilio_channel.testing.voice import CUSTOMER, OUR_NUMBER, call_sid, twiml, voice_params
 from plugins.twilio_channel.testing.webhooks import LIVE_SID, inbound_params
 from plugins.twilio_channel.voice import VOICE_CHANNEL
@@ -107,7 +107,7 @@ def test_forged_or_unsigned_voice_webhooks_are_refused_and_store_nothing(app, ag
     assert count(Call) == count(Chat) == count(Message) == 0
 
 
-def test_incoming_call_opens_a_voice_chat_holds_the_caller_and_rings_its_group_only(
+def test_incoming_call_opens_a_chat_answerable_by_sms_holds_the_caller_and_rings_its_group_only(
         app, agent, make_agent, socket_client, twilio_webhook):
     outsider = make_agent("sales@example.test", groups=("Sales",))
     mine, theirs = socket_client(agent), socket_client(outsider)
@@ -118,7 +118,8 @@ def test_incoming_call_opens_a_voice_chat_holds_the_caller_and_rings_its_group_o
     chat = call.chat
     assert (say.tag, enqueue.tag, enqueue.text) == ("Say", "Enqueue", f"chat-{chat.id}")
     assert parse_qs(urlsplit(enqueue.get("waitUrl")).query) == {"chat_id": [str(chat.id)]}
-    assert (chat.channel, chat.status, chat.customer_address, chat.sender) == ("voice", "queued", CUSTOMER, OUR_NUMBER)
+    # the call is on the chat's record; typed replies go by SMS from the number called
+    assert (chat.channel, chat.status, chat.customer_address, chat.sender) == ("sms", "queued", CUSTOMER, OUR_NUMBER)
     assert chat.group.name == "Support"
     assert (call.direction, call.status, call.from_address, call.to_address) == ("in", "ringing", CUSTOMER, OUR_NUMBER)
 
@@ -163,7 +164,7 @@ def test_call_to_a_customer_with_an_open_chat_continues_it_and_rings_its_agent(
     _, call = ring(twilio_webhook)
     assert call.chat_id == chat.id and count(Chat) == 1
     db.session.refresh(chat)
-    assert (chat.channel, chat.status, chat.agent_id) == ("voice", "active", agent.id)
+    assert (chat.channel, chat.status, chat.agent_id) == ("sms", "active", agent.id)
     (incoming,) = events(listener, "call:incoming")
     assert incoming["chat"]["agent_id"] == agent.id
 
@@ -216,6 +217,8 @@ def test_hold_music_until_voicemail_is_due_then_voicemail_is_kept_on_the_chat(ap
     assert [(m.kind, m.body) for m in lines] == [("call", "Missed incoming call (no answer)"),
                                                  ("media", "Voicemail (0:23)")]
     assert lines[1].media == [{"url": f"/twilio/media/{recording}/0", "content_type": "audio/mpeg"}]
+    db.session.refresh(call.chat)
+    assert call.chat.channel == "sms"  # the voicemail is on the voice channel; replies still go by SMS
     stored = db.session.execute(db.select(InboundMedia).where(InboundMedia.message_sid == recording)).scalar_one()
     assert stored.url == url + ".mp3"
 
@@ -324,7 +327,7 @@ def test_placing_a_call_prepares_the_chat_and_the_twiml_app_dials_the_customer(a
     chat = db.session.get(Chat, placed["chat"]["id"])
     assert (placed["to"], placed["caller_id"]) == (CUSTOMER, "+14155550000")  # the simulator's number
     assert placed["params"] == {"To": CUSTOMER, "chat_id": str(chat.id)}
-    assert (chat.channel, chat.status, chat.agent_id, chat.sender) == ("voice", "active", agent.id, "+14155550000")
+    assert (chat.channel, chat.status, chat.agent_id, chat.sender) == ("sms", "active", agent.id, "+14155550000")
 
     browser = call_sid(3)
     form = voice_params(browser, frm=f"client:agent-{agent.id}", to=CUSTOMER, status="ringing", chat_id=chat.id)
@@ -389,16 +392,49 @@ def test_a_browser_call_without_the_api_still_lands_in_the_customers_chat(app, a
     (dial,) = list(twiml(twilio_webhook(VOICE, form)))
     assert dial.find("Number").text == CUSTOMER
     call = db.session.execute(db.select(Call)).scalar_one()
-    assert (call.direction, call.chat.agent_id, call.chat.channel) == ("out", agent.id, "voice")
+    assert (call.direction, call.chat.agent_id, call.chat.channel) == ("out", agent.id, "sms")
 
 
 # --- the voice channel, mute, tokens -------------------------------------------------------------
 
-def test_the_voice_channel_refuses_text_clearly_and_for_good(app, agent, api, twilio_webhook):
+def test_a_chat_begun_by_a_call_is_answered_by_sms(app, agent, api, twilio_webhook, simulator):
     _, call = ring(twilio_webhook)
     chats.accept(call.chat, agent)
-    response = api(agent).post(f"/api/v1/chats/{call.chat_id}/messages", json={"body": "Hello?"})
-    assert response.status_code == 409 and "Send an SMS from the SMS tab" in response.get_json()["message"]
+    response = api(agent).post(f"/api/v1/chats/{call.chat_id}/messages", json={"body": "Sorry we missed you"})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["channel"] == "sms"
+    app.extensions["switchboard"].outbox.drain()
+    db.session.expire_all()
+    message = db.session.get(Message, response.get_json()["id"])
+    sent = db.session.get(SimulatedMessage, message.external_id)  # what Twilio was asked to send
+    assert (message.channel, sent.from_address, sent.to_address, sent.body) == (
+        "sms", OUR_NUMBER, CUSTOMER, "Sorry we missed you")
+
+
+def test_calls_and_voicemail_leave_a_whatsapp_chat_on_whatsapp(app, agent, api, twilio_webhook):
+    chat = Chat(channel="whatsapp", customer_address="whatsapp:" + CUSTOMER, sender="whatsapp:" + OUR_NUMBER,
+                status="active", agent_id=agent.id, customer_name="Maria")
+    db.session.add(chat)
+    db.session.commit()
+    chats.open_chat_for("voice", CUSTOMER, chats.resolve("voice", CUSTOMER), OUR_NUMBER, "inbound", chat=chat)
+    db.session.commit()
+    db.session.refresh(chat)
+    assert (chat.channel, chat.customer_address, chat.sender) == (
+        "whatsapp", "whatsapp:" + CUSTOMER, "whatsapp:" + OUR_NUMBER)
+
+
+def test_an_older_chat_left_on_the_voice_channel_replies_by_sms(app, agent, api):
+    chat = Chat(channel="voice", customer_address=CUSTOMER, sender=OUR_NUMBER, status="active", agent_id=agent.id)
+    db.session.add(chat)
+    db.session.commit()
+    response = api(agent).post(f"/api/v1/chats/{chat.id}/messages", json={"body": "Hello?"})
+    assert response.status_code == 201 and response.get_json()["channel"] == "sms"
+    db.session.refresh(chat)
+    assert (chat.channel, chat.customer_address) == ("sms", CUSTOMER)
+
+
+def test_the_voice_channel_refuses_text_clearly_and_for_good(app, agent, api, twilio_webhook):
+    _, call = ring(twilio_webhook)
     with pytest.raises(SendError) as refused:
         VOICE_CHANNEL.send(OutgoingMessage(message_id=1, chat_id=call.chat_id, channel="voice", to=CUSTOMER,
                                            sender=OUR_NUMBER, body="Hello?"))

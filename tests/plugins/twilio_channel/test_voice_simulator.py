@@ -30,7 +30,7 @@ def test_customer_calls_agent_answers_in_the_simulated_browser_customer_hangs_up
     browser.get_received()
     dialled = phone.customer_dials(CUSTOMER, "+14155550000")
     call = only_call()
-    assert (call.call_sid, call.status, call.chat.channel) == (dialled.sid, "ringing", "voice")
+    assert (call.call_sid, call.status, call.chat.channel) == (dialled.sid, "ringing", "sms")
     assert dialled.activity == "queued" and "Hold music" in dialled.heard
     assert len(events(browser, "call:incoming")) == 1
 
