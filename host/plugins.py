@@ -106,6 +106,11 @@ class PluginHost:
         self._state_cache = (now, names)
         return names
 
+    def refresh(self) -> frozenset[str]:
+        """The disabled plugins read from the database now (not from the cache), cached anew."""
+        self._state_cache = None
+        return self.disabled()
+
     def is_enabled(self, name: str) -> bool:
         return name in self.plugins and name not in self.disabled()
 

@@ -11,7 +11,8 @@ process's connections holds with what the database says now:
   ``chat:join`` rule (``host.access.visible_chat``) give the agent now: a group the agent left (or
   a chat that moved to another group) stops reaching it, a group the agent joined — for
   an admin, a new group — starts to. The connection then gets ``access:changed`` so the
-  console reloads its lists.
+  console reloads its lists;
+* and plugins switched on or off since the last pass are announced (``host.plugin_watch``).
 
 Only the database is asked, so a change made anywhere — the admin pages, the API, the
 ``switchboard`` command in another process, with or without Redis — reaches every
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
+from host import plugin_watch
 from host.extensions import db
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,7 @@ def opened(sid: str, agent, rooms) -> Connection:
                             session_id=credential.id if isinstance(credential, AgentSession) else None,
                             token_id=credential.id if isinstance(credential, ApiToken) else None)
     connections()[sid] = connection
+    plugin_watch.remember(current_app._get_current_object())
     _keep_checking(current_app._get_current_object())
     return connection
 
@@ -195,6 +198,7 @@ def _check_while_connected(app, interval: float, state: dict) -> None:
         try:
             with app.app_context():
                 check(app)
+                plugin_watch.check(app, list(connections(app)))
             failing = False
         except Exception as exc:  # the database is away: try again next time, say so once
             if not failing:

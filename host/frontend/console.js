@@ -10,6 +10,7 @@ import { connectionIndicator, connectSocket } from "./lib/socket.js";
 import { toast } from "./lib/toast.js";
 import { openTransferDialog } from "./lib/transfer_dialog.js";
 import { createWidget } from "./lib/widget_runtime.js";
+import { followPluginChanges } from "./lib/plugin_changes.js";
 
 const CHAT_PATH = /^\/console\/chats\/(\d+)\/?$/;
 const RING_LIMIT_MS = 180_000; // a call nobody picks up stops ringing here (voicemail takes it)
@@ -41,6 +42,10 @@ export function startConsole(root, boot) {
   const socket = connectSocket({ onState: (s) => indicator.set(s), onReconnect: resync, onAccessChanged: resync });
   const widget = createWidget(widgetRoot, boot.tabs || [], { agent: me, api, socket, channels, openChat: (id) => openChat(id) });
   widget.setChat(null);
+  followPluginChanges({ socket, api, widget, channels, onChange: () => {
+    render();
+    if (chatView.chat) chatView.updateChat(chatView.chat);
+  } });
 
   // --- rendering ------------------------------------------------------------------
   let renderQueued = false;

@@ -7,6 +7,7 @@ import { readBootstrap } from "./lib/bootstrap.js";
 import { h, replace } from "./lib/dom.js";
 import { connectionIndicator, connectSocket } from "./lib/socket.js";
 import { createWidget } from "./lib/widget_runtime.js";
+import { followPluginChanges } from "./lib/plugin_changes.js";
 
 /**
  * Mount the widget into `root`. Returns {showChat(chatId|null), api, socket}.
@@ -29,8 +30,10 @@ export function mountWidget(root, boot = readBootstrap()) {
   const emptyState = [h("strong", "No chat selected"), message];
   const setMessage = (text) => { message.textContent = text; };
   setMessage("Open a conversation and its customer's details will show here.");
-  const widget = createWidget(body, boot.tabs || [], { agent: boot.agent, api, socket, channels: boot.channels || [], openChat: (id) => showChat(id) },
+  const channels = boot.channels || [];
+  const widget = createWidget(body, boot.tabs || [], { agent: boot.agent, api, socket, channels, openChat: (id) => showChat(id) },
     { requireChat: true, emptyState });
+  followPluginChanges({ socket, api, widget, channels });
 
   async function showChat(chatId) {
     const id = Number(chatId) || null;

@@ -7,7 +7,13 @@
 // in a tab (404 script, syntax error, throwing mount) stays inside that tab's body.
 // A `background: true` tab's module is imported at start instead, and its optional
 // `background(ctx)` export runs once for the page's life with the same ctx minus
-// `chat`, plus `currentChat()` and `show()` (select this tab).
+// `chat`, plus `currentChat()` and `show()` (select this tab); it may return a cleanup
+// function, run when the tab goes away (its plugin was switched off).
+//
+// `setTabs(tabs)` follows the enabled plugins while the page is open: tabs that went
+// away are unmounted and removed (an open one falls back to the Customer tab, or the
+// first), new ones appear, and the open tab is mounted again so it sees the channels
+// as they are now.
 //
 // ctx = {
 //   chat,                 the open chat (ChatListItem shape) or null; updated in place
@@ -44,11 +50,13 @@ function remember(key) {
 }
 
 /**
- * Render `tabs` into `root`. Returns {setChat(chat), updateChat(chat), select(key), destroy()}.
+ * Render `tabs` into `root`. Returns {setChat(chat), updateChat(chat), select(key), setTabs(tabs), destroy()}.
  * `base` provides agent, api, socket, channels, openChat.
  * With `requireChat`, no tab is mounted until a chat is set; `emptyState` is shown instead.
  */
-export function createWidget(root, tabs, base, { requireChat = false, emptyState = null } = {}) {
+export function createWidget(root, initialTabs, base, { requireChat = false, emptyState = null } = {}) {
+  let tabs = [...initialTabs];
+  const backgrounds = new Map(); // key -> {mounted, cleanup} of a background tab's background(ctx)
   const state = {
     chat: null,
     generation: 0,
@@ -63,7 +71,9 @@ export function createWidget(root, tabs, base, { requireChat = false, emptyState
   const empty = h("div.widget-empty", emptyState || defaultEmpty(tabs));
   replace(root, tablist, panels, empty);
 
-  for (const tab of tabs) {
+  for (const tab of tabs) addTab(tab);
+
+  function addTab(tab) {
     const button = h("button.widget-tab", {
       type: "button",
       role: "tab",
@@ -85,6 +95,47 @@ export function createWidget(root, tabs, base, { requireChat = false, emptyState
     tablist.append(button);
     panels.append(panel);
     state.panels.set(tab.key, { tab, button, panel, mounted: null, attempt: 0 });
+  }
+
+  function removeTab(key) {
+    const entry = state.panels.get(key);
+    if (!entry) return;
+    unmount(entry);
+    stopBackground(key);
+    entry.button.remove();
+    entry.panel.remove();
+    state.panels.delete(key);
+  }
+
+  function sameTab(a, b) {
+    return a.script === b.script && a.title === b.title && a.icon === b.icon && Boolean(a.background) === Boolean(b.background);
+  }
+
+  /** Follow the enabled plugins: remove tabs that went away, add new ones, keep the order. */
+  function setTabs(next) {
+    const wanted = new Map(next.map((tab) => [tab.key, tab]));
+    for (const [key, entry] of [...state.panels]) {
+      if (!wanted.has(key) || !sameTab(entry.tab, wanted.get(key))) removeTab(key);
+    }
+    for (const tab of next) {
+      if (!state.panels.has(tab.key)) {
+        addTab(tab);
+        if (tab.background) startBackground(tab);
+      }
+    }
+    tabs = [...next];
+    for (const tab of tabs) { // in the new order (appending moves the existing nodes)
+      const entry = state.panels.get(tab.key);
+      tablist.append(entry.button);
+      panels.append(entry.panel);
+    }
+    if (!state.panels.has(state.selected)) state.selected = null;
+    if (!emptyState) replace(empty, defaultEmpty(tabs));
+    render();
+    const fallback = state.selected || (state.panels.has("customer") ? "customer" : tabs[0]?.key);
+    state.generation += 1; // the open tab mounts again: channels or its plugin may have changed
+    for (const entry of state.panels.values()) unmount(entry);
+    if (fallback) selectQuietly(fallback);
   }
 
   function defaultEmpty(list) {
@@ -121,8 +172,14 @@ export function createWidget(root, tabs, base, { requireChat = false, emptyState
 
   function select(key) {
     if (!state.panels.has(key)) return;
-    state.selected = key;
     remember(key);
+    selectQuietly(key);
+  }
+
+  // Without remembering: a tab shown because the agent's own went away is not their choice.
+  function selectQuietly(key) {
+    if (!state.panels.has(key)) return;
+    state.selected = key;
     for (const [k, entry] of state.panels) {
       const active = k === key;
       entry.button.setAttribute("aria-selected", String(active));
@@ -243,17 +300,37 @@ export function createWidget(root, tabs, base, { requireChat = false, emptyState
 
   function destroy() {
     for (const entry of state.panels.values()) unmount(entry);
+    for (const key of [...backgrounds.keys()]) stopBackground(key);
     root.replaceChildren();
   }
 
   function startBackground(tab) {
-    const ctx = contextFor({ closed: false, subscriptions: [] });
+    const mounted = { closed: false, subscriptions: [] };
+    const record = { mounted, cleanup: null };
+    backgrounds.set(tab.key, record);
+    const ctx = contextFor(mounted);
     delete ctx.chat;
     ctx.currentChat = () => state.chat;
     ctx.show = () => select(tab.key);
     import(/* @vite-ignore */ tab.script)
-      .then((module) => (typeof module.background === "function" ? module.background(ctx) : null))
+      .then((module) => {
+        if (mounted.closed) return;
+        record.cleanup = typeof module.background === "function" ? module.background(ctx) : null;
+      })
       .catch((exc) => console.error(`Tab ${tab.key}: background start failed`, exc));
+  }
+
+  function stopBackground(key) {
+    const record = backgrounds.get(key);
+    if (!record) return;
+    backgrounds.delete(key);
+    record.mounted.closed = true;
+    for (const [event, handler] of record.mounted.subscriptions) base.socket?.off(event, handler);
+    try {
+      if (typeof record.cleanup === "function") record.cleanup();
+    } catch (exc) {
+      console.error(`Tab ${key}: background cleanup failed`, exc);
+    }
   }
 
   const initial = tabs.find((t) => t.key === remembered()) || tabs[0];
@@ -261,7 +338,7 @@ export function createWidget(root, tabs, base, { requireChat = false, emptyState
   tabs.filter((t) => t.background).forEach(startBackground);
   if (initial) select(initial.key);
 
-  return { setChat, updateChat, select, destroy, get chat() { return state.chat; } };
+  return { setChat, updateChat, select, setTabs, destroy, get chat() { return state.chat; } };
 }
 
 // A host icon by name (drawn, so it doesn't depend on the agent's emoji font), else the

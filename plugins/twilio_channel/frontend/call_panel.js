@@ -16,29 +16,44 @@ export { TwilioCall, TwilioDevice } from "./lib/voice_phone.js";
 export { SimulatedCall, SimulatedDevice } from "./lib/simulated_device.js";
 
 let phone = null;
+let phoneSubscriptions = [];
 
 function phoneFor(ctx) {
   if (phone) return phone;
-  phone = createPhone({ api: ctx.api, socket: ctx.socket, agent: ctx.agent });
-  // Page-long subscriptions (not ctx.on, which ends with a tab's mount).
+  const current = createPhone({ api: ctx.api, socket: ctx.socket, agent: ctx.agent });
+  phone = current;
+  // Page-long subscriptions (not ctx.on, which ends with a tab's mount), until the
+  // plugin is switched off (stopPhone).
   const socket = ctx.socket;
-  socket?.on("call:incoming", (data) => phone.noteIncoming(data));
-  socket?.on("call:updated", (data) => phone.noteRecord(data?.call));
-  socket?.on("call:connected", (data) => phone.noteConnected(data));
-  socket?.on("call:muted", (data) => phone.noteMuted(data));
-  socket?.on("chat:updated", (data) => phone.noteChat(data?.chat));
-  // A call that started ringing before this page connected (a reload, a reconnect after
-  // a network blip) is sent again as call:incoming to this connection only.
   const askWaiting = () => socket.emit("call:waiting", {});
-  socket?.on("connect", askWaiting);
+  phoneSubscriptions = [
+    ["call:incoming", (data) => current.noteIncoming(data)],
+    ["call:updated", (data) => current.noteRecord(data?.call)],
+    ["call:connected", (data) => current.noteConnected(data)],
+    ["call:muted", (data) => current.noteMuted(data)],
+    ["chat:updated", (data) => current.noteChat(data?.chat)],
+    // A call that started ringing before this page connected (a reload, a reconnect after
+    // a network blip) is sent again as call:incoming to this connection only.
+    ["connect", askWaiting],
+  ];
+  for (const [event, handler] of phoneSubscriptions) socket?.on(event, handler);
   if (socket?.connected) askWaiting();
-  window.switchboardPhone = phone; // for curious admins and tests
-  return phone;
+  window.switchboardPhone = current; // for curious admins and tests
+  return current;
+}
+
+/** The plugin was switched off: no more ringing in this browser, no more call events. */
+function stopPhone(socket) {
+  for (const [event, handler] of phoneSubscriptions) socket?.off(event, handler);
+  phoneSubscriptions = [];
+  phone?.destroy();
+  phone = null;
+  delete window.switchboardPhone;
 }
 
 export function background(ctx) {
   const p = phoneFor(ctx);
-  window.addEventListener("switchboard:call", async (event) => {
+  const onCall = async (event) => {
     const { address, contact_id: contactId } = event.detail || {};
     ctx.show();
     try {
@@ -47,7 +62,8 @@ export function background(ctx) {
     } catch (exc) {
       p.reportError(exc.message);
     }
-  });
+  };
+  window.addEventListener("switchboard:call", onCall);
   // Registered from the start, so a transferred call can ring this browser directly.
   p.ensureDevice().catch(() => {});
   // Bring the Call tab forward when the open chat has a call this agent can take.
@@ -65,8 +81,14 @@ export function background(ctx) {
       ctx.show();
     }
   };
-  p.subscribe(showWhenWaiting);
-  setInterval(showWhenWaiting, 500); // the open chat changes without telling background tabs
+  const unsubscribe = p.subscribe(showWhenWaiting);
+  const timer = setInterval(showWhenWaiting, 500); // the open chat changes without telling background tabs
+  return () => {
+    window.removeEventListener("switchboard:call", onCall);
+    unsubscribe();
+    clearInterval(timer);
+    stopPhone(ctx.socket);
+  };
 }
 
 // --- helpers ---------------------------------------------------------------------------------

@@ -361,10 +361,13 @@ export function createPhone({ api, socket, agent }) {
   }
 
   // A closed tab must stop ringing for calls: unregister from Twilio.
-  window.addEventListener("pagehide", () => {
+  function destroy() {
     clearTimeout(refreshTimer);
     device?.destroy();
-  });
+    device = null;
+    listeners.clear();
+  }
+  window.addEventListener("pagehide", destroy);
 
   return {
     state,
@@ -372,7 +375,7 @@ export function createPhone({ api, socket, agent }) {
       listeners.add(fn);
       return () => listeners.delete(fn);
     },
-    ensureDevice, answer, place, hangUp, decline, setMuted, dismiss, busy, reportError,
+    ensureDevice, answer, place, hangUp, decline, setMuted, dismiss, busy, reportError, destroy,
     noteRecord, noteIncoming, noteConnected, noteChat, noteMuted,
     get device() {
       return device;
