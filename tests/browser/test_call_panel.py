@@ -240,7 +240,7 @@ def test_ring_answer_mute_transfer_and_the_caller_hangs_up(app, browser_page, se
     phone.customer_hangs_up(dialled.sid)
     expect(panel(kim)).to_have_attribute("data-state", "ended")
     expect(panel(kim)).to_contain_text("The caller hung up.")
-    expect(kim.locator(".chat-view, .pane-chat").first).to_contain_text(re.compile(r"Incoming call, 0:\d\d"))
+    expect(kim.locator(".transcript .kind-call .call-details")).to_have_text(re.compile(r"answered by .* · 0:\d\d$"))
     expect(panel(kim).locator(".call-history .call-row").first).to_contain_text("Incoming call ·")
     shots(kim, "8-caller-hung-up")
     final = fresh(db.select(Call))

@@ -6,9 +6,9 @@ import { createComposer } from "./composer.js";
 import { h, initials, replace, safeUrl } from "./dom.js";
 import { icon } from "./icons.js";
 import { dayLabel, fullTime, messageTime, parseDate } from "./time.js";
+import { callRow, channelChange, channelTag, deliveryText, isCallChannel, isTextMessage, STATUS_TEXT, templateMark,
+  textChannelsUsed, voicemailRow } from "./transcript.js";
 
-const STATUS_TEXT = { queued: "Queued", sending: "Sending", accepted: "Queued", scheduled: "Scheduled", sent: "Sent",
-  delivered: "Delivered", read: "Read", failed: "Failed", undelivered: "Not delivered", canceled: "Canceled" };
 const CHAT_STATUS = { queued: "Waiting", active: "Open", archived: "Archived" };
 
 // Constant icon markup only (never user data).
@@ -104,22 +104,27 @@ export function createChatView({ channels, me, actions, replies }) {
       h("div.chat-actions", actionButtons));
   }
 
+  let showChannels = false; // the chat used more than one text channel: each message names its own
+
   function messageEl(message) {
     const kind = message.kind || "text";
     const body = message.body ? h("div.msg-body", message.body) : null;
     const media = (message.media || []).length ? h("div.msg-media", message.media.map(mediaItem)) : null;
     const time = h("time", { datetime: message.created_at, title: fullTime(message.created_at) }, messageTime(message.created_at));
+    if (kind === "call") return callRow(message, time);
+    if (isCallChannel(message.channel, channels) && message.direction !== "out") return voicemailRow(message, time);
     const meta = h("div.msg-meta",
       message.direction === "out" ? h("span.msg-author", message.agent_name || "Automatic") : null,
+      showChannels && isTextMessage(message, channels) ? channelTag(message.channel, channels) : null,
       time,
       message.direction === "out" ? ticks(message.status) : null,
-      message.direction === "out" && ["failed", "undelivered"].includes(message.status) ? h("span.msg-status-text", STATUS_TEXT[message.status]) : null);
+      message.direction === "out" ? deliveryText(message.status) : null);
     const error = message.error_message ? h("div.msg-error", { role: message.status === "failed" ? "alert" : null }, message.error_message) : null;
-    if (["system", "note", "call"].includes(kind) && message.direction !== "out") {
+    if (["system", "note"].includes(kind)) {
       return h(`div.msg.msg-event.kind-${kind}`, { dataset: { messageId: message.id, status: message.status } },
-        h("div.msg-event-body", kind === "call" ? icon("phone") : null, message.body || kind), time);
+        h("div.msg-event-body", message.body || kind), time);
     }
-    const template = message.template && !message.body ? h("div.msg-body.muted", `Template ${message.template.name || message.template.sid || ""}`) : null;
+    const template = message.template ? templateMark(message) : null;
     return h(`div.msg.msg-${message.direction === "out" ? "out" : "in"}.kind-${kind}`, {
       dataset: { messageId: message.id, status: message.status, direction: message.direction },
       class: ["failed", "undelivered"].includes(message.status) ? "is-failed" : "",
@@ -131,11 +136,17 @@ export function createChatView({ channels, me, actions, replies }) {
     const sorted = [...messages.values()].sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
     const children = [];
     let lastDay = null;
+    let lastChannel = null;
+    showChannels = textChannelsUsed(sorted, channels).length > 1;
     for (const message of sorted) {
       const day = parseDate(message.created_at)?.toDateString();
       if (day && day !== lastDay) {
         children.push(h("div.day-divider", h("span", dayLabel(message.created_at))));
         lastDay = day;
+      }
+      if (isTextMessage(message, channels)) {
+        if (lastChannel && message.channel !== lastChannel) children.push(channelChange(message.channel, channels));
+        lastChannel = message.channel;
       }
       children.push(messageEl(message));
     }
