@@ -12,9 +12,11 @@ import { followPluginChanges } from "./lib/plugin_changes.js";
 /**
  * Mount the widget into `root`. Returns {showChat(chatId|null), api, socket}.
  * `showChat` loads the chat (access-checked by the API) and remounts the tabs.
+ * `boot.token` (an API token kept in memory) authenticates the API and Socket.IO
+ * instead of the session cookie.
  */
 export function mountWidget(root, boot = readBootstrap()) {
-  const api = createApi(boot.csrfToken);
+  const api = createApi(boot.csrfToken, { token: boot.token || null });
   const indicator = connectionIndicator();
   const title = h("span.widget-chat-title", "No chat");
   const body = h("div.details-body");
@@ -22,6 +24,7 @@ export function mountWidget(root, boot = readBootstrap()) {
 
   let current = null;
   const socket = connectSocket({
+    token: boot.token || null,
     onState: (s) => indicator.set(s),
     onReconnect: () => current && socket.emit("chat:join", { chat_id: current }),
     onAccessChanged: () => current && showChat(current),

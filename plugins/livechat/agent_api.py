@@ -4,7 +4,9 @@
   LiveChat chat (or, failing that, the customer's most recent one);
 * ``GET /api/v1/livechat/chats/<id>/sync`` — the chat's mirror and waiting/failed calls;
 * ``POST /api/v1/livechat/chats/<id>/sync/retry`` — make them due now (and mirror a chat
-  that never was).
+  that never was);
+* ``GET /api/v1/livechat/widget`` — what the details widget needs to start (the page's
+  bootstrap data), for the Agent App widget signed in with a token instead of a cookie.
 """
 from __future__ import annotations
 
@@ -116,5 +118,17 @@ def api_blueprint() -> Blueprint:
             db.session.commit()
             sync_queue.sync().kick()
         return {**summary(chat_id, True), "configured": True}
+
+    @blp.route("/widget")
+    @about(access.AGENT, reason="the signed-in agent's own start data for the widget (their name, the tabs)")
+    def widget_start():
+        """The widget's start data for the signed-in agent (as the widget page embeds it)."""
+        import json
+
+        from flask import jsonify
+
+        from host.console import bootstrap
+
+        return jsonify(json.loads(bootstrap()))
 
     return blp

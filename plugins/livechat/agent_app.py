@@ -11,39 +11,55 @@ Pages
   is POSTed to ``/login/livechat/session``, checked with LiveChat's accounts
   service, and the agent with that email is signed in) or the Switchboard account form.
   These sit under ``/login/``, the host's public prefix for sign-in methods; the session
-  POST needs the ``state`` this page put in the session (login-CSRF) and a same-origin
-  ``Origin``.
+  POST needs the signed ``state`` this page handed out (login-CSRF; single use, ten
+  minutes) and a same-origin ``Origin``.
+
+Without third-party cookies. Inside LiveChat the widget is a cross-site iframe: Safari,
+and Chrome with third-party cookies off, drop its cookies. So nothing in the sign-in
+depends on them — the state is signed rather than kept in the session — and the session
+POST answers, besides the (Partitioned, where ``SWITCHBOARD_SECURE_COOKIES``) session
+cookie, an API token of the host's kind (``host.credentials``) that expires after
+:data:`WIDGET_TOKEN_HOURS` hours. The sign-in page keeps it in memory only and mounts the
+widget in place with it (``GET /api/v1/livechat/widget`` for the start data, then every API
+call and the Socket.IO connection carry it), so it never navigates and never needs a cookie.
 
 Framing: while the plugin is enabled, these pages, the host's ``/widget`` and ``/login``
 answer with the host's ``Content-Security-Policy`` whose ``frame-ancestors`` lists LiveChat's
 Agent App origins only — the domains ``@livechat/agent-app-sdk`` itself trusts (``livechatinc.com``,
 ``livechat.com``, ``text.com``). ``SWITCHBOARD_LIVECHAT_FRAME_ANCESTORS`` replaces the list
 (tests frame the widget from a local page). Cookies reach the iframe only with
-``SWITCHBOARD_SECURE_COOKIES=true`` (``SameSite=None; Secure``); the health check says so.
+``SWITCHBOARD_SECURE_COOKIES=true`` (``SameSite=None; Secure; Partitioned``) and only where the
+browser keeps them; the token above does not need them.
 """
 from __future__ import annotations
 
-import hmac
 import json
 import secrets
+from datetime import timedelta
 from urllib.parse import urlparse
 
-from flask import (Blueprint, current_app, jsonify, redirect, render_template, request, session,
-                   url_for)
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from host import access
+from host import access, credentials
 from host.auth import sign_in as start_sign_in
 from host.console import bootstrap
+from host.extensions import db
+from host.models import utcnow
 from host.security_headers import content_security_policy
 from plugins.livechat import oauth, settings
+from plugins.livechat.models import LiveChatWebhookKey
 
 NAME = "livechat"
 DEFAULT_FRAME_ANCESTORS = ("https://my.livechatinc.com", "https://*.livechatinc.com",
                            "https://*.livechat.com", "https://my.text.com", "https://*.text.com")
 FRAMED_ENDPOINTS = {"core.widget", "auth.login", "livechat_agent_app.widget", "livechat_agent_app.sign_in"}
-STATE_KEY = "livechat.oauth_state"
 WIDGET_PATH = "/plugins/livechat/widget"
+STATE_SECONDS = 600
+WIDGET_TOKEN_HOURS = 8  # as long as LiveChat's own access tokens last: about a shift
 
 
 def frame_ancestors() -> str:
@@ -62,6 +78,41 @@ def _safe_next(target: str | None) -> str:
             and target.isprintable() and not urlparse(target).netloc:
         return target
     return WIDGET_PATH
+
+
+def _states() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="livechat-sign-in")
+
+
+def new_state() -> str:
+    """A login-CSRF state that needs no cookie: signed, for ten minutes, used once."""
+    return _states().dumps(secrets.token_urlsafe(16))
+
+
+def _state_key(state) -> str | None:
+    """The used-states key of ``state`` when we signed it recently, else None."""
+    if not isinstance(state, str) or not state:
+        return None
+    try:
+        return f"sign-in:{_states().loads(state, max_age=STATE_SECONDS)}"[:200]
+    except BadSignature:
+        return None
+
+
+def state_usable(state) -> bool:
+    key = _state_key(state)
+    return key is not None and db.session.get(LiveChatWebhookKey, key) is None
+
+
+def use_state(state) -> bool:
+    """Spend ``state`` once the sign-in succeeded; False when it was spent meanwhile."""
+    db.session.add(LiveChatWebhookKey(key=_state_key(state), action="sign_in", outcome="state used"))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
 
 
 def _page_json(data: dict) -> str:
@@ -102,15 +153,16 @@ def agent_app_blueprint() -> Blueprint:
         if current_user.is_authenticated:
             return redirect(target)
         config = settings.current()
-        state = secrets.token_urlsafe(24)
-        session[STATE_KEY] = state
+        state = new_state()
         callback = current_app.config["SWITCHBOARD_PUBLIC_URL"] + url_for("livechat_agent_app.oauth_callback")
         page = {"authorizeUrl": oauth.authorize_url(config, callback, state) if config.client_id else None,
-                "state": state, "sessionUrl": url_for("livechat_agent_app.oauth_session"), "next": target}
+                "state": state, "sessionUrl": url_for("livechat_agent_app.oauth_session"), "next": target,
+                "resolveUrl": url_for("livechat_api.resolve"), "widgetDataUrl": url_for("livechat_api.widget_start"),
+                "widgetModule": url_for("static", filename="dist/widget.js")}
         return render_template("livechat_sign_in.html", page="login", sign_in=_page_json(page),
                                can_use_livechat=bool(config.client_id),
                                login_url=url_for("auth.login", next=target),
-                               script=url_for("livechat.static", filename="livechat_sign_in.js"))
+                               script=url_for("livechat.static", filename="dist/agent_app_sign_in.js"))
 
     @bp.get("/login/livechat/callback")
     def oauth_callback():
@@ -122,23 +174,27 @@ def agent_app_blueprint() -> Blueprint:
     def oauth_session():
         """Exchange a LiveChat access token for a Switchboard session."""
         data = request.get_json(silent=True) if request.is_json else None
-        expected = session.get(STATE_KEY)
         origin = request.headers.get("Origin")
         public = urlparse(current_app.config["SWITCHBOARD_PUBLIC_URL"])
         own_origins = {request.host_url.rstrip("/"), f"{public.scheme}://{public.netloc}"}
-        if not isinstance(data, dict) or not isinstance(data.get("access_token"), str) or not expected or \
-                not hmac.compare_digest(str(data.get("state") or ""), expected) or \
-                (origin is not None and origin not in own_origins):
+        if not isinstance(data, dict) or not isinstance(data.get("access_token"), str) or \
+                (origin is not None and origin not in own_origins) or not state_usable(data.get("state")):
             return jsonify(ok=False, message="This sign-in is not valid any more. Start it again."), 401
         try:
             identity = oauth.identify(data["access_token"], settings.current())
             agent = oauth.agent_for(identity)
         except oauth.SignInError as exc:
             return jsonify(ok=False, message=exc.message), exc.status
-        session.pop(STATE_KEY, None)
+        if not use_state(data["state"]):
+            return jsonify(ok=False, message="This sign-in is not valid any more. Start it again."), 401
         start_sign_in(agent)
+        # For a frame whose cookies the browser drops: a short-lived token it keeps in memory.
+        _, token = credentials.issue_token(agent, "LiveChat Agent App",
+                                           utcnow() + timedelta(hours=WIDGET_TOKEN_HOURS))
+        db.session.commit()
         return jsonify(ok=True, agent={"id": agent.id, "email": agent.email, "name": agent.name},
-                       next=_safe_next(data.get("next")))
+                       next=_safe_next(data.get("next")), widget_token=token,
+                       expires_in=WIDGET_TOKEN_HOURS * 3600)
 
     return bp
 

@@ -35,9 +35,11 @@ def checks() -> list[HealthCheck]:
     results.append(_queue_check())
     secure = bool(current_app.config.get("SWITCHBOARD_SECURE_COOKIES"))
     results.append(HealthCheck("LiveChat Agent App sign-in", ok=secure, setup=True,
-                               detail="cookies are SameSite=None; Secure" if secure else
-                               "set SWITCHBOARD_SECURE_COOKIES=true (and HTTPS) so the widget keeps its "
-                               "session inside LiveChat"))
+                               detail="a token kept in the widget's memory, and a SameSite=None; Secure; Partitioned "
+                                      "session cookie where the browser keeps one" if secure else
+                               "signing in works with a token kept in the widget's memory; serve over HTTPS with "
+                               "SWITCHBOARD_SECURE_COOKIES=true so the widget also stays signed in across reloads "
+                               "where the browser keeps partitioned cookies (Chromium)"))
     return results
 
 

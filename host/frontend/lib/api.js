@@ -50,11 +50,14 @@ export function messageFor(status, body) {
 /**
  * Make `api(path, {method, json})` → Promise of parsed JSON (null for 204).
  * Throws ApiError with a readable message; `error.errors` holds field errors.
+ * With `token` (an API token held in memory, e.g. by a widget framed where third-party
+ * cookies are blocked) requests carry `Authorization: Bearer` and no cookies.
  */
-export function createApi(csrfToken) {
+export function createApi(csrfToken, { token = null } = {}) {
   return async function api(path, { method = "GET", json, signal } = {}) {
     const headers = { Accept: "application/json" };
-    const init = { method, headers, credentials: "same-origin", signal };
+    const init = { method, headers, credentials: token ? "omit" : "same-origin", signal };
+    if (token) headers.Authorization = `Bearer ${token}`;
     if (json !== undefined) {
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(json);

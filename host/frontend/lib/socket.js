@@ -1,4 +1,4 @@
-// The Socket.IO connection (same origin, session cookie) and its status indicator.
+// The Socket.IO connection (same origin; session cookie or API token) and its status indicator.
 import { io } from "socket.io-client";
 import { h } from "./dom.js";
 
@@ -11,8 +11,12 @@ import { h } from "./dom.js";
  * the sign-in (signed out elsewhere, password changed, agent deactivated) a notice
  * says so, with the way back to the sign-in page.
  */
-export function connectSocket({ onState = () => {}, onReconnect = () => {}, onAccessChanged = () => {} } = {}) {
-  const socket = io({ withCredentials: true, reconnectionDelayMax: 5000 });
+export function connectSocket({ onState = () => {}, onReconnect = () => {}, onAccessChanged = () => {},
+  token = null } = {}) {
+  // With an API token (a framed widget without cookies) the connection authenticates by it.
+  const socket = token
+    ? io({ withCredentials: false, auth: { token }, reconnectionDelayMax: 5000 })
+    : io({ withCredentials: true, reconnectionDelayMax: 5000 });
   let everConnected = false;
   let ended = false;
   onState("connecting");

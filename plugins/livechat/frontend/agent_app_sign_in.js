@@ -1,0 +1,77 @@
+// Signing in inside LiveChat's Agent App, where the browser may drop the frame's cookies.
+//
+// "Sign in with LiveChat" opens LiveChat's implicit-grant page in a popup (the accounts
+// service cannot be framed); LiveChat sends the popup back to /login/livechat/callback with
+// the token in the URL fragment; that page posts it here (same origin, from our popup only);
+// we check the state we were given and POST the token to the server, which verifies it with
+// LiveChat and answers a short-lived Switchboard API token. The token stays in this page's
+// memory: the widget is mounted right here with it (its API calls and Socket.IO connection
+// carry it), so nothing depends on a third-party cookie and the page never navigates.
+import { startBridge } from "./lib/bridge.js";
+
+const config = JSON.parse(document.getElementById("livechat-sign-in-config").textContent);
+const card = document.getElementById("livechat-sign-in-card");
+const button = document.getElementById("livechat-sign-in");
+const error = document.getElementById("livechat-sign-in-error");
+const root = document.getElementById("livechat-widget");
+let popup = null;
+let widget = null;
+
+function show(message) {
+  card.hidden = false;
+  root.hidden = true;
+  error.textContent = message;
+  error.hidden = false;
+  if (button) button.disabled = false;
+}
+
+const bridge = startBridge({
+  resolveUrl: config.resolveUrl,
+  auth: null,
+  onChat: (chatId) => widget?.showChat(chatId),
+  onSignedOut: () => show("Your Switchboard sign-in has ended. Sign in again."),
+});
+
+async function mountWithToken(token) {
+  const auth = { credentials: "omit", headers: { Authorization: `Bearer ${token}` } };
+  const response = await fetch(config.widgetDataUrl, { ...auth, headers: { ...auth.headers, Accept: "application/json" } });
+  if (!response.ok) throw new Error(`Switchboard could not start the widget (HTTP ${response.status}).`);
+  const boot = await response.json();
+  const { mountWidget, listenForChat } = await import(config.widgetModule);
+  card.hidden = true;
+  root.hidden = false;
+  widget = mountWidget(root, { ...boot, csrfToken: "", token });
+  listenForChat(widget);
+  document.documentElement.dataset.switchboardSignedIn = "token";
+  bridge.signedIn(auth);
+}
+
+window.addEventListener("message", (event) => {
+  if (event.origin !== window.location.origin) return;
+  const data = event.data || {};
+  if (data.type !== "switchboard:livechat-oauth") return;
+  if (popup && event.source !== popup) return;
+  if (data.error) return show(`LiveChat did not sign you in: ${data.error}`);
+  if (!data.access_token || data.state !== config.state) return show("This sign-in did not start here. Try again.");
+  fetch(config.sessionUrl, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ access_token: data.access_token, state: data.state, next: config.next }),
+  })
+    .then(async (response) => {
+      const body = await response.json().catch(() => ({}));
+      if (!response.ok) throw new Error(body.message || `Signing in failed (HTTP ${response.status}).`);
+      await mountWithToken(body.widget_token);
+    })
+    .catch((exc) => show(exc.message || "Signing in failed. Try again."));
+});
+
+if (button) {
+  button.addEventListener("click", () => {
+    error.hidden = true;
+    button.disabled = true;
+    popup = window.open(config.authorizeUrl, "livechat-sign-in", "width=520,height=680");
+    if (!popup) show("Your browser blocked the sign-in window. Allow pop-ups for Switchboard and try again.");
+  });
+}

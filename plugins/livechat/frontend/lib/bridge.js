@@ -1,0 +1,112 @@
+// Follows the chat the agent opens in LiveChat's Agent App and says which Switchboard chat
+// it is. Shared by the widget page (signed in by cookie) and the sign-in page (which mounts
+// the widget with a token kept in memory when the browser drops the frame's cookies).
+//
+// `createDetailsWidget()` (@livechat/agent-app-sdk) connects to the Agent App over
+// postMessage; LiveChat then sends `customer_profile` whenever the agent opens a chat (or an
+// archived chat, or a customer): {id, name, email, chat: {chat_id, id (thread), groupID}, …}.
+// We ask Switchboard which chat mirrors that LiveChat chat (GET /api/v1/livechat/resolve).
+// The SDK connects as soon as the page loads, even before the agent has signed in, because
+// the Agent App's handshake does not wait; profiles that arrive meanwhile are looked up once
+// `signedIn()` gives the bridge a way to ask.
+import { createDetailsWidget } from "@livechat/agent-app-sdk";
+
+/**
+ * @param {object} options
+ * @param {string} options.resolveUrl  GET /api/v1/livechat/resolve
+ * @param {object|null} options.auth   fetch options that authenticate ({credentials} or {headers}); null: not yet
+ * @param {(chatId:number) => void} options.onChat   show this Switchboard chat
+ * @param {() => void} options.onSignedOut           Switchboard answered 401
+ */
+export function startBridge({ resolveUrl, auth = null, onChat, onSignedOut }) {
+  const statusLine = document.getElementById("livechat-bridge-status");
+  let lastKey = null;
+  let lastProfile = null;
+  let generation = 0;
+
+  function setStatus(state, text) {
+    if (!statusLine) return;
+    statusLine.dataset.state = state;
+    statusLine.textContent = text;
+  }
+
+  async function follow(profile) {
+    lastProfile = profile;
+    const lcChatId = profile?.chat?.chat_id || "";
+    const customerId = profile?.id || "";
+    const key = `${lcChatId}|${customerId}`;
+    if (!lcChatId && !customerId) {
+      setStatus("idle", "Open a chat in LiveChat to see its Switchboard conversation.");
+      return;
+    }
+    if (!auth) return; // looked up once signed in
+    if (key === lastKey) return;
+    lastKey = key;
+    const mine = ++generation;
+    setStatus("resolving", "Looking up the Switchboard conversation…");
+    const params = new URLSearchParams();
+    if (lcChatId) params.set("chat_id", lcChatId);
+    if (customerId) params.set("customer_id", customerId);
+    let response;
+    try {
+      response = await fetch(`${resolveUrl}?${params}`, {
+        credentials: "same-origin",
+        ...auth,
+        headers: { Accept: "application/json", ...(auth.headers || {}) },
+      });
+    } catch {
+      lastKey = null;
+      setStatus("error", "Switchboard could not be reached. It will try again when you open the chat again.");
+      return;
+    }
+    if (mine !== generation) return; // the agent moved on to another chat meanwhile
+    if (response.status === 401) {
+      lastKey = null;
+      onSignedOut();
+      return;
+    }
+    const body = await response.json().catch(() => ({}));
+    if (response.status === 404) {
+      const who = profile?.name || profile?.email || "this customer";
+      setStatus("unknown", `No Switchboard conversation for ${who}: this LiveChat chat did not come from SMS, WhatsApp or a call.`);
+      return;
+    }
+    if (!response.ok) {
+      lastKey = null;
+      setStatus("error", body.message || `Switchboard could not look this chat up (HTTP ${response.status}).`);
+      return;
+    }
+    setStatus("ready", `Switchboard chat #${body.chat_id} · ${body.customer_name || body.customer_address || ""}`.trim());
+    document.documentElement.dataset.switchboardChat = String(body.chat_id);
+    onChat(body.chat_id);
+  }
+
+  const connected = createDetailsWidget()
+    .then((widget) => {
+      setStatus("connected", "Connected to LiveChat. Open a chat to see its Switchboard conversation.");
+      widget.on("customer_profile", (profile) => {
+        follow(profile);
+      });
+      const current = widget.getCustomerProfile();
+      if (current) follow(current);
+      return widget;
+    })
+    .catch(() => {
+      const standalone = new URLSearchParams(window.location.search).get("chat_id");
+      setStatus("standalone", standalone
+        ? `Showing Switchboard chat #${standalone}.`
+        : "Open this page from LiveChat's Agent App to follow the chat you open there.");
+      return null;
+    });
+
+  return {
+    connected,
+    setStatus,
+    /** Authenticate lookups from now on (and look up the chat open in LiveChat). */
+    signedIn(newAuth) {
+      auth = newAuth;
+      lastKey = null;
+      if (lastProfile) follow(lastProfile);
+    },
+  };
+}
