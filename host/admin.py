@@ -6,10 +6,9 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy.orm import selectinload
 
-from host import access, credentials
+from host import access, credentials, plugin_overview
 from host import settings as settings_store
 from host import settings_form
-from host.api.meta import plugin_rows
 from host.extensions import db
 from host.models import Agent, Group
 from host.plugins import PluginError
@@ -134,16 +133,7 @@ def default_group(group_id):
 
 @bp.route("/plugins")
 def plugins():
-    sb = _sb()
-    rows = plugin_rows()
-    for row in rows:
-        row["surface"] = sb.plugin_surface(row["name"])
-        row["problems"] = settings_store.problems(row["name"])
-    health = {}
-    for owner, check in sb.health():
-        health.setdefault(owner, []).append(check)
-    return render_template("admin/plugins.html", page="admin", section="plugins", plugins=rows, health=health,
-                           settings=sb.settings)
+    return render_template("admin/plugins.html", page="admin", section="plugins", plugins=plugin_overview.cards())
 
 
 @bp.route("/plugins/<name>", methods=["POST"])
@@ -158,7 +148,8 @@ def toggle_plugin(name):
             return redirect(url_for("admin.plugin_settings", name=name))
     try:
         _sb().plugins.set_enabled(name, enabled)
-        flash(f"{name} is now {'enabled' if enabled else 'disabled'}.", "ok")
+        title, _ = plugin_overview.describe(name)
+        flash(f"{title} is now {'on' if enabled else 'off'}: open consoles follow within seconds.", "ok")
     except PluginError as exc:
         flash(str(exc), "error")
     return redirect(url_for("admin.plugins"))

@@ -92,7 +92,15 @@ def healthz():
     checks["sign_in_limit"] = login_limit.health()
     plugins = sorted(n for n in sb.plugins.plugins if sb.plugins.is_enabled(n))
     ok = all(c["ok"] for c in checks.values())
-    return jsonify(status="ok" if ok else "degraded", checks=checks, plugins=plugins), 200 if ok else 503
+    extra = {}
+    if current_user.is_authenticated and current_user.is_admin:
+        # What setup still needs, with the action that fixes each (admins only: it names
+        # numbers and addresses). It never changes the status: an unfinished setup is a
+        # to-do, not a reason to take the process out of the load balancer.
+        from host.plugin_overview import setup_report
+
+        extra["setup"] = setup_report()
+    return jsonify(status="ok" if ok else "degraded", checks=checks, plugins=plugins, **extra), 200 if ok else 503
 
 
 def realtime_health() -> dict:

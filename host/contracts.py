@@ -196,9 +196,13 @@ class HealthCheck:
 
     ``setup=True`` on a failing check means a step an admin hasn't taken yet (settings
     not filled in), not an outage: it is shown as a to-do rather than as an error.
+    ``action`` names the one thing that fixes a failing check, in words ("Point the
+    numbers here"); ``action_url`` is where that is done, when it is a page.
     """
 
     name: str
     ok: bool
     detail: str = ""
     setup: bool = False
+    action: str = ""
+    action_url: str = ""

@@ -116,6 +116,11 @@ def save(plugin: str, data: dict) -> dict:
     return loaded
 
 
+def update(plugin: str, changes: dict) -> dict:
+    """Save ``changes`` and keep every other stored value as it is (validated as a whole)."""
+    return save(plugin, {**{k: v for k, v in stored(plugin).items() if v is not None}, **changes})
+
+
 def save_form(plugin: str, form) -> dict:
     """Save the admin form; a refusal carries every field's messages and the parsed input
     (``exc.data``) so the form can be shown again as it was sent."""
@@ -154,6 +159,25 @@ def problems(plugin: str) -> list[str]:
     except ValidationError as exc:
         return [_problem(schema.fields.get(name), name, msgs) for name, msgs in exc.messages.items()]
     return []
+
+
+def missing_and_problems(plugin: str) -> tuple[list[str], list[str]]:
+    """(labels of required fields not filled in yet, sentences for every other problem)."""
+    schema = _schema(plugin)
+    if schema is None:
+        return [], []
+    try:
+        schema.load({k: v for k, v in get(plugin).items() if v is not None})
+    except ValidationError as exc:
+        missing, other = [], []
+        for name, messages in exc.messages.items():
+            field = schema.fields.get(name)
+            if settings_form.flat(messages) == ["Missing data for required field."]:
+                missing.append(settings_form.label(field, name))
+            else:
+                other.append(_problem(field, name, messages))
+        return missing, other
+    return [], []
 
 
 def label(plugin: str, name: str) -> str:

@@ -84,14 +84,17 @@ def health_checks() -> list[HealthCheck]:
     config = load_config()
     account = config.account
     checks = []
+    connect = _connect_url()
     if account.simulator:
-        checks.append(HealthCheck("Twilio credentials", True,
-                                  "Simulator mode: no Twilio credentials are set, so messages go to the "
-                                  "built-in simulator (customer phone at /simulator/phone)."))
+        checks.append(HealthCheck("Twilio account", False, setup=True,
+                                  detail="Not connected yet: the built-in simulator plays Twilio, so nothing "
+                                         "reaches real phones (play the customer on the Customer phone).",
+                                  action="Connect Twilio", action_url=connect))
     elif account.mode == "incomplete":
         checks.append(HealthCheck("Twilio credentials", False,
                                   "Only one of Account SID and auth token is set; webhooks are refused and "
-                                  "nothing can be sent until both are set."))
+                                  "nothing can be sent until both are set.", action="Connect Twilio",
+                                  action_url=connect))
     else:
         checks.append(HealthCheck("Twilio credentials", True,
                                   f"Account {account.sid[:6]}…{account.sid[-4:]} from {account.source}."))
@@ -105,10 +108,74 @@ def health_checks() -> list[HealthCheck]:
             checks.append(HealthCheck("Twilio hosts", False, f"SWITCHBOARD_TWILIO_HOSTS is invalid: {exc}"))
     problems = host_settings.problems(NAME)
     if problems:
-        checks.append(HealthCheck("Twilio settings", False, "; ".join(problems)))
-    if not account.simulator and not (config.numbers or config.whatsapp_senders or config.messaging_service_sids
-                                      or config.default_sender):
-        checks.append(HealthCheck("Twilio senders", False,
-                                  "No number, WhatsApp sender or Messaging Service is configured, so agents "
-                                  "cannot start conversations."))
+        checks.append(HealthCheck("Twilio settings", False, "; ".join(problems), setup=True,
+                                  action="Fix the settings", action_url=_settings_url()))
+    if account.simulator:
+        return checks
+    checks.append(public_url_check(config))
+    if not (config.numbers or config.whatsapp_senders or config.messaging_service_sids or config.default_sender):
+        checks.append(HealthCheck("Twilio senders", False, setup=True,
+                                  detail="No number, WhatsApp sender or Messaging Service is picked, so agents "
+                                         "cannot start conversations.",
+                                  action="Pick numbers", action_url=connect))
+    else:
+        checks.append(webhook_check(config))
+    checks.append(voice_check(config))
     return checks
+
+
+def _url(endpoint: str, fallback: str, **values) -> str:
+    from flask import has_request_context, url_for
+
+    return url_for(endpoint, **values) if has_request_context() else fallback  # CLI and workers: the plain path
+
+
+def _connect_url() -> str:
+    return _url("twilio_channel_pages.admin", "/twilio/admin") + "#connect"
+
+
+def _settings_url() -> str:
+    return _url("admin.plugin_settings", f"/admin/plugins/{NAME}/settings", name=NAME)
+
+
+def public_url_check(config) -> HealthCheck:
+    """Twilio must reach this server: a public https address (webhook signatures use it too)."""
+    from host.public_urls import public_https_url
+
+    try:
+        public_https_url(config.public_url)
+    except ValueError as exc:
+        return HealthCheck("Public address", False, setup=True,
+                           detail=f"SWITCHBOARD_PUBLIC_URL is {config.public_url}, which Twilio can't call: {exc}.",
+                           action="Set SWITCHBOARD_PUBLIC_URL to this server's public https address and restart")
+    return HealthCheck("Public address", True, f"Twilio calls {config.public_url}.")
+
+
+def webhook_check(config) -> HealthCheck:
+    """Whether the picked numbers and services send their messages here (from the last fetch)."""
+    from .inventory import stored
+    from .webhook_setup import elsewhere
+
+    data, fetched_at = stored()
+    if data is None:
+        return HealthCheck("Twilio webhooks", False, setup=True,
+                           detail="Not checked yet: fetch the numbers from Twilio to see where their webhooks point.",
+                           action="Fetch from Twilio", action_url=_connect_url())
+    wrong = elsewhere(config, data)
+    if wrong:
+        return HealthCheck("Twilio webhooks", False, setup=True,
+                           detail=f"{', '.join(wrong)} send{'s' if len(wrong) == 1 else ''} messages or calls "
+                                  "elsewhere, so they never reach Switchboard.",
+                           action="Point them here", action_url=_connect_url())
+    return HealthCheck("Twilio webhooks", True, "The picked numbers send their messages and calls here.")
+
+
+def voice_check(config) -> HealthCheck:
+    from .settings import missing_settings
+
+    missing = missing_settings(config, "voice")
+    if missing:
+        return HealthCheck("Calls in the browser", False, setup=True,
+                           detail="No API key and TwiML App yet, so agents can't take calls in the console.",
+                           action="Set up calls", action_url=_connect_url())
+    return HealthCheck("Calls in the browser", True, "API key and TwiML App are set.")

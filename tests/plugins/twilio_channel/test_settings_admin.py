@@ -138,9 +138,11 @@ def test_unreachable_twilio_is_reported(app, live_account):
 
 def test_health_checks(app, admin, api):
     (check,) = health_checks()
-    assert check.ok and "Simulator mode" in check.detail
+    assert (check.ok, check.setup, check.action) == (False, True, "Connect Twilio")
+    assert "simulator plays Twilio" in check.detail and check.action_url.endswith("/twilio/admin#connect")
     settings.save("twilio_channel", {"account_sid": LIVE_SID})
-    assert [c.name for c in health_checks() if not c.ok] == ["Twilio credentials", "Twilio senders"]
+    assert [c.name for c in health_checks() if not c.ok] == ["Twilio credentials", "Public address", "Twilio senders",
+                                                            "Calls in the browser"]
     app.config["SWITCHBOARD_TWILIO_HOSTS"] = "api=127.0.0.1:4010"
     bad = {c.name: c.detail for c in health_checks() if not c.ok}
     assert "SWITCHBOARD_TWILIO_HOSTS is invalid" in bad["Twilio hosts"]

@@ -1,0 +1,209 @@
+"""Point the picked numbers and Messaging Services at this server, on the admin's click.
+
+``connect`` updates each picked phone number (``IncomingPhoneNumbers``: SmsUrl, VoiceUrl
+and the call StatusCallback) and Messaging Service (``InboundRequestUrl`` and the message
+``StatusCallback``) through the ``twilio`` client, and — when calls in the browser are
+wanted — creates the TwiML App (Voice URL = our outbound-call webhook) and an API key
+when the settings have none. Every URL it replaces is stored (``WebhookChange``) before
+the update, so :func:`undo` can put it back; created resources are deleted on undo.
+Nothing here runs without the admin's click.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from host import settings as host_settings
+from host.extensions import db
+from host.models import utcnow
+
+from .client import twilio_client
+from .inventory import fetch, stored
+from .models import WebhookChange
+from .settings import NAME, load_config
+
+APP_NAME = "Switchboard"
+CREATED = "created"  # WebhookChange.field of a resource Switchboard created
+
+
+@dataclass(frozen=True)
+class Targets:
+    messaging: str
+    status: str
+    voice: str
+    voice_status: str
+    voice_outbound: str
+
+
+def targets(config=None) -> Targets:
+    base = (config or load_config()).public_url
+    return Targets(base + "/webhooks/twilio/messaging", base + "/webhooks/twilio/status",
+                   base + "/webhooks/twilio/voice", base + "/webhooks/twilio/voice/status",
+                   base + "/webhooks/twilio/voice/outbound")
+
+
+def number_fields(number: dict, to: Targets) -> dict:
+    """The webhook fields of a number that should point here (by its capabilities)."""
+    wanted = {}
+    if {"sms", "mms"} & set(number["capabilities"]):
+        wanted["sms_url"] = to.messaging
+    if "voice" in number["capabilities"]:
+        wanted["voice_url"] = to.voice
+        wanted["status_callback"] = to.voice_status
+    return wanted
+
+
+def service_fields(to: Targets) -> dict:
+    return {"inbound_request_url": to.messaging, "status_callback": to.status}
+
+
+def elsewhere(config, data: dict) -> list[str]:
+    """The picked numbers and services whose webhooks don't point here (from ``data``)."""
+    to = targets(config)
+    picked = set(config.numbers) | {w.removeprefix("whatsapp:") for w in config.whatsapp_senders}
+    wrong = [n["phone_number"] for n in data["numbers"] if n["phone_number"] in picked
+             and any(n.get(k) != v for k, v in number_fields(n, to).items())]
+    wrong += [s["friendly_name"] or s["sid"] for s in data["services"] if s["sid"] in config.messaging_service_sids
+              and any(s.get(k) != v for k, v in service_fields(to).items())]
+    return wrong
+
+
+def _record(account_sid, sid, label, field, previous, current) -> None:
+    db.session.add(WebhookChange(account_sid=account_sid, resource_sid=sid, resource_label=label, field=field,
+                                 previous=previous or None, current=current))
+
+
+def connect(number_sids: list[str], service_sids: list[str], voice: bool) -> list[str]:
+    """Point the picked resources here and pick them in the settings; what was done, in sentences."""
+    config = load_config()
+    data, _ = stored()
+    if data is None:
+        data = fetch()
+    client = twilio_client(config.account)
+    to = targets(config)
+    done = []
+    numbers = [n for n in data["numbers"] if n["sid"] in number_sids]
+    services = [s for s in data["services"] if s["sid"] in service_sids]
+    for number in numbers:
+        wanted = {k: v for k, v in number_fields(number, to).items() if number.get(k) != v}
+        if not wanted:
+            continue
+        for field, url in wanted.items():  # kept before Twilio changes anything
+            _record(config.account.sid, number["sid"], number["phone_number"], field, number.get(field), url)
+        db.session.commit()
+        methods = {k.replace("_url", "_method").replace("status_callback", "status_callback_method"): "POST"
+                   for k in wanted}
+        client.incoming_phone_numbers(number["sid"]).update(**wanted, **methods)
+        done.append(f"{number['phone_number']} now sends its "
+                    f"{' and '.join(_what(k) for k in wanted if k != 'status_callback')} here.")
+    for service in services:
+        wanted = {k: v for k, v in service_fields(to).items() if service.get(k) != v}
+        if not wanted:
+            continue
+        for field, url in wanted.items():
+            _record(config.account.sid, service["sid"], service["friendly_name"] or service["sid"], field,
+                    service.get(field), url)
+        db.session.commit()
+        extra = {"inbound_method": "POST"} if "inbound_request_url" in wanted else {}
+        client.messaging.v1.services(service["sid"]).update(**wanted, **extra)
+        done.append(f"Messaging Service “{service['friendly_name'] or service['sid']}” now sends its messages here.")
+    _pick(numbers, services)
+    if voice:
+        done += _voice(client, config, to)
+    fetch()  # show where everything points now
+    return done
+
+
+def _what(field: str) -> str:
+    return {"sms_url": "messages", "voice_url": "calls"}.get(field, field)
+
+
+def _pick(numbers: list[dict], services: list[dict]) -> None:
+    """The connected numbers and services become the ones agents send from."""
+    current = host_settings.get(NAME)
+    chosen = list(current.get("numbers") or [])
+    for number in numbers:
+        if number["phone_number"] not in chosen and {"sms", "mms"} & set(number["capabilities"]):
+            chosen.append(number["phone_number"])
+    chosen_services = list(current.get("messaging_service_sids") or [])
+    chosen_services += [s["sid"] for s in services if s["sid"] not in chosen_services]
+    host_settings.update(NAME, {"numbers": chosen, "messaging_service_sids": chosen_services})
+
+
+def _voice(client, config, to: Targets) -> list[str]:
+    """The TwiML App and API key calls in the browser need, created when missing."""
+    raw, done, updates = config.raw, [], {}
+    if not raw.get("twiml_app_sid"):
+        app = client.applications.create(friendly_name=APP_NAME, voice_url=to.voice_outbound, voice_method="POST")
+        _record(config.account.sid, app.sid, f"TwiML App “{APP_NAME}”", CREATED, None, to.voice_outbound)
+        updates["twiml_app_sid"] = app.sid
+        done.append(f"Created the TwiML App “{APP_NAME}” ({app.sid}) for calls placed in the browser.")
+    if not (raw.get("api_key_sid") and raw.get("api_key_secret")):
+        key = client.new_keys.create(friendly_name=APP_NAME)
+        _record(config.account.sid, key.sid, f"API key “{APP_NAME}”", CREATED, None, None)
+        updates.update(api_key_sid=key.sid, api_key_secret=key.secret)
+        done.append(f"Created the API key “{APP_NAME}” ({key.sid}); its secret is stored, not shown.")
+    if updates:
+        db.session.commit()
+        host_settings.update(NAME, updates)
+    return done
+
+
+def changes() -> list[WebhookChange]:
+    """What Switchboard changed at Twilio for the configured account, newest first."""
+    account = load_config().account
+    return list(db.session.execute(db.select(WebhookChange).where(
+        WebhookChange.account_sid == (account.sid or ""), WebhookChange.undone_at.is_(None))
+        .order_by(WebhookChange.id.desc())).scalars())
+
+
+def undo(change_ids: list[int] | None = None) -> list[str]:
+    """Put back the URLs Switchboard replaced (all, or the given changes); delete what it created."""
+    config = load_config()
+    client = twilio_client(config.account)
+    rows = [c for c in changes() if change_ids is None or c.id in change_ids]
+    by_resource: dict[str, list[WebhookChange]] = {}
+    for row in rows:
+        by_resource.setdefault(row.resource_sid, []).append(row)
+    done = []
+    for sid, group in by_resource.items():
+        label = group[0].resource_label
+        if any(c.field == CREATED for c in group):
+            _delete_created(client, sid)
+            done.append(f"Deleted {label} at Twilio.")
+            _forget(sid)
+        else:
+            previous = {c.field: c.previous or "" for c in sorted(group, key=lambda c: c.id)}
+            if sid.startswith("PN"):
+                client.incoming_phone_numbers(sid).update(**previous)
+            elif sid.startswith("MG"):
+                client.messaging.v1.services(sid).update(**previous)
+            done.append(f"{label} points where it did before.")
+        for row in group:
+            row.undone_at = utcnow()
+        db.session.commit()
+    if rows:
+        fetch()
+    return done
+
+
+def _delete_created(client, sid: str) -> None:
+    if sid.startswith("AP"):
+        client.applications(sid).delete()
+    elif sid.startswith("SK"):
+        client.keys(sid).delete()
+
+
+def _forget(sid: str) -> None:
+    values = host_settings.get(NAME)
+    cleared = {k: None for k in ("twiml_app_sid", "api_key_sid") if values.get(k) == sid}
+    if "api_key_sid" in cleared:
+        cleared["api_key_secret"] = None
+    if cleared:
+        from host.models import Setting
+
+        for key in cleared:
+            row = db.session.get(Setting, (NAME, key))
+            if row is not None:
+                db.session.delete(row)
+        db.session.commit()
+        host_settings.invalidate(NAME)
