@@ -26,12 +26,14 @@ CACHE_SECONDS = 60.0
 def checks() -> list[HealthCheck]:
     config = settings.current()
     results = [HealthCheck("LiveChat settings", ok=config.configured, setup=True,
-                           detail="complete" if config.configured else "missing: " + ", ".join(config.missing))]
+                           detail="complete" if config.configured else "missing: " + ", ".join(config.missing),
+                           action="Connect LiveChat", action_url="/plugins/livechat/admin")]
     if config.configured:
         results.extend(_remote_checks(config))
         if not config.webhook_secret:
             results.append(HealthCheck("LiveChat webhooks", ok=False, setup=True,
-                                       detail="no webhook secret yet: use 'Register webhooks' on /plugins/livechat/admin"))
+                                       detail="no webhook secret yet: use 'Register webhooks' on /plugins/livechat/admin",
+                                       action="Register webhooks", action_url="/plugins/livechat/admin"))
     results.append(_queue_check())
     secure = bool(current_app.config.get("SWITCHBOARD_SECURE_COOKIES"))
     results.append(HealthCheck("LiveChat Agent App sign-in", ok=secure, setup=True,
@@ -39,7 +41,8 @@ def checks() -> list[HealthCheck]:
                                       "session cookie where the browser keeps one" if secure else
                                "signing in works with a token kept in the widget's memory; serve over HTTPS with "
                                "SWITCHBOARD_SECURE_COOKIES=true so the widget also stays signed in across reloads "
-                               "where the browser keeps partitioned cookies (Chromium)"))
+                               "where the browser keeps partitioned cookies (Chromium)",
+                               action="" if secure else "Serve over HTTPS and set SWITCHBOARD_SECURE_COOKIES=true"))
     return results
 
 

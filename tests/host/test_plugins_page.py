@@ -43,7 +43,8 @@ def test_healthz_gives_admins_the_setup_to_dos_and_others_nothing_more(app, admi
     assert body["status"] == "ok"  # a to-do never takes the process out of the load balancer
     twilio = [item for item in body["setup"] if item["plugin"] == "twilio_channel"]
     assert twilio[0]["action"] == "Connect Twilio" and twilio[0]["action_url"] == "/twilio/admin#connect"
-    assert any(item["plugin"] == "livechat" for item in body["setup"])
+    livechat = {item["action"]: item["action_url"] for item in body["setup"] if item["plugin"] == "livechat"}
+    assert livechat["Connect LiveChat"] == "/plugins/livechat/admin"
     assert "setup" not in api(agent).get("/healthz").get_json()
     assert "setup" not in app.test_client().get("/healthz").get_json()
 

@@ -245,7 +245,8 @@ def test_health_checks_show_whether_the_tokens_work(app, fake, configure, admin,
     app.extensions.pop("livechat.health", None)
     fake.revoke_token(fake.agent_token)
     page = client.get("/admin/plugins").get_data(as_text=True)
-    assert "✖ LiveChat agent token: LiveChat refuses the agent token (expired or revoked)" in page
+    assert ('<li class="bad"><span>LiveChat agent token: LiveChat refuses the agent token (expired or revoked)'
+            in page)
     assert fake.agent_token not in page
 
 
