@@ -464,7 +464,7 @@ def transfer(chat: Chat, by: Agent | None, to_agent: Agent | None = None, to_gro
         raise ChatError("Choose an agent or a group to transfer the chat to.")
     if to_agent is not None and not to_agent.is_active:
         raise ChatError("That agent's account is deactivated.")
-    previous = chat.agent_id
+    previous, previous_group = chat.agent_id, chat.group_id
     if to_group is not None:
         chat.group_id = to_group.id
     if to_agent is not None:
@@ -480,7 +480,7 @@ def transfer(chat: Chat, by: Agent | None, to_agent: Agent | None = None, to_gro
     db.session.flush()
     bus.emit(ChatTransferred(chat=snapshot_chat(chat), from_agent_id=previous, to_agent_id=chat.agent_id,
                              to_group_id=to_group.id if to_group else None,
-                             by_agent_id=by.id if by else None, origin=origin))
+                             by_agent_id=by.id if by else None, origin=origin, from_group_id=previous_group))
     bus.commit()
     return chat
 

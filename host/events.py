@@ -75,6 +75,7 @@ class ChatTransferred:
     to_group_id: int | None
     by_agent_id: int | None
     origin: str = "switchboard"  # or the plugin that mirrored it in, e.g. "livechat"
+    from_group_id: int | None = None  # the group the chat was in before
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,12 @@ def chat_transferred(event):
     if event.from_agent_id:
         rooms.append(f"agent:{event.from_agent_id}")  # so it leaves the old owner's list
     push("chat:updated", {"chat": dict(event.chat), "reason": "transferred"}, rooms)
+    moved_from = event.from_group_id
+    if moved_from and moved_from != event.chat.get("group_id"):
+        # The old group's consoles drop it from their lists; they learn no more than
+        # where it went (group names are every agent's to see).
+        push("chat:gone", {"chat_id": event.chat["id"], "group_id": event.chat.get("group_id"),
+                           "group_name": event.chat.get("group_name")}, [f"group:{moved_from}"])
 
 
 @hookimpl

@@ -114,7 +114,8 @@ export function startConsole(root, boot) {
     }
   }
 
-  function closeChat() {
+  function closeChat({ push = false } = {}) {
+    if (push && window.location.pathname !== "/console") window.history.pushState({}, "", "/console");
     if (state.openId) socket.emit("chat:leave", { chat_id: state.openId });
     state.openId = null;
     state.loading = null;
@@ -226,8 +227,30 @@ export function startConsole(root, boot) {
     if (isNew && origin !== "agent" && !attentive(chat.id)) alertAgent(chat, "New conversation");
   });
 
+  /** The open chat went to a group this agent is not in: say where, instead of a stale view. */
+  function leaveIfMovedAway(stored) {
+    if (stored.id !== state.openId || store.visible(stored)) return;
+    closeChat({ push: true });
+    chatView.showError(`This chat was moved to ${stored.group_name || "another group"}, which you're not in.`);
+  }
+
   socket.on("chat:updated", ({ chat } = {}) => {
-    if (chat) applyChat(chat);
+    if (chat) leaveIfMovedAway(applyChat(chat));
+  });
+
+  // A chat moved to a group this agent is not in: it leaves the lists (and the open view).
+  socket.on("chat:gone", ({ chat_id: chatId, group_id: groupId, group_name: groupName } = {}) => {
+    const known = store.get(chatId);
+    if (!known || known.group_id === groupId) return; // chat:updated told us already
+    leaveIfMovedAway(applyChat({ id: known.id, group_id: groupId, group_name: groupName, agent_id: null }));
+  });
+
+  // A customer renamed anywhere: every chat of theirs shows the new name at once.
+  socket.on("contact:updated", ({ contact, deleted } = {}) => {
+    if (!contact?.id || deleted || !contact.name) return;
+    for (const chat of [...store.chats.values()]) {
+      if (chat.contact_id === contact.id && chat.customer_name !== contact.name) applyChat({ id: chat.id, customer_name: contact.name });
+    }
   });
 
   socket.on("message:created", ({ message, chat } = {}) => {

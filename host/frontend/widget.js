@@ -23,6 +23,7 @@ export function mountWidget(root, boot = readBootstrap()) {
   replace(root, h("header.widget-head", h("span.widget-brand", "☎ Switchboard"), title, indicator), body);
 
   let current = null;
+  let shown = null; // the chat as last loaded or updated
   const socket = connectSocket({
     token: boot.token || null,
     onState: (s) => indicator.set(s),
@@ -54,6 +55,7 @@ export function mountWidget(root, boot = readBootstrap()) {
       if (current !== id) return null;
       socket.emit("chat:join", { chat_id: id });
       title.textContent = chat.customer_name || chat.customer_address;
+      shown = chat;
       widget.setChat(chat);
       return chat;
     } catch (exc) {
@@ -66,7 +68,17 @@ export function mountWidget(root, boot = readBootstrap()) {
   }
 
   socket.on("chat:updated", ({ chat } = {}) => {
-    if (chat && chat.id === current) widget.updateChat(chat);
+    if (!chat || chat.id !== current) return;
+    shown = { ...shown, ...chat };
+    title.textContent = shown.customer_name || shown.customer_address;
+    widget.updateChat(shown);
+  });
+  // A rename made anywhere (another console, the Contacts tab) shows here at once.
+  socket.on("contact:updated", ({ contact, deleted } = {}) => {
+    if (!shown || deleted || !contact?.name || contact.id !== shown.contact_id || shown.id !== current) return;
+    shown = { ...shown, customer_name: contact.name };
+    title.textContent = contact.name;
+    widget.updateChat(shown);
   });
 
   return { showChat, api, socket, widget };

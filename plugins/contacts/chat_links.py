@@ -1,4 +1,5 @@
-"""The contacts plugin's only writes to a host table: ``chats.contact_id``.
+"""The contacts plugin's only writes to a host table: ``chats.contact_id`` and
+``chats.customer_name`` (the contact's name, as chat lists show it).
 
 ``Chat.contact_id`` has no foreign key (the host does not know this plugin's tables);
 the contacts plugin owns that column and keeps it true when contacts are created,
@@ -90,6 +91,14 @@ def unlink(contact_id: int) -> list[int]:
     if ids:
         _set(Chat.contact_id == contact_id, None)
     return ids
+
+
+def rename(contact_id: int, name: str) -> None:
+    """Chats show their contact's name: lists read ``chats.customer_name``, so a rename
+    reaches them after a reload too (consoles already open rename on ``contact:updated``)."""
+    if name:
+        db.session.execute(update(Chat).where(Chat.contact_id == contact_id, Chat.customer_name != name)
+                           .values(customer_name=name).execution_options(synchronize_session="fetch"))
 
 
 def _set(where, contact_id: int | None) -> None:

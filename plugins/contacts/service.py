@@ -255,6 +255,7 @@ def create(prepared: Prepared, agent: Agent | None, note: str | None = None,
     db.session.flush()
     for kind, address in added:
         chat_links.adopt(contact.id, chat_links.chat_addresses(kind, address))
+    chat_links.rename(contact.id, contact.name)
     if announce_it:
         announce(contact, agent)
     return contact
@@ -302,6 +303,8 @@ def update_contact(contact: Contact, data: dict, agent: Agent | None, region: st
     db.session.flush()
     for kind, address in added:
         chat_links.adopt(contact.id, chat_links.chat_addresses(kind, address))
+    if added or "name" in prepared.values:
+        chat_links.rename(contact.id, contact.name)
     if announce_it:
         announce(contact, agent)
     return contact
@@ -339,6 +342,7 @@ def merge_contacts(survivor: Contact, other: Contact, agent: Agent | None) -> Co
         db.session.execute(update(model).where(model.contact_id == other.id)
                            .values(contact_id=survivor.id).execution_options(synchronize_session="fetch"))
     moved = chat_links.move(other.id, survivor.id)
+    chat_links.rename(survivor.id, survivor.name)
     gone = snapshot(other)
     db.session.delete(other)
     survivor.updated_at = utcnow()

@@ -74,3 +74,28 @@ def test_browsers_connect_only_from_our_own_origin(app):
     assert allowed_origin(app, "http://127.0.0.1:5091", environ)
     assert allowed_origin(app, app.config["SWITCHBOARD_PUBLIC_URL"], environ)
     assert not allowed_origin(app, "https://evil.example", environ)
+
+
+def test_a_transfer_to_another_group_says_the_new_groups_name_and_leaves_the_old_groups_lists(
+        app, agent, admin, make_agent, api, socket_client):
+    from host.models import Group
+
+    seller = make_agent("sales@example.test", groups=("Sales",))
+    sales = db.session.execute(db.select(Group).where(Group.name == "Sales")).scalar_one()
+    colleague = make_agent("colleague@example.test")  # Support, like the chat
+    webhook(app.test_client(), {"id": "m1", "from": "+15550001", "body": "hi"})
+    chat = db.session.execute(db.select(Chat)).scalar_one()
+    assert api(agent).get(f"/api/v1/chats/{chat.id}").get_json()["group_name"] == "Support"
+    support_watcher, sales_watcher = socket_client(colleague), socket_client(seller)
+    support_watcher.get_received(), sales_watcher.get_received()
+
+    moved = api(agent).post(f"/api/v1/chats/{chat.id}/transfer", json={"group_id": sales.id})
+    assert moved.status_code == 200 and moved.get_json()["group_name"] == "Sales"
+    (update,) = received(sales_watcher, "chat:updated")
+    assert (update["chat"]["group_id"], update["chat"]["group_name"]) == (sales.id, "Sales")
+    # the Support colleague's console drops it from its lists, told no more than where it went
+    packets = support_watcher.get_received()
+    assert received(support_watcher, "chat:updated", packets) == []
+    assert received(support_watcher, "chat:gone", packets) == [
+        {"chat_id": chat.id, "group_id": sales.id, "group_name": "Sales"}]
+

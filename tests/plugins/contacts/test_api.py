@@ -283,6 +283,22 @@ def test_edits_reach_other_agents_widgets_live(app, client, inbound, make_agent,
     assert updates[0]["args"][0]["deleted"] is False
 
 
+def test_a_rename_reaches_the_contacts_chats_in_lists_and_after_a_reload(app, client, inbound, make_agent,
+                                                                          socket_client):
+    colleague = make_agent("colleague@example.test")
+    sms = inbound("sms", "+14155550123", profile={"name": "Maria"}).chat
+    whatsapp = inbound("whatsapp", "whatsapp:+14155550123").chat
+    db.session.execute(db.update(Chat).where(Chat.id == whatsapp.id).values(status="archived"))
+    db.session.commit()
+    watcher = socket_client(colleague)   # a console with the lists open, no chat joined
+    watcher.get_received()
+    assert client.patch(f"{BASE}/{sms.contact_id}", json={"name": "Maria Lopez"}).status_code == 200
+    (update,) = [e["args"][0] for e in watcher.get_received() if e["name"] == "contact:updated"]
+    assert update["contact"]["name"] == "Maria Lopez" and update["contact"]["id"] == sms.contact_id
+    for chat_id in (sms.id, whatsapp.id):   # the lists read the new name after a reload too
+        assert client.get(f"/api/v1/chats/{chat_id}").json["customer_name"] == "Maria Lopez"
+
+
 def test_routes_need_a_signed_in_agent(app):
     client = app.test_client()
     for path in (BASE, f"{BASE}/1", f"{BASE}/export.csv"):
