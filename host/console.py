@@ -29,7 +29,7 @@ def bootstrap() -> str:
     """What the front-end needs at start, as JSON embedded in the page."""
     sb = current_app.extensions["switchboard"]
     data = {
-        "agent": AgentSchema().dump(current_user),
+        "agent": {**AgentSchema().dump(current_user), "sound_alerts": current_user.sound_alerts},
         "isAdmin": current_user.is_admin,
         "csrfToken": generate_csrf(),
         "tabs": sb.widget_tabs(),

@@ -38,6 +38,8 @@ class Agent(UserMixin, db.Model):
     password_hash = db.Column(db.String(256), nullable=False, default="")
     role = db.Column(db.String(10), nullable=False, default="agent")  # agent | admin
     is_active_agent = db.Column(db.Boolean, nullable=False, default=True)
+    # New chats and ringing calls play a sound in this agent's console (the profile page).
+    sound_alerts = db.Column(db.Boolean, nullable=False, default=True, server_default=db.true())
     last_seen_at = db.Column(db.DateTime)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     # An agent's groups come with the agent (access checks need them). A group's agents

@@ -1,4 +1,4 @@
-"""The profile page: an agent's password, API tokens and sign-ins (admins: anyone's).
+"""The profile page: an agent's alerts, password, API tokens and sign-ins (admins: anyone's).
 
 Who may manage whose credentials is one rule, :func:`may_manage`: the agent themself or
 an admin; the API (``host.api.credentials``) applies the same one.
@@ -106,6 +106,17 @@ def change_password(agent_id: int):
         others = f" {_sign_ins(ended)} elsewhere ended." if ended else ""
         flash(("Your password was changed." if own else f"{agent.email} has a new password.") + others, "ok")
     return redirect(url_for("profile.show", agent_id=agent.id) + "#password")
+
+
+@bp.post("/profile/<int:agent_id>/alerts")
+@about(access.OWN, "agent_id")
+def change_alerts(agent_id: int):
+    agent = managed_agent_or_abort(agent_id)
+    agent.sound_alerts = request.form.get("sound_alerts") == "on"
+    db.session.commit()
+    flash("New chats and calls play a sound." if agent.sound_alerts
+          else "New chats and calls are silent; notifications and the call bar still show them.", "ok")
+    return redirect(url_for("profile.show", agent_id=agent.id) + "#alerts")
 
 
 @bp.post("/profile/<int:agent_id>/tokens")

@@ -1,5 +1,5 @@
 // The agent console: chat lists | open chat | details tabs, kept live over Socket.IO.
-import { beep, notificationButton, notify, startRing, stopRing, unlockAudioOnGesture } from "./lib/alerts.js";
+import { beep, notificationButton, notify, setSound, startRing, stopRing, unlockAudioOnGesture } from "./lib/alerts.js";
 import { createApi } from "./lib/api.js";
 import { readBootstrap } from "./lib/bootstrap.js";
 import { createChatList, customerLabel, previewText } from "./lib/chat_list.js";
@@ -17,6 +17,7 @@ const RING_LIMIT_MS = 180_000; // a call nobody picks up stops ringing here (voi
 
 export function startConsole(root, boot) {
   const me = boot.agent;
+  setSound(me.sound_alerts !== false);
   const channels = boot.channels || [];
   const api = createApi(boot.csrfToken);
   const store = new ChatStore(me, boot.isAdmin);
@@ -40,7 +41,11 @@ export function startConsole(root, boot) {
   root.classList.add("is-ready");
 
   const socket = connectSocket({ onState: (s) => indicator.set(s), onReconnect: resync, onAccessChanged: resync });
-  const widget = createWidget(widgetRoot, boot.tabs || [], { agent: me, api, socket, channels, openChat: (id) => openChat(id) });
+  // What needs the agent now (a ringing or running call), above every list, chat and tab.
+  const liveBar = h("div.live-bar", { hidden: true, role: "region", "aria-label": "Call" });
+  root.before(liveBar);
+  const widget = createWidget(widgetRoot, boot.tabs || [], { agent: me, api, socket, channels, openChat: (id) => openChat(id),
+    liveBar, transfer: (id) => transferChat(id) });
   widget.setChat(null);
   followPluginChanges({ socket, api, widget, channels, onChange: () => {
     render();
@@ -194,6 +199,12 @@ export function startConsole(root, boot) {
     if (!result) return;
     applyChat(result);
     toast(result.agent_id ? `Transferred to ${result.agent_name || "another agent"}.` : `Moved to the ${result.group_name || "group"} queue.`, "ok");
+  }
+
+  /** Transfer a chat from anywhere (the call bar): open it, then the same dialog. */
+  async function transferChat(chatId) {
+    await openChat(chatId);
+    if (chatView.chat?.id === Number(chatId)) await transfer();
   }
 
   async function send(body) {

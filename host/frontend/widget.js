@@ -6,6 +6,7 @@ import { createApi } from "./lib/api.js";
 import { readBootstrap } from "./lib/bootstrap.js";
 import { h, replace } from "./lib/dom.js";
 import { connectionIndicator, connectSocket } from "./lib/socket.js";
+import { openTransferDialog } from "./lib/transfer_dialog.js";
 import { createWidget } from "./lib/widget_runtime.js";
 import { followPluginChanges } from "./lib/plugin_changes.js";
 
@@ -20,7 +21,9 @@ export function mountWidget(root, boot = readBootstrap()) {
   const indicator = connectionIndicator();
   const title = h("span.widget-chat-title", "No chat");
   const body = h("div.details-body");
-  replace(root, h("header.widget-head", h("span.widget-brand", "☎ Switchboard"), title, indicator), body);
+  // A ringing or running call's controls stay above the tabs, whichever one is shown.
+  const liveBar = h("div.live-bar", { hidden: true, role: "region", "aria-label": "Call" });
+  replace(root, h("header.widget-head", h("span.widget-brand", "☎ Switchboard"), title, indicator), liveBar, body);
 
   let current = null;
   let shown = null; // the chat as last loaded or updated
@@ -35,7 +38,13 @@ export function mountWidget(root, boot = readBootstrap()) {
   const setMessage = (text) => { message.textContent = text; };
   setMessage("Open a conversation and its customer's details will show here.");
   const channels = boot.channels || [];
-  const widget = createWidget(body, boot.tabs || [], { agent: boot.agent, api, socket, channels, openChat: (id) => showChat(id) },
+  const transfer = async (id) => {
+    const chat = await api(`chats/${id}`);
+    const result = await openTransferDialog({ chat, api, me: boot.agent });
+    if (result && result.id === current) widget.updateChat(result);
+  };
+  const widget = createWidget(body, boot.tabs || [], { agent: boot.agent, api, socket, channels, openChat: (id) => showChat(id),
+    liveBar, transfer },
     { requireChat: true, emptyState });
   followPluginChanges({ socket, api, widget, channels });
 

@@ -209,7 +209,7 @@ def test_ring_answer_mute_transfer_and_the_caller_hangs_up(app, browser_page, se
     shots(kim, "4b-colleague-sees-who")
 
     # --- transfer to Kim: the call follows the chat ------------------------------------------
-    sam.get_by_role("button", name="Transfer").click()
+    sam.get_by_role("button", name="Transfer", exact=True).click()
     dialog = sam.locator("dialog.transfer-dialog")
     kim_option = dialog.locator("select[name=agent_id] option", has_text="Kim Colleague")
     dialog.locator("select[name=agent_id]").select_option(value=kim_option.get_attribute("value"))
@@ -329,3 +329,70 @@ def twilio_webhook_sms(app):
         assert status == 200
         return db.session.execute(db.select(Chat)).scalar_one()
     return send
+
+
+NOTIFICATIONS = """
+window.__notifications = [];
+window.Notification = class { constructor(title, options) { window.__notifications.push({ title, body: options.body }); }
+  static get permission() { return "granted"; } static requestPermission() { return Promise.resolve("granted"); } };
+"""
+
+
+def test_the_call_bar_answers_mutes_transfers_and_hangs_up_from_any_list_and_tab(
+        app, browser_page, live_server, agent, make_agent, phone, shots):
+    from host.extensions import db as database
+    from host.models import Agent
+
+    make_agent("kim@example.test", name="Kim Colleague")
+    browser_page.context.add_init_script(FAKE_DEVICE)
+    browser_page.context.add_init_script(NOTIFICATIONS)
+    agent.sound_alerts = False   # this agent chose silence on the profile page
+    database.session.merge(agent)
+    database.session.commit()
+    assert database.session.get(Agent, agent.id).sound_alerts is False
+    sam = open_console(browser_page, live_server, agent)
+    wait_for(lambda: "device.register" in sam.evaluate("window.__voice.log"))
+    bar = sam.locator(".live-bar")
+    expect(bar).to_be_hidden()
+    # somewhere else entirely: the Archived list and the Logs tab
+    sam.locator('.views [data-view="archived"]').click()
+    sam.locator(".pane-details .widget-tab[data-tab=logs]").click()
+
+    phone.customer_dials(CUSTOMER, OUR_NUMBER)
+    expect(bar).to_be_visible()
+    expect(bar).to_have_attribute("data-state", "ringing")
+    expect(bar.locator(".call-bar-title")).to_have_text(f"Incoming call from {CUSTOMER}")
+    expect(bar).not_to_contain_text("null")
+    expect(bar.locator(".call-bar-timer")).to_have_text(re.compile(r"^0:0\d$"))
+    expect(sam.locator('.views [data-view="queued"] .view-ring')).to_be_visible()   # marked in every list
+    expect(sam.locator('.views [data-view="archived"] .view-ring')).to_be_hidden()
+    wait_for(lambda: any(n["body"] == "Incoming call" for n in sam.evaluate("window.__notifications")))
+    assert ringing(sam) and sam.evaluate("window.switchboardRings || 0") == 0   # silent, as chosen
+    shots(sam, "bar-1-ringing")
+
+    bar.get_by_role("button", name=f"Answer the call from {CUSTOMER}").click()
+    leg = agent_leg(phone, agent)
+    sam.evaluate("params => window.__voice.devices[0].ring(params)", leg.params)
+    wait_for(lambda: "call.accept" in sam.evaluate("window.__voice.log"))
+    phone.device_accepts(agent.id, leg.sid)
+    expect(bar).to_have_attribute("data-state", "in-call")
+    expect(bar.locator(".call-bar-title")).to_have_text(f"On call with {CUSTOMER}")
+    expect(sam.locator(".chat-title")).to_have_text(CUSTOMER)   # answering opened the chat
+    expect(bar.locator(".call-bar-timer")).to_have_text(re.compile(r"^0:0[1-9]$"), timeout=5000)
+    # another tab and another list: the controls stay
+    sam.locator(".pane-details .widget-tab[data-tab=logs]").click()
+    sam.locator('.views [data-view="archived"]').click()
+    mute = bar.locator(".call-bar-mute")
+    mute.click()
+    expect(mute).to_have_attribute("aria-pressed", "true")
+    wait_for(lambda: "call.mute(true)" in sam.evaluate("window.__voice.log"))
+    shots(sam, "bar-2-in-call")
+    bar.locator(".call-bar-transfer").click()
+    dialog = sam.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    sam.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    bar.locator(".call-bar-hangup").click()
+    wait_for(lambda: "call.disconnect" in sam.evaluate("window.__voice.log"))
+    expect(bar).to_be_hidden()
+    assert sam.js_errors == []

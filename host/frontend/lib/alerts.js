@@ -5,6 +5,13 @@ import { icon } from "./icons.js";
 
 let audio = null;
 let lastBeep = 0;
+let soundOn = true; // the agent's choice on their profile page
+
+/** Whether beeps and the ring play at all (notifications and the call bar show regardless). */
+export function setSound(enabled) {
+  soundOn = Boolean(enabled);
+  if (!soundOn) stopRing();
+}
 
 function audioContext() {
   const Context = window.AudioContext || window.webkitAudioContext;
@@ -27,6 +34,7 @@ export function unlockAudioOnGesture() {
 
 /** Two soft tones, at most once every 1.5 s however many messages arrive together. */
 export function beep() {
+  if (!soundOn) return false;
   const now = Date.now();
   if (now - lastBeep < 1500) return false;
   lastBeep = now;
@@ -119,7 +127,7 @@ function ringOnce() {
 /** Ring until stopRing(); calling it again while ringing changes nothing. */
 export function startRing() {
   window.switchboardRinging = true;
-  if (ringTimer) return;
+  if (ringTimer || !soundOn) return;
   ringOnce();
   ringTimer = setInterval(ringOnce, 3000);
 }

@@ -42,6 +42,9 @@ export function createChatList({ onOpen, onView, header }) {
       onclick: () => onView(view),
     }, h("span.view-label", VIEW_LABELS[view]), count);
     buttons[view].countEl = count;
+    // A call rings in a chat of this list: marked here too, whichever list is shown.
+    buttons[view].ringEl = h("span.view-ring", { hidden: true, title: "A call is ringing in this list" }, icon("phone"), h("span.sr-only", "call ringing"));
+    buttons[view].append(buttons[view].ringEl);
     tabs.append(buttons[view]);
   }
   const list = h("ul.chat-list", { "aria-label": "Chats" });
@@ -87,6 +90,8 @@ export function createChatList({ onOpen, onView, header }) {
       button.countEl.textContent = String(counts[key]);
       button.countEl.classList.toggle("has-unread", store.unreadIn(key) > 0);
       button.countEl.title = `${counts[key]} chat${counts[key] === 1 ? "" : "s"}`;
+      button.ringEl.hidden = ![...(ringing?.keys() || [])].some((id) => store.viewOf(store.get(id)) === key);
+      button.classList.toggle("is-ringing", !button.ringEl.hidden);
     }
     const chats = store.list(view);
     list.dataset.view = view;

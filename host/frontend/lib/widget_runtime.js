@@ -7,7 +7,10 @@
 // in a tab (404 script, syntax error, throwing mount) stays inside that tab's body.
 // A `background: true` tab's module is imported at start instead, and its optional
 // `background(ctx)` export runs once for the page's life with the same ctx minus
-// `chat`, plus `currentChat()` and `show()` (select this tab); it may return a cleanup
+// `chat`, plus `currentChat()`, `show()` (select this tab), `liveBar` (an element above
+// the page's panes for what needs the agent now, e.g. a ringing call; hidden while
+// empty, null on pages without one) and `transfer(chatId)` (open the chat and its
+// transfer dialog); it may return a cleanup
 // function, run when the tab goes away (its plugin was switched off).
 //
 // `setTabs(tabs)` follows the enabled plugins while the page is open: tabs that went
@@ -312,6 +315,8 @@ export function createWidget(root, initialTabs, base, { requireChat = false, emp
     delete ctx.chat;
     ctx.currentChat = () => state.chat;
     ctx.show = () => select(tab.key);
+    ctx.liveBar = base.liveBar || null;
+    ctx.transfer = (chatId) => base.transfer?.(chatId);
     import(/* @vite-ignore */ tab.script)
       .then((module) => {
         if (mounted.closed) return;

@@ -3,12 +3,14 @@
 //
 // It is a background tab (WidgetTab background=True): `background(ctx)` runs when the
 // page starts, creates the one phone of the page (lib/voice_phone.js), follows the
-// call events for every chat and answers the Customer/Contacts tabs' Call buttons
-// (window CustomEvent "switchboard:call" {detail: {contact_id, address}}).
+// call events for every chat, keeps the call bar (lib/call_bar.js) in the page's live bar
+// and answers the Customer/Contacts tabs' Call buttons (window CustomEvent
+// "switchboard:call" {detail: {contact_id, address}}).
 //
 // Events: call:incoming, call:updated, call:connected, call:muted, chat:updated; it asks
 // call:waiting when it connects, so a reloaded page rings for calls already waiting.
 // API: GET /api/v1/voice/token, GET|POST /api/v1/voice/calls, POST …/calls/<id>/answer.
+import { createCallBar } from "./lib/call_bar.js";
 import { el } from "./lib/send_form.js";
 import { createPhone, isLive } from "./lib/voice_phone.js";
 
@@ -83,7 +85,10 @@ export function background(ctx) {
   };
   const unsubscribe = p.subscribe(showWhenWaiting);
   const timer = setInterval(showWhenWaiting, 500); // the open chat changes without telling background tabs
+  // The call bar: the ringing or running call's controls, above every list, chat and tab.
+  const stopBar = ctx.liveBar ? createCallBar({ bar: ctx.liveBar, phone: p, ctx }) : () => {};
   return () => {
+    stopBar();
     window.removeEventListener("switchboard:call", onCall);
     unsubscribe();
     clearInterval(timer);
