@@ -86,3 +86,15 @@ def options(kind: str) -> list[Option]:
                 for s in data["services"]]
     return {"numbers": numbers, "whatsapp": whatsapp, "services": services,
             "senders": numbers + whatsapp + services}.get(kind, [])
+
+
+def note(sid: str, values: dict) -> None:
+    """Remember that Twilio accepted new webhook values for ``sid`` (no need to fetch again)."""
+    account = load_config().account
+    row = db.session.get(AccountInventory, account.sid) if account.sid else None
+    if row is None:
+        return
+    data = {kind: [dict(item, **values) if item.get("sid") == sid else item for item in items]
+            for kind, items in row.data.items()}
+    row.data = data  # a new object, so the JSON column is written
+    db.session.commit()

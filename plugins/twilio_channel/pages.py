@@ -110,9 +110,11 @@ def admin():
         templates = [content_templates.describe(t) for t in content_templates.catalogue()]
     except content_templates.TemplatesUnavailable as exc:
         templates_error = f"The templates could not be listed: {exc}"
+    from .connect_page import context as connect_context
+
     return render_template("twilio_channel_admin.html", page="admin", section="plugins", urls=webhook_urls(),
                            config=load_config(), plugin=NAME, result=result, templates=templates,
-                           templates_error=templates_error)
+                           templates_error=templates_error, **connect_context())
 
 
 @bp.post("/twilio/admin/templates")

@@ -43,12 +43,12 @@ def register_channels(app):
 
 @hookimpl
 def register_blueprints(app):
-    from . import api, pages, simulator_phone, webhooks
+    from . import api, connect_page, pages, simulator_phone, webhooks
     from . import simulator_voice_phone, voice_api, voice_housekeeping, voice_webhooks
 
     voice_housekeeping.attach(app)  # called once per app, like every register_* hook
     return [assets_blueprint(NAME, __file__), webhooks.bp, pages.bp, simulator_phone.bp, api.blp,
-            voice_webhooks.bp, voice_api.blp, simulator_voice_phone.bp]
+            voice_webhooks.bp, voice_api.blp, simulator_voice_phone.bp, connect_page.bp]
 
 
 @hookimpl

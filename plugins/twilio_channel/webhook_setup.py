@@ -17,7 +17,7 @@ from host.extensions import db
 from host.models import utcnow
 
 from .client import twilio_client
-from .inventory import fetch, stored
+from .inventory import fetch, note, stored
 from .models import WebhookChange
 from .settings import NAME, load_config
 
@@ -93,8 +93,9 @@ def connect(number_sids: list[str], service_sids: list[str], voice: bool) -> lis
         methods = {k.replace("_url", "_method").replace("status_callback", "status_callback_method"): "POST"
                    for k in wanted}
         client.incoming_phone_numbers(number["sid"]).update(**wanted, **methods)
+        note(number["sid"], wanted)
         done.append(f"{number['phone_number']} now sends its "
-                    f"{' and '.join(_what(k) for k in wanted if k != 'status_callback')} here.")
+                    f"{' and '.join(what(k) for k in wanted if k != 'status_callback')} here.")
     for service in services:
         wanted = {k: v for k, v in service_fields(to).items() if service.get(k) != v}
         if not wanted:
@@ -105,16 +106,18 @@ def connect(number_sids: list[str], service_sids: list[str], voice: bool) -> lis
         db.session.commit()
         extra = {"inbound_method": "POST"} if "inbound_request_url" in wanted else {}
         client.messaging.v1.services(service["sid"]).update(**wanted, **extra)
+        note(service["sid"], wanted)
         done.append(f"Messaging Service “{service['friendly_name'] or service['sid']}” now sends its messages here.")
     _pick(numbers, services)
     if voice:
         done += _voice(client, config, to)
-    fetch()  # show where everything points now
     return done
 
 
-def _what(field: str) -> str:
-    return {"sms_url": "messages", "voice_url": "calls"}.get(field, field)
+def what(field: str) -> str:
+    """What a webhook field carries, in words."""
+    return {"sms_url": "messages", "voice_url": "calls", "status_callback": "status updates",
+            "inbound_request_url": "messages"}.get(field, field)
 
 
 def _pick(numbers: list[dict], services: list[dict]) -> None:
@@ -160,7 +163,10 @@ def undo(change_ids: list[int] | None = None) -> list[str]:
     """Put back the URLs Switchboard replaced (all, or the given changes); delete what it created."""
     config = load_config()
     client = twilio_client(config.account)
-    rows = [c for c in changes() if change_ids is None or c.id in change_ids]
+    current = changes()
+    # Undoing one change undoes its resource's: a number's webhooks go back together.
+    resources = {c.resource_sid for c in current if change_ids is None or c.id in change_ids}
+    rows = [c for c in current if c.resource_sid in resources]
     by_resource: dict[str, list[WebhookChange]] = {}
     for row in rows:
         by_resource.setdefault(row.resource_sid, []).append(row)
@@ -172,17 +178,24 @@ def undo(change_ids: list[int] | None = None) -> list[str]:
             done.append(f"Deleted {label} at Twilio.")
             _forget(sid)
         else:
-            previous = {c.field: c.previous or "" for c in sorted(group, key=lambda c: c.id)}
-            if sid.startswith("PN"):
+            ordered = sorted(group, key=lambda c: c.id)
+            # Twilio's API takes only URLs here (its spec says format "uri"), so a field
+            # that was empty before is left pointing here rather than sent empty.
+            previous = {c.field: c.previous for c in ordered if c.previous}
+            kept = [what(c.field) for c in ordered if not c.previous]
+            if previous and sid.startswith("PN"):
                 client.incoming_phone_numbers(sid).update(**previous)
-            elif sid.startswith("MG"):
+            elif previous and sid.startswith("MG"):
                 client.messaging.v1.services(sid).update(**previous)
-            done.append(f"{label} points where it did before.")
+            note(sid, previous)
+            sentence = f"{label} points where it did before."
+            if kept:
+                sentence += (f" Its {' and '.join(kept)} had no address before and still "
+                             f"{'comes' if len(kept) == 1 else 'come'} here.")
+            done.append(sentence)
         for row in group:
             row.undone_at = utcnow()
         db.session.commit()
-    if rows:
-        fetch()
     return done
 
 

@@ -28,6 +28,16 @@ SPEC_FILES = MappingProxyType({
     "content": "twilio_content_v1.json",
     "messaging": "twilio_messaging_v1.json",
 })
+# Other documents served by the same host, merged into its one Prism process
+# (messaging.twilio.com answers v1 Services and v2 Channels/Senders).
+MERGED_SPECS = MappingProxyType({"messaging": ("twilio_messaging_v2.json",)})
+NUMBERS_PATH = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json"
+# The account Prism lists: two numbers, as Twilio's own example describes one (sid,
+# number and capabilities varied), so a test can pick more than one.
+PRISM_NUMBERS = (("PN" + "1" * 32, "+14155550101", "Sales line", {"voice": True, "sms": True, "mms": True,
+                                                                    "fax": False}),
+                 ("PN" + "2" * 32, "+14155550102", "Support line", {"voice": True, "sms": True, "mms": False,
+                                                                      "fax": False}))
 MESSAGES_PATH = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
 VIOLATIONS_HEADER = "sl-violations"
 
@@ -78,6 +88,8 @@ def patch_spec(spec: Dict[str, Any]) -> Dict[str, Any]:
        (with the ``sl-violations`` header) instead of as an error example.
     4. Message create gets Twilio's error answers (400 for 21610/21211/21614, 429) that
        tests select with ``Prefer``; the spec itself defines no error responses.
+    5. The phone-number list answers with two numbers (``PRISM_NUMBERS``) whose
+       webhooks point elsewhere, so connecting them can be tried.
     """
     schemas = spec.get("components", {}).get("schemas", {})
     for path, item in spec.get("paths", {}).items():
@@ -89,6 +101,33 @@ def patch_spec(spec: Dict[str, Any]) -> Dict[str, Any]:
             op["responses"].setdefault("422", _contract_violation_response())
             if path == MESSAGES_PATH and method == "post":
                 _add_message_errors(op)
+            if path == NUMBERS_PATH and method == "get":
+                _add_two_numbers(op)
+    return spec
+
+
+def _add_two_numbers(op: Dict[str, Any]) -> None:
+    """An account example with two numbers, answered first (see ``PRISM_NUMBERS``)."""
+    media = op["responses"]["200"]["content"]["application/json"]
+    examples = media.get("examples", {})
+    full = next((e["value"] for e in examples.values()
+                 if isinstance(e, dict) and e.get("value", {}).get("incoming_phone_numbers")), None)
+    if full is None:
+        return
+    model = full["incoming_phone_numbers"][0]
+    numbers = [{**model, "sid": sid, "phone_number": number, "friendly_name": name, "capabilities": capabilities,
+                "sms_url": "https://old.example.com/sms", "voice_url": "https://old.example.com/voice",
+                "uri": model["uri"].replace(model["sid"], sid)}
+               for sid, number, name, capabilities in PRISM_NUMBERS]
+    media["examples"] = {"twoNumbers": {"value": {**full, "incoming_phone_numbers": numbers,
+                                                  "next_page_uri": None}}, **examples}
+
+
+def merge_specs(spec: Dict[str, Any], other: Dict[str, Any]) -> Dict[str, Any]:
+    """Add ``other``'s paths and components to ``spec`` (two documents, one host)."""
+    spec.setdefault("paths", {}).update(other.get("paths", {}))
+    for kind, items in other.get("components", {}).items():
+        spec.setdefault("components", {}).setdefault(kind, {}).update(items)
     return spec
 
 
@@ -172,7 +211,10 @@ def write_patched_specs(dest: Path, products: Iterable[str],
             raise ValueError(f"no Twilio spec known for product {product!r}; "
                              f"known: {sorted(SPEC_FILES)}")
         source = spec_source_dir(root) / SPEC_FILES[product]
-        spec = patch_spec(json.loads(source.read_text(encoding="utf-8")))
+        spec = json.loads(source.read_text(encoding="utf-8"))
+        for extra in MERGED_SPECS.get(product, ()):
+            spec = merge_specs(spec, json.loads((spec_source_dir(root) / extra).read_text(encoding="utf-8")))
+        spec = patch_spec(spec)
         target = dest / SPEC_FILES[product]
         target.write_text(json.dumps(spec), encoding="utf-8")
         written[product] = target

@@ -200,11 +200,11 @@ def test_the_credentials_check_covers_each_subaccount_and_learns_its_numbers(app
     assert result["ok"] is True
     (sub,) = result["subaccounts"]
     assert sub["account_sid"] == SUB_SID and sub["ok"] is True
-    assert sub["numbers"] == ["+18089255327"]  # Twilio's IncomingPhoneNumbers example
+    assert sub["numbers"] == ["+14155550101", "+14155550102"]  # Prism's account (testing.prism.PRISM_NUMBERS)
     assert any(e.url == f"https://api.twilio.com/2010-04-01/Accounts/{SUB_SID}/IncomingPhoneNumbers.json"
                for e in http.exchanges)
     # an agent writes first from that number: it leaves through the subaccount
-    save(subaccount_sids=[SUB_SID], default_sender="+18089255327")
+    save(subaccount_sids=[SUB_SID], default_sender="+14155550102")
     response = api(agent).post("/api/v1/chats", json={"channel": "sms", "to": "+14155550123", "body": "Hello"})
     assert response.status_code == 201
     app.extensions["switchboard"].outbox.drain()

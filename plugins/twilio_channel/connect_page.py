@@ -1,0 +1,159 @@
+"""The admin's "Connect Twilio" steps: credentials, the account's numbers and services to
+pick from, one click to point them here, and undo.
+
+Every step is a POST from the page (admins only); nothing changes at Twilio before the
+admin presses "Point the picked ones here" or "Undo".
+"""
+from __future__ import annotations
+
+import logging
+
+import requests
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user
+from marshmallow import ValidationError
+from twilio.base.exceptions import TwilioException, TwilioRestException
+
+from host import access
+from host import settings as host_settings
+from host.access import about
+
+from . import inventory, webhook_setup
+from .client import CredentialsMissing
+from .settings import NAME, load_config
+from .setup_checks import check_credentials
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("twilio_channel_connect", __name__, url_prefix="/twilio/admin/connect", template_folder="templates")
+
+
+@bp.before_request
+def only_admins():
+    if not current_user.is_admin:
+        abort(403, description="Only administrators can connect Twilio.")
+
+
+def _back():
+    return redirect(url_for("twilio_channel_pages.admin") + "#connect")
+
+
+def _twilio_trouble(exc: Exception) -> str:
+    if isinstance(exc, TwilioRestException):
+        if exc.status in (401, 403):
+            return "Twilio refused the credentials. Check the Account SID and auth token (Twilio console → Account info)."
+        return f"Twilio answered with an error: {exc.msg} (HTTP {exc.status}, Twilio error {exc.code})."
+    if isinstance(exc, requests.RequestException):
+        return f"Twilio could not be reached ({type(exc).__name__}). Check the server's internet access."
+    return f"Twilio is not set up correctly: {exc}"
+
+
+TROUBLE = (TwilioException, requests.RequestException, CredentialsMissing, ValueError)
+
+
+def context() -> dict:
+    """What the Connect Twilio section of /twilio/admin shows."""
+    config = load_config()
+    data, fetched_at = inventory.stored() if not config.account.simulator else (None, None)
+    to = webhook_setup.targets(config)
+    picked = set(config.numbers) | {w.removeprefix("whatsapp:") for w in config.whatsapp_senders}
+    numbers = [{**n, "points_here": all(n.get(k) == v for k, v in webhook_setup.number_fields(n, to).items()),
+                "picked": n["phone_number"] in picked} for n in (data or {}).get("numbers", [])]
+    services = [{**s, "points_here": all(s.get(k) == v for k, v in webhook_setup.service_fields(to).items()),
+                 "picked": s["sid"] in config.messaging_service_sids} for s in (data or {}).get("services", [])]
+    voice_ready = not [n for n in ("api_key_sid", "api_key_secret", "twiml_app_sid") if not config.raw.get(n)]
+    return {"connect": {"data": data, "fetched_at": fetched_at, "numbers": numbers, "services": services,
+                        "whatsapp": (data or {}).get("whatsapp", []), "changes": _grouped(webhook_setup.changes()),
+                        "voice_ready": voice_ready, "targets": to}}
+
+
+def _grouped(changes) -> list[dict]:
+    """One line per number, service or created resource, with what each field pointed at before."""
+    lines: dict[str, dict] = {}
+    for change in sorted(changes, key=lambda c: c.id):
+        line = lines.setdefault(change.resource_sid, {"id": change.id, "label": change.resource_label,
+                                                      "created": False, "parts": []})
+        if change.field == webhook_setup.CREATED:
+            line["created"] = True
+        else:
+            line["parts"].append((webhook_setup.what(change.field), change.previous or "nowhere"))
+    return sorted(lines.values(), key=lambda line: -line["id"])
+
+
+@bp.post("/credentials")
+@about(access.ADMIN)
+def credentials():
+    """Save the Account SID and auth token, check them with Twilio and fetch the account."""
+    sid = request.form.get("account_sid", "").strip()
+    token = request.form.get("auth_token", "").strip()
+    if not sid or not (token or host_settings.stored(NAME).get("auth_token")):
+        flash("Enter the Account SID and the auth token (Twilio console → Account info).", "error")
+        return _back()
+    try:
+        host_settings.update(NAME, {"account_sid": sid, **({"auth_token": token} if token else {})})
+    except ValidationError as exc:
+        flash("These credentials can't be used: " + " ".join(host_settings.explain(NAME, exc.messages)), "error")
+        return _back()
+    result = check_credentials()
+    if not result["ok"]:
+        flash(result["message"], "error")
+        return _back()
+    return _fetch(result["message"])
+
+
+@bp.post("/fetch")
+@about(access.ADMIN)
+def fetch():
+    """Read the account's numbers, WhatsApp senders and Messaging Services again."""
+    return _fetch("")
+
+
+def _fetch(prefix: str):
+    try:
+        data = inventory.fetch()
+    except TROUBLE as exc:
+        flash(_twilio_trouble(exc), "error")
+        return _back()
+    found = (f"Found {len(data['numbers'])} phone number{'s' if len(data['numbers']) != 1 else ''}, "
+             f"{len(data['whatsapp'])} WhatsApp sender{'s' if len(data['whatsapp']) != 1 else ''} and "
+             f"{len(data['services'])} Messaging Service{'s' if len(data['services']) != 1 else ''}.")
+    flash(" ".join(p for p in (prefix, found, "Pick the ones Switchboard should answer.") if p), "ok")
+    return _back()
+
+
+@bp.post("/apply")
+@about(access.ADMIN)
+def apply():
+    """Point the picked numbers and services here (and set up calls in the browser when asked)."""
+    numbers = request.form.getlist("number_sid")
+    services = request.form.getlist("service_sid")
+    voice = request.form.get("voice") == "on"
+    if not (numbers or services or voice):
+        flash("Pick at least one number or Messaging Service first.", "error")
+        return _back()
+    try:
+        done = webhook_setup.connect(numbers, services, voice)
+    except TROUBLE as exc:
+        log.warning("connecting Twilio numbers failed: %s", type(exc).__name__)
+        flash(_twilio_trouble(exc) + " What was changed before that is listed below and can be undone.", "error")
+        return _back()
+    except ValidationError as exc:
+        flash("The settings could not take the picked numbers: "
+              + " ".join(host_settings.explain(NAME, exc.messages)), "error")
+        return _back()
+    flash(" ".join(done) or "Everything picked already points here.", "ok")
+    return _back()
+
+
+@bp.post("/undo")
+@about(access.ADMIN)
+def undo():
+    """Put back what the numbers and services pointed at before (one resource, or all)."""
+    ids = [int(i) for i in request.form.getlist("change_id") if i.isdigit()]
+    try:
+        done = webhook_setup.undo(ids or None)
+    except TROUBLE as exc:
+        flash(_twilio_trouble(exc), "error")
+        return _back()
+    flash(" ".join(done) or "There was nothing to undo.", "ok")
+    return _back()

@@ -1,0 +1,126 @@
+"""Connect Twilio in one step, against Prism on Twilio's OpenAPI: credentials, the
+account's numbers to pick, one click that points them here (and creates the TwiML App
+and API key), and undo with the previous URLs. Nothing changes at Twilio before the click."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+
+from host import settings
+from plugins.twilio_channel.client import use_http_client
+from plugins.twilio_channel.models import WebhookChange
+from plugins.twilio_channel.settings import load_config
+from plugins.twilio_channel.testing import RecordingHttpClient
+from plugins.twilio_channel.testing.prism import PRISM_NUMBERS
+
+ACCOUNT = "AC" + "0123456789abcdef" * 2
+TOKEN = "prism-auth-token-0123456789"
+BASE = "http://switchboard.test"
+(PN1, NUMBER1, _, _), (PN2, NUMBER2, _, _) = PRISM_NUMBERS
+
+
+@pytest.fixture
+def http(app, prism):
+    recording = RecordingHttpClient(prism.hosts)
+    use_http_client(app, recording)
+    return recording
+
+
+def request_violations(http):
+    """What Prism found wrong with our requests (Twilio's own examples break its response schemas)."""
+    return [v for v in http.violations() if v["location"][0] == "request"]
+
+
+def sent(http, method, path_end):
+    return [e for e in http.exchanges if e.method == method and urlsplit(e.url).path.endswith(path_end)]
+
+
+def connect(client):
+    return client.post("/twilio/admin/connect/credentials", data={
+        "csrf_token": client.csrf_token, "account_sid": ACCOUNT, "auth_token": TOKEN}, follow_redirects=True)
+
+
+def test_credentials_fetch_the_account_and_change_nothing(app, admin, signed_in, http):
+    client = signed_in(admin)
+    page = connect(client).get_data(as_text=True)
+    assert "Found 2 phone numbers, 0 WhatsApp senders and 1 Messaging Service." in page
+    for number in (NUMBER1, NUMBER2):
+        assert number in page
+    assert "Messages go to https://old.example.com/sms; calls go to https://old.example.com/voice" in page
+    assert load_config().account.mode == "live"
+    assert {e.method for e in http.exchanges} == {"GET"}  # looked, touched nothing
+    assert request_violations(http) == []
+    # the settings form now offers the fetched numbers to tick
+    form = client.get("/admin/plugins/twilio_channel/settings").get_data(as_text=True)
+    assert f'name="numbers" value="{NUMBER1}"' in form and "Sales line" in form
+
+
+def test_one_click_points_the_picked_numbers_here_and_sets_up_calls(app, admin, signed_in, http):
+    client = signed_in(admin)
+    connect(client)
+    response = client.post("/twilio/admin/connect/apply", data={
+        "csrf_token": client.csrf_token, "number_sid": [PN1, PN2], "voice": "on"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert f"{NUMBER1} now sends its messages and calls here." in page
+    (update,) = sent(http, "POST", f"/IncomingPhoneNumbers/{PN1}.json")
+    assert update.data["SmsUrl"] == BASE + "/webhooks/twilio/messaging" and update.data["SmsMethod"] == "POST"
+    assert update.data["VoiceUrl"] == BASE + "/webhooks/twilio/voice"
+    assert update.data["StatusCallback"] == BASE + "/webhooks/twilio/voice/status"
+    (app_create,) = sent(http, "POST", "/Applications.json")
+    assert app_create.data["VoiceUrl"] == BASE + "/webhooks/twilio/voice/outbound"
+    assert len(sent(http, "POST", "/Keys.json")) == 1
+    assert request_violations(http) == []
+    config = load_config()
+    assert config.numbers == (NUMBER1, NUMBER2)
+    assert config.raw["twiml_app_sid"].startswith("AP") and config.raw["api_key_sid"].startswith("SK")
+    assert config.raw["api_key_secret"] and config.raw["api_key_secret"] not in page  # stored, never shown
+    previous = {c.field: c.previous for c in WebhookChange.query.filter_by(resource_sid=PN1)}
+    assert previous == {"sms_url": "https://old.example.com/sms", "voice_url": "https://old.example.com/voice",
+                        "status_callback": None}
+    assert "✔ Points here" in page
+
+
+def test_undo_puts_the_previous_urls_back_and_deletes_what_was_created(app, admin, signed_in, http):
+    client = signed_in(admin)
+    connect(client)
+    client.post("/twilio/admin/connect/apply", data={"csrf_token": client.csrf_token, "number_sid": [PN1],
+                                                     "voice": "on"})
+    created_app = load_config().raw["twiml_app_sid"]
+    page = client.post("/twilio/admin/connect/undo", data={"csrf_token": client.csrf_token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"{NUMBER1} points where it did before." in page, request_violations(http)
+    restore = sent(http, "POST", f"/IncomingPhoneNumbers/{PN1}.json")[-1]
+    assert restore.data["SmsUrl"] == "https://old.example.com/sms"
+    assert restore.data["VoiceUrl"] == "https://old.example.com/voice"
+    assert sent(http, "DELETE", f"/Applications/{created_app}.json")
+    assert len([e for e in http.exchanges if e.method == "DELETE" and "/Keys/" in e.url]) == 1
+    assert not load_config().raw.get("twiml_app_sid")
+    assert WebhookChange.query.filter(WebhookChange.undone_at.is_(None)).count() == 0
+    assert request_violations(http) == []
+
+
+def test_without_a_pick_nothing_is_sent(app, admin, signed_in, http):
+    client = signed_in(admin)
+    connect(client)
+    page = client.post("/twilio/admin/connect/apply", data={"csrf_token": client.csrf_token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Pick at least one number or Messaging Service first." in page
+    assert {e.method for e in http.exchanges} == {"GET"}
+
+
+def test_refused_credentials_are_explained_and_not_kept_working(app, admin, signed_in, http):
+    client = signed_in(admin)
+    page = client.post("/twilio/admin/connect/credentials", data={
+        "csrf_token": client.csrf_token, "account_sid": "AC123", "auth_token": TOKEN},
+        follow_redirects=True).get_data(as_text=True)
+    assert "These credentials can&#39;t be used: Account SID:" in page
+    assert not [e for e in http.exchanges if "/Accounts/" in e.url] and settings.stored("twilio_channel") == {}
+
+
+def test_connecting_is_for_admins(app, agent, signed_in, http):
+    client = signed_in(agent)
+    for path in ("credentials", "fetch", "apply", "undo"):
+        assert client.post(f"/twilio/admin/connect/{path}", data={"csrf_token": client.csrf_token}).status_code == 403
+    assert http.exchanges == []
