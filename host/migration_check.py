@@ -7,12 +7,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from host.extensions import db
+from host.search_ddl import RAW_COLUMNS, RAW_INDEXES, RAW_TABLES
 
 HOST_VERSIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 IGNORED_TABLES = {"alembic_version"}
 # Tables made by raw DDL rather than models: SQLite's own, and search indexes a plugin's
 # migration creates (the contacts plugin's FTS5 shadow tables and PostgreSQL side table).
-IGNORED_PREFIXES = ("contacts_search", "contacts_fts", "contact_search", "sqlite_")
+IGNORED_PREFIXES = ("contacts_search", "contacts_fts", "contact_search", "sqlite_", *RAW_TABLES)
+# Indexes made by raw DDL (expressions, orderings the models can't say on both databases).
+IGNORED_INDEXES = set(RAW_INDEXES)
 
 
 def differences() -> list[str]:
@@ -28,5 +31,9 @@ def differences() -> list[str]:
 
 def _include(obj, name, type_, reflected, compare_to):
     if type_ == "table" and (name in IGNORED_TABLES or name.startswith(IGNORED_PREFIXES)):
+        return False
+    if type_ == "index" and name in IGNORED_INDEXES:
+        return False
+    if type_ == "column" and name in RAW_COLUMNS and compare_to is None:
         return False
     return True

@@ -5,6 +5,7 @@ import { readBootstrap } from "./lib/bootstrap.js";
 import { createChatList, customerLabel, previewText } from "./lib/chat_list.js";
 import { ChatStore, VIEWS } from "./lib/chat_store.js";
 import { createChatView } from "./lib/chat_view.js";
+import { createInboxSearch } from "./lib/inbox_search.js";
 import { h } from "./lib/dom.js";
 import { connectionIndicator, connectSocket } from "./lib/socket.js";
 import { toast } from "./lib/toast.js";
@@ -31,6 +32,14 @@ export function startConsole(root, boot) {
   const listHeader = h("div.pane-head", h("h1.pane-title", "Inbox"), indicator);
   const list = createChatList({ onOpen: (id) => openChat(id), onView: setView, header: listHeader });
   list.element.append(h("div.pane-foot", notificationButton()));
+  const search = createInboxSearch({
+    api, channels,
+    onOpen: (id, messageId) => openChat(id).then(() => chatView.reveal?.(messageId)),
+    onActive: (active) => list.element.classList.toggle("is-searching", active),
+    showGroup: (g) => boot.isAdmin || (me.group_ids || []).includes(g.id),
+  });
+  listHeader.after(search.element);
+  list.element.querySelector(".chat-list").after(search.results);
   const chatView = createChatView({
     channels, me, actions: { accept, transfer, archive, reopen, send },
     replies: { load: () => api("canned-replies"), context: () => ({ chat: chatView.chat, agent: me }) },

@@ -231,10 +231,20 @@ export function createChatView({ channels, me, actions, replies }) {
     if (wasNearBottom || message.direction === "out") scrollToEnd();
   }
 
+  /** Scroll to a message (e.g. one found by search) and mark it for a moment. */
+  function reveal(messageId) {
+    const el = messageId && transcript?.querySelector(`.msg[data-message-id="${Number(messageId)}"]`);
+    if (!el) return;
+    el.scrollIntoView({ block: "center" });
+    el.classList.add("is-found");
+    setTimeout(() => el.classList.remove("is-found"), 2500);
+  }
+
   showEmpty();
   return {
     element,
     composer,
+    reveal,
     showEmpty,
     showError,
     showLoading,
