@@ -1,7 +1,8 @@
 // The details widget on its own (/widget): the same plugin tabs as the console's
 // sidebar, for one chat. The chat comes from `?chat_id=` or from a postMessage
 // {type: "switchboard:chat", chat_id} — so a host page (e.g. LiveChat's Agent App
-// bridge) can drive it. `mountWidget` is exported for such bridges to reuse.
+// bridge) can drive it; `?tab=` opens that tab. `mountWidget` is exported for such
+// bridges to reuse.
 import { createApi } from "./lib/api.js";
 import { readBootstrap } from "./lib/bootstrap.js";
 import { h, replace } from "./lib/dom.js";
@@ -14,7 +15,9 @@ import { followPluginChanges } from "./lib/plugin_changes.js";
  * Mount the widget into `root`. Returns {showChat(chatId|null), api, socket}.
  * `showChat` loads the chat (access-checked by the API) and remounts the tabs.
  * `boot.token` (an API token kept in memory) authenticates the API and Socket.IO
- * instead of the session cookie.
+ * instead of the session cookie. Tabs may open the widget in a window of its own
+ * (ctx.popOut, e.g. calls where a frame has no microphone): `boot.popOutUrl(chatId, tab)`
+ * says where, by default this page (`/widget?chat_id=…&tab=…`).
  */
 export function mountWidget(root, boot = readBootstrap()) {
   const api = createApi(boot.csrfToken, { token: boot.token || null });
@@ -43,8 +46,13 @@ export function mountWidget(root, boot = readBootstrap()) {
     const result = await openTransferDialog({ chat, api, me: boot.agent });
     if (result && result.id === current) widget.updateChat(result);
   };
+  const popOutUrl = boot.popOutUrl || ((chatId, tab) =>
+    `/widget?${new URLSearchParams({ ...(chatId ? { chat_id: String(chatId) } : {}), ...(tab ? { tab } : {}) })}`);
+  // Not "noopener": a window opened from a frame signed in by token asks its opener for it.
+  const popOut = (chatId, tab) => window.open(popOutUrl(chatId, tab), `switchboard-${tab || "widget"}`,
+    "popup,width=440,height=720");
   const widget = createWidget(body, boot.tabs || [], { agent: boot.agent, api, socket, channels, openChat: (id) => showChat(id),
-    liveBar, transfer },
+    liveBar, transfer, popOut },
     { requireChat: true, emptyState });
   followPluginChanges({ socket, api, widget, channels });
 
@@ -108,6 +116,7 @@ const mountPoint = document.getElementById("widget");
 if (mountPoint) {
   const handle = mountWidget(mountPoint);
   listenForChat(handle);
-  handle.showChat(new URLSearchParams(window.location.search).get("chat_id"));
+  const query = new URLSearchParams(window.location.search);
+  handle.showChat(query.get("chat_id")).then(() => query.get("tab") && handle.widget.select(query.get("tab")));
   window.switchboardWidget = handle;
 }

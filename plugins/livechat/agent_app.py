@@ -158,11 +158,25 @@ def agent_app_blueprint() -> Blueprint:
         page = {"authorizeUrl": oauth.authorize_url(config, callback, state) if config.client_id else None,
                 "state": state, "sessionUrl": url_for("livechat_agent_app.oauth_session"), "next": target,
                 "resolveUrl": url_for("livechat_api.resolve"), "widgetDataUrl": url_for("livechat_api.widget_start"),
-                "widgetModule": url_for("static", filename="dist/widget.js")}
+                "widgetModule": url_for("static", filename="dist/widget.js"),
+                "windowUrl": url_for("livechat_agent_app.window")}
         return render_template("livechat_sign_in.html", page="login", sign_in=_page_json(page),
                                can_use_livechat=bool(config.client_id),
                                login_url=url_for("auth.login", next=target),
                                script=url_for("livechat.static", filename="dist/agent_app_sign_in.js"))
+
+    @bp.get("/login/livechat/window")
+    def window():
+        """A widget window of its own (e.g. for calls, which LiveChat's frame gets no microphone
+        for): it asks the frame that opened it for its in-memory token, else uses the cookie."""
+        chat_id = request.args.get("chat_id", type=int)
+        tab = request.args.get("tab") or ""
+        fallback = url_for("core.widget", **({"chat_id": chat_id} if chat_id else {}), **({"tab": tab} if tab else {}))
+        page = {"chatId": chat_id, "tab": tab, "cookieUrl": fallback,
+                "widgetDataUrl": url_for("livechat_api.widget_start"),
+                "widgetModule": url_for("static", filename="dist/widget.js")}
+        return render_template("livechat_window.html", page="widget", config=_page_json(page),
+                               script=url_for("livechat.static", filename="dist/agent_app_window.js"))
 
     @bp.get("/login/livechat/callback")
     def oauth_callback():

@@ -30,6 +30,9 @@
 //   escapeHtml(text),
 //   icon(name, className) a drawn host icon (<span class="icon"><svg>) by name, e.g.
 //                         "phone", "mute", "edit", "user" (lib/icons.js); text otherwise
+//   popOut(tabKey),       open this chat's widget with that tab in a window of its own, on
+//                         Switchboard's origin (e.g. calls, when a framing page denies the
+//                         microphone); returns the window, or null where the page can't
 // }
 import { escapeHtml, h, replace } from "./dom.js";
 import { hasIcon, icon } from "./icons.js";
@@ -220,6 +223,7 @@ export function createWidget(root, initialTabs, base, { requireChat = false, emp
       escapeHtml,
       icon: (name, className = "") => (hasIcon(name) ? icon(name, className) : h("span", String(name))),
       openChat: (chatId) => base.openChat?.(chatId),
+      popOut: (tabKey) => (base.popOut ? base.popOut(state.chat?.id ?? null, tabKey) : null),
       on(event, handler) {
         if (mounted.closed || !base.socket) return () => {};
         const wrapped = (...args) => {

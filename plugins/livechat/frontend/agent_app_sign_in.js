@@ -16,6 +16,15 @@ const error = document.getElementById("livechat-sign-in-error");
 const root = document.getElementById("livechat-widget");
 let popup = null;
 let widget = null;
+let widgetToken = null;
+
+// A window this widget opened (the call window) asks for the token: only windows of our
+// own origin that this page opened get it.
+window.addEventListener("message", (event) => {
+  if (event.origin !== window.location.origin || !event.source || event.source.opener !== window) return;
+  if (event.data?.type !== "switchboard:token-request") return;
+  event.source.postMessage({ type: "switchboard:token", token: widgetToken }, window.location.origin);
+});
 
 function show(message) {
   card.hidden = false;
@@ -40,7 +49,10 @@ async function mountWithToken(token) {
   const { mountWidget, listenForChat } = await import(config.widgetModule);
   card.hidden = true;
   root.hidden = false;
-  widget = mountWidget(root, { ...boot, csrfToken: "", token });
+  widgetToken = token;
+  const popOutUrl = (chatId, tab) =>
+    `${config.windowUrl}?${new URLSearchParams({ ...(chatId ? { chat_id: String(chatId) } : {}), ...(tab ? { tab } : {}) })}`;
+  widget = mountWidget(root, { ...boot, csrfToken: "", token, popOutUrl });
   listenForChat(widget);
   document.documentElement.dataset.switchboardSignedIn = "token";
   bridge.signedIn(auth);

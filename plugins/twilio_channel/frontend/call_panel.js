@@ -7,6 +7,11 @@
 // and answers the Customer/Contacts tabs' Call buttons (window CustomEvent
 // "switchboard:call" {detail: {contact_id, address}}).
 //
+// Inside another site's frame (LiveChat's Agent App) the page may be denied the microphone
+// (the parent did not give the iframe allow="microphone"). Then the tab says so and offers a
+// call window on Switchboard's own origin (ctx.popOut("call")), which holds the call; this
+// frame neither registers a phone nor answers.
+//
 // Events: call:incoming, call:updated, call:connected, call:muted, chat:updated; it asks
 // call:waiting when it connects, so a reloaded page rings for calls already waiting.
 // API: GET /api/v1/voice/token, GET|POST /api/v1/voice/calls, POST …/calls/<id>/answer.
@@ -19,6 +24,20 @@ export { SimulatedCall, SimulatedDevice } from "./lib/simulated_device.js";
 
 let phone = null;
 let phoneSubscriptions = [];
+
+/** Whether this document is denied the microphone by the page framing it (Permissions Policy). */
+export function microphoneBlocked() {
+  const policy = document.permissionsPolicy || document.featurePolicy;
+  return Boolean(policy && typeof policy.allowsFeature === "function") && !policy.allowsFeature("microphone");
+}
+
+/** Open the call window for the open chat; an error sentence when the browser refused. */
+function openCallWindow(ctx) {
+  const win = ctx.popOut ? ctx.popOut("call") : null;
+  if (!win) throw new Error("Your browser blocked the call window. Allow pop-ups for Switchboard and try again.");
+  win.focus?.();
+  return win;
+}
 
 function phoneFor(ctx) {
   if (phone) return phone;
@@ -55,9 +74,11 @@ function stopPhone(socket) {
 
 export function background(ctx) {
   const p = phoneFor(ctx);
+  const poppedOut = microphoneBlocked() && Boolean(ctx.popOut);
   const onCall = async (event) => {
     const { address, contact_id: contactId } = event.detail || {};
     ctx.show();
+    if (poppedOut) return; // the Call tab offers the call window
     try {
       const placed = await p.place({ to: address, contactId });
       if (ctx.currentChat()?.id !== placed.chat.id) ctx.openChat(placed.chat.id);
@@ -66,8 +87,9 @@ export function background(ctx) {
     }
   };
   window.addEventListener("switchboard:call", onCall);
-  // Registered from the start, so a transferred call can ring this browser directly.
-  p.ensureDevice().catch(() => {});
+  // Registered from the start, so a transferred call can ring this browser directly —
+  // unless this frame has no microphone: then the call window registers its own.
+  if (!poppedOut) p.ensureDevice().catch(() => {});
   // Bring the Call tab forward when the open chat has a call this agent can take.
   let shownFor = null;
   const showWhenWaiting = () => {
@@ -86,7 +108,9 @@ export function background(ctx) {
   const unsubscribe = p.subscribe(showWhenWaiting);
   const timer = setInterval(showWhenWaiting, 500); // the open chat changes without telling background tabs
   // The call bar: the ringing or running call's controls, above every list, chat and tab.
-  const stopBar = ctx.liveBar ? createCallBar({ bar: ctx.liveBar, phone: p, ctx }) : () => {};
+  // A frame without the microphone has none: its Call tab sends calls to the call window,
+  // whose own bar answers them.
+  const stopBar = ctx.liveBar && !poppedOut ? createCallBar({ bar: ctx.liveBar, phone: p, ctx }) : () => {};
   return () => {
     stopBar();
     window.removeEventListener("switchboard:call", onCall);
@@ -165,6 +189,7 @@ export function mount(element, ctx) {
   const p = phoneFor(ctx);
   injectStyle();
   const chat = ctx.chat;
+  const poppedOut = microphoneBlocked() && Boolean(ctx.popOut);
   const root = el("div", "call-panel");
   const head = el("div", "call-head", el("strong", null, ctx.icon("phone"), " Phone"), el("span", "call-device"));
   const errorBox = el("p", "call-error");
@@ -234,6 +259,7 @@ export function mount(element, ctx) {
   }
 
   function deviceLabel(state) {
+    if (poppedOut) return "Calls in a Switchboard window";
     if (state.device === "ready") return state.mode === "simulator" ? "Simulator phone · no audio" : "Phone ready";
     if (state.device === "starting") return "Starting the phone…";
     if (state.device === "error") return "Phone unavailable";
@@ -245,7 +271,25 @@ export function mount(element, ctx) {
     return chat.agent_id ? chat.agent_id === ctx.agent.id : true;
   }
 
+  function popOutCard(title, label) {
+    return el("div", "call-card call-popout",
+      el("div", "call-title", title),
+      el("div", "call-sub", "LiveChat doesn't let this panel use your microphone, so calls happen in a Switchboard "
+        + "window next to it."),
+      el("div", "call-actions", button(label, "primary call-open-window", () => act(async () => openCallWindow(ctx)))));
+  }
+
   function stageFor(state) {
+    if (poppedOut) {
+      const record = chat ? state.records.get(chat.id) : null;
+      const live = isLive(record) ? record : null;
+      const customer = chat?.customer_name || phoneOf(chat) || chat?.customer_address || "the customer";
+      const ringing = live && live.direction === "in" && (live.status === "ringing" || live.status === "queued");
+      if ((ringing && canAnswer()) || (chat && state.pending.has(chat.id))) {
+        return ["incoming", popOutCard(`Incoming call from ${customer}`, "Answer in call window")];
+      }
+      return ["pop-out", popOutCard("Calls open in their own window", "Open call window")];
+    }
     const active = state.active;
     const record = chat ? state.records.get(chat.id) : null;
     const live = isLive(record) ? record : null;
@@ -310,6 +354,10 @@ export function mount(element, ctx) {
   }
 
   function renderDialer(state) {
+    if (poppedOut) {
+      dialer.hidden = true;
+      return;
+    }
     const otherCall = state.active && !state.active.ended && state.active.chatId !== chat?.id ? state.active : null;
     dialer.hidden = Boolean(state.active && !state.active.ended && state.active.chatId === chat?.id);
     const record = chat ? state.records.get(chat.id) : null;

@@ -76,6 +76,16 @@ def test_signing_in_inside_the_agent_app_works_without_third_party_cookies(
     second, second_profile = mirror(inbound, drain, "And my invoice?", "+15550002")
     page.evaluate("profile => window.lcHarness.sendProfile(profile)", second_profile)
     expect(frame.locator(".widget-chat-title")).to_have_text("+15550002")
+    # Calls: the frame has no microphone; the call window gets the token from the frame.
+    frame.get_by_role("tab", name="Call").click()
+    with page.expect_popup() as opened:
+        frame.get_by_role("button", name="Open call window").click()
+    window = opened.value
+    expect(window.locator("html")).to_have_attribute("data-switchboard-signed-in", "token")
+    assert window.url.startswith(f"{live_server.url}/login/livechat/window?chat_id={second.id}&tab=call")
+    expect(window.locator(".widget-chat-title")).to_have_text("+15550002")
+    expect(window.locator(".call-panel .call-device")).to_have_attribute("data-state", "ready")
+    window.close()
     # The browser really kept no cookie for the frame: a fresh widget page is signed out.
     frame.evaluate("url => { window.location.href = url }", f"{live_server.url}/plugins/livechat/widget")
     frame = widget_frame(page)
