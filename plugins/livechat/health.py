@@ -67,7 +67,8 @@ def _delivery_check(config) -> HealthCheck:
     return HealthCheck("LiveChat webhook delivery", ok=enabled, setup=True,
                        detail="LiveChat sends the webhooks to this license" if enabled else
                        "LiveChat sends none yet: install the app on your license (Developer Console → your app → "
-                       "Private installation, or the Marketplace)")
+                       "Private installation, or the Marketplace)",
+                       action="" if enabled else "Install the app on your LiveChat license")
 
 
 def _ask_accounts(config) -> HealthCheck:
@@ -102,7 +103,8 @@ def _ask_accounts(config) -> HealthCheck:
                         "then Connect LiveChat again)")
     hours = int(info.get("expires_in") or 0) // 3600
     detail = "; ".join(problems) if problems else f"valid{f', expires in {hours} h' if hours else ''}"
-    return HealthCheck("LiveChat agent token", ok=not problems, detail=detail)
+    return HealthCheck("LiveChat agent token", ok=not problems, detail=detail,
+                       action="Connect LiveChat" if problems else "", action_url="/plugins/livechat/admin" if problems else "")
 
 
 def _queue_check() -> HealthCheck:
