@@ -66,8 +66,8 @@ def _delivery_check(config) -> HealthCheck:
         return HealthCheck("LiveChat webhook delivery", ok=False, detail=str(exc))
     return HealthCheck("LiveChat webhook delivery", ok=enabled, setup=True,
                        detail="LiveChat sends the webhooks to this license" if enabled else
-                       "LiveChat sends none yet: install the app on your license (Developer Console → your app → "
-                       "Private installation, or the Marketplace)",
+                       "LiveChat sends none yet: install the app on your license (its Private Installation tab in "
+                       "the Developer Console, or the Marketplace)",
                        action="" if enabled else "Install the app on your LiveChat license")
 
 

@@ -34,7 +34,7 @@ WEBHOOKS = (
     ("chat_deactivated", dict(NOT_OURS)),
 )
 NOT_INSTALLED = ("LiveChat does not send these webhooks to your license yet: install the app on the license "
-                 "(Developer Console → your app → Private installation → Install app, or from the Marketplace).")
+                 "(the app's Private Installation tab in LiveChat's Developer Console, or the Marketplace).")
 
 
 def webhook_url() -> str:

@@ -204,3 +204,15 @@ def test_webhooks_arrive_only_once_the_app_is_installed(app, fake, configure, ad
     assert "LiveChat webhook delivery: LiveChat sends the webhooks" in client.get("/plugins/livechat/admin") \
         .get_data(as_text=True)
     assert fake.incoming_event_webhook(lc_chat, "Anyone there?")["secret_key"]
+
+
+# --- README -------------------------------------------------------------------------------------------
+
+def test_the_readme_lists_exactly_the_scopes_the_code_needs():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    block = readme.split("<!-- livechat-scopes:start -->")[1].split("<!-- livechat-scopes:end -->")[0]
+    listed = re.findall(r"^\s*- `([^`]+)` — (.+)$", block, flags=re.M)
+    assert [name for name, _ in listed] == list(scopes.NEEDED)
+    assert {name: why for name, why in listed} == scopes.NEEDED
