@@ -92,5 +92,21 @@ def registered() -> tuple[list[dict], str | None]:
         hooks = client.api_for(config).list_webhooks(config.client_id)
     except LiveChatError as exc:
         return [], str(exc)
-    return [{"action": w.action, "url": w.url, "filters": w.filters, "ours": w.url == webhook_url()}
-            for w in hooks], None
+    return [{"action": w.action, "url": w.url, "filters": w.filters, "filters_text": describe(w.filters),
+             "ours": w.url == webhook_url()} for w in hooks], None
+
+
+def describe(filters: dict | None) -> str:
+    """A registration's filters in words, for the admin page."""
+    filters = filters or {}
+    words = []
+    if filters.get("author_type"):
+        words.append(f"{filters['author_type']}s' events only")
+    if filters.get("only_my_chats"):
+        words.append("Switchboard's chats only")
+    sources = set(filters.get("source_type") or [])
+    if sources == {"other_clients", "system"}:
+        words.append("not what Switchboard itself did")
+    elif sources:
+        words.append("from " + ", ".join(sorted(sources)).replace("_", " "))
+    return "; ".join(words) if words else "every chat on the license"
