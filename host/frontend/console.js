@@ -41,13 +41,27 @@ export function startConsole(root, boot) {
   listHeader.after(search.element);
   list.element.querySelector(".chat-list").after(search.results);
   const chatView = createChatView({
-    channels, me, actions: { accept, transfer, archive, reopen, send },
+    channels, me, actions: { accept, transfer, archive, reopen, send, showList: () => showPane("list"), showDetails: () => showPane("details") },
     replies: { load: () => api("canned-replies"), context: () => ({ chat: chatView.chat, agent: me }) },
   });
   const widgetRoot = h("div.details-body");
-  const details = h("aside.pane.pane-details", { "aria-label": "Details" }, widgetRoot);
+  const detailsBack = h("div.pane-nav", h("button.button.pane-back", { type: "button", onclick: () => showPane(state.openId ? "chat" : "list") }, "‹ Back to the chat"));
+  const details = h("aside.pane.pane-details", { "aria-label": "Details" }, detailsBack, widgetRoot);
   root.replaceChildren(list.element, chatView.element, details);
   root.classList.add("is-ready");
+
+  /**
+   * Which pane a narrow screen shows (list → chat → details; wide screens show all
+   * three, medium ones the list beside the chat or the details). CSS reads data-pane.
+   */
+  function showPane(pane) {
+    root.dataset.pane = pane;
+    const target = { list: list.element, chat: chatView.element, details }[pane];
+    if (target && !target.contains(document.activeElement) && window.matchMedia("(max-width: 1199px)").matches) {
+      target.querySelector("h1, h2, [role=tab][aria-selected=true], button, a")?.focus({ preventScroll: true });
+    }
+  }
+  root.dataset.pane = "list";
 
   const socket = connectSocket({ onState: (s) => indicator.set(s), onReconnect: resync, onAccessChanged: resync });
   // What needs the agent now (a ringing or running call), above every list, chat and tab.
@@ -104,6 +118,7 @@ export function startConsole(root, boot) {
       window.history.pushState({ chatId: id }, "", `/console/chats/${id}`);
     }
     chatView.showLoading(store.get(id));
+    root.dataset.pane = "chat";
     render();
     socket.emit("chat:join", { chat_id: id });
     try {
@@ -133,6 +148,7 @@ export function startConsole(root, boot) {
     if (state.openId) socket.emit("chat:leave", { chat_id: state.openId });
     state.openId = null;
     state.loading = null;
+    root.dataset.pane = "list";
     chatView.showEmpty();
     widget.setChat(null);
     render();
@@ -252,6 +268,7 @@ export function startConsole(root, boot) {
     if (stored.id !== state.openId || store.visible(stored)) return;
     closeChat({ push: true });
     chatView.showError(`This chat was moved to ${stored.group_name || "another group"}, which you're not in.`);
+    root.dataset.pane = "chat"; // a narrow screen shows the notice, not the list
   }
 
   socket.on("chat:updated", ({ chat } = {}) => {

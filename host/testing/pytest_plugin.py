@@ -297,6 +297,14 @@ def browser_page(chromium, live_server):
     page.context.close()
 
 
+def show_details_pane(page):
+    """On a screen narrower than the three panes (< 1200 px), show the details pane the
+    way an agent does: "Details" in the open chat's header. Wider screens show it anyway."""
+    button = page.locator(".pane-chat .pane-to-details")
+    if button.count() and button.is_visible():
+        button.click()
+
+
 def sign_in_page(page, base_url, email, password="correct-horse-battery"):
     page.goto(f"{base_url}/login")
     page.fill("input[name=email]", email)

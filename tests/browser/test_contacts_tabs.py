@@ -13,7 +13,7 @@ import pytest
 from host import hookimpl
 from host.chats import receive
 from host.contracts import InboundMessage, SendResult
-from host.testing.pytest_plugin import CHROMIUM_ARGS, sign_in_page  # noqa: F401
+from host.testing.pytest_plugin import CHROMIUM_ARGS, show_details_pane, sign_in_page  # noqa: F401
 
 expect = pytest.importorskip("playwright.sync_api").expect
 pytestmark = pytest.mark.browser
@@ -265,6 +265,7 @@ def test_admins_see_consent_history_and_clear_an_opt_out_with_a_reason(app, admi
     expect(form.locator("[role=alert]")).to_contain_text("Say why the opt-out is cleared")
     for width, height in ((390, 844), (1440, 900), (2560, 1440)):
         ada.set_viewport_size({"width": width, "height": height})
+        show_details_pane(ada)
         entry.scroll_into_view_if_needed()
         ada.screenshot(path=str(folder / f"consent-clear-{width}.png"))
     ada.set_viewport_size({"width": 1400, "height": 900})

@@ -14,7 +14,7 @@ import pytest
 
 from host.extensions import db
 from host.models import Chat, Group, Message
-from host.testing.pytest_plugin import sign_in_page
+from host.testing.pytest_plugin import show_details_pane, sign_in_page
 from plugins.twilio_channel.simulator import simulator_for
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -71,6 +71,7 @@ def test_the_message_tabs_show_who_handles_the_customer(sales_console, shots, ke
     expect(panel.locator(".error[role=alert]:visible")).to_have_text(SENTENCE)
     for size, (width, height) in SIZES.items():
         page.set_viewport_size({"width": width, "height": height})
+        show_details_pane(page)
         page.screenshot(path=str(shots / f"refusal-{key}-{size}.png"))
         panel.screenshot(path=str(shots / f"refusal-{key}-{size}-tab.png"))
     assert maria_unchanged()

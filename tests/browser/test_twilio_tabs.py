@@ -12,6 +12,7 @@ import pytest
 
 from host.extensions import db
 from host.models import Chat, Message, utcnow
+from host.testing.pytest_plugin import show_details_pane
 from plugins.twilio_channel.models import SimulatedMessage
 from plugins.twilio_channel.simulator import simulator_for
 
@@ -54,6 +55,7 @@ def test_whatsapp_tab_offers_templates_outside_the_window_and_logs_follow_live(a
     folder = Path(os.environ.get("SWITCHBOARD_SCREENSHOTS") or tmp_path)
     for width, height in ((390, 844), (1440, 900), (2560, 1440)):
         page.set_viewport_size({"width": width, "height": height})
+        show_details_pane(page)
         panel.locator(".wa-templates").scroll_into_view_if_needed()
         page.screenshot(path=str(folder / f"whatsapp-templates-{width}.png"))
     page.set_viewport_size({"width": 1400, "height": 900})

@@ -91,7 +91,10 @@ export function createChatView({ channels, me, actions, replies }) {
     }
     const assignee = chat.agent_id ? (chat.agent_id === me.id ? "You" : chat.agent_name || "Another agent") : "Unassigned";
     const name = customerLabel(chat);
+    // Narrow screens show one pane at a time: back to the list, on to the details.
+    if (actions.showDetails) actionButtons.push(h("button.button.pane-to-details", { type: "button", onclick: () => actions.showDetails() }, "Details"));
     return h("header.chat-head",
+      actions.showList ? h("button.button.pane-back", { type: "button", "aria-label": "Back to the chat list", onclick: () => actions.showList() }, "‹ Chats") : null,
       h("span.avatar.avatar-lg", { "aria-hidden": "true", dataset: { hue: hue(chat.customer_address) } }, initials(chat.customer_name)),
       h("div.chat-head-main",
         h("h2.chat-title", name),

@@ -1,0 +1,170 @@
+"""Every screen size: the main views at phone, laptop, desktop and large-screen sizes,
+with no interactive elements overlapping or hidden under one another and no sideways
+scrolling of the page. Narrow screens show list → chat → details one at a time.
+
+Screenshots go to ``$SWITCHBOARD_SCREENSHOTS`` (default: the test's tmp dir).
+"""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from host.extensions import db
+from host.models import Chat, Group, Message, utcnow
+from host.testing.pytest_plugin import sign_in_page
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+SIZES = {"phone": (390, 844), "laptop": (1024, 768), "desktop": (1440, 900), "large": (2560, 1440)}
+
+# Interactive elements, each clipped by the scroll boxes it sits in; two that overlap (not
+# one inside the other), or one whose centre another element covers, is a problem.
+OVERLAPS = """() => {
+  const selector = 'a[href], button, input:not([type=hidden]), select, textarea, summary, audio[controls], '
+    + '[role=tab], [role=button], [tabindex]:not([tabindex="-1"])';
+  const clip = (el) => {
+    const r = el.getBoundingClientRect();
+    let box = { l: r.left, t: r.top, r: r.right, b: r.bottom };
+    for (let p = el.parentElement; p && p !== document.documentElement; p = p.parentElement) {
+      const s = getComputedStyle(p);
+      if (/(auto|scroll|hidden|clip)/.test(s.overflowX + s.overflowY)) {
+        const q = p.getBoundingClientRect();
+        box = { l: Math.max(box.l, q.left), t: Math.max(box.t, q.top), r: Math.min(box.r, q.right), b: Math.min(box.b, q.bottom) };
+      }
+    }
+    box = { l: Math.max(box.l, 0), t: Math.max(box.t, 0), r: Math.min(box.r, innerWidth), b: Math.min(box.b, innerHeight) };
+    return box.r - box.l > 1 && box.b - box.t > 1 ? box : null;
+  };
+  const name = (el) => `${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : ''}`
+    + ` "${(el.getAttribute('aria-label') || el.textContent || el.value || '').trim().slice(0, 30)}"`;
+  const items = [...document.querySelectorAll(selector)]
+    .filter((el) => { const s = getComputedStyle(el); return s.visibility !== 'hidden' && el.getClientRects().length; })
+    .map((el) => ({ el, box: clip(el) })).filter((x) => x.box);
+  const problems = [];
+  for (let i = 0; i < items.length; i++) {
+    const a = items[i];
+    for (let j = i + 1; j < items.length; j++) {
+      const b = items[j];
+      if (a.el.contains(b.el) || b.el.contains(a.el)) continue;
+      const w = Math.min(a.box.r, b.box.r) - Math.max(a.box.l, b.box.l);
+      const h = Math.min(a.box.b, b.box.b) - Math.max(a.box.t, b.box.t);
+      if (w > 1 && h > 1) problems.push(`${name(a.el)} overlaps ${name(b.el)}`);
+    }
+    const x = (a.box.l + a.box.r) / 2, y = (a.box.t + a.box.b) / 2;
+    const top = document.elementFromPoint(x, y);
+    if (top && !a.el.contains(top) && !top.contains(a.el) && !(top.closest('label') && top.closest('label').contains(a.el)))
+      problems.push(`${name(a.el)} is covered by ${name(top)}`);
+  }
+  return problems;
+}"""
+SIDEWAYS = "() => document.scrollingElement.scrollWidth - innerWidth"
+# What sticks out past the right edge (outside any scroll box), for the failure message.
+WIDE = """() => [...document.body.querySelectorAll('*')].filter((el) => {
+  if (el.getBoundingClientRect().right <= innerWidth + 1) return false;
+  for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+    if (/(auto|scroll|hidden|clip)/.test(getComputedStyle(p).overflowX)) return false;
+  }
+  return ![...el.children].some((c) => c.getBoundingClientRect().right > innerWidth + 1)
+    || /(auto|scroll|hidden|clip)/.test(getComputedStyle(el).overflowX);
+}).slice(0, 8).map((el) => `${el.tagName.toLowerCase()}.${String(el.className).split(' ').join('.')} "${el.textContent.trim().slice(0, 40)}"`)"""
+
+
+def check(page, label, shots):
+    page.wait_for_timeout(150)   # let fonts and the widget settle
+    page.screenshot(path=str(shots / f"layout-{label}.png"))
+    assert page.evaluate(SIDEWAYS) <= 0, f"{label}: the page scrolls sideways: {page.evaluate(WIDE)}"
+    problems = page.evaluate(OVERLAPS)
+    assert problems == [], f"{label}: {problems}"
+
+
+@pytest.fixture
+def shots(tmp_path):
+    folder = Path(os.environ.get("SWITCHBOARD_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def busy_chat(app, agent):
+    group = db.session.execute(db.select(Group).where(Group.name == "Support")).scalar_one()
+    chat = Chat(channel="whatsapp", customer_address="whatsapp:+14155550123",
+                customer_name="Maria Fernanda Lopez-Gutierrez de la Vega", sender="whatsapp:+14155550000",
+                status="active", group_id=group.id, agent_id=agent.id)
+    db.session.add(chat)
+    start = utcnow() - timedelta(minutes=20)
+    texts = ["Hi! My order hasn't arrived and the tracking link says https://tracking.example.com/"
+             "packages/1234567890abcdefghijklmnopqrstuvwxyz is unknown.", "Let me check that for you."]
+    for offset, body in enumerate(texts * 3):
+        db.session.add(Message(chat=chat, direction="in" if offset % 2 == 0 else "out", channel="whatsapp",
+                               body=body, status="received" if offset % 2 == 0 else "read",
+                               agent_id=None if offset % 2 == 0 else agent.id,
+                               created_at=start + timedelta(minutes=offset)))
+    db.session.add(Message(chat=chat, direction="in", kind="call", channel="voice", body="Incoming call, 2:05",
+                           status="delivered", agent_id=agent.id, created_at=start + timedelta(minutes=9)))
+    queued = Chat(channel="sms", customer_address="+14155550177", status="queued", group_id=group.id,
+                  customer_name="Omar")
+    db.session.add(queued)
+    db.session.add(Message(chat=queued, direction="in", channel="sms", body="Hello?", status="received"))
+    db.session.commit()
+    return chat
+
+
+def test_the_console_fits_every_screen(app, busy_chat, console, live_server, shots):
+    page = console
+    for size, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{live_server.url}/console")
+        expect(page.locator(".conn")).to_have_attribute("data-state", "connected")
+        expect(page.locator(".chat-list .chat-row")).to_have_count(1)
+        check(page, f"console-list-{size}", shots)
+
+        page.locator('.views [data-view="mine"]').click()
+        page.locator(f'.chat-row[data-chat-id="{busy_chat.id}"]').click()
+        expect(page.locator(".transcript")).to_have_attribute("aria-busy", "false")
+        expect(page.locator(".pane-chat")).to_be_visible()
+        if size == "phone":
+            expect(page.locator(".pane-list")).to_be_hidden()   # one pane at a time
+        check(page, f"console-chat-{size}", shots)
+
+        details = page.locator(".pane-details")
+        if width < 1200:
+            expect(details).to_be_hidden()
+            page.locator(".pane-to-details").click()
+            expect(page.locator(".pane-chat")).to_be_hidden()
+        expect(details.locator(".widget-tab")).not_to_have_count(0)
+        tabs = details.locator(".widget-tabs")
+        first, last = details.locator(".widget-tab").first, details.locator(".widget-tab").last
+        # the tabs stay on one row (scrolling sideways inside the bar when they don't fit)
+        assert first.bounding_box()["y"] == last.bounding_box()["y"]
+        assert tabs.bounding_box()["height"] < 60
+        check(page, f"console-details-{size}", shots)
+        if width < 1200:
+            details.locator(".pane-back").click()
+            expect(page.locator(".pane-chat")).to_be_visible()
+        if size == "phone":
+            page.locator(".pane-chat .pane-back").click()
+            expect(page.locator(".pane-list")).to_be_visible()
+
+
+@pytest.mark.parametrize("path", ["/widget?chat_id={chat}", "/profile", "/replies"])
+def test_agent_pages_fit_every_screen(app, busy_chat, console, live_server, shots, path):
+    page = console
+    for size, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(live_server.url + path.format(chat=busy_chat.id))
+        page.wait_for_load_state("networkidle")
+        check(page, f"{path.split('?')[0].strip('/')}-{size}", shots)
+
+
+@pytest.mark.parametrize("path", ["/admin/agents", "/admin/groups", "/admin/plugins", "/simulator/phone"])
+def test_admin_pages_fit_every_screen(app, browser_page, live_server, admin, shots, path):
+    page = browser_page
+    sign_in_page(page, live_server.url, admin.email)
+    for size, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        check(page, f"{path.strip('/').replace('/', '-')}-{size}", shots)
