@@ -7,6 +7,7 @@ Playwright's auto-waiting ``expect``; there are no sleeps.
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -348,7 +349,11 @@ def test_notifications_are_asked_for_once_then_shown_for_new_messages(app, brows
 
     inbound(app, "in-1", body="Is anyone there?", profile={"name": "Maria Lopez"})
     expect(row(page, "Maria Lopez")).to_be_visible()
-    page.wait_for_function("window.__notifications.some(n => n.body === 'Is anyone there?')")
+    # polled from here: wait_for_function evaluates a string, which the page's CSP (no eval) refuses
+    deadline = time.monotonic() + 10
+    while not page.evaluate("window.__notifications.some(n => n.body === 'Is anyone there?')"):
+        assert time.monotonic() < deadline, "no notification"
+        time.sleep(0.05)
     assert {"title": "Maria Lopez", "body": "Is anyone there?"} in page.evaluate("window.__notifications")
 
     # Messages in the chat the agent is reading don't notify.
