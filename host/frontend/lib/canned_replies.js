@@ -55,7 +55,6 @@ export function attachReplyPicker(textarea, { load, context, onInsert }) {
   function close() {
     element.hidden = true;
     trigger = null;
-    textarea.setAttribute("aria-expanded", "false");
     textarea.removeAttribute("aria-activedescendant");
   }
 
@@ -102,8 +101,7 @@ export function attachReplyPicker(textarea, { load, context, onInsert }) {
     if (!found || replies === null) return;
     shown = matchReplies(replies, found[2]).slice(0, SHOWN);
     active = Math.min(active, Math.max(shown.length - 1, 0));
-    element.hidden = false;
-    textarea.setAttribute("aria-expanded", "true");
+    element.hidden = false; // (no aria-expanded: a textarea is a textbox, which has none)
     render();
   }
 
