@@ -7,6 +7,7 @@ import { ChatStore, VIEWS } from "./lib/chat_store.js";
 import { createChatView } from "./lib/chat_view.js";
 import { createInboxSearch } from "./lib/inbox_search.js";
 import { h } from "./lib/dom.js";
+import { bindShortcuts, openShortcutsDialog } from "./lib/keyboard.js";
 import { connectionIndicator, connectSocket } from "./lib/socket.js";
 import { toast } from "./lib/toast.js";
 import { openTransferDialog } from "./lib/transfer_dialog.js";
@@ -31,7 +32,9 @@ export function startConsole(root, boot) {
   const indicator = connectionIndicator();
   const listHeader = h("div.pane-head", h("h1.pane-title", "Inbox"), indicator);
   const list = createChatList({ onOpen: (id) => openChat(id), onView: setView, header: listHeader });
-  list.element.append(h("div.pane-foot", notificationButton()));
+  const shortcutsButton = h("button.link.shortcuts-button", { type: "button", "aria-keyshortcuts": "?",
+    onclick: () => openShortcutsDialog(liveBar) }, "Keyboard shortcuts (?)");
+  list.element.append(h("div.pane-foot", notificationButton(), shortcutsButton));
   const search = createInboxSearch({
     api, channels,
     onOpen: (id, messageId) => openChat(id).then(() => chatView.reveal?.(messageId)),
@@ -381,6 +384,40 @@ export function startConsole(root, boot) {
     const match = window.location.pathname.match(CHAT_PATH);
     if (match) openChat(Number(match[1]), { push: false });
     else closeChat();
+  });
+
+  // --- keyboard ----------------------------------------------------------------------
+  function step(delta) {
+    const rows = store.list(state.view);
+    if (!rows.length) return;
+    const at = rows.findIndex((c) => c.id === state.openId);
+    const next = rows[at < 0 ? (delta > 0 ? 0 : rows.length - 1) : Math.min(Math.max(at + delta, 0), rows.length - 1)];
+    openChat(next.id);
+    // keep the keyboard's place in the list: the row of the chat just opened
+    queueMicrotask(() => queueMicrotask(() => list.element.querySelector(`.chat-row[data-chat-id="${next.id}"]`)?.focus()));
+  }
+  const whenOpen = (fn) => () => {
+    if (chatView.chat && !state.loading) fn(chatView.chat);
+  };
+  bindShortcuts({
+    liveBar,
+    actions: {
+      next: () => step(1),
+      previous: () => step(-1),
+      view: (name) => {
+        setView(name);
+        showPane("list");
+        list.element.querySelector(`.views [data-view="${name}"]`)?.focus();
+      },
+      reply: whenOpen(() => {
+        showPane("chat");
+        chatView.composer.focus();
+      }),
+      accept: whenOpen((chat) => chat.status === "queued" && accept()),
+      transfer: whenOpen((chat) => chat.status !== "archived" && transfer()),
+      archive: whenOpen((chat) => chat.status !== "archived" && archive()),
+      details: whenOpen(() => showPane("details")),
+    },
   });
 
   unlockAudioOnGesture();

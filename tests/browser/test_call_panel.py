@@ -396,3 +396,84 @@ def test_the_call_bar_answers_mutes_transfers_and_hangs_up_from_any_list_and_tab
     wait_for(lambda: "call.disconnect" in sam.evaluate("window.__voice.log"))
     expect(bar).to_be_hidden()
     assert sam.js_errors == []
+
+
+def test_one_whole_flow_by_keyboard_alone(app, browser_page, live_server, agent, make_agent, phone, shots):
+    """Move through chats, open one, accept, reply, transfer; answer, mute and hang up a
+    call: every step a key press, no mouse."""
+    from host.testing.loopback import webhook
+
+    kim = make_agent("kim@example.test", name="Kim Colleague")
+    for number, (message_id, text) in (("+15550001", ("k1", "First")), ("+15550002", ("k2", "Second"))):
+        assert webhook(app.test_client(), {"id": message_id, "from": number, "body": text}).status_code == 200
+    browser_page.context.add_init_script(FAKE_DEVICE)
+    page = open_console(browser_page, live_server, agent)
+    wait_for(lambda: "device.register" in page.evaluate("window.__voice.log"))
+    keys = page.keyboard
+    page.locator("body").focus()
+
+    # "?" lists the shortcuts; Escape closes the list
+    keys.press("?")
+    dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Open the next chat in the list")
+    shots(page, "keys-1-shortcuts")
+    keys.press("Escape")
+    expect(dialog).to_have_count(0)
+
+    # j / k move through the queue, opening each chat
+    keys.press("1")
+    keys.press("j")
+    expect(page.locator(".chat-title")).to_have_text("+15550002")   # newest first
+    keys.press("j")
+    expect(page.locator(".chat-title")).to_have_text("+15550001")
+    keys.press("k")
+    expect(page.locator(".chat-title")).to_have_text("+15550002")
+    expect(page.locator(".transcript")).to_have_attribute("aria-busy", "false")
+
+    # a accepts, r writes, Enter sends, Escape leaves the reply box
+    keys.press("a")
+    expect(page.locator(".status-pill")).to_have_text("Open")
+    keys.press("r")
+    expect(page.locator(".composer-input")).to_be_focused()
+    keys.type("Hello from the keyboard")
+    keys.press("Enter")
+    expect(page.locator(".transcript .msg-out .msg-body")).to_have_text(["Hello from the keyboard"])
+    keys.press("Escape")
+    expect(page.locator(".composer-input")).not_to_be_focused()
+
+    # t transfers: the dialog is worked with arrows, Tab and Enter
+    keys.press("t")
+    transfer = page.get_by_role("dialog", name="Transfer chat")
+    expect(transfer.locator("select[name=agent_id] option", has_text="Kim Colleague")).to_have_count(1)
+    expect(transfer.locator("select[name=agent_id]")).to_be_focused()
+    keys.press("ArrowDown")
+    expect(transfer.locator("select[name=agent_id]")).to_have_value(str(kim.id))
+    for _ in range(3):   # group, Cancel, Transfer
+        keys.press("Tab")
+    expect(transfer.get_by_role("button", name="Transfer")).to_be_focused()
+    keys.press("Enter")
+    expect(transfer).to_have_count(0)
+    expect(page.locator(".chat-assignee")).to_contain_text("Kim Colleague")
+
+    # a call: p answers from the call bar, m mutes, h hangs up
+    phone.customer_dials(CUSTOMER, OUR_NUMBER)
+    bar = page.locator(".live-bar")
+    expect(bar).to_have_attribute("data-state", "ringing")
+    page.locator("body").focus()
+    keys.press("p")
+    leg = agent_leg(phone, agent)
+    page.evaluate("params => window.__voice.devices[0].ring(params)", leg.params)
+    wait_for(lambda: "call.accept" in page.evaluate("window.__voice.log"))
+    phone.device_accepts(agent.id, leg.sid)
+    expect(bar).to_have_attribute("data-state", "in-call")
+    page.locator("body").focus()
+    keys.press("m")
+    wait_for(lambda: "call.mute(true)" in page.evaluate("window.__voice.log"))
+    keys.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_contain_text("Hang up (the call bar)")
+    keys.press("Escape")
+    keys.press("h")
+    wait_for(lambda: "call.disconnect" in page.evaluate("window.__voice.log"))
+    expect(bar).to_be_hidden()
+    assert page.js_errors == []

@@ -19,10 +19,16 @@ function since(value) {
   return Number.isNaN(date.getTime()) ? Date.now() : date.getTime();
 }
 
-function button(text, className, onClick, label) {
+function button(text, className, onClick, label, shortcut) {
   const node = el("button", className, text);
   node.type = "button";
   if (label) node.setAttribute("aria-label", label);
+  if (shortcut) {
+    // the console presses it for this key (and lists it under "?")
+    node.dataset.shortcut = shortcut;
+    node.dataset.shortcutLabel = `${text} (the call bar)`;
+    node.setAttribute("aria-keyshortcuts", shortcut);
+  }
   node.addEventListener("click", onClick);
   return node;
 }
@@ -84,11 +90,11 @@ export function createCallBar({ bar, phone, ctx }) {
     const active = state.active;
     if (active && !active.ended) {
       const name = nameOf(active.chatId);
-      const hangUp = button("Hang up", "call-bar-hangup", () => phone.hangUp(), `Hang up the call with ${name}`);
+      const hangUp = button("Hang up", "call-bar-hangup", () => phone.hangUp(), `Hang up the call with ${name}`, "h");
       if (active.phase === "open") {
         const record = state.records.get(active.chatId);
         const mute = button(active.muted ? "Unmute" : "Mute", `call-bar-mute${active.muted ? " on" : ""}`,
-          () => phone.setMuted(!active.muted));
+          () => phone.setMuted(!active.muted), null, "m");
         mute.setAttribute("aria-pressed", String(active.muted));
         const transfer = button("Transfer", "call-bar-transfer", () => ctx.transfer(active.chatId), `Transfer the call with ${name}`);
         return ["in-call", `On call with ${name}${active.muted ? " · muted" : ""}`,
@@ -101,7 +107,7 @@ export function createCallBar({ bar, phone, ctx }) {
     for (const chatId of state.pending.keys()) {
       const name = nameOf(chatId);
       return ["ringing", `Transferred call from ${name}`, null, [
-        button("Answer", "primary call-bar-answer", () => act(() => phone.answer(chatId, state.records.get(chatId))), `Answer the call from ${name}`),
+        button("Answer", "primary call-bar-answer", () => act(() => phone.answer(chatId, state.records.get(chatId))), `Answer the call from ${name}`, "p"),
         button("Decline", "call-bar-decline", () => phone.decline(chatId)), openButton(chatId)]];
     }
     const waiting = [...state.records.values()].filter((r) => isLive(r) && r.direction === "in"
@@ -114,7 +120,7 @@ export function createCallBar({ bar, phone, ctx }) {
         button("Answer", "primary call-bar-answer", () => act(async () => {
           await phone.answer(record.chat_id, record);
           if (ctx.currentChat()?.id !== record.chat_id) ctx.openChat(record.chat_id);
-        }), `Answer the call from ${name}`),
+        }), `Answer the call from ${name}`, "p"),
         openButton(record.chat_id)]];
     }
     return ["idle", "", null, []];

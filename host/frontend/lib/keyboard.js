@@ -1,0 +1,73 @@
+// Keyboard shortcuts for the console, listed in the "?" dialog. Single keys, as in Front
+// and Gmail, work whenever the focus is not in a text field; Escape leaves a text field.
+// Controls in the live bar (the call bar) declare their own key with data-shortcut and
+// data-shortcut-label, so a plugin's bar gets keys without the console knowing it.
+import { h } from "./dom.js";
+
+export const SHORTCUTS = [
+  ["j", "Open the next chat in the list"],
+  ["k", "Open the previous chat in the list"],
+  ["1 2 3", "Show Queued, My chats or Archived"],
+  ["r", "Write a reply (Enter sends, Escape leaves the reply box)"],
+  ["a", "Accept the open chat"],
+  ["t", "Transfer the open chat"],
+  ["e", "Archive the open chat"],
+  ["d", "Show the details (on narrow screens)"],
+  ["?", "Show these shortcuts"],
+];
+
+function typing(target) {
+  if (!(target instanceof Element)) return false;
+  return Boolean(target.closest("input, textarea, select, [contenteditable=''], [contenteditable=true]"));
+}
+
+/** The "?" dialog: the console's keys and those the live bar offers now. */
+export function openShortcutsDialog(liveBar) {
+  const extra = [...(liveBar?.querySelectorAll("[data-shortcut]") || [])]
+    .map((el) => [el.dataset.shortcut, el.dataset.shortcutLabel || el.textContent.trim()]);
+  const rows = [...SHORTCUTS, ...extra].map(([key, text]) =>
+    h("div.shortcut-row", h("dt", key.split(" ").map((k) => h("kbd", k))), h("dd", text)));
+  const close = h("button.button", { type: "button" }, "Close");
+  const dialog = h("dialog.modal.shortcuts-dialog", { "aria-labelledby": "shortcuts-title" },
+    h("h2", { id: "shortcuts-title" }, "Keyboard shortcuts"),
+    h("p.muted", "Single keys work when you're not typing. Tab moves through every control."),
+    extra.length ? null : h("p.muted", "While a call rings or runs, the call bar adds: p answer, m mute, h hang up."),
+    h("dl.shortcut-list", rows),
+    h("div.dialog-actions", close));
+  close.addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  close.focus();
+  return dialog;
+}
+
+/**
+ * Listen for the console's keys. `actions` = {next(), previous(), view(name), reply(),
+ * accept(), transfer(), archive(), details()}; `liveBar` holds controls with data-shortcut.
+ */
+export function bindShortcuts({ actions, liveBar }) {
+  const views = { 1: "queued", 2: "mine", 3: "archived" };
+  function onKey(event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
+    if (event.key === "Escape" && typing(event.target) && event.target.closest(".composer")) {
+      event.target.blur();
+      return;
+    }
+    if (typing(event.target) || document.querySelector("dialog[open]")) return;
+    const key = event.key;
+    const barControl = liveBar && !liveBar.hidden
+      ? [...liveBar.querySelectorAll("[data-shortcut]")].find((el) => el.dataset.shortcut === key && !el.disabled) : null;
+    const run = {
+      j: actions.next, k: actions.previous, r: actions.reply, a: actions.accept, t: actions.transfer,
+      e: actions.archive, d: actions.details, "?": () => openShortcutsDialog(liveBar),
+    }[key];
+    if (barControl) barControl.click();
+    else if (views[key]) actions.view(views[key]);
+    else if (run) run();
+    else return;
+    event.preventDefault();
+  }
+  document.addEventListener("keydown", onKey);
+  return () => document.removeEventListener("keydown", onKey);
+}
