@@ -17,6 +17,7 @@ from host import db_connections, sqlite_writes  # noqa: F401  (pool and write ev
 from host import login_limit, security_headers
 from host.extensions import csrf, db, login_manager, migrate
 from host.logging_filters import install_secret_filter
+from host.inbox import Inbox
 from host.outbox import Outbox
 from host.plugins import PluginHost
 from host.registry import Switchboard
@@ -56,6 +57,8 @@ def create_app(config: dict | None = None) -> Flask:
     sb = Switchboard(app, plugins)
     app.extensions["switchboard"] = sb
     sb.outbox = Outbox(app)
+    sb.inbox = Inbox(app)
+    sb.outbox.companions.append(sb.inbox)  # started and stopped with the outbox worker
 
     from host.realtime import init_realtime
     socketio = init_realtime(app)

@@ -379,7 +379,8 @@ def demo(force):
 @main.command("serve")
 @click.option("--host", default=None)
 @click.option("--port", default=None, type=int)
-@click.option("--worker/--no-worker", default=None, help="Run the outbox sender in this process.")
+@click.option("--worker/--no-worker", default=None,
+              help="Run the outbox sender and the inbox worker in this process.")
 @click.option("--production", is_flag=True,
               help="Serve with gunicorn (gthread worker) instead of the development server.")
 @click.option("--threads", default=None, type=int,
@@ -433,12 +434,13 @@ def _serve_development(app, host, port, worker):
 @main.command("worker")
 @with_appcontext
 def worker():
-    """Run only the outbox sender (for a dedicated worker process)."""
+    """Run only the outbox sender and the inbox worker (a dedicated worker process;
+    several may run at once)."""
     import threading
 
     app = current_app._get_current_object()
     outbox = app.extensions["switchboard"].outbox
-    click.echo("Outbox worker running; Ctrl+C stops it.")
+    click.echo("Outbox and inbox worker running; Ctrl+C stops it.")
     outbox.start(app.extensions["socketio"].start_background_task)
     try:
         threading.Event().wait()

@@ -21,6 +21,11 @@ DEFAULTS = {
     "OUTBOX_WORKER": True,         # run the outbox sender thread in this process
     "OUTBOX_POLL_SECONDS": 1.0,
     "OUTBOX_CLAIM_SECONDS": 60,    # a claim older than this is taken over (its process died)
+    "INBOX_WORKER": True,          # process recorded webhooks in this process (with the outbox worker)
+    "INBOX_POLL_SECONDS": 0.05,    # how often an idle inbox worker looks for events other processes recorded
+    "INBOX_CLAIM_SECONDS": 60,     # a claimed batch older than this is taken over (its process died)
+    "INBOX_SYNC": False,           # process each webhook's event in its own request, after the commit (tests)
+    "INBOX_MAX_AGE_SECONDS": 60,   # /healthz answers 503 while the oldest unprocessed event is older
     "PLUGINS": None,               # comma list restricting which entry points load (tests)
     "ESSENTIAL_PLUGINS": "host.defaults,host.realtime",
     "DEFAULT_REGION": "US",        # phone numbers without a country code
@@ -33,7 +38,7 @@ DEFAULTS = {
 
 REMEMBER_FOR = timedelta(days=30)  # "keep me signed in"; as long as an unused sign-in lasts (host.credentials)
 
-_BOOLS = {"OUTBOX_WORKER", "SECURE_COOKIES"}
+_BOOLS = {"OUTBOX_WORKER", "SECURE_COOKIES", "INBOX_WORKER", "INBOX_SYNC"}
 
 
 def _coerce(key: str, value):
@@ -41,7 +46,8 @@ def _coerce(key: str, value):
         return value.strip().lower() in {"1", "true", "yes", "on"}
     if key in ("PORT", "MAX_ACTIVE_REQUESTS", "TRUSTED_PROXIES"):
         return int(value)
-    if key in ("OUTBOX_POLL_SECONDS", "OUTBOX_CLAIM_SECONDS", "REQUEST_BODY_TIMEOUT", "ACCESS_CHECK_SECONDS"):
+    if key in ("OUTBOX_POLL_SECONDS", "OUTBOX_CLAIM_SECONDS", "REQUEST_BODY_TIMEOUT", "ACCESS_CHECK_SECONDS",
+               "INBOX_POLL_SECONDS", "INBOX_CLAIM_SECONDS", "INBOX_MAX_AGE_SECONDS"):
         return float(value)
     return value
 

@@ -76,7 +76,12 @@ class Channel(Protocol):
     is set up. While any are missing the channel is not offered (console, widget,
     ``/api/v1/channels``) and its sends are refused at once with a sentence naming them.
     Keep it cheap: it is asked whenever channels are listed (read settings with
-    ``host.settings.get``, which is cached).
+    ``host.settings.get``, which is cached). ``find_sent(message, since=)`` returns the
+    provider's record of ``message`` (a ``SendResult``) when an earlier attempt whose
+    outcome is unknown reached it after ``since`` (naive UTC), or ``None`` when the
+    provider has no such message; raise ``SendError(retryable=True)`` when the provider
+    can't be asked. The outbox asks it before every retry, so a message is never sent
+    twice (see :mod:`host.outbox`).
     """
 
     key: str      # stable key stored on chats/messages: "sms", "whatsapp", "voice", ...
@@ -188,6 +193,20 @@ class NavLink:
     url: str
     admin_only: bool = False
     order: int = 100
+
+
+@dataclass(frozen=True)
+class InboxHandler:
+    """What to do with recorded webhook events of one ``kind`` (see :mod:`host.inbox`).
+
+    ``handle(payload)`` runs in the inbox worker, in an app context of its own, with the
+    payload the webhook recorded; it writes through the host's services and may commit.
+    It must be idempotent: after a crash an event can be handled again. Raising retries
+    the event with backoff, then dead-letters it.
+    """
+
+    kind: str
+    handle: Callable[[dict], None]
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from host import hookspec
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from flask import Blueprint, Flask
 
-    from host.contracts import (Channel, ContactRef, HealthCheck, OutgoingMessage,
+    from host.contracts import (Channel, ContactRef, HealthCheck, InboxHandler, OutgoingMessage,
                                 PluginSettings, SendResult, SocketEvents, WidgetTab)
     from host.events import (CallStatusChanged, ChatArchived, ChatAssigned, ChatReopened,
                              ChatStarted, ChatTransferred, ContactChanged, MessageQueued,
@@ -101,6 +101,17 @@ def register_migration_folders(app: "Flask") -> "Iterable[str]":
     """Return folders holding this plugin's Alembic revisions (its own branch).
 
     ``switchboard db upgrade`` applies every branch's heads.
+    """
+
+
+@hookspec
+def register_inbox_handlers(app: "Flask") -> "Iterable[InboxHandler]":
+    """Return handlers for the webhook events this plugin records with
+    ``host.inbox.record`` (one ``InboxHandler`` per event kind).
+
+    Webhooks answer once their event is recorded; the inbox worker calls the handler
+    later, in arrival order per customer. A disabled plugin's pending events wait in the
+    dead letters until an admin reprocesses them.
     """
 
 

@@ -269,6 +269,34 @@ class OutboxItem(db.Model):
     message = db.relationship("Message")
 
 
+class InboxEvent(db.Model):
+    """A provider's webhook as it arrived, recorded before it is answered.
+
+    The webhook handler checks the signature, stores the raw event and answers; the inbox
+    worker (:mod:`host.inbox`) then turns it into contacts, chats, messages and statuses.
+    ``(provider, external_id)`` is unique, so a re-delivery is stored once. Events with
+    the same ``ordering_key`` (one customer, one LiveChat chat) are processed one at a
+    time in the order they arrived.
+    """
+
+    __tablename__ = "inbox_events"
+    __table_args__ = (UniqueConstraint("provider", "external_id", name="uq_inbox_events_provider_external_id"),
+                      db.Index("ix_inbox_events_state_ordering_key_id", "state", "ordering_key", "id"))
+    id = db.Column(db.Integer, primary_key=True)
+    provider = db.Column(db.String(40), nullable=False)
+    external_id = db.Column(db.String(200), nullable=False)
+    kind = db.Column(db.String(60), nullable=False)
+    ordering_key = db.Column(db.String(200), nullable=False)
+    payload = db.Column(db.JSON, nullable=False)
+    received_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    state = db.Column(db.String(10), nullable=False, default="pending")  # pending | done | dead
+    attempts = db.Column(db.Integer, nullable=False, default=0)
+    next_attempt_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    locked_until = db.Column(db.DateTime)
+    processed_at = db.Column(db.DateTime)
+    last_error = db.Column(db.String(300))
+
+
 class PluginState(db.Model):
     __tablename__ = "plugin_states"
     name = db.Column(db.String(80), primary_key=True)

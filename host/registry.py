@@ -10,7 +10,7 @@ import logging
 from flask import Blueprint
 from flask_smorest import Blueprint as ApiBlueprint
 
-from host.contracts import Channel, HealthCheck, NavLink, PluginSettings, SocketEvents, WidgetTab
+from host.contracts import Channel, HealthCheck, InboxHandler, NavLink, PluginSettings, SocketEvents, WidgetTab
 
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,9 @@ class Switchboard:
         self.settings: dict[str, PluginSettings] = {}
         self.migration_folders: list[tuple[str, str]] = []
         self._blueprint_owner: dict[str, str] = {}
+        self.inbox_handlers: dict[str, tuple[str, InboxHandler]] = {}
         self.outbox = None
+        self.inbox = None
         self.limiter = None
 
     # --- registration -------------------------------------------------------------------
@@ -65,6 +67,13 @@ class Switchboard:
                 raise RegistrationError(f"widget tab {tab.key!r} is registered by both "
                                         f"{self.tabs[tab.key][0]} and {owner}")
             self.tabs[tab.key] = (owner, tab)
+        for owner, handler in collect("register_inbox_handlers", app=app):
+            if not isinstance(handler, InboxHandler):
+                raise RegistrationError(f"{owner} returned an inbox handler that is not an InboxHandler")
+            if handler.kind in self.inbox_handlers:
+                raise RegistrationError(f"inbox events {handler.kind!r} are handled by both "
+                                        f"{self.inbox_handlers[handler.kind][0]} and {owner}")
+            self.inbox_handlers[handler.kind] = (owner, handler)
         for owner, settings in collect("register_settings_schemas", app=app):
             if not isinstance(settings, PluginSettings):
                 raise RegistrationError(f"{owner} returned settings that are not PluginSettings")
@@ -84,6 +93,11 @@ class Switchboard:
         if not blueprint_name:
             return None
         return self._blueprint_owner.get(blueprint_name.split(".")[0])
+
+    def inbox_handler(self, kind: str):
+        """The function handling inbox events of ``kind`` while its plugin is enabled."""
+        owner, handler = self.inbox_handlers.get(kind, (None, None))
+        return handler.handle if owner is not None and owner not in self.plugins.disabled() else None
 
     def channel(self, key: str) -> Channel | None:
         """The adapter for ``key`` while its plugin is enabled, set up or not."""

@@ -1,7 +1,7 @@
 """Persisted background work, done in order per chat, claimed by an expiring lease.
 
-The host's outbox and plugins' own queues (the LiveChat sync) share these rules. A row
-needs ``id``, ``chat_id``, ``state`` (``"pending"`` while work is left),
+The host's outbox and inbox and plugins' own queues (the LiveChat sync) share these
+rules. A row needs ``id``, ``chat_id`` (or another column that orders it), ``state`` (``"pending"`` while work is left),
 ``next_attempt_at`` and ``locked_until``:
 
 * only the oldest pending row of a chat is due, so a chat's work is done in the order it
@@ -19,14 +19,15 @@ from sqlalchemy import and_, or_, update
 from host.extensions import db
 from host.models import utcnow
 
-__all__ = ["due_ids", "claim", "backoff"]
+__all__ = ["due_ids", "claim", "claim_many", "backoff"]
 
 
-def due_ids(model, limit: int = 50) -> list[int]:
-    """Ids of rows that may be worked on now, oldest first, at most one per chat."""
+def due_ids(model, limit: int = 50, key=None) -> list[int]:
+    """Ids of rows that may be worked on now, oldest first, at most one per chat (or per
+    value of the ``key`` column: rows sharing it are worked on in order)."""
     now = utcnow()
     first_per_chat = (db.select(db.func.min(model.id))
-                      .where(model.state == "pending").group_by(model.chat_id))
+                      .where(model.state == "pending").group_by(model.chat_id if key is None else key))
     query = (db.select(model.id)
              .where(model.id.in_(first_per_chat), model.next_attempt_at <= now,
                     or_(model.locked_until.is_(None), model.locked_until < now))
@@ -44,6 +45,21 @@ def claim(model, item_id: int, seconds: float) -> bool:
         .values(locked_until=now + timedelta(seconds=seconds)))
     db.session.commit()
     return result.rowcount == 1
+
+
+def claim_many(model, item_ids: list[int], seconds: float) -> list[int]:
+    """Take several rows at once (one statement); the ids this worker won."""
+    if not item_ids:
+        return []
+    now = utcnow()
+    result = db.session.execute(
+        update(model)
+        .where(and_(model.id.in_(item_ids), model.state == "pending",
+                    or_(model.locked_until.is_(None), model.locked_until < now)))
+        .values(locked_until=now + timedelta(seconds=seconds)).returning(model.id))
+    won = sorted(result.scalars())
+    db.session.commit()
+    return won
 
 
 def backoff(attempts: int, maximum: float, retry_after: float | None = None) -> float:

@@ -108,6 +108,9 @@ def app(tmp_path, switchboard_config, switchboard_plugins, extra_plugins, record
         "SECRET_KEY": "test-secret-key-0123456789abcdef",
         "PUBLIC_URL": "http://switchboard.test",
         "OUTBOX_WORKER": False,
+        # Each webhook's event is processed in its own request, after its commit, so a
+        # test sees the result at once; tests of the inbox itself switch this off.
+        "INBOX_SYNC": True,
         "LOGIN_RATE_LIMIT": "1000 per minute",
         # Tests check open connections themselves (host.realtime_access.check), so a
         # background task never moves rooms in the middle of one.

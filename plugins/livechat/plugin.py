@@ -70,6 +70,13 @@ def register_migration_folders(app):
 
 
 @hookimpl
+def register_inbox_handlers(app):
+    from plugins.livechat.receiver import inbox_handlers
+
+    return inbox_handlers()
+
+
+@hookimpl
 def register_health_checks(app):
     if not app.extensions["switchboard"].plugins.is_enabled(NAME):
         return []  # the host drops a disabled plugin's checks anyway; don't call LiveChat for them

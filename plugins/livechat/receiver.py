@@ -1,23 +1,24 @@
-"""``POST /webhooks/livechat``: LiveChat's webhooks, checked, deduplicated, acted on.
+"""``POST /webhooks/livechat``: LiveChat's webhooks, checked, recorded, acted on later.
 
-LiveChat waits about ten seconds for a 200 and then redelivers, so the work done here is
-local only (host services that write the database and queue sends); no LiveChat or Twilio
-call happens inside this request.
+LiveChat waits about ten seconds for a 200 and then redelivers, so the request only
+checks and records; acting on the webhook (host services that write the database and
+queue sends; no LiveChat or Twilio call) happens in the inbox worker.
 
 * A body over :data:`MAX_BODY_BYTES` answers 413, one that is not JSON (or nests deeper
   than ``host.request_bodies.MAX_DEPTH``) 400; neither stores anything.
 * ``secret_key`` is compared in constant time with the configured webhook secret; a
   mismatch (or no secret configured) answers 401 and stores nothing.
-* Each webhook's dedupe key (see :mod:`plugins.livechat.webhooks`) is stored in the same
-  transaction as its effect; a redelivery finds it and answers 200 without acting again.
+* A verified webhook is recorded in the host's inbox under its dedupe key (see
+  :mod:`plugins.livechat.webhooks`) and answered 200 at once; a redelivery is recorded
+  once. The inbox worker acts on it (:func:`handle_webhook`), in order per LiveChat chat.
 """
 from __future__ import annotations
 
 import logging
 
 from flask import Blueprint, jsonify, request
-from sqlalchemy.exc import IntegrityError
-
+from host import inbox as host_inbox
+from host.contracts import InboxHandler
 from host.extensions import db
 from host.plugin_kit import limit_body
 from plugins.livechat import inbound, settings, sync_queue
@@ -48,24 +49,34 @@ def webhook_blueprint() -> Blueprint:
             return jsonify(ok=False, error=str(exc)), 400
         if config.organization_id and webhook.organization_id and webhook.organization_id != config.organization_id:
             return jsonify(ok=False, error="This webhook is for another LiveChat organization."), 403
-        db.session.add(LiveChatWebhookKey(key=webhook.dedupe_key[:200], action=webhook.action))
-        try:
-            db.session.flush()
-        except IntegrityError:
-            db.session.rollback()
-            return jsonify(ok=True, duplicate=True)
-        try:
-            outcome = inbound.process(webhook, config)
-        except Exception:
-            db.session.rollback()  # the key goes too: LiveChat's redelivery will try again
-            log.exception("LiveChat %s webhook failed", webhook.action)
-            return jsonify(ok=False, error="Switchboard could not process this webhook."), 500
-        row = db.session.get(LiveChatWebhookKey, webhook.dedupe_key[:200])
-        if row is not None:
-            row.outcome = outcome[:300]
-        db.session.commit()
-        sync_queue.sync().kick()  # a webhook may have queued LiveChat calls (e.g. a note for agents)
-        log.info("LiveChat %s: %s", webhook.action, outcome)
-        return jsonify(ok=True, outcome=outcome)
+        # Recorded without its secret; the inbox worker acts on it (handle_webhook).
+        event = {key: value for key, value in body.items() if key != "secret_key"}
+        new = host_inbox.record("livechat", webhook.dedupe_key, "livechat.webhook",
+                                "livechat:" + str(webhook.chat_id or webhook.dedupe_key), event)
+        return jsonify(ok=True, duplicate=not new)
 
     return bp
+
+
+def handle_webhook(event: dict) -> None:
+    """The inbox worker's half: act on a recorded webhook once.
+
+    The dedupe key is stored in the same transaction as the webhook's effect, so an
+    event handled again after a crash changes nothing the second time.
+    """
+    webhook = parse(event)
+    key = webhook.dedupe_key[:200]
+    if db.session.get(LiveChatWebhookKey, key) is not None:
+        return
+    db.session.add(LiveChatWebhookKey(key=key, action=webhook.action))
+    outcome = inbound.process(webhook, settings.current())
+    row = db.session.get(LiveChatWebhookKey, key)
+    if row is not None:
+        row.outcome = outcome[:300]
+    db.session.commit()
+    sync_queue.sync().kick()  # a webhook may have queued LiveChat calls (e.g. a note for agents)
+    log.info("LiveChat %s: %s", webhook.action, outcome)
+
+
+def inbox_handlers() -> list[InboxHandler]:
+    return [InboxHandler("livechat.webhook", handle_webhook)]

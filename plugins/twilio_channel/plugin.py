@@ -21,7 +21,7 @@ The adapter verifies, parses and sends; chats and messages are the host's
 """
 from pathlib import Path
 
-from flask import g, has_request_context
+from flask import g, has_app_context
 
 from host import hookimpl
 from host.contracts import PluginSettings, WidgetTab
@@ -87,6 +87,13 @@ def register_migration_folders(app):
 
 
 @hookimpl
+def register_inbox_handlers(app):
+    from .webhooks import inbox_handlers
+
+    return inbox_handlers()
+
+
+@hookimpl
 def register_health_checks(app):
     from .setup_checks import health_checks
 
@@ -120,7 +127,7 @@ def route_chat(chat, contact, to_address):
     if not mapping:
         return None
     bare = to_address.removeprefix("whatsapp:")
-    service = g.get("twilio_messaging_service_sid") if has_request_context() else None
+    service = g.get("twilio_messaging_service_sid") if has_app_context() else None
     groups = group_lookup()
     for key in (to_address, bare, "whatsapp:" + bare, service):
         if key and key in mapping and str(mapping[key]) in groups:

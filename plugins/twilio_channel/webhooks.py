@@ -21,8 +21,8 @@ from flask import Blueprint, Response, abort, g, request
 from twilio.request_validator import RequestValidator, compare
 from twilio.twiml.messaging_response import MessagingResponse
 
-from host import chats
-from host.contracts import InboundMessage, Media, StatusUpdate
+from host import chats, inbox
+from host.contracts import InboundMessage, InboxHandler, Media, StatusUpdate
 from host.extensions import db
 from host.models import utcnow
 from host.plugin_kit import limit_body
@@ -151,16 +151,29 @@ def remember_media(form, sid: str) -> None:
                                         "application/octet-stream"))
 
 
+def customer_key(address: str | None) -> str:
+    """Whose events these are: SMS and WhatsApp of one number are one customer."""
+    return "twilio:" + str(address or "").removeprefix("whatsapp:")
+
+
 @bp.post("/messaging")
 def messaging():
     account = verify_signature()
     accounts.owns(account.sid, request.form.get("To"), request.form.get("MessagingServiceSid"))
-    inbound = parse_inbound(request.form)
-    # route_chat only hears the To number; a pool number is routed by its service.
-    g.twilio_messaging_service_sid = request.form.get("MessagingServiceSid")
-    remember_media(request.form, inbound.external_id)
-    chats.receive(inbound)  # commits (media rows included) before we answer
+    inbound = parse_inbound(request.form)  # a 400 for what could never be stored
+    # The whole form, as Twilio sent it: the worker parses it again (host.inbox).
+    inbox.record("twilio", "message:" + inbound.external_id, "twilio.message", customer_key(inbound.from_address),
+                 request.form.to_dict())
     return Response(EMPTY_TWIML, content_type="text/xml; charset=utf-8")
+
+
+def handle_message(form: dict) -> None:
+    """The inbox worker's half of an inbound message: media, then the host stores it."""
+    inbound = parse_inbound(form)
+    # route_chat only hears the To number; a pool number is routed by its service.
+    g.twilio_messaging_service_sid = form.get("MessagingServiceSid")
+    remember_media(form, inbound.external_id)
+    chats.receive(inbound)  # commits (media rows included)
 
 
 @bp.post("/status")
@@ -171,9 +184,20 @@ def status():
     raw = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
     if not sid or not raw:
         abort(400, description="MessageSid and MessageStatus are required.")
+    # Each status of a message is its own event; a re-delivered one is stored once.
+    inbox.record("twilio", f"status:{sid}:{raw}", "twilio.status", customer_key(form.get("To")), form.to_dict())
+    return Response(status=204)
+
+
+def handle_status(form: dict) -> None:
+    sid = form.get("MessageSid") or form.get("SmsSid")
+    raw = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
     if not apply(sid, raw, form.get("ErrorCode") or None, channel_of(form)):
         _keep_early(sid, raw, form.get("ErrorCode") or None)
-    return Response(status=204)
+
+
+def inbox_handlers() -> list[InboxHandler]:
+    return [InboxHandler("twilio.message", handle_message), InboxHandler("twilio.status", handle_status)]
 
 
 def apply(sid: str, raw_status: str, error_code: str | None, channel: str) -> bool:

@@ -1,0 +1,190 @@
+"""The inbox: provider webhooks are recorded first, then processed by a worker.
+
+Inbound has the shape outbound has (:mod:`host.outbox`). A webhook handler checks the
+provider's signature, calls :func:`record` — the raw event is committed, a re-delivery
+is absorbed by the unique ``(provider, external_id)`` — and answers at once. The inbox
+worker then hands each event to the handler a plugin registered for its kind
+(``register_inbox_handlers``), which turns it into contacts, chats, messages, statuses
+and realtime events through the host's services.
+
+* **Order.** Events sharing an ``ordering_key`` (one customer) are processed one at a
+  time, in arrival order (:mod:`host.work_queue`); different customers' events run side
+  by side, in as many worker threads and processes as are started.
+* **Nothing lost.** A worker claims a batch of events with an expiring lease; one that
+  dies mid-batch leaves them to be taken over when the lease ends. An event is marked
+  done only after its handler committed, so a crash in between processes it again:
+  handlers are idempotent (a message is stored once per provider id, a status only moves
+  forward, a LiveChat webhook's key is stored with its effect).
+* **Failures.** A handler that raises is retried with backoff; after
+  :data:`MAX_ATTEMPTS` the event is dead-lettered (``state="dead"``), which lets the
+  customer's later events through. Admins list dead letters and reprocess them on the
+  *Inbox* page.
+
+Where it runs: in every process that runs the outbox worker (``SWITCHBOARD_INBOX_WORKER``,
+on by default), so the embedded server processes its own webhooks; in production,
+``switchboard worker`` processes do it. Set ``SWITCHBOARD_INBOX_SYNC`` to process each
+event inside the request that recorded it, after its commit (tests; one-off scripts).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from host import work_queue
+from host.extensions import db
+from host.models import InboxEvent, utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8  # 1+2+4+…+64 s: about four minutes of retries before a dead letter
+MAX_BACKOFF_SECONDS = 300
+BATCH = 50
+
+
+def record(provider: str, external_id: str, kind: str, ordering_key: str, payload: dict) -> bool:
+    """Commit a webhook's raw event; False when it was recorded before (a re-delivery).
+
+    The webhook may be answered once this returns: the event is durable.
+    """
+    values = {"provider": provider[:40], "external_id": external_id[:200], "kind": kind[:60],
+              "ordering_key": (ordering_key or external_id)[:200], "payload": payload}
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    result = db.session.execute(insert(InboxEvent).values(**values)
+                                .on_conflict_do_nothing(index_elements=["provider", "external_id"]))
+    db.session.commit()
+    new = result.rowcount == 1
+    if new:
+        current_app.extensions["switchboard"].inbox.kick()
+    return new
+
+
+def backoff(attempts: int) -> float:
+    return work_queue.backoff(attempts, MAX_BACKOFF_SECONDS)
+
+
+class Inbox:
+    """The inbox worker of one process (``app.extensions["switchboard"].inbox``)."""
+
+    def __init__(self, app):
+        self.app = app
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = None
+
+    # --- worker lifecycle (started and stopped with the outbox worker) -----------------
+
+    def kick(self) -> None:
+        """An event was recorded in this process: wake the worker (or, with
+        ``SWITCHBOARD_INBOX_SYNC``, process what is due now)."""
+        self._wake.set()
+        if self._thread is None and self.app.config.get("SWITCHBOARD_INBOX_SYNC"):
+            while self.drain():
+                pass
+
+    def start(self, start_background_task) -> None:
+        if self._thread is None and self.app.config["SWITCHBOARD_INBOX_WORKER"]:
+            self._stop.clear()
+            self._thread = start_background_task(self._run)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def _run(self) -> None:
+        # Events recorded by other processes are found by polling; a short interval keeps
+        # webhook → agent latency low, and an idle poll is one indexed query.
+        poll = self.app.config["SWITCHBOARD_INBOX_POLL_SECONDS"]
+        while not self._stop.is_set():
+            self._wake.wait(poll)
+            self._wake.clear()
+            try:
+                with self.app.app_context():
+                    while self.drain() and not self._stop.is_set():
+                        pass
+            except Exception:  # the worker must survive a database outage
+                log.exception("inbox pass failed; retrying")
+                self._stop.wait(max(poll, 1.0))
+
+    # --- processing ---------------------------------------------------------------------
+
+    def due_ids(self, limit: int = BATCH) -> list[int]:
+        return work_queue.due_ids(InboxEvent, limit, key=InboxEvent.ordering_key)
+
+    def drain(self, limit: int = BATCH) -> int:
+        """Process one batch of due events (at most one per customer); how many were tried."""
+        claimed = work_queue.claim_many(InboxEvent, self.due_ids(limit),
+                                        self.app.config["SWITCHBOARD_INBOX_CLAIM_SECONDS"])
+        done = [event_id for event_id in claimed if self.process(event_id)]
+        if done:
+            db.session.execute(update(InboxEvent).where(InboxEvent.id.in_(done))
+                               .values(state="done", processed_at=utcnow(), locked_until=None, last_error=None))
+            db.session.commit()
+        return len(claimed)
+
+    def process(self, event_id: int) -> bool:
+        """Run the handler of one claimed event; True when it succeeded (the caller marks
+        it done), False when it was rescheduled or dead-lettered."""
+        event = db.session.get(InboxEvent, event_id)
+        kind, payload, attempts = event.kind, dict(event.payload), event.attempts
+        db.session.commit()  # hold no transaction while the handler writes on its own session
+        handler = current_app.extensions["switchboard"].inbox_handler(kind)
+        if handler is None:
+            self._dead(event_id, attempts, f"No enabled plugin handles {kind} events.")
+            return False
+        try:
+            # Each event gets a fresh app context: what a handler leaves on ``g`` (a
+            # messaging service, a signed-in agent) never reaches the next event.
+            with self.app.app_context():
+                handler(payload)
+                db.session.commit()
+                db.session.remove()
+        except Exception as exc:
+            log.exception("inbox event %s (%s) failed", event_id, kind)
+            db.session.rollback()
+            self._failed(event_id, attempts + 1, f"{type(exc).__name__}: {exc}")
+            return False
+        return True
+
+    def _failed(self, event_id: int, attempts: int, error: str) -> None:
+        if attempts >= MAX_ATTEMPTS:
+            self._dead(event_id, attempts, error)
+            return
+        db.session.execute(update(InboxEvent).where(InboxEvent.id == event_id).values(
+            attempts=attempts, last_error=error[:300], locked_until=None,
+            next_attempt_at=utcnow() + timedelta(seconds=backoff(attempts))))
+        db.session.commit()
+
+    def _dead(self, event_id: int, attempts: int, error: str) -> None:
+        db.session.execute(update(InboxEvent).where(InboxEvent.id == event_id).values(
+            state="dead", attempts=attempts, last_error=error[:300], locked_until=None, processed_at=utcnow()))
+        db.session.commit()
+
+    # --- for admins and /healthz --------------------------------------------------------
+
+    def reprocess(self, event_id: int) -> bool:
+        """Put a dead letter back in line (its customer's order as of now); False when it
+        is not a dead letter."""
+        result = db.session.execute(update(InboxEvent).where(InboxEvent.id == event_id, InboxEvent.state == "dead")
+                                    .values(state="pending", attempts=0, next_attempt_at=utcnow(),
+                                            locked_until=None, processed_at=None))
+        db.session.commit()
+        if result.rowcount == 1:
+            self.kick()
+            return True
+        return False
+
+
+def backlog() -> dict:
+    """Pending events and the age in seconds of the oldest one."""
+    count, oldest = db.session.execute(
+        db.select(db.func.count(InboxEvent.id), db.func.min(InboxEvent.received_at))
+        .where(InboxEvent.state == "pending")).one()
+    dead = db.session.execute(db.select(db.func.count(InboxEvent.id)).where(InboxEvent.state == "dead")).scalar()
+    age = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
+    return {"pending": count, "oldest_seconds": round(max(age, 0.0), 3), "dead": dead}

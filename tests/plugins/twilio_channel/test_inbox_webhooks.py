@@ -1,0 +1,96 @@
+"""Twilio's messaging webhooks answer once the raw event is recorded; the inbox worker
+stores the message later, and nothing recorded is lost."""
+from __future__ import annotations
+
+import pytest
+
+from host.extensions import db
+from host.models import InboxEvent, Message
+from plugins.twilio_channel.testing.webhooks import inbound_params, status_params
+
+MESSAGING, STATUS = "/webhooks/twilio/messaging", "/webhooks/twilio/status"
+
+
+@pytest.fixture
+def switchboard_config():
+    return {"TWILIO_SIMULATOR_MANUAL": True, "INBOX_SYNC": False}
+
+
+def events():
+    return db.session.execute(db.select(InboxEvent).order_by(InboxEvent.id)).scalars().all()
+
+
+def messages():
+    return db.session.execute(db.select(Message).order_by(Message.id)).scalars().all()
+
+
+def drain(app):
+    while app.extensions["switchboard"].inbox.drain():
+        pass
+    db.session.remove()
+
+
+def test_an_inbound_message_is_answered_once_recorded_and_stored_by_the_worker(app, live_account, twilio_webhook,
+                                                                               recorder):
+    params = inbound_params(sid="SM" + "1" * 32, to="+14155550100", body="Hello there", ProfileName="Ada")
+    response = twilio_webhook(MESSAGING, params)
+    assert response.status_code == 200 and response.data.startswith(b"<?xml")
+    [event] = events()
+    assert (event.provider, event.kind, event.state) == ("twilio", "twilio.message", "pending")
+    assert event.payload == params and event.ordering_key == "twilio:+14155550123"
+    assert messages() == [] and recorder.of("message_received") == []
+
+    assert twilio_webhook(MESSAGING, params).status_code == 200  # Twilio re-delivers
+    assert len(events()) == 1
+
+    drain(app)
+    [message] = messages()
+    assert (message.body, message.external_id, message.direction) == ("Hello there", "SM" + "1" * 32, "in")
+    assert [e.message["body"] for e in recorder.of("message_received")] == ["Hello there"]
+    assert events()[0].state == "done"
+
+
+def test_whatsapp_and_sms_of_one_number_are_one_customer_in_the_inbox(app, live_account, twilio_webhook):
+    twilio_webhook(MESSAGING, inbound_params(sid="SM" + "1" * 32, to="+14155550100"))
+    twilio_webhook(MESSAGING, inbound_params(sid="SM" + "2" * 32, frm="whatsapp:+14155550123",
+                                             to="whatsapp:+14155550100"))
+    assert {e.ordering_key for e in events()} == {"twilio:+14155550123"}
+
+
+def test_a_forged_webhook_records_nothing(app, live_account, twilio_webhook):
+    response = twilio_webhook(MESSAGING, inbound_params(sid="SM" + "1" * 32, to="+14155550100"),
+                              token="f" * 32)
+    assert response.status_code == 403 and events() == []
+
+
+def test_a_status_callback_is_recorded_per_status_and_applied_by_the_worker(app, live_account, twilio_webhook):
+    from host.models import Chat
+    chat = Chat(customer_address="+14155550123", channel="sms", status="active")
+    db.session.add(chat)
+    db.session.flush()
+    db.session.add(Message(chat_id=chat.id, direction="out", channel="sms", body="Hi", external_id="SM" + "9" * 32,
+                           status="sent", recipient="+14155550123"))
+    db.session.commit()
+    sid = "SM" + "9" * 32
+    for status in ("delivered", "delivered", "read"):
+        assert twilio_webhook(STATUS, status_params(sid, status)).status_code == 204
+    assert [e.external_id for e in events()] == [f"status:{sid}:delivered", f"status:{sid}:read"]
+    assert messages()[0].status == "sent"
+    drain(app)
+    assert messages()[0].status == "read"
+
+
+def test_a_worker_dying_after_the_ack_loses_nothing(app, live_account, twilio_webhook):
+    from datetime import timedelta
+
+    from host import work_queue
+    from host.models import utcnow
+
+    twilio_webhook(MESSAGING, inbound_params(sid="SM" + "1" * 32, to="+14155550100", body="Still there?"))
+    inbox = app.extensions["switchboard"].inbox
+    claimed = work_queue.claim_many(InboxEvent, inbox.due_ids(), 60)  # a worker takes it, then is killed
+    assert claimed and messages() == []
+    db.session.execute(db.update(InboxEvent).values(locked_until=utcnow() - timedelta(seconds=1)))  # lease over
+    db.session.commit()
+    drain(app)
+    assert [m.body for m in messages()] == ["Still there?"]
