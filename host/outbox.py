@@ -3,6 +3,13 @@
 Rows are claimed and ordered per chat by :mod:`host.work_queue`, so messages leave in
 the order agents wrote them and a crashed worker's claim expires. Retryable failures
 (provider 5xx, 429, timeouts) back off exponentially.
+
+**Never twice.** An attempt whose outcome is unknown — a timeout after the provider may
+have accepted the message, a worker killed during the call — is not simply repeated:
+before any retry the channel adapter's optional ``find_sent(message, since)`` asks the
+provider whether it has the message already; it is resent only when the provider has no
+record of it, and not at all while the provider can't be asked. An adapter without
+``find_sent`` is retried blindly (at least once, possibly twice).
 """
 from __future__ import annotations
 
@@ -96,6 +103,8 @@ class Outbox:
     def send_one(self, item: OutboxItem) -> None:
         message = item.message
         plugins = current_app.extensions["switchboard"].plugins
+        # An earlier attempt counted but left no result: it may have reached the provider.
+        unsure = item.attempts > 0
         item.attempts += 1
         # The attempt counts even if the process dies during the call, and no write is
         # left open while the provider answers (on SQLite that would hold every other
@@ -105,6 +114,12 @@ class Outbox:
         try:
             if refusal:
                 raise SendError(refusal, code="opted-out", retryable=False)
+            found = self._find_sent(message) if unsure else None
+            if found is not None:
+                log.info("message %s had reached the provider already (%s); not sent again",
+                         message.id, found.external_id)
+                self._sent(item, message, found)
+                return
             result = plugins.ask("send_message", message=outgoing(message))
             if result is None:
                 raise SendError(f"No plugin can send {message.channel} messages.", retryable=False)
@@ -115,6 +130,17 @@ class Outbox:
             self._failed(item, message, SendError("The provider could not be reached.", retryable=True))
         else:
             self._sent(item, message, result)
+
+    def _find_sent(self, message: Message):
+        """The provider's record of this message from an earlier attempt, or None.
+
+        Raises (a retryable ``SendError``) when the provider can't be asked: then nothing
+        is sent until it can."""
+        adapter = current_app.extensions["switchboard"].channel(message.channel)
+        find = getattr(adapter, "find_sent", None)
+        if find is None:
+            return None
+        return find(outgoing(message), since=message.created_at)
 
     def _sent(self, item, message, result) -> None:
         item.state, item.locked_until, item.last_error = "done", None, None

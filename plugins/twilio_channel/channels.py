@@ -14,7 +14,7 @@ from flask import current_app
 
 from host.contracts import OutgoingMessage, SendError, SendResult
 from host.extensions import db
-from host.models import Chat, Group
+from host.models import Chat, Group, Message
 
 from . import accounts, content_templates
 from .client import CredentialsMissing, twilio_client
@@ -156,12 +156,23 @@ class TwilioChannel:
         return content_templates.render(found, template.get("variables")) if found is not None else None
 
     def send(self, message: OutgoingMessage) -> SendResult:
-        config = load_config()
         chat = db.session.get(Chat, message.chat_id)
         if self.key == "whatsapp" and message.template is None and chat is not None:
             refusal = window_for(chat, self.key).refusal
             if refusal:  # the window closed while the message waited in the outbox
                 raise SendError(refusal, code="63016", retryable=False)
+        adapter, message = self._prepared(message, chat)
+        return adapter.send(message)
+
+    def find_sent(self, message: OutgoingMessage, since) -> SendResult | None:
+        """Asked by the outbox before a retry: Twilio's record of an earlier attempt."""
+        adapter, message = self._prepared(message, db.session.get(Chat, message.chat_id))
+        return adapter.find_sent(message, since, taken=_sid_taken)
+
+    def _prepared(self, message: OutgoingMessage, chat: Chat | None):
+        """The sender adapter of the account that sends ``message``, and the message with
+        its sender and recipient as Twilio wants them."""
+        config = load_config()
         sender = choose_sender(config, self.key, message.sender, chat.group_id if chat else None)
         try:  # set-up mistakes are final: retrying cannot fix them
             client = twilio_client(accounts.for_sender(sender or config.messaging_service_sid))
@@ -172,7 +183,13 @@ class TwilioChannel:
             raise SendError(f"Twilio could not be reached ({exc}); the message will be retried.",
                             retryable=True) from exc
         to = (WHATSAPP + _bare(message.to)) if self.key == "whatsapp" else _bare(message.to)
-        return adapter.send(replace(message, sender=sender, to=to))
+        return adapter, replace(message, sender=sender, to=to)
+
+
+def _sid_taken(sid: str) -> bool:
+    """Does one of our messages hold this Twilio sid already?"""
+    return db.session.execute(db.select(Message.id).where(Message.external_id == sid,
+                                                          Message.channel.in_(("sms", "whatsapp")))).first() is not None
 
 
 SMS = TwilioChannel("sms", "SMS")

@@ -8,8 +8,9 @@ Twilio failures are final (opt-out, invalid number) and which are worth another 
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Callable, Dict, Mapping, Optional
 from urllib.parse import urlsplit
 
 import requests
@@ -17,6 +18,8 @@ from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 
 from host.contracts import OutgoingMessage, SendError, SendResult
 
+LOOKUP_LIMIT = 50  # the recipient's most recent messages looked through before a retry
+CLOCK_SKEW = timedelta(minutes=2)  # between our clock and Twilio's date_created
 MAX_BODY_CHARS = 1600  # Twilio rejects longer bodies (error 21617)
 OPTED_OUT = 21610
 _WHATSAPP = "whatsapp:"
@@ -124,6 +127,46 @@ class TwilioMessagingSender:
         raise SendError("No sending number is configured for this chat, and no Twilio "
                         "Messaging Service is set up.", retryable=False)
 
+    def find_sent(self, msg: OutgoingMessage, since: datetime,
+                  taken: Callable[[str], bool]) -> Optional[SendResult]:
+        """Twilio's record of ``msg`` from an earlier attempt, or None when it has none.
+
+        The Messages API has no idempotency key, so after an attempt whose outcome is
+        unknown we list the recipient's recent messages (``To``, and ``From`` when we
+        send from a number; newest first) and take the oldest outbound one created since
+        ``since`` (less :data:`CLOCK_SKEW`) that has our body, our Messaging Service when
+        we send through one, and whose sid no other message of ours holds
+        (``taken(sid)``), so the same text sent twice on purpose is told apart. Not
+        filtered by ``DateSent``: a message Twilio still queues has no send date yet.
+        """
+        params = self.message_params(msg)
+        query: Dict[str, Any] = {"to": params["to"], "limit": LOOKUP_LIMIT}
+        if "from_" in params:
+            query["from_"] = params["from_"]
+        try:
+            found = self._client.messages.list(**query)
+        except (TwilioRestException, TwilioServiceException, requests.RequestException) as exc:
+            raise SendError("Twilio could not be asked whether an earlier attempt went out; it will be "
+                            "asked again before anything is sent.", retryable=True) from exc
+        earliest = since.replace(tzinfo=timezone.utc) - CLOCK_SKEW
+        candidates = []
+        for record in found:
+            created = record.date_created
+            if not str(record.direction or "").startswith("outbound") or created is None or created < earliest:
+                continue
+            if "messaging_service_sid" in params and record.messaging_service_sid != params["messaging_service_sid"]:
+                continue
+            if "body" in params and not str(record.body or "").endswith(params["body"]):
+                continue  # a trial account prefixes its notice
+            if taken(record.sid):
+                continue
+            candidates.append(record)
+        if not candidates:
+            return None
+        record = min(candidates, key=lambda r: r.date_created)
+        status = record.status or "queued"
+        return SendResult(external_id=record.sid, status=_HOST_STATUS.get(status, status))
+
     def send(self, msg: OutgoingMessage) -> SendResult:
         params = self.message_params(msg)
         try:
@@ -172,7 +215,7 @@ def send_error_from_transport(exc: requests.RequestException) -> SendError:
         return SendError(f"Twilio could not be called because its URL is wrong: {exc}",
                          retryable=False)
     # A read timeout may come after Twilio accepted the message (the Messages API has no
-    # idempotency key), so a retry can duplicate it; losing the message would be worse.
+    # idempotency key): the outbox asks Twilio (find_sent) before it retries.
     kind = "timed out" if isinstance(exc, requests.Timeout) else "could not be reached"
     return SendError(f"Twilio {kind}; the message will be retried automatically.",
                      retryable=True)

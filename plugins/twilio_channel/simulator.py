@@ -124,6 +124,8 @@ class Simulator:
             return _json(200, data.account_json(self.account_sid))
         if rest == "/Messages.json" and req.method == "POST":
             return self._create_message(req.data)
+        if rest == "/Messages.json" and req.method == "GET":
+            return self._list_messages(req.params)
         found = re.match(r"^/Messages/([A-Z]{2}[0-9a-f]{32})\.json$", rest)
         if found and req.method == "GET":
             row = db.session.get(SimulatedMessage, found.group(1))
@@ -135,6 +137,21 @@ class Simulator:
             return SimulatedAnswer(200, media.data, media.content_type) if media else \
                 _error(404, 20404, f"The requested resource {req.path} was not found")
         return _error(404, 20404, f"The requested resource {req.path} was not found")
+
+    def _list_messages(self, params: dict) -> SimulatedAnswer:
+        """Messages filtered by ``To`` and ``From``, newest first, one page of ``PageSize``
+        (Twilio's list; the outbox asks it before retrying a send)."""
+        query = db.select(SimulatedMessage).order_by(SimulatedMessage.created_at.desc())
+        if params.get("To"):
+            query = query.where(SimulatedMessage.to_address == params["To"])
+        if params.get("From"):
+            query = query.where(SimulatedMessage.from_address == params["From"])
+        size = min(int(params.get("PageSize") or 50), 1000)
+        rows = db.session.execute(query.limit(size)).scalars().all()
+        uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages.json?PageSize={size}&Page=0"
+        return _json(200, {"messages": [data.message_json(row, self.account_sid) for row in rows],
+                           "first_page_uri": uri, "next_page_uri": None, "previous_page_uri": None,
+                           "page": 0, "page_size": size, "uri": uri, "end": max(len(rows) - 1, 0), "start": 0})
 
     def _content(self, req: SimulatedRequest) -> SimulatedAnswer:
         """The Content API: lists (with or without approvals), one template, its approval."""
