@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, jsonify, request
+
 from host import inbox as host_inbox
 from host.contracts import InboxHandler
 from host.extensions import db

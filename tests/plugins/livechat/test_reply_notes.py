@@ -7,6 +7,7 @@ from host.extensions import db
 from host.models import Chat, Message
 from host.testing.loopback import webhook
 from plugins.livechat.models import LiveChatChat, LiveChatSyncItem
+from tests.plugins.livechat.test_webhook_sync import outcome_of
 
 LC_AGENT = "agent@example.test"
 
@@ -79,8 +80,9 @@ def test_a_reply_switchboard_cannot_send_at_all_is_explained_in_livechat(app, li
     livechat.add_agent_token(stranger)
     db.session.execute(db.delete(LiveChatSyncItem))  # keep LiveChat's chat open: the deactivate waits
     db.session.commit()
-    response = lc_post(livechat.incoming_event_webhook(lc_chat_id, "Hello?", agent_id=stranger))
-    assert response.json["outcome"].startswith("not sent: This chat is archived")
+    response = lc_post(body := livechat.incoming_event_webhook(lc_chat_id, "Hello?", agent_id=stranger))
+    assert response.status_code == 200
+    assert outcome_of(body).startswith("not sent: This chat is archived")
     drain()
     [note] = notes(livechat, lc_chat_id)
     assert note["text"].startswith("Not sent to the customer: “Hello?” — This chat is archived")

@@ -1,7 +1,7 @@
 """inbox events: webhooks recorded before they are answered
 
-Revision ID: 0003_host
-Revises: 0002_host
+Revision ID: 0004_host
+Revises: 0003_host
 Create Date: 2026-12-07 09:30:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0003_host'
-down_revision = '0002_host'
+revision = '0004_host'
+down_revision = '0003_host'
 branch_labels = None
 depends_on = None
 
