@@ -1,4 +1,4 @@
-"""Admin pages: agents, groups, plugins and plugin settings (server-rendered forms)."""
+"""Admin pages: agents, groups, plugins and plugin settings, the inbox (server-rendered forms)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -6,7 +6,7 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy.orm import selectinload
 
-from host import access, credentials, plugin_overview
+from host import access, credentials, inbox, plugin_overview
 from host import settings as settings_store
 from host import settings_form
 from host.extensions import db
@@ -174,3 +174,21 @@ def plugin_settings(name):
     return render_template("admin/settings.html", page="admin", section="plugins", name=name,
                            registered=registered, fields=settings_store.form_fields(name, submitted),
                            errors=errors)
+
+
+@bp.route("/inbox")
+def inbox_page():
+    """The inbox's backlog and its dead letters: webhooks that could not be processed."""
+    sb = _sb()
+    dead = [(event, inbox.describe(sb, event)) for event in inbox.dead_letters()]
+    return render_template("admin/inbox.html", page="admin", section="inbox", backlog=inbox.backlog(),
+                           max_age=current_app.config["SWITCHBOARD_INBOX_MAX_AGE_SECONDS"], dead=dead)
+
+
+@bp.route("/inbox/<int:event_id>/reprocess", methods=["POST"])
+def inbox_reprocess(event_id):
+    if _sb().inbox.reprocess(event_id):
+        flash("The event is back in line; the inbox worker processes it in a moment.", "ok")
+    else:
+        flash("That event is no longer a dead letter (it was reprocessed already).", "error")
+    return redirect(url_for("admin.inbox_page"))

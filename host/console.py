@@ -8,7 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 
-from host import access, login_limit
+from host import access, inbox, login_limit
 from host.access import about
 from host.extensions import db
 from host.models import Group
@@ -79,7 +79,8 @@ def favicon():
 
 @bp.route("/healthz")
 def healthz():
-    """Liveness for load balancers: database, realtime queue and enabled plugins."""
+    """Liveness for load balancers: database, realtime queue, the inbox backlog and
+    enabled plugins."""
     sb = current_app.extensions["switchboard"]
     checks = {}
     try:
@@ -89,6 +90,8 @@ def healthz():
         db.session.rollback()
         checks["database"] = {"ok": False, "detail": type(exc).__name__}
     checks["realtime"] = realtime_health()
+    if checks["database"]["ok"]:
+        checks["inbox"] = inbox.health(current_app.config["SWITCHBOARD_INBOX_MAX_AGE_SECONDS"])
     checks["sign_in_limit"] = login_limit.health()
     plugins = sorted(n for n in sb.plugins.plugins if sb.plugins.is_enabled(n))
     ok = all(c["ok"] for c in checks.values())

@@ -202,11 +202,13 @@ class InboxHandler:
     ``handle(payload)`` runs in the inbox worker, in an app context of its own, with the
     payload the webhook recorded; it writes through the host's services and may commit.
     It must be idempotent: after a crash an event can be handled again. Raising retries
-    the event with backoff, then dead-letters it.
+    the event with backoff, then dead-letters it. ``describe(payload)`` says in a
+    sentence what the event was, for the admins' list of dead letters.
     """
 
     kind: str
     handle: Callable[[dict], None]
+    describe: Callable[[dict], str] | None = None
 
 
 @dataclass(frozen=True)

@@ -188,3 +188,29 @@ def backlog() -> dict:
     dead = db.session.execute(db.select(db.func.count(InboxEvent.id)).where(InboxEvent.state == "dead")).scalar()
     age = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
     return {"pending": count, "oldest_seconds": round(max(age, 0.0), 3), "dead": dead}
+
+
+def dead_letters(limit: int = 200) -> list[InboxEvent]:
+    """The most recent dead letters, newest first."""
+    return list(db.session.execute(db.select(InboxEvent).where(InboxEvent.state == "dead")
+                                   .order_by(InboxEvent.id.desc()).limit(limit)).scalars())
+
+
+def describe(sb, event: InboxEvent) -> str:
+    """What the event was, in words, from its handler's ``describe`` (else its kind)."""
+    owner, handler = sb.inbox_handlers.get(event.kind, (None, None))
+    if handler is not None and handler.describe is not None:
+        try:
+            return handler.describe(dict(event.payload))
+        except Exception:  # a payload it can't read: say what we know
+            log.exception("inbox event %s could not be described", event.id)
+    return f"A {event.kind} event from {event.provider}"
+
+
+def health(max_age: float) -> dict:
+    """``/healthz``: the backlog, not ok once its oldest event waited longer than ``max_age``."""
+    state = backlog()
+    ok = state["oldest_seconds"] <= max_age
+    return {"ok": ok, **state, **({} if ok else {
+        "detail": f"the oldest webhook has waited {state['oldest_seconds']:.0f} s to be processed "
+                  f"(more than {max_age:.0f} s): are the workers running?"})}

@@ -79,5 +79,10 @@ def handle_webhook(event: dict) -> None:
     log.info("LiveChat %s: %s", webhook.action, outcome)
 
 
+def describe_webhook(event: dict) -> str:
+    webhook = parse(event)
+    return f"LiveChat {webhook.action.replace('_', ' ')} in LiveChat chat {webhook.chat_id or '(none)'}"
+
+
 def inbox_handlers() -> list[InboxHandler]:
-    return [InboxHandler("livechat.webhook", handle_webhook)]
+    return [InboxHandler("livechat.webhook", handle_webhook, describe_webhook)]

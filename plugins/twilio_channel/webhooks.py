@@ -196,8 +196,20 @@ def handle_status(form: dict) -> None:
         _keep_early(sid, raw, form.get("ErrorCode") or None)
 
 
+def describe_message(form: dict) -> str:
+    body = str(form.get("Body") or "")
+    words = f"“{body[:80]}{'…' if len(body) > 80 else ''}”" if body else "a message without text"
+    return f"{channel_of(form).replace('sms', 'SMS').replace('whatsapp', 'WhatsApp')} from {form.get('From')}: {words}"
+
+
+def describe_status(form: dict) -> str:
+    status = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
+    return f"Twilio status “{status}” of message {form.get('MessageSid') or form.get('SmsSid')} to {form.get('To')}"
+
+
 def inbox_handlers() -> list[InboxHandler]:
-    return [InboxHandler("twilio.message", handle_message), InboxHandler("twilio.status", handle_status)]
+    return [InboxHandler("twilio.message", handle_message, describe_message),
+            InboxHandler("twilio.status", handle_status, describe_status)]
 
 
 def apply(sid: str, raw_status: str, error_code: str | None, channel: str) -> bool:

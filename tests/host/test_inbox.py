@@ -143,3 +143,43 @@ def test_the_backlog_counts_pending_events_and_the_age_of_the_oldest(app, journa
     db.session.commit()
     backlog = inbox.backlog()
     assert backlog["pending"] == 2 and 89 < backlog["oldest_seconds"] < 120
+
+
+def test_healthz_reports_the_backlog_and_turns_503_past_the_configured_age(app, journal):
+    client = app.test_client()
+    inbox_check = client.get("/healthz").json["checks"]["inbox"]
+    assert inbox_check == {"ok": True, "pending": 0, "oldest_seconds": 0.0, "dead": 0}
+    record(1)
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json["checks"]["inbox"]["pending"] == 1
+    db.session.execute(db.update(InboxEvent).values(
+        received_at=utcnow() - timedelta(seconds=app.config["SWITCHBOARD_INBOX_MAX_AGE_SECONDS"] + 5)))
+    db.session.commit()
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    check = response.json["checks"]["inbox"]
+    assert check["ok"] is False and "are the workers running?" in check["detail"]
+    drain(app)
+    assert client.get("/healthz").status_code == 200
+
+
+def test_admins_see_dead_letters_in_words_and_reprocess_them(app, journal, admin, agent, signed_in):
+    journal.fail["a-1"] = inbox.MAX_ATTEMPTS
+    record(1)
+    for _ in range(inbox.MAX_ATTEMPTS):
+        db.session.execute(db.update(InboxEvent).values(next_attempt_at=utcnow()))
+        db.session.commit()
+        drain(app)
+    client = signed_in(admin)
+    page = client.get("/admin/inbox").get_data(as_text=True)
+    assert "A journal.entry event from journal" in page and "cannot handle a-1 yet" in page
+    assert '{"id"' not in page  # no raw payloads
+    event_id = db.session.execute(db.select(InboxEvent.id)).scalar_one()
+    other = signed_in(agent)
+    assert other.post(f"/admin/inbox/{event_id}/reprocess", data={"csrf_token": other.csrf_token}).status_code == 403
+    assert states() == {"a-1": "dead"}
+    response = client.post(f"/admin/inbox/{event_id}/reprocess", data={"csrf_token": client.csrf_token})
+    assert response.status_code == 302
+    drain(app)
+    assert states() == {"a-1": "done"} and journal.handled == [("a", 1)]
+    assert "No dead letters" in client.get("/admin/inbox").get_data(as_text=True)
