@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from flask import current_app
 from sqlalchemy import bindparam, case
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from host import access, direct_sql, sqlite_writes, text_channels
+from host import access, sqlite_writes, text_channels
 from host import emit as bus
 from host.contracts import ContactRef, InboundMessage, StatusUpdate, Stored
 from host.db_connections import retry_on_disconnect
@@ -19,7 +19,7 @@ from host.events import (ChatArchived, ChatAssigned, ChatReopened, ChatStarted, 
                          MessageQueued, MessageReceived, MessageStatusChanged)
 from host.extensions import db
 from host.models import Agent, Chat, ChatRead, Group, Message, Transfer, utcnow
-from host.schemas import snapshot_chat, snapshot_chat_row, snapshot_message, snapshot_message_values
+from host.schemas import snapshot_chat, snapshot_message
 
 
 class ChatError(ValueError):
@@ -57,26 +57,9 @@ def _chat_query(whose):
             .where(whose).order_by(*_chat_order()).limit(1))
 
 
-def _chat_row_query(whose):
-    """Like :func:`_chat_query`, as one plain row with the group's and assignee's names.
-
-    Table columns only (no ORM entities), so reading it builds no objects.
-    """
-    groups, agents = Group.__table__.c, Agent.__table__.c
-    return (db.select(*CHATS.c, groups.name.label("group_name"), agents.name.label("agent_name"),
-                      agents.email.label("agent_email"))
-            .select_from(CHATS.outerjoin(Group.__table__, groups.id == CHATS.c.group_id)
-                         .outerjoin(Agent.__table__, agents.id == CHATS.c.agent_id))
-            .where(whose).order_by(*_chat_order()).limit(1))
-
-
 # Every inbound message runs these: the statements are built once.
 _CHAT_OF_CONTACT = _chat_query(Chat.contact_id == bindparam("contact_id"))
 _CHAT_OF_ADDRESS = _chat_query(Chat.customer_address == bindparam("address"))
-_CHAT_ROW_OF_CONTACT = _chat_row_query(CHATS.c.contact_id == bindparam("contact_id"))
-_CHAT_ROW_OF_ADDRESS = _chat_row_query(CHATS.c.customer_address == bindparam("address"))
-_UPDATE_CHAT = CHATS.update().where(CHATS.c.id == bindparam("chat_id"))
-_STATEMENTS: dict = {}
 _STORED_BY_EXTERNAL_ID = db.select(MESSAGES.c.id, MESSAGES.c.chat_id).where(
     MESSAGES.c.channel == bindparam("channel"), MESSAGES.c.external_id == bindparam("external_id"))
 _MESSAGE_BY_EXTERNAL_ID = db.select(Message).where(Message.channel == bindparam("channel"),
@@ -161,15 +144,13 @@ def receive(inbound: InboundMessage) -> Stored:
     """Store a customer message once, in the right chat; the ids of the message and its
     chat (for a repeat, the ones stored before, with ``repeat=True``).
 
-    Every customer message runs this, so the common case — another message in an open
-    chat — is written with plain statements run on the driver (:mod:`host.direct_sql`):
-    on SQLite the message insert and the chat's times update, after taking the writer
-    turn; on PostgreSQL one ``WITH … INSERT … UPDATE``, outside a transaction block when
-    the ``known_contact`` hook knows the customer. Starting or reopening a chat goes
-    through :func:`open_chat_for`. A repeat (same channel and external id) is absorbed
-    by the unique index: the insert does nothing and the transaction is rolled back. If
-    the database connection dies on the way (a server restart), it is stored on a fresh
-    one, so the webhook still gets its answer.
+    The inbox worker runs this for each recorded webhook (:mod:`host.inbox`), so it is
+    off the webhook's request path: one ORM transaction — the contact, the customer's
+    chat (continued, reopened or started by :func:`open_chat_for`), the message — then
+    the events. A repeat (same channel and external id) changes nothing: the unique
+    index refuses it and the transaction is rolled back (rare: the inbox has absorbed
+    re-deliveries already). If the
+    database connection dies on the way (a server restart), it is stored on a fresh one.
     """
     message = _store(inbound)
     bus.dispatch_ready()
@@ -178,99 +159,29 @@ def receive(inbound: InboundMessage) -> Stored:
 
 @retry_on_disconnect
 def _store(inbound: InboundMessage) -> Stored:
-    found = _known_open_chat(inbound) if _outside_a_transaction_block() else None
-    if found is not None:
-        connection, contact, row = found
-    else:
-        sqlite_writes.begin_writing(db.session)
-        contact = resolve(inbound.channel, inbound.from_address, inbound.profile)
-        connection = db.session.connection()  # after resolve: a contacts plugin may have rolled back
-        row = _chat_row(connection, contact, inbound.from_address)
+    sqlite_writes.begin_writing(db.session)
+    contact = resolve(inbound.channel, inbound.from_address, inbound.profile)
+    chat = open_chat_for(inbound.channel, inbound.from_address, contact, inbound.to_address, "inbound")
     now = utcnow()
-    if row is not None and row.status != "archived":
-        message_id, values, changes = _to_open_chat(connection, inbound, contact, row, now)
-        chat_id, chat = row.id, None
-    else:
-        chat = open_chat_for(inbound.channel, inbound.from_address, contact, inbound.to_address, "inbound",
-                             **({"chat": None} if row is None else {}))
-        chat.last_message_at = chat.last_inbound_at = now
-        chat_id, changes = chat.id, None
-        values = _message_values(inbound, chat_id, now)
-        message_id = _append(connection, values, None)
-    if message_id is None:  # stored before (a re-delivery, or the same webhook racing us)
-        db.session.rollback()
-        stored = db.session.execute(_STORED_BY_EXTERNAL_ID, {"channel": inbound.channel,
-                                                             "external_id": inbound.external_id}).one()
-        return Stored(message_id=stored.id, chat_id=stored.chat_id, repeat=True)
-    if changes is not None:
-        _forget(Chat, chat_id)
-        chat_snapshot = snapshot_chat_row(row, changes)
-    else:
+    chat.last_message_at = chat.last_inbound_at = now
+    message = Message(chat=chat, direction="in", kind=inbound.kind if not inbound.media else "media",
+                      channel=inbound.channel, body=inbound.body,
+                      media=[{"url": m.url, "content_type": m.content_type} for m in inbound.media],
+                      sender=inbound.from_address, recipient=inbound.to_address,
+                      external_id=inbound.external_id, status="received", created_at=now, updated_at=now)
+    db.session.add(message)
+    try:
         db.session.flush()
-        chat_snapshot = snapshot_chat(chat)
-    bus.emit(_received(inbound, contact, values, message_id, chat_snapshot))
+    except IntegrityError:  # stored before: everything here is rolled back, events included
+        db.session.rollback()
+        found = db.session.execute(_STORED_BY_EXTERNAL_ID, {"channel": inbound.channel,
+                                                            "external_id": inbound.external_id}).one()
+        return Stored(message_id=found.id, chat_id=found.chat_id, repeat=True)
+    stored = Stored(message_id=message.id, chat_id=chat.id)
+    bus.emit(MessageReceived(message=snapshot_message(message), chat=snapshot_chat(chat), contact_id=contact.id,
+                             profile=dict(inbound.profile), opt_out=inbound.opt_out))
     db.session.commit()
-    return Stored(message_id=message_id, chat_id=chat_id)
-
-
-def _outside_a_transaction_block() -> bool:
-    """PostgreSQL, and this request has nothing of its own to commit with the message."""
-    session = db.session()
-    return (session.get_bind().dialect.name == "postgresql" and not session.in_transaction()
-            and not (session.new or session.dirty or session.deleted))
-
-
-def _known_open_chat(inbound: InboundMessage):
-    """(connection, contact, open chat row) for a known customer's message on PostgreSQL,
-    with the connection in autocommit; None when the message needs a transaction block.
-
-    The one write that follows — the message insert with the chat's times — is a single
-    statement (``_insert_and_touch``), atomic on its own, and these reads need no
-    snapshot of their own, so all three run without BEGIN/COMMIT: two round trips fewer.
-    The ``known_contact`` hook must know the customer and the chat must be open; else
-    this use of the connection ends here and the caller goes the transactional way.
-    SQLAlchemy gives the connection back to the pool in its usual isolation level.
-    """
-    session = db.session()
-    connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    contact = _plugins().ask("known_contact", channel=inbound.channel, address=inbound.from_address,
-                             profile=dict(inbound.profile))
-    row = _chat_row(connection, contact, inbound.from_address) if contact is not None else None
-    if row is None or row.status == "archived":
-        session.commit()
-        return None
-    return connection, contact, row
-
-
-def _to_open_chat(connection, inbound: InboundMessage, contact: ContactRef, row, now):
-    """Append the message to the open chat ``row``: (its id, or None for a repeat; the
-    message's values; what changed on the chat)."""
-    changes = _continued(row, inbound.channel, inbound.from_address, inbound.to_address, contact)
-    changes.update(last_message_at=now, last_inbound_at=now, updated_at=now)
-    values = _message_values(inbound, row.id, now)
-    return _append(connection, values, changes), values, changes
-
-
-def _message_values(inbound: InboundMessage, chat_id: int, now) -> dict:
-    return {"chat_id": chat_id, "direction": "in", "kind": inbound.kind if not inbound.media else "media",
-            "channel": inbound.channel, "body": inbound.body, "template": None, "agent_id": None,
-            "media": [{"url": m.url, "content_type": m.content_type} for m in inbound.media],
-            "sender": inbound.from_address, "recipient": inbound.to_address,
-            "external_id": inbound.external_id, "status": "received", "error_code": None,
-            "error_message": None, "created_at": now, "updated_at": now}
-
-
-def _received(inbound: InboundMessage, contact: ContactRef, values: dict, message_id: int,
-              chat_snapshot: dict) -> MessageReceived:
-    return MessageReceived(message=snapshot_message_values({**values, "id": message_id}), chat=chat_snapshot,
-                           contact_id=contact.id, profile=dict(inbound.profile), opt_out=inbound.opt_out)
-
-
-def _chat_row(connection, contact: ContactRef, address: str):
-    """:func:`find_chat_for` as a plain row (with the group's and assignee's names)."""
-    if contact.id is not None:
-        return direct_sql.first(connection, _CHAT_ROW_OF_CONTACT, {"contact_id": contact.id})
-    return direct_sql.first(connection, _CHAT_ROW_OF_ADDRESS, {"address": address})
+    return stored
 
 
 def _text_binding(previous, channel: str, address: str, sender: str | None,
@@ -279,7 +190,7 @@ def _text_binding(previous, channel: str, address: str, sender: str | None,
     the customer reached us on ``channel``.
 
     A call (a channel that carries no text) never takes the text channel away: the
-    chat (``previous``, an ORM object or a row) keeps the one it has, and a chat begun
+    chat (``previous``) keeps the one it has, and a chat begun
     by a call gets the customer's preferred text channel or the first one set up.
     """
     if text_channels.carries_text(channel):
@@ -293,7 +204,7 @@ def _text_binding(previous, channel: str, address: str, sender: str | None,
 
 
 def _continued(chat, channel: str, address: str, sender: str | None, contact: ContactRef) -> dict:
-    """What continuing an open chat changes on it (``chat``: an ORM object or a row): the
+    """What continuing an open chat changes on it (``chat``: an ORM chat): the
     channel and address the customer used last, our number, a name it didn't have
     (a call leaves the chat's text channel as it is, see :func:`_text_binding`).
 
@@ -304,54 +215,6 @@ def _continued(chat, channel: str, address: str, sender: str | None, contact: Co
     if contact.name and not chat.customer_name:
         wanted["customer_name"] = contact.name
     return {key: value for key, value in wanted.items() if getattr(chat, key) != value}
-
-
-def _append(connection, values: dict, changes: dict | None) -> int | None:
-    """Insert the message unless it is stored already and, given ``changes``, update its
-    open chat with them; the new message's id, or None for a repeat.
-
-    On PostgreSQL both go in one statement (one round trip less per message):
-    ``WITH m AS (INSERT … ON CONFLICT DO NOTHING RETURNING id) UPDATE chats … FROM m``.
-    """
-    dialect = connection.dialect.name
-    if changes is not None and dialect == "postgresql":
-        params = {f"m_{key}": value for key, value in values.items()}
-        params.update({f"c_{key}": value for key, value in changes.items()})
-        return direct_sql.scalar(connection, _insert_and_touch(tuple(values), tuple(changes)), params)
-    message_id = direct_sql.scalar(connection, _insert_once(dialect), values)
-    if message_id is not None and changes is not None:
-        direct_sql.execute(connection, _UPDATE_CHAT, {**changes, "chat_id": values["chat_id"]})
-    return message_id
-
-
-def _insert_once(dialect: str):
-    """``INSERT … ON CONFLICT (channel, external_id) DO NOTHING RETURNING id`` for this database."""
-    statement = _STATEMENTS.get(dialect)
-    if statement is None:
-        insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-        statement = _STATEMENTS[dialect] = (
-            insert(MESSAGES).on_conflict_do_nothing(index_elements=["channel", "external_id"])
-            .returning(MESSAGES.c.id))
-    return statement
-
-
-def _insert_and_touch(message_keys: tuple, chat_keys: tuple):
-    key = ("postgresql", message_keys, chat_keys)
-    statement = _STATEMENTS.get(key)
-    if statement is None:
-        inserted = (_insert_once("postgresql").values({k: bindparam(f"m_{k}") for k in message_keys})
-                    .returning(MESSAGES.c.chat_id).cte("m"))
-        statement = _STATEMENTS[key] = (
-            CHATS.update().values({k: bindparam(f"c_{k}") for k in chat_keys})
-            .where(CHATS.c.id == inserted.c.chat_id).returning(inserted.c.id))
-    return statement
-
-
-def _forget(model, ident) -> None:
-    """Expire a row the session may hold, after changing it with a plain UPDATE."""
-    instance = db.session.identity_map.get(db.session.identity_key(model, ident))
-    if instance is not None:
-        db.session.expire(instance)
 
 
 def _by_external_id(channel: str, external_id: str) -> Message | None:

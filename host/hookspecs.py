@@ -219,21 +219,6 @@ def resolve_contact(channel: str, address: str,
 
 
 @hookspec(firstresult=True)
-def known_contact(channel: str, address: str,
-                  profile: Mapping[str, str]) -> "ContactRef | None":
-    """The contact of a customer address when it is already known and this message
-    changes nothing about it; None otherwise (then ``resolve_contact`` is asked).
-
-    Read-only: it must not write. On PostgreSQL a message from a known customer to an
-    open chat is stored without a transaction block (its one write is a single
-    statement), which saves two round trips; this is asked on that path. A plugin that
-    answers ``resolve_contact`` without answering this sends every message the
-    transactional way. The host default answers for anonymous customers (when no
-    plugin answers ``resolve_contact``).
-    """
-
-
-@hookspec(firstresult=True)
 def route_chat(chat: Mapping[str, Any], contact: "ContactRef | None",
                to_address: str) -> "int | None":
     """Which group should a new or reopened chat go to? Return a group id.

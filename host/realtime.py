@@ -1,8 +1,10 @@
 """Socket.IO: one server per app, authenticated connections, room membership by access.
 
 With ``SWITCHBOARD_REDIS_URL`` set, Socket.IO uses Redis as its message queue
-(:mod:`host.redis_queue`, publishing from a background thread) so events emitted by
-any process reach agents connected to any other. Open connections follow later
+(Flask-SocketIO's ``message_queue``: python-socketio's own ``RedisManager``) so events
+emitted by any process — a serving process or a ``switchboard worker`` — reach agents
+connected to any other. Events are emitted by the inbox and outbox workers, off the
+webhooks' request path, so a publish that waits for Redis delays no answer. Open connections follow later
 changes of the agent's access (:mod:`host.realtime_access`).
 """
 from __future__ import annotations
@@ -17,7 +19,6 @@ from flask_socketio import SocketIO, join_room, leave_room
 from host import access, realtime_access
 from host.access import about
 from host.extensions import db
-from host.realtime_connections import tune_connections
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +27,7 @@ def init_realtime(app) -> SocketIO:
     redis_url = app.config.get("SWITCHBOARD_REDIS_URL")
     queue = {}
     if redis_url:
-        from host.redis_queue import QueuedRedisManager
-
-        queue["client_manager"] = QueuedRedisManager(
-            redis_url, channel=app.config.get("SWITCHBOARD_REDIS_CHANNEL") or "flask-socketio")
+        queue = {"message_queue": redis_url, "channel": app.config.get("SWITCHBOARD_REDIS_CHANNEL") or "flask-socketio"}
     socketio = SocketIO(
         app,
         async_mode="threading",
@@ -38,7 +36,6 @@ def init_realtime(app) -> SocketIO:
         engineio_logger=False,
         **queue,
     )
-    tune_connections(socketio)
     _register_core_handlers(socketio)
     return socketio
 

@@ -229,46 +229,8 @@ def snapshot_chat(chat) -> dict:
     return _CHAT.dump(chat)
 
 
-def _utc(value):
-    """What ``UtcDateTime`` writes, for the hand-built snapshots below."""
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
-
-
-def snapshot_chat_row(row, changes=None) -> dict:
-    """The snapshot of a chat read as a plain row (``group_name``, ``agent_name`` and
-    ``agent_email`` joined in), with ``changes`` applied: equal to :func:`snapshot_chat`.
-
-    Built by hand because every inbound message takes one; ``tests/host/test_snapshots.py``
-    holds it equal to the schema's dump.
-    """
-    v = {**row._mapping, **(changes or {})}
-    return {"id": v["id"], "status": v["status"], "channel": v["channel"],
-            "customer_address": v["customer_address"], "customer_name": v["customer_name"],
-            "contact_id": v["contact_id"], "sender": v["sender"], "group_id": v["group_id"],
-            "group_name": v["group_name"] if v["group_id"] is not None else None,
-            "agent_id": v["agent_id"],
-            "agent_name": (v["agent_name"] or v["agent_email"]) if v["agent_id"] is not None else None,
-            "created_at": _utc(v["created_at"]), "updated_at": _utc(v["updated_at"]),
-            "last_message_at": _utc(v["last_message_at"]), "last_inbound_at": _utc(v["last_inbound_at"]),
-            "archived_at": _utc(v["archived_at"])}
-
-
 def snapshot_message(message) -> dict:
     return _MESSAGE.dump(message)
-
-
-def snapshot_message_values(v: dict) -> dict:
-    """The snapshot of an inbound message written from plain values (no agent): equal to
-    :func:`snapshot_message` of the stored row (``tests/host/test_snapshots.py``)."""
-    return {"id": v["id"], "chat_id": v["chat_id"], "direction": v["direction"], "kind": v["kind"],
-            "channel": v["channel"], "body": v["body"],
-            "media": [{"url": m["url"], "content_type": m["content_type"]} for m in v["media"]],
-            "template": v["template"], "sender": v["sender"], "recipient": v["recipient"],
-            "agent_id": None, "agent_name": None, "external_id": v["external_id"], "status": v["status"],
-            "error_code": v["error_code"], "error_message": v["error_message"],
-            "created_at": _utc(v["created_at"])}
 
 
 def snapshot_call(call) -> dict:

@@ -14,16 +14,6 @@ def resolve_contact(channel, address, profile):
 
 
 @hookimpl(trylast=True)
-def known_contact(channel, address, profile):
-    """Anonymous customers are known by their address, unless a plugin answers
-    ``resolve_contact`` (it has its own idea of who is writing)."""
-    answers = current_app.extensions["switchboard"].plugins.hook("resolve_contact").get_hookimpls()
-    if any(impl.function is not resolve_contact for impl in answers):
-        return None
-    return resolve_contact(channel, address, profile)
-
-
-@hookimpl(trylast=True)
 def route_chat(chat, contact, to_address):
     from host.models import Group
     from host.extensions import db

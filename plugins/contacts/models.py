@@ -9,7 +9,6 @@ from __future__ import annotations
 from sqlalchemy import UniqueConstraint, and_, bindparam, event, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from host import direct_sql
 from host.extensions import db
 from host.models import utcnow
 from plugins.contacts.normalize import fold_name, phone_identities, phone_of, search_text_for
@@ -213,7 +212,7 @@ def identity_rows(session: Session, kind: str, address: str) -> dict:
     """Like :func:`find_identity` but read-only: every matching identity (the exact one
     and twins) as a plain row with its contact's profile fields, keyed by (kind, address)."""
     query, params, _ = _lookup(_identity_rows_query, kind, address)
-    return {(row.kind, row.address): row for row in direct_sql.rows(session.connection(), query, params)}
+    return {(row.kind, row.address): row for row in session.execute(query, params)}
 
 
 def find_contact(session: Session, kind: str, address: str) -> Contact | None:

@@ -59,13 +59,6 @@ def resolve_contact(channel, address, profile):
 
 
 @hookimpl
-def known_contact(channel, address, profile):
-    from .resolve import known
-
-    return known(channel, address, profile)
-
-
-@hookimpl
 def check_consent(channel, address):
     from .resolve import consent_refusal
 

@@ -102,12 +102,6 @@ def resolve(channel: str, address: str, profile) -> ContactRef | None:
                       preferred_channel=contact.preferred_channel)
 
 
-def known(channel: str, address: str, profile) -> ContactRef | None:
-    """The contact when the identity is known and the profile says nothing new (read-only)."""
-    asked = _asked(channel, address, profile)
-    return None if asked is None else _unchanged(identity_rows(db.session, *asked[:2]), *asked)
-
-
 def _asked(channel: str, address: str, profile) -> tuple | None:
     """(kind, normalised address, name, email) of a channel's message; None for an
     address that isn't one of that channel's."""

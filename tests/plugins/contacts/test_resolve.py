@@ -144,18 +144,3 @@ def test_a_lost_race_for_a_new_identity_uses_the_winners_contact(app, agent, mon
     monkeypatch.setattr(module, "identity_rows", racing)
     ref = resolve("sms", "+14155550123")
     assert ref.name == "Winner" and len(contacts()) == 1
-
-
-def test_known_contact_answers_only_for_a_known_identity_with_nothing_new(app, agent, inbound):
-    plugins = app.extensions["switchboard"].plugins
-    ask = lambda address, **profile: plugins.ask("known_contact", channel="sms", address=address,  # noqa: E731
-                                                 profile=profile)
-    assert ask("+14155550123") is None  # nobody yet: resolve_contact creates them
-    inbound("sms", "+14155550123", profile={"name": "Maria Lopez"})
-    [contact] = contacts()
-    known = ask("+14155550123", name="Maria Lopez")
-    assert (known.id, known.name) == (contact.id, "Maria Lopez")
-    assert ask("+14155550123", name="Maria L.") is None  # a new name: resolve_contact updates the profile
-    assert ask("whatsapp:+14155550123") is None  # a twin not linked yet
-    assert ask("not a number") is None
-    assert not db.session.new and not db.session.dirty  # it wrote nothing
