@@ -17,9 +17,15 @@ def reply_burst(url, token, chat_id, count):
         assert response.status_code == 201  # committed to the outbox before this answer
 
 
+def chats_of(url, token):
+    return requests.get(f"{url}/api/v1/chats?view=all&limit=500", headers={"Authorization": f"Bearer {token}"},
+                        timeout=5).json()
+
+
 def chat_of(url, token):
-    chats = requests.get(f"{url}/api/v1/chats?view=all", headers={"Authorization": f"Bearer {token}"}, timeout=5).json()
-    return chats[0]["id"]
+    """The one chat, once the inbox worker has stored the customer's message."""
+    assert wait_for(lambda: chats_of(url, token), timeout=20)
+    return chats_of(url, token)[0]["id"]
 
 
 def test_sigkill_mid_burst_loses_nothing(gateway, tmp_path):
@@ -67,10 +73,9 @@ def test_postgresql_restart_under_load_recovers_without_help(gateway, tmp_path, 
                 pass
         assert wait_for(lambda: requests.get(f"{url}/healthz", timeout=2).status_code == 200, timeout=30)
         assert signed_inbound(url, "pg-after", "+15559999999", "after restart").status_code == 204
-        chats = requests.get(f"{url}/api/v1/chats?view=all&limit=500",
-                             headers={"Authorization": f"Bearer {deployment.token}"}, timeout=5).json()
-        stored = {c["last_message"]["body"] for c in chats}
-        assert {f"load {n}" for n in accepted} | {"after restart"} <= stored  # every acknowledged one kept
+        wanted = {f"load {n}" for n in accepted} | {"after restart"}
+        stored = lambda: {c["last_message"]["body"] for c in chats_of(url, deployment.token)}  # noqa: E731
+        assert wait_for(lambda: wanted <= stored(), timeout=60), wanted - stored()  # every acknowledged one kept
         assert len(accepted) >= 40
     finally:
         deployment.stop_all()

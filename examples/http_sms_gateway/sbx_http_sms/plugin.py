@@ -6,9 +6,9 @@ import httpx
 from flask import Blueprint, abort, current_app, request
 from marshmallow import Schema, fields
 
-from host import hookimpl, settings
+from host import hookimpl, inbox, settings
 from host.chats import apply_status, receive
-from host.contracts import InboundMessage, PluginSettings, SendError, SendResult, StatusUpdate
+from host.contracts import InboundMessage, InboxHandler, PluginSettings, SendError, SendResult, StatusUpdate
 
 NAME = "http_sms"
 
@@ -73,18 +73,26 @@ def register_settings_schemas(app):
 def register_blueprints(app):
     bp = Blueprint(NAME, __name__)
 
-    @bp.post("/webhooks/http-sms/inbound")
+    @bp.post("/webhooks/http-sms/inbound")  # recorded, answered; the inbox worker stores it
     def inbound():
         data = _verified_json()
-        receive(InboundMessage(channel="http_sms", external_id=str(data["id"]), from_address=data["from"],
-                               to_address=data.get("to", ""), body=data.get("text", "")))
+        inbox.record(NAME, f"in:{data['id']}", "http_sms.inbound", data["from"], data)
         return "", 204
 
     @bp.post("/webhooks/http-sms/status")
     def status():
         data = _verified_json()
-        apply_status(StatusUpdate(channel="http_sms", external_id=str(data["id"]), status=data["status"],
-                                  error_code=data.get("error_code")))
+        inbox.record(NAME, f"status:{data['id']}:{data['status']}", "http_sms.status", str(data["id"]), data)
         return "", 204
 
     return [bp]
+
+
+@hookimpl
+def register_inbox_handlers(app):
+    return [InboxHandler("http_sms.inbound", lambda data: receive(InboundMessage(
+                channel="http_sms", external_id=str(data["id"]), from_address=data["from"],
+                to_address=data.get("to", ""), body=data.get("text", "")))),
+            InboxHandler("http_sms.status", lambda data: apply_status(StatusUpdate(
+                channel="http_sms", external_id=str(data["id"]), status=data["status"],
+                error_code=data.get("error_code"))))]
