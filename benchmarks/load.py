@@ -2,7 +2,9 @@
 agents connected over websockets, and a constant rate of signed inbound webhooks.
 
     python benchmarks/load.py [--processes 2] [--rate 300] [--seconds 60] [--agents 200]
-                              [--customers 500] [--groups 20]
+                              [--customers 500] [--groups 20] [--workers 0]
+                              [--burst-at 20] [--burst-seconds 20] [--burst-factor 2]
+    python benchmarks/load.py --burst-seconds 0        # steady rate only
     python benchmarks/load.py --rate 100 --seconds 20 --profile /tmp/load-prof   # py-spy
 
 Not part of ``make test``. Everything talks to 127.0.0.1 only; every loop is bounded in
@@ -32,6 +34,11 @@ count and time. What it does:
    up in the figures (no coordinated omission); the generator's own lateness is
    reported separately. ``--warmup`` seconds run first at the same rate and are
    excluded from the latency figures (but not from the loss/duplicate checks);
+   The rate is ``--burst-factor`` times higher for ``--burst-seconds`` from
+   ``--burst-at`` seconds into the measured window (a traffic spike; ``0`` for none).
+   Meanwhile the inbox backlog is sampled from ``/healthz`` twice a second; the report
+   gives the acknowledgements' p99 during the burst, the backlog's peak and how long
+   after the burst it took to drain back to its steady level;
 6. afterwards it waits for deliveries to drain, stops the clients and checks the
    database: every acknowledged (204) webhook must be stored exactly once and reach at
    least one connected agent of its chat's group; no client may get one twice.
@@ -74,6 +81,17 @@ def percentile(values, q):
         return None
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
+
+
+def schedule_offsets(rate, seconds, burst_at=0.0, burst_seconds=0.0, factor=1.0) -> list[float]:
+    """When each webhook is due, in seconds from the start: ``rate`` per second for
+    ``seconds``, except ``factor`` times that from ``burst_at`` for ``burst_seconds``."""
+    offsets, t = [], 0.0
+    while t < seconds:
+        offsets.append(t)
+        bursting = burst_seconds > 0 and burst_at <= t < burst_at + burst_seconds
+        t += 1.0 / (rate * factor if bursting else rate)
+    return offsets
 
 
 def ms(value):
@@ -186,7 +204,8 @@ class CpuSampler:
 def setup_fixtures(out: str, agents: int, customers: int, groups: int) -> None:
     from host import create_app
     from host.extensions import db
-    from host.models import Agent, ApiToken, Group
+    from host import credentials
+    from host.models import Agent, Group
     from plugins.contacts.models import Contact, ContactIdentity
 
     app = create_app()
@@ -204,7 +223,7 @@ def setup_fixtures(out: str, agents: int, customers: int, groups: int) -> None:
             agent_rows.append(agent)
         db.session.add_all(agent_rows)
         db.session.flush()
-        tokens = [ApiToken.issue(agent, "load")[1] for agent in agent_rows]
+        tokens = [credentials.issue_token(agent, "load")[1] for agent in agent_rows]
         customer_rows = []
         for c in range(customers):
             address = f"+1555{c:07d}"
@@ -383,7 +402,8 @@ def run_loadgen(plan_path: str, out_path: str) -> None:
     from sbx_http_sms.plugin import signature
 
     plan = json.loads(Path(plan_path).read_text())
-    urls, rate, total = plan["urls"], plan["rate"], plan["total"]
+    urls, offsets = plan["urls"], plan["offsets"]
+    total = len(offsets)
     rng = random.Random(plan["seed"])
     customers = plan["customers"]
     print("ready", flush=True)
@@ -391,7 +411,7 @@ def run_loadgen(plan_path: str, out_path: str) -> None:
 
     requests_, chosen = [], []
     for i in range(total):
-        scheduled = start + i / rate
+        scheduled = start + offsets[i]
         external_id = f"{plan['run']}-{i:07d}"
         chosen.append(rng.randrange(len(customers)))
         body = json.dumps({"id": external_id, "from": customers[chosen[-1]], "to": TO_NUMBER,
@@ -430,7 +450,7 @@ def run_loadgen(plan_path: str, out_path: str) -> None:
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
             tasks = []
             for i in range(total):
-                delay = start + i / rate - time.time()
+                delay = start + offsets[i] - time.time()
                 if delay > 0:
                     await asyncio.sleep(delay)
                 tasks.append(asyncio.create_task(send(session, i)))
@@ -448,6 +468,59 @@ def run_loadgen(plan_path: str, out_path: str) -> None:
                      "max": max(loop_lags) if loop_lags else None},
         "cpu_seconds": cpu_at_last_send - cpu_before, "customers": chosen,
     }))
+
+
+class BacklogProbe:
+    """Samples the inbox backlog (``/healthz``: pending events, age of the oldest) twice
+    a second while the load runs."""
+
+    def __init__(self, url):
+        self.url = url
+        self.samples: list[tuple[float, int, float]] = []  # (time, pending, oldest seconds)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self):
+        self._thread.start()
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self):
+        import urllib.error
+        import urllib.request
+
+        while not self._stop.is_set():
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
+                    body = json.loads(response.read())
+            except urllib.error.HTTPError as exc:  # 503 once the oldest event is too old: still a sample
+                body = json.loads(exc.read() or b"{}")
+            except OSError:
+                body = {}
+            inbox = (body.get("checks") or {}).get("inbox")
+            if inbox:
+                self.samples.append((time.time(), inbox["pending"], inbox["oldest_seconds"]))
+            self._stop.wait(0.5)
+
+    def peak(self) -> dict:
+        best = max(self.samples, key=lambda s: s[1], default=(0, 0, 0.0))
+        return {"pending": best[1], "oldest_seconds": best[2]}
+
+    def _steady(self, before: float) -> float:
+        """The backlog's usual level before ``before`` (its 90th percentile), plus slack."""
+        return (percentile([p for t, p, _ in self.samples if t < before], 90) or 0) * 1.5 + 10
+
+    def drained_after(self, burst_end: float) -> float | None:
+        """Seconds from the burst's end until the backlog was back at its steady level."""
+        level = self._steady(burst_end - 30)
+        return next((t - burst_end for t, p, _ in self.samples if t >= burst_end and p <= level), None)
+
+    def wait_drained(self, burst_end: float, timeout: float) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline and self.drained_after(burst_end) is None:
+            time.sleep(0.5)
 
 
 # --- the orchestrator ---------------------------------------------------------------------------
@@ -476,6 +549,7 @@ class Run:
             self.env["SWITCHBOARD_PLUGINS"] = args.plugins
         if args.max_active is not None:
             self.env["SWITCHBOARD_MAX_ACTIVE_REQUESTS"] = str(args.max_active)
+        self.workers: list[subprocess.Popen] = []
 
     def say(self, text):
         print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
@@ -543,10 +617,10 @@ class Run:
         for proc in [*self.client_procs, *( [self.loadgen] if self.loadgen else [])]:
             if proc.poll() is None:
                 proc.kill()
-        for proc in self.servers.values():
+        for proc in [*self.servers.values(), *self.workers]:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
-        for proc in self.servers.values():
+        for proc in [*self.servers.values(), *self.workers]:
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -584,7 +658,13 @@ class Run:
         self.say(f"created {len(fixtures['agents'])} agents in {len(fixtures['groups'])} groups, "
                  f"{len(fixtures['customers'])} customers (contacts with a group each)")
 
-        urls = [self.start_server(free_port()) for _ in range(args.processes)]
+        if args.workers:  # the inbox and outbox work in processes of their own
+            self.env["SWITCHBOARD_OUTBOX_WORKER"] = "false"
+            for n in range(args.workers):
+                log = open(self.tmp / f"worker-{n}.log", "w")
+                self.workers.append(subprocess.Popen([*CLI, "worker"], env={**self.env, "SWITCHBOARD_OUTBOX_WORKER": "true"},
+                                                     stdout=log, stderr=subprocess.STDOUT, cwd=ROOT))
+        urls = [self.start_server(args.base_port + n if args.base_port else free_port()) for n in range(args.processes)]
         for url in urls:
             self.wait_up(url)
         active = self.env.get("SWITCHBOARD_MAX_ACTIVE_REQUESTS", "4")
@@ -610,6 +690,7 @@ class Run:
                 self.say(f"WARNING: {failed} agent clients failed to connect")
         self.sampler = CpuSampler({
             "servers": lambda: [p for proc in self.servers.values() for p in tree(proc.pid)],
+            "workers": lambda: [p for proc in self.workers for p in tree(proc.pid)],
             "postgresql": lambda: postgres_pids(self.db_name)[0],
             "postgresql (shared)": lambda: postgres_pids(self.db_name)[1],
             "redis": lambda: pids_named("redis-server"),
@@ -629,10 +710,12 @@ class Run:
         self.idle_servers = roles.get("servers", 0.0) / wall
         self.say(f"before the load (agents connected, no webhooks): machine busy {self.idle_busy:.2f} cores, "
                  f"of which the servers {self.idle_servers:.2f}")
-        total = int(round(args.rate * (args.warmup + args.seconds)))
+        self.offsets = schedule_offsets(args.rate, args.warmup + args.seconds, args.warmup + args.burst_at,
+                                        args.burst_seconds, args.burst_factor)
+        total = len(self.offsets)
         plan = self.tmp / "loadgen.json"
         plan.write_text(json.dumps({
-            "urls": urls, "rate": args.rate, "total": total, "seed": args.seed, "run": self.run_id,
+            "urls": urls, "offsets": self.offsets, "seed": args.seed, "run": self.run_id,
             "customers": [c["address"] for c in fixtures["customers"]], "timeout": args.timeout,
             "connections": args.connections}))
         self.loadgen = subprocess.Popen([PYTHON, __file__, "_loadgen", str(plan), str(self.tmp / "loadgen.out.json")],
@@ -645,7 +728,11 @@ class Run:
         window_start, window_end = start + args.warmup, start + args.warmup + args.seconds
         self.window = (window_start, window_end)
         self.say(f"sending {total} webhooks at {args.rate:g}/s: {args.warmup:g} s warm-up, "
-                 f"then {args.seconds:g} s measured")
+                 f"then {args.seconds:g} s measured"
+                 + (f", {args.burst_factor:g}× for {args.burst_seconds:g} s from {args.burst_at:g} s into it"
+                    if args.burst_seconds else ""))
+        self.backlog = BacklogProbe(urls[0])
+        self.backlog.start()
 
         sampler = self.sampler
         time.sleep(max(0.0, window_start - time.time()))
@@ -703,6 +790,10 @@ class Run:
             proc.stdin.flush()
             self._readline(proc, 120)
             proc.wait(timeout=60)
+        if args.burst_seconds:  # the backlog must be back to its steady level before we look
+            burst_end = start + args.warmup + args.burst_at + args.burst_seconds
+            self.backlog.wait_drained(burst_end, args.drain + 60)
+        self.backlog.stop()
         clients = [json.loads((self.tmp / f"clients-{k}.out.json").read_text()) for k in range(args.client_procs)]
         stored = self._stored()
         outbox = self._scalar("SELECT count(*) FROM outbox")
@@ -807,10 +898,11 @@ class Run:
         args = self.args
         start = load["start"]
         total = len(load["statuses"])
-        measured = [i for i in range(total) if args.warmup <= i / args.rate < args.warmup + args.seconds]
+        offsets = self.offsets
+        measured = [i for i in range(total) if args.warmup <= offsets[i] < args.warmup + args.seconds]
         acked = {i for i in range(total) if load["statuses"][i] == 204}
         external = lambda i: f"{self.run_id}-{i:07d}"  # noqa: E731
-        scheduled = lambda i: start + i / args.rate  # noqa: E731
+        scheduled = lambda i: start + offsets[i]  # noqa: E731
 
         errors: dict[str, int] = {}
         for i in range(total):
@@ -896,7 +988,7 @@ class Run:
         slices, busy_slices, steal_slices = [], [], []
         for first in range(0, int(args.seconds), 10):
             part = [load["ended"][i] - scheduled(i) for i in measured_acked
-                    if args.warmup + first <= i / args.rate < args.warmup + first + 10]
+                    if args.warmup + first <= offsets[i] < args.warmup + first + 10]
             slices.append(ms(percentile(part, 99)).replace(" ms", ""))
             marks = [(t, ticks) for t, ticks in self.timeline if window_start + first <= t <= window_start + first + 10.5]
             if len(marks) >= 2:
@@ -928,7 +1020,7 @@ class Run:
         other = busy - sum(roles.values())
         add(f"  {'rest of machine':<16} {max(other, 0) / wall:5.2f} cores  (not this benchmark)")
         if throughput:
-            add(f"servers: {roles.get('servers', 0) / max(stored['in_window'], 1) * 1000:.1f} ms CPU per stored "
+            add(f"servers and workers: {(roles.get('servers', 0) + roles.get('workers', 0)) / max(stored['in_window'], 1) * 1000:.1f} ms CPU per stored "
                 f"webhook (incl. pushing it to the agents); {self.idle_servers:.2f} cores when idle with the "
                 f"agents connected")
         add(f"load generator: send lag behind schedule p50 {ms(percentile(lag, 50))} p99 {ms(percentile(lag, 99))}"
@@ -952,16 +1044,30 @@ class Run:
             verdicts.append(f"OTHER WORK ON THIS MACHINE used {other / wall:.2f} cores during the window "
                             f"({self.idle_busy:.2f} cores busy just before the load started): the figures are "
                             "pessimistic; rerun on a quiet machine.")
-        if throughput < 0.98 * args.rate:
-            verdicts.append(f"SERVER BEHIND: acknowledged {throughput:.1f}/s of the {args.rate:g}/s offered.")
+        offered = len(measured) / args.seconds
+        if throughput < 0.98 * offered:
+            verdicts.append(f"SERVER BEHIND: acknowledged {throughput:.1f}/s of the {offered:.1f}/s offered.")
         targets = [
-            ("throughput ≥ 98 % of offered", throughput >= 0.98 * args.rate),
+            ("throughput ≥ 98 % of offered", throughput >= 0.98 * offered),
             ("p99 webhook ≤ 100 ms", (percentile(latency, 99) or 1e9) <= 0.100),
             ("p99 to the agent ≤ 150 ms", (percentile(agent_latency, 99) or 1e9) <= 0.150),
             ("zero HTTP errors", not errors),
             ("zero lost", lost_db + lost_delivery == 0),
             ("zero duplicated", dup_db + duplicated_events == 0),
         ]
+        burst = None
+        if args.burst_seconds:
+            begin = args.warmup + args.burst_at
+            in_burst = [i for i in measured_acked if begin <= offsets[i] < begin + args.burst_seconds]
+            burst_latency = [load["ended"][i] - scheduled(i) for i in in_burst]
+            peak, drained = self.backlog.peak(), self.backlog.drained_after(start + begin + args.burst_seconds)
+            burst = {"ack_p99": percentile(burst_latency, 99), "backlog_peak": peak, "drain_seconds": drained}
+            add(f"burst: {args.burst_factor:g}× ({args.rate * args.burst_factor:g}/s) for {args.burst_seconds:g} s  "
+                f"ack p99 {ms(burst['ack_p99'])}   backlog peak {peak['pending']} events "
+                f"(oldest {peak['oldest_seconds']:.1f} s)   drained "
+                + (f"{drained:.1f} s after the burst" if drained is not None else "NOT within the wait"))
+            targets += [("burst: ack p99 ≤ 100 ms", (burst["ack_p99"] or 1e9) <= 0.100),
+                        ("burst: backlog drained ≤ 60 s after", drained is not None and drained <= 60)]
         add("-" * 78)
         add("targets: " + "; ".join(f"{name} {'OK' if ok else 'MISSED'}" for name, ok in targets))
         for verdict in verdicts or ["load generator and clients kept up (lag and CPU within bounds)."]:
@@ -973,7 +1079,7 @@ class Run:
                 "args": vars(args), "throughput": throughput, "latency_p50": percentile(latency, 50),
                 "latency_p99": percentile(latency, 99), "agent_p99": percentile(agent_latency, 99),
                 "errors": errors, "lost": lost_db + lost_delivery, "duplicated": dup_db + duplicated_events,
-                "cpu": {k: v / wall for k, v in roles.items()}, "machine_busy": busy / wall,
+                "cpu": {k: v / wall for k, v in roles.items()}, "machine_busy": busy / wall, "burst": burst,
                 "verdicts": verdicts}, indent=2))
         return 0 if all(ok for _, ok in targets) else 1
 
@@ -1011,6 +1117,12 @@ def main() -> int:
                         help="python-socketio AsyncClient (default) or Client (a thread per received message)")
     parser.add_argument("--connections", type=int, default=256, help="load generator: keep-alive connections, max")
     parser.add_argument("--timeout", type=float, default=10.0, help="per webhook, seconds")
+    parser.add_argument("--base-port", type=int, default=0, help="servers listen on this port and the next ones")
+    parser.add_argument("--burst-at", type=float, default=20.0, help="seconds into the measured window")
+    parser.add_argument("--burst-seconds", type=float, default=20.0, help="how long the burst lasts (0: none)")
+    parser.add_argument("--burst-factor", type=float, default=2.0, help="the burst's rate, times --rate")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="separate `switchboard worker` processes; the servers then run no worker themselves")
     parser.add_argument("--drain", type=float, default=30.0, help="max seconds to wait for late events")
     parser.add_argument("--plugins", default=None, help="SWITCHBOARD_PLUGINS for the servers (default: all)")
     parser.add_argument("--seed", type=int, default=1)
