@@ -81,7 +81,7 @@ def test_the_console_and_widget_have_no_serious_violations(app, story, console, 
         assert_clean(page, path)
 
 
-@pytest.mark.parametrize("path", ["/admin/agents", "/admin/groups", "/admin/plugins", "/simulator/phone",
+@pytest.mark.parametrize("path", ["/admin/agents", "/admin/groups", "/admin/plugins", "/admin/inbox", "/simulator/phone",
                                   "/admin/plugins/twilio_channel/settings"])
 def test_admin_pages_and_the_customer_phone_have_no_serious_violations(app, browser_page, live_server, admin, path):
     page = browser_page

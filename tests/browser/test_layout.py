@@ -159,7 +159,7 @@ def test_agent_pages_fit_every_screen(app, busy_chat, console, live_server, shot
         check(page, f"{path.split('?')[0].strip('/')}-{size}", shots)
 
 
-@pytest.mark.parametrize("path", ["/admin/agents", "/admin/groups", "/admin/plugins", "/simulator/phone"])
+@pytest.mark.parametrize("path", ["/admin/agents", "/admin/groups", "/admin/plugins", "/admin/inbox", "/simulator/phone"])
 def test_admin_pages_fit_every_screen(app, browser_page, live_server, admin, shots, path):
     page = browser_page
     sign_in_page(page, live_server.url, admin.email)

@@ -1,7 +1,7 @@
 """inbox events: webhooks recorded before they are answered
 
-Revision ID: 0004_host
-Revises: 0003_host
+Revision ID: 0006_host
+Revises: 0005_host
 Create Date: 2026-12-07 09:30:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0004_host'
-down_revision = '0003_host'
+revision = '0006_host'
+down_revision = '0005_host'
 branch_labels = None
 depends_on = None
 
