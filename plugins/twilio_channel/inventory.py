@@ -35,14 +35,25 @@ def fetch() -> dict:
     senders = [{
         "sid": w.sid, "sender_id": w.sender_id, "status": w.status or "",
         "webhook": _callback_url(w.webhook),
-    } for w in client.messaging.v2.channels_senders.list(channel="whatsapp", limit=LIMIT)
-        if (w.sender_id or "").startswith("whatsapp:")]
+    } for w in _whatsapp_senders(client) if (w.sender_id or "").startswith("whatsapp:")]
     data = {"numbers": numbers, "services": services, "whatsapp": senders}
     row = db.session.get(AccountInventory, config.account.sid) or AccountInventory(account_sid=config.account.sid)
     row.data, row.fetched_at = data, utcnow()
     db.session.add(row)
     db.session.commit()
     return data
+
+
+def _whatsapp_senders(client) -> list:
+    """The account's WhatsApp senders; an account without the Senders API has none to list."""
+    from twilio.base.exceptions import TwilioRestException
+
+    try:
+        return client.messaging.v2.channels_senders.list(channel="whatsapp", limit=LIMIT)
+    except TwilioRestException as exc:
+        if exc.status in (403, 404):
+            return []
+        raise
 
 
 def _callback_url(webhook) -> str:
