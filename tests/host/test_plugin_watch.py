@@ -34,3 +34,23 @@ def test_the_tabs_and_channels_asked_for_next_follow_the_change(app, agent, api,
     plugin_watch.check(app, list(connections(app)))
     assert "sms" not in [c["key"] for c in client.get("/api/v1/channels").get_json()]
     assert "call" not in [t["key"] for t in client.get("/api/v1/widget/tabs").get_json()]
+
+
+def test_a_change_made_by_another_app_on_the_same_database_is_heard(app, agent, socket_client, tmp_path):
+    """Another process (here a second app on the same database, as `switchboard plugins
+    disable` or another server would be) switches a plugin off; this process tells its
+    connections on its next pass."""
+    from host import create_app
+
+    client = socket_client(agent)
+    plugin_watch.check(app, list(connections(app)))
+    client.get_received()
+    other = create_app({"INSTANCE_PATH": str(tmp_path / "other"), "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+                        "SECRET_KEY": "another-process-secret-key-0123456789", "OUTBOX_WORKER": False,
+                        "ACCESS_CHECK_SECONDS": 0, "TESTING": True})
+    with other.app_context():
+        other.extensions["switchboard"].plugins.set_enabled("livechat", False)
+    assert plugin_watch.check(app, list(connections(app))) is True
+    (event,) = heard(client)
+    assert "livechat" not in event["enabled"]
+    assert not app.extensions["switchboard"].plugins.is_enabled("livechat")
