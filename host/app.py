@@ -86,13 +86,14 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _register_host_blueprints(app, api):
     from host import admin, auth, console, profile
-    from host.api import agents, canned_replies, chats, credentials, meta, search
+    from host.api import agents, attachments, canned_replies, chats, credentials, meta, search
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(profile.bp)
-    for module in (chats, agents, credentials, meta, canned_replies, search):
+    app.register_blueprint(attachments.public)
+    for module in (chats, agents, credentials, meta, canned_replies, search, attachments):
         api.register_blueprint(module.blp)
 
 

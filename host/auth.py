@@ -31,6 +31,7 @@ bp = Blueprint("auth", __name__)
 PUBLIC_ENDPOINTS = {"auth.login", "static", "core.healthz", "core.favicon"}
 WEBHOOK_PREFIX = "/webhooks/"
 SIGN_IN_PREFIX = "/login/"
+MEDIA_PREFIX = "/media/"  # signed, expiring attachment links providers fetch (host.attachments)
 
 
 class LoginForm(FlaskForm):
@@ -104,7 +105,7 @@ def renew_sign_in(row: AgentSession) -> None:
 
 
 def is_public(req) -> bool:
-    return req.endpoint in PUBLIC_ENDPOINTS or req.path.startswith((WEBHOOK_PREFIX, SIGN_IN_PREFIX)) or (
+    return req.endpoint in PUBLIC_ENDPOINTS or req.path.startswith((WEBHOOK_PREFIX, SIGN_IN_PREFIX, MEDIA_PREFIX)) or (
         req.endpoint or "").endswith(".static")
 
 

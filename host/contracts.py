@@ -19,6 +19,42 @@ class Media:
 
 
 @dataclass(frozen=True)
+class MediaRules:
+    """What files a channel takes (an adapter's ``media_rules``): content types, the
+    most files a message carries, their total size, and smaller caps for some types
+    (``type_caps``: content-type prefix → bytes, e.g. WhatsApp's 5 MB images). Sizes in
+    bytes, 1 MB = 1,000,000 as providers count."""
+
+    name: str
+    types: frozenset
+    max_total: int
+    max_files: int = 10
+    type_caps: Mapping[str, int] = field(default_factory=dict)
+
+    def problem(self, files) -> str | None:
+        """A sentence refusing these ``(name, content type, size)`` files, or None."""
+        from host.attachments import readable_size
+
+        if len(files) > self.max_files:
+            return (f"{self.name} carries at most {self.max_files} file{'s' if self.max_files > 1 else ''} "
+                    "a message. Send the others in another message.")
+        for name, content_type, size in files:
+            if content_type not in self.types:
+                return (f"{self.name} doesn't take {content_type} files like {name}. Send a PDF or an image "
+                        "(JPEG, PNG) instead, or a link.")
+            for prefix, cap in self.type_caps.items():
+                if content_type.startswith(prefix) and size > cap:
+                    return (f"{name} is {readable_size(size)}; {self.name} takes {prefix.rstrip('/')} files of "
+                            f"up to {readable_size(cap)}. Make it smaller and attach it again.")
+        total = sum(size for _, _, size in files)
+        if total > self.max_total:
+            return (f"{'These files are' if len(files) > 1 else files[0][0] + ' is'} {readable_size(total)}; "
+                    f"{self.name} takes up to {readable_size(self.max_total)} a message. Make "
+                    f"{'them' if len(files) > 1 else 'it'} smaller or send a link.")
+        return None
+
+
+@dataclass(frozen=True)
 class Template:
     """An approved provider template (e.g. Twilio Content API ``HX…`` SID)."""
 

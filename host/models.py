@@ -339,3 +339,19 @@ class CannedReply(db.Model):
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
     group = db.relationship("Group")
     owner = db.relationship("Agent", foreign_keys=[agent_id])
+
+
+class Attachment(db.Model):
+    """A file an agent uploaded to send in a chat, stored here (every process reads
+    the same database) and handed to the provider as a signed, expiring URL."""
+
+    __tablename__ = "attachments"
+    id = db.Column(db.Integer, primary_key=True)
+    chat_id = db.Column(db.Integer, db.ForeignKey("chats.id", ondelete="CASCADE"), nullable=False, index=True)
+    agent_id = db.Column(db.Integer, db.ForeignKey("agents.id", ondelete="SET NULL"))
+    filename = db.Column(db.String(200), nullable=False)
+    content_type = db.Column(db.String(120), nullable=False)
+    size = db.Column(db.Integer, nullable=False)
+    data = db.Column(db.LargeBinary, nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    chat = db.relationship("Chat")

@@ -181,5 +181,15 @@ def outgoing(message: Message) -> OutgoingMessage:
     return OutgoingMessage(
         message_id=message.id, chat_id=message.chat_id, channel=message.channel,
         to=message.recipient or message.chat.customer_address, sender=message.sender,
-        body=message.body or "", media=tuple(Media(m["url"], m.get("content_type", "")) for m in message.media or []),
+        body=message.body or "", media=tuple(Media(_media_url(m), m.get("content_type", "")) for m in message.media or []),
         template=template)
+
+
+def _media_url(media: dict) -> str:
+    """Where the provider fetches a file: an attachment's signed link, made now so it is
+    fresh however late the send (retries included); other media as stored."""
+    if media.get("attachment_id"):
+        from host.attachments import public_url
+
+        return public_url(media["attachment_id"], media.get("filename", ""))
+    return media["url"]

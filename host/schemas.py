@@ -72,6 +72,8 @@ class AgentUpdateSchema(Schema):
 class MediaSchema(Schema):
     url = fields.Url(required=True, require_tld=False)
     content_type = fields.Str(load_default="application/octet-stream")
+    filename = fields.Str(dump_only=True, metadata={"description": "attachments agents sent"})
+    size = fields.Int(dump_only=True, metadata={"description": "bytes, when known"})
 
 
 class TemplateSchema(Schema):
@@ -105,11 +107,15 @@ class MessageCreateSchema(Schema):
     body = fields.Str(load_default="", validate=validate.Length(
         max=1600, error="A message can be at most 1,600 characters."))
     media = fields.List(fields.Nested(MediaSchema), load_default=list, validate=validate.Length(max=10))
+    attachment_ids = fields.List(RowId(), load_default=list, validate=validate.Length(
+        max=10, error="Attach at most 10 files to a message."), metadata={
+        "description": "files uploaded to this chat (POST /api/v1/chats/{chat_id}/attachments)"})
     template = fields.Nested(TemplateSchema, load_default=None, allow_none=True)
 
     @validates_schema
     def _has_content(self, data, **kwargs):
-        if not data.get("body", "").strip() and not data.get("media") and not data.get("template"):
+        if (not data.get("body", "").strip() and not data.get("media") and not data.get("template")
+                and not data.get("attachment_ids")):
             raise ValidationError("Write a message, attach media or pick a template.", "body")
 
 

@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from sqlalchemy import and_, func
 
-from host import access
+from host import access, attachments
 from host import chats as service
 from host.access import about, chat_or_404
 from host.extensions import db
@@ -130,8 +130,11 @@ class ChatMessages(MethodView):
         """Reply. The message is stored in the outbox first, then sent."""
         chat = chat_or_404(chat_id)
         try:
-            return service.reply(chat, current_user, body=data["body"], media=data["media"],
-                                 template=data["template"])
+            media = data["media"] + attachments.for_reply(chat, data["attachment_ids"])
+        except attachments.AttachmentRefused as exc:
+            abort(422, message=str(exc), errors={"json": {"attachment_ids": [str(exc)]}})
+        try:
+            return service.reply(chat, current_user, body=data["body"], media=media, template=data["template"])
         except service.ChatError as exc:
             abort(409, message=str(exc))
 

@@ -44,7 +44,7 @@ export function startConsole(root, boot) {
   listHeader.after(search.element);
   list.element.querySelector(".chat-list").after(search.results);
   const chatView = createChatView({
-    channels, me, actions: { accept, transfer, archive, reopen, send, showList: () => showPane("list"), showDetails: () => showPane("details") },
+    channels, me, actions: { accept, transfer, archive, reopen, send, upload, showList: () => showPane("list"), showDetails: () => showPane("details") },
     replies: { load: () => api("canned-replies"), context: () => ({ chat: chatView.chat, agent: me }) },
   });
   const widgetRoot = h("div.details-body");
@@ -235,9 +235,16 @@ export function startConsole(root, boot) {
     if (chatView.chat?.id === Number(chatId)) await transfer();
   }
 
-  async function send(body) {
+  /** Upload a file to attach to the next reply in `chat`; the channel's limits answer at once. */
+  function upload(chat, file) {
+    const form = new FormData();
+    form.append("file", file, file.name);
+    return api(`chats/${chat.id}/attachments`, { method: "POST", form });
+  }
+
+  async function send(body, attachmentIds = []) {
     const chat = chatView.chat;
-    const message = await api(`chats/${chat.id}/messages`, { method: "POST", json: { body } });
+    const message = await api(`chats/${chat.id}/messages`, { method: "POST", json: { body, attachment_ids: attachmentIds } });
     chatView.upsertMessage(message);
     store.noteMessage(store.get(chat.id) || chat, message, { countUnread: false });
     if (chat.status === "queued") {

@@ -12,7 +12,7 @@ from dataclasses import replace
 import phonenumbers
 from flask import current_app
 
-from host.contracts import OutgoingMessage, SendError, SendResult
+from host.contracts import MediaRules, OutgoingMessage, SendError, SendResult
 from host.extensions import db
 from host.models import Chat, Group, Message
 
@@ -109,12 +109,46 @@ def template_account(chat: Chat | None):
     return accounts.for_sender(choose_sender(config, "whatsapp", chat.sender, chat.group_id))
 
 
+# What Twilio takes as MediaUrl (twilio.com/docs/messaging/guides/accepted-mime-types and
+# /docs/whatsapp/guidance-whatsapp-media-messages): MMS up to 5 MB a message and ten
+# files; WhatsApp up to 16 MB, one file a message, images up to 5 MB, fewer types.
+MB = 1_000_000
+MMS_TYPES = frozenset("""
+image/jpeg image/jpg image/gif image/png image/bmp image/tiff image/heic image/heif
+audio/basic audio/L24 audio/mp4 audio/mpeg audio/ogg audio/vnd.rn-realaudio audio/vnd.wave audio/3gpp
+audio/3gpp2 audio/ac3 audio/webm audio/amr-nb audio/amr audio/aac
+video/mpeg video/mp4 video/quicktime video/webm video/3gpp video/3gpp2 video/3gpp-tt video/H261 video/H263
+video/H263-1998 video/H263-2000 video/H264
+text/vcard text/x-vcard text/csv text/rtf text/richtext text/calendar text/directory
+application/pdf application/vcard application/vnd.apple.pkpass application/msword application/vnd.ms-excel
+application/vnd.ms-powerpoint
+application/vnd.openxmlformats-officedocument.presentationml.presentation
+application/vnd.openxmlformats-officedocument.spreadsheetml.sheet
+application/vnd.openxmlformats-officedocument.wordprocessingml.document
+""".split())
+WHATSAPP_TYPES = frozenset("""
+image/jpeg image/jpg image/png
+audio/ogg audio/amr audio/3gpp audio/aac audio/mpeg
+video/mp4
+application/pdf application/msword
+application/vnd.openxmlformats-officedocument.wordprocessingml.document
+application/vnd.openxmlformats-officedocument.presentationml.presentation
+application/vnd.openxmlformats-officedocument.spreadsheetml.sheet
+text/vcard
+""".split())
+MMS_RULES = MediaRules("MMS", MMS_TYPES, max_total=5 * MB, max_files=10)
+WHATSAPP_RULES = MediaRules("WhatsApp", WHATSAPP_TYPES, max_total=16 * MB, max_files=1,
+                            type_caps={"image/": 5 * MB})
+
+
 class TwilioChannel:
     """One Twilio messaging channel (``sms`` or ``whatsapp``)."""
 
     def __init__(self, key: str, label: str):
         self.key = key
         self.label = label
+        # An SMS with files goes as MMS.
+        self.media_rules = WHATSAPP_RULES if key == "whatsapp" else MMS_RULES
 
     def normalise_address(self, value: str) -> str:
         number = normalise_number(value)

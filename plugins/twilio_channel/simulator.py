@@ -183,6 +183,8 @@ class Simulator:
             return _error(400, 21602, "Message body is required.")
         if len(body) > 1600:
             return _error(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
+        if len(media) > 10:
+            return _error(400, 21623, "Number of media files exceeds allowed limit")
         whatsapp = to.startswith("whatsapp:")
         if sender and sender.startswith("whatsapp:") != whatsapp:
             return _error(400, 21910, "Invalid From and To pair. From and To should be of the same channel.")
@@ -212,8 +214,11 @@ class Simulator:
             status_callback=form.get("StatusCallback"))
         db.session.add(row)
         db.session.flush()
+        media_error = media_problem(media, whatsapp)
         if closed:
             self.schedule(self.delays["failed"], self._deliver_status, row.sid, "failed", "63016")
+        elif media_error:  # Twilio fetches the media after accepting the request
+            self.schedule(self.delays["failed"], self._deliver_status, row.sid, "failed", media_error)
         else:
             self.schedule(self.delays["sent"], self._deliver_status, row.sid, "sent", None)
             self.schedule(self.delays["delivered"], self._deliver_status, row.sid, "delivered", None)
@@ -407,3 +412,34 @@ def post_signed(app, url: str, params: dict, token: str) -> int:
 
 def current_simulator() -> Simulator:
     return simulator_for(current_app._get_current_object())
+
+
+def media_problem(urls, whatsapp: bool) -> str | None:
+    """Fetch each MediaUrl as Twilio does and return the error code Twilio fails the
+    message with: 11200 (the URL doesn't answer 200), 12300 (a Content-Type the channel
+    doesn't take), 11751 (more than the channel's size: MMS 5 MB, WhatsApp 16 MB and
+    5 MB an image), 21623 (WhatsApp: one file a message). Only Switchboard's own URLs
+    can be fetched offline; others are taken as they are."""
+    from flask import current_app
+
+    from .channels import MMS_RULES, WHATSAPP_RULES
+
+    rules = WHATSAPP_RULES if whatsapp else MMS_RULES
+    if len(urls) > rules.max_files:
+        return "21623"
+    base = current_app.config["SWITCHBOARD_PUBLIC_URL"].rstrip("/") + "/"
+    total = 0
+    for url in urls:
+        if not url.startswith(base):
+            continue
+        answer = current_app.test_client().get("/" + url[len(base):])
+        if answer.status_code != 200:
+            return "11200"
+        content_type = (answer.mimetype or "").lower()
+        size = len(answer.get_data())
+        if content_type not in rules.types:
+            return "12300"
+        if any(content_type.startswith(p) and size > cap for p, cap in rules.type_caps.items()):
+            return "11751"
+        total += size
+    return "11751" if total > rules.max_total else None

@@ -305,7 +305,7 @@ def test_standalone_widget_follows_the_chat_it_is_given(app, browser_page, live_
 
 # --- media and attention ------------------------------------------------------------------
 
-def test_media_shows_images_inline_and_other_files_as_links(app, console, live_server):
+def test_media_shows_images_inline_and_other_files_with_name_kind_open_and_download(app, console, live_server):
     from host.chats import receive
     from host.contracts import InboundMessage, Media
 
@@ -318,10 +318,12 @@ def test_media_shows_images_inline_and_other_files_as_links(app, console, live_s
     open_chat(page, "Maria Lopez")
     media = page.locator(".transcript .msg-media")
     expect(media.locator("img")).to_have_attribute("src", f"{live_server.url}/static/favicon.svg")
-    link = media.locator("a.media-file")
-    expect(link).to_have_count(1)
-    expect(link).to_have_attribute("href", f"{live_server.url}/static/invoice-4411.pdf")
-    expect(link).to_contain_text("invoice-4411.pdf")
+    document = media.locator(".media-file[data-content-type='application/pdf']")
+    expect(document.locator(".media-file-name")).to_have_text("invoice-4411.pdf")
+    expect(document.locator(".media-file-details")).to_have_text("PDF document · application/pdf")
+    expect(document.get_by_role("link", name="Open invoice-4411.pdf")).to_have_attribute(
+        "href", f"{live_server.url}/static/invoice-4411.pdf")
+    expect(document.get_by_role("link", name="Download invoice-4411.pdf")).to_have_attribute("download", "invoice-4411.pdf")
     expect(media).to_contain_text("unsupported address")
     expect(page.locator(".transcript a[href^='javascript']")).to_have_count(0)
 

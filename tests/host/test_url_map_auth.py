@@ -4,7 +4,7 @@ import re
 import pytest
 from werkzeug.routing.converters import NumberConverter
 
-PUBLIC_PREFIXES = ("/webhooks/", "/login/")
+PUBLIC_PREFIXES = ("/webhooks/", "/login/", "/media/")
 PUBLIC_RULES = {"/login", "/healthz", "/favicon.ico"}
 
 

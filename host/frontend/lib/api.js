@@ -54,13 +54,15 @@ export function messageFor(status, body) {
  * cookies are blocked) requests carry `Authorization: Bearer` and no cookies.
  */
 export function createApi(csrfToken, { token = null } = {}) {
-  return async function api(path, { method = "GET", json, signal } = {}) {
+  return async function api(path, { method = "GET", json, form, signal } = {}) {
     const headers = { Accept: "application/json" };
     const init = { method, headers, credentials: token ? "omit" : "same-origin", signal };
     if (token) headers.Authorization = `Bearer ${token}`;
     if (json !== undefined) {
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(json);
+    } else if (form !== undefined) {
+      init.body = form; // FormData: the browser sets the multipart Content-Type
     }
     if (!["GET", "HEAD", "OPTIONS"].includes(method.toUpperCase()) && csrfToken) {
       headers["X-CSRFToken"] = csrfToken;

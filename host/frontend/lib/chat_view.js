@@ -4,6 +4,7 @@ import { customerLabel, hue } from "./chat_list.js";
 import { mergeMessage } from "./chat_store.js";
 import { createComposer } from "./composer.js";
 import { h, initials, replace, safeUrl } from "./dom.js";
+import { fileKind, readableSize } from "./files.js";
 import { icon } from "./icons.js";
 import { dayLabel, fullTime, messageTime, parseDate } from "./time.js";
 import { callRow, channelChange, channelTag, deliveryText, isCallChannel, isTextMessage, STATUS_TEXT, templateMark,
@@ -38,10 +39,20 @@ function mediaItem(media) {
   const type = media.content_type || "";
   if (type.startsWith("image/")) {
     return h("a.media-image", { href: url, target: "_blank", rel: "noopener noreferrer" },
-      h("img", { src: url, alt: "Image from the conversation", loading: "lazy" }));
+      h("img", { src: url, alt: media.filename ? `Image ${media.filename}` : "Image from the conversation", loading: "lazy" }));
   }
-  const name = decodeURIComponent(url.split("?")[0].split("/").pop() || "attachment");
-  return h("a.media-file", { href: url, target: "_blank", rel: "noopener noreferrer" }, icon("clip"), name, type ? h("span.muted", ` (${type})`) : null);
+  // Other files: what it is, how big, and both ways to get it.
+  const fromUrl = decodeURIComponent(url.split("?")[0].split("/").pop() || "");
+  const name = media.filename || (/\.[a-z0-9]{2,5}$/i.test(fromUrl) ? fromUrl : fileKind(type));
+  const kind = fileKind(type);
+  const details = [name === kind ? "" : kind, type, media.size ? readableSize(media.size) : ""].filter(Boolean).join(" · ");
+  const download = url + (url.includes("?") ? "&" : "?") + "download=1";
+  return h("div.media-file", { dataset: { contentType: type } },
+    icon("clip", "media-file-icon"),
+    h("span.media-file-main", h("span.media-file-name", name), h("span.media-file-details", details)),
+    h("span.media-file-actions",
+      h("a.button.small", { href: url, target: "_blank", rel: "noopener noreferrer", "aria-label": `Open ${name}` }, "Open"),
+      h("a.button.small", { href: download, download: name, "aria-label": `Download ${name}` }, "Download")));
 }
 
 /**
@@ -51,7 +62,10 @@ function mediaItem(media) {
  */
 export function createChatView({ channels, me, actions, replies }) {
   const element = h("section.pane.pane-chat", { "aria-label": "Conversation" });
-  const composer = createComposer({ onSend: (body) => actions.send(body), onReopen: () => actions.reopen(), replies });
+  const composer = createComposer({
+    onSend: (body, attachmentIds) => actions.send(body, attachmentIds), onReopen: () => actions.reopen(), replies,
+    onUpload: actions.upload ? (file) => actions.upload(chat, file) : null,
+  });
   let chat = null;
   let messages = new Map();
   let head = null;

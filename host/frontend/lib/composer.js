@@ -2,6 +2,7 @@
 // inserts a canned reply.
 import { attachReplyPicker } from "./canned_replies.js";
 import { h } from "./dom.js";
+import { readableSize } from "./files.js";
 import { icon } from "./icons.js";
 
 export const MAX_LENGTH = 1600;
@@ -11,7 +12,7 @@ export const MAX_LENGTH = 1600;
  * Returns {element, setState({mode, hint, channelLabel, name}), focus()}.
  * mode: "open" | "archived" | "disabled".
  */
-export function createComposer({ onSend, onReopen, replies }) {
+export function createComposer({ onSend, onReopen, replies, onUpload }) {
   const textarea = h("textarea.composer-input", {
     rows: "2",
     maxlength: String(MAX_LENGTH),
@@ -27,9 +28,19 @@ export function createComposer({ onSend, onReopen, replies }) {
   // Which channel a reply goes by (a chat with calls still replies by SMS or WhatsApp).
   const via = h("span.composer-via", { hidden: true });
   const send = h("button.primary.composer-send", { type: "submit" }, "Send");
+  // Attachments: uploaded as soon as chosen (the channel's limits answer at once),
+  // sent with the next reply by id.
+  const files = h("input.composer-file", { type: "file", multiple: true, hidden: true, tabindex: "-1",
+    "aria-label": "Files to attach" });
+  const attach = onUpload ? h("button.composer-attach", { type: "button", "aria-label": "Attach a file",
+    title: "Attach an image or a document", onclick: () => files.click() }, icon("clip")) : null;
+  const chips = h("ul.composer-files", { "aria-label": "Attached files", hidden: true });
+  let attached = []; // [{id, filename, content_type, size}]
+  let uploading = 0;
   const error = h("p.composer-error", { role: "alert", hidden: true });
   const form = h("form.composer", { "aria-label": "Reply to the customer" },
-    picker?.element, textarea, h("div.composer-bar", via, hint, h("span.spacer"), counter, send), error);
+    picker?.element, chips, textarea,
+    h("div.composer-bar", attach, files, via, hint, h("span.spacer"), counter, send), error);
   const reopen = h("button.button", { type: "button", onclick: () => onReopen?.() }, "Reopen chat");
   const archived = h("div.composer-closed", { hidden: true },
     icon("archive", "composer-closed-icon"),
@@ -43,7 +54,8 @@ export function createComposer({ onSend, onReopen, replies }) {
     const length = textarea.value.length;
     counter.textContent = `${length} / ${MAX_LENGTH}`;
     counter.classList.toggle("near-limit", length > MAX_LENGTH - 100);
-    send.disabled = sending || mode !== "open" || !textarea.value.trim();
+    send.disabled = sending || uploading > 0 || mode !== "open" || (!textarea.value.trim() && !attached.length);
+    if (attach) attach.disabled = mode !== "open";
     textarea.style.height = "auto";
     textarea.style.height = `${Math.min(textarea.scrollHeight + 2, 200)}px`;
   }
@@ -53,15 +65,48 @@ export function createComposer({ onSend, onReopen, replies }) {
     error.hidden = !message;
   }
 
+  function renderFiles() {
+    chips.hidden = !attached.length;
+    chips.replaceChildren(...attached.map((file) => h("li.composer-file-chip", { dataset: { attachmentId: file.id } },
+      icon("clip"), h("span.file-name", file.filename), h("span.file-size", readableSize(file.size)),
+      h("button.link.file-remove", { type: "button", "aria-label": `Remove ${file.filename}`,
+        onclick: () => { attached = attached.filter((f) => f !== file); renderFiles(); update(); textarea.focus(); } }, "×"))));
+  }
+
+  async function addFiles(list) {
+    for (const file of list) {
+      uploading += 1;
+      update();
+      try {
+        attached.push(await onUpload(file));
+        renderFiles();
+      } catch (exc) {
+        showError(exc?.message || `${file.name} couldn't be attached.`);
+      } finally {
+        uploading -= 1;
+        update();
+      }
+    }
+  }
+
+  files.addEventListener("change", () => {
+    const chosen = [...files.files];
+    files.value = "";
+    showError("");
+    addFiles(chosen);
+  });
+
   async function submit() {
     const body = textarea.value;
-    if (sending || mode !== "open" || !body.trim()) return;
+    if (sending || uploading || mode !== "open" || (!body.trim() && !attached.length)) return;
     sending = true;
     showError("");
     update();
     try {
-      await onSend(body);
+      await onSend(body, attached.map((f) => f.id));
       textarea.value = "";
+      attached = [];
+      renderFiles();
     } catch (exc) {
       showError(exc?.message || "The message wasn't sent. Try again.");
     } finally {
@@ -102,6 +147,8 @@ export function createComposer({ onSend, onReopen, replies }) {
 
   function reset() {
     textarea.value = "";
+    attached = [];
+    renderFiles();
     picker?.close();
     showError("");
     update();
