@@ -11,7 +11,7 @@ import pytest
 from host.chats import receive
 from host.contracts import InboundMessage, Media
 from host.extensions import db
-from host.models import Chat, Message
+from host.models import Message
 from plugins.twilio_channel.models import SimulatedMessage
 from plugins.twilio_channel.simulator import simulator_for
 
@@ -24,7 +24,7 @@ def test_attach_a_document_to_an_sms_reply(app, console, live_server, tmp_path):
     page = console
     simulator = simulator_for(app)
     assert simulator.customer_sends("+14155550123", "+14155550000", "Can you send me the invoice?")[0] == 200
-    chat = db.session.execute(db.select(Chat).where(Chat.customer_address == "+14155550123")).scalar_one()
+    expect(page.locator(".chat-list .chat-row", has_text="+14155550123")).to_be_visible()  # stored by the inbox worker
     receive(InboundMessage(channel="sms", external_id="MM" + "7" * 32, from_address="+14155550123",
                            to_address="+14155550000", body="Here is my receipt",
                            media=[Media("/twilio/media/MM7777/0", "application/pdf")]))
