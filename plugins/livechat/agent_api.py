@@ -63,6 +63,15 @@ class SyncStateSchema(Schema):
     items = fields.List(fields.Nested(SyncItemSchema))
 
 
+class WidgetStartSchema(Schema):
+    agent = fields.Dict(metadata={"description": "The signed-in agent"})
+    isAdmin = fields.Bool()
+    csrfToken = fields.Str(metadata={"description": "For cookie-signed requests; empty with a token"})
+    tabs = fields.List(fields.Dict(), metadata={"description": "The widget's tabs"})
+    channels = fields.List(fields.Dict(), metadata={"description": "Enabled channels"})
+    plugins = fields.List(fields.Str(), metadata={"description": "Enabled plugins"})
+
+
 def _visible(chat: Chat | None) -> Chat:
     if not access.may_see_chat(current_user, chat):
         abort(404, message="Switchboard has no chat for this LiveChat conversation that you can see.")
@@ -120,6 +129,7 @@ def api_blueprint() -> Blueprint:
         return {**summary(chat_id, True), "configured": True}
 
     @blp.route("/widget")
+    @blp.response(200, WidgetStartSchema)
     @about(access.AGENT, reason="the signed-in agent's own start data for the widget (their name, the tabs)")
     def widget_start():
         """The widget's start data for the signed-in agent (as the widget page embeds it)."""
@@ -129,6 +139,6 @@ def api_blueprint() -> Blueprint:
 
         from host.console import bootstrap
 
-        return jsonify(json.loads(bootstrap()))
+        return jsonify(json.loads(bootstrap()))  # as the page embeds it, keys the schema does not list too
 
     return blp
