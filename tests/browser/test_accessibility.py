@@ -89,3 +89,24 @@ def test_admin_pages_and_the_customer_phone_have_no_serious_violations(app, brow
     page.goto(live_server.url + path)
     page.wait_for_load_state("networkidle")
     assert_clean(page, path)
+
+
+def test_the_call_bar_and_dialogs_have_no_serious_violations(app, story, console, live_server):
+    from plugins.twilio_channel.simulator_voice import voice_simulator_for
+
+    page = console
+    voice_simulator_for(app).customer_dials("+14155550188", "+14155550000")
+    expect(page.locator(".live-bar")).to_have_attribute("data-state", "ringing")
+    assert_clean(page, "console with a call ringing")
+    page.locator("body").focus()
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+    assert_clean(page, "the shortcuts dialog")
+    page.keyboard.press("Escape")
+    page.locator('.views [data-view="mine"]').click()
+    page.locator(f'.chat-row[data-chat-id="{story.id}"]').click()
+    expect(page.locator(".transcript")).to_have_attribute("aria-busy", "false")
+    page.locator("body").focus()
+    page.keyboard.press("t")
+    expect(page.get_by_role("dialog", name="Transfer chat").locator("select[name=agent_id]")).to_be_focused()
+    assert_clean(page, "the transfer dialog")
