@@ -116,7 +116,8 @@ class Switchboard:
     def channel_list(self) -> list[dict]:
         usable = self.enabled_channels()
         return [{"key": k, "label": ch.label, "plugin": self.channels[k][0],
-                 "text_refusal": getattr(ch, "text_refusal", None)} for k, ch in usable.items()]
+                 "text_refusal": getattr(ch, "text_refusal", None),
+                 "takes_files": getattr(ch, "media_rules", None) is not None} for k, ch in usable.items()]
 
     def missing_settings(self, key: str) -> list[str] | None:
         """Names of the settings channel ``key`` still needs (its ``missing_settings()``);

@@ -36,6 +36,7 @@ def test_attach_a_document_to_an_sms_reply(app, console, live_server, tmp_path):
     expect(received.locator(".media-file-details")).to_have_text("application/pdf")
     expect(received.get_by_role("link", name="Download PDF document")).to_have_attribute("href", re.compile(r"/twilio/media/MM7777/0\?download=1$"))
 
+    expect(page.get_by_role("button", name="Attach a file")).to_be_visible()
     (tmp_path / "Invoice March.pdf").write_bytes(b"%PDF-1.4\n" + b"x" * 4000)
     (tmp_path / "setup.exe").write_bytes(b"MZ" * 10)
     page.locator(".composer-file").set_input_files(str(tmp_path / "setup.exe"))

@@ -42,6 +42,7 @@ def test_slash_inserts_a_reply_with_the_customer_and_agent_filled_in(app, consol
     expect(page.locator(".transcript")).to_have_attribute("aria-busy", "false")
 
     composer = page.locator(".composer-input")
+    expect(page.locator(".composer-attach")).to_be_hidden()  # the loopback channel carries no files
     composer.type("/")
     options = page.locator(".reply-picker .reply-option")
     expect(options).to_have_count(2)

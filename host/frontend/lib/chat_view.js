@@ -188,6 +188,7 @@ export function createChatView({ channels, me, actions, replies }) {
     return {
       mode: "open",
       channelLabel: label,
+      files: Boolean(channels.find((c) => c.key === key)?.takes_files),
       placeholder: `Reply to ${who} by ${label}…`,
       hint: chat.status === "queued" ? "Replying assigns this chat to you · / replies" : undefined,
     };

@@ -36,6 +36,7 @@ export function createComposer({ onSend, onReopen, replies, onUpload }) {
     title: "Attach an image or a document", onclick: () => files.click() }, icon("clip")) : null;
   const chips = h("ul.composer-files", { "aria-label": "Attached files", hidden: true });
   let attached = []; // [{id, filename, content_type, size}]
+  let takesFiles = true; // the chat's channel carries files (its adapter has media_rules)
   let uploading = 0;
   const error = h("p.composer-error", { role: "alert", hidden: true });
   const form = h("form.composer", { "aria-label": "Reply to the customer" },
@@ -55,7 +56,10 @@ export function createComposer({ onSend, onReopen, replies, onUpload }) {
     counter.textContent = `${length} / ${MAX_LENGTH}`;
     counter.classList.toggle("near-limit", length > MAX_LENGTH - 100);
     send.disabled = sending || uploading > 0 || mode !== "open" || (!textarea.value.trim() && !attached.length);
-    if (attach) attach.disabled = mode !== "open";
+    if (attach) {
+      attach.disabled = mode !== "open";
+      attach.hidden = !takesFiles;
+    }
     textarea.style.height = "auto";
     textarea.style.height = `${Math.min(textarea.scrollHeight + 2, 200)}px`;
   }
@@ -131,9 +135,10 @@ export function createComposer({ onSend, onReopen, replies, onUpload }) {
     submit();
   });
 
-  function setState({ mode: next, hint: hintText, placeholder, channelLabel }) {
+  function setState({ mode: next, hint: hintText, placeholder, channelLabel, files: filesTaken = false }) {
     const changedChat = next !== mode;
     mode = next;
+    takesFiles = Boolean(filesTaken);
     form.hidden = mode === "archived";
     archived.hidden = mode !== "archived";
     textarea.disabled = mode !== "open";
