@@ -61,9 +61,11 @@ def context() -> dict:
                 "picked": n["phone_number"] in picked} for n in (data or {}).get("numbers", [])]
     services = [{**s, "points_here": all(s.get(k) == v for k, v in webhook_setup.service_fields(to).items()),
                  "picked": s["sid"] in config.messaging_service_sids} for s in (data or {}).get("services", [])]
+    whatsapp = [{**w, "points_here": all(w.get(k) == v for k, v in webhook_setup.sender_fields(to).items()),
+                 "picked": w["sender_id"] in config.whatsapp_senders} for w in (data or {}).get("whatsapp", [])]
     voice_ready = not [n for n in ("api_key_sid", "api_key_secret", "twiml_app_sid") if not config.raw.get(n)]
     return {"connect": {"data": data, "fetched_at": fetched_at, "numbers": numbers, "services": services,
-                        "whatsapp": (data or {}).get("whatsapp", []), "changes": _grouped(webhook_setup.changes()),
+                        "whatsapp": whatsapp, "changes": _grouped(webhook_setup.changes()),
                         "voice_ready": voice_ready, "targets": to}}
 
 
@@ -124,15 +126,16 @@ def _fetch(prefix: str):
 @bp.post("/apply")
 @about(access.ADMIN)
 def apply():
-    """Point the picked numbers and services here (and set up calls in the browser when asked)."""
+    """Point the picked numbers, senders and services here (and set up calls in the browser when asked)."""
     numbers = request.form.getlist("number_sid")
     services = request.form.getlist("service_sid")
+    senders = request.form.getlist("sender_sid")
     voice = request.form.get("voice") == "on"
-    if not (numbers or services or voice):
-        flash("Pick at least one number or Messaging Service first.", "error")
+    if not (numbers or services or senders or voice):
+        flash("Pick at least one number, WhatsApp sender or Messaging Service first.", "error")
         return _back()
     try:
-        done = webhook_setup.connect(numbers, services, voice)
+        done = webhook_setup.connect(numbers, services, voice, senders)
     except TROUBLE as exc:
         log.warning("connecting Twilio numbers failed: %s", type(exc).__name__)
         flash(_twilio_trouble(exc) + " What was changed before that is listed below and can be undone.", "error")

@@ -34,7 +34,11 @@ def fetch() -> dict:
     } for s in client.messaging.v1.services.list(limit=LIMIT)]
     senders = [{
         "sid": w.sid, "sender_id": w.sender_id, "status": w.status or "",
-        "webhook": _callback_url(w.webhook),
+        "webhook": _webhook(w.webhook).get("callback_url") or "",
+        "status_callback": _webhook(w.webhook).get("status_callback_url") or "",
+        # kept so that re-pointing the sender sends its fallback back unchanged
+        "fallback_url": _webhook(w.webhook).get("fallback_url") or "",
+        "fallback_method": _webhook(w.webhook).get("fallback_method") or "",
     } for w in _whatsapp_senders(client) if (w.sender_id or "").startswith("whatsapp:")]
     data = {"numbers": numbers, "services": services, "whatsapp": senders}
     row = db.session.get(AccountInventory, config.account.sid) or AccountInventory(account_sid=config.account.sid)
@@ -56,11 +60,11 @@ def _whatsapp_senders(client) -> list:
         raise
 
 
-def _callback_url(webhook) -> str:
-    """A sender's ``webhook`` object holds its callback URL (``callback_url``)."""
+def _webhook(webhook) -> dict:
+    """A sender's ``webhook`` object (callback, fallback and status callback URLs) as a dict."""
     if isinstance(webhook, dict):
-        return webhook.get("callback_url") or ""
-    return ""
+        return webhook
+    return webhook.to_dict() if hasattr(webhook, "to_dict") else {}
 
 
 def stored() -> tuple[dict, object] | tuple[None, None]:

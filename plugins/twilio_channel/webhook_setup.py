@@ -1,8 +1,10 @@
-"""Point the picked numbers and Messaging Services at this server, on the admin's click.
+"""Point the picked numbers, WhatsApp senders and Messaging Services at this server, on the admin's click.
 
 ``connect`` updates each picked phone number (``IncomingPhoneNumbers``: SmsUrl, VoiceUrl
-and the call StatusCallback) and Messaging Service (``InboundRequestUrl`` and the message
-``StatusCallback``) through the ``twilio`` client, and — when calls in the browser are
+and the call StatusCallback), WhatsApp sender (Senders API ``/v2/Channels/Senders/XE…``:
+the ``webhook`` object's ``callback_url`` and ``status_callback_url``) and Messaging
+Service (``InboundRequestUrl`` and the message ``StatusCallback``) through the ``twilio``
+client, and — when calls in the browser are
 wanted — creates the TwiML App (Voice URL = our outbound-call webhook) and an API key
 when the settings have none. Every URL it replaces is stored (``WebhookChange``) before
 the update, so :func:`undo` can put it back; created resources are deleted on undo.
@@ -56,12 +58,36 @@ def service_fields(to: Targets) -> dict:
     return {"inbound_request_url": to.messaging, "status_callback": to.status}
 
 
+def sender_fields(to: Targets) -> dict:
+    """A WhatsApp sender's fields (as the inventory keeps them) that should point here."""
+    return {"webhook": to.messaging, "status_callback": to.status}
+
+
+def _update_sender(client, sender: dict, values: dict) -> None:
+    """Send the sender's whole ``webhook`` object: the listed fields changed, the rest as it was.
+
+    The Senders API takes JSON (``MessagingV2ChannelsSenderRequestsUpdate``); an empty URL
+    goes as null, which the API documents as "not set".
+    """
+    from twilio.rest.messaging.v2.channels_sender import ChannelsSenderList
+
+    merged = {**sender, **values}
+    webhook = {"callback_url": merged.get("webhook") or None, "callback_method": "POST",
+               "fallback_url": merged.get("fallback_url") or None,
+               "fallback_method": merged.get("fallback_method") or None,
+               "status_callback_url": merged.get("status_callback") or None, "status_callback_method": "POST"}
+    update = ChannelsSenderList.MessagingV2ChannelsSenderRequestsUpdate({"webhook": webhook})
+    client.messaging.v2.channels_senders(sender["sid"]).update(update)
+
+
 def elsewhere(config, data: dict) -> list[str]:
     """The picked numbers and services whose webhooks don't point here (from ``data``)."""
     to = targets(config)
     picked = set(config.numbers) | {w.removeprefix("whatsapp:") for w in config.whatsapp_senders}
     wrong = [n["phone_number"] for n in data["numbers"] if n["phone_number"] in picked
              and any(n.get(k) != v for k, v in number_fields(n, to).items())]
+    wrong += [w["sender_id"] for w in data.get("whatsapp", []) if w["sender_id"] in config.whatsapp_senders
+              and any(w.get(k) != v for k, v in sender_fields(to).items())]
     wrong += [s["friendly_name"] or s["sid"] for s in data["services"] if s["sid"] in config.messaging_service_sids
               and any(s.get(k) != v for k, v in service_fields(to).items())]
     return wrong
@@ -72,7 +98,8 @@ def _record(account_sid, sid, label, field, previous, current) -> None:
                                  previous=previous or None, current=current))
 
 
-def connect(number_sids: list[str], service_sids: list[str], voice: bool) -> list[str]:
+def connect(number_sids: list[str], service_sids: list[str], voice: bool,
+            sender_sids: list[str] = ()) -> list[str]:
     """Point the picked resources here and pick them in the settings; what was done, in sentences."""
     config = load_config()
     data, _ = stored()
@@ -83,6 +110,7 @@ def connect(number_sids: list[str], service_sids: list[str], voice: bool) -> lis
     done = []
     numbers = [n for n in data["numbers"] if n["sid"] in number_sids]
     services = [s for s in data["services"] if s["sid"] in service_sids]
+    senders = [w for w in data.get("whatsapp", []) if w["sid"] in sender_sids]
     for number in numbers:
         wanted = {k: v for k, v in number_fields(number, to).items() if number.get(k) != v}
         if not wanted:
@@ -108,7 +136,19 @@ def connect(number_sids: list[str], service_sids: list[str], voice: bool) -> lis
         client.messaging.v1.services(service["sid"]).update(**wanted, **extra)
         note(service["sid"], wanted)
         done.append(f"Messaging Service “{service['friendly_name'] or service['sid']}” now sends its messages here.")
-    _pick(numbers, services)
+    for sender in senders:
+        wanted = {k: v for k, v in sender_fields(to).items() if sender.get(k) != v}
+        if not wanted:
+            continue
+        for field, url in wanted.items():
+            _record(config.account.sid, sender["sid"], "WhatsApp " + sender["sender_id"].removeprefix("whatsapp:"),
+                    field, sender.get(field), url)
+        db.session.commit()
+        _update_sender(client, sender, wanted)
+        note(sender["sid"], wanted)
+        done.append(f"WhatsApp sender {sender['sender_id'].removeprefix('whatsapp:')} now sends its messages "
+                    "and status updates here.")
+    _pick(numbers, services, senders)
     if voice:
         done += _voice(client, config, to)
     return done
@@ -117,11 +157,11 @@ def connect(number_sids: list[str], service_sids: list[str], voice: bool) -> lis
 def what(field: str) -> str:
     """What a webhook field carries, in words."""
     return {"sms_url": "messages", "voice_url": "calls", "status_callback": "status updates",
-            "inbound_request_url": "messages"}.get(field, field)
+            "inbound_request_url": "messages", "webhook": "messages"}.get(field, field)
 
 
-def _pick(numbers: list[dict], services: list[dict]) -> None:
-    """The connected numbers and services become the ones agents send from."""
+def _pick(numbers: list[dict], services: list[dict], senders: list[dict] = ()) -> None:
+    """The connected numbers, senders and services become the ones agents send from."""
     current = host_settings.get(NAME)
     chosen = list(current.get("numbers") or [])
     for number in numbers:
@@ -129,7 +169,10 @@ def _pick(numbers: list[dict], services: list[dict]) -> None:
             chosen.append(number["phone_number"])
     chosen_services = list(current.get("messaging_service_sids") or [])
     chosen_services += [s["sid"] for s in services if s["sid"] not in chosen_services]
-    host_settings.update(NAME, {"numbers": chosen, "messaging_service_sids": chosen_services})
+    chosen_senders = list(current.get("whatsapp_senders") or [])
+    chosen_senders += [w["sender_id"] for w in senders if w["sender_id"] not in chosen_senders]
+    host_settings.update(NAME, {"numbers": chosen, "messaging_service_sids": chosen_services,
+                                "whatsapp_senders": chosen_senders})
 
 
 def _voice(client, config, to: Targets) -> list[str]:
@@ -183,7 +226,11 @@ def undo(change_ids: list[int] | None = None) -> list[str]:
             # that was empty before is left pointing here rather than sent empty.
             previous = {c.field: c.previous for c in ordered if c.previous}
             kept = [what(c.field) for c in ordered if not c.previous]
-            if previous and sid.startswith("PN"):
+            if sid.startswith("XE"):
+                # The Senders API takes null for "not set", so a sender gets back exactly what it had.
+                previous, kept = {c.field: c.previous or "" for c in ordered}, []
+                _update_sender(client, _inventory_item(sid), previous)
+            elif previous and sid.startswith("PN"):
                 client.incoming_phone_numbers(sid).update(**previous)
             elif previous and sid.startswith("MG"):
                 client.messaging.v1.services(sid).update(**previous)
@@ -197,6 +244,11 @@ def undo(change_ids: list[int] | None = None) -> list[str]:
             row.undone_at = utcnow()
         db.session.commit()
     return done
+
+
+def _inventory_item(sid: str) -> dict:
+    data, _ = stored()
+    return next((item for items in (data or {}).values() for item in items if item.get("sid") == sid), {"sid": sid})
 
 
 def _delete_created(client, sid: str) -> None:

@@ -16,13 +16,14 @@ from host.testing.pytest_plugin import sign_in_page
 from plugins.twilio_channel.client import use_http_client
 from plugins.twilio_channel.settings import load_config
 from plugins.twilio_channel.testing import PrismServers, RecordingHttpClient, prism_binary
-from plugins.twilio_channel.testing.prism import PRISM_NUMBERS
+from plugins.twilio_channel.testing.prism import PRISM_NUMBERS, PRISM_WHATSAPP_SENDER
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
 ACCOUNT = "AC" + "0123456789abcdef" * 2
 TOKEN = "prism-auth-token-0123456789"
 (PN1, NUMBER1, _, _), (PN2, NUMBER2, _, _) = PRISM_NUMBERS
+XE, _ = PRISM_WHATSAPP_SENDER
 SIZES = {"phone": (390, 844), "laptop": (1024, 768), "desktop": (1440, 900)}
 
 
@@ -77,17 +78,19 @@ def test_a_fresh_admin_connects_twilio_picks_two_numbers_and_maps_one(
     page.get_by_role("button", name="Connect", exact=True).click()
     expect(page.locator(".flash-ok")).to_contain_text("Found 2 phone numbers")
     numbers = page.locator(".inventory li[data-sid]")
-    expect(numbers).to_have_count(3)  # two numbers and one Messaging Service
+    expect(numbers).to_have_count(4)  # two numbers, a WhatsApp sender and one Messaging Service
     expect(page.locator(f"li[data-sid={PN1}]")).to_contain_text("Messages go to https://old.example.com/sms")
     assert not [e for e in twilio_http.exchanges if e.method != "GET"]  # nothing changed yet
     shots(page, "connect-picking")
 
     page.locator(f"input[name=number_sid][value={PN1}]").check()
     page.locator(f"input[name=number_sid][value={PN2}]").check()
+    page.locator(f"input[name=sender_sid][value={XE}]").check()
     page.get_by_role("button", name="Point the picked ones here").click()
     expect(page.locator(".flash-ok")).to_contain_text(f"{NUMBER1} now sends its messages and calls here.")
     expect(page.locator(f"li[data-sid={PN2}] .where")).to_have_text("✔ Points here")
-    expect(page.locator(".changes li", has_text=NUMBER1).first).to_contain_text("messages https://old.example.com/sms")
+    expect(page.locator(f"li[data-sid={XE}] .where")).to_have_text("✔ Points here")
+    expect(page.locator(".changes li", has_text=NUMBER1, has_not_text="WhatsApp").first).to_contain_text("messages https://old.example.com/sms")
     shots(page, "connect-done")
     updates = [e for e in twilio_http.exchanges if e.method == "POST" and "/IncomingPhoneNumbers/" in e.url]
     assert sorted(urlsplit(e.url).path.rsplit("/", 1)[1] for e in updates) == [f"{PN1}.json", f"{PN2}.json"]
@@ -110,6 +113,7 @@ def test_a_fresh_admin_connects_twilio_picks_two_numbers_and_maps_one(
     page.goto(f"{live_server.url}/twilio/admin#connect")
     page.get_by_role("button", name="Undo all").click()
     expect(page.locator(".flash-ok")).to_contain_text(f"{NUMBER1} points where it did before.")
+    expect(page.locator(".flash-ok")).to_contain_text(f"WhatsApp {NUMBER1} points where it did before.")
     restore = [e for e in twilio_http.exchanges if e.method == "POST" and PN1 in e.url][-1]
     assert restore.data["SmsUrl"] == "https://old.example.com/sms"
     assert page.js_errors == []

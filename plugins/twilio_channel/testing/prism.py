@@ -39,6 +39,14 @@ PRISM_NUMBERS = (("PN" + "1" * 32, "+14155550101", "Sales line", {"voice": True,
                  ("PN" + "2" * 32, "+14155550102", "Support line", {"voice": True, "sms": True, "mms": False,
                                                                       "fax": False}))
 MESSAGES_PATH = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
+SENDERS_PATH = "/v2/Channels/Senders"
+# The WhatsApp sender Prism lists: Twilio's own update example (an ONLINE sender of the
+# first number), its webhooks pointing elsewhere so connecting it can be tried.
+PRISM_WHATSAPP_SENDER = ("XE" + "3" * 32, "whatsapp:" + PRISM_NUMBERS[0][1])
+PRISM_SENDER_WEBHOOK = {"callback_url": "https://old.example.com/whatsapp", "callback_method": "POST",
+                        "fallback_url": "https://old.example.com/fallback", "fallback_method": "POST",
+                        "status_callback_url": "https://old.example.com/whatsapp-status",
+                        "status_callback_method": "POST"}
 VIOLATIONS_HEADER = "sl-violations"
 
 # Example names for Message create errors; select one with prefer_error(NAME).
@@ -90,6 +98,8 @@ def patch_spec(spec: Dict[str, Any]) -> Dict[str, Any]:
        tests select with ``Prefer``; the spec itself defines no error responses.
     5. The phone-number list answers with two numbers (``PRISM_NUMBERS``) whose
        webhooks point elsewhere, so connecting them can be tried.
+    6. The WhatsApp sender list answers with one sender (``PRISM_WHATSAPP_SENDER``)
+       instead of the empty example only.
     """
     schemas = spec.get("components", {}).get("schemas", {})
     for path, item in spec.get("paths", {}).items():
@@ -103,6 +113,8 @@ def patch_spec(spec: Dict[str, Any]) -> Dict[str, Any]:
                 _add_message_errors(op)
             if path == NUMBERS_PATH and method == "get":
                 _add_two_numbers(op)
+            if path == SENDERS_PATH and method == "get":
+                _add_whatsapp_sender(op, spec)
     return spec
 
 
@@ -121,6 +133,17 @@ def _add_two_numbers(op: Dict[str, Any]) -> None:
                for sid, number, name, capabilities in PRISM_NUMBERS]
     media["examples"] = {"twoNumbers": {"value": {**full, "incoming_phone_numbers": numbers,
                                                   "next_page_uri": None}}, **examples}
+
+
+def _add_whatsapp_sender(op: Dict[str, Any], spec: Dict[str, Any]) -> None:
+    """A sender list with one ONLINE sender, built from Twilio's own update example."""
+    update = spec["paths"][SENDERS_PATH + "/{Sid}"]["post"]["responses"]
+    model = next(iter(next(iter(update.values()))["content"]["application/json"]["examples"].values()))["value"]
+    media = op["responses"]["200"]["content"]["application/json"]
+    empty = next(iter(media["examples"].values()))["value"]
+    sid, sender_id = PRISM_WHATSAPP_SENDER
+    sender = {**model, "sid": sid, "sender_id": sender_id, "status": "ONLINE", "webhook": dict(PRISM_SENDER_WEBHOOK)}
+    media["examples"] = {"oneSender": {"value": {**empty, "senders": [sender]}}, **media["examples"]}
 
 
 def merge_specs(spec: Dict[str, Any], other: Dict[str, Any]) -> Dict[str, Any]:

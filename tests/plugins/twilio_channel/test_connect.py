@@ -13,12 +13,13 @@ from plugins.twilio_channel.client import use_http_client
 from plugins.twilio_channel.models import WebhookChange
 from plugins.twilio_channel.settings import load_config
 from plugins.twilio_channel.testing import RecordingHttpClient
-from plugins.twilio_channel.testing.prism import PRISM_NUMBERS
+from plugins.twilio_channel.testing.prism import PRISM_NUMBERS, PRISM_SENDER_WEBHOOK, PRISM_WHATSAPP_SENDER
 
 ACCOUNT = "AC" + "0123456789abcdef" * 2
 TOKEN = "prism-auth-token-0123456789"
 BASE = "http://switchboard.test"
 (PN1, NUMBER1, _, _), (PN2, NUMBER2, _, _) = PRISM_NUMBERS
+XE, WHATSAPP = PRISM_WHATSAPP_SENDER
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def connect(client):
 def test_credentials_fetch_the_account_and_change_nothing(app, admin, signed_in, http):
     client = signed_in(admin)
     page = connect(client).get_data(as_text=True)
-    assert "Found 2 phone numbers, 0 WhatsApp senders and 1 Messaging Service." in page
+    assert "Found 2 phone numbers, 1 WhatsApp sender and 1 Messaging Service." in page
     for number in (NUMBER1, NUMBER2):
         assert number in page
     assert "Messages go to https://old.example.com/sms; calls go to https://old.example.com/voice" in page
@@ -101,12 +102,48 @@ def test_undo_puts_the_previous_urls_back_and_deletes_what_was_created(app, admi
     assert request_violations(http) == []
 
 
+def test_one_click_points_the_picked_whatsapp_sender_here(app, admin, signed_in, http):
+    client = signed_in(admin)
+    page = connect(client).get_data(as_text=True)
+    assert "Messages go to https://old.example.com/whatsapp; status updates go to " \
+           "https://old.example.com/whatsapp-status" in page
+    page = client.post("/twilio/admin/connect/apply", data={"csrf_token": client.csrf_token, "sender_sid": [XE]},
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"WhatsApp sender {NUMBER1} now sends its messages and status updates here." in page
+    (update,) = sent(http, "POST", f"/v2/Channels/Senders/{XE}")
+    assert update.headers["Content-Type"] == "application/json"
+    assert update.data["webhook"] == {
+        "callback_url": BASE + "/webhooks/twilio/messaging", "callback_method": "POST",
+        "fallback_url": "https://old.example.com/fallback", "fallback_method": "POST",  # kept as it was
+        "status_callback_url": BASE + "/webhooks/twilio/status", "status_callback_method": "POST"}
+    assert update.status == 202 and request_violations(http) == []
+    assert not sent(http, "POST", ".json")  # no number or service was touched
+    assert load_config().whatsapp_senders == (WHATSAPP,)
+    previous = {c.field: c.previous for c in WebhookChange.query.filter_by(resource_sid=XE)}
+    assert previous == {"webhook": "https://old.example.com/whatsapp",
+                        "status_callback": "https://old.example.com/whatsapp-status"}
+    assert "✔ Points here" in page
+
+
+def test_undo_gives_the_whatsapp_sender_its_previous_webhooks(app, admin, signed_in, http):
+    client = signed_in(admin)
+    connect(client)
+    client.post("/twilio/admin/connect/apply", data={"csrf_token": client.csrf_token, "sender_sid": [XE]})
+    page = client.post("/twilio/admin/connect/undo", data={"csrf_token": client.csrf_token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"WhatsApp {NUMBER1} points where it did before." in page
+    restore = sent(http, "POST", f"/v2/Channels/Senders/{XE}")[-1]
+    assert restore.data["webhook"] == PRISM_SENDER_WEBHOOK
+    assert request_violations(http) == []
+    assert "Messages go to https://old.example.com/whatsapp;" in page
+
+
 def test_without_a_pick_nothing_is_sent(app, admin, signed_in, http):
     client = signed_in(admin)
     connect(client)
     page = client.post("/twilio/admin/connect/apply", data={"csrf_token": client.csrf_token},
                        follow_redirects=True).get_data(as_text=True)
-    assert "Pick at least one number or Messaging Service first." in page
+    assert "Pick at least one number, WhatsApp sender or Messaging Service first." in page
     assert {e.method for e in http.exchanges} == {"GET"}
 
 
