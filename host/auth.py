@@ -95,6 +95,20 @@ def sign_in(agent: Agent, remember: bool = False) -> AgentSession:
     return row
 
 
+def agent_for_password(email: str, password: str) -> Agent | None:
+    """The active agent with this email and password, else None. Every password sign-in
+    (the form, plugins' ``/login/…`` forms) checks here, and is counted by the sign-in rate
+    limit (``host.login_limit``)."""
+    agent = db.session.execute(
+        db.select(Agent).where(Agent.email == email.strip().lower())
+    ).scalar_one_or_none()
+    # The password hash runs whoever asks, so a refusal takes as long for an unknown
+    # or deactivated email as for a wrong password.
+    if credentials.verify_password(agent, password) and agent.is_active:
+        return agent
+    return None
+
+
 def renew_sign_in(row: AgentSession) -> None:
     """After a new password, this browser stays signed in under a new key: its old
     session and "keep me signed in" cookies, and any copy of them, end with the rest."""
@@ -142,12 +156,8 @@ def _safe_next(target: str | None) -> str:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        agent = db.session.execute(
-            db.select(Agent).where(Agent.email == form.email.data.strip().lower())
-        ).scalar_one_or_none()
-        # The password hash runs whoever asks, so a refusal takes as long for an unknown
-        # or deactivated email as for a wrong password.
-        if credentials.verify_password(agent, form.password.data) and agent.is_active:
+        agent = agent_for_password(form.email.data, form.password.data)
+        if agent is not None:
             sign_in(agent, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
         flash("That email and password don't match an active agent. Check both and try again.", "error")

@@ -22,11 +22,21 @@ def install(app) -> Limiter:
         options = {"storage_uri": redis_url, "in_memory_fallback_enabled": True,
                    "storage_options": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT}}
     limiter = Limiter(get_remote_address, app=app, default_limits=[], headers_enabled=True, **options)
-    app.view_functions["auth.login"] = limiter.limit(
-        app.config["SWITCHBOARD_LOGIN_RATE_LIMIT"], methods=["POST"],
-        error_message="Too many sign-in attempts. Wait a minute and try again.")(app.view_functions["auth.login"])
+    # One count per client for every password form: a second form is no second budget.
+    limit = limiter.shared_limit(app.config["SWITCHBOARD_LOGIN_RATE_LIMIT"], scope="sign-in", methods=["POST"],
+                                 error_message="Too many sign-in attempts. Wait a minute and try again.")
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint == "auth.login" or getattr(view, "switchboard_sign_in_attempt", False):
+            app.view_functions[endpoint] = limit(view)
     app.extensions["switchboard"].limiter = limiter
     return limiter
+
+
+def counted(view):
+    """Mark a view that checks a password (``host.auth.agent_for_password``): its POSTs
+    count against the same sign-in limit as the sign-in form's."""
+    view.switchboard_sign_in_attempt = True
+    return view
 
 
 def health() -> dict:

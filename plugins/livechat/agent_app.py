@@ -44,7 +44,8 @@ from sqlalchemy.exc import IntegrityError
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from host import access, credentials
+from host import access, credentials, login_limit
+from host.auth import agent_for_password
 from host.auth import sign_in as start_sign_in
 from host.console import bootstrap
 from host.extensions import db
@@ -60,6 +61,7 @@ FRAMED_ENDPOINTS = {"core.widget", "auth.login", "livechat_agent_app.widget", "l
 WIDGET_PATH = "/plugins/livechat/widget"
 STATE_SECONDS = 600
 WIDGET_TOKEN_HOURS = 8  # as long as LiveChat's own access tokens last: about a shift
+WIDGET_TOKEN_NAME = "LiveChat Agent App"
 
 
 def frame_ancestors() -> str:
@@ -157,6 +159,7 @@ def agent_app_blueprint() -> Blueprint:
         callback = current_app.config["SWITCHBOARD_PUBLIC_URL"] + url_for("livechat_agent_app.oauth_callback")
         page = {"authorizeUrl": oauth.authorize_url(config, callback, state) if config.client_id else None,
                 "state": state, "sessionUrl": url_for("livechat_agent_app.oauth_session"), "next": target,
+                "passwordUrl": url_for("livechat_agent_app.password_session"),
                 "resolveUrl": url_for("livechat_api.resolve"), "widgetDataUrl": url_for("livechat_api.widget_start"),
                 "widgetModule": url_for("static", filename="dist/widget.js"),
                 "windowUrl": url_for("livechat_agent_app.window")}
@@ -187,28 +190,70 @@ def agent_app_blueprint() -> Blueprint:
     @bp.post("/login/livechat/session")
     def oauth_session():
         """Exchange a LiveChat access token for a Switchboard session."""
-        data = request.get_json(silent=True) if request.is_json else None
-        origin = request.headers.get("Origin")
-        public = urlparse(current_app.config["SWITCHBOARD_PUBLIC_URL"])
-        own_origins = {request.host_url.rstrip("/"), f"{public.scheme}://{public.netloc}"}
-        if not isinstance(data, dict) or not isinstance(data.get("access_token"), str) or \
-                (origin is not None and origin not in own_origins) or not state_usable(data.get("state")):
-            return jsonify(ok=False, message="This sign-in is not valid any more. Start it again."), 401
+        data = _sign_in_request("access_token")
+        if data is None:
+            return _stale_sign_in()
         try:
             identity = oauth.identify(data["access_token"], settings.current())
             agent = oauth.agent_for(identity)
         except oauth.SignInError as exc:
             return jsonify(ok=False, message=exc.message), exc.status
-        if not use_state(data["state"]):
-            return jsonify(ok=False, message="This sign-in is not valid any more. Start it again."), 401
-        start_sign_in(agent)
-        # For a frame whose cookies the browser drops: a short-lived token it keeps in memory.
-        _, token = credentials.issue_token(agent, "LiveChat Agent App",
-                                           utcnow() + timedelta(hours=WIDGET_TOKEN_HOURS))
-        db.session.commit()
-        return jsonify(ok=True, agent={"id": agent.id, "email": agent.email, "name": agent.name},
-                       next=_safe_next(data.get("next")), widget_token=token,
-                       expires_in=WIDGET_TOKEN_HOURS * 3600)
+        return _signed_in(agent, data)
+
+    @bp.post("/login/livechat/password")
+    @login_limit.counted
+    def password_session():
+        """The Switchboard account form inside the frame: email and password for the same
+        in-memory widget token, so it works where the browser drops the frame's cookies."""
+        data = request.get_json(silent=True) if request.is_json else None
+        if isinstance(data, dict):
+            missing = [f for f in ("email", "password") if not isinstance(data.get(f), str) or not data[f].strip()]
+            if missing:
+                return jsonify(ok=False, errors={f: "Fill this in." for f in missing},
+                               message="Fill in your email and your password."), 400
+        data = _sign_in_request("email", "password")
+        if data is None:
+            return _stale_sign_in()
+        agent = agent_for_password(data["email"], data["password"])
+        if agent is None:
+            return jsonify(ok=False, message="That email and password don't match an active agent. "
+                                             "Check both and try again."), 401
+        return _signed_in(agent, data)
 
     return bp
+
+
+def _stale_sign_in():
+    return jsonify(ok=False, message="This sign-in is not valid any more. Start it again."), 401
+
+
+def _sign_in_request(*fields: str) -> dict | None:
+    """The JSON body of a sign-in POST when it names ``fields`` and a usable state and comes
+    from our own origin (login-CSRF without a session), else None."""
+    data = request.get_json(silent=True) if request.is_json else None
+    origin = request.headers.get("Origin")
+    public = urlparse(current_app.config["SWITCHBOARD_PUBLIC_URL"])
+    own_origins = {request.host_url.rstrip("/"), f"{public.scheme}://{public.netloc}"}
+    if not isinstance(data, dict) or not all(isinstance(data.get(f), str) for f in fields) or \
+            (origin is not None and origin not in own_origins) or not state_usable(data.get("state")):
+        return None
+    return data
+
+
+def _signed_in(agent, data: dict):
+    """Spend the state, sign the agent in and answer the widget token."""
+    if not use_state(data["state"]):
+        return _stale_sign_in()
+    start_sign_in(agent)
+    # For a frame whose cookies the browser drops: a short-lived token it keeps in memory.
+    _, token = credentials.issue_token(agent, WIDGET_TOKEN_NAME, utcnow() + widget_token_lifetime())
+    db.session.commit()
+    return jsonify(ok=True, agent={"id": agent.id, "email": agent.email, "name": agent.name},
+                   next=_safe_next(data.get("next")), widget_token=token,
+                   expires_in=int(widget_token_lifetime().total_seconds()))
+
+
+def widget_token_lifetime() -> timedelta:
+    seconds = current_app.config.get("SWITCHBOARD_LIVECHAT_WIDGET_TOKEN_SECONDS")
+    return timedelta(seconds=int(seconds)) if seconds else timedelta(hours=WIDGET_TOKEN_HOURS)
 

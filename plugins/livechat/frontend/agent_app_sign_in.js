@@ -7,6 +7,8 @@
 // LiveChat and answers a short-lived Switchboard API token. The token stays in this page's
 // memory: the widget is mounted right here with it (its API calls and Socket.IO connection
 // carry it), so nothing depends on a third-party cookie and the page never navigates.
+// The Switchboard account form here works the same way: email and password are POSTed with
+// the same signed state and answer the same token.
 import { startBridge } from "./lib/bridge.js";
 
 const config = JSON.parse(document.getElementById("livechat-sign-in-config").textContent);
@@ -58,6 +60,35 @@ async function mountWithToken(token) {
   bridge.signedIn(auth);
 }
 
+// Both ways of signing in answer the same in-memory token; the page mounts the widget with it.
+function exchange(url, body) {
+  return fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ ...body, state: config.state, next: config.next }),
+  }).then(async (response) => {
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(answer.message || `Signing in failed (HTTP ${response.status}).`);
+    await mountWithToken(answer.widget_token);
+  });
+}
+
+const accountForm = document.getElementById("switchboard-sign-in");
+accountForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const submit = accountForm.querySelector("button[type=submit]");
+  const email = accountForm.elements.email.value.trim();
+  const password = accountForm.elements.password.value;
+  if (!email || !password) return show("Fill in your email and your password.");
+  error.hidden = true;
+  submit.disabled = true;
+  exchange(config.passwordUrl, { email, password })
+    .then(() => accountForm.reset())
+    .catch((exc) => show(exc.message || "Signing in failed. Try again."))
+    .finally(() => { submit.disabled = false; });
+});
+
 window.addEventListener("message", (event) => {
   if (event.origin !== window.location.origin) return;
   const data = event.data || {};
@@ -65,17 +96,7 @@ window.addEventListener("message", (event) => {
   if (popup && event.source !== popup) return;
   if (data.error) return show(`LiveChat did not sign you in: ${data.error}`);
   if (!data.access_token || data.state !== config.state) return show("This sign-in did not start here. Try again.");
-  fetch(config.sessionUrl, {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify({ access_token: data.access_token, state: data.state, next: config.next }),
-  })
-    .then(async (response) => {
-      const body = await response.json().catch(() => ({}));
-      if (!response.ok) throw new Error(body.message || `Signing in failed (HTTP ${response.status}).`);
-      await mountWithToken(body.widget_token);
-    })
+  exchange(config.sessionUrl, { access_token: data.access_token })
     .catch((exc) => show(exc.message || "Signing in failed. Try again."));
 });
 

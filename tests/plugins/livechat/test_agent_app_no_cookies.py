@@ -91,3 +91,28 @@ def test_signing_in_inside_the_agent_app_works_without_third_party_cookies(
     frame = widget_frame(page)
     expect(frame.get_by_role("button", name="Sign in with LiveChat")).to_be_visible()
     assert page.js_errors == []
+
+
+def test_the_switchboard_account_form_in_the_frame_works_without_third_party_cookies(
+        page, live_server, cross_site_agent_app, agent, inbound, drain):
+    chat, profile = mirror(inbound, drain, "Where is my parcel?", "+15550001")
+    page.goto(f"{cross_site_agent_app.url}/agent-app")
+    page.wait_for_function("window.lcHarness && window.lcHarness.connections === 1")
+    frame = widget_frame(page)
+    page.evaluate("profile => window.lcHarness.sendProfile(profile)", profile)
+    form = frame.locator("#switchboard-sign-in")
+    form.get_by_label("Email").fill(agent.email)
+    form.get_by_label("Password").fill("not-it")
+    form.get_by_role("button", name="Sign in").click()
+    expect(frame.get_by_role("alert")).to_have_text(
+        "That email and password don't match an active agent. Check both and try again.")
+    form.get_by_label("Password").fill("correct-horse-battery")
+    form.get_by_role("button", name="Sign in").click()
+    expect(frame.locator("html")).to_have_attribute("data-switchboard-signed-in", "token")
+    expect(frame.locator(".widget-chat-title")).to_have_text("+15550001")
+    expect(frame.locator("#livechat-bridge-status")).to_have_text(f"Switchboard chat #{chat.id} · +15550001")
+    expect(frame.locator(".widget-head .conn")).to_have_attribute("data-state", "connected")
+    # No cookie was kept for the frame: a fresh widget page is signed out again.
+    frame.evaluate("url => { window.location.href = url }", f"{live_server.url}/plugins/livechat/widget")
+    expect(widget_frame(page).locator("#switchboard-sign-in")).to_be_visible()
+    assert page.js_errors == []
