@@ -43,11 +43,11 @@ def twilio_client(account: Account | None = None) -> Client:
     account = account or config.account
     if not account.usable:
         raise CredentialsMissing(
-            "Twilio credentials are incomplete: set both the Account SID and the auth token "
+            "Twilio credentials are incomplete: set the Account SID and the auth token or an API key "
             "(or neither, to use the built-in simulator).")
     hosts = configured_hosts(app)
     override = app.extensions.get(OVERRIDE_KEY)
-    key = (account.sid, account.token, account.mode, hosts, id(override), config.region, config.edge)
+    key = (account.sid, account.rest_auth, account.mode, hosts, id(override), config.region, config.edge)
     cache = app.extensions.setdefault("twilio_channel.clients", {})
     client = cache.get(key)
     if client is None:
@@ -61,7 +61,9 @@ def twilio_client(account: Account | None = None) -> Client:
             http = SimulatorHttpClient(simulator_for(app).handle)
         else:
             http = TwilioHttpClient(timeout=DEFAULT_TIMEOUT)
-        client = Client(account.sid, account.token, http_client=http, region=config.region, edge=config.edge)
+        username, password = account.rest_auth  # an API key authenticates for its account (account_sid)
+        client = Client(username, password, account_sid=account.sid, http_client=http, region=config.region,
+                        edge=config.edge)
         cache[key] = client
     return client
 

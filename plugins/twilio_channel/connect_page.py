@@ -21,7 +21,7 @@ from host.access import about
 from . import inventory, webhook_setup
 from .client import CredentialsMissing
 from .settings import NAME, load_config
-from .setup_checks import check_credentials
+from .setup_checks import UNVERIFIED, check_credentials
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,8 @@ def _back():
 def _twilio_trouble(exc: Exception) -> str:
     if isinstance(exc, TwilioRestException):
         if exc.status in (401, 403):
-            return "Twilio refused the credentials. Check the Account SID and auth token (Twilio console → Account info)."
+            return ("Twilio refused the credentials. Check the Account SID and the auth token (Twilio console → "
+                    "Account info) or the API key.")
         return f"Twilio answered with an error: {exc.msg} (HTTP {exc.status}, Twilio error {exc.code})."
     if isinstance(exc, requests.RequestException):
         return f"Twilio could not be reached ({type(exc).__name__}). Check the server's internet access."
@@ -63,10 +64,12 @@ def context() -> dict:
                  "picked": s["sid"] in config.messaging_service_sids} for s in (data or {}).get("services", [])]
     whatsapp = [{**w, "points_here": all(w.get(k) == v for k, v in webhook_setup.sender_fields(to).items()),
                  "picked": w["sender_id"] in config.whatsapp_senders} for w in (data or {}).get("whatsapp", [])]
+    unverified = config.account.mode == "live" and not config.account.verifies_webhooks
     voice_ready = not [n for n in ("api_key_sid", "api_key_secret", "twiml_app_sid") if not config.raw.get(n)]
     return {"connect": {"data": data, "fetched_at": fetched_at, "numbers": numbers, "services": services,
                         "whatsapp": whatsapp, "changes": _grouped(webhook_setup.changes()),
-                        "voice_ready": voice_ready, "targets": to}}
+                        "voice_ready": voice_ready, "targets": to,
+                        "unverified": UNVERIFIED if unverified else ""}}
 
 
 def _grouped(changes) -> list[dict]:
@@ -85,14 +88,23 @@ def _grouped(changes) -> list[dict]:
 @bp.post("/credentials")
 @about(access.ADMIN)
 def credentials():
-    """Save the Account SID and auth token, check them with Twilio and fetch the account."""
+    """Save the Account SID and auth token (or an API key), check them with Twilio and fetch the account."""
     sid = request.form.get("account_sid", "").strip()
     token = request.form.get("auth_token", "").strip()
-    if not sid or not (token or host_settings.stored(NAME).get("auth_token")):
-        flash("Enter the Account SID and the auth token (Twilio console → Account info).", "error")
+    key_sid = request.form.get("api_key_sid", "").strip()
+    key_secret = request.form.get("api_key_secret", "").strip()
+    stored = host_settings.stored(NAME)
+    if (key_sid or key_secret) and not (key_sid and (key_secret or stored.get("api_key_secret"))):
+        flash("Enter both the API key SID (SK…) and its secret (Twilio console → API keys).", "error")
         return _back()
+    has_key = bool(key_sid or (stored.get("api_key_sid") and stored.get("api_key_secret")))
+    if not sid or not (token or stored.get("auth_token") or has_key):
+        flash("Enter the Account SID and the auth token (Twilio console → Account info), or an API key.", "error")
+        return _back()
+    values = {"account_sid": sid, **({"auth_token": token} if token else {}),
+              **({"api_key_sid": key_sid} if key_sid else {}), **({"api_key_secret": key_secret} if key_secret else {})}
     try:
-        host_settings.update(NAME, {"account_sid": sid, **({"auth_token": token} if token else {})})
+        host_settings.update(NAME, values)
     except ValidationError as exc:
         flash("These credentials can't be used: " + " ".join(host_settings.explain(NAME, exc.messages)), "error")
         return _back()

@@ -68,7 +68,7 @@ def media(message_sid: str, position: int):
     try:
         account = _owner(ref.url)
         client = twilio_client(account)
-        download = fetch_media(client.http_client, ref.url, (account.sid, account.token))
+        download = fetch_media(client.http_client, ref.url, account.rest_auth)
     except (CredentialsMissing, TwilioException, requests.RequestException, ValueError,
             accounts.AccountUnavailable) as exc:
         log.warning("media %s/%s could not be fetched: %s", message_sid, position, type(exc).__name__)

@@ -158,6 +158,7 @@ class TwilioSettingsSchema(Schema):
         metadata={"label": "API key SID (voice)", "env": "TWILIO_API_KEY_SID"})
     api_key_secret = fields.Str(load_default=None, allow_none=True, metadata={
         "secret": True, "label": "API key secret (voice)", "env": "TWILIO_API_KEY_SECRET"})
+    # The same API key also makes the REST calls when no auth token is set (resolve_account).
     twiml_app_sid = fields.Str(load_default=None, allow_none=True, validate=validate.Regexp(
         r"^AP[0-9a-fA-F]{32}$", error="A TwiML App SID is AP followed by 32 hex characters."),
         metadata={"label": "TwiML App SID (voice)"})
@@ -228,6 +229,8 @@ class Account:
     token: str | None
     mode: str  # "live" | "simulator" | "incomplete"
     source: str = ""  # "environment" | "settings" | "simulator"
+    key_sid: str | None = None  # an API key (SK…) for the REST calls when there is no auth token
+    key_secret: str | None = None
 
     @property
     def simulator(self) -> bool:
@@ -235,7 +238,18 @@ class Account:
 
     @property
     def usable(self) -> bool:
+        """The REST API can be called: with the auth token, or else with an API key."""
+        return bool(self.sid and (self.token or (self.key_sid and self.key_secret)))
+
+    @property
+    def verifies_webhooks(self) -> bool:
+        """Twilio signs webhooks with the account's auth token; an API key can't check them."""
         return bool(self.sid and self.token)
+
+    @property
+    def rest_auth(self) -> tuple[str | None, str | None]:
+        """HTTP Basic credentials for Twilio's REST API: Account SID + auth token, or the API key."""
+        return (self.sid, self.token) if self.token else (self.key_sid, self.key_secret)
 
 
 @dataclass(frozen=True)
@@ -307,7 +321,9 @@ def resolve_account(values: dict) -> Account:
         return Account(SIMULATOR_ACCOUNT_SID, simulator_token(), "simulator", "simulator")
     source = "environment" if os.environ.get("TWILIO_ACCOUNT_SID") or os.environ.get("TWILIO_AUTH_TOKEN") \
         else "settings"
-    return Account(sid, token, "live" if sid and token else "incomplete", source)
+    key_sid, key_secret = values.get("api_key_sid") or None, values.get("api_key_secret") or None
+    live = bool(sid and (token or (key_sid and key_secret)))
+    return Account(sid, token, "live" if live else "incomplete", source, key_sid, key_secret)
 
 
 _CACHE_KEY = "switchboard.twilio_config"

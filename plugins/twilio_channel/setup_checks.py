@@ -29,6 +29,8 @@ def webhook_urls() -> dict:
                         "public https address of this server (or a tunnel) before pasting these URLs.")
     elif not base.startswith("https://"):
         warnings.append("SWITCHBOARD_PUBLIC_URL is not https; Twilio recommends https webhooks.")
+    if config.account.mode == "live" and not config.account.verifies_webhooks:
+        warnings.append(UNVERIFIED)
     return {"mode": config.account.mode, "messaging": base + "/webhooks/twilio/messaging",
             "status": base + "/webhooks/twilio/status", "voice": base + "/webhooks/twilio/voice",
             "voice_status": base + "/webhooks/twilio/voice/status",
@@ -80,6 +82,10 @@ def check_subaccount(sid: str) -> dict:
             "message": f"Subaccount {sid}: {listed}."}
 
 
+UNVERIFIED = ("Connected with an API key only: Twilio signs incoming webhooks with the account's auth token, "
+              "so incoming messages and calls can't be verified — and are refused — until the auth token is entered.")
+
+
 def health_checks() -> list[HealthCheck]:
     config = load_config()
     account = config.account
@@ -98,6 +104,9 @@ def health_checks() -> list[HealthCheck]:
     else:
         checks.append(HealthCheck("Twilio credentials", True,
                                   f"Account {account.sid[:6]}…{account.sid[-4:]} from {account.source}."))
+        if not account.verifies_webhooks:
+            checks.append(HealthCheck("Twilio webhook signatures", False, setup=True,
+                                      detail=UNVERIFIED, action="Enter the auth token", action_url=connect))
     hosts = configured_hosts()
     if hosts:
         try:

@@ -12,12 +12,15 @@ from host import settings
 from plugins.twilio_channel.client import use_http_client
 from plugins.twilio_channel.models import WebhookChange
 from plugins.twilio_channel.settings import load_config
+from plugins.twilio_channel.setup_checks import UNVERIFIED, health_checks
+from plugins.twilio_channel.testing.webhooks import inbound_params, post_twilio
 from plugins.twilio_channel.testing import RecordingHttpClient
 from plugins.twilio_channel.testing.prism import PRISM_NUMBERS, PRISM_SENDER_WEBHOOK, PRISM_WHATSAPP_SENDER
 
 ACCOUNT = "AC" + "0123456789abcdef" * 2
 TOKEN = "prism-auth-token-0123456789"
 BASE = "http://switchboard.test"
+KEY_SID, KEY_SECRET = "SK" + "5" * 32, "prism-api-key-secret-0123"
 (PN1, NUMBER1, _, _), (PN2, NUMBER2, _, _) = PRISM_NUMBERS
 XE, WHATSAPP = PRISM_WHATSAPP_SENDER
 
@@ -136,6 +139,55 @@ def test_undo_gives_the_whatsapp_sender_its_previous_webhooks(app, admin, signed
     assert restore.data["webhook"] == PRISM_SENDER_WEBHOOK
     assert request_violations(http) == []
     assert "Messages go to https://old.example.com/whatsapp;" in page
+
+
+def test_with_the_auth_token_rest_calls_use_it_and_webhooks_are_verified(app, admin, signed_in, http):
+    client = signed_in(admin)
+    page = connect(client).get_data(as_text=True)
+    assert {e.auth for e in http.exchanges} == {(ACCOUNT, TOKEN)}
+    assert "can&#39;t be verified" not in page
+    assert not [c for c in health_checks() if c.name == "Twilio webhook signatures"]
+    assert post_twilio(app, "/webhooks/twilio/messaging", inbound_params(to=NUMBER1)).status_code == 200
+
+
+def test_an_api_key_fetches_and_repoints_but_no_webhook_is_accepted_without_the_auth_token(
+        app, admin, signed_in, http):
+    from host.extensions import db
+    from host.models import InboxEvent  # everything Twilio posts is stored here first
+
+    client = signed_in(admin)
+    page = client.post("/twilio/admin/connect/credentials", data={
+        "csrf_token": client.csrf_token, "account_sid": ACCOUNT, "api_key_sid": KEY_SID,
+        "api_key_secret": KEY_SECRET}, follow_redirects=True).get_data(as_text=True)
+    assert "Found 2 phone numbers, 1 WhatsApp sender and 1 Messaging Service." in page
+    assert "can&#39;t be verified — and are refused — until the auth token is entered." in page
+    page = client.post("/twilio/admin/connect/apply", data={"csrf_token": client.csrf_token, "number_sid": [PN1]},
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"{NUMBER1} now sends its messages and calls here." in page
+    (update,) = sent(http, "POST", f"/IncomingPhoneNumbers/{PN1}.json")
+    assert f"/Accounts/{ACCOUNT}/" in update.url  # the key acts for the account it belongs to
+    assert {e.auth for e in http.exchanges} == {(KEY_SID, KEY_SECRET)}
+    assert request_violations(http) == []
+    (check,) = [c for c in health_checks() if c.name == "Twilio webhook signatures"]
+    assert not check.ok and check.detail == UNVERIFIED and check.action == "Enter the auth token"
+    # Signed with any token at all, an incoming message is refused and nothing is stored.
+    for token in (TOKEN, KEY_SECRET):
+        response = post_twilio(app, "/webhooks/twilio/messaging", inbound_params(to=NUMBER1), token=token)
+        assert response.status_code == 403
+    assert db.session.execute(db.select(db.func.count()).select_from(InboxEvent)).scalar() == 0
+    # Entering the auth token too makes webhooks verifiable; the REST calls move to it.
+    page = connect(client).get_data(as_text=True)
+    assert "can&#39;t be verified" not in page
+    assert post_twilio(app, "/webhooks/twilio/messaging", inbound_params(to=NUMBER1)).status_code == 200
+
+
+def test_half_an_api_key_is_refused_with_a_sentence(app, admin, signed_in, http):
+    client = signed_in(admin)
+    page = client.post("/twilio/admin/connect/credentials", data={
+        "csrf_token": client.csrf_token, "account_sid": ACCOUNT, "api_key_sid": KEY_SID},
+        follow_redirects=True).get_data(as_text=True)
+    assert "Enter both the API key SID (SK…) and its secret" in page
+    assert not [e for e in http.exchanges if "/Accounts/" in e.url] and settings.stored("twilio_channel") == {}
 
 
 def test_without_a_pick_nothing_is_sent(app, admin, signed_in, http):
