@@ -440,7 +440,7 @@ def test_the_voice_channel_refuses_text_clearly_and_for_good(app, agent, api, tw
                                            sender=OUR_NUMBER, body="Hello?"))
     assert refused.value.retryable is False and "can't carry text" in str(refused.value)
     assert {"key": "voice", "label": "Voice", "plugin": "twilio_channel",
-            "text_refusal": VOICE_CHANNEL.refusal} in app.extensions["switchboard"].channel_list()
+            "text_refusal": VOICE_CHANNEL.refusal, "takes_files": False} in app.extensions["switchboard"].channel_list()
 
 
 def test_mute_is_recorded_and_told_to_the_chat_room_by_the_agent_on_the_call_only(
