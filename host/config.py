@@ -26,6 +26,7 @@ DEFAULTS = {
     "INBOX_CLAIM_SECONDS": 60,     # a claimed batch older than this is taken over (its process died)
     "INBOX_SYNC": False,           # process each webhook's event in its own request, after the commit (tests)
     "INBOX_MAX_AGE_SECONDS": 60,   # /healthz answers 503 while the oldest unprocessed event is older
+    "INBOX_KEEP_DAYS": 7,          # processed events are kept this long to absorb re-deliveries
     "PLUGINS": None,               # comma list restricting which entry points load (tests)
     "ESSENTIAL_PLUGINS": "host.defaults,host.realtime",
     "DEFAULT_REGION": "US",        # phone numbers without a country code
@@ -47,7 +48,7 @@ def _coerce(key: str, value):
     if key in ("PORT", "MAX_ACTIVE_REQUESTS", "TRUSTED_PROXIES"):
         return int(value)
     if key in ("OUTBOX_POLL_SECONDS", "OUTBOX_CLAIM_SECONDS", "REQUEST_BODY_TIMEOUT", "ACCESS_CHECK_SECONDS",
-               "INBOX_POLL_SECONDS", "INBOX_CLAIM_SECONDS", "INBOX_MAX_AGE_SECONDS"):
+               "INBOX_POLL_SECONDS", "INBOX_CLAIM_SECONDS", "INBOX_MAX_AGE_SECONDS", "INBOX_KEEP_DAYS"):
         return float(value)
     return value
 

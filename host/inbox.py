@@ -15,6 +15,8 @@ and realtime events through the host's services.
   done only after its handler committed, so a crash in between processes it again:
   handlers are idempotent (a message is stored once per provider id, a status only moves
   forward, a LiveChat webhook's key is stored with its effect).
+* **Retention.** Processed events are kept for ``SWITCHBOARD_INBOX_KEEP_DAYS`` (7) to
+  absorb late re-deliveries, then pruned by the worker.
 * **Failures.** A handler that raises is retried with backoff; after
   :data:`MAX_ATTEMPTS` the event is dead-lettered (``state="dead"``), which lets the
   customer's later events through. Admins list dead letters and reprocess them on the
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import timedelta
 
 from flask import current_app
@@ -41,6 +44,8 @@ from host.models import InboxEvent, utcnow
 
 log = logging.getLogger(__name__)
 
+PRUNE_EVERY_SECONDS = 60
+PRUNE_BATCH = 5000
 MAX_ATTEMPTS = 8  # 1+2+4+…+64 s: about four minutes of retries before a dead letter
 MAX_BACKOFF_SECONDS = 300
 BATCH = 50
@@ -76,6 +81,7 @@ class Inbox:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = None
+        self._pruned_at = 0.0
 
     # --- worker lifecycle (started and stopped with the outbox worker) -----------------
 
@@ -107,6 +113,9 @@ class Inbox:
                 with self.app.app_context():
                     while self.drain() and not self._stop.is_set():
                         pass
+                    if time.monotonic() - self._pruned_at > PRUNE_EVERY_SECONDS:
+                        self._pruned_at = time.monotonic()
+                        prune(self.app.config["SWITCHBOARD_INBOX_KEEP_DAYS"])
             except Exception:  # the worker must survive a database outage
                 log.exception("inbox pass failed; retrying")
                 self._stop.wait(max(poll, 1.0))
@@ -178,6 +187,22 @@ class Inbox:
             self.kick()
             return True
         return False
+
+
+def prune(keep_days: float) -> int:
+    """Forget processed events older than ``keep_days`` (in chunks, so no statement holds
+    the table for long); how many went. Re-deliveries come within hours, so a week of
+    processed events is plenty to absorb them; dead letters stay until reprocessed."""
+    cutoff = utcnow() - timedelta(days=keep_days)
+    removed = 0
+    while True:
+        ids = list(db.session.execute(db.select(InboxEvent.id).where(
+            InboxEvent.state == "done", InboxEvent.received_at < cutoff).limit(PRUNE_BATCH)).scalars())
+        if not ids:
+            return removed
+        db.session.execute(db.delete(InboxEvent).where(InboxEvent.id.in_(ids)))
+        db.session.commit()
+        removed += len(ids)
 
 
 def backlog() -> dict:

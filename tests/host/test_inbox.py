@@ -183,3 +183,20 @@ def test_admins_see_dead_letters_in_words_and_reprocess_them(app, journal, admin
     drain(app)
     assert states() == {"a-1": "done"} and journal.handled == [("a", 1)]
     assert "No dead letters" in client.get("/admin/inbox").get_data(as_text=True)
+
+
+def test_processed_events_are_pruned_after_the_retention_dead_letters_stay(app, journal):
+    journal.fail["a-1"] = inbox.MAX_ATTEMPTS
+    for n in (1, 2, 3):
+        record(n)
+    for _ in range(inbox.MAX_ATTEMPTS):
+        db.session.execute(db.update(InboxEvent).values(next_attempt_at=utcnow()))
+        db.session.commit()
+        drain(app)
+    assert states() == {"a-1": "dead", "a-2": "done", "a-3": "done"}
+    db.session.execute(db.update(InboxEvent).where(InboxEvent.external_id != "a-3")
+                       .values(received_at=utcnow() - timedelta(days=8)))
+    db.session.commit()
+    assert inbox.prune(7) == 1
+    assert states() == {"a-1": "dead", "a-3": "done"}
+    assert record(3) is False  # still recognised as a re-delivery
