@@ -72,6 +72,18 @@ class BenchPlugin:
         return [bp]
 
 
+def without_writer_turn() -> None:
+    """``--without-writer-turn``: SQLite's own locking alone, without the process-wide
+    writer turn of :mod:`host.sqlite_writes` (to measure whether it still pays)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from host import sqlite_writes
+
+    event.remove(Engine, "before_cursor_execute", sqlite_writes._before_write)
+    sqlite_writes.begin_writing = lambda session: None
+
+
 def serve(instance: str, port: int, profile_dir: str | None) -> None:
     import flask_migrate
 
@@ -227,6 +239,8 @@ def main() -> int:
     parser.add_argument("--max-requests", type=int, default=10000, help="per phase, a safety bound")
     parser.add_argument("--customers", type=int, default=300, help="distinct customer numbers")
     parser.add_argument("--dup-percent", type=float, default=2.0, help="re-delivered webhooks, like Twilio retries")
+    parser.add_argument("--without-writer-turn", action="store_true",
+                        help="serve and work without host.sqlite_writes' writer turn (SQLite's busy handler only)")
     parser.add_argument("--port", type=int, default=0, help="the server's port (default: a free one)")
     parser.add_argument("--profile", metavar="DIR", help="write a cProfile file per request to DIR")
     parser.add_argument("--plugins", default=None,
@@ -240,6 +254,8 @@ def main() -> int:
            "SWITCHBOARD_REDIS_URL": "", "PYTHONPATH": str(ROOT)}
     if args.plugins:
         env["SWITCHBOARD_PLUGINS"] = args.plugins
+    if args.without_writer_turn:
+        env["BENCH_WITHOUT_WRITER_TURN"] = "1"
     command = [sys.executable, __file__, "_serve", instance, str(port)] + ([args.profile] if args.profile else [])
     log_path = Path(instance) / "server.log"
     log = open(log_path, "w")  # a file, not a pipe: a full pipe would stall the server
@@ -359,6 +375,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if os.environ.get("BENCH_WITHOUT_WRITER_TURN"):
+        without_writer_turn()
     if len(sys.argv) > 1 and sys.argv[1] == "_serve":
         serve(sys.argv[2], int(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else None)
     elif len(sys.argv) > 1 and sys.argv[1] == "_work":
