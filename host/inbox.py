@@ -88,13 +88,17 @@ class Inbox:
     def kick(self) -> None:
         """An event was recorded in this process: wake the worker (or, with
         ``SWITCHBOARD_INBOX_SYNC``, process what is due now)."""
-        self._wake.set()
-        if self._thread is None and self.app.config.get("SWITCHBOARD_INBOX_SYNC"):
+        if self.app.config.get("SWITCHBOARD_INBOX_SYNC"):
             while self.drain():
                 pass
+        else:
+            self._wake.set()
 
     def start(self, start_background_task) -> None:
-        if self._thread is None and self.app.config["SWITCHBOARD_INBOX_WORKER"]:
+        # With SWITCHBOARD_INBOX_SYNC each request processes its own event: no thread
+        # that could take it first and answer the webhook before it is processed.
+        if (self._thread is None and self.app.config["SWITCHBOARD_INBOX_WORKER"]
+                and not self.app.config.get("SWITCHBOARD_INBOX_SYNC")):
             self._stop.clear()
             self._thread = start_background_task(self._run)
 
