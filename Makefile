@@ -5,13 +5,20 @@ BIN := $(VENV)/bin
 SWITCHBOARD := $(BIN)/switchboard
 EXAMPLES := $(wildcard examples/*/setup.cfg examples/*/pyproject.toml)
 
-.PHONY: run test setup python frontend db demo clean
+.PHONY: run test lint setup python frontend db demo clean
 
 run: setup db demo
 	$(SWITCHBOARD) serve
 
-test: setup
+test: setup lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Zero findings is the rule: ruff over all Python, mypy --strict over the plugin contract,
+# ESLint over the browser code.
+lint: setup
+	$(BIN)/ruff check --quiet .
+	$(BIN)/mypy host/hookspecs.py host/contracts.py host/events.py
+	npx --no-install eslint .
 
 setup: python frontend
 

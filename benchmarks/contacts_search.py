@@ -351,11 +351,11 @@ def run_queries(engine, queries, naive_count: int) -> dict:
     for kind, q in queries:
         found = []
         cpu = time.process_time()
-        all_times.append(timed(lambda: found.extend(indexed(q))))
+        all_times.append(timed(lambda found=found, q=q: found.extend(indexed(q))))
         cpu_times.append((time.process_time() - cpu) * 1000)
         times[kind].append(all_times[-1])
         hits += bool(found)
-    naive_times = [timed(lambda: naive(q)) for _, q in queries[:naive_count]]
+    naive_times = [timed(lambda q=q: naive(q)) for _, q in queries[:naive_count]]
     return {"all": all_times, "cpu": cpu_times, "queries": [q for _, q in queries], "by_kind": times, "hits": hits,
             "indexed_same": all_times[:naive_count] if naive_count else [],
             "naive": naive_times}
@@ -369,7 +369,7 @@ def report(label: str, result: dict, build_s: float, size: str) -> None:
     if label.startswith("SQLite"):
         cpu = result["cpu"]   # in-process: the CPU a query used, whatever else runs
         print(f"  CPU time of the same queries: p50 {pct(cpu, 50):.2f} ms  p95 {pct(cpu, 95):.2f} ms")
-    slow = sorted(zip(t, result["queries"]), reverse=True)[:5]
+    slow = sorted(zip(t, result["queries"], strict=True), reverse=True)[:5]
     print("  slowest: " + ", ".join(f"{q!r} {ms:.1f} ms" for ms, q in slow))
     for kind, ts in result["by_kind"].items():
         print(f"  {kind:5} ({len(ts):4}): p50 {pct(ts, 50):.2f} ms  p95 {pct(ts, 95):.2f} ms")

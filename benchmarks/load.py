@@ -63,7 +63,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -234,7 +234,7 @@ def setup_fixtures(out: str, agents: int, customers: int, groups: int) -> None:
             db.session.add(contact)
         db.session.commit()
         data = {
-            "agents": [{"id": a.id, "token": t, "group_id": a.groups[0].id} for a, t in zip(agent_rows, tokens)],
+            "agents": [{"id": a.id, "token": t, "group_id": a.groups[0].id} for a, t in zip(agent_rows, tokens, strict=True)],
             "customers": [{"address": addr, "group_id": gid} for addr, gid in customer_rows],
             "groups": [g.id for g in group_rows],
         }
@@ -430,7 +430,7 @@ def run_loadgen(plan_path: str, out_path: str) -> None:
                                     headers={"Content-Type": "application/json", "X-Signature": sig}) as response:
                 await response.read()
                 statuses[i] = response.status
-        except asyncio.TimeoutError:
+        except TimeoutError:
             statuses[i] = "timeout"
         except aiohttp.ClientError as exc:
             statuses[i] = type(exc).__name__
@@ -846,7 +846,7 @@ class Run:
                 "SELECT m.external_id, count(*), min(c.group_id) FROM messages m JOIN chats c ON c.id = m.chat_id "
                 "WHERE m.channel = 'http_sms' AND m.direction = 'in' GROUP BY m.external_id")).all()
             chats = conn.execute(text("SELECT count(*) FROM chats")).scalar()
-            first, last = (datetime.fromtimestamp(t, timezone.utc).replace(tzinfo=None) for t in self.window)
+            first, last = (datetime.fromtimestamp(t, UTC).replace(tzinfo=None) for t in self.window)
             in_window = conn.execute(text(
                 "SELECT count(*) FROM messages WHERE direction = 'in' AND created_at >= :first AND created_at < :last"),
                 {"first": first, "last": last}).scalar()
@@ -993,7 +993,7 @@ class Run:
             marks = [(t, ticks) for t, ticks in self.timeline if window_start + first <= t <= window_start + first + 10.5]
             if len(marks) >= 2:
                 (_, a), (_, b) = marks[0], marks[-1]
-                delta = [y - x for x, y in zip(a, b)]
+                delta = [y - x for x, y in zip(a, b, strict=True)]
                 seconds = sum(delta) / CLK_TCK / (os.cpu_count() or 2)
                 busy_slices.append(f"{(sum(delta) - delta[3] - delta[4]) / CLK_TCK / seconds:.2f}")
                 steal_slices.append(f"{delta[7] / CLK_TCK / seconds:.2f}")

@@ -326,7 +326,7 @@ def main() -> int:
     # ``switchboard worker`` would run it).
     worked = subprocess.run([sys.executable, __file__, "_work", instance, str(port)], env=env, capture_output=True,
                             text=True, timeout=3600)
-    line = next((l for l in worked.stdout.splitlines() if l.startswith("processed ")), None)
+    line = next((out for out in worked.stdout.splitlines() if out.startswith("processed ")), None)
     if line is None:
         raise SystemExit("the inbox worker failed:\n" + worked.stdout + worked.stderr)
     _, processed, work_seconds, work_cpu = line.split()

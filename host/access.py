@@ -40,7 +40,8 @@ Routes and events
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from flask_login import current_user
 from sqlalchemy import and_, exists, false, or_, select, true
@@ -380,7 +381,7 @@ def install(app) -> None:
         if found.kind == ADMIN and not current_user.is_admin:
             abort(403, message="Only administrators can do this.")
         check = _CHECKS.get((found.kind, found.where)) or _CHECKS.get((found.kind, None))
-        if check is not None and found.where in (request.view_args or {}):
-            if not check.allows(current_user, request.view_args[found.where]):
-                abort(check.status, message=check.message)
+        if (check is not None and found.where in (request.view_args or {})
+                and not check.allows(current_user, request.view_args[found.where])):
+            abort(check.status, message=check.message)
         return None

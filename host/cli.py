@@ -179,7 +179,7 @@ def settings_set(plugin, values):
     try:
         store.save(plugin, data)
     except ValidationError as exc:
-        raise click.ClickException("; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.messages.items()))
+        raise click.ClickException("; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.messages.items())) from exc
     click.echo(f"Saved {len(values)} setting(s) for {plugin}.")
 
 

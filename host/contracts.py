@@ -7,7 +7,8 @@ with :class:`SendResult` or raise :class:`SendError`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
+from collections.abc import Callable, Mapping, Sequence
 
 
 # --- channels -------------------------------------------------------------------------
@@ -243,8 +244,8 @@ class InboxHandler:
     """
 
     kind: str
-    handle: Callable[[dict], None]
-    describe: Callable[[dict], str] | None = None
+    handle: Callable[[dict[str, Any]], None]
+    describe: Callable[[dict[str, Any]], str] | None = None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ handler never has to touch a session that is already closed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 Snapshot = Mapping[str, Any]
 

@@ -19,14 +19,15 @@ hook name fails loudly.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping
 
 from host import hookspec
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from flask import Blueprint, Flask
 
-    from host.contracts import (Channel, ContactRef, HealthCheck, InboxHandler, OutgoingMessage,
+    from host.contracts import (Channel, ContactRef, HealthCheck, InboxHandler, NavLink, OutgoingMessage,
                                 PluginSettings, SendResult, SocketEvents, WidgetTab)
     from host.events import (CallStatusChanged, ChatArchived, ChatAssigned, ChatReopened,
                              ChatStarted, ChatTransferred, ContactChanged, MessageQueued,
@@ -36,7 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 # --- setup: called once per app inside create_app() -----------------------------------
 
 @hookspec
-def register_channels(app: "Flask") -> "Iterable[Channel]":
+def register_channels(app: Flask) -> Iterable[Channel]:
     """Return channel adapters this plugin provides.
 
     Each adapter has a unique ``key`` (``"sms"``, ``"whatsapp"``…) that chats and
@@ -50,7 +51,7 @@ def register_channels(app: "Flask") -> "Iterable[Channel]":
 
 
 @hookspec
-def register_blueprints(app: "Flask") -> "Iterable[Blueprint]":
+def register_blueprints(app: Flask) -> Iterable[Blueprint]:
     """Return Flask (or flask-smorest) blueprints to mount.
 
     flask-smorest blueprints join the OpenAPI document at ``/api/v1/openapi.json``.
@@ -63,7 +64,7 @@ def register_blueprints(app: "Flask") -> "Iterable[Blueprint]":
 
 
 @hookspec
-def register_widget_tabs(app: "Flask") -> "Iterable[WidgetTab]":
+def register_widget_tabs(app: Flask) -> Iterable[WidgetTab]:
     """Return tabs for the details widget (console sidebar and standalone widget).
 
     A tab's ``script`` is an ES module exporting ``mount(element, ctx)``; ``ctx`` gives
@@ -75,7 +76,7 @@ def register_widget_tabs(app: "Flask") -> "Iterable[WidgetTab]":
 
 
 @hookspec
-def register_socketio_events(app: "Flask") -> "Iterable[SocketEvents]":
+def register_socketio_events(app: Flask) -> Iterable[SocketEvents]:
     """Return Socket.IO event handlers.
 
     Handlers are called as ``handler(agent, data)`` only for authenticated connections
@@ -87,7 +88,7 @@ def register_socketio_events(app: "Flask") -> "Iterable[SocketEvents]":
 
 
 @hookspec
-def register_settings_schemas(app: "Flask") -> "PluginSettings | None":
+def register_settings_schemas(app: Flask) -> PluginSettings | None:
     """Return the plugin's admin settings as a ``PluginSettings`` (a marshmallow schema).
 
     The admin page renders a form from it, validates input with it, and stores values
@@ -97,7 +98,7 @@ def register_settings_schemas(app: "Flask") -> "PluginSettings | None":
 
 
 @hookspec
-def register_migration_folders(app: "Flask") -> "Iterable[str]":
+def register_migration_folders(app: Flask) -> Iterable[str]:
     """Return folders holding this plugin's Alembic revisions (its own branch).
 
     ``switchboard db upgrade`` applies every branch's heads.
@@ -105,7 +106,7 @@ def register_migration_folders(app: "Flask") -> "Iterable[str]":
 
 
 @hookspec
-def register_inbox_handlers(app: "Flask") -> "Iterable[InboxHandler]":
+def register_inbox_handlers(app: Flask) -> Iterable[InboxHandler]:
     """Return handlers for the webhook events this plugin records with
     ``host.inbox.record`` (one ``InboxHandler`` per event kind).
 
@@ -116,7 +117,7 @@ def register_inbox_handlers(app: "Flask") -> "Iterable[InboxHandler]":
 
 
 @hookspec
-def register_health_checks(app: "Flask") -> "Iterable[HealthCheck]":
+def register_health_checks(app: Flask) -> Iterable[HealthCheck]:
     """Return health checks, shown on the admin plugins page.
 
     Called on every page view, inside an app context; keep them quick. A check that
@@ -127,7 +128,7 @@ def register_health_checks(app: "Flask") -> "Iterable[HealthCheck]":
 
 
 @hookspec
-def register_nav_links(app: "Flask") -> "Iterable[NavLink]":
+def register_nav_links(app: Flask) -> Iterable[NavLink]:
     """Return links for the top bar of every page (e.g. a page the plugin serves).
 
     Called on every page view, inside a request; return only the links that apply now
@@ -139,7 +140,7 @@ def register_nav_links(app: "Flask") -> "Iterable[NavLink]":
 # --- notifications: dispatched after commit, one event dataclass each -----------------
 
 @hookspec
-def message_received(event: "MessageReceived") -> None:
+def message_received(event: MessageReceived) -> None:
     """A customer message was stored (after the commit).
 
     ``event.message`` and ``event.chat`` are snapshots; ``event.profile`` holds what the
@@ -149,7 +150,7 @@ def message_received(event: "MessageReceived") -> None:
 
 
 @hookspec
-def message_queued(event: "MessageQueued") -> None:
+def message_queued(event: MessageQueued) -> None:
     """An outbound message was stored in the outbox, before any provider is called.
 
     Sending happens later in the outbox worker; ``message_sent`` or
@@ -158,12 +159,12 @@ def message_queued(event: "MessageQueued") -> None:
 
 
 @hookspec
-def message_sent(event: "MessageSent") -> None:
+def message_sent(event: MessageSent) -> None:
     """An outbound message was accepted by its provider (it has an external id)."""
 
 
 @hookspec
-def message_status_changed(event: "MessageStatusChanged") -> None:
+def message_status_changed(event: MessageStatusChanged) -> None:
     """An outbound message's delivery status moved forward (or failed).
 
     Statuses only move forward: queued < sending < sent < delivered < read; failed and
@@ -172,37 +173,37 @@ def message_status_changed(event: "MessageStatusChanged") -> None:
 
 
 @hookspec
-def chat_started(event: "ChatStarted") -> None:
+def chat_started(event: ChatStarted) -> None:
     """A new chat was created, by an inbound message/call or by an agent."""
 
 
 @hookspec
-def chat_reopened(event: "ChatReopened") -> None:
+def chat_reopened(event: ChatReopened) -> None:
     """An archived chat became active again."""
 
 
 @hookspec
-def chat_assigned(event: "ChatAssigned") -> None:
+def chat_assigned(event: ChatAssigned) -> None:
     """An agent accepted a queued chat."""
 
 
 @hookspec
-def chat_transferred(event: "ChatTransferred") -> None:
+def chat_transferred(event: ChatTransferred) -> None:
     """A chat moved to another agent or group. ``event.origin`` names who did it."""
 
 
 @hookspec
-def chat_archived(event: "ChatArchived") -> None:
+def chat_archived(event: ChatArchived) -> None:
     """A chat was archived (closed)."""
 
 
 @hookspec
-def call_status_changed(event: "CallStatusChanged") -> None:
+def call_status_changed(event: CallStatusChanged) -> None:
     """A voice call changed state (ringing, in-progress, completed, missed …)."""
 
 
 @hookspec
-def contact_changed(event: "ContactChanged") -> None:
+def contact_changed(event: ContactChanged) -> None:
     """A contact was created, edited, merged or deleted."""
 
 
@@ -210,7 +211,7 @@ def contact_changed(event: "ContactChanged") -> None:
 
 @hookspec(firstresult=True)
 def resolve_contact(channel: str, address: str,
-                    profile: Mapping[str, str]) -> "ContactRef | None":
+                    profile: Mapping[str, str]) -> ContactRef | None:
     """Who is writing? Return a ``ContactRef`` for a customer address on a channel.
 
     Called for every inbound message/call before the chat is found. The host default
@@ -219,8 +220,8 @@ def resolve_contact(channel: str, address: str,
 
 
 @hookspec(firstresult=True)
-def route_chat(chat: Mapping[str, Any], contact: "ContactRef | None",
-               to_address: str) -> "int | None":
+def route_chat(chat: Mapping[str, Any], contact: ContactRef | None,
+               to_address: str) -> int | None:
     """Which group should a new or reopened chat go to? Return a group id.
 
     Asked only when the contact has no group override of its own
@@ -230,7 +231,7 @@ def route_chat(chat: Mapping[str, Any], contact: "ContactRef | None",
 
 
 @hookspec(firstresult=True)
-def check_consent(channel: str, address: str) -> "str | None":
+def check_consent(channel: str, address: str) -> str | None:
     """May we send to this customer address on this channel?
 
     Return ``None`` to allow, or a sentence for the agent explaining the refusal (for
@@ -241,7 +242,7 @@ def check_consent(channel: str, address: str) -> "str | None":
 
 
 @hookspec(firstresult=True)
-def send_message(message: "OutgoingMessage") -> "SendResult | None":
+def send_message(message: OutgoingMessage) -> SendResult | None:
     """Send an outbound message. The host default hands it to the chat's channel adapter.
 
     Raise ``SendError(retryable=True)`` for provider failures worth retrying.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from flask_login import UserMixin
 from sqlalchemy import UniqueConstraint
@@ -13,7 +13,7 @@ from host.extensions import db
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 agent_groups = db.Table(

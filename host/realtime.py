@@ -146,8 +146,6 @@ def connection_agent():
     return agent if agent is not None and agent.is_active else None
 
 
-from host import access, realtime_access
-from host.access import about
 def mount_plugin_handlers(socketio: SocketIO, plugins, registrations) -> None:
     """Register plugin Socket.IO handlers, guarded by auth and the plugin's enabled flag."""
     seen = set()

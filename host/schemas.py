@@ -1,7 +1,7 @@
 """Marshmallow schemas: the API's shapes, and the snapshots carried by events."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -10,11 +10,11 @@ class UtcDateTime(fields.AwareDateTime):
     """Stored times are naive UTC; the API always says so (RFC 3339 with an offset)."""
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, default_timezone=timezone.utc, **kwargs)
+        super().__init__(*args, default_timezone=UTC, **kwargs)
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return super()._serialize(value, attr, obj, **kwargs)
 
 

@@ -135,7 +135,7 @@ def save_form(plugin: str, form) -> dict:
         else:
             return save(plugin, data)
     except ValidationError as exc:
-        raise ValidationError({**exc.messages, **form_errors}, data=data)
+        raise ValidationError({**exc.messages, **form_errors}, data=data) from exc
     raise ValidationError(form_errors, data=data)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import time
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from marshmallow import ValidationError, fields
@@ -110,7 +110,7 @@ class TimeZone(fields.Str):
             ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValidationError(f"{name!r} is not a time zone name; use one like Europe/Berlin or "
-                                  "America/New_York.")
+                                  "America/New_York.") from None
         return name
 
 

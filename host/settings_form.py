@@ -164,7 +164,7 @@ def _pairs(form, name: str, field) -> dict:
     keys, values = form.getlist(f"{name}.key"), form.getlist(f"{name}.value")
     result, problems = {}, []
     key_label = getattr(field, "key_label", field.metadata.get("key_label", "Key"))
-    for key, value in zip(keys, values + [""] * (len(keys) - len(values))):
+    for key, value in zip(keys, values + [""] * (len(keys) - len(values)), strict=False):
         key, value = key.strip(), value.strip()
         if not key and not value:
             continue
@@ -185,7 +185,7 @@ def _hours(form, name: str) -> dict:
     result, problems = {}, []
     for day in sf.WEEKDAYS:
         starts, ends = form.getlist(f"{name}.{day}.from"), form.getlist(f"{name}.{day}.to")
-        for start, end in zip(starts, ends + [""] * (len(starts) - len(ends))):
+        for start, end in zip(starts, ends + [""] * (len(starts) - len(ends)), strict=False):
             start, end = start.strip()[:5], end.strip()[:5]
             if not start and not end:
                 continue

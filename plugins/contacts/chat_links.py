@@ -9,7 +9,7 @@ caller's transaction so a merge or a delete moves the chats in the same commit.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from flask_login import current_user
 from sqlalchemy import func, select, update

@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError

@@ -63,7 +63,7 @@ class Contact(db.Model):
             setattr(self, key, value)
         return bool(changes)
 
-    def identity(self, kind: str) -> "ContactIdentity | None":
+    def identity(self, kind: str) -> ContactIdentity | None:
         return next((i for i in self.identities if i.kind == kind), None)
 
     def phone_numbers(self) -> list[str]:

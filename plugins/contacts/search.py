@@ -77,7 +77,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func, literal, select, text, true, union_all
 from sqlalchemy.engine import Connection, Engine

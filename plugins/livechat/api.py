@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Literal, Mapping, Sequence
+from datetime import datetime, timedelta, UTC
+from typing import Any, Literal
+from collections.abc import Callable, Mapping, Sequence
 
 import httpx
 from livechat.agent.web.api.v36 import AgentWebV36
@@ -85,7 +86,7 @@ class CustomerToken:
     expires_at: datetime
 
     def expires_soon(self, margin: timedelta = timedelta(minutes=5), now: datetime | None = None) -> bool:
-        return (now or datetime.now(timezone.utc)) + margin >= self.expires_at
+        return (now or datetime.now(UTC)) + margin >= self.expires_at
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,7 @@ class LiveChatApi:
         return CustomerToken(
             access_token=token,
             entity_id=_field(data, "entity_id", "customer_token"),
-            expires_at=datetime.now(timezone.utc) + timedelta(seconds=int(lifetime)),
+            expires_at=datetime.now(UTC) + timedelta(seconds=int(lifetime)),
         )
 
     # -- Customer Chat API -------------------------------------------------------------------

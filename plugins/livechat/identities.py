@@ -7,8 +7,9 @@ token lives 8 hours and is re-minted for the same identity when it has less than
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping
+from datetime import datetime, timedelta, UTC
+from typing import Any
+from collections.abc import Mapping
 
 from host.extensions import db
 from host.logging_filters import register_secret
@@ -45,7 +46,7 @@ def token_for(api: LiveChatApi, customer: LiveChatCustomer, now: datetime | None
             customer.expires_at - REFRESH_MARGIN > now:
         register_secret(customer.access_token)
         return CustomerToken(customer.access_token, customer.entity_id,
-                             customer.expires_at.replace(tzinfo=timezone.utc))
+                             customer.expires_at.replace(tzinfo=UTC))
     try:
         token = api.customer_token(entity_id=customer.entity_id)
     except LiveChatError as exc:
@@ -59,7 +60,7 @@ def token_for(api: LiveChatApi, customer: LiveChatCustomer, now: datetime | None
     register_secret(token.access_token)
     customer.entity_id = token.entity_id
     customer.access_token = token.access_token
-    customer.expires_at = token.expires_at.astimezone(timezone.utc).replace(tzinfo=None)
+    customer.expires_at = token.expires_at.astimezone(UTC).replace(tzinfo=None)
     db.session.commit()
     return token
 

@@ -11,7 +11,8 @@ transfer or close that only repeats what Switchboard already shows changes nothi
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from flask import current_app
 from sqlalchemy import func

@@ -11,7 +11,7 @@ The scopes each call needs are those its LiveChat documentation names ("Required
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 NEEDED: dict[str, str] = {
     "customers:own": "a LiveChat customer for every phone number (the agent-token grant)",

@@ -8,7 +8,8 @@ check says what is missing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 

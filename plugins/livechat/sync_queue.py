@@ -20,7 +20,8 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import timedelta
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from flask import current_app
 from sqlalchemy import delete
@@ -55,7 +56,7 @@ def enqueue(chat_id: int, action: str, payload: Mapping[str, Any] | None = None)
     return item
 
 
-def sync() -> "LiveChatSync":
+def sync() -> LiveChatSync:
     app = current_app._get_current_object()
     existing = app.extensions.get(EXTENSION)
     if existing is None:

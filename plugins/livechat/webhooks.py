@@ -16,7 +16,8 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 
 class WebhookParseError(ValueError):

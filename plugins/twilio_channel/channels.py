@@ -88,12 +88,12 @@ def choose_sender(config: TwilioConfig, channel: str, sticky: str | None, group_
     if group_id is not None and config.number_groups:
         groups = group_lookup()
         for key in config.number_groups:
-            if _group_of(key, config.number_groups, groups) == group_id:
-                if SERVICE_SID.match(key) or (whatsapp and (key.startswith(WHATSAPP) or _bare(key) in wa_bare)) \
-                        or (not whatsapp and not key.startswith(WHATSAPP)):
-                    chosen = fits(key)
-                    if chosen:
-                        return chosen
+            carries_it = (SERVICE_SID.match(key) or (whatsapp and (key.startswith(WHATSAPP) or _bare(key) in wa_bare))
+                          or (not whatsapp and not key.startswith(WHATSAPP)))
+            if _group_of(key, config.number_groups, groups) == group_id and carries_it:
+                chosen = fits(key)
+                if chosen:
+                    return chosen
     chosen = fits(config.default_sender)
     if chosen:
         return chosen

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 import requests
 from sqlalchemy.exc import IntegrityError

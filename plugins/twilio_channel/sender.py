@@ -8,9 +8,10 @@ Twilio failures are final (opt-out, invalid number) and which are worth another 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from types import MappingProxyType
-from typing import Any, Callable, Dict, Mapping, Optional
+from typing import Any
+from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
 import requests
@@ -80,7 +81,7 @@ class TwilioMessagingSender:
     """
 
     def __init__(self, client: Any, status_callback_url: str,
-                 messaging_service_sid: Optional[str] = None):
+                 messaging_service_sid: str | None = None):
         _check_callback_url(status_callback_url)
         if messaging_service_sid and not messaging_service_sid.startswith("MG"):
             raise ValueError(
@@ -89,10 +90,10 @@ class TwilioMessagingSender:
         self._status_callback_url = status_callback_url
         self._messaging_service_sid = messaging_service_sid or None
 
-    def message_params(self, msg: OutgoingMessage) -> Dict[str, Any]:
+    def message_params(self, msg: OutgoingMessage) -> dict[str, Any]:
         """The keyword arguments for ``messages.create`` (raises SendError if unsendable)."""
         whatsapp = msg.channel == "whatsapp" or msg.to.startswith(_WHATSAPP)
-        params: Dict[str, Any] = {
+        params: dict[str, Any] = {
             "to": _address(msg.to, whatsapp),
             "status_callback": self._status_callback_url,
         }
@@ -116,7 +117,7 @@ class TwilioMessagingSender:
             params["media_url"] = [m.url for m in msg.media]
         return params
 
-    def _sender_params(self, msg: OutgoingMessage, whatsapp: bool) -> Dict[str, str]:
+    def _sender_params(self, msg: OutgoingMessage, whatsapp: bool) -> dict[str, str]:
         sender = (msg.sender or "").strip()
         if sender.startswith("MG"):  # a chat bound to a whole sender pool
             return {"messaging_service_sid": sender}
@@ -128,7 +129,7 @@ class TwilioMessagingSender:
                         "Messaging Service is set up.", retryable=False)
 
     def find_sent(self, msg: OutgoingMessage, since: datetime,
-                  taken: Callable[[str], bool]) -> Optional[SendResult]:
+                  taken: Callable[[str], bool]) -> SendResult | None:
         """Twilio's record of ``msg`` from an earlier attempt, or None when it has none.
 
         The Messages API has no idempotency key, so after an attempt whose outcome is
@@ -140,7 +141,7 @@ class TwilioMessagingSender:
         filtered by ``DateSent``: a message Twilio still queues has no send date yet.
         """
         params = self.message_params(msg)
-        query: Dict[str, Any] = {"to": params["to"], "limit": LOOKUP_LIMIT}
+        query: dict[str, Any] = {"to": params["to"], "limit": LOOKUP_LIMIT}
         if "from_" in params:
             query["from_"] = params["from_"]
         try:
@@ -148,7 +149,7 @@ class TwilioMessagingSender:
         except (TwilioRestException, TwilioServiceException, requests.RequestException) as exc:
             raise SendError("Twilio could not be asked whether an earlier attempt went out; it will be "
                             "asked again before anything is sent.", retryable=True) from exc
-        earliest = since.replace(tzinfo=timezone.utc) - CLOCK_SKEW
+        earliest = since.replace(tzinfo=UTC) - CLOCK_SKEW
         candidates = []
         for record in found:
             created = record.date_created
@@ -198,7 +199,7 @@ def send_error_from_twilio(exc: Exception) -> SendError:
     return SendError(text + ".", code=code, retryable=retryable)
 
 
-def _twilio_code(raw: Any) -> Optional[str]:
+def _twilio_code(raw: Any) -> str | None:
     # Without a Twilio code in the body, twilio-python puts the HTTP status in `code`;
     # real Twilio codes have five digits.
     try:

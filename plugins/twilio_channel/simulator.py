@@ -60,7 +60,7 @@ _RANK = {"queued": 1, "accepted": 1, "sending": 2, "sent": 3, "delivered": 4, "r
 CALLBACK_ATTEMPTS = 40  # × 0.25 s: how long a callback waits for the sender's commit
 
 
-def simulator_for(app) -> "Simulator":
+def simulator_for(app) -> Simulator:
     sim = app.extensions.get("twilio_channel.simulator")
     if sim is None:
         sim = app.extensions["twilio_channel.simulator"] = Simulator(app)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timezone
+from datetime import UTC
 from email.utils import format_datetime
 
 import phonenumbers
@@ -71,11 +71,11 @@ def render_template(template: dict | None, variables) -> str:
 
 
 def _rfc2822(moment) -> str | None:
-    return format_datetime(moment.replace(tzinfo=timezone.utc)) if moment else None
+    return format_datetime(moment.replace(tzinfo=UTC)) if moment else None
 
 
 def _iso(moment) -> str | None:
-    return moment.replace(tzinfo=timezone.utc).isoformat().replace("+00:00", "Z") if moment else None
+    return moment.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
 def message_json(row, account_sid: str) -> dict:

@@ -89,14 +89,14 @@ class SimCall:
                 "heard": self.heard[-6:], "parent_call_sid": self.parent_sid}
 
 
-def voice_simulator_for(app) -> "VoiceSimulator":
+def voice_simulator_for(app) -> VoiceSimulator:
     sim = app.extensions.get("twilio_channel.simulator_voice")
     if sim is None:
         sim = app.extensions["twilio_channel.simulator_voice"] = VoiceSimulator(app)
     return sim
 
 
-def current() -> "VoiceSimulator":
+def current() -> VoiceSimulator:
     return voice_simulator_for(current_app._get_current_object())
 
 

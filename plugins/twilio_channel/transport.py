@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+from typing import Any
+from collections.abc import Callable, Mapping
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import requests
@@ -45,14 +46,14 @@ class UnroutedHostError(TwilioException):
     """
 
 
-def parse_hosts(value: str) -> Dict[str, str]:
+def parse_hosts(value: str) -> dict[str, str]:
     """Parse ``api=http://127.0.0.1:4010,content=http://127.0.0.1:4011``.
 
     Keys are Twilio product names (the first label of ``<product>.twilio.com``);
     values are ``http(s)://host[:port][/prefix]`` base URLs. Raises ``ValueError`` with
     a message naming the offending entry.
     """
-    hosts: Dict[str, str] = {}
+    hosts: dict[str, str] = {}
     for raw in (value or "").split(","):
         entry = raw.strip()
         if not entry:
@@ -109,7 +110,7 @@ class RoutingHttpClient(TwilioHttpClient):
     """
 
     def __init__(self, hosts: Mapping[str, str], *, timeout: float = DEFAULT_TIMEOUT,
-                 extra_headers: Optional[Mapping[str, str]] = None, **kwargs):
+                 extra_headers: Mapping[str, str] | None = None, **kwargs):
         if not hosts:
             raise ValueError("RoutingHttpClient needs at least one product host")
         super().__init__(timeout=timeout, **kwargs)
@@ -131,10 +132,10 @@ class RoutingHttpClient(TwilioHttpClient):
         return urlunsplit((target.scheme, target.netloc, target.path + parts.path,
                            parts.query, ""))
 
-    def request(self, method: str, url: str, params: Optional[Dict[str, object]] = None,
-                data: Optional[Dict[str, object]] = None,
-                headers: Optional[Dict[str, str]] = None,
-                auth: Optional[Tuple[str, str]] = None, timeout: Optional[float] = None,
+    def request(self, method: str, url: str, params: dict[str, object] | None = None,
+                data: dict[str, object] | None = None,
+                headers: dict[str, str] | None = None,
+                auth: tuple[str, str] | None = None, timeout: float | None = None,
                 allow_redirects: bool = False) -> Response:
         routed = self.route(url)
         merged = {**(headers or {}), **self.extra_headers}
@@ -159,10 +160,10 @@ class SimulatedRequest:
     method: str
     product: str          # "api", "content", …
     path: str             # "/2010-04-01/Accounts/AC…/Messages.json"
-    params: Dict[str, Any]
-    data: Dict[str, Any]
-    headers: Dict[str, str]
-    auth: Optional[Tuple[str, str]]
+    params: dict[str, Any]
+    data: dict[str, Any]
+    headers: dict[str, str]
+    auth: tuple[str, str] | None
 
 
 @dataclass
@@ -170,7 +171,7 @@ class SimulatedAnswer:
     status: int
     body: Any = b""       # str for JSON, bytes for media
     content_type: str = "application/json"
-    headers: Dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class SimulatorHttpClient(TwilioHttpClient):
@@ -194,10 +195,10 @@ class SimulatorHttpClient(TwilioHttpClient):
         return self.handler(SimulatedRequest(method.upper(), product, parts.path, query, dict(data or {}),
                                              dict(headers or {}), tuple(auth) if auth else None))
 
-    def request(self, method: str, url: str, params: Optional[Dict[str, object]] = None,
-                data: Optional[Dict[str, object]] = None,
-                headers: Optional[Dict[str, str]] = None,
-                auth: Optional[Tuple[str, str]] = None, timeout: Optional[float] = None,
+    def request(self, method: str, url: str, params: dict[str, object] | None = None,
+                data: dict[str, object] | None = None,
+                headers: dict[str, str] | None = None,
+                auth: tuple[str, str] | None = None, timeout: float | None = None,
                 allow_redirects: bool = False) -> Response:
         answer = self._call(method, url, params, data, headers, auth)
         body = answer.body.decode("utf-8", "replace") if isinstance(answer.body, bytes) else answer.body
@@ -205,7 +206,7 @@ class SimulatorHttpClient(TwilioHttpClient):
         self._test_only_last_response = response
         return response
 
-    def fetch_media(self, url: str, auth: Optional[Tuple[str, str]]) -> "MediaDownload":
+    def fetch_media(self, url: str, auth: tuple[str, str] | None) -> MediaDownload:
         answer = self._call("GET", url, auth=auth)
         body = answer.body.encode() if isinstance(answer.body, str) else answer.body
         return MediaDownload(answer.status, body, answer.content_type)
@@ -220,7 +221,7 @@ class MediaDownload:
     content_type: str
 
 
-def fetch_media(http_client: TwilioHttpClient, url: str, auth: Tuple[str, str],
+def fetch_media(http_client: TwilioHttpClient, url: str, auth: tuple[str, str],
                 max_bytes: int = MAX_MEDIA_BYTES) -> MediaDownload:
     """GET an inbound media URL with Basic auth through the app's Twilio HTTP client.
 

@@ -94,7 +94,7 @@ class VoiceSetup:
     twiml_app_sid: str | None = None
 
     @classmethod
-    def from_config(cls, config: TwilioConfig) -> "VoiceSetup":
+    def from_config(cls, config: TwilioConfig) -> VoiceSetup:
         raw = config.raw
         after = raw.get("voice_voicemail_after_seconds")
         return cls(greeting=raw.get("voice_greeting") or VOICE_GREETING,

@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from flask import current_app
 from twilio.jwt.access_token import AccessToken
@@ -75,6 +75,6 @@ def issue(config: TwilioConfig, agent_id: int, ttl: int = TOKEN_TTL) -> IssuedTo
     token.add_grant(VoiceGrant(outgoing_application_sid=app_sid, incoming_allow=True))
     now = int(time.time())
     jwt = token.to_jwt()
-    return IssuedToken(jwt, identity, ttl, datetime.fromtimestamp(now + ttl, timezone.utc).replace(tzinfo=None),
+    return IssuedToken(jwt, identity, ttl, datetime.fromtimestamp(now + ttl, UTC).replace(tzinfo=None),
                        simulated=config.account.simulator,
                        edge=None if config.account.simulator else config.edge)

@@ -1,5 +1,4 @@
 """The hook contract: documented in the README, exercised by tests, checked at start-up."""
-import inspect
 from pathlib import Path
 
 import pluggy
@@ -36,7 +35,7 @@ def test_a_misspelt_hook_fails_loudly_at_start_up(tmp_path):
 
     class Typo:
         @hookimpl
-        def mesage_received(self, event):  # noqa: misspelt on purpose
+        def mesage_received(self, event):  # misspelt on purpose
             pass
 
     with pytest.raises(pluggy.PluginValidationError, match="mesage_received"):

@@ -1,6 +1,5 @@
 """Enable/disable: a disabled plugin leaves no route, tab, Socket.IO handler or hook call."""
 import pytest
-from click.testing import CliRunner
 
 from host.cli import main as cli
 from host.testing.loopback import webhook

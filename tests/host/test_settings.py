@@ -1,7 +1,6 @@
 """Plugin settings: validated, secrets write-only, health checks shown to admins."""
 from host import settings
 from host.extensions import db
-from host.models import Setting
 
 
 def test_settings_page_never_shows_a_stored_secret(app, admin, signed_in):

@@ -121,7 +121,7 @@ def test_group_removal_and_deactivation_reach_connections_on_another_process(clu
     listeners = (by_cookie, by_token, admin)
     try:
         assert signed_inbound(url_a, "rev-1", "+15550101", "before").status_code == 204
-        assert wait_for(lambda: all(l.bodies() == ["before"] for l in listeners)), [l.bodies() for l in listeners]
+        assert wait_for(lambda: all(ear.bodies() == ["before"] for ear in listeners)), [ear.bodies() for ear in listeners]
 
         # Removed from Frontline (the default group) through the API, on the other process.
         with Change() as change:

@@ -53,7 +53,7 @@ def trickle(url, outcome, stop):
                 pass  # the server stopped reading: its answer is waiting
             try:
                 answer = sock.recv(4096)
-            except socket.timeout:
+            except TimeoutError:
                 continue
             outcome["after"] = time.monotonic() - started
             sock.settimeout(5)

@@ -41,7 +41,7 @@ class HttpSmsChannel:
                 response = client.post(conf["send_url"], json=payload,
                                        headers={"Authorization": f"Bearer {conf['api_token']}"})
         except httpx.HTTPError as exc:
-            raise SendError(f"The SMS gateway could not be reached ({type(exc).__name__}).", retryable=True)
+            raise SendError(f"The SMS gateway could not be reached ({type(exc).__name__}).", retryable=True) from exc
         if response.status_code == 429 or response.status_code >= 500:
             raise SendError(f"The SMS gateway is busy (HTTP {response.status_code}).", retryable=True)
         if response.status_code >= 400:

@@ -23,7 +23,7 @@ export function apiUrl(path) {
 }
 
 function firstFieldError(errors) {
-  for (const [field, problems] of Object.entries(errors || {})) {
+  for (const problems of Object.values(errors || {})) {
     const first = Array.isArray(problems) ? problems[0] : problems;
     if (typeof first === "string") return first;
     if (first && typeof first === "object") {

@@ -19,7 +19,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from typing import Any
+from collections.abc import Iterable, Mapping
 
 from ..transport import RoutingHttpClient
 
@@ -56,7 +57,7 @@ NOT_MOBILE = "notMobile"        # 21614
 RATE_LIMITED = "rateLimited"    # 20429 (HTTP 429)
 
 
-def _twilio_error(code: int, message: str, status: int = 400) -> Dict[str, Any]:
+def _twilio_error(code: int, message: str, status: int = 400) -> dict[str, Any]:
     # The shape Twilio's 2010 API answers errors with (twilio-python reads code/message).
     return {"value": {"code": code, "message": message,
                       "more_info": f"https://www.twilio.com/docs/errors/{code}",
@@ -68,23 +69,23 @@ def repo_root() -> Path:
     return Path(__file__).resolve().parents[3]
 
 
-def prism_binary(root: Optional[Path] = None) -> Path:
+def prism_binary(root: Path | None = None) -> Path:
     return (root or repo_root()) / "node_modules" / ".bin" / "prism"
 
 
-def spec_source_dir(root: Optional[Path] = None) -> Path:
+def spec_source_dir(root: Path | None = None) -> Path:
     return ((root or repo_root()) / "node_modules" / "@twilio-alpha" / "mcp" / "twilio-oai"
             / "spec" / "json")
 
 
-def prefer_error(example: str, status: int = 400) -> Dict[str, str]:
+def prefer_error(example: str, status: int = 400) -> dict[str, str]:
     """Headers that make Prism answer with one of the error examples added here."""
     return {"Prefer": f"code={status}, example={example}"}
 
 
 # --- spec patches ---------------------------------------------------------------------
 
-def patch_spec(spec: Dict[str, Any]) -> Dict[str, Any]:
+def patch_spec(spec: dict[str, Any]) -> dict[str, Any]:
     """Patch a Twilio spec in place for Prism 5.14 and return it.
 
     1. Form arrays: twilio-python sends ``MediaUrl=a&MediaUrl=b``; without an explicit
@@ -118,7 +119,7 @@ def patch_spec(spec: Dict[str, Any]) -> Dict[str, Any]:
     return spec
 
 
-def _add_two_numbers(op: Dict[str, Any]) -> None:
+def _add_two_numbers(op: dict[str, Any]) -> None:
     """An account example with two numbers, answered first (see ``PRISM_NUMBERS``)."""
     media = op["responses"]["200"]["content"]["application/json"]
     examples = media.get("examples", {})
@@ -135,7 +136,7 @@ def _add_two_numbers(op: Dict[str, Any]) -> None:
                                                   "next_page_uri": None}}, **examples}
 
 
-def _add_whatsapp_sender(op: Dict[str, Any], spec: Dict[str, Any]) -> None:
+def _add_whatsapp_sender(op: dict[str, Any], spec: dict[str, Any]) -> None:
     """A sender list with one ONLINE sender, built from Twilio's own update example."""
     update = spec["paths"][SENDERS_PATH + "/{Sid}"]["post"]["responses"]
     model = next(iter(next(iter(update.values()))["content"]["application/json"]["examples"].values()))["value"]
@@ -146,7 +147,7 @@ def _add_whatsapp_sender(op: Dict[str, Any], spec: Dict[str, Any]) -> None:
     media["examples"] = {"oneSender": {"value": {**empty, "senders": [sender]}}, **media["examples"]}
 
 
-def merge_specs(spec: Dict[str, Any], other: Dict[str, Any]) -> Dict[str, Any]:
+def merge_specs(spec: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
     """Add ``other``'s paths and components to ``spec`` (two documents, one host)."""
     spec.setdefault("paths", {}).update(other.get("paths", {}))
     for kind, items in other.get("components", {}).items():
@@ -154,14 +155,14 @@ def merge_specs(spec: Dict[str, Any], other: Dict[str, Any]) -> Dict[str, Any]:
     return spec
 
 
-def _resolve(schema: Dict[str, Any], schemas: Mapping[str, Any]) -> Dict[str, Any]:
+def _resolve(schema: dict[str, Any], schemas: Mapping[str, Any]) -> dict[str, Any]:
     ref = schema.get("$ref", "")
     if ref.startswith("#/components/schemas/"):
         return schemas.get(ref.rsplit("/", 1)[1], {})
     return schema
 
 
-def _patch_form_arrays(op: Dict[str, Any], schemas: Mapping[str, Any]) -> None:
+def _patch_form_arrays(op: dict[str, Any], schemas: Mapping[str, Any]) -> None:
     form = op.get("requestBody", {}).get("content", {}).get(
         "application/x-www-form-urlencoded")
     if not form:
@@ -179,7 +180,7 @@ def _is_empty_page(example: Any) -> bool:
     return isinstance(value, dict) and any(v == [] for v in value.values())
 
 
-def _null_next_pages(op: Dict[str, Any]) -> None:
+def _null_next_pages(op: dict[str, Any]) -> None:
     for response in op["responses"].values():
         for media in response.get("content", {}).values():
             if "examples" in media:
@@ -196,13 +197,13 @@ def _null_next_pages(op: Dict[str, Any]) -> None:
                     value["meta"]["next_page_url"] = None
 
 
-def _error_schema() -> Dict[str, Any]:
+def _error_schema() -> dict[str, Any]:
     return {"type": "object", "properties": {
         "code": {"type": "integer"}, "message": {"type": "string"},
         "more_info": {"type": "string"}, "status": {"type": "integer"}}}
 
 
-def _contract_violation_response() -> Dict[str, Any]:
+def _contract_violation_response() -> dict[str, Any]:
     body = _twilio_error(
         422, "Prism: the request does not match Twilio's API description; see the "
         "sl-violations response header.", status=422)
@@ -211,7 +212,7 @@ def _contract_violation_response() -> Dict[str, Any]:
                                              "examples": {"violation": body}}}}
 
 
-def _add_message_errors(op: Dict[str, Any]) -> None:
+def _add_message_errors(op: dict[str, Any]) -> None:
     op["responses"]["400"] = {"description": "Twilio refused the message", "content": {
         "application/json": {"schema": _error_schema(), "examples": {
             OPTED_OUT: _twilio_error(21610, "Attempt to send to unsubscribed recipient"),
@@ -226,7 +227,7 @@ def _add_message_errors(op: Dict[str, Any]) -> None:
 
 
 def write_patched_specs(dest: Path, products: Iterable[str],
-                        root: Optional[Path] = None) -> Dict[str, Path]:
+                        root: Path | None = None) -> dict[str, Path]:
     """Copy and patch the spec of each product into ``dest``; return product → file."""
     written = {}
     for product in products:
@@ -269,23 +270,23 @@ class PrismServers:
     """
 
     def __init__(self, products: Iterable[str] = tuple(SPEC_FILES), *,
-                 root: Optional[Path] = None, startup_timeout: float = 30.0):
+                 root: Path | None = None, startup_timeout: float = 30.0):
         self.products = tuple(products)
         self.root = root or repo_root()
         self.startup_timeout = startup_timeout
-        self.hosts: Dict[str, str] = {}
-        self._processes: Dict[str, subprocess.Popen] = {}
-        self._tmp: Optional[tempfile.TemporaryDirectory] = None
+        self.hosts: dict[str, str] = {}
+        self._processes: dict[str, subprocess.Popen] = {}
+        self._tmp: tempfile.TemporaryDirectory | None = None
 
     def log_path(self, product: str) -> Path:
         return Path(self._tmp.name) / f"prism-{product}.log"
 
-    def log_mark(self) -> Dict[str, int]:
+    def log_mark(self) -> dict[str, int]:
         """Current end of each log; pass it to :meth:`log_errors` to see only later lines."""
         return {product: self.log_path(product).stat().st_size
                 for product in self._processes}
 
-    def log_errors(self, since: Optional[Mapping[str, int]] = None) -> List[str]:
+    def log_errors(self, since: Mapping[str, int] | None = None) -> list[str]:
         """Request problems Prism logged: failed validation, unknown route, no example.
 
         Response violations are left out: Twilio's own examples break its spec in places
@@ -301,7 +302,7 @@ class PrismServers:
                     lines.append(f"{product}: {line.strip()}")
         return lines
 
-    def __enter__(self) -> Dict[str, str]:
+    def __enter__(self) -> dict[str, str]:
         binary = prism_binary(self.root)
         if not binary.exists():
             raise FileNotFoundError(f"Prism is not installed at {binary}; run `npm ci`")
@@ -381,15 +382,15 @@ class Exchange:
 
     method: str
     url: str
-    params: Dict[str, Any]
-    data: Dict[str, Any]
-    headers: Dict[str, str]
-    auth: Optional[tuple] = None  # (username, password) of HTTP Basic auth: which account asked
+    params: dict[str, Any]
+    data: dict[str, Any]
+    headers: dict[str, str]
+    auth: tuple | None = None  # (username, password) of HTTP Basic auth: which account asked
     status: int = 0
-    response_headers: Dict[str, str] = field(default_factory=dict)
+    response_headers: dict[str, str] = field(default_factory=dict)
     response_text: str = ""
 
-    def violations(self) -> List[Dict[str, Any]]:
+    def violations(self) -> list[dict[str, Any]]:
         """Prism's request violations for this exchange (empty when it was valid)."""
         lowered = {k.lower(): v for k, v in self.response_headers.items()}
         if VIOLATIONS_HEADER in lowered:
@@ -414,7 +415,7 @@ class RecordingHttpClient(RoutingHttpClient):
 
     def __init__(self, hosts: Mapping[str, str], **kwargs: Any):
         super().__init__(hosts, **kwargs)
-        self.exchanges: List[Exchange] = []
+        self.exchanges: list[Exchange] = []
 
     def request(self, method, url, params=None, data=None, headers=None, auth=None,
                 timeout=None, allow_redirects=False):
@@ -433,5 +434,5 @@ class RecordingHttpClient(RoutingHttpClient):
     def last(self) -> Exchange:
         return self.exchanges[-1]
 
-    def violations(self) -> List[Dict[str, Any]]:
+    def violations(self) -> list[dict[str, Any]]:
         return [v for exchange in self.exchanges for v in exchange.violations()]

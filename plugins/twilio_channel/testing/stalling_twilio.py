@@ -12,7 +12,7 @@ import json
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from email.utils import format_datetime
 
 from werkzeug.serving import make_server
@@ -55,7 +55,7 @@ class StallingTwilio:
             if self.fail_next:
                 self.fail_next -= 1
                 return self._json({"code": 20500, "message": "Internal error", "status": 503}, 503)
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             message = {"sid": "SM" + uuid.uuid4().hex, "account_sid": self.account_sid, "api_version": "2010-04-01",
                        "to": request.form.get("To"), "from": request.form.get("From"),
                        "messaging_service_sid": request.form.get("MessagingServiceSid"),

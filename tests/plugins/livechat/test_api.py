@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 import httpx
 import pytest
@@ -47,7 +47,7 @@ def test_customer_token_uses_agent_token_grant_and_reuses_identity(livechat, fak
     assert reuse.json["entity_id"] == first.entity_id
     assert again.entity_id == first.entity_id and again.access_token != first.access_token
     assert first.entity_id in fake.customers
-    in_eight_hours = datetime.now(timezone.utc) + timedelta(seconds=28800)
+    in_eight_hours = datetime.now(UTC) + timedelta(seconds=28800)
     assert abs((first.expires_at - in_eight_hours).total_seconds()) < 60
     assert first.access_token not in repr(first)
 

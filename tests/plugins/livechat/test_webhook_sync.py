@@ -135,7 +135,7 @@ def test_transfer_in_livechat_moves_the_switchboard_chat_and_is_not_sent_back(
     fake = livechat
     chat, lc_chat_id = mirrored_chat(inbound, drain)
     sales = db.session.execute(db.select(Group).where(Group.name == "Sales")).scalar_one()
-    response = lc_post(body := fake.chat_transferred_webhook(lc_chat_id, group_ids=[1], requester_id=LC_AGENT))
+    assert lc_post(body := fake.chat_transferred_webhook(lc_chat_id, group_ids=[1], requester_id=LC_AGENT)).status_code == 200
     assert outcome_of(body) == "transferred to group Sales"
     db.session.refresh(chat)
     assert chat.group_id == sales.id and chat.status == "queued"
@@ -144,7 +144,7 @@ def test_transfer_in_livechat_moves_the_switchboard_chat_and_is_not_sent_back(
     assert recorder.of("chat_transferred")[-1].origin == "livechat"
     assert db.session.execute(db.select(LiveChatSyncItem).where(LiveChatSyncItem.action == "transfer")).first() is None
 
-    response = lc_post(body := fake.chat_transferred_webhook(lc_chat_id, agent_ids=[LC_AGENT]))
+    assert lc_post(body := fake.chat_transferred_webhook(lc_chat_id, agent_ids=[LC_AGENT])).status_code == 200
     assert outcome_of(body) == f"transferred to agent {LC_AGENT}"
     db.session.refresh(chat)
     assert chat.agent_id == agent.id and chat.status == "active"
@@ -199,7 +199,7 @@ def test_transfer_to_an_unmapped_group_fails_readably(livechat, inbound, drain, 
 def test_closing_in_livechat_archives_the_switchboard_chat(livechat, inbound, drain, lc_post, recorder):
     fake = livechat
     chat, lc_chat_id = mirrored_chat(inbound, drain)
-    response = lc_post(body := fake.chat_deactivated_webhook(lc_chat_id, user_id=LC_AGENT))
+    assert lc_post(body := fake.chat_deactivated_webhook(lc_chat_id, user_id=LC_AGENT)).status_code == 200
     assert outcome_of(body) == "archived"
     db.session.refresh(chat)
     assert chat.status == "archived"
@@ -225,7 +225,7 @@ def test_a_livechat_reply_to_an_archived_chat_reopens_it_for_the_mapped_agent(
     chat, lc_chat_id = mirrored_chat(inbound, drain)
     # Archived in Switchboard while LiveChat still had the chat open (the deactivate is still queued).
     api(agent).post(f"/api/v1/chats/{chat.id}/archive")
-    response = lc_post(body := fake.incoming_event_webhook(lc_chat_id, "One more thing", agent_id=LC_AGENT))
+    assert lc_post(body := fake.incoming_event_webhook(lc_chat_id, "One more thing", agent_id=LC_AGENT)).status_code == 200
     assert outcome_of(body).startswith("sent as message")
     db.session.refresh(chat)
     assert chat.status == "active" and chat.agent_id == agent.id

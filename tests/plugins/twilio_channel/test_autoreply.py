@@ -1,7 +1,7 @@
 """Automatic replies: first contact, out of hours, nobody online; never to opt-out keywords."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 
@@ -86,7 +86,7 @@ def test_whatsapp_auto_reply_is_inside_the_window(app, agent, twilio_webhook):
 def test_business_hours_follow_the_time_zone(app):
     settings.save("twilio_channel", {"business_hours": {"mon": ["09:00-17:00"]}, "timezone": "America/New_York"})
     config = load_config()
-    monday_9am_new_york = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)
+    monday_9am_new_york = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
     assert open_now(config, monday_9am_new_york)
-    assert not open_now(config, datetime(2026, 11, 23, 22, 30, tzinfo=timezone.utc))  # 17:30 there
-    assert not open_now(config, datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc))   # Tuesday
+    assert not open_now(config, datetime(2026, 11, 23, 22, 30, tzinfo=UTC))  # 17:30 there
+    assert not open_now(config, datetime(2026, 11, 24, 15, 0, tzinfo=UTC))   # Tuesday

@@ -3,7 +3,6 @@ account's numbers to pick, one click that points them here (and creates the TwiM
 and API key), and undo with the previous URLs. Nothing changes at Twilio before the click."""
 from __future__ import annotations
 
-import re
 from urllib.parse import urlsplit
 
 import pytest

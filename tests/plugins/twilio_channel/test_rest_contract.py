@@ -11,6 +11,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from twilio.base.exceptions import TwilioRestException
 
 from host.contracts import Media, OutgoingMessage, SendError, Template
 from plugins.twilio_channel.sender import (ERROR_EXPLANATIONS, TwilioMessagingSender,
@@ -177,7 +178,7 @@ def test_rate_limit_is_retried(make_twilio_client, assert_no_violations):
 def test_contract_violations_are_detected(twilio_client, prism):
     """Guards the guard: a request that breaks the spec must show up as a violation."""
     mark = prism.log_mark()
-    with pytest.raises(Exception):
+    with pytest.raises(TwilioRestException):
         twilio_client.messages.create(to=CUSTOMER, from_=OUR_NUMBER, body="x",
                                       status_callback="not a url")
     violations = twilio_client.http_client.violations()

@@ -33,7 +33,10 @@ def count(model):
     return db.session.execute(db.select(db.func.count()).select_from(model)).scalar()
 
 
-def ring(twilio_webhook, sid=call_sid(1), frm=CUSTOMER, **extra):
+FIRST_CALL = call_sid(1)
+
+
+def ring(twilio_webhook, sid=FIRST_CALL, frm=CUSTOMER, **extra):
     response = twilio_webhook(VOICE, voice_params(sid, frm=frm, **extra))
     return response, db.session.execute(db.select(Call).where(Call.call_sid == sid)).scalar_one_or_none()
 

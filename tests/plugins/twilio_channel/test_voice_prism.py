@@ -44,7 +44,10 @@ def twilio(app, prism, live_account):
     return http
 
 
-def ring(twilio_webhook, sid=call_sid("a1")):
+FIRST_CALL = call_sid("a1")
+
+
+def ring(twilio_webhook, sid=FIRST_CALL):
     response = twilio_webhook(VOICE, voice_params(sid))
     assert response.status_code == 200
     return db.session.execute(db.select(Call).where(Call.call_sid == sid)).scalar_one()
