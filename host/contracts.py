@@ -27,12 +27,12 @@ class MediaRules:
     bytes, 1 MB = 1,000,000 as providers count."""
 
     name: str
-    types: frozenset
+    types: frozenset[str]
     max_total: int
     max_files: int = 10
     type_caps: Mapping[str, int] = field(default_factory=dict)
 
-    def problem(self, files) -> str | None:
+    def problem(self, files: Sequence[tuple[str, str, int]]) -> str | None:
         """A sentence refusing these ``(name, content type, size)`` files, or None."""
         from host.attachments import readable_size
 
