@@ -15,12 +15,14 @@ import { followPluginChanges } from "./lib/plugin_changes.js";
  * Mount the widget into `root`. Returns {showChat(chatId|null), api, socket}.
  * `showChat` loads the chat (access-checked by the API) and remounts the tabs.
  * `boot.token` (an API token kept in memory) authenticates the API and Socket.IO
- * instead of the session cookie. Tabs may open the widget in a window of its own
+ * instead of the session cookie; `setToken` swaps in a renewed one, and `boot.onSignedOut`
+ * replaces the "signed out" notice when the connection's sign-in ends. Tabs may open the widget in a window of its own
  * (ctx.popOut, e.g. calls where a frame has no microphone): `boot.popOutUrl(chatId, tab)`
  * says where, by default this page (`/widget?chat_id=…&tab=…`).
  */
 export function mountWidget(root, boot = readBootstrap()) {
-  const api = createApi(boot.csrfToken, { token: boot.token || null });
+  let token = boot.token || null;
+  const api = createApi(boot.csrfToken, { token: token && (() => token) });
   const indicator = connectionIndicator();
   const title = h("span.widget-chat-title", "No chat");
   const body = h("div.details-body");
@@ -31,7 +33,8 @@ export function mountWidget(root, boot = readBootstrap()) {
   let current = null;
   let shown = null; // the chat as last loaded or updated
   const socket = connectSocket({
-    token: boot.token || null,
+    token: token && (() => token),
+    ...(boot.onSignedOut ? { onSignedOut: boot.onSignedOut } : {}),
     onState: (s) => indicator.set(s),
     onReconnect: () => current && socket.emit("chat:join", { chat_id: current }),
     onAccessChanged: () => current && showChat(current),
@@ -98,7 +101,14 @@ export function mountWidget(root, boot = readBootstrap()) {
     widget.updateChat(shown);
   });
 
-  return { showChat, api, socket, widget };
+  /** A renewed token: API calls use it from now on and the connection is made again with
+   * it, before the server ends the one that still runs on the old token. */
+  function setToken(next) {
+    token = next;
+    socket.disconnect().connect();
+  }
+
+  return { showChat, api, socket, widget, setToken };
 }
 
 /** Follow {type: "switchboard:chat", chat_id} messages from this window or its parent. */

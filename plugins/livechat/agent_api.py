@@ -6,7 +6,9 @@
 * ``POST /api/v1/livechat/chats/<id>/sync/retry`` — make them due now (and mirror a chat
   that never was);
 * ``GET /api/v1/livechat/widget`` — what the details widget needs to start (the page's
-  bootstrap data), for the Agent App widget signed in with a token instead of a cookie.
+  bootstrap data), for the Agent App widget signed in with a token instead of a cookie;
+* ``POST /api/v1/livechat/widget/token`` — that widget exchanges its token for a fresh one
+  before it expires (the old one is revoked), so an open widget stays signed in.
 """
 from __future__ import annotations
 
@@ -61,6 +63,11 @@ class SyncStateSchema(Schema):
     delayed = fields.Bool()
     status = fields.Str()
     items = fields.List(fields.Nested(SyncItemSchema))
+
+
+class WidgetTokenSchema(Schema):
+    widget_token = fields.Str(metadata={"description": "The new token; the one that asked is revoked"})
+    expires_in = fields.Int(metadata={"description": "Seconds until the new token expires"})
 
 
 class WidgetStartSchema(Schema):
@@ -140,5 +147,26 @@ def api_blueprint() -> Blueprint:
         from host.console import bootstrap
 
         return jsonify(json.loads(bootstrap()))  # as the page embeds it, keys the schema does not list too
+
+    @blp.route("/widget/token", methods=["POST"])
+    @blp.response(200, WidgetTokenSchema)
+    @about(access.AGENT, reason="exchanges the agent's own widget token for a new one; no customer data")
+    def renew_widget_token():
+        """A fresh widget token for the one this request carries, which is revoked.
+
+        Only a token the Agent App widget was given renews itself this way: other API tokens
+        keep the expiry their owner chose, and a cookie-signed page has no token to renew."""
+        from host import credentials
+        from host.models import ApiToken, utcnow
+        from plugins.livechat.agent_app import WIDGET_TOKEN_NAME, widget_token_lifetime
+
+        old = getattr(current_user, "credential", None)
+        if not isinstance(old, ApiToken) or old.name != WIDGET_TOKEN_NAME:
+            abort(403, message="Only the LiveChat widget's own sign-in token can be renewed here.")
+        lifetime = widget_token_lifetime()
+        _, secret = credentials.issue_token(current_user, WIDGET_TOKEN_NAME, utcnow() + lifetime)
+        credentials.revoke_token(old)
+        db.session.commit()
+        return {"widget_token": secret, "expires_in": int(lifetime.total_seconds())}
 
     return blp

@@ -162,9 +162,10 @@ def agent_app_blueprint() -> Blueprint:
                 "passwordUrl": url_for("livechat_agent_app.password_session"),
                 "resolveUrl": url_for("livechat_api.resolve"), "widgetDataUrl": url_for("livechat_api.widget_start"),
                 "widgetModule": url_for("static", filename="dist/widget.js"),
-                "windowUrl": url_for("livechat_agent_app.window")}
+                "windowUrl": url_for("livechat_agent_app.window"),
+                "renewUrl": url_for("livechat_api.renew_widget_token")}
         return render_template("livechat_sign_in.html", page="login", sign_in=_page_json(page),
-                               can_use_livechat=bool(config.client_id),
+                               can_use_livechat=bool(config.client_id), ended=request.args.get("ended") == "1",
                                login_url=url_for("auth.login", next=target),
                                script=url_for("livechat.static", filename="dist/agent_app_sign_in.js"))
 

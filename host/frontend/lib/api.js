@@ -53,8 +53,10 @@ export function messageFor(status, body) {
  * With `token` (an API token held in memory, e.g. by a widget framed where third-party
  * cookies are blocked) requests carry `Authorization: Bearer` and no cookies.
  */
-export function createApi(csrfToken, { token = null } = {}) {
+export function createApi(csrfToken, { token: tokenOf = null } = {}) {
+  // `token` may be a function: a widget that renews its token hands out the current one.
   return async function api(path, { method = "GET", json, form, signal } = {}) {
+    const token = typeof tokenOf === "function" ? tokenOf() : tokenOf;
     const headers = { Accept: "application/json" };
     const init = { method, headers, credentials: token ? "omit" : "same-origin", signal };
     if (token) headers.Authorization = `Bearer ${token}`;

@@ -9,13 +9,15 @@ import { h } from "./dom.js";
  * anything missed re-fetched); `onAccessChanged` when the agent's groups changed
  * while connected (what the lists hold must be fetched again). When the server ends
  * the sign-in (signed out elsewhere, password changed, agent deactivated) a notice
- * says so, with the way back to the sign-in page.
+ * says so, with the way back to the sign-in page (or `onSignedOut(message)` decides).
  */
 export function connectSocket({ onState = () => {}, onReconnect = () => {}, onAccessChanged = () => {},
-  token = null } = {}) {
-  // With an API token (a framed widget without cookies) the connection authenticates by it.
+  token = null, onSignedOut = showSignedOut } = {}) {
+  // With an API token (a framed widget without cookies) the connection authenticates by it;
+  // a function gives the current one at every (re)connection, for a token that is renewed.
+  const tokenOf = typeof token === "function" ? token : () => token;
   const socket = token
-    ? io({ withCredentials: false, auth: { token }, reconnectionDelayMax: 5000 })
+    ? io({ withCredentials: false, auth: (cb) => cb({ token: tokenOf() }), reconnectionDelayMax: 5000 })
     : io({ withCredentials: true, reconnectionDelayMax: 5000 });
   let everConnected = false;
   let ended = false;
@@ -28,7 +30,7 @@ export function connectSocket({ onState = () => {}, onReconnect = () => {}, onAc
   socket.on("session:ended", ({ message } = {}) => {
     ended = true;
     onState("ended");
-    showSignedOut(message);
+    onSignedOut(message);
   });
   socket.on("access:changed", () => onAccessChanged());
   socket.on("disconnect", (reason) => {

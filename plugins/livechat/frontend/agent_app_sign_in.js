@@ -40,10 +40,45 @@ const bridge = startBridge({
   resolveUrl: config.resolveUrl,
   auth: null,
   onChat: (chatId) => widget?.showChat(chatId),
-  onSignedOut: () => show("Your Switchboard sign-in has ended. Sign in again."),
+  onSignedOut: () => (widgetToken ? signedOut() : show("Your Switchboard sign-in has ended. Sign in again.")),
 });
 
-async function mountWithToken(token) {
+// The sign-in ended (token expired or revoked, agent deactivated): back to a fresh sign-in
+// page in the frame, which says so; a fresh page, because this one's state has been spent.
+function signedOut() {
+  clearTimeout(renewal);
+  const url = new URL(window.location.href);
+  url.searchParams.set("ended", "1");
+  window.location.replace(url.toString());
+}
+
+// Exchange the token for a fresh one well before it expires, for as long as the widget is open.
+let renewal = null;
+function scheduleRenewal(seconds) {
+  clearTimeout(renewal);
+  renewal = setTimeout(renew, Math.max(1, seconds * 0.75) * 1000);
+}
+
+async function renew() {
+  let response;
+  try {
+    response = await fetch(config.renewUrl, {
+      method: "POST", credentials: "omit",
+      headers: { Authorization: `Bearer ${widgetToken}`, Accept: "application/json" },
+    });
+  } catch {
+    return scheduleRenewal(10); // offline for now: try again shortly, the token still holds
+  }
+  if (response.status === 401 || response.status === 403) return signedOut();
+  if (!response.ok) return scheduleRenewal(10);
+  const answer = await response.json();
+  widgetToken = answer.widget_token;
+  widget.setToken(widgetToken);
+  bridge.signedIn({ credentials: "omit", headers: { Authorization: `Bearer ${widgetToken}` } });
+  scheduleRenewal(answer.expires_in);
+}
+
+async function mountWithToken(token, expiresIn) {
   const auth = { credentials: "omit", headers: { Authorization: `Bearer ${token}` } };
   const response = await fetch(config.widgetDataUrl, { ...auth, headers: { ...auth.headers, Accept: "application/json" } });
   if (!response.ok) throw new Error(`Switchboard could not start the widget (HTTP ${response.status}).`);
@@ -54,8 +89,9 @@ async function mountWithToken(token) {
   widgetToken = token;
   const popOutUrl = (chatId, tab) =>
     `${config.windowUrl}?${new URLSearchParams({ ...(chatId ? { chat_id: String(chatId) } : {}), ...(tab ? { tab } : {}) })}`;
-  widget = mountWidget(root, { ...boot, csrfToken: "", token, popOutUrl });
+  widget = mountWidget(root, { ...boot, csrfToken: "", token, popOutUrl, onSignedOut: signedOut });
   listenForChat(widget);
+  scheduleRenewal(expiresIn);
   document.documentElement.dataset.switchboardSignedIn = "token";
   bridge.signedIn(auth);
 }
@@ -70,7 +106,7 @@ function exchange(url, body) {
   }).then(async (response) => {
     const answer = await response.json().catch(() => ({}));
     if (!response.ok) throw new Error(answer.message || `Signing in failed (HTTP ${response.status}).`);
-    await mountWithToken(answer.widget_token);
+    await mountWithToken(answer.widget_token, answer.expires_in);
   });
 }
 

@@ -193,7 +193,7 @@ def test_sign_in_with_livechat_inside_the_agent_app(browser_page, live_server, a
     page.goto(f"{agent_app.url}/agent-app")  # not signed in to Switchboard
     frame = widget_frame(page)
     expect(frame.get_by_role("button", name="Sign in with LiveChat")).to_be_visible()
-    expect(frame.get_by_role("link", name="Sign in with your Switchboard account")).to_be_visible()
+    expect(frame.get_by_role("heading", name="Or with your Switchboard account")).to_be_visible()
     with page.expect_popup() as popup:
         frame.get_by_role("button", name="Sign in with LiveChat").click()
     popup.value.wait_for_event("close")

@@ -116,3 +116,45 @@ def test_the_switchboard_account_form_in_the_frame_works_without_third_party_coo
     frame.evaluate("url => { window.location.href = url }", f"{live_server.url}/plugins/livechat/widget")
     expect(widget_frame(page).locator("#switchboard-sign-in")).to_be_visible()
     assert page.js_errors == []
+
+
+@pytest.fixture
+def short_lived_tokens(app):
+    app.config["SWITCHBOARD_LIVECHAT_WIDGET_TOKEN_SECONDS"] = 4
+    yield
+    app.config.pop("SWITCHBOARD_LIVECHAT_WIDGET_TOKEN_SECONDS")
+
+
+def test_the_widget_renews_its_token_and_an_ended_one_leads_back_to_sign_in(
+        page, app, live_server, cross_site_agent_app, agent, inbound, drain, short_lived_tokens):
+    from host.extensions import db
+    from host.models import ApiToken
+
+    _, profile = mirror(inbound, drain, "Where is my parcel?", "+15550001")
+    page.goto(f"{cross_site_agent_app.url}/agent-app")
+    page.wait_for_function("window.lcHarness && window.lcHarness.connections === 1")
+    frame = widget_frame(page)
+    form = frame.locator("#switchboard-sign-in")
+    form.get_by_label("Email").fill(agent.email)
+    form.get_by_label("Password").fill("correct-horse-battery")
+    form.get_by_role("button", name="Sign in").click()
+    expect(frame.locator("html")).to_have_attribute("data-switchboard-signed-in", "token")
+    # Past two lifetimes of the first token the widget still works: it renewed in time.
+    page.wait_for_timeout(9_000)
+    tokens = lambda: db.session.execute(db.select(ApiToken).order_by(ApiToken.id)).scalars().all()  # noqa: E731
+    db.session.expire_all()
+    assert len(tokens()) >= 3 and [t.revoked_at is None for t in tokens()].count(True) == 1
+    _, second = mirror(inbound, drain, "And my invoice?", "+15550002")
+    page.evaluate("profile => window.lcHarness.sendProfile(profile)", second)
+    expect(frame.locator(".widget-chat-title")).to_have_text("+15550002")
+    expect(frame.locator(".widget-head .conn")).to_have_attribute("data-state", "connected")
+    # The agent revokes it on their profile page: the frame goes back to the sign-in, saying why.
+    db.session.expire_all()
+    for token in tokens():
+        token.revoked_at = token.revoked_at or token.created_at
+    db.session.commit()
+    frame = widget_frame(page)
+    expect(frame.locator("#livechat-sign-in-ended")).to_have_text(
+        "Your Switchboard sign-in has ended. Sign in again to see the conversation.", timeout=15_000)
+    expect(frame.locator("#switchboard-sign-in")).to_be_visible()
+    assert page.js_errors == []

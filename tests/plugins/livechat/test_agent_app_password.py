@@ -101,3 +101,40 @@ def test_the_frame_form_and_the_sign_in_page_share_one_rate_limit(app, livechat,
     statuses.append(client.post("/login/livechat/password",
                                 json={"email": agent.email, "password": PASSWORD, "state": state}).status_code)
     assert statuses == [401, 401, 200, 200, 429]
+
+
+# --- the widget token renews itself ------------------------------------------------------------
+
+def widget_token(app, agent) -> str:
+    client = app.test_client()
+    answer = client.post("/login/livechat/password",
+                         json={"email": agent.email, "password": PASSWORD, "state": start_sign_in(client)})
+    return answer.json["widget_token"]
+
+
+def test_the_widget_exchanges_its_token_for_a_fresh_one_and_the_old_one_ends(app, livechat, agent):
+    old = widget_token(app, agent)
+    bare = app.test_client(use_cookies=False)
+    renewed = bare.post("/api/v1/livechat/widget/token", headers={"Authorization": f"Bearer {old}"})
+    assert renewed.status_code == 200, renewed.json
+    new = renewed.json["widget_token"]
+    assert new != old and renewed.json["expires_in"] == 8 * 3600
+    assert bare.get("/api/v1/livechat/widget", headers={"Authorization": f"Bearer {new}"}).status_code == 200
+    assert bare.get("/api/v1/livechat/widget", headers={"Authorization": f"Bearer {old}"}).status_code == 401
+    assert bare.post("/api/v1/livechat/widget/token", headers={"Authorization": f"Bearer {old}"}).status_code == 401
+    rows = db.session.execute(db.select(ApiToken).order_by(ApiToken.id)).scalars().all()
+    assert [(r.name, r.revoked_at is not None) for r in rows] == [("LiveChat Agent App", True),
+                                                                  ("LiveChat Agent App", False)]
+
+
+def test_only_the_widget_token_renews_itself(app, livechat, agent, signed_in):
+    from host import credentials
+    _, other = credentials.issue_token(agent, "My script")
+    db.session.commit()
+    bare = app.test_client(use_cookies=False)
+    refused = bare.post("/api/v1/livechat/widget/token", headers={"Authorization": f"Bearer {other}"})
+    assert refused.status_code == 403 and refused.json["message"]
+    assert bare.post("/api/v1/livechat/widget/token").status_code == 401
+    cookie = signed_in(agent)  # a cookie-signed page has no token to renew
+    assert cookie.post("/api/v1/livechat/widget/token", headers={"X-CSRFToken": cookie.csrf_token}).status_code == 403
+    assert db.session.execute(db.select(ApiToken)).scalar_one().revoked_at is None
