@@ -76,7 +76,7 @@ def _grouped(changes) -> list[dict]:
     """One line per number, service or created resource, with what each field pointed at before."""
     lines: dict[str, dict] = {}
     for change in sorted(changes, key=lambda c: c.id):
-        line = lines.setdefault(change.resource_sid, {"id": change.id, "label": change.resource_label,
+        line = lines.setdefault((change.owner_sid, change.resource_sid), {"id": change.id, "label": change.resource_label,
                                                       "created": False, "parts": []})
         if change.field == webhook_setup.CREATED:
             line["created"] = True

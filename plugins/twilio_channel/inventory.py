@@ -21,12 +21,14 @@ def fetch() -> dict:
     """Ask Twilio for the account's numbers, WhatsApp senders and Messaging Services; store them."""
     config = load_config()
     client = twilio_client(config.account)
-    numbers = [{
-        "sid": n.sid, "phone_number": n.phone_number, "friendly_name": n.friendly_name or "",
-        "capabilities": sorted(k for k, v in (n.capabilities or {}).items() if v and k in ("sms", "mms", "voice")),
-        "sms_url": n.sms_url or "", "status_callback": n.status_callback or "", "voice_url": n.voice_url or "",
-        "voice_application_sid": n.voice_application_sid or "",
-    } for n in client.incoming_phone_numbers.list(limit=LIMIT) if n.phone_number]
+    numbers = [_number(n) for n in client.incoming_phone_numbers.list(limit=LIMIT) if n.phone_number]
+    for sub in _subaccounts(client, config.account.sid):
+        # Listed with the parent's credentials under the subaccount's own SID, and kept
+        # apart by ``key`` (a number SID is only unique within what Twilio answers).
+        numbers += [{**_number(n), "account_sid": sub.sid, "account_name": sub.friendly_name or sub.sid,
+                     "key": f"{sub.sid}/{n.sid}"}
+                    for n in client.api.v2010.accounts(sub.sid).incoming_phone_numbers.list(limit=LIMIT)
+                    if n.phone_number]
     services = [{
         "sid": s.sid, "friendly_name": s.friendly_name or "", "inbound_request_url": s.inbound_request_url or "",
         "status_callback": s.status_callback or "",
@@ -46,6 +48,32 @@ def fetch() -> dict:
     db.session.add(row)
     db.session.commit()
     return data
+
+
+def _number(n) -> dict:
+    return {
+        "sid": n.sid, "key": n.sid, "phone_number": n.phone_number, "friendly_name": n.friendly_name or "",
+        "capabilities": sorted(k for k, v in (n.capabilities or {}).items() if v and k in ("sms", "mms", "voice")),
+        "sms_url": n.sms_url or "", "status_callback": n.status_callback or "", "voice_url": n.voice_url or "",
+        "voice_application_sid": n.voice_application_sid or "",
+    }
+
+
+def _subaccounts(client, own_sid: str) -> list:
+    """The active subaccounts, when the credentials are a parent account's.
+
+    Twilio's account list answers the account itself and, for a parent, its subaccounts;
+    credentials that may not list accounts (a subaccount's, a restricted key) see none.
+    """
+    from twilio.base.exceptions import TwilioRestException
+
+    try:
+        accounts = client.api.v2010.accounts.list(status="active", limit=LIMIT)
+    except TwilioRestException as exc:
+        if exc.status in (401, 403, 404):
+            return []
+        raise
+    return [a for a in accounts if a.sid != own_sid]
 
 
 def _whatsapp_senders(client) -> list:
@@ -104,12 +132,13 @@ def options(kind: str) -> list[Option]:
 
 
 def note(sid: str, values: dict) -> None:
-    """Remember that Twilio accepted new webhook values for ``sid`` (no need to fetch again)."""
+    """Remember that Twilio accepted new webhook values for ``sid`` (no need to fetch again);
+    a subaccount's number is named by its ``key`` (``AC…/PN…``)."""
     account = load_config().account
     row = db.session.get(AccountInventory, account.sid) if account.sid else None
     if row is None:
         return
-    data = {kind: [dict(item, **values) if item.get("sid") == sid else item for item in items]
+    data = {kind: [dict(item, **values) if item.get("key", item.get("sid")) == sid else item for item in items]
             for kind, items in row.data.items()}
     row.data = data  # a new object, so the JSON column is written
     db.session.commit()

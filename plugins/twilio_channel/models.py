@@ -160,6 +160,7 @@ class WebhookChange(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     account_sid = db.Column(db.String(34), nullable=False)
     resource_sid = db.Column(db.String(34), nullable=False)   # PN…, MG…, AP…
+    owner_sid = db.Column(db.String(34), nullable=True)       # the subaccount that owns it (AC…), if not the account
     resource_label = db.Column(db.String(200), nullable=False, default="")
     field = db.Column(db.String(60), nullable=False)          # the Twilio parameter, e.g. SmsUrl
     previous = db.Column(db.String(1000), nullable=True)

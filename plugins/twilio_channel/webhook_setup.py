@@ -93,9 +93,15 @@ def elsewhere(config, data: dict) -> list[str]:
     return wrong
 
 
-def _record(account_sid, sid, label, field, previous, current) -> None:
+def _record(account_sid, sid, label, field, previous, current, owner=None) -> None:
     db.session.add(WebhookChange(account_sid=account_sid, resource_sid=sid, resource_label=label, field=field,
-                                 previous=previous or None, current=current))
+                                 previous=previous or None, current=current, owner_sid=owner))
+
+
+def _numbers_api(client, owner: str | None):
+    """A number's resource under the account that owns it: a subaccount's is reached with the
+    parent's credentials at /Accounts/<subaccount>/IncomingPhoneNumbers/."""
+    return client.api.v2010.accounts(owner).incoming_phone_numbers if owner else client.incoming_phone_numbers
 
 
 def connect(number_sids: list[str], service_sids: list[str], voice: bool,
@@ -108,21 +114,23 @@ def connect(number_sids: list[str], service_sids: list[str], voice: bool,
     client = twilio_client(config.account)
     to = targets(config)
     done = []
-    numbers = [n for n in data["numbers"] if n["sid"] in number_sids]
+    numbers = [n for n in data["numbers"] if n.get("key", n["sid"]) in number_sids]
     services = [s for s in data["services"] if s["sid"] in service_sids]
     senders = [w for w in data.get("whatsapp", []) if w["sid"] in sender_sids]
     for number in numbers:
         wanted = {k: v for k, v in number_fields(number, to).items() if number.get(k) != v}
         if not wanted:
             continue
+        owner = number.get("account_sid")
+        label = number["phone_number"] + (f" ({number['account_name']})" if owner else "")
         for field, url in wanted.items():  # kept before Twilio changes anything
-            _record(config.account.sid, number["sid"], number["phone_number"], field, number.get(field), url)
+            _record(config.account.sid, number["sid"], label, field, number.get(field), url, owner)
         db.session.commit()
         methods = {k.replace("_url", "_method").replace("status_callback", "status_callback_method"): "POST"
                    for k in wanted}
-        client.incoming_phone_numbers(number["sid"]).update(**wanted, **methods)
-        note(number["sid"], wanted)
-        done.append(f"{number['phone_number']} now sends its "
+        _numbers_api(client, owner)(number["sid"]).update(**wanted, **methods)
+        note(number.get("key", number["sid"]), wanted)
+        done.append(f"{label} now sends its "
                     f"{' and '.join(what(k) for k in wanted if k != 'status_callback')} here.")
     for service in services:
         wanted = {k: v for k, v in service_fields(to).items() if service.get(k) != v}
@@ -149,6 +157,7 @@ def connect(number_sids: list[str], service_sids: list[str], voice: bool,
         done.append(f"WhatsApp sender {sender['sender_id'].removeprefix('whatsapp:')} now sends its messages "
                     "and status updates here.")
     _pick(numbers, services, senders)
+    _add_subaccounts(sorted({n["account_sid"] for n in numbers if n.get("account_sid")}))
     if voice:
         done += _voice(client, config, to)
     return done
@@ -173,6 +182,15 @@ def _pick(numbers: list[dict], services: list[dict], senders: list[dict] = ()) -
     chosen_senders += [w["sender_id"] for w in senders if w["sender_id"] not in chosen_senders]
     host_settings.update(NAME, {"numbers": chosen, "messaging_service_sids": chosen_services,
                                 "whatsapp_senders": chosen_senders})
+
+
+def _add_subaccounts(sids: list[str]) -> None:
+    """A connected subaccount number's webhooks are checked with that subaccount's auth token:
+    its SID joins the listed subaccounts (see accounts.py)."""
+    listed = list(host_settings.get(NAME).get("subaccount_sids") or [])
+    missing = [sid for sid in sids if sid not in listed]
+    if missing:
+        host_settings.update(NAME, {"subaccount_sids": listed + missing})
 
 
 def _voice(client, config, to: Targets) -> list[str]:
@@ -208,13 +226,13 @@ def undo(change_ids: list[int] | None = None) -> list[str]:
     client = twilio_client(config.account)
     current = changes()
     # Undoing one change undoes its resource's: a number's webhooks go back together.
-    resources = {c.resource_sid for c in current if change_ids is None or c.id in change_ids}
-    rows = [c for c in current if c.resource_sid in resources]
-    by_resource: dict[str, list[WebhookChange]] = {}
+    resources = {(c.owner_sid, c.resource_sid) for c in current if change_ids is None or c.id in change_ids}
+    rows = [c for c in current if (c.owner_sid, c.resource_sid) in resources]
+    by_resource: dict[tuple, list[WebhookChange]] = {}
     for row in rows:
-        by_resource.setdefault(row.resource_sid, []).append(row)
+        by_resource.setdefault((row.owner_sid, row.resource_sid), []).append(row)
     done = []
-    for sid, group in by_resource.items():
+    for (owner, sid), group in by_resource.items():
         label = group[0].resource_label
         if any(c.field == CREATED for c in group):
             _delete_created(client, sid)
@@ -231,10 +249,10 @@ def undo(change_ids: list[int] | None = None) -> list[str]:
                 previous, kept = {c.field: c.previous or "" for c in ordered}, []
                 _update_sender(client, _inventory_item(sid), previous)
             elif previous and sid.startswith("PN"):
-                client.incoming_phone_numbers(sid).update(**previous)
+                _numbers_api(client, owner)(sid).update(**previous)
             elif previous and sid.startswith("MG"):
                 client.messaging.v1.services(sid).update(**previous)
-            note(sid, previous)
+            note(f"{owner}/{sid}" if owner else sid, previous)
             sentence = f"{label} points where it did before."
             if kept:
                 sentence += (f" Its {' and '.join(kept)} had no address before and still "

@@ -41,6 +41,15 @@ PRISM_NUMBERS = (("PN" + "1" * 32, "+14155550101", "Sales line", {"voice": True,
                                                                       "fax": False}))
 MESSAGES_PATH = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
 SENDERS_PATH = "/v2/Channels/Senders"
+ACCOUNTS_PATH = "/2010-04-01/Accounts.json"
+# A parent account's subaccount and its number, answered when a request asks for the
+# examples WITH_SUBACCOUNT (the account list) and SUBACCOUNT_NUMBERS (its numbers) with
+# ``prefer_example``; without them the account list is Twilio's empty example.
+PRISM_SUBACCOUNT = ("AC" + "b" * 32, "Branch office")
+PRISM_SUBACCOUNT_NUMBER = ("PN" + "4" * 32, "+14155550103", "Branch line", {"voice": True, "sms": True,
+                                                                           "mms": False, "fax": False})
+WITH_SUBACCOUNT = "withSubaccount"
+SUBACCOUNT_NUMBERS = "subaccountNumbers"
 # The WhatsApp sender Prism lists: Twilio's own update example (an ONLINE sender of the
 # first number), its webhooks pointing elsewhere so connecting it can be tried.
 PRISM_WHATSAPP_SENDER = ("XE" + "3" * 32, "whatsapp:" + PRISM_NUMBERS[0][1])
@@ -101,6 +110,8 @@ def patch_spec(spec: dict[str, Any]) -> dict[str, Any]:
        webhooks point elsewhere, so connecting them can be tried.
     6. The WhatsApp sender list answers with one sender (``PRISM_WHATSAPP_SENDER``)
        instead of the empty example only.
+    7. The account list answers with Twilio's empty example unless ``WITH_SUBACCOUNT``
+       is asked for (``PRISM_SUBACCOUNT``); the number list has ``SUBACCOUNT_NUMBERS``.
     """
     schemas = spec.get("components", {}).get("schemas", {})
     for path, item in spec.get("paths", {}).items():
@@ -116,6 +127,8 @@ def patch_spec(spec: dict[str, Any]) -> dict[str, Any]:
                 _add_two_numbers(op)
             if path == SENDERS_PATH and method == "get":
                 _add_whatsapp_sender(op, spec)
+            if path == ACCOUNTS_PATH and method == "get":
+                _add_subaccount(op)
     return spec
 
 
@@ -132,8 +145,29 @@ def _add_two_numbers(op: dict[str, Any]) -> None:
                 "sms_url": "https://old.example.com/sms", "voice_url": "https://old.example.com/voice",
                 "uri": model["uri"].replace(model["sid"], sid)}
                for sid, number, name, capabilities in PRISM_NUMBERS]
+    sid, number, name, capabilities = PRISM_SUBACCOUNT_NUMBER
+    branch = {**numbers[0], "sid": sid, "phone_number": number, "friendly_name": name, "capabilities": capabilities,
+              "account_sid": PRISM_SUBACCOUNT[0], "uri": model["uri"].replace(model["sid"], sid)}
     media["examples"] = {"twoNumbers": {"value": {**full, "incoming_phone_numbers": numbers,
-                                                  "next_page_uri": None}}, **examples}
+                                                  "next_page_uri": None}}, **examples,
+                         SUBACCOUNT_NUMBERS: {"value": {**full, "incoming_phone_numbers": [branch],
+                                                        "next_page_uri": None}}}
+
+
+def _add_subaccount(op: Dict[str, Any]) -> None:
+    """Twilio's empty account list first; ``WITH_SUBACCOUNT`` lists one active subaccount."""
+    media = op["responses"]["200"]["content"]["application/json"]
+    examples = media["examples"]
+    full = examples["readFull"]["value"]
+    sid, name = PRISM_SUBACCOUNT
+    account = {**full["accounts"][0], "sid": sid, "friendly_name": name, "status": "active"}
+    media["examples"] = {"readEmpty": examples["readEmpty"], WITH_SUBACCOUNT: {"value": {**full, "accounts": [account]}},
+                         **{k: v for k, v in examples.items() if k != "readEmpty"}}
+
+
+def prefer_example(example: str) -> Dict[str, str]:
+    """Headers that make Prism answer with the named success example."""
+    return {"Prefer": f"example={example}"}
 
 
 def _add_whatsapp_sender(op: dict[str, Any], spec: dict[str, Any]) -> None:

@@ -14,7 +14,9 @@ from plugins.twilio_channel.settings import load_config
 from plugins.twilio_channel.setup_checks import UNVERIFIED, health_checks
 from plugins.twilio_channel.testing.webhooks import inbound_params, post_twilio
 from plugins.twilio_channel.testing import RecordingHttpClient
-from plugins.twilio_channel.testing.prism import PRISM_NUMBERS, PRISM_SENDER_WEBHOOK, PRISM_WHATSAPP_SENDER
+from plugins.twilio_channel.testing.prism import (PRISM_NUMBERS, PRISM_SENDER_WEBHOOK, PRISM_SUBACCOUNT,
+                                                  PRISM_SUBACCOUNT_NUMBER, PRISM_WHATSAPP_SENDER, SUBACCOUNT_NUMBERS,
+                                                  WITH_SUBACCOUNT, prefer_example)
 
 ACCOUNT = "AC" + "0123456789abcdef" * 2
 TOKEN = "prism-auth-token-0123456789"
@@ -27,6 +29,29 @@ XE, WHATSAPP = PRISM_WHATSAPP_SENDER
 @pytest.fixture
 def http(app, prism):
     recording = RecordingHttpClient(prism.hosts)
+    use_http_client(app, recording)
+    return recording
+
+
+SUB, SUB_NAME = PRISM_SUBACCOUNT
+PN3, NUMBER3, _, _ = PRISM_SUBACCOUNT_NUMBER
+
+
+class ParentAccountHttp(RecordingHttpClient):
+    """Prism as a parent account's Twilio: the account list has a subaccount, which has its own number."""
+
+    def request(self, method, url, params=None, data=None, headers=None, **kwargs):
+        path = urlsplit(url).path
+        if path.endswith("/2010-04-01/Accounts.json"):
+            headers = {**(headers or {}), **prefer_example(WITH_SUBACCOUNT)}
+        elif path.endswith(f"/Accounts/{SUB}/IncomingPhoneNumbers.json"):
+            headers = {**(headers or {}), **prefer_example(SUBACCOUNT_NUMBERS)}
+        return super().request(method, url, params=params, data=data, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def parent_http(app, prism):
+    recording = ParentAccountHttp(prism.hosts)
     use_http_client(app, recording)
     return recording
 
@@ -187,6 +212,32 @@ def test_half_an_api_key_is_refused_with_a_sentence(app, admin, signed_in, http)
         follow_redirects=True).get_data(as_text=True)
     assert "Enter both the API key SID (SK…) and its secret" in page
     assert not [e for e in http.exchanges if "/Accounts/" in e.url] and settings.stored("twilio_channel") == {}
+
+
+def test_a_parent_account_lists_and_repoints_its_subaccounts_numbers(app, admin, signed_in, parent_http):
+    http = parent_http
+    client = signed_in(admin)
+    page = connect(client).get_data(as_text=True)
+    assert "Found 3 phone numbers" in page
+    assert f"Subaccount: {SUB_NAME}" in page and f'value="{SUB}/{PN3}"' in page
+    page = client.post("/twilio/admin/connect/apply", data={"csrf_token": client.csrf_token,
+                                                            "number_sid": [f"{SUB}/{PN3}"]},
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"{NUMBER3} ({SUB_NAME}) now sends its messages and calls here." in page
+    (update,) = [e for e in http.exchanges if e.method == "POST"]
+    assert urlsplit(update.url).path == f"/2010-04-01/Accounts/{SUB}/IncomingPhoneNumbers/{PN3}.json"
+    assert update.auth == (ACCOUNT, TOKEN)  # the parent's credentials act for the subaccount
+    assert update.data["SmsUrl"] == BASE + "/webhooks/twilio/messaging"
+    assert request_violations(http) == []
+    config = load_config()
+    assert NUMBER3 in config.numbers and config.subaccounts == (SUB,)
+    page = client.post("/twilio/admin/connect/undo", data={"csrf_token": client.csrf_token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"{NUMBER3} ({SUB_NAME}) points where it did before." in page
+    restore = [e for e in http.exchanges if e.method == "POST"][-1]
+    assert urlsplit(restore.url).path == f"/2010-04-01/Accounts/{SUB}/IncomingPhoneNumbers/{PN3}.json"
+    assert restore.data["SmsUrl"] == "https://old.example.com/sms"
+    assert request_violations(http) == []
 
 
 def test_without_a_pick_nothing_is_sent(app, admin, signed_in, http):
