@@ -154,7 +154,7 @@ def _add_two_numbers(op: dict[str, Any]) -> None:
                                                         "next_page_uri": None}}}
 
 
-def _add_subaccount(op: Dict[str, Any]) -> None:
+def _add_subaccount(op: dict[str, Any]) -> None:
     """Twilio's empty account list first; ``WITH_SUBACCOUNT`` lists one active subaccount."""
     media = op["responses"]["200"]["content"]["application/json"]
     examples = media["examples"]
@@ -165,7 +165,7 @@ def _add_subaccount(op: Dict[str, Any]) -> None:
                          **{k: v for k, v in examples.items() if k != "readEmpty"}}
 
 
-def prefer_example(example: str) -> Dict[str, str]:
+def prefer_example(example: str) -> dict[str, str]:
     """Headers that make Prism answer with the named success example."""
     return {"Prefer": f"example={example}"}
 
