@@ -327,7 +327,7 @@ def twilio_webhook_sms(app):
         status, _ = simulator_for(app).customer_sends(CUSTOMER, OUR_NUMBER, "Please call me", channel="whatsapp",
                                              profile_name="Maria Lopez")
         assert status == 200
-        return db.session.execute(db.select(Chat)).scalar_one()
+        return wait_for(lambda: db.session.rollback() or db.session.execute(db.select(Chat)).scalar_one_or_none())
     return send
 
 

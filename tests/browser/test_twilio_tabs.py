@@ -37,6 +37,8 @@ def test_whatsapp_tab_offers_templates_outside_the_window_and_logs_follow_live(a
     status, _ = simulator.customer_sends("+447700900123", "+14155550000", "Hallo", channel="whatsapp",
                                          profile_name="Tom Becker")
     assert status == 200
+    expect(page.locator(".chat-list .chat-row", has_text="Tom Becker")).to_be_visible()  # stored by the inbox worker
+    db.session.rollback()
     old = utcnow() - timedelta(hours=25)
     db.session.execute(db.update(Message).values(created_at=old))
     db.session.execute(db.update(SimulatedMessage).values(created_at=old))
@@ -80,6 +82,9 @@ def test_logs_tab_filters_by_channel_and_shows_errors(app, console, api, agent):
     simulator = simulator_for(app)
     simulator.customer_sends("+14155550123", "+14155550000", "Hi", profile_name="")
     simulator.customer_sends("+14155550123", "+14155550000", "STOP")
+    expect(page.locator(".chat-list .chat-row", has_text="+14155550123").locator(".row-preview")).to_have_text(
+        "STOP")   # both stored by the inbox worker
+    db.session.rollback()
     chat = db.session.execute(db.select(Chat)).scalar_one()
     open_chat(page, "+14155550123")
     logs = open_tab(page, "logs")
