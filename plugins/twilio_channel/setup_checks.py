@@ -184,7 +184,10 @@ def voice_check(config) -> HealthCheck:
 
     missing = missing_settings(config, "voice")
     if missing:
+        names = [host_settings.label(NAME, name) for name in missing]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
         return HealthCheck("Calls in the browser", False, setup=True,
-                           detail="No API key and TwiML App yet, so agents can't take calls in the console.",
+                           detail=f"{listed} {'is' if len(names) == 1 else 'are'} not set yet, "
+                                  "so agents can't take calls in the console.",
                            action="Set up calls", action_url=_connect_url())
     return HealthCheck("Calls in the browser", True, "API key and TwiML App are set.")

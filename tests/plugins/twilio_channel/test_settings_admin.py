@@ -143,6 +143,15 @@ def test_health_checks(app, admin, api):
     settings.save("twilio_channel", {"account_sid": LIVE_SID})
     assert [c.name for c in health_checks() if not c.ok] == ["Twilio credentials", "Public address", "Twilio senders",
                                                             "Calls in the browser"]
+    calls = next(c for c in health_checks() if c.name == "Calls in the browser")
+    assert calls.detail.startswith("Auth token is not set yet"), calls.detail
+    settings.save("twilio_channel", {"account_sid": LIVE_SID, "auth_token": LIVE_TOKEN})
+    calls = next(c for c in health_checks() if c.name == "Calls in the browser")
+    assert calls.detail.startswith("API key SID (voice), API key secret (voice) and TwiML App SID (voice) are not set yet"), calls.detail
+    settings.save("twilio_channel", {"account_sid": LIVE_SID, "auth_token": LIVE_TOKEN,
+                                     "api_key_sid": "SK" + "0" * 32, "api_key_secret": "secret"})
+    calls = next(c for c in health_checks() if c.name == "Calls in the browser")
+    assert calls.detail.startswith("TwiML App SID (voice) is not set yet"), calls.detail  # names only what is missing
     app.config["SWITCHBOARD_TWILIO_HOSTS"] = "api=127.0.0.1:4010"
     bad = {c.name: c.detail for c in health_checks() if not c.ok}
     assert "SWITCHBOARD_TWILIO_HOSTS is invalid" in bad["Twilio hosts"]
