@@ -27,11 +27,15 @@ export function mount(element, ctx) {
   let busy = false;
   let closed = false;
   let shown = "";   // what the tab shows now: a push that changes nothing leaves the DOM alone
-  // One button for the tab's life, so a push that re-renders the tab while the agent is
-  // clicking moves it instead of replacing it under the pointer.
+  // The tab's frame and its Retry button live as long as the tab: a push (the worker
+  // reports each attempt) redraws only the facts above the button, so the button never
+  // leaves the page or moves while the agent is reaching for it.
   const button = el("button", "livechat-retry");
   button.type = "button";
   button.addEventListener("click", () => retry());
+  const body = el("div", "livechat-body");
+  const actions = el("div", "livechat-actions", button);
+  const frame = el("div", "livechat-tab", body, actions);
 
   // Answers and pushes can cross on the way: an older state never replaces a newer one.
   function keepNewest(next) {
@@ -105,14 +109,15 @@ export function mount(element, ctx) {
         }
         parts.push(list);
       }
-      const canRetry = state.configured && (state.failed > 0 || state.pending > 0 || !state.mirrored);
-      if (canRetry) {
-        button.textContent = busy ? "Retrying…" : (state.mirrored || state.items.length ? "Retry now" : "Mirror in LiveChat");
-        button.disabled = busy;
-        parts.push(button);
-      }
     }
-    element.replaceChildren(el("div", "livechat-tab", parts));
+    const canRetry = Boolean(state) && state.configured && (state.failed > 0 || state.pending > 0 || !state.mirrored);
+    actions.hidden = !canRetry;
+    if (canRetry) {
+      button.textContent = busy ? "Retrying…" : (state.mirrored || state.items.length ? "Retry now" : "Mirror in LiveChat");
+      button.disabled = busy;
+    }
+    body.replaceChildren(...parts);
+    if (element.firstChild !== frame || element.childNodes.length !== 1) element.replaceChildren(frame);
   }
 
   ctx.on("livechat:sync", (data) => {
