@@ -239,25 +239,17 @@ def undo(change_ids: list[int] | None = None) -> list[str]:
             done.append(f"Deleted {label} at Twilio.")
             _forget(sid)
         else:
-            ordered = sorted(group, key=lambda c: c.id)
-            # Twilio's API takes only URLs here (its spec says format "uri"), so a field
-            # that was empty before is left pointing here rather than sent empty.
-            previous = {c.field: c.previous for c in ordered if c.previous}
-            kept = [what(c.field) for c in ordered if not c.previous]
+            # A field that had no address before is sent as an empty string, which Twilio
+            # takes as "clear it" (the Senders API's null is sent for "" by _update_sender).
+            previous = {c.field: c.previous or "" for c in sorted(group, key=lambda c: c.id)}
             if sid.startswith("XE"):
-                # The Senders API takes null for "not set", so a sender gets back exactly what it had.
-                previous, kept = {c.field: c.previous or "" for c in ordered}, []
                 _update_sender(client, _inventory_item(sid), previous)
-            elif previous and sid.startswith("PN"):
+            elif sid.startswith("PN"):
                 _numbers_api(client, owner)(sid).update(**previous)
-            elif previous and sid.startswith("MG"):
+            elif sid.startswith("MG"):
                 client.messaging.v1.services(sid).update(**previous)
             note(f"{owner}/{sid}" if owner else sid, previous)
-            sentence = f"{label} points where it did before."
-            if kept:
-                sentence += (f" Its {' and '.join(kept)} had no address before and still "
-                             f"{'comes' if len(kept) == 1 else 'come'} here.")
-            done.append(sentence)
+            done.append(f"{label} points where it did before.")
         for row in group:
             row.undone_at = utcnow()
         db.session.commit()

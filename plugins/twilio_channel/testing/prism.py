@@ -33,8 +33,13 @@ SPEC_FILES = MappingProxyType({
 # (messaging.twilio.com answers v1 Services and v2 Channels/Senders).
 MERGED_SPECS = MappingProxyType({"messaging": ("twilio_messaging_v2.json",)})
 NUMBERS_PATH = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json"
+# Updates whose URL parameters Twilio clears when given an empty string (the twilio CLI's
+# `phone-numbers:update --sms-url=""` relies on it); the spec only says "format: uri".
+CLEARABLE_URL_UPDATES = ("/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json", "/v1/Services/{Sid}")
 # The account Prism lists: two numbers, as Twilio's own example describes one (sid,
-# number and capabilities varied), so a test can pick more than one.
+# number and capabilities varied), so a test can pick more than one. The first points its
+# messages and calls elsewhere; the second only its calls (no messaging URL, as a number
+# bought for voice has), so undoing a change can be seen to clear a field again.
 PRISM_NUMBERS = (("PN" + "1" * 32, "+14155550101", "Sales line", {"voice": True, "sms": True, "mms": True,
                                                                     "fax": False}),
                  ("PN" + "2" * 32, "+14155550102", "Support line", {"voice": True, "sms": True, "mms": False,
@@ -112,6 +117,9 @@ def patch_spec(spec: dict[str, Any]) -> dict[str, Any]:
        instead of the empty example only.
     7. The account list answers with Twilio's empty example unless ``WITH_SUBACCOUNT``
        is asked for (``PRISM_SUBACCOUNT``); the number list has ``SUBACCOUNT_NUMBERS``.
+    8. Phone number and Messaging Service updates take an empty string for their URL
+       parameters, as Twilio does to clear a webhook (``CLEARABLE_URL_UPDATES``); any other
+       value must still be a URL.
     """
     schemas = spec.get("components", {}).get("schemas", {})
     for path, item in spec.get("paths", {}).items():
@@ -129,7 +137,19 @@ def patch_spec(spec: dict[str, Any]) -> dict[str, Any]:
                 _add_whatsapp_sender(op, spec)
             if path == ACCOUNTS_PATH and method == "get":
                 _add_subaccount(op)
+            if path in CLEARABLE_URL_UPDATES and method == "post":
+                _accept_empty_urls(op, schemas)
     return spec
+
+
+def _accept_empty_urls(op: dict[str, Any], schemas: Mapping[str, Any]) -> None:
+    """A ``format: uri`` form parameter also takes "" (Twilio's way to clear it)."""
+    form = op.get("requestBody", {}).get("content", {}).get("application/x-www-form-urlencoded", {})
+    props = _resolve(form.get("schema", {}), schemas).get("properties", {})
+    for name, prop in props.items():
+        if prop.get("format") == "uri":
+            props[name] = {"type": "string", "description": prop.get("description", ""),
+                           "anyOf": [{"format": "uri"}, {"maxLength": 0}]}
 
 
 def _add_two_numbers(op: dict[str, Any]) -> None:
@@ -142,9 +162,9 @@ def _add_two_numbers(op: dict[str, Any]) -> None:
         return
     model = full["incoming_phone_numbers"][0]
     numbers = [{**model, "sid": sid, "phone_number": number, "friendly_name": name, "capabilities": capabilities,
-                "sms_url": "https://old.example.com/sms", "voice_url": "https://old.example.com/voice",
-                "uri": model["uri"].replace(model["sid"], sid)}
-               for sid, number, name, capabilities in PRISM_NUMBERS]
+                "sms_url": "https://old.example.com/sms" if index == 0 else "",
+                "voice_url": "https://old.example.com/voice", "uri": model["uri"].replace(model["sid"], sid)}
+               for index, (sid, number, name, capabilities) in enumerate(PRISM_NUMBERS)]
     sid, number, name, capabilities = PRISM_SUBACCOUNT_NUMBER
     branch = {**numbers[0], "sid": sid, "phone_number": number, "friendly_name": name, "capabilities": capabilities,
               "account_sid": PRISM_SUBACCOUNT[0], "uri": model["uri"].replace(model["sid"], sid)}

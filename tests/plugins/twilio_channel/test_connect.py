@@ -6,9 +6,12 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
+from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
 
 from host import settings
 from plugins.twilio_channel.client import use_http_client
+from plugins.twilio_channel.inventory import options
 from plugins.twilio_channel.models import WebhookChange
 from plugins.twilio_channel.settings import load_config
 from plugins.twilio_channel.setup_checks import UNVERIFIED, health_checks
@@ -127,6 +130,31 @@ def test_undo_puts_the_previous_urls_back_and_deletes_what_was_created(app, admi
     assert not load_config().raw.get("twiml_app_sid")
     assert WebhookChange.query.filter(WebhookChange.undone_at.is_(None)).count() == 0
     assert request_violations(http) == []
+
+
+def test_undo_clears_again_the_fields_that_had_no_address_before(app, admin, signed_in, http):
+    # The Support line had no messaging URL and no call status URL: after undo Twilio must not
+    # keep sending its messages here. Twilio clears a URL parameter given as an empty string.
+    client = signed_in(admin)
+    connect(client)
+    client.post("/twilio/admin/connect/apply", data={"csrf_token": client.csrf_token, "number_sid": [PN2]})
+    previous = {c.field: c.previous for c in WebhookChange.query.filter_by(resource_sid=PN2)}
+    assert previous == {"sms_url": None, "voice_url": "https://old.example.com/voice", "status_callback": None}
+    page = client.post("/twilio/admin/connect/undo", data={"csrf_token": client.csrf_token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"{NUMBER2} points where it did before." in page
+    assert "still comes here" not in page and "still come here" not in page
+    restore = sent(http, "POST", f"/IncomingPhoneNumbers/{PN2}.json")[-1]
+    assert restore.data["SmsUrl"] == "" and restore.data["StatusCallback"] == ""
+    assert restore.data["VoiceUrl"] == "https://old.example.com/voice"
+    assert restore.status == 200 and request_violations(http) == []
+    # What the admin now sees of the number is what Twilio holds: messages go nowhere.
+    (number,) = [o for o in options("numbers") if o.value == NUMBER2]
+    assert number.detail.endswith("messages go to nowhere")
+    # Only the empty value is let through: anything else must still be a URL.
+    with pytest.raises(TwilioRestException):
+        Client(ACCOUNT, TOKEN, http_client=http).incoming_phone_numbers(PN2).update(sms_url="not a url")
+    assert request_violations(http)
 
 
 def test_one_click_points_the_picked_whatsapp_sender_here(app, admin, signed_in, http):
