@@ -4,8 +4,12 @@ process, next to a bare 204, and next to the rate at which the inbox worker proc
     python benchmarks/webhooks.py                      # defaults: 8 client threads, 5 rounds of 5 s phases
     python benchmarks/webhooks.py --threads 16 --seconds 15 --rate 200
     python benchmarks/webhooks.py --profile /tmp/wh-prof   # per-request cProfile of the app
+    python benchmarks/webhooks.py --postgres postgresql+psycopg://postgres@127.0.0.1/postgres \
+                                  --redis redis://127.0.0.1:6379/0 --work-profile /tmp/work.prof
 
-What it does, all on 127.0.0.1 with a fresh temporary instance (SQLite):
+What it does, all on 127.0.0.1 with a fresh temporary instance (SQLite; with ``--postgres``
+a fresh PostgreSQL database made through that URL and dropped at the end, and with
+``--redis`` Socket.IO on that Redis, a pub/sub channel of its own, as in production):
 
 1. starts ``python benchmarks/webhooks.py _serve`` — the app served exactly like
    ``switchboard serve --no-worker`` (Flask-SocketIO's threaded Werkzeug server, no outbox
@@ -25,7 +29,8 @@ What it does, all on 127.0.0.1 with a fresh temporary instance (SQLite):
 4. open loop at ``--rate`` webhooks/s (paced, same threads) for latency under that load;
 5. stops the server and runs the inbox worker alone on what was recorded
    (``python benchmarks/webhooks.py _work``, the worker of ``switchboard worker``): the
-   events it processes per second and its CPU per event, next to the acknowledgements;
+   events it processes per second and its CPU per event, next to the acknowledgements
+   (``--work-profile FILE``: a cProfile of that process);
 6. counts rows in the database: every webhook answered 200 must be stored exactly once
    (``lost``), and ``--dup-percent`` of them are deliberately re-delivered, as Twilio
    does, to show they are stored once (``duplicated``).
@@ -39,7 +44,6 @@ import http.client
 import os
 import secrets
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -106,7 +110,7 @@ def serve(instance: str, port: int, profile_dir: str | None) -> None:
                  log_output=False)
 
 
-def work(instance: str, port: int) -> None:
+def work(instance: str, port: int, profile: str | None = None) -> None:
     """Process every recorded event with the inbox worker; print events, seconds, CPU seconds."""
     from host import create_app
     from host.extensions import db
@@ -118,10 +122,19 @@ def work(instance: str, port: int) -> None:
     with app.app_context():
         pending = db.session.execute(db.select(db.func.count()).select_from(InboxEvent)
                                      .where(InboxEvent.state == "pending")).scalar()
+        profiler = None
+        if profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         wall, cpu = time.perf_counter(), time.process_time()
         while inbox.drain():
             pass
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(profile)
     print(f"processed {pending} {wall:.3f} {cpu:.3f}", flush=True)
 
 
@@ -243,15 +256,71 @@ def main() -> int:
                         help="serve and work without host.sqlite_writes' writer turn (SQLite's busy handler only)")
     parser.add_argument("--port", type=int, default=0, help="the server's port (default: a free one)")
     parser.add_argument("--profile", metavar="DIR", help="write a cProfile file per request to DIR")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="run on a fresh PostgreSQL database made through this URL (default: SQLite)")
+    parser.add_argument("--redis", metavar="URL", help="Socket.IO on this Redis (default: in-process)")
+    parser.add_argument("--work-profile", metavar="FILE", help="write a cProfile of the inbox worker to FILE")
     parser.add_argument("--plugins", default=None,
                         help="comma list of plugins to load (default: all installed), e.g. twilio_channel")
     args = parser.parse_args()
 
     instance = tempfile.mkdtemp(prefix="switchboard-bench-")
     port = args.port or free_port()
+    database = Database(args.postgres, instance)
     env = {**os.environ, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-           "SWITCHBOARD_SECRET_KEY": secrets.token_hex(16), "SWITCHBOARD_DATABASE_URL": "",
-           "SWITCHBOARD_REDIS_URL": "", "PYTHONPATH": str(ROOT)}
+           "SWITCHBOARD_SECRET_KEY": secrets.token_hex(16), "SWITCHBOARD_DATABASE_URL": database.url,
+           "SWITCHBOARD_REDIS_URL": args.redis or "", "SWITCHBOARD_REDIS_CHANNEL": f"switchboard-bench-{database.run_id}",
+           "PYTHONPATH": str(ROOT)}
+    try:
+        return run(args, instance, port, database, env)
+    finally:
+        database.drop()
+
+
+class Database:
+    """SQLite in the instance folder, or a fresh PostgreSQL database dropped at the end."""
+
+    def __init__(self, postgres: str | None, instance: str):
+        self.run_id = secrets.token_hex(3)
+        self.postgres = postgres
+        self.url = ""  # the app's default: SQLite in the instance folder
+        if postgres:
+            from sqlalchemy import text
+            from sqlalchemy.engine import make_url
+
+            self.name = f"switchboard_webhooks_{self.run_id}"
+            self.url = make_url(postgres).set(database=self.name).render_as_string(hide_password=False)
+            with self._admin().connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{self.name}"'))
+        self.engine_url = self.url or "sqlite:///" + str(Path(instance) / "switchboard.db")
+
+    def _admin(self):
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        return create_engine(self.postgres, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+    def counts(self) -> tuple[int, int, int]:
+        """Stored messages, distinct external ids among them, chats."""
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.pool import NullPool
+
+        engine = create_engine(self.engine_url, poolclass=NullPool)
+        with engine.connect() as conn:
+            stored, distinct = conn.execute(text("SELECT count(*), count(DISTINCT external_id) FROM messages")).one()
+            chats = conn.execute(text("SELECT count(*) FROM chats")).scalar()
+        engine.dispose()
+        return stored, distinct, chats
+
+    def drop(self) -> None:
+        if self.postgres:
+            from sqlalchemy import text
+
+            with self._admin().connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+
+
+def run(args, instance: str, port: int, database: Database, env: dict) -> int:
     if args.plugins:
         env["SWITCHBOARD_PLUGINS"] = args.plugins
     if args.without_writer_turn:
@@ -324,7 +393,8 @@ def main() -> int:
 
     # The worker alone, on everything the server recorded (one process, as one
     # ``switchboard worker`` would run it).
-    worked = subprocess.run([sys.executable, __file__, "_work", instance, str(port)], env=env, capture_output=True,
+    worked = subprocess.run([sys.executable, __file__, "_work", instance, str(port)]
+                            + ([args.work_profile] if args.work_profile else []), env=env, capture_output=True,
                             text=True, timeout=3600)
     line = next((out for out in worked.stdout.splitlines() if out.startswith("processed ")), None)
     if line is None:
@@ -332,10 +402,7 @@ def main() -> int:
     _, processed, work_seconds, work_cpu = line.split()
     processed, work_seconds, work_cpu = int(processed), float(work_seconds), float(work_cpu)
 
-    with sqlite3.connect(Path(instance) / "switchboard.db") as db:
-        rows = db.execute("SELECT count(*), count(DISTINCT external_id) FROM messages").fetchone()
-        chats = db.execute("SELECT count(*) FROM chats").fetchone()[0]
-    stored, distinct = rows
+    stored, distinct, chats = database.counts()
     expected = len(sent_ids)
     hooks = [hook for _bare, hook in rounds]
     webhook_errors = first.errors + sum(h.errors for h in hooks) + paced[1].errors
@@ -380,6 +447,6 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "_serve":
         serve(sys.argv[2], int(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else None)
     elif len(sys.argv) > 1 and sys.argv[1] == "_work":
-        work(sys.argv[2], int(sys.argv[3]))
+        work(sys.argv[2], int(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else None)
     else:
         sys.exit(main())
