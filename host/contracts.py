@@ -185,7 +185,11 @@ class WidgetTab:
     """A tab of the details widget.
 
     ``script`` is the URL of an ES module that exports ``mount(element, ctx)``; the
-    host imports it when the tab is first shown. Lower ``order`` comes first.
+    host imports it when the tab is first shown. It is a prebuilt bundle the plugin
+    serves (the host builds no plugin sources) and imports nothing from the host: the
+    host's DOM and styling helpers come in ``ctx``. ``stylesheet`` is the URL of the
+    tab's CSS file, which the host links into the page before the tab is drawn (no
+    styles from scripts). Lower ``order`` comes first.
     With ``background=True`` the module is imported as soon as the page starts and its
     optional ``background(ctx)`` export runs once for the page's life (e.g. a phone that
     must ring whichever tab is shown).
@@ -200,6 +204,7 @@ class WidgetTab:
     # such as an emoji, shown as is.
     icon: str = ""
     background: bool = False
+    stylesheet: str = ""
 
 
 @dataclass(frozen=True)

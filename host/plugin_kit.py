@@ -19,4 +19,11 @@ def assets_blueprint(plugin_name: str, package_file: str) -> Blueprint:
 
 
 def tab_script(plugin_name: str, filename: str) -> str:
+    """The URL of a tab's prebuilt ES module, ``<plugin>/static/dist/<filename>``."""
     return f"/plugins/{plugin_name}/static/dist/{filename}"
+
+
+def tab_stylesheet(plugin_name: str, filename: str) -> str:
+    """The URL of a tab's stylesheet, a CSS file in ``<plugin>/static/`` (a WidgetTab's
+    ``stylesheet``: the host links it before the tab is drawn)."""
+    return f"/plugins/{plugin_name}/static/{filename}"

@@ -156,7 +156,8 @@ class Switchboard:
         tabs = [(owner, tab) for owner, tab in self.tabs.values() if owner not in disabled]
         tabs.sort(key=lambda item: (item[1].order, item[1].key))
         return [{"key": t.key, "title": t.title, "script": t.script, "order": t.order,
-                 "icon": t.icon, "background": t.background, "plugin": owner} for owner, t in tabs]
+                 "icon": t.icon, "background": t.background, "stylesheet": t.stylesheet,
+                 "plugin": owner} for owner, t in tabs]
 
     def health(self) -> list[tuple[str, HealthCheck]]:
         disabled = self.plugins.disabled()

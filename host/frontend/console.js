@@ -1,21 +1,23 @@
 // The agent console: chat lists | open chat | details tabs, kept live over Socket.IO.
-import { beep, notificationButton, notify, setSound, startRing, stopRing, unlockAudioOnGesture } from "./lib/alerts.js";
+import { beep, notificationButton, notify, setSound, unlockAudioOnGesture } from "./lib/alerts.js";
 import { createApi } from "./lib/api.js";
 import { readBootstrap } from "./lib/bootstrap.js";
-import { createChatList, customerLabel, previewText } from "./lib/chat_list.js";
+import { createChatList, customerLabel } from "./lib/chat_list.js";
 import { ChatStore, VIEWS } from "./lib/chat_store.js";
+import { chatActions } from "./lib/chat_actions.js";
 import { createChatView } from "./lib/chat_view.js";
 import { createInboxSearch } from "./lib/inbox_search.js";
 import { h } from "./lib/dom.js";
-import { bindShortcuts, openShortcutsDialog } from "./lib/keyboard.js";
+import { openShortcutsDialog } from "./lib/keyboard.js";
+import { bindConsoleKeys } from "./lib/console_keys.js";
 import { connectionIndicator, connectSocket } from "./lib/socket.js";
 import { toast } from "./lib/toast.js";
-import { openTransferDialog } from "./lib/transfer_dialog.js";
 import { createWidget } from "./lib/widget_runtime.js";
 import { followPluginChanges } from "./lib/plugin_changes.js";
+import { followChats } from "./lib/console_chats.js";
+import { followCalls } from "./lib/console_calls.js";
 
 const CHAT_PATH = /^\/console\/chats\/(\d+)\/?$/;
-const RING_LIMIT_MS = 180_000; // a call nobody picks up stops ringing here (voicemail takes it)
 
 export function startConsole(root, boot) {
   const me = boot.agent;
@@ -25,7 +27,6 @@ export function startConsole(root, boot) {
   const store = new ChatStore(me, boot.isAdmin);
   // While a chat loads, realtime updates for it are kept in `buffered` and replayed after.
   const state = { view: "queued", openId: null, loading: null, buffered: [], bufferedChats: [] };
-  const ringing = new Map(); // chat id -> {callId, transfer, timer}: calls waiting (see "calls" below)
   const idleTitle = document.title;
 
   // --- layout ---------------------------------------------------------------------
@@ -43,6 +44,8 @@ export function startConsole(root, boot) {
   });
   listHeader.after(search.element);
   list.element.querySelector(".chat-list").after(search.results);
+  const { accept, archive, reopen, transfer, transferChat, upload, send } = chatActions({
+    api, me, state, store, view: () => chatView, applyChat, setView, openChat: (id) => openChat(id) });
   const chatView = createChatView({
     channels, me, actions: { accept, transfer, archive, reopen, send, upload, showList: () => showPane("list"), showDetails: () => showPane("details") },
     replies: { load: () => api("canned-replies"), context: () => ({ chat: chatView.chat, agent: me }) },
@@ -85,7 +88,7 @@ export function startConsole(root, boot) {
     renderQueued = true;
     queueMicrotask(() => {
       renderQueued = false;
-      list.render({ store, view: state.view, openId: state.openId, channels, ringing: ringingRows() });
+      list.render({ store, view: state.view, openId: state.openId, channels, ringing: ringing.rows() });
       const unread = store.totalUnread();
       document.title = unread > 0 ? `(${unread}) Switchboard` : idleTitle;
     });
@@ -196,65 +199,6 @@ export function startConsole(root, boot) {
     return stored;
   }
 
-  async function act(path, { json, done, after } = {}) {
-    const id = state.openId;
-    try {
-      const chat = await api(`chats/${id}/${path}`, { method: "POST", json });
-      applyChat(chat);
-      if (after) after(chat);
-      if (done) toast(done(chat), "ok");
-    } catch (exc) {
-      toast(exc.message, "error");
-    }
-  }
-
-  function accept() {
-    return act("accept", { after: () => setView("mine") });
-  }
-
-  function archive() {
-    return act("archive", { done: () => "Chat archived. You'll find it under Archived." });
-  }
-
-  function reopen() {
-    return act("reopen", { json: {}, after: () => setView("mine"), done: () => "Chat reopened." });
-  }
-
-  async function transfer() {
-    const chat = chatView.chat;
-    if (!chat) return;
-    const result = await openTransferDialog({ chat, api, me });
-    if (!result) return;
-    applyChat(result);
-    toast(result.agent_id ? `Transferred to ${result.agent_name || "another agent"}.` : `Moved to the ${result.group_name || "group"} queue.`, "ok");
-  }
-
-  /** Transfer a chat from anywhere (the call bar): open it, then the same dialog. */
-  async function transferChat(chatId) {
-    await openChat(chatId);
-    if (chatView.chat?.id === Number(chatId)) await transfer();
-  }
-
-  /** Upload a file to attach to the next reply in `chat`; the channel's limits answer at once. */
-  function upload(chat, file) {
-    const form = new FormData();
-    form.append("file", file, file.name);
-    return api(`chats/${chat.id}/attachments`, { method: "POST", form });
-  }
-
-  async function send(body, attachmentIds = []) {
-    const chat = chatView.chat;
-    const message = await api(`chats/${chat.id}/messages`, { method: "POST", json: { body, attachment_ids: attachmentIds } });
-    chatView.upsertMessage(message);
-    store.noteMessage(store.get(chat.id) || chat, message, { countUnread: false });
-    if (chat.status === "queued") {
-      // Replying took the chat: it now lives in My chats, so follow it there.
-      applyChat({ id: chat.id, status: "active", agent_id: me.id, agent_name: me.name || me.email });
-      setView("mine");
-    }
-    return message;
-  }
-
   // --- realtime ---------------------------------------------------------------------
   function attentive(chatId) {
     return chatId === state.openId && document.visibilityState === "visible";
@@ -266,13 +210,6 @@ export function startConsole(root, boot) {
     notify(customerLabel(chat), text, { tag: `chat-${chat.id}`, onClick: () => openChat(chat.id) });
   }
 
-  socket.on("chat:created", ({ chat, origin } = {}) => {
-    if (!chat) return;
-    const isNew = !store.get(chat.id);
-    applyChat(chat);
-    if (isNew && origin !== "agent" && !attentive(chat.id)) alertAgent(chat, "New conversation");
-  });
-
   /** The open chat went to a group this agent is not in: say where, instead of a stale view. */
   function leaveIfMovedAway(stored) {
     if (stored.id !== state.openId || store.visible(stored)) return;
@@ -281,107 +218,8 @@ export function startConsole(root, boot) {
     root.dataset.pane = "chat"; // a narrow screen shows the notice, not the list
   }
 
-  socket.on("chat:updated", ({ chat } = {}) => {
-    if (chat) leaveIfMovedAway(applyChat(chat));
-  });
-
-  // A chat moved to a group this agent is not in: it leaves the lists (and the open view).
-  socket.on("chat:gone", ({ chat_id: chatId, group_id: groupId, group_name: groupName } = {}) => {
-    const known = store.get(chatId);
-    if (!known || known.group_id === groupId) return; // chat:updated told us already
-    leaveIfMovedAway(applyChat({ id: known.id, group_id: groupId, group_name: groupName, agent_id: null }));
-  });
-
-  // A customer renamed anywhere: every chat of theirs shows the new name at once.
-  socket.on("contact:updated", ({ contact, deleted } = {}) => {
-    if (!contact?.id || deleted || !contact.name) return;
-    for (const chat of [...store.chats.values()]) {
-      if (chat.contact_id === contact.id && chat.customer_name !== contact.name) applyChat({ id: chat.id, customer_name: contact.name });
-    }
-  });
-
-  socket.on("message:created", ({ message, chat } = {}) => {
-    if (!message || !chat) return;
-    const inbound = message.direction === "in";
-    const watching = attentive(chat.id);
-    store.noteMessage(chat, message, { countUnread: inbound && !watching });
-    if (chat.id === state.openId) {
-      if (state.loading === chat.id) state.buffered.push(message);
-      else chatView.upsertMessage(message);
-      chatView.updateChat(store.get(chat.id));
-      widget.updateChat(store.get(chat.id));
-    }
-    if (inbound && watching) markRead(chat.id);
-    if (inbound && !watching) alertAgent(chat, previewText(message));
-  });
-
-  socket.on("message:updated", ({ message } = {}) => {
-    if (!message || message.chat_id !== state.openId) return;
-    if (state.loading === message.chat_id) state.buffered.push(message);
-    else chatView.upsertMessage(message);
-  });
-
-  // --- calls: ring while a call waits (voice plugins push call:incoming) -------------
-  // The ring sounds for the agent who can answer (the assignee, or anyone in the group
-  // while the chat is queued); everyone who sees the chat sees the indicator and whom
-  // it rings for.
-
-  function canAnswer(chat) {
-    if (!chat || chat.status === "archived") return false;
-    return chat.agent_id ? chat.agent_id === me.id : store.visible(chat);
-  }
-
-  function ringingRows() {
-    const rows = new Map();
-    for (const chatId of ringing.keys()) {
-      const chat = store.get(chatId);
-      const other = chat?.agent_id && chat.agent_id !== me.id ? chat.agent_name || "another agent" : null;
-      rows.set(chatId, { forOther: other });
-    }
-    return rows;
-  }
-
-  function refreshRing() {
-    if ([...ringing.keys()].some((id) => canAnswer(store.get(id)))) startRing();
-    else stopRing();
-    render();
-  }
-
-  function stopRinging(chatId, callId) {
-    const entry = ringing.get(chatId);
-    if (!entry || (callId !== undefined && entry.callId !== callId)) return;
-    clearTimeout(entry.timer);
-    ringing.delete(chatId);
-    refreshRing();
-  }
-
-  socket.on("call:incoming", ({ call, chat, transfer } = {}) => {
-    if (!call || !chat) return;
-    applyChat(chat);
-    clearTimeout(ringing.get(chat.id)?.timer);
-    ringing.set(chat.id, { callId: call.id, transfer: Boolean(transfer), timer: setTimeout(() => stopRinging(chat.id), RING_LIMIT_MS) });
-    refreshRing();
-    if (canAnswer(store.get(chat.id)) && !attentive(chat.id)) {
-      notify(customerLabel(chat), transfer ? "Transferred call — answer in the Call tab" : "Incoming call",
-        { tag: `call-${call.id}`, onClick: () => openChat(chat.id) });
-    }
-  });
-
-  socket.on("call:updated", ({ call } = {}) => {
-    if (call?.ended_at && call.chat_id === state.openId) refreshTranscript(call.chat_id); // the call's line
-    const entry = call && ringing.get(call.chat_id);
-    if (!entry || entry.callId !== call.id) return;
-    const answered = call.status === "in-progress" && !entry.transfer;
-    if (call.ended_at || answered) stopRinging(call.chat_id, call.id);
-  });
-
-  socket.on("call:connected", ({ call } = {}) => {
-    if (call) stopRinging(call.chat_id, call.id);
-  });
-
-  socket.on("chat:updated", () => {
-    if (ringing.size) refreshRing(); // an assignment or transfer changes who may answer
-  });
+  followChats({ socket, store, state, applyChat, attentive, alertAgent, markRead, leaveIfMovedAway, chatView, widget });
+  const ringing = followCalls({ socket, store, me, state, render, applyChat, attentive, openChat, refreshTranscript });
 
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible" && state.openId && store.get(state.openId)?.unread) markRead(state.openId);
@@ -394,38 +232,7 @@ export function startConsole(root, boot) {
   });
 
   // --- keyboard ----------------------------------------------------------------------
-  function step(delta) {
-    const rows = store.list(state.view);
-    if (!rows.length) return;
-    const at = rows.findIndex((c) => c.id === state.openId);
-    const next = rows[at < 0 ? (delta > 0 ? 0 : rows.length - 1) : Math.min(Math.max(at + delta, 0), rows.length - 1)];
-    openChat(next.id);
-    // keep the keyboard's place in the list: the row of the chat just opened
-    queueMicrotask(() => queueMicrotask(() => list.element.querySelector(`.chat-row[data-chat-id="${next.id}"]`)?.focus()));
-  }
-  const whenOpen = (fn) => () => {
-    if (chatView.chat && !state.loading) fn(chatView.chat);
-  };
-  bindShortcuts({
-    liveBar,
-    actions: {
-      next: () => step(1),
-      previous: () => step(-1),
-      view: (name) => {
-        setView(name);
-        showPane("list");
-        list.element.querySelector(`.views [data-view="${name}"]`)?.focus();
-      },
-      reply: whenOpen(() => {
-        showPane("chat");
-        chatView.composer.focus();
-      }),
-      accept: whenOpen((chat) => chat.status === "queued" && accept()),
-      transfer: whenOpen((chat) => chat.status !== "archived" && transfer()),
-      archive: whenOpen((chat) => chat.status !== "archived" && archive()),
-      details: whenOpen(() => showPane("details")),
-    },
-  });
+  bindConsoleKeys({ liveBar, store, state, list, chatView, openChat, setView, showPane, accept, transfer, archive });
 
   unlockAudioOnGesture();
   render();

@@ -19,10 +19,14 @@ A channel whose adapter has ``missing_settings()`` is also checked without its s
 settings: it names fields of its settings schema, is not offered, and refuses to start
 a conversation (422) or queue a reply (409) with a sentence naming them.
 
-``WidgetTabContract`` — a plugin with widget tabs: its scripts are served as ES
-modules exporting ``mount`` while enabled, and vanish when disabled.
+``WidgetTabContract`` — a plugin with widget tabs: its scripts are prebuilt ES modules it
+serves itself, exporting ``mount``, importing nothing from the host and injecting no
+styles; its stylesheets are served as CSS; all of it vanishes when the plugin is disabled.
 """
 from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
 
 import pytest
 
@@ -171,7 +175,20 @@ class ChannelContract(PluginContract):
         assert message.status == "failed" and message.error_code == "30003"
 
 
+# An ES module's import specifiers: `import … from "x"`, `export … from "x"`, `import "x"`,
+# `import("x")`, minified or not (not a path or word that merely ends in "import").
+_IMPORTS = re.compile(r"""(?<![\w$./"'`-])(?:import|export)\s*(?:[\w*{}\s,$]*?\bfrom\s*)?["']([^"']+)["']"""
+                      r"""|(?<![\w$./"'`-])import\s*\(\s*["']([^"']+)["']\s*\)""")
+_INJECTED_STYLES = re.compile(r"""createElement\(\s*["']style["']|\binsertRule\(|adoptedStyleSheets|new CSSStyleSheet""")
+
+
 class WidgetTabContract(PluginContract):
+    """A plugin's tabs are prebuilt bundles it serves itself: the host builds no plugin
+    sources, so what a pip-installed plugin ships is what runs. Each script is an ES module
+    exporting ``mount`` that imports nothing outside the plugin (the host's DOM and styling
+    helpers come in ``ctx``), injects no styles (a tab's CSS is the ``stylesheet`` it
+    declares), and everything goes away with the plugin."""
+
     def test_tab_scripts_are_served_as_modules_exporting_mount(self, app, admin, signed_in, plugin_name):
         sb = app.extensions["switchboard"]
         tabs = [t for t in sb.widget_tabs() if t["plugin"] == plugin_name]
@@ -179,12 +196,54 @@ class WidgetTabContract(PluginContract):
         client = signed_in(admin)
         for tab in tabs:
             response = client.get(tab["script"])
-            assert response.status_code == 200, f"{tab['script']} is not served (run the front-end build)"
+            assert response.status_code == 200, f"{tab['script']} is not served (ship the built bundle in the package)"
             assert "javascript" in response.content_type
             assert "mount" in response.get_data(as_text=True)
         _disable(app, plugin_name)
         for tab in tabs:
             assert client.get(tab["script"]).status_code == 404
+
+    def test_tab_bundles_are_the_plugins_own_and_import_nothing_from_the_host(self, app, admin, signed_in,
+                                                                          plugin_name):
+        own = f"/plugins/{plugin_name}/"
+        client = signed_in(admin)
+        seen: set[str] = set()
+        queue = []
+        for tab in app.extensions["switchboard"].widget_tabs():
+            if tab["plugin"] == plugin_name:
+                assert tab["script"].startswith(own), f"{tab['key']}: its script {tab['script']} is not under {own}"
+                queue.append(tab["script"])
+        while queue:  # the entry modules and every chunk they import
+            url = queue.pop()
+            if url in seen:
+                continue
+            seen.add(url)
+            response = client.get(url)
+            assert response.status_code == 200, f"{url} is not served"
+            source = response.get_data(as_text=True)
+            for match in _IMPORTS.finditer(source):
+                specifier = match.group(1) or match.group(2)
+                assert specifier.startswith(("./", "../", "/")), (
+                    f"{url} imports {specifier!r}, which a browser can't resolve: bundle it into the tab")
+                target = urljoin(url, specifier)
+                assert target.startswith(own), (
+                    f"{url} imports {specifier!r} from outside the plugin: the host's helpers come in ctx.dom and ctx.style")
+                queue.append(target)
+            assert not _INJECTED_STYLES.search(source), (
+                f"{url} adds styles from script: declare a stylesheet on the WidgetTab instead")
+
+    def test_tab_stylesheets_are_served_as_css_and_go_with_the_plugin(self, app, admin, signed_in, plugin_name):
+        tabs = [t for t in app.extensions["switchboard"].widget_tabs() if t["plugin"] == plugin_name]
+        sheets = sorted({t["stylesheet"] for t in tabs if t["stylesheet"]})
+        client = signed_in(admin)
+        for url in sheets:
+            assert url.startswith(f"/plugins/{plugin_name}/"), f"{url} is not the plugin's own"
+            response = client.get(url)
+            assert response.status_code == 200, f"{url} is not served"
+            assert response.content_type.startswith("text/css")
+        _disable(app, plugin_name)
+        for url in sheets:
+            assert client.get(url).status_code == 404
 
 
 __all__ = ["PluginContract", "ChannelContract", "WidgetTabContract"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from host import hookimpl
 from host.contracts import PluginSettings, WidgetTab
-from host.plugin_kit import assets_blueprint, tab_script
+from host.plugin_kit import assets_blueprint, tab_script, tab_stylesheet
 
 from . import models  # noqa: F401  (the tables join the metadata for migrations and checks)
 
@@ -33,8 +33,10 @@ def register_blueprints(app):
 @hookimpl
 def register_widget_tabs(app):
     return [
-        WidgetTab(key="customer", title="Customer", script=tab_script(NAME, "customer_tab.js"), order=10, icon="user"),
-        WidgetTab(key="contacts", title="Contacts", script=tab_script(NAME, "contacts_tab.js"), order=40, icon="contacts"),
+        WidgetTab(key="customer", title="Customer", script=tab_script(NAME, "customer_tab.js"), order=10, icon="user",
+                  stylesheet=tab_stylesheet(NAME, "contacts.css")),
+        WidgetTab(key="contacts", title="Contacts", script=tab_script(NAME, "contacts_tab.js"), order=40, icon="contacts",
+                  stylesheet=tab_stylesheet(NAME, "contacts.css")),
     ]
 
 

@@ -25,7 +25,7 @@ from flask import g, has_app_context
 
 from host import hookimpl
 from host.contracts import PluginSettings, WidgetTab
-from host.plugin_kit import assets_blueprint, tab_script
+from host.plugin_kit import assets_blueprint, tab_script, tab_stylesheet
 
 from . import models  # noqa: F401  (the tables join the metadata for migrations and checks)
 
@@ -59,7 +59,7 @@ def register_widget_tabs(app):
         WidgetTab(key="logs", title="Logs", script=tab_script(NAME, "logs_tab.js"), order=50, icon="logs"),
         # background: loaded with the page, so calls ring and the Call buttons work on any tab
         WidgetTab(key="call", title="Call", script=tab_script(NAME, "call_panel.js"), order=15, icon="phone",
-                  background=True),
+                  background=True, stylesheet=tab_stylesheet(NAME, "call_panel.css")),
     ]
 
 

@@ -8,7 +8,9 @@ from marshmallow import Schema, fields
 
 from host import hookimpl, inbox, settings
 from host.chats import apply_status, receive
-from host.contracts import InboundMessage, InboxHandler, PluginSettings, SendError, SendResult, StatusUpdate
+from host.contracts import (InboundMessage, InboxHandler, PluginSettings, SendError, SendResult, StatusUpdate,
+                            WidgetTab)
+from host.plugin_kit import assets_blueprint, tab_stylesheet
 
 NAME = "http_sms"
 
@@ -71,7 +73,7 @@ def register_settings_schemas(app):
 
 @hookimpl
 def register_blueprints(app):
-    bp = Blueprint(NAME, __name__)
+    bp = Blueprint(f"{NAME}_webhooks", __name__)  # (the blueprint named NAME serves static/)
 
     @bp.post("/webhooks/http-sms/inbound")  # recorded, answered; the inbox worker stores it
     def inbound():
@@ -85,7 +87,14 @@ def register_blueprints(app):
         inbox.record(NAME, f"status:{data['id']}:{data['status']}", "http_sms.status", str(data["id"]), data)
         return "", 204
 
-    return [bp]
+    return [bp, assets_blueprint(NAME, __file__)]
+
+
+@hookimpl
+def register_widget_tabs(app):
+    # static/gateway_tab.js is the tab's whole, ready-to-serve bundle (see its header).
+    return [WidgetTab(key="gateway", title="Gateway", script=f"/plugins/{NAME}/static/gateway_tab.js",
+                      stylesheet=tab_stylesheet(NAME, "gateway_tab.css"), order=70, icon="chat")]
 
 
 @hookimpl

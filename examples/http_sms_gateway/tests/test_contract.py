@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from host import settings
-from host.testing.contracts import ChannelContract
+from host.testing.contracts import ChannelContract, WidgetTabContract
 from sbx_http_sms.plugin import signature
 
 SECRET = "gateway-webhook-secret"
@@ -84,6 +84,12 @@ class TestHttpSmsGateway(ChannelContract):
     @pytest.fixture
     def sent(self, gateway):
         return gateway.sent
+
+
+class TestGatewayTab(WidgetTabContract):
+    @pytest.fixture
+    def plugin_name(self):
+        return "http_sms"
 
 
 def test_gateway_outage_is_retried_then_delivered(app, agent, api, gateway):

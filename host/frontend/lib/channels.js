@@ -1,5 +1,6 @@
 // Channel names and badges. Labels come from the enabled channels in the bootstrap;
 // chats on a channel whose plugin was switched off still get a readable name.
+import { h } from "./dom.js";
 
 const KNOWN = { sms: "SMS", mms: "MMS", whatsapp: "WhatsApp", voice: "Voice", livechat: "LiveChat", email: "Email" };
 
@@ -25,4 +26,9 @@ export function replyChannel(key, channels = []) {
   if (!own || !own.text_refusal) return key;
   const texts = channels.filter((c) => !c.text_refusal);
   return (texts.find((c) => c.plugin === own.plugin) || texts[0])?.key || null;
+}
+
+/** A badge naming channel `key` in its colour (chat rows, search results, plugin tabs). */
+export function channelBadge(key, channels = []) {
+  return h(`span.badge.channel.${channelClass(key)}`, channelLabel(key, channels));
 }

@@ -1,5 +1,5 @@
 // Column 1: the Queued / My chats / Archived lists.
-import { channelClass, channelLabel } from "./channels.js";
+import { channelBadge } from "./channels.js";
 import { icon } from "./icons.js";
 import { h, initials, replace } from "./dom.js";
 import { fullTime, relativeTime } from "./time.js";
@@ -77,7 +77,7 @@ export function createChatList({ onOpen, onView, header }) {
     h("span.row-main",
       h("span.row-top", name, time),
       h("span.row-bottom",
-        h(`span.badge.channel.${channelClass(chat.channel)}`, channelLabel(chat.channel, channels)),
+        channelBadge(chat.channel, channels),
         ringBadge(call) || h("span.row-preview", previewText(chat.last_message)),
         unread)));
     return h("li", link);

@@ -1,5 +1,5 @@
 // Column 2: the open chat — header with actions, transcript, composer.
-import { channelClass, channelLabel, replyChannel } from "./channels.js";
+import { channelBadge, channelLabel, replyChannel } from "./channels.js";
 import { customerLabel, hue } from "./chat_list.js";
 import { mergeMessage } from "./chat_store.js";
 import { createComposer } from "./composer.js";
@@ -113,7 +113,7 @@ export function createChatView({ channels, me, actions, replies }) {
       h("div.chat-head-main",
         h("h2.chat-title", name),
         h("div.chat-meta",
-          h(`span.badge.channel.${channelClass(chat.channel)}`, channelLabel(chat.channel, channels)),
+          channelBadge(chat.channel, channels),
           chat.customer_name ? h("span.chat-address", chat.customer_address) : null,
           h(`span.status-pill.status-${chat.status}`, { dataset: { status: chat.status } }, CHAT_STATUS[chat.status] || chat.status),
           h("span.meta-item.chat-group", { title: "Group" }, h("span.meta-label", "Group"), chat.group_name || "None"),

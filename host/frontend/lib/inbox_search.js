@@ -1,7 +1,7 @@
 // The search box over the chat lists: customers and message text across every chat
 // the agent may see (GET /api/v1/search), narrowed by channel, group, status and
 // unread. While a search or a filter is on, its results replace the lists.
-import { channelClass, channelLabel } from "./channels.js";
+import { channelBadge } from "./channels.js";
 import { customerLabel, hue } from "./chat_list.js";
 import { h, initials, replace } from "./dom.js";
 import { icon } from "./icons.js";
@@ -98,7 +98,7 @@ export function createInboxSearch({ api, channels, onOpen, onActive, showGroup =
       h("span.row-top", h("span.row-name", highlighted(customerLabel(chat), words)),
         h("time.row-time", { datetime: when, title: fullTime(when) }, relativeTime(when, new Date()))),
       h("span.row-bottom",
-        h(`span.badge.channel.${channelClass(chat.channel)}`, channelLabel(chat.channel, channels)),
+        channelBadge(chat.channel, channels),
         h("span.row-preview", highlighted(chat.customer_name ? chat.customer_address : (chat.group_name || ""), words)),
         chat.unread > 0 ? h("span.unread-count", { "aria-label": `${chat.unread} unread` }, String(chat.unread)) : null))));
   }

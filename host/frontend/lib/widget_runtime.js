@@ -1,41 +1,23 @@
 // The details-widget runtime: plugin tabs for the open chat, shared by the console's
 // sidebar and the standalone /widget page.
 //
-// A tab (bootstrap `tabs`: {key, title, icon, script}) is an ES module exporting
-// `mount(element, ctx)`, which may return a cleanup function (or a Promise of one).
-// The module is imported lazily the first time its tab is shown. Whatever goes wrong
-// in a tab (404 script, syntax error, throwing mount) stays inside that tab's body.
-// A `background: true` tab's module is imported at start instead, and its optional
-// `background(ctx)` export runs once for the page's life with the same ctx minus
-// `chat`, plus `currentChat()`, `show()` (select this tab), `liveBar` (an element above
-// the page's panes for what needs the agent now, e.g. a ringing call; hidden while
-// empty, null on pages without one) and `transfer(chatId)` (open the chat and its
-// transfer dialog); it may return a cleanup
-// function, run when the tab goes away (its plugin was switched off).
+// A tab (bootstrap `tabs`: {key, title, icon, script, stylesheet}) is an ES module
+// exporting `mount(element, ctx)`, which may return a cleanup function (or a Promise of
+// one). The module is imported lazily the first time its tab is shown, its stylesheet
+// linked before it is drawn. Whatever goes wrong in a tab (404 script, syntax error,
+// throwing mount) stays inside that tab's body. A `background: true` tab starts with the
+// page instead (background_tabs.js).
 //
 // `setTabs(tabs)` follows the enabled plugins while the page is open: tabs that went
 // away are unmounted and removed (an open one falls back to the Customer tab, or the
 // first), new ones appear, and the open tab is mounted again so it sees the channels
 // as they are now.
 //
-// ctx = {
-//   chat,                 the open chat (ChatListItem shape) or null; updated in place
-//   agent,                the signed-in agent
-//   api(path, {method, json}) → Promise<JSON>; throws Error(readable message) with
-//                         .status and .errors (field errors of a 422)
-//   socket,               the Socket.IO client
-//   on(event, handler),   socket subscription, removed automatically on unmount
-//   openChat(chatId),     open another chat in the console
-//   channels,             enabled channels [{key, label, plugin}]
-//   escapeHtml(text),
-//   icon(name, className) a drawn host icon (<span class="icon"><svg>) by name, e.g.
-//                         "phone", "mute", "edit", "user" (lib/icons.js); text otherwise
-//   popOut(tabKey),       open this chat's widget with that tab in a window of its own, on
-//                         Switchboard's origin (e.g. calls, when a framing page denies the
-//                         microphone); returns the window, or null where the page can't
-// }
-import { escapeHtml, h, replace } from "./dom.js";
+// What `mount` and `background` receive (ctx) is described in tab_context.js.
+import { h, replace } from "./dom.js";
 import { hasIcon, icon } from "./icons.js";
+import { createBackgrounds } from "./background_tabs.js";
+import { stylesheetReady, tabContext } from "./tab_context.js";
 
 const STORAGE_KEY = "switchboard.widget.tab";
 
@@ -62,13 +44,13 @@ function remember(key) {
  */
 export function createWidget(root, initialTabs, base, { requireChat = false, emptyState = null } = {}) {
   let tabs = [...initialTabs];
-  const backgrounds = new Map(); // key -> {mounted, cleanup} of a background tab's background(ctx)
   const state = {
     chat: null,
     generation: 0,
     selected: null,
     panels: new Map(), // key -> {tab, button, panel, mounted: {generation, cleanup, subscriptions}}
   };
+  const backgrounds = createBackgrounds(base, contextFor, { currentChat: () => state.chat, select: (key) => select(key) });
   const idPrefix = `wt-${Math.random().toString(36).slice(2, 8)}`;
 
   root.classList.add("widget-runtime");
@@ -107,14 +89,14 @@ export function createWidget(root, initialTabs, base, { requireChat = false, emp
     const entry = state.panels.get(key);
     if (!entry) return;
     unmount(entry);
-    stopBackground(key);
+    backgrounds.stop(key);
     entry.button.remove();
     entry.panel.remove();
     state.panels.delete(key);
   }
 
   function sameTab(a, b) {
-    return a.script === b.script && a.title === b.title && a.icon === b.icon && Boolean(a.background) === Boolean(b.background);
+    return a.script === b.script && a.stylesheet === b.stylesheet && a.title === b.title && a.icon === b.icon && Boolean(a.background) === Boolean(b.background);
   }
 
   /** Follow the enabled plugins: remove tabs that went away, add new ones, keep the order. */
@@ -126,7 +108,7 @@ export function createWidget(root, initialTabs, base, { requireChat = false, emp
     for (const tab of next) {
       if (!state.panels.has(tab.key)) {
         addTab(tab);
-        if (tab.background) startBackground(tab);
+        if (tab.background) backgrounds.start(tab);
       }
     }
     tabs = [...next];
@@ -214,36 +196,7 @@ export function createWidget(root, initialTabs, base, { requireChat = false, emp
   }
 
   function contextFor(mounted) {
-    return {
-      chat: state.chat,
-      agent: base.agent,
-      api: base.api,
-      socket: base.socket,
-      channels: base.channels || [],
-      escapeHtml,
-      icon: (name, className = "") => (hasIcon(name) ? icon(name, className) : h("span", String(name))),
-      openChat: (chatId) => base.openChat?.(chatId),
-      popOut: (tabKey) => (base.popOut ? base.popOut(state.chat?.id ?? null, tabKey) : null),
-      on(event, handler) {
-        if (mounted.closed || !base.socket) return () => {};
-        const wrapped = (...args) => {
-          if (mounted.closed) return;
-          try {
-            handler(...args);
-          } catch (exc) {
-            console.error(`A handler for ${event} failed`, exc);
-          }
-        };
-        base.socket.on(event, wrapped);
-        const pair = [event, wrapped];
-        mounted.subscriptions.push(pair);
-        return () => {
-          base.socket.off(event, wrapped);
-          const index = mounted.subscriptions.indexOf(pair);
-          if (index >= 0) mounted.subscriptions.splice(index, 1);
-        };
-      },
-    };
+    return tabContext(base, mounted, () => state.chat);
   }
 
   async function ensureMounted(entry) {
@@ -256,7 +209,7 @@ export function createWidget(root, initialTabs, base, { requireChat = false, emp
     replace(entry.panel, body);
     try {
       const url = entry.attempt ? `${entry.tab.script}${entry.tab.script.includes("?") ? "&" : "?"}retry=${entry.attempt}` : entry.tab.script;
-      const module = await import(/* @vite-ignore */ url);
+      const [module] = await Promise.all([import(/* @vite-ignore */ url), stylesheetReady(entry.tab.stylesheet)]);
       if (mounted.closed) return;
       if (typeof module.mount !== "function") throw new Error("The tab's script has no mount(element, ctx) function.");
       body.replaceChildren();
@@ -307,44 +260,13 @@ export function createWidget(root, initialTabs, base, { requireChat = false, emp
 
   function destroy() {
     for (const entry of state.panels.values()) unmount(entry);
-    for (const key of [...backgrounds.keys()]) stopBackground(key);
+    backgrounds.stopAll();
     root.replaceChildren();
-  }
-
-  function startBackground(tab) {
-    const mounted = { closed: false, subscriptions: [] };
-    const record = { mounted, cleanup: null };
-    backgrounds.set(tab.key, record);
-    const ctx = contextFor(mounted);
-    delete ctx.chat;
-    ctx.currentChat = () => state.chat;
-    ctx.show = () => select(tab.key);
-    ctx.liveBar = base.liveBar || null;
-    ctx.transfer = (chatId) => base.transfer?.(chatId);
-    import(/* @vite-ignore */ tab.script)
-      .then((module) => {
-        if (mounted.closed) return;
-        record.cleanup = typeof module.background === "function" ? module.background(ctx) : null;
-      })
-      .catch((exc) => console.error(`Tab ${tab.key}: background start failed`, exc));
-  }
-
-  function stopBackground(key) {
-    const record = backgrounds.get(key);
-    if (!record) return;
-    backgrounds.delete(key);
-    record.mounted.closed = true;
-    for (const [event, handler] of record.mounted.subscriptions) base.socket?.off(event, handler);
-    try {
-      if (typeof record.cleanup === "function") record.cleanup();
-    } catch (exc) {
-      console.error(`Tab ${key}: background cleanup failed`, exc);
-    }
   }
 
   const initial = tabs.find((t) => t.key === remembered()) || tabs[0];
   render();
-  tabs.filter((t) => t.background).forEach(startBackground);
+  tabs.filter((t) => t.background).forEach((tab) => backgrounds.start(tab));
   if (initial) select(initial.key);
 
   return { setChat, updateChat, select, setTabs, destroy, get chat() { return state.chat; } };

@@ -4,11 +4,11 @@
 // plugin's contact_changed event) to the chat's room.
 import { mountContactForm } from "./lib/contact_form.js";
 import { confirmDialog, notesSection, renderContact } from "./lib/contact_view.js";
-import { ensureStyles, h, hue, initials, replace } from "./lib/dom.js";
+import { h, hue, initials, replace, useHost } from "./lib/kit.js";
 import { channelLabel, displayName } from "./lib/format.js";
 
 export function mount(element, ctx) {
-  ensureStyles();
+  useHost(ctx);
   const state = { contact: null, editing: false, loading: true, notes: null, notice: "" };
 
   function render() {

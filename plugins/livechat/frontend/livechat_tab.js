@@ -4,16 +4,6 @@
 // with their errors in words ("LiveChat sync delayed: …"), and a Retry button. Updates
 // live on `livechat:sync` (pushed by the plugin's worker after each attempt).
 
-function el(tag, className, ...children) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
 function when(value) {
   if (!value) return "";
   const date = new Date(value);
@@ -22,6 +12,7 @@ function when(value) {
 }
 
 export function mount(element, ctx) {
+  const { h } = ctx.dom;
   let state = null;
   let error = null;
   let busy = false;
@@ -30,12 +21,12 @@ export function mount(element, ctx) {
   // The tab's frame and its Retry button live as long as the tab: a push (the worker
   // reports each attempt) redraws only the facts above the button, so the button never
   // leaves the page or moves while the agent is reaching for it.
-  const button = el("button", "livechat-retry");
+  const button = h("button", { class: "livechat-retry" });
   button.type = "button";
   button.addEventListener("click", () => retry());
-  const body = el("div", "livechat-body");
-  const actions = el("div", "livechat-actions", button);
-  const frame = el("div", "livechat-tab", body, actions);
+  const body = h("div", { class: "livechat-body" });
+  const actions = h("div", { class: "livechat-actions" }, button);
+  const frame = h("div", { class: "livechat-tab" }, body, actions);
 
   // Answers and pushes can cross on the way: an older state never replaces a newer one.
   function keepNewest(next) {
@@ -72,40 +63,40 @@ export function mount(element, ctx) {
     if (signature === shown) return;
     shown = signature;
     if (!ctx.chat) {
-      element.replaceChildren(el("div", "tab-empty", el("strong", null, "No chat open"),
-        el("p", null, "Open a chat to see how it is mirrored in LiveChat.")));
+      element.replaceChildren(h("div", { class: "tab-empty" }, h("strong", null, "No chat open"),
+        h("p", null, "Open a chat to see how it is mirrored in LiveChat.")));
       return;
     }
     if (!state && !error) {
-      element.replaceChildren(el("p", "muted", "Loading the LiveChat sync state…"));
+      element.replaceChildren(h("p", { class: "muted" }, "Loading the LiveChat sync state…"));
       return;
     }
     const parts = [];
     if (error) {
-      const alert = el("p", "error livechat-error", error);
+      const alert = h("p", { class: "error livechat-error" }, error);
       alert.setAttribute("role", "alert");
       parts.push(alert);
     }
     if (state) {
       const problem = state.failed > 0 || state.delayed;
-      parts.push(el("p", `livechat-status ${problem ? "warn" : "ok"}`, state.status));
-      const facts = el("dl", "kv");
+      parts.push(h("p", { class: `livechat-status ${problem ? "warn" : "ok"}` }, state.status));
+      const facts = h("dl", { class: "kv" });
       facts.append(
-        el("dt", null, "LiveChat chat"), el("dd", "livechat-chat-id", state.lc_chat_id || "not created yet"),
-        el("dt", null, "LiveChat thread"), el("dd", null, state.lc_chat_id ? (state.active ? "active" : "closed") : "—"),
-        el("dt", null, "Waiting"), el("dd", "livechat-pending", String(state.pending)),
-        el("dt", null, "Failed"), el("dd", "livechat-failed", String(state.failed)),
+        h("dt", null, "LiveChat chat"), h("dd", { class: "livechat-chat-id" }, state.lc_chat_id || "not created yet"),
+        h("dt", null, "LiveChat thread"), h("dd", null, state.lc_chat_id ? (state.active ? "active" : "closed") : "—"),
+        h("dt", null, "Waiting"), h("dd", { class: "livechat-pending" }, String(state.pending)),
+        h("dt", null, "Failed"), h("dd", { class: "livechat-failed" }, String(state.failed)),
       );
       parts.push(facts);
       if (state.items.length) {
-        const list = el("ul", "livechat-items");
+        const list = h("ul", { class: "livechat-items" });
         for (const item of state.items) {
           const meta = item.state === "failed"
             ? `failed after ${item.attempts} attempt${item.attempts === 1 ? "" : "s"}`
             : item.last_error ? `retrying at ${when(item.next_attempt_at)} (attempt ${item.attempts + 1})` : "waiting";
-          list.append(el("li", `livechat-item ${item.state}`,
-            el("strong", null, item.label), " — ", el("span", "muted", meta),
-            item.last_error ? el("p", "livechat-item-error", item.last_error) : null));
+          list.append(h("li", { class: `livechat-item ${item.state}` },
+            h("strong", null, item.label), " — ", h("span", { class: "muted" }, meta),
+            item.last_error ? h("p", { class: "livechat-item-error" }, item.last_error) : null));
         }
         parts.push(list);
       }

@@ -3,7 +3,7 @@
 // and errors, newest first. Data: GET /api/v1/twilio/logs?chat_id=&channel=.
 // Live: a status change of a listed message updates its row in place; a new outgoing
 // message in this chat, or a call changing state, reloads the list.
-import { el } from "./lib/send_form.js";
+import { h, useHost } from "./lib/kit.js";
 
 const RANK = { received: 0, queued: 1, accepted: 1, scheduled: 1, sending: 2, sent: 3, delivered: 4, read: 5,
   undelivered: 9, failed: 9, canceled: 9 };
@@ -22,10 +22,11 @@ function parseDate(value) {
 const timeFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "numeric", minute: "2-digit" });
 
 export function mount(element, ctx) {
+  useHost(ctx);
   if (!ctx.chat) {
-    element.replaceChildren(el("div", "tab-empty",
-      el("strong", null, "No chat open"),
-      el("p", null, "Open a chat to see the messages sent to the customer and whether they arrived.")));
+    element.replaceChildren(h("div", { class: "tab-empty" },
+      h("strong", null, "No chat open"),
+      h("p", null, "Open a chat to see the messages sent to the customer and whether they arrived.")));
     return;
   }
   const chatId = ctx.chat.id;
@@ -34,26 +35,26 @@ export function mount(element, ctx) {
   let generation = 0;
   let reloadTimer = null;
 
-  const select = el("select", "logs-filter");
+  const select = h("select", { class: "logs-filter" });
   select.setAttribute("aria-label", "Channel");
   select.replaceChildren(...CHANNELS.map(([value, text]) => {
-    const option = el("option", null, text);
+    const option = h("option", null, text);
     option.value = value;
     return option;
   }));
   select.addEventListener("change", load);
-  const list = el("ol", "log-list");
-  element.replaceChildren(el("div", "tab-toolbar", el("label", "inline-label", "Channel ", select)), list);
+  const list = h("ol", { class: "log-list" });
+  element.replaceChildren(h("div", { class: "tab-toolbar" }, h("label", { class: "inline-label" }, "Channel ", select)), list);
 
   function render() {
     if (failed) {
-      list.replaceChildren(el("li", "tab-error", failed));
+      list.replaceChildren(h("li", { class: "tab-error" }, failed));
       return;
     }
     if (!rows.length) {
-      list.replaceChildren(el("li", "tab-empty",
-        el("strong", null, "Nothing sent yet"),
-        el("p", null, select.value ? "Nothing was sent to this customer on this channel."
+      list.replaceChildren(h("li", { class: "tab-empty" },
+        h("strong", null, "Nothing sent yet"),
+        h("p", null, select.value ? "Nothing was sent to this customer on this channel."
           : "Messages sent to this customer will be logged here with their delivery status.")));
       list.dataset.count = "0";
       return;
@@ -61,19 +62,19 @@ export function mount(element, ctx) {
     list.replaceChildren(...rows.map((r) => {
       const date = parseDate(r.time);
       const shown = r.display_status || r.status;
-      const status = el("span", `log-status status-${shown}`, LABEL[r.status] || LABEL[shown] || r.status);
+      const status = h("span", { class: `log-status status-${shown}` }, LABEL[r.status] || LABEL[shown] || r.status);
       status.title = r.status === shown ? "" : `Twilio status: ${r.status}`;
       const meta = [r.template_name ? `template ${r.template_name}` : "", r.sender ? `from ${r.sender}` : "",
         r.agent_name ? `by ${r.agent_name}` : "",
         r.chat_id !== chatId ? `${r.chat_status} chat #${r.chat_id}` : ""].filter(Boolean).join(" · ");
-      const row = el("li", "log-row",
-        el("div", "log-top",
-          el("time", "log-time", date ? timeFormat.format(date) : ""),
-          el("span", `badge channel ch-${r.channel}`, (CHANNELS.find(([k]) => k === r.channel) || [r.channel, r.channel])[1]),
+      const row = h("li", { class: "log-row" },
+        h("div", { class: "log-top" },
+          h("time", { class: "log-time" }, date ? timeFormat.format(date) : ""),
+          h("span", { class: `badge channel ch-${r.channel}` }, (CHANNELS.find(([k]) => k === r.channel) || [r.channel, r.channel])[1]),
           status),
-        el("div", "log-body", r.body || "(no text)"),
-        meta ? el("div", "log-meta muted", meta) : null,
-        r.error_message ? el("div", "log-error", r.error_code && !r.error_message.includes(r.error_code)
+        h("div", { class: "log-body" }, r.body || "(no text)"),
+        meta ? h("div", { class: "log-meta muted" }, meta) : null,
+        r.error_message ? h("div", { class: "log-error" }, r.error_code && !r.error_message.includes(r.error_code)
           ? `${r.error_message} (code ${r.error_code})` : r.error_message) : null);
       row.dataset.id = String(r.id);
       row.dataset.status = r.status;
@@ -118,7 +119,7 @@ export function mount(element, ctx) {
     render();
   }
 
-  list.replaceChildren(el("li", "tab-loading", "Loading…"));
+  list.replaceChildren(h("li", { class: "tab-loading" }, "Loading…"));
   load();
   ctx.on("message:created", ({ message } = {}) => update(message));
   ctx.on("message:updated", ({ message } = {}) => update(message));

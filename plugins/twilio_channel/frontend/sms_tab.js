@@ -1,8 +1,10 @@
 // SMS tab (thin first version): text a customer by SMS. Prefilled with the open
 // chat's customer number; the reply lands in that customer's chat.
+import { useHost } from "./lib/kit.js";
 import { mountSendForm, phoneOf } from "./lib/send_form.js";
 
 export function mount(element, ctx) {
+  useHost(ctx);
   mountSendForm(element, ctx, {
     channel: "sms",
     label: "SMS",

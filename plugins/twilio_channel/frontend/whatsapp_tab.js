@@ -4,7 +4,8 @@
 // the server lists only templates WhatsApp approved (every page, kept for ten minutes,
 // "Refresh list" reads Twilio again).
 // Data: GET /api/v1/twilio/whatsapp/window?chat_id=, GET /api/v1/twilio/templates.
-import { el, mountSendForm, phoneOf } from "./lib/send_form.js";
+import { h, useHost } from "./lib/kit.js";
+import { mountSendForm, phoneOf } from "./lib/send_form.js";
 
 function whatsappAddress(chat) {
   const phone = phoneOf(chat).replace(/[\s().-]/g, "");
@@ -31,15 +32,16 @@ function render(template, values) {
 }
 
 export function mount(element, ctx) {
+  useHost(ctx);
   if (!ctx.channels.some((c) => c.key === "whatsapp")) {
     mountSendForm(element, ctx, { channel: "whatsapp", label: "WhatsApp", prefill: whatsappAddress });
     return;
   }
   const chat = ctx.chat;
-  const banner = el("div", "wa-window");
+  const banner = h("div", { class: "wa-window" });
   banner.setAttribute("role", "status");
-  const picker = el("details", "wa-templates");
-  const formHost = el("div", "wa-write");
+  const picker = h("details", { class: "wa-templates" });
+  const formHost = h("div", { class: "wa-write" });
   element.replaceChildren(banner, picker, formHost);
   mountSendForm(formHost, ctx, {
     channel: "whatsapp",
@@ -53,49 +55,49 @@ export function mount(element, ctx) {
   let windowState = null;
   async function loadWindow() {
     if (!chat || !phoneOf(chat)) {
-      banner.replaceChildren(el("p", "muted", "Write to a number below. A first WhatsApp message to a customer must be an approved template."));
+      banner.replaceChildren(h("p", { class: "muted" }, "Write to a number below. A first WhatsApp message to a customer must be an approved template."));
       picker.open = true;
       return;
     }
     try {
       windowState = await ctx.api(`/api/v1/twilio/whatsapp/window?chat_id=${chat.id}`);
     } catch (exc) {
-      banner.replaceChildren(el("p", "tab-error", `Couldn't check the 24-hour window: ${exc.message}`));
+      banner.replaceChildren(h("p", { class: "tab-error" }, `Couldn't check the 24-hour window: ${exc.message}`));
       return;
     }
     const closes = parseDate(windowState.closes_at);
     banner.className = `wa-window ${windowState.open ? "open" : "closed"}`;
     banner.dataset.open = String(windowState.open);
     if (windowState.open) {
-      banner.replaceChildren(el("strong", null, "24-hour window open"),
-        el("p", null, `Free-form messages are allowed for ${duration(windowState.seconds_left)}` +
+      banner.replaceChildren(h("strong", null, "24-hour window open"),
+        h("p", null, `Free-form messages are allowed for ${duration(windowState.seconds_left)}` +
           (closes ? ` (until ${clock.format(closes)}).` : ".")));
       picker.open = false;
     } else {
-      banner.replaceChildren(el("strong", null, "24-hour window closed"),
-        el("p", null, windowState.message || "Only approved templates can be sent now."));
+      banner.replaceChildren(h("strong", null, "24-hour window closed"),
+        h("p", null, windowState.message || "Only approved templates can be sent now."));
       picker.open = true;
     }
   }
 
   // --- templates ----------------------------------------------------------------------
-  const select = el("select", "wa-template-select");
+  const select = h("select", { class: "wa-template-select" });
   select.setAttribute("aria-label", "Template");
-  const fields = el("div", "wa-variables");
-  const preview = el("p", "wa-preview");
-  const to = el("input");
+  const fields = h("div", { class: "wa-variables" });
+  const preview = h("p", { class: "wa-preview" });
+  const to = h("input");
   Object.assign(to, { type: "text", name: "to", autocomplete: "off", value: whatsappAddress(chat), placeholder: "whatsapp:+14155550123" });
-  const toLabel = el("label", "inline-label", "To ", to);
+  const toLabel = h("label", { class: "inline-label" }, "To ", to);
   const inChat = chat && chat.channel === "whatsapp" && chat.status !== "archived";
   toLabel.hidden = Boolean(inChat);
-  const send = el("button", "primary", "Send template");
+  const send = h("button", { class: "primary" }, "Send template");
   send.type = "button";
-  const note = el("p", "error");
+  const note = h("p", { class: "error" });
   note.hidden = true;
   note.setAttribute("role", "alert");
-  const done = el("p", "ok-note");
+  const done = h("p", { class: "ok-note" });
   done.hidden = true;
-  picker.replaceChildren(el("summary", null, "Approved templates"), el("p", "tab-loading", "Loading templates…"));
+  picker.replaceChildren(h("summary", null, "Approved templates"), h("p", { class: "tab-loading" }, "Loading templates…"));
   let templates = [];
   let inputs = {};
 
@@ -109,16 +111,16 @@ export function mount(element, ctx) {
     const template = current();
     inputs = {};
     fields.replaceChildren(...Object.entries(template?.variables || {}).map(([key, example]) => {
-      const input = el("input");
+      const input = h("input");
       Object.assign(input, { type: "text", name: `var-${key}`, placeholder: example || "", value: "" });
       input.addEventListener("input", () => { preview.textContent = render(template, values()); });
       inputs[key] = input;
-      return el("label", "field", `{{${key}}} `, input);
+      return h("label", { class: "field" }, `{{${key}}} `, input);
     }));
     preview.textContent = template ? render(template, values()) : "";
   }
 
-  const refresh = el("button", "small wa-refresh", "Refresh list");
+  const refresh = h("button", { class: "small wa-refresh" }, "Refresh list");
   refresh.type = "button";
   refresh.title = "Read the approved templates from Twilio again";
   refresh.addEventListener("click", () => loadTemplates(true));
@@ -131,25 +133,25 @@ export function mount(element, ctx) {
       if (fresh) query.set("refresh", "true");
       templates = await ctx.api(`/api/v1/twilio/templates?${query}`);
     } catch (exc) {
-      picker.replaceChildren(el("summary", null, "Approved templates"), el("p", "tab-error", `Couldn't load templates: ${exc.message}`), refresh);
+      picker.replaceChildren(h("summary", null, "Approved templates"), h("p", { class: "tab-error" }, `Couldn't load templates: ${exc.message}`), refresh);
       return;
     } finally {
       refresh.disabled = false;
     }
     if (!templates.length) {
-      picker.replaceChildren(el("summary", null, "Approved templates"),
-        el("p", "muted", "No template is approved for WhatsApp yet. Create templates in Twilio's Content Template Builder "
+      picker.replaceChildren(h("summary", null, "Approved templates"),
+        h("p", { class: "muted" }, "No template is approved for WhatsApp yet. Create templates in Twilio's Content Template Builder "
           + "and submit them for approval; an admin sees their status on the Twilio page."), refresh);
       return;
     }
     select.replaceChildren(...templates.map((t) => {
-      const option = el("option", null, `${t.friendly_name || t.sid}${t.language ? ` (${t.language})` : ""}`);
+      const option = h("option", null, `${t.friendly_name || t.sid}${t.language ? ` (${t.language})` : ""}`);
       option.value = t.sid;
       return option;
     }));
     select.onchange = showTemplate;
-    picker.replaceChildren(el("summary", null, "Approved templates"), toLabel, select, fields,
-      el("div", "wa-preview-box", el("span", "muted", "Preview: "), preview), note, el("div", "form-actions", refresh, done, send));
+    picker.replaceChildren(h("summary", null, "Approved templates"), toLabel, select, fields,
+      h("div", { class: "wa-preview-box" }, h("span", { class: "muted" }, "Preview: "), preview), note, h("div", { class: "form-actions" }, refresh, done, send));
     showTemplate();
   }
 

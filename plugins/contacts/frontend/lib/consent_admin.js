@@ -3,7 +3,7 @@
 // opt-out", which needs a reason that stays in the history. Agents see the states only
 // (contact_view.js); the API refuses them the history and the clearing.
 // Data: GET /api/v1/contacts/<id>/consent, POST …/consent/<identity id>/clear {reason}.
-import { h, replace } from "./dom.js";
+import { h, replace } from "./kit.js";
 import { consentLabel, formatDate, showAddress } from "./format.js";
 
 export function isAdmin(ctx) {

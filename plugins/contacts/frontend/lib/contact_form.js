@@ -1,7 +1,7 @@
 // The contact form (add and edit), shared by both tabs. Field errors of a 422 appear
 // under their fields; a 409 (an address another contact has) shows who has it, with
 // the caller's actions for that contact (open it, merge it).
-import { h, replace } from "./dom.js";
+import { h, replace } from "./kit.js";
 
 const FIELDS = [
   { key: "name", label: "Name", type: "text", autocomplete: "off" },

@@ -1,7 +1,7 @@
 // A contact's profile card (Customer tab and the Contacts tab's detail view): fields,
 // addresses with their opt-out state, notes, and the Call / Edit actions.
 import { adminConsentSection, isAdmin } from "./consent_admin.js";
-import { h, hue, initials, replace } from "./dom.js";
+import { h, hue, initials, replace } from "./kit.js";
 import { callAddress, channelLabel, consentLabel, displayName, formatDate, kindLabel, showAddress } from "./format.js";
 
 /** True when a voice channel is enabled (the Call button's wiring lives in the voice work). */

@@ -2,8 +2,8 @@
 // whatever list, chat or tab is shown — caller's name, a timer, Answer / Mute / Transfer
 // / Hang up, and a way back to the call's chat. It lives in the page's live bar
 // (ctx.liveBar, above the console) and follows the one phone of the page.
-import { el } from "./send_form.js";
-import { isLive } from "./voice_phone.js";
+import { h } from "./kit.js";
+import { isLive } from "./voice_records.js";
 
 function clock(seconds) {
   const s = Math.max(0, Math.floor(seconds || 0));
@@ -20,7 +20,7 @@ function since(value) {
 }
 
 function button(text, className, onClick, label, shortcut) {
-  const node = el("button", className, text);
+  const node = h("button", { class: className }, text);
   node.type = "button";
   if (label) node.setAttribute("aria-label", label);
   if (shortcut) {
@@ -127,7 +127,7 @@ export function createCallBar({ bar, phone, ctx }) {
   }
 
   let shownKey = "";
-  const timer = el("span", "call-bar-timer");
+  const timer = h("span", { class: "call-bar-timer" });
   function render() {
     const [state, title, startedAt, buttons] = current();
     bar.hidden = state === "idle";
@@ -142,10 +142,10 @@ export function createCallBar({ bar, phone, ctx }) {
       return;
     }
     const icon = ctx.icon("phone", "call-bar-icon");
-    const status = el("span", "call-bar-status", icon, el("strong", "call-bar-title", title), startedAt ? timer : null);
+    const status = h("span", { class: "call-bar-status" }, icon, h("strong", { class: "call-bar-title" }, title), startedAt ? timer : null);
     status.setAttribute("role", "status");
-    const parts = [status, el("span", "call-bar-actions", ...buttons.filter(Boolean))];
-    if (error) parts.push(el("span", "call-bar-error", error));
+    const parts = [status, h("span", { class: "call-bar-actions" }, ...buttons.filter(Boolean))];
+    if (error) parts.push(h("span", { class: "call-bar-error" }, error));
     bar.replaceChildren(...parts);
   }
 

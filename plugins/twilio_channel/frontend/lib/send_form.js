@@ -1,18 +1,9 @@
 // The "write first" form shared by the SMS and WhatsApp tabs: To + message → POST
 // /api/v1/chats {channel, to, body}, then open the chat. Field errors from a 422
 // (errors.json.<field>) are shown next to their fields.
+import { h } from "./kit.js";
 
 const MAX = 1600;
-
-export function el(tag, className, ...children) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
 
 /** The customer's phone number from a chat on any phone channel, or "". */
 export function phoneOf(chat) {
@@ -27,11 +18,11 @@ export function phoneOf(chat) {
  */
 export function mountSendForm(element, ctx, { channel, label, prefill, placeholder, help }) {
   if (!ctx.channels.some((c) => c.key === channel)) {
-    const note = el("div", "tab-empty",
-      el("strong", null, `${label} isn't set up yet — an admin can connect Twilio in Plugins.`),
-      el("p", null, `Once Twilio is connected you can text customers by ${label} from here.`));
+    const note = h("div", { class: "tab-empty" },
+      h("strong", null, `${label} isn't set up yet — an admin can connect Twilio in Plugins.`),
+      h("p", null, `Once Twilio is connected you can text customers by ${label} from here.`));
     if (ctx.agent?.role === "admin") {
-      const link = el("a", "button small", "Open Plugins");
+      const link = h("a", { class: "button small" }, "Open Plugins");
       link.href = "/admin/plugins";
       note.append(link);
     }
@@ -40,25 +31,25 @@ export function mountSendForm(element, ctx, { channel, label, prefill, placehold
   }
 
   const id = `${channel}-${Math.random().toString(36).slice(2, 7)}`;
-  const to = el("input");
+  const to = h("input");
   Object.assign(to, { id: `${id}-to`, name: "to", type: "text", autocomplete: "off", placeholder, value: prefill(ctx.chat) });
-  const body = el("textarea");
+  const body = h("textarea");
   Object.assign(body, { id: `${id}-body`, name: "body", rows: 4, maxLength: MAX, placeholder: `Write your ${label} message…` });
-  const counter = el("span", "counter", `0 / ${MAX}`);
-  const errors = { to: el("p", "error"), body: el("p", "error"), form: el("p", "error") };
+  const counter = h("span", { class: "counter" }, `0 / ${MAX}`);
+  const errors = { to: h("p", { class: "error" }), body: h("p", { class: "error" }), form: h("p", { class: "error" }) };
   Object.values(errors).forEach((e) => { e.hidden = true; e.setAttribute("role", "alert"); });
-  const send = el("button", "primary", "Send");
+  const send = h("button", { class: "primary" }, "Send");
   send.type = "submit";
-  const done = el("p", "ok-note");
+  const done = h("p", { class: "ok-note" });
   done.hidden = true;
 
-  const toLabel = el("label", null, "To");
+  const toLabel = h("label", null, "To");
   toLabel.htmlFor = to.id;
-  const bodyLabel = el("label", null, "Message");
+  const bodyLabel = h("label", null, "Message");
   bodyLabel.htmlFor = body.id;
-  const toField = el("div", "field", toLabel, to, help ? el("p", "help", help) : null, errors.to);
-  const bodyField = el("div", "field", bodyLabel, body, el("div", "field-foot", counter), errors.body);
-  const form = el("form", "tab-form", toField, bodyField, errors.form, el("div", "form-actions", done, send));
+  const toField = h("div", { class: "field" }, toLabel, to, help ? h("p", { class: "help" }, help) : null, errors.to);
+  const bodyField = h("div", { class: "field" }, bodyLabel, body, h("div", { class: "field-foot" }, counter), errors.body);
+  const form = h("form", { class: "tab-form" }, toField, bodyField, errors.form, h("div", { class: "form-actions" }, done, send));
   form.noValidate = true;
   element.replaceChildren(form);
 

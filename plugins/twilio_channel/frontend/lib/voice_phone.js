@@ -1,6 +1,6 @@
 // The agent's phone: one voice Device per page, and the calls it carries.
 //
-// Every call into the Twilio Voice SDK is written in this file as `device.<method>(`
+// Every call into the Twilio Voice SDK is written in these files as `device.<method>(`
 // or `call.<method>(` — tests/browser/test_call_panel.py reads those names from here
 // and checks each exists on the real SDK bundle and on the simulated Device, so the
 // widget and the SDK cannot drift apart. (Server call records are called `record`.)
@@ -14,16 +14,13 @@
 // Device then receives that call and we accept it because the agent asked for it. A
 // call transferred to this agent rings the Device directly: Answer accepts it.
 import { Call, Device } from "@twilio/voice-sdk";
-import { SimulatedDevice } from "./simulated_device.js";
+import { createDevices } from "./voice_device.js";
+import { followRecords } from "./voice_records.js";
 
 const EXPECT_MS = 30_000; // an Answer click waits this long for the call to reach the Device
-const LIVE = new Set(["queued", "initiated", "ringing", "in-progress", "answered"]);
 
 export { Call as TwilioCall, Device as TwilioDevice };
 
-export function isLive(record) {
-  return Boolean(record) && !record.ended_at && LIVE.has(record.status);
-}
 
 /**
  * createPhone({api, socket, agent}) → phone. `phone.state` is read by the panels;
@@ -43,9 +40,6 @@ export function createPhone({ api, socket, agent }) {
     connecting: null,     // chat id while an Answer request is on its way
   };
   const expecting = new Map(); // chat id -> deadline: the agent clicked Answer
-  let device = null;
-  let starting = null;
-  let refreshTimer = null;
 
   function changed() {
     for (const fn of listeners) {
@@ -57,65 +51,9 @@ export function createPhone({ api, socket, agent }) {
     }
   }
 
-  // --- the Device ------------------------------------------------------------------------
-
-  async function fetchToken() {
-    return api("/api/v1/voice/token");
-  }
-
-  function ensureDevice() {
-    if (device && state.device === "ready") return Promise.resolve(device);
-    if (starting) return starting;
-    state.device = "starting";
-    state.error = "";
-    changed();
-    starting = (async () => {
-      const token = await fetchToken();
-      const Custom = window.SwitchboardVoiceDevice;
-      const DeviceClass = Custom || (token.device === "simulator" ? SimulatedDevice : Device);
-      state.mode = Custom ? "custom" : token.device;
-      const options = { closeProtection: true, socket, logLevel: "warn" };
-      if (token.edge) options.edge = token.edge; // the Twilio region's edge (e.g. "dublin" for IE1)
-      device = new DeviceClass(token.token, options);
-      device.on("incoming", incoming);
-      device.on("error", (error) => {
-        state.error = error?.message || "The phone reported an error.";
-        changed();
-      });
-      device.on("tokenWillExpire", renewToken);
-      await device.register();
-      scheduleRenewal(token.ttl);
-      state.device = "ready";
-      changed();
-      return device;
-    })().catch((exc) => {
-      state.device = "error";
-      state.error = exc?.message || "The phone could not start.";
-      device = null;
-      changed();
-      throw exc;
-    }).finally(() => {
-      starting = null;
-    });
-    return starting;
-  }
-
-  async function renewToken() {
-    try {
-      const token = await fetchToken();
-      device?.updateToken(token.token);
-      scheduleRenewal(token.ttl);
-    } catch (exc) {
-      state.error = `The phone's access could not be renewed: ${exc.message}`;
-      changed();
-    }
-  }
-
-  // The SDK warns with tokenWillExpire; a timer renews too, for Devices that don't.
-  function scheduleRenewal(ttl) {
-    clearTimeout(refreshTimer);
-    if (ttl > 120) refreshTimer = setTimeout(renewToken, (ttl - 60) * 1000);
-  }
+  // --- the Device (voice_device.js) -------------------------------------------------------
+  const devices = createDevices({ api, socket, state, changed, onIncoming: (call) => incoming(call) });
+  const ensureDevice = () => devices.ensure();
 
   // --- calls -----------------------------------------------------------------------------
 
@@ -169,7 +107,7 @@ export function createPhone({ api, socket, agent }) {
       if (state.active !== active || active.ended) return;
       finish(endedReason(active));
       // Twilio may drop this leg before the word of a transfer arrives: ask about the chat.
-      if (!active.hungUpByMe) api(`/api/v1/chats/${chatId}`).then(noteChat, () => {});
+      if (!active.hungUpByMe) api(`/api/v1/chats/${chatId}`).then(notes.noteChat, () => {});
     });
     call.on("reject", () => state.active === active && finish("You declined the call."));
     call.on("error", (error) => {
@@ -246,6 +184,7 @@ export function createPhone({ api, socket, agent }) {
     await ensureDevice();
     const placed = await api("/api/v1/voice/calls", {
       method: "POST", json: { to: to || null, contact_id: contactId || null, chat_id: chatId || null } });
+    const device = devices.get();
     const call = await device.connect({ params: placed.params });
     follow(call, placed.chat.id, "out", { to: placed.to, callerId: placed.caller_id });
     return placed;
@@ -305,66 +244,12 @@ export function createPhone({ api, socket, agent }) {
     return Boolean(state.active && !state.active.ended);
   }
 
-  // --- what the server says --------------------------------------------------------------
-
-  function noteRecord(record) {
-    if (!record?.chat_id) return;
-    const known = state.records.get(record.chat_id);
-    if (!known || known.id <= record.id) state.records.set(record.chat_id, record);
-    const active = state.active;
-    if (active && active.chatId === record.chat_id && (!active.recordId || active.recordId === record.id)) {
-      active.recordId = record.id;
-      if (record.ended_at && !active.ended) {
-        // the server saw the call end (e.g. the caller hung up): the Device follows
-        try {
-          if (active.call && active.call.status() !== "closed") active.call.disconnect();
-        } catch { /* a Device that already closed it */ }
-        finish(endedReason(active));
-      }
-    }
-    if (!isLive(record)) {
-      state.onCall.delete(record.id);
-      state.transfers.delete(record.id);
-    }
-    changed();
-  }
-
-  function noteIncoming({ call: record, transfer } = {}) {
-    if (!record) return;
-    if (transfer) state.transfers.add(record.id);
-    noteRecord(record);
-  }
-
-  function noteConnected({ call: record, agent_id: agentId, agent_name: agentName } = {}) {
-    if (!record) return;
-    state.onCall.set(record.id, { agent_id: agentId, agent_name: agentName });
-    state.transfers.delete(record.id);
-    noteRecord(record);
-  }
-
-  function noteChat(chat) {
-    const active = state.active;
-    if (!chat || !active || active.chatId !== chat.id || active.transferredTo || active.hungUpByMe) return;
-    if (active.ended && Date.now() - active.endedAt > 10_000) return; // a later transfer, not why it ended
-    if (chat.agent_id && chat.agent_id !== agent.id) {
-      active.transferredTo = chat.agent_name || "another agent";
-      if (active.ended) active.ended = endedReason(active); // the call ended because of the transfer
-      changed();
-    }
-  }
-
-  function noteMuted({ call_id: recordId, muted } = {}) {
-    if (state.active?.recordId === recordId) {
-      state.active.muted = Boolean(muted);
-      changed();
-    }
-  }
+  // --- what the server says (voice_records.js) -------------------------------------------
+  const notes = followRecords({ state, agent, changed, finish, endedReason });
 
   // A closed tab must stop ringing for calls: unregister from Twilio.
   function destroy() {
-    clearTimeout(refreshTimer);
-    device?.destroy();
-    device = null;
+    devices.destroy();
     listeners.clear();
   }
   window.addEventListener("pagehide", destroy);
@@ -376,9 +261,9 @@ export function createPhone({ api, socket, agent }) {
       return () => listeners.delete(fn);
     },
     ensureDevice, answer, place, hangUp, decline, setMuted, dismiss, busy, reportError, destroy,
-    noteRecord, noteIncoming, noteConnected, noteChat, noteMuted,
+    ...notes,
     get device() {
-      return device;
+      return devices.get();
     },
   };
 }

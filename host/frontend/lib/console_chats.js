@@ -1,0 +1,52 @@
+// The console's lists and open chat follow what happens elsewhere: chats created,
+// updated, moved away or renamed, messages arriving and changing state.
+import { previewText } from "./chat_list.js";
+
+export function followChats({ socket, store, state, applyChat, attentive, alertAgent, markRead, leaveIfMovedAway, chatView, widget }) {
+  socket.on("chat:created", ({ chat, origin } = {}) => {
+    if (!chat) return;
+    const isNew = !store.get(chat.id);
+    applyChat(chat);
+    if (isNew && origin !== "agent" && !attentive(chat.id)) alertAgent(chat, "New conversation");
+  });
+
+  socket.on("chat:updated", ({ chat } = {}) => {
+    if (chat) leaveIfMovedAway(applyChat(chat));
+  });
+
+  // A chat moved to a group this agent is not in: it leaves the lists (and the open view).
+  socket.on("chat:gone", ({ chat_id: chatId, group_id: groupId, group_name: groupName } = {}) => {
+    const known = store.get(chatId);
+    if (!known || known.group_id === groupId) return; // chat:updated told us already
+    leaveIfMovedAway(applyChat({ id: known.id, group_id: groupId, group_name: groupName, agent_id: null }));
+  });
+
+  // A customer renamed anywhere: every chat of theirs shows the new name at once.
+  socket.on("contact:updated", ({ contact, deleted } = {}) => {
+    if (!contact?.id || deleted || !contact.name) return;
+    for (const chat of [...store.chats.values()]) {
+      if (chat.contact_id === contact.id && chat.customer_name !== contact.name) applyChat({ id: chat.id, customer_name: contact.name });
+    }
+  });
+
+  socket.on("message:created", ({ message, chat } = {}) => {
+    if (!message || !chat) return;
+    const inbound = message.direction === "in";
+    const watching = attentive(chat.id);
+    store.noteMessage(chat, message, { countUnread: inbound && !watching });
+    if (chat.id === state.openId) {
+      if (state.loading === chat.id) state.buffered.push(message);
+      else chatView.upsertMessage(message);
+      chatView.updateChat(store.get(chat.id));
+      widget.updateChat(store.get(chat.id));
+    }
+    if (inbound && watching) markRead(chat.id);
+    if (inbound && !watching) alertAgent(chat, previewText(message));
+  });
+
+  socket.on("message:updated", ({ message } = {}) => {
+    if (!message || message.chat_id !== state.openId) return;
+    if (state.loading === message.chat_id) state.buffered.push(message);
+    else chatView.upsertMessage(message);
+  });
+}

@@ -1,0 +1,98 @@
+// What the host hands a plugin tab: the `ctx` of `mount(element, ctx)` and
+// `background(ctx)`. It is the whole front-end kit a plugin gets, so a plugin's bundle
+// never imports host source files and a plugin installed with pip can ship a prebuilt one.
+//
+// ctx = {
+//   chat,                 the open chat (ChatListItem shape) or null; updated in place
+//   agent,                the signed-in agent
+//   api(path, {method, json}) → Promise<JSON>; throws Error(readable message) with
+//                         .status and .errors (field errors of a 422)
+//   socket,               the Socket.IO client
+//   on(event, handler),   socket subscription, removed automatically on unmount
+//   openChat(chatId),     open another chat in the console
+//   channels,             enabled channels as they describe themselves (see channels.js)
+//   dom: {                the host's DOM helpers (lib/dom.js): user data goes in as text,
+//     h, replace,         never as HTML
+//     escapeHtml, safeUrl, initials },
+//   style: {              the host's look, for plugins that draw channels or people
+//     channelBadge(key),  a badge naming the channel in its own colour
+//     channelLabel(key) },
+//   escapeHtml(text),     (also in dom)
+//   icon(name, className) a drawn host icon (<span class="icon"><svg>) by name, e.g.
+//                         "phone", "mute", "edit", "user" (lib/icons.js); text otherwise
+//   popOut(tabKey),       open this chat's widget with that tab in a window of its own, on
+//                         Switchboard's origin (e.g. calls, when a framing page denies the
+//                         microphone); returns the window, or null where the page can't
+// }
+//
+// A tab's styles come from the stylesheet its WidgetTab declares (a CSS file its plugin
+// serves): the host links it once per page and mounts the tab when it has loaded.
+import { escapeHtml, h, initials, replace, safeUrl } from "./dom.js";
+import { channelBadge, channelLabel } from "./channels.js";
+import { hasIcon, icon } from "./icons.js";
+
+export const DOM = Object.freeze({ h, replace, escapeHtml, safeUrl, initials });
+
+/** The ctx of one mounted tab: `mounted.subscriptions` collects its socket handlers. */
+export function tabContext(base, mounted, currentChat) {
+  const chat = currentChat();
+  const channels = base.channels || [];
+  return {
+    chat,
+    agent: base.agent,
+    api: base.api,
+    socket: base.socket,
+    channels,
+    dom: DOM,
+    style: Object.freeze({
+      channelBadge: (key) => channelBadge(key, channels),
+      channelLabel: (key) => channelLabel(key, channels),
+    }),
+    escapeHtml,
+    icon: (name, className = "") => (hasIcon(name) ? icon(name, className) : h("span", String(name))),
+    openChat: (chatId) => base.openChat?.(chatId),
+    popOut: (tabKey) => (base.popOut ? base.popOut(currentChat()?.id ?? null, tabKey) : null),
+    on(event, handler) {
+      if (mounted.closed || !base.socket) return () => {};
+      const wrapped = (...args) => {
+        if (mounted.closed) return;
+        try {
+          handler(...args);
+        } catch (exc) {
+          console.error(`A handler for ${event} failed`, exc);
+        }
+      };
+      base.socket.on(event, wrapped);
+      const pair = [event, wrapped];
+      mounted.subscriptions.push(pair);
+      return () => {
+        base.socket.off(event, wrapped);
+        const index = mounted.subscriptions.indexOf(pair);
+        if (index >= 0) mounted.subscriptions.splice(index, 1);
+      };
+    },
+  };
+}
+
+const linked = new Map(); // stylesheet URL -> Promise settled once it loaded (or failed)
+
+/**
+ * Link a tab's stylesheet into the page once; resolves when it applies, so a tab is never
+ * drawn unstyled. A stylesheet that fails to load leaves the tab usable, just plain.
+ */
+export function stylesheetReady(url) {
+  if (!url) return Promise.resolve();
+  if (!linked.has(url)) {
+    const existing = [...document.querySelectorAll('link[rel="stylesheet"]')].find((l) => l.getAttribute("href") === url);
+    linked.set(url, existing ? Promise.resolve() : new Promise((resolve) => {
+      const link = h("link", { rel: "stylesheet", href: url, dataset: { tabStylesheet: "" } });
+      link.addEventListener("load", () => resolve());
+      link.addEventListener("error", () => {
+        console.error(`The stylesheet ${url} could not be loaded`);
+        resolve();
+      });
+      document.head.append(link);
+    }));
+  }
+  return linked.get(url);
+}
