@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SWITCHBOARD := $(BIN)/switchboard
 EXAMPLES := $(wildcard examples/*/setup.cfg examples/*/pyproject.toml)
 
-.PHONY: run test lint setup python frontend db demo clean
+.PHONY: run test lint setup python frontend translations messages db demo clean
 
 run: setup db demo
 	$(SWITCHBOARD) serve
@@ -20,7 +20,29 @@ lint: setup
 	$(BIN)/mypy host/hookspecs.py host/contracts.py host/events.py
 	npx --no-install eslint .
 
-setup: python frontend
+setup: python frontend translations
+
+# Server catalogs: .po files are the source (committed), .mo files are built here and
+# ignored by git, so a fresh clone compiles them in `make setup`.
+PO_FILES := $(wildcard host/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+translations: $(MO_FILES)
+
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@ 2>&1 | grep -v '^compiling' || true
+	@test -f $@
+
+# For translators: extract every server string into the template, merge it into each
+# language's .po (new strings empty, vanished ones dropped), extract the front end's
+# keys the same way (`node host/frontend/i18n/extract.mjs` checks them) and compile.
+messages: python
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output \
+		--project Switchboard --msgid-bugs-address '' -o host/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i host/translations/messages.pot \
+		-d host/translations
+	node host/frontend/i18n/extract.mjs --check
+	$(MAKE) translations
 
 python: $(VENV)/.installed
 
@@ -46,4 +68,4 @@ demo: db
 	$(SWITCHBOARD) demo
 
 clean:
-	rm -rf $(VENV) node_modules host/static/dist plugins/*/static/dist
+	rm -rf $(VENV) node_modules host/static/dist plugins/*/static/dist host/translations/*/LC_MESSAGES/*.mo

@@ -39,6 +39,7 @@ Routes and events
 """
 from __future__ import annotations
 
+from flask_babel import gettext, lazy_gettext
 from dataclasses import dataclass
 from typing import Any
 from collections.abc import Callable
@@ -49,7 +50,7 @@ from sqlalchemy import and_, exists, false, or_, select, true
 from host.extensions import db
 from host.models import Agent, Chat, Group
 
-NOT_FOUND = "There is no such chat, or it belongs to a group you're not in."
+NOT_FOUND = lazy_gettext("There is no such chat, or it belongs to a group you're not in.")
 
 
 # --- the rule ------------------------------------------------------------------------------
@@ -115,17 +116,17 @@ class CustomerElsewhere(Exception):
         """``has_chat``: the customer's chat is in that group (else their contact is pinned there)."""
         self.group_name = group_name
         if has_chat:
-            message = (f"This customer is handled by {group_name}. Ask a {group_name} agent or an admin "
-                       "to transfer the chat to you.")
+            message = gettext("This customer is handled by %(group)s. Ask a %(group)s agent or an admin to "
+                              "transfer the chat to you.", group=group_name)
         else:
-            message = (f"This customer belongs to {group_name}. Ask a {group_name} agent or an admin "
-                       "to write to them, or to move the contact to your group.")
+            message = gettext("This customer belongs to %(group)s. Ask a %(group)s agent or an admin to write "
+                              "to them, or to move the contact to your group.", group=group_name)
         super().__init__(message)
 
 
 def _group_name(group_id: int | None) -> str:
     group = db.session.get(Group, group_id) if group_id is not None else None
-    return group.name if group is not None else "another group"
+    return group.name if group is not None else gettext("another group")
 
 
 def check_may_start(agent: Agent, chat: Chat | None, override_group_id: int | None) -> None:
@@ -361,7 +362,7 @@ def _call_visible(agent: Agent, call_id) -> bool:
 
 register_check(CHAT, lambda agent, chat_id: visible_chat(agent, chat_id) is not None)
 register_check(CALL, _call_visible)
-register_check(REPLY, _reply_visible, message="There is no such canned reply, or it isn't yours to see.")
+register_check(REPLY, _reply_visible, message=lazy_gettext("There is no such canned reply, or it isn't yours to see."))
 
 
 def install(app) -> None:
@@ -379,7 +380,7 @@ def install(app) -> None:
         if found is None:
             return None
         if found.kind == ADMIN and not current_user.is_admin:
-            abort(403, message="Only administrators can do this.")
+            abort(403, message=gettext("Only administrators can do this."))
         check = _CHECKS.get((found.kind, found.where)) or _CHECKS.get((found.kind, None))
         if (check is not None and found.where in (request.view_args or {})
                 and not check.allows(current_user, request.view_args[found.where])):

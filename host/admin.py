@@ -1,6 +1,7 @@
 """Admin pages: agents, groups, plugins and plugin settings, the inbox (server-rendered forms)."""
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from marshmallow import ValidationError
@@ -21,7 +22,7 @@ access.about_blueprint("admin", access.ADMIN)  # every page: see only_admins
 @bp.before_request
 def only_admins():
     if current_user.is_authenticated and not current_user.is_admin:
-        abort(403, description="Only administrators can open the admin pages.")
+        abort(403, description=gettext("Only administrators can open the admin pages."))
 
 
 def _sb():
@@ -70,7 +71,7 @@ def update_agent(agent_id):
     agent = db.get_or_404(Agent, agent_id)
     action = request.form.get("action")
     if agent.id == current_user.id and action in ("deactivate", "make_agent"):
-        flash("You can't remove your own admin role or deactivate yourself.", "error")
+        flash(gettext("You can't remove your own admin role or deactivate yourself."), "error")
     elif action == "deactivate":
         credentials.deactivate(agent)
         flash(f"{agent.email} is deactivated: signed out everywhere, API tokens revoked.", "ok")
@@ -92,11 +93,12 @@ def update_agent(agent_id):
             flash(f"{agent.email} has a new password and was signed out everywhere.", "ok")
     elif action == "token":
         if not agent.is_active_agent:
-            flash(f"{agent.email} is deactivated; activate the agent before creating tokens.", "error")
+            flash(gettext("%(email)s is deactivated; activate the agent before creating tokens.", email=agent.email), "error")
             return redirect(url_for("admin.agents"))
         _, secret = credentials.issue_token(agent, request.form.get("name", "console"), credentials.expiry_in(90))
         db.session.commit()
-        flash(f"New API token for {agent.email}, valid for 90 days (copy it now, it won't be shown again): {secret}",
+        flash(gettext("New API token for %(email)s, valid for 90 days (copy it now, it won't be shown again): %(secret)s",
+                      email=agent.email, secret=secret),
               "token")
         return redirect(url_for("admin.agents"))
     db.session.commit()
@@ -108,13 +110,13 @@ def groups():
     if request.method == "POST":
         name = request.form.get("name", "").strip()
         if not name:
-            flash("Give the group a name.", "error")
+            flash(gettext("Give the group a name."), "error")
         elif db.session.execute(db.select(Group).where(Group.name == name)).scalar_one_or_none():
-            flash(f"A group called {name} already exists.", "error")
+            flash(gettext("A group called “%(name)s” already exists.", name=name), "error")
         else:
             db.session.add(Group(name=name))
             db.session.commit()
-            flash(f"Group {name} created.", "ok")
+            flash(gettext("Group %(name)s created.", name=name), "ok")
             return redirect(url_for("admin.groups"))
     rows = db.session.execute(db.select(Group).options(selectinload(Group.agents))
                               .order_by(Group.name)).scalars().all()
@@ -127,7 +129,7 @@ def default_group(group_id):
     for group in db.session.execute(db.select(Group)).scalars():
         group.is_default = group.id == target.id
     db.session.commit()
-    flash(f"New chats with no other route now go to {target.name}.", "ok")
+    flash(gettext("New chats with no other route now go to %(name)s.", name=target.name), "ok")
     return redirect(url_for("admin.groups"))
 
 
@@ -160,17 +162,17 @@ def plugin_settings(name):
     sb = _sb()
     registered = sb.settings.get(name)
     if registered is None:
-        abort(404, description="This plugin has no settings.")
+        abort(404, description=gettext("This plugin has no settings."))
     errors, submitted = {}, None
     if request.method == "POST":
         try:
             settings_store.save_form(name, request.form)
-            flash("Settings saved.", "ok")
+            flash(gettext("Settings saved."), "ok")
             return redirect(url_for("admin.plugin_settings", name=name))
         except ValidationError as exc:
             errors = {k: settings_form.flat(v) for k, v in exc.messages.items()}
             submitted = exc.data
-            flash("Some settings need attention: " + " ".join(settings_store.explain(name, errors)), "error")
+            flash(gettext("Some settings need attention: %(problems)s", problems=" ".join(settings_store.explain(name, errors))), "error")
     return render_template("admin/settings.html", page="admin", section="plugins", name=name,
                            registered=registered, fields=settings_store.form_fields(name, submitted),
                            errors=errors)
@@ -188,7 +190,7 @@ def inbox_page():
 @bp.route("/inbox/<int:event_id>/reprocess", methods=["POST"])
 def inbox_reprocess(event_id):
     if _sb().inbox.reprocess(event_id):
-        flash("The event is back in line; the inbox worker processes it in a moment.", "ok")
+        flash(gettext("The event is back in line; the inbox worker processes it in a moment."), "ok")
     else:
-        flash("That event is no longer a dead letter (it was reprocessed already).", "error")
+        flash(gettext("That event is no longer a dead letter (it was reprocessed already)."), "error")
     return redirect(url_for("admin.inbox_page"))

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, abort, g, request
+from flask_babel import lazy_gettext
 from flask_smorest import Api
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
@@ -16,6 +17,7 @@ from host import config as config_module
 from host import db_connections, sqlite_writes  # noqa: F401  (pool and write events)
 from host import login_limit, security_headers
 from host.extensions import csrf, db, login_manager, migrate
+from host.i18n import init_i18n
 from host.logging_filters import install_secret_filter
 from host.inbox import Inbox
 from host.outbox import Outbox
@@ -48,12 +50,13 @@ def create_app(config: dict | None = None) -> Flask:
                  command="alembic")
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message = lazy_gettext("Please sign in to continue.")
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # checked in auth.guard_request
     csrf.init_app(app)
 
     with app.app_context():
         plugins = PluginHost(app, extra_plugins)
+    init_i18n(app, [info.plugin for info in plugins.plugins.values()])
     sb = Switchboard(app, plugins)
     app.extensions["switchboard"] = sb
     sb.outbox = Outbox(app)

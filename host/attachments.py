@@ -16,6 +16,7 @@ queued, so nothing a provider would refuse is sent.
 """
 from __future__ import annotations
 
+from flask_babel import gettext
 import re
 import unicodedata
 from urllib.parse import quote
@@ -86,7 +87,7 @@ def for_reply(chat: Chat, ids: list[int], channel_key: str | None = None) -> lis
         db.select(Attachment).where(Attachment.id.in_(ids), Attachment.chat_id == chat.id)).scalars()}
     missing = [i for i in ids if i not in found]
     if missing:
-        raise AttachmentRefused("That attachment is gone or belongs to another chat. Attach the file again.")
+        raise AttachmentRefused(gettext("That attachment is gone or belongs to another chat. Attach the file again."))
     chosen = [found[i] for i in ids]
     check(channel_key or chat.channel, [(a.filename, a.content_type, a.size) for a in chosen])
     return [{"url": f"/api/v1/attachments/{a.id}", "content_type": a.content_type, "filename": a.filename,

@@ -13,6 +13,7 @@ server, so a copied cookie stops working too.
 """
 from __future__ import annotations
 
+from flask_babel import gettext, lazy_gettext
 from urllib.parse import urlparse
 
 from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template,
@@ -35,9 +36,9 @@ MEDIA_PREFIX = "/media/"  # signed, expiring attachment links providers fetch (h
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired()])
-    remember = BooleanField("Keep me signed in")
+    email = EmailField(lazy_gettext("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(lazy_gettext("Password"), validators=[DataRequired()])
+    remember = BooleanField(lazy_gettext("Keep me signed in"))
 
 
 @login_manager.user_loader
@@ -134,7 +135,7 @@ def guard_request():
     if not current_user.is_authenticated:
         if wants_json(request):
             return jsonify(code=401, status="Unauthorized",
-                           message="Sign in or send an API token (Authorization: Bearer …)."), 401
+                           message=gettext("Sign in or send an API token (Authorization: Bearer …).")), 401
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if request.method not in ("GET", "HEAD", "OPTIONS") and not by_token(current_user):
         csrf.protect()
@@ -143,7 +144,7 @@ def guard_request():
 
 def admin_required():
     if not current_user.is_authenticated or not current_user.is_admin:
-        abort(403, description="Only administrators can do this.")
+        abort(403, description=gettext("Only administrators can do this."))
 
 
 def _safe_next(target: str | None) -> str:
@@ -160,9 +161,9 @@ def login():
         if agent is not None:
             sign_in(agent, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
-        flash("That email and password don't match an active agent. Check both and try again.", "error")
+        flash(gettext("That email and password don't match an active agent. Check both and try again."), "error")
     elif request.method == "POST":
-        flash("Please fill in a valid email and your password.", "error")
+        flash(gettext("Please fill in a valid email and your password."), "error")
     return render_template("login.html", form=form,
                            demo=current_app.config.get("SWITCHBOARD_DEMO_HINT"))
 

@@ -6,6 +6,7 @@ lets plugins hear about it (:mod:`host.emit`).
 """
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask import current_app
 from sqlalchemy import bindparam, case
 from sqlalchemy.exc import IntegrityError
@@ -247,7 +248,7 @@ def reply(chat: Chat, agent: Agent | None, body: str = "", media=(), template=No
     from host.outbox import enqueue
 
     if chat.status == "archived":
-        raise ChatError("This chat is archived. Reopen it to reply.")
+        raise ChatError(gettext("This chat is archived. Reopen it to reply."))
     if channel is None and not text_channels.carries_text(chat.channel):
         # A chat a call left on a channel without text (before calls kept the text
         # channel): typed replies move it to the customer's text channel.
@@ -313,7 +314,7 @@ def _assign(chat: Chat, agent: Agent) -> None:
 
 def accept(chat: Chat, agent: Agent) -> Chat:
     if chat.status == "archived":
-        raise ChatError("This chat is archived. Reopen it first.")
+        raise ChatError(gettext("This chat is archived. Reopen it first."))
     if chat.agent_id and chat.agent_id != agent.id and chat.status == "active":
         raise ChatError(f"{chat.agent.name or chat.agent.email} is already working on this chat.")
     _assign(chat, agent)
@@ -324,9 +325,9 @@ def accept(chat: Chat, agent: Agent) -> Chat:
 def transfer(chat: Chat, by: Agent | None, to_agent: Agent | None = None, to_group: Group | None = None,
              origin: str = "switchboard") -> Chat:
     if to_agent is None and to_group is None:
-        raise ChatError("Choose an agent or a group to transfer the chat to.")
+        raise ChatError(gettext("Choose an agent or a group to transfer the chat to."))
     if to_agent is not None and not to_agent.is_active:
-        raise ChatError("That agent's account is deactivated.")
+        raise ChatError(gettext("That agent's account is deactivated."))
     previous, previous_group = chat.agent_id, chat.group_id
     if to_group is not None:
         chat.group_id = to_group.id
@@ -365,19 +366,20 @@ def reopen(chat: Chat, by: Agent, channel: str | None = None) -> Chat:
     contact is now pinned to another group, the agent is told what to do instead.
     """
     if chat.status != "archived":
-        raise ChatError("This chat is already open.")
+        raise ChatError(gettext("This chat is already open."))
     contact = resolve(chat.channel, chat.customer_address, {})
     if contact.id is not None and chat.contact_id is None:
         chat.contact_id = contact.id
     current = find_chat_for(contact, chat.customer_address)
     if current is not None and current.id != chat.id and current.status != "archived":
         access.check_may_start(by, current, contact.group_id)
-        raise ChatError(f"This customer already has an open chat (#{current.id}). Continue there.")
+        raise ChatError(gettext("This customer already has an open chat (#%(id)s). Continue there.", id=current.id))
     access.check_may_start(by, chat, contact.group_id)
     if contact.group_id not in (None, chat.group_id):
         group = db.session.get(Group, contact.group_id)
-        raise ChatError(f"This customer now belongs to {group.name}. Transfer this chat to {group.name} "
-                        "first, or write to them from the SMS or WhatsApp tab to start a new chat there.")
+        raise ChatError(gettext("This customer now belongs to %(group)s. Transfer this chat to %(group)s first, or "
+                                "write to them from the SMS or WhatsApp tab to start a new chat there.",
+                                group=group.name))
     chosen = channel or contact.preferred_channel or chat.channel
     address = channel_address(chosen, chat.customer_address)
     open_chat_for(chosen, address, contact, chat.sender, "agent", agent=by, chat=chat)

@@ -8,7 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 
-from host import access, inbox, login_limit
+from host import access, i18n, inbox, login_limit
 from host.access import about
 from host.extensions import db
 from host.models import Group
@@ -30,6 +30,9 @@ def bootstrap() -> str:
     sb = current_app.extensions["switchboard"]
     data = {
         "agent": {**AgentSchema().dump(current_user), "sound_alerts": current_user.sound_alerts},
+        # The interface language and the zone times are shown in (None: the browser's own).
+        "language": i18n.current_language(),
+        "timeZone": current_user.time_zone,
         "isAdmin": current_user.is_admin,
         "csrfToken": generate_csrf(),
         "tabs": sb.widget_tabs(),

@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 from flask import render_template, request
+from flask_babel import gettext, lazy_gettext
 from werkzeug.exceptions import HTTPException
 
 from host.auth import wants_json
 
 TITLES = {
-    400: "That request didn't look right",
-    403: "You don't have access to this",
-    404: "Nothing here",
-    405: "That doesn't work here",
-    413: "That's too big",
-    429: "Slow down a little",
+    400: lazy_gettext("That request didn't look right"),
+    403: lazy_gettext("You don't have access to this"),
+    404: lazy_gettext("Nothing here"),
+    405: lazy_gettext("That doesn't work here"),
+    413: lazy_gettext("That's too big"),
+    429: lazy_gettext("Slow down a little"),
 }
 
 
@@ -23,9 +24,9 @@ def init_errors(app, api) -> None:
     def handle(error: HTTPException):
         if wants_json(request) or request.path.startswith("/webhooks/"):
             return json_handler(error)
-        title = TITLES.get(error.code, "Something went wrong")
+        title = TITLES.get(error.code) or gettext("Something went wrong")
         description = getattr(error, "description", "") or ""
         if error.code == 429:
-            description = str(description) or "Too many requests. Wait a minute and try again."
+            description = str(description) or gettext("Too many requests. Wait a minute and try again.")
         return render_template("error.html", code=error.code, title=title, description=description,
                                page="error"), error.code

@@ -7,6 +7,7 @@ times the limit meanwhile), and ``/healthz`` says so.
 """
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -24,7 +25,7 @@ def install(app) -> Limiter:
     limiter = Limiter(get_remote_address, app=app, default_limits=[], headers_enabled=True, **options)
     # One count per client for every password form: a second form is no second budget.
     limit = limiter.shared_limit(app.config["SWITCHBOARD_LOGIN_RATE_LIMIT"], scope="sign-in", methods=["POST"],
-                                 error_message="Too many sign-in attempts. Wait a minute and try again.")
+                                 error_message=lambda: gettext("Too many sign-in attempts. Wait a minute and try again."))
     for endpoint, view in list(app.view_functions.items()):
         if endpoint == "auth.login" or getattr(view, "switchboard_sign_in_attempt", False):
             app.view_functions[endpoint] = limit(view)

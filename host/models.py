@@ -40,6 +40,10 @@ class Agent(UserMixin, db.Model):
     is_active_agent = db.Column(db.Boolean, nullable=False, default=True)
     # New chats and ringing calls play a sound in this agent's console (the profile page).
     sound_alerts = db.Column(db.Boolean, nullable=False, default=True, server_default=db.true())
+    # The interface language ("es") and IANA time zone ("Europe/Madrid") the agent picked on
+    # their profile; None until then: the browser's Accept-Language and zone apply.
+    language = db.Column(db.String(10))
+    time_zone = db.Column(db.String(64))
     last_seen_at = db.Column(db.DateTime)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     # An agent's groups come with the agent (access checks need them). A group's agents

@@ -5,10 +5,13 @@ an admin; the API (``host.api.credentials``) applies the same one.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_timedelta, gettext, lazy_gettext, ngettext, refresh
 from flask_login import current_user
 
-from host import access, credentials
+from host import access, credentials, i18n
 from host.access import about
 from host.auth import renew_sign_in
 from host.extensions import db
@@ -18,7 +21,8 @@ bp = Blueprint("profile", __name__)
 
 MIN_PASSWORD = 10
 #: What the token form offers, in days (None: until revoked).
-TOKEN_LIFETIMES = ((30, "30 days"), (90, "90 days"), (365, "1 year"), (None, "No expiry"))
+TOKEN_LIFETIMES = ((30, lazy_gettext("30 days")), (90, lazy_gettext("90 days")), (365, lazy_gettext("1 year")),
+                   (None, lazy_gettext("No expiry")))
 
 
 def may_manage(actor, agent: Agent) -> bool:
@@ -26,7 +30,7 @@ def may_manage(actor, agent: Agent) -> bool:
     return actor.is_admin or actor.id == agent.id
 
 
-def _manages(kind, key: str, status: int, message: str):
+def _manages(kind, key: str, status: int, message):
     """``host.access`` checks for an own-account object named in a path."""
     def check(actor, value) -> bool:
         try:
@@ -42,25 +46,25 @@ def _manages(kind, key: str, status: int, message: str):
 
 # Agents are no secret (the team directory): another's is refused; their tokens and
 # sign-ins look like they don't exist.
-_manages(Agent, "agent_id", 403, "You can manage only your own password, tokens and sign-ins.")
-_manages(ApiToken, "token_id", 404, "There is no such token.")
-_manages(AgentSession, "sign_in_id", 404, "That sign-in has ended already.")
+_manages(Agent, "agent_id", 403, lazy_gettext("You can manage only your own password, tokens and sign-ins."))
+_manages(ApiToken, "token_id", 404, lazy_gettext("There is no such token."))
+_manages(AgentSession, "sign_in_id", 404, lazy_gettext("That sign-in has ended already."))
 
 
 def managed_agent_or_abort(agent_id: int) -> Agent:
     agent = db.session.get(Agent, agent_id)
     if agent is None:
-        abort(404, description="There is no such agent.")
+        abort(404, description=gettext("There is no such agent."))
     if not may_manage(current_user, agent):
-        abort(403, description="You can manage only your own password, tokens and sign-ins.")
+        abort(403, description=gettext("You can manage only your own password, tokens and sign-ins."))
     return agent
 
 
 def password_problem(password: str, repeated: str | None = None) -> str | None:
     if len(password or "") < MIN_PASSWORD:
-        return f"Use at least {MIN_PASSWORD} characters for the password."
+        return gettext("Use at least %(count)s characters for the password.", count=MIN_PASSWORD)
     if repeated is not None and password != repeated:
-        return "The two new passwords differ. Type the same one twice."
+        return gettext("The two new passwords differ. Type the same one twice.")
     return None
 
 
@@ -84,7 +88,9 @@ def show(agent_id: int):
         "profile.html", page="profile", section="profile" if agent.id == current_user.id else "agents",
         agent=agent, own=agent.id == current_user.id, tokens=credentials.tokens_of(agent),
         sign_ins=credentials.sessions_of(agent), this_sign_in=this.id if this else None,
-        lifetimes=TOKEN_LIFETIMES, now=utcnow())
+        lifetimes=TOKEN_LIFETIMES, now=utcnow(), languages=i18n.language_options(),
+        language=agent.language or i18n.browser_language(), time_zone=agent.time_zone,
+        time_zones=i18n.time_zones())
 
 
 @bp.post("/profile/<int:agent_id>/password")
@@ -94,7 +100,7 @@ def change_password(agent_id: int):
     own = agent.id == current_user.id
     new, repeated = request.form.get("new_password", ""), request.form.get("repeat_password", "")
     if own and not credentials.verify_password(agent, request.form.get("current_password", "")):
-        flash("Your current password isn't right. Type it again to change it.", "error")
+        flash(gettext("Your current password isn't right. Type it again to change it."), "error")
     elif problem := password_problem(new, repeated):
         flash(problem, "error")
     else:
@@ -103,8 +109,10 @@ def change_password(agent_id: int):
         db.session.commit()
         if this is not None:
             renew_sign_in(this)
-        others = f" {_sign_ins(ended)} elsewhere ended." if ended else ""
-        flash(("Your password was changed." if own else f"{agent.email} has a new password.") + others, "ok")
+        changed = gettext("Your password was changed.") if own else gettext(
+            "%(email)s has a new password.", email=agent.email)
+        others = ngettext("%(num)d sign-in elsewhere ended.", "%(num)d sign-ins elsewhere ended.", ended)
+        flash(f"{changed} {others}" if ended else changed, "ok")
     return redirect(url_for("profile.show", agent_id=agent.id) + "#password")
 
 
@@ -114,9 +122,36 @@ def change_alerts(agent_id: int):
     agent = managed_agent_or_abort(agent_id)
     agent.sound_alerts = request.form.get("sound_alerts") == "on"
     db.session.commit()
-    flash("New chats and calls play a sound." if agent.sound_alerts
-          else "New chats and calls are silent; notifications and the call bar still show them.", "ok")
+    flash(gettext("New chats and calls play a sound.") if agent.sound_alerts
+          else gettext("New chats and calls are silent; notifications and the call bar still show them."), "ok")
     return redirect(url_for("profile.show", agent_id=agent.id) + "#alerts")
+
+
+@bp.post("/profile/<int:agent_id>/language")
+@about(access.OWN, "agent_id")
+def change_language(agent_id: int):
+    agent = managed_agent_or_abort(agent_id)
+    language, zone = request.form.get("language", ""), request.form.get("time_zone", "")
+    if not i18n.valid_language(language):
+        flash(gettext("Choose one of the languages in the list."), "error")
+    elif not i18n.valid_time_zone(zone):
+        flash(gettext("Choose a time zone from the list, for example Europe/Madrid."), "error")
+    else:
+        agent.language, agent.time_zone = language, zone
+        db.session.commit()
+        announce_preferences(agent)
+        if agent.id == current_user.id:
+            refresh()  # this answer already speaks the new language
+        flash(gettext("Switchboard speaks %(language)s and shows times in %(zone)s.",
+                      language=i18n.locale_name(language), zone=i18n.time_zone_label(zone)), "ok")
+    return redirect(url_for("profile.show", agent_id=agent.id) + "#language")
+
+
+def announce_preferences(agent: Agent) -> None:
+    """Tell the agent's open consoles and widgets (the Agent App's frame too) to switch."""
+    from host.realtime import push
+
+    push("agent:preferences", {"language": agent.language, "time_zone": agent.time_zone}, [f"agent:{agent.id}"])
 
 
 @bp.post("/profile/<int:agent_id>/tokens")
@@ -126,17 +161,17 @@ def create_token(agent_id: int):
     name = request.form.get("name", "").strip()
     days = request.form.get("expires_in_days", "")
     if agent.id == current_user.id and not credentials.verify_password(agent, request.form.get("current_password", "")):
-        flash("Type your current password to create a token.", "error")
+        flash(gettext("Type your current password to create a token."), "error")
     elif not name or len(name) > 80:
-        flash("Give the token a name of up to 80 characters (what will use it?).", "error")
+        flash(gettext("Give the token a name of up to 80 characters (what will use it?)."), "error")
     elif days not in {str(d) if d else "" for d, _ in TOKEN_LIFETIMES}:
-        flash("Choose how long the token should work.", "error")
+        flash(gettext("Choose how long the token should work."), "error")
     elif not agent.is_active:
-        flash(f"{agent.email} is deactivated; activate the agent before creating tokens.", "error")
+        flash(gettext("%(email)s is deactivated; activate the agent before creating tokens.", email=agent.email), "error")
     else:
         _, secret = credentials.issue_token(agent, name, credentials.expiry_in(int(days) if days else None))
         db.session.commit()
-        flash(f"Copy the new token now, it won't be shown again: {secret}", "token")
+        flash(gettext("Copy the new token now, it won't be shown again: %(secret)s", secret=secret), "token")
     return redirect(url_for("profile.show", agent_id=agent.id) + "#tokens")
 
 
@@ -146,10 +181,10 @@ def revoke_token(agent_id: int, token_id: int):
     agent = managed_agent_or_abort(agent_id)
     token = db.session.get(ApiToken, token_id)
     if token is None or token.agent_id != agent.id:
-        abort(404, description="There is no such token.")
+        abort(404, description=gettext("There is no such token."))
     if credentials.revoke_token(token):
         db.session.commit()
-        flash(f"The token “{token.name or token.id}” was revoked; it stops working at once.", "ok")
+        flash(gettext("The token “%(name)s” was revoked; it stops working at once.", name=token.name or token.id), "ok")
     return redirect(url_for("profile.show", agent_id=agent.id) + "#tokens")
 
 
@@ -159,13 +194,13 @@ def end_sign_in(agent_id: int, sign_in_id: int):
     agent = managed_agent_or_abort(agent_id)
     row = db.session.get(AgentSession, sign_in_id)
     if row is None or row.agent_id != agent.id:
-        abort(404, description="That sign-in has ended already.")
+        abort(404, description=gettext("That sign-in has ended already."))
     this = row.id == getattr(current_sign_in(), "id", None)
     credentials.end_session(row)
     db.session.commit()
     if this:
         return redirect(url_for("auth.login"))
-    flash("That sign-in ended: the browser is signed out.", "ok")
+    flash(gettext("That sign-in ended: the browser is signed out."), "ok")
     return redirect(url_for("profile.show", agent_id=agent.id) + "#sign-ins")
 
 
@@ -175,27 +210,21 @@ def end_other_sign_ins(agent_id: int):
     agent = managed_agent_or_abort(agent_id)
     ended = credentials.end_sessions(agent, keep=current_sign_in() if agent.id == current_user.id else None)
     db.session.commit()
-    flash(f"{_sign_ins(ended).capitalize()} ended." if ended else "There were no other sign-ins.", "ok")
+    flash(ngettext("%(num)d sign-in ended.", "%(num)d sign-ins ended.", ended) if ended
+          else gettext("There were no other sign-ins."), "ok")
     return redirect(url_for("profile.show", agent_id=agent.id) + "#sign-ins")
-
-
-def _sign_ins(count: int) -> str:
-    return f"{count} sign-in{'' if count == 1 else 's'}"
 
 
 @bp.app_template_filter("when")
 def when(value, now=None) -> str:
     """A stored (naive UTC) time for people: "just now", "5 minutes ago", "in 29 days"."""
     if value is None:
-        return "never"
+        return gettext("never")
     seconds = ((now or utcnow()) - value).total_seconds()
-    future, seconds = seconds < 0, abs(seconds)
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            count = int(seconds // size)
-            text = f"{count} {unit}{'' if count == 1 else 's'}"
-            return f"in {text}" if future else f"{text} ago"
-    return "in a moment" if future else "just now"
+    if abs(seconds) < 60:
+        return gettext("in a moment") if seconds < 0 else gettext("just now")
+    # Babel words the distance in the request's language ("hace 5 minutos", "za 29 dni").
+    return format_timedelta(-timedelta(seconds=seconds), add_direction=True, threshold=1)
 
 
 @bp.app_template_filter("browser")
@@ -207,5 +236,5 @@ def browser(user_agent: str) -> str:
     name = result.user_agent.family if result.user_agent and result.user_agent.family != "Other" else ""
     system = result.os.family if result.os and result.os.family != "Other" else ""
     if name and system:
-        return f"{name} on {system}"
-    return name or system or "Unknown browser"
+        return gettext("%(browser)s on %(system)s", browser=name, system=system)
+    return name or system or gettext("Unknown browser")

@@ -1,6 +1,7 @@
 """Marshmallow schemas: the API's shapes, and the snapshots carried by events."""
 from __future__ import annotations
 
+from flask_babel import gettext, lazy_gettext
 from datetime import UTC
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -18,7 +19,7 @@ class UtcDateTime(fields.AwareDateTime):
         return super()._serialize(value, attr, obj, **kwargs)
 
 
-ROW_ID = validate.Range(min=1, max=2**31 - 1, error="There is no row with this id.")
+ROW_ID = validate.Range(min=1, max=2**31 - 1, error=lazy_gettext("There is no row with this id."))
 
 
 def RowId(**kwargs):
@@ -51,13 +52,13 @@ class AgentSchema(Schema):
 
     def _load_group_ids(self, value):
         if not isinstance(value, list) or not all(isinstance(v, int) and 0 < v < 2**31 for v in value):
-            raise ValidationError("Give a list of group ids, for example [1, 2].")
+            raise ValidationError(gettext("Give a list of group ids, for example [1, 2]."))
         return value
 
 
 class AgentCreateSchema(AgentSchema):
     password = fields.Str(required=True, load_only=True, validate=validate.Length(
-        min=10, error="Use at least 10 characters for the password."))
+        min=10, error=lazy_gettext("Use at least 10 characters for the password.")))
 
 
 class AgentUpdateSchema(Schema):
@@ -66,7 +67,7 @@ class AgentUpdateSchema(Schema):
     active = fields.Bool()
     group_ids = fields.List(RowId())
     password = fields.Str(load_only=True, validate=validate.Length(
-        min=10, error="Use at least 10 characters for the password."))
+        min=10, error=lazy_gettext("Use at least 10 characters for the password.")))
 
 
 class MediaSchema(Schema):
@@ -78,7 +79,7 @@ class MediaSchema(Schema):
 
 class TemplateSchema(Schema):
     sid = fields.Str(required=True, validate=validate.Regexp(
-        r"^HX[0-9a-fA-F]{32}$", error="A template id looks like HX followed by 32 hex characters."))
+        r"^HX[0-9a-fA-F]{32}$", error=lazy_gettext("A template id looks like HX followed by 32 hex characters.")))
     variables = fields.Dict(keys=fields.Str(), values=fields.Str(), load_default=dict)
     name = fields.Str(load_default="")
 
@@ -105,10 +106,10 @@ class MessageSchema(Schema):
 
 class MessageCreateSchema(Schema):
     body = fields.Str(load_default="", validate=validate.Length(
-        max=1600, error="A message can be at most 1,600 characters."))
+        max=1600, error=lazy_gettext("A message can be at most 1,600 characters.")))
     media = fields.List(fields.Nested(MediaSchema), load_default=list, validate=validate.Length(max=10))
     attachment_ids = fields.List(RowId(), load_default=list, validate=validate.Length(
-        max=10, error="Attach at most 10 files to a message."), metadata={
+        max=10, error=lazy_gettext("Attach at most 10 files to a message.")), metadata={
         "description": "files uploaded to this chat (POST /api/v1/chats/{chat_id}/attachments)"})
     template = fields.Nested(TemplateSchema, load_default=None, allow_none=True)
 
@@ -116,7 +117,7 @@ class MessageCreateSchema(Schema):
     def _has_content(self, data, **kwargs):
         if (not data.get("body", "").strip() and not data.get("media") and not data.get("template")
                 and not data.get("attachment_ids")):
-            raise ValidationError("Write a message, attach media or pick a template.", "body")
+            raise ValidationError(gettext("Write a message, attach media or pick a template."), "body")
 
 
 class LastMessageSchema(Schema):
@@ -170,7 +171,7 @@ class TransferSchema(Schema):
     @validates_schema
     def _one_target(self, data, **kwargs):
         if not data.get("agent_id") and not data.get("group_id"):
-            raise ValidationError("Choose an agent or a group to transfer the chat to.", "agent_id")
+            raise ValidationError(gettext("Choose an agent or a group to transfer the chat to."), "agent_id")
 
 
 class ReopenSchema(Schema):

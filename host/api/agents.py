@@ -1,6 +1,7 @@
 """Agents and groups. Reading is for every agent; changes are for admins."""
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
@@ -19,7 +20,7 @@ def _groups(ids) -> list[Group]:
     groups = db.session.execute(db.select(Group).where(Group.id.in_(ids or []))).scalars().all()
     missing = set(ids or []) - {g.id for g in groups}
     if missing:
-        abort(422, errors={"json": {"group_ids": [f"There is no group with id {sorted(missing)[0]}."]}})
+        abort(422, errors={"json": {"group_ids": [gettext("There is no group with id %(id)s.", id=sorted(missing)[0])]}})
     return list(groups)
 
 
@@ -47,7 +48,7 @@ class Agents(MethodView):
         require_admin()
         email = data["email"].strip().lower()
         if db.session.execute(db.select(Agent).where(Agent.email == email)).scalar_one_or_none():
-            abort(409, message=f"An agent with the email {email} already exists.")
+            abort(409, message=gettext("An agent with the email %(email)s already exists.", email=email))
         agent = Agent(email=email, name=data["name"], role=data["role"], is_active_agent=data["is_active_agent"])
         agent.set_password(data["password"])
         agent.groups = _groups(data["group_ids"])
@@ -62,7 +63,7 @@ class AgentDetail(MethodView):
     @about(access.AGENT, reason="a colleague from the team directory; no customer data")
     def get(self, agent_id):
         """One agent."""
-        return db.get_or_404(Agent, agent_id, description="There is no such agent.")
+        return db.get_or_404(Agent, agent_id, description=gettext("There is no such agent."))
 
     @blp.arguments(AgentUpdateSchema)
     @blp.response(200, AgentSchema)
@@ -74,9 +75,9 @@ class AgentDetail(MethodView):
         a new password signs them out everywhere. Open realtime connections follow
         within seconds."""
         require_admin()
-        agent = db.get_or_404(Agent, agent_id, description="There is no such agent.")
+        agent = db.get_or_404(Agent, agent_id, description=gettext("There is no such agent."))
         if agent.id == current_user.id and (data.get("role") == "agent" or data.get("active") is False):
-            abort(409, message="You can't remove your own admin role or deactivate yourself.")
+            abort(409, message=gettext("You can't remove your own admin role or deactivate yourself."))
         for field in ("name", "role"):
             if field in data:
                 setattr(agent, field, data[field])
@@ -105,7 +106,7 @@ class Groups(MethodView):
         """Create a group (admins only)."""
         require_admin()
         if db.session.execute(db.select(Group).where(Group.name == data["name"])).scalar_one_or_none():
-            abort(409, message=f"A group called {data['name']!r} already exists.")
+            abort(409, message=gettext("A group called “%(name)s” already exists.", name=data["name"]))
         group = Group(name=data["name"], is_default=data["is_default"])
         if group.is_default:
             for other in db.session.execute(db.select(Group)).scalars():

@@ -2,6 +2,7 @@
 link providers fetch it from (see :mod:`host.attachments`)."""
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask import Blueprint as FlaskBlueprint, Response, abort as flask_abort, request
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
@@ -46,7 +47,7 @@ def upload(chat_id):
     chat = chat_or_404(chat_id)
     file = request.files.get("file")
     if file is None or not file.filename:
-        abort(422, message="Choose a file to attach.", errors={"files": {"file": ["Choose a file to attach."]}})
+        abort(422, message=gettext("Choose a file to attach."), errors={"files": {"file": [gettext("Choose a file to attach.")]}})
     data = file.read()
     if not data:
         abort(422, message=f"{file.filename} is empty.", errors={"files": {"file": [f"{file.filename} is empty."]}})
@@ -63,7 +64,7 @@ def read(attachment_id):
     """The file, for agents who may see its chat (``?download=1`` saves it)."""
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or not access.may_see_chat(current_user, attachment.chat):
-        abort(404, message="There is no such attachment, or its chat belongs to a group you're not in.")
+        abort(404, message=gettext("There is no such attachment, or its chat belongs to a group you're not in."))
     return _file(attachment, "attachment" if request.args.get("download") else "inline")
 
 

@@ -1,6 +1,7 @@
 """Canned replies: list the ones an agent may insert, create, edit and delete them."""
 from __future__ import annotations
 
+from flask_babel import gettext, lazy_gettext
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
@@ -30,7 +31,7 @@ class CannedReplySchema(Schema):
 
 class CannedReplyCreateSchema(Schema):
     shortcut = fields.Str(required=True, validate=validate.Length(max=41))
-    title = fields.Str(load_default="", validate=validate.Length(max=120, error="Keep the title under 120 characters."))
+    title = fields.Str(load_default="", validate=validate.Length(max=120, error=lazy_gettext("Keep the title under 120 characters.")))
     body = fields.Str(required=True)
     group_id = RowId(load_default=None, allow_none=True, metadata={
         "description": "share with this group (one of yours); leave out for a personal reply"})
@@ -38,7 +39,7 @@ class CannedReplyCreateSchema(Schema):
 
 class CannedReplyUpdateSchema(Schema):
     shortcut = fields.Str(validate=validate.Length(max=41))
-    title = fields.Str(validate=validate.Length(max=120, error="Keep the title under 120 characters."))
+    title = fields.Str(validate=validate.Length(max=120, error=lazy_gettext("Keep the title under 120 characters.")))
     body = fields.Str()
 
 
@@ -64,7 +65,7 @@ class CannedReplies(MethodView):
         if group_id is not None:
             group = db.session.get(Group, group_id)
             if group is None or not access.may_use_group(current_user, group_id):
-                abort(403, message="You can share replies only with groups you're in.")
+                abort(403, message=gettext("You can share replies only with groups you're in."))
         try:
             return service.create(current_user, data["shortcut"], data["body"], data["title"], group_id)
         except service.ReplyProblem as problem:
@@ -74,7 +75,7 @@ class CannedReplies(MethodView):
 def reply_or_404(reply_id: int) -> CannedReply:
     reply = db.session.get(CannedReply, reply_id)
     if not access.may_see_reply(current_user, reply):
-        abort(404, message="There is no such canned reply, or it isn't yours to see.")
+        abort(404, message=gettext("There is no such canned reply, or it isn't yours to see."))
     return reply
 
 

@@ -1,6 +1,7 @@
 """An agent's API tokens, sign-ins and password (the agent themself, or an admin)."""
 from __future__ import annotations
 
+from flask_babel import gettext, lazy_gettext
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
@@ -16,7 +17,7 @@ from host.schemas import UtcDateTime
 
 blp = Blueprint("credentials", __name__, url_prefix="/api/v1", description="API tokens, sign-ins and passwords")
 
-PASSWORD = validate.Length(min=MIN_PASSWORD, error=f"Use at least {MIN_PASSWORD} characters for the password.")
+PASSWORD = validate.Length(min=MIN_PASSWORD, error=lazy_gettext("Use at least 10 characters for the password."))
 
 
 class ApiTokenSchema(Schema):
@@ -33,9 +34,9 @@ class ApiTokenSchema(Schema):
 
 class ApiTokenCreateSchema(Schema):
     name = fields.Str(required=True, validate=validate.Length(
-        min=1, max=80, error="Give the token a name of up to 80 characters."))
+        min=1, max=80, error=lazy_gettext("Give the token a name of up to 80 characters.")))
     expires_in_days = fields.Int(load_default=None, allow_none=True, strict=True, validate=validate.Range(
-        min=1, max=3650, error="A token can work for 1 to 3650 days, or leave this out for no expiry."))
+        min=1, max=3650, error=lazy_gettext("A token can work for 1 to 3650 days, or leave this out for no expiry.")))
     current_password = fields.Str(load_default="", load_only=True, metadata={
         "description": "your password, needed to create a token for yourself"})
 
@@ -66,9 +67,9 @@ class PasswordChangeSchema(Schema):
 def _managed(agent_id: int) -> Agent:
     agent = db.session.get(Agent, agent_id)
     if agent is None:
-        abort(404, message="There is no such agent.")
+        abort(404, message=gettext("There is no such agent."))
     if not may_manage(current_user, agent):
-        abort(403, message="You can manage only your own tokens and sign-ins.")
+        abort(403, message=gettext("You can manage only your own tokens and sign-ins."))
     return agent
 
 
@@ -106,7 +107,7 @@ class Token(MethodView):
         within seconds, and it stays listed as revoked."""
         token = db.session.get(ApiToken, token_id)
         if token is None or not may_manage(current_user, token.agent):
-            abort(404, message="There is no such token.")
+            abort(404, message=gettext("There is no such token."))
         credentials.revoke_token(token)
         db.session.commit()
 
@@ -128,7 +129,7 @@ class SignIn(MethodView):
         """Sign that browser out (its session and "keep me signed in" cookies stop working)."""
         row = db.session.get(AgentSession, sign_in_id)
         if row is None or not may_manage(current_user, row.agent):
-            abort(404, message="That sign-in has ended already.")
+            abort(404, message=gettext("That sign-in has ended already."))
         credentials.end_session(row)
         db.session.commit()
 

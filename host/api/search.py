@@ -1,6 +1,7 @@
 """One search over the inbox: customers and message text, with filters."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -16,13 +17,13 @@ blp = Blueprint("search", __name__, url_prefix="/api/v1/search",
 
 
 class SearchQuerySchema(Schema):
-    q = fields.Str(load_default="", validate=validate.Length(max=200, error="Search for at most 200 characters."),
+    q = fields.Str(load_default="", validate=validate.Length(max=200, error=lazy_gettext("Search for at most 200 characters.")),
                    metadata={"description": "words (all must occur; the last may be a word's start) or digits "
                                             "of a number"})
     channel = fields.Str(load_default=None, validate=validate.Length(max=40))
     group_id = fields.Int(load_default=None, validate=ROW_ID)
     status = fields.Str(load_default=None, validate=validate.OneOf(
-        ["queued", "active", "archived"], error="Status is one of queued, active or archived."))
+        ["queued", "active", "archived"], error=lazy_gettext("Status is one of queued, active or archived.")))
     unread = fields.Bool(load_default=False, metadata={"description": "only chats with customer messages you haven't read"})
     limit = fields.Int(load_default=20, validate=validate.Range(min=1, max=50))
 

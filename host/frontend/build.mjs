@@ -33,7 +33,7 @@ const common = {
 function hostBuild() {
   return {
     ...common,
-    entryPoints: ["console.js", "widget.js", "admin_forms.js", "replies.js"].map((name) => join(here, name)),
+    entryPoints: ["console.js", "widget.js", "admin_forms.js", "replies.js", "profile.js"].map((name) => join(here, name)),
     outdir: join(root, "host", "static", "dist"),
   };
 }

@@ -1,0 +1,141 @@
+"""Languages and time zones: which language and zone a request speaks, through Flask-Babel.
+
+The signed-in agent's own choice (profile page, ``language`` / ``time_zone`` on the agent)
+comes first; an agent who has not chosen gets the best match of the browser's
+``Accept-Language`` among :data:`LANGUAGES`, and times in UTC on the server (the browser
+formats the console's times in its own zone until the agent picks one).
+
+Server strings live in one gettext catalog, ``host/translations`` (``make messages``
+extracts and updates it, ``make setup`` compiles it); a plugin installed with pip may ship
+its own ``translations`` folder next to its module, which is merged in (see
+:func:`translation_directories`).
+"""
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytz
+from babel import Locale
+from flask import Flask, g, request
+from flask_babel import Babel, get_locale, get_timezone, refresh
+from flask_login import current_user
+
+HERE = Path(__file__).resolve().parent
+
+#: The interface languages Switchboard speaks, by code, each named in itself.
+LANGUAGES: dict[str, str] = {"en": "English", "es": "Español", "pl": "Polski"}
+DEFAULT_LANGUAGE = "en"
+#: Languages written right to left (none of ours yet; the layout is tested with ``dir=rtl``).
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
+
+babel = Babel()
+
+
+@cache
+def time_zones() -> tuple[str, ...]:
+    """The zones an agent may pick: the IANA zones in current use (pytz's common list)."""
+    return tuple(pytz.common_timezones)
+
+
+def valid_time_zone(name: str | None) -> bool:
+    return bool(name) and name in set(time_zones())
+
+
+def valid_language(code: str | None) -> bool:
+    return code in LANGUAGES
+
+
+def browser_language() -> str:
+    """The best of our languages for this request's ``Accept-Language`` (English if none fits)."""
+    try:
+        return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT_LANGUAGE
+    except RuntimeError:  # outside a request
+        return DEFAULT_LANGUAGE
+
+
+def _signed_in_agent():
+    try:
+        if current_user and current_user.is_authenticated:
+            return current_user
+    except (AttributeError, RuntimeError):  # no request, or before Flask-Login is set up
+        return None
+    return None
+
+
+def select_language() -> str:
+    forced = g.get("forced_language") if g else None
+    if forced:
+        return forced
+    agent = _signed_in_agent()
+    if agent is not None and valid_language(getattr(agent, "language", None)):
+        return agent.language
+    return browser_language()
+
+
+def select_time_zone() -> str | None:
+    agent = _signed_in_agent()
+    zone = getattr(agent, "time_zone", None) if agent is not None else None
+    return zone if valid_time_zone(zone) else None
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return str(locale.language) if locale is not None else DEFAULT_LANGUAGE
+
+
+def current_time_zone() -> str:
+    return str(get_timezone() or "UTC")
+
+
+def text_direction(language: str | None = None) -> str:
+    return "rtl" if (language or current_language()) in RTL_LANGUAGES else "ltr"
+
+
+def language_options() -> list[tuple[str, str]]:
+    return list(LANGUAGES.items())
+
+
+def time_zone_label(name: str) -> str:
+    """"Europe/Warsaw" as people read it: "Europe/Warsaw (Central European Time)" in the
+    request's language."""
+    from babel.dates import get_timezone_name
+
+    try:
+        return f"{name.replace('_', ' ')} ({get_timezone_name(pytz.timezone(name), locale=get_locale())})"
+    except (LookupError, ValueError):
+        return name.replace("_", " ")
+
+
+def translation_directories(app: Flask, plugin_modules=()) -> str:
+    """Flask-Babel's ``BABEL_TRANSLATION_DIRECTORIES``: the host's catalog, then any
+    ``translations`` folder a plugin's package ships (merged message by message)."""
+    folders = [str(HERE / "translations")]
+    for module in plugin_modules:
+        folder = Path(getattr(module, "__file__", "") or ".").resolve().parent / "translations"
+        if folder.is_dir() and str(folder) not in folders:
+            folders.append(str(folder))
+    return ";".join(folders)
+
+
+def init_i18n(app: Flask, plugin_modules=()) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = translation_directories(app, plugin_modules)
+    babel.init_app(app, locale_selector=select_language, timezone_selector=select_time_zone)
+
+    @app.before_request
+    def fresh_language():
+        # Flask-Babel caches the choice on the app context, which can outlive one request
+        # (tests, the CLI): every request chooses again.
+        refresh()
+
+    @app.context_processor
+    def language_globals():
+        language = current_language()
+        return {"page_language": language, "page_direction": text_direction(language)}
+
+
+def locale_name(code: str) -> str:
+    """A language's name in that language ("Polski")."""
+    return LANGUAGES.get(code) or Locale.parse(code).get_display_name(code) or code

@@ -1,0 +1,60 @@
+"""Every language is complete: no string left untranslated, none kept that the code no
+longer uses, and every translation carries exactly the placeholders of the English."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[2]
+LANGUAGES = ("es", "pl")
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory):
+    """What the code says today, extracted as `make messages` does."""
+    pot = tmp_path_factory.mktemp("pot") / "messages.pot"
+    subprocess.run([str(Path(sys.executable).parent / "pybabel"), "extract", "-F", "babel.cfg", "-k", "lazy_gettext",
+                    "-k", "_l", "--no-location", "-o", str(pot), "."], cwd=ROOT, check=True, capture_output=True)
+    with pot.open("rb") as f:
+        return {m.id for m in read_po(f) if m.id}
+
+
+def catalog(language):
+    with (ROOT / "host" / "translations" / language / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        return read_po(f, locale=language)
+
+
+def ids(message_id):
+    return message_id if isinstance(message_id, tuple) else (message_id,)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_server_string_is_translated_and_none_is_left_over(extracted, language):
+    po = catalog(language)
+    translated = {m.id for m in po if m.id and not m.fuzzy and all(ids(m.string))}
+    missing = sorted(str(i) for i in extracted - translated)
+    unused = sorted(str(m.id) for m in po if m.id and m.id not in extracted)
+    assert not missing, f"{language}: not translated: {missing[:10]}"
+    assert not unused, f"{language}: no longer in the code (run make messages): {unused[:10]}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_server_translations_keep_the_placeholders(language):
+    wrong = []
+    for message in catalog(language):
+        if not message.id:
+            continue
+        wanted = set(PLACEHOLDER.findall(" ".join(ids(message.id))))
+        for form in ids(message.string):
+            if set(PLACEHOLDER.findall(form)) != wanted:
+                wrong.append((message.id, form))
+    assert not wrong, f"{language}: placeholders differ from English: {wrong[:5]}"
+
+
+def test_polish_plurals_have_all_three_forms():
+    plural = [m for m in catalog("pl") if isinstance(m.id, tuple)]
+    assert plural and all(len(m.string) == 3 and all(m.string) for m in plural)
