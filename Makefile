@@ -35,13 +35,13 @@ translations: $(MO_FILES)
 
 # For translators: extract every server string into the template, merge it into each
 # language's .po (new strings empty, vanished ones dropped), extract the front end's
-# keys the same way (`node host/frontend/i18n/extract.mjs` checks them) and compile.
+# keys the same way (`node host/frontend/i18n_check.mjs` checks them against the code) and compile.
 messages: python
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output \
 		--project Switchboard --msgid-bugs-address '' -o host/translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i host/translations/messages.pot \
 		-d host/translations
-	node host/frontend/i18n/extract.mjs --check
+	node host/frontend/i18n_check.mjs
 	$(MAKE) translations
 
 python: $(VENV)/.installed

@@ -31,7 +31,7 @@ export default [
     },
   },
   {
-    files: ["host/frontend/build.mjs"],
+    files: ["host/frontend/build.mjs", "host/frontend/i18n_check.mjs"],
     languageOptions: { globals: { ...globals.node } },
   },
 ];

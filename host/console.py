@@ -8,7 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 
-from host import access, i18n, inbox, login_limit
+from host import access, frontend_messages, i18n, inbox, login_limit
 from host.access import about
 from host.extensions import db
 from host.models import Group
@@ -33,6 +33,7 @@ def bootstrap() -> str:
         # The interface language and the zone times are shown in (None: the browser's own).
         "language": i18n.current_language(),
         "timeZone": current_user.time_zone,
+        "messages": frontend_messages.catalogs(i18n.current_language()),
         "isAdmin": current_user.is_admin,
         "csrfToken": generate_csrf(),
         "tabs": sb.widget_tabs(),

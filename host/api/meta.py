@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext
 from flask_smorest import Blueprint, abort
+from marshmallow import Schema, fields
 
-from host import access
+from host import access, frontend_messages, i18n
 from host.access import about
 from host.api import require_admin
 from host.plugins import PluginError, UnknownPlugin
@@ -61,3 +63,20 @@ def channels():
 def widget_tabs():
     """Widget tabs of the enabled plugins, in display order."""
     return _sb().widget_tabs()
+
+
+class MessagesSchema(Schema):
+    language = fields.Str(metadata={"description": "The language of these messages, e.g. pl"})
+    messages = fields.Dict(keys=fields.Str(), values=fields.Dict(keys=fields.Str(), values=fields.Str()),
+                           metadata={"description": "ICU MessageFormat catalogs by namespace: host, then each plugin"})
+
+
+@blp.route("/messages/<language>")
+@blp.response(200, MessagesSchema)
+@about(access.AGENT, reason="the interface's message catalogs; no customer data")
+def messages(language):
+    """The console's and the enabled plugins' messages in one language (ICU MessageFormat)."""
+    if not i18n.valid_language(language):
+        abort(404, message=gettext("Switchboard doesn't speak that language. Choose one of: %(languages)s.",
+                                   languages=", ".join(i18n.LANGUAGES)))
+    return {"language": language, "messages": frontend_messages.catalogs(language)}

@@ -77,6 +77,10 @@ class WidgetStartSchema(Schema):
     tabs = fields.List(fields.Dict(), metadata={"description": "The widget's tabs"})
     channels = fields.List(fields.Dict(), metadata={"description": "Enabled channels"})
     plugins = fields.List(fields.Str(), metadata={"description": "Enabled plugins"})
+    language = fields.Str(metadata={"description": "The interface language, e.g. es"})
+    timeZone = fields.Str(allow_none=True, metadata={"description": "The agent's IANA time zone; null: the browser's"})
+    messages = fields.Dict(keys=fields.Str(), values=fields.Dict(keys=fields.Str(), values=fields.Str()),
+                           metadata={"description": "ICU message catalogs by namespace (host, plugins)"})
 
 
 def _visible(chat: Chat | None) -> Chat:

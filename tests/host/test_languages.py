@@ -84,3 +84,27 @@ def test_api_errors_speak_the_agents_language(app, agent, api):
     answer = client.post(f"/api/v1/agents/{agent.id}/tokens", json={"name": ""})
     assert answer.status_code == 422
     assert "Ponle al token un nombre de hasta 80 caracteres." in json.dumps(answer.get_json(), ensure_ascii=False)
+
+
+def test_the_browser_catalogs_come_in_the_agents_language_with_english_filling_gaps(app, agent, api, tmp_path):
+    from host import frontend_messages
+
+    client = api(agent)
+    answer = client.get("/api/v1/messages/pl")
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert body["language"] == "pl" and "host" in body["messages"]
+    refused = client.get("/api/v1/messages/xx")
+    assert refused.status_code == 404 and "Choose one of: en, es, pl." in refused.get_json()["message"]
+
+    # A plugin's own catalogs sit in a messages/ folder next to its module.
+    package = tmp_path / "shouty"
+    (package / "messages").mkdir(parents=True)
+    (package / "messages" / "en.json").write_text('{"hello": "Hello", "bye": "Bye"}')
+    (package / "messages" / "es.json").write_text('{"hello": "Hola"}')
+
+    class Plugin:
+        __file__ = str(package / "plugin.py")
+
+    assert frontend_messages.plugin_folder(Plugin) == package / "messages"
+    assert frontend_messages._catalog(package / "messages", "es") == {"hello": "Hola", "bye": "Bye"}

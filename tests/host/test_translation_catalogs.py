@@ -1,5 +1,6 @@
 """Every language is complete: no string left untranslated, none kept that the code no
 longer uses, and every translation carries exactly the placeholders of the English."""
+import json
 import re
 import subprocess
 import sys
@@ -58,3 +59,37 @@ def test_server_translations_keep_the_placeholders(language):
 def test_polish_plurals_have_all_three_forms():
     plural = [m for m in catalog("pl") if isinstance(m.id, tuple)]
     assert plural and all(len(m.string) == 3 and all(m.string) for m in plural)
+
+
+def run_check(*packages):
+    """host/frontend/i18n_check.mjs (FormatJS's ICU parser) over the given packages, or all."""
+    answer = subprocess.run(["node", "host/frontend/i18n_check.mjs", "--json", *packages], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    return json.loads(answer.stdout), answer.returncode
+
+
+def test_the_front_end_check_finds_missing_unused_and_mismatched_messages(tmp_path):
+    package = tmp_path / "shouty"
+    (package / "frontend").mkdir(parents=True)
+    (package / "messages").mkdir()
+    (package / "frontend" / "tab.js").write_text(
+        'export function mount(el, ctx) {\n'
+        '  el.textContent = ctx.t("greeting", { name: "Ana" }) + ctx.t("chats", { count: 2 });\n'
+        '  el.title = ctx.t(`dynamic`) + ctx.t("nowhere");\n'
+        '}\n')
+    english = {"greeting": "Hello {name}", "chats": "{count, plural, one {# chat} other {# chats}}",
+               "stale": "Nobody says this", "tab.shouty": "Shouty"}
+    polish = {"greeting": "Cześć {imie}", "chats": "{count, plural, one {# czat} other {# czatów}}",
+              "stale": "Nikt", "tab.shouty": "Głośno", "extra": "Nadmiar"}
+    (package / "messages" / "en.json").write_text(json.dumps(english))
+    (package / "messages" / "pl.json").write_text(json.dumps(polish))
+    report, status = run_check(str(package))
+    problems = "\n".join(report["problems"])
+    assert status == 1
+    assert "tab.js:3: t() needs its key as a literal string" in problems
+    assert '"nowhere" is not in shouty\'s messages/en.json' in problems
+    assert 'shouty en: "stale" is not used by the code' in problems
+    assert '"greeting" has placeholders {imie}, English has {name}' in problems
+    assert '"chats" plural {count} lacks few, many' in problems
+    assert 'shouty pl: "extra" is not in English (unused)' in problems
+    assert "tab.shouty" not in problems  # tab titles are read by the host

@@ -1,0 +1,50 @@
+"""The browser's message catalogs: ICU messages as JSON, one file per language.
+
+Switchboard's own are ``host/messages/<language>.json``; a plugin ships its own next to
+its module, ``<package>/messages/<language>.json`` (``plugins/contacts/messages/es.json``),
+and its widget tabs read them through ``ctx.t``. English is the source: a plugin that
+lacks a language, or a key in it, shows its English message there.
+``host/frontend/i18n_check.mjs`` checks every catalog against the keys the code uses.
+"""
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+from flask import current_app
+
+from host.i18n import DEFAULT_LANGUAGE
+
+HOST_MESSAGES = Path(__file__).resolve().parent / "messages"
+
+
+def plugin_folder(plugin) -> Path | None:
+    """Where a plugin's catalogs live: the ``messages`` folder of its module's package."""
+    origin = getattr(plugin, "__file__", None)
+    folder = Path(origin).resolve().parent / "messages" if origin else None
+    return folder if folder is not None and folder.is_dir() else None
+
+
+@cache
+def _read(folder: Path, language: str) -> dict[str, str]:
+    path = folder / f"{language}.json"
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _catalog(folder: Path, language: str) -> dict[str, str]:
+    return {**_read(folder, DEFAULT_LANGUAGE), **_read(folder, language)}
+
+
+def catalogs(language: str) -> dict[str, dict[str, str]]:
+    """Every enabled plugin's catalog and the host's, in ``language`` (English filling gaps)."""
+    sb = current_app.extensions["switchboard"]
+    result = {"host": _catalog(HOST_MESSAGES, language)}
+    disabled = sb.plugins.disabled()
+    for name, info in sb.plugins.plugins.items():
+        folder = plugin_folder(info.plugin)
+        if folder is not None and name not in disabled:
+            result[name] = _catalog(folder, language)
+    return result
