@@ -67,6 +67,30 @@ def check(channel_key: str, files: list[tuple[str, str, int]]) -> None:
         raise AttachmentRefused(problem)
 
 
+def check_message(channel_key: str, media: list[dict]) -> None:
+    """Raise :class:`AttachmentRefused` unless the channel takes a message carrying ``media``
+    (uploaded files and links given by URL together).
+
+    A link is checked for what is known of it before the provider fetches it: how many
+    files there are and the type it was declared with (an undeclared type and its size
+    are the provider's to judge). A channel without rules decides for itself when it sends.
+    """
+    rules, _ = rules_for(channel_key)
+    if rules is None or not media:
+        return
+    files = [(m.get("filename") or _name_in(m.get("url", "")), m.get("content_type") or "", m.get("size") or 0)
+             for m in media]
+    declared = [f for f in files if f[1] not in ("", "application/octet-stream")]
+    # Too many files is said first, whatever their types.
+    problem = rules.problem(files if len(files) > rules.max_files else declared)
+    if problem:
+        raise AttachmentRefused(problem)
+
+
+def _name_in(url: str) -> str:
+    return url.split("?")[0].rstrip("/").rsplit("/", 1)[-1] or "the file"
+
+
 def store(chat: Chat, agent, filename: str, content_type: str, data: bytes) -> Attachment:
     content_type = (content_type or "application/octet-stream").split(";")[0].strip().lower()
     name = safe_filename(filename)

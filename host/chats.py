@@ -167,7 +167,7 @@ def _store(inbound: InboundMessage) -> Stored:
     chat.last_message_at = chat.last_inbound_at = now
     message = Message(chat=chat, direction="in", kind=inbound.kind if not inbound.media else "media",
                       channel=inbound.channel, body=inbound.body,
-                      media=[{"url": m.url, "content_type": m.content_type} for m in inbound.media],
+                      media=[m.as_stored() for m in inbound.media],
                       sender=inbound.from_address, recipient=inbound.to_address,
                       external_id=inbound.external_id, status="received", created_at=now, updated_at=now)
     db.session.add(message)

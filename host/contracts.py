@@ -15,8 +15,22 @@ from collections.abc import Callable, Mapping, Sequence
 
 @dataclass(frozen=True)
 class Media:
+    """A file a message carries: where it is, its type, and (when known) its name and size
+    in bytes, which the transcript shows for files that are not images."""
+
     url: str
     content_type: str = "application/octet-stream"
+    filename: str = ""
+    size: int | None = None
+
+    def as_stored(self) -> dict[str, Any]:
+        """The message's ``media`` entry (name and size only when known)."""
+        entry: dict[str, Any] = {"url": self.url, "content_type": self.content_type}
+        if self.filename:
+            entry["filename"] = self.filename
+        if self.size is not None:
+            entry["size"] = self.size
+        return entry
 
 
 @dataclass(frozen=True)

@@ -181,7 +181,9 @@ def outgoing(message: Message) -> OutgoingMessage:
     return OutgoingMessage(
         message_id=message.id, chat_id=message.chat_id, channel=message.channel,
         to=message.recipient or message.chat.customer_address, sender=message.sender,
-        body=message.body or "", media=tuple(Media(_media_url(m), m.get("content_type", "")) for m in message.media or []),
+        body=message.body or "",
+        media=tuple(Media(_media_url(m), m.get("content_type", ""), m.get("filename", ""), m.get("size"))
+                    for m in message.media or []),
         template=template)
 
 

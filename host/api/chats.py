@@ -79,6 +79,10 @@ class ChatList(MethodView):
             abort(422, errors={"json": {"channel": [refusal]}})
         if not data["body"].strip() and not data["template"] and not data["media"]:
             abort(422, errors={"json": {"body": ["Write a message or pick a template."]}})
+        try:
+            attachments.check_message(data["channel"], data["media"])
+        except attachments.AttachmentRefused as exc:
+            abort(422, message=str(exc), errors={"json": {"media": [str(exc)]}})
         address = normalise_address(data["channel"], data["to"])
         try:
             chat, _ = service.start_outbound(current_user, data["channel"], address, body=data["body"],
@@ -133,6 +137,11 @@ class ChatMessages(MethodView):
             media = data["media"] + attachments.for_reply(chat, data["attachment_ids"])
         except attachments.AttachmentRefused as exc:
             abort(422, message=str(exc), errors={"json": {"attachment_ids": [str(exc)]}})
+        try:
+            attachments.check_message(chat.channel, media)
+        except attachments.AttachmentRefused as exc:
+            field = "media" if data["media"] else "attachment_ids"
+            abort(422, message=str(exc), errors={"json": {field: [str(exc)]}})
         try:
             return service.reply(chat, current_user, body=data["body"], media=media, template=data["template"])
         except service.ChatError as exc:

@@ -141,6 +141,24 @@ WHATSAPP_RULES = MediaRules("WhatsApp", WHATSAPP_TYPES, max_total=16 * MB, max_f
                             type_caps={"image/": 5 * MB})
 
 
+
+def media_refusal(rules: MediaRules, media) -> tuple[str, str] | None:
+    """The error code Twilio fails a message carrying ``media`` with, and the sentence saying
+    why: 21623 (too many files), 12300 (a type the channel doesn't take), 11751 (too large).
+    Only what is known before Twilio fetches the files counts: an undeclared type or size
+    is Twilio's to judge."""
+    if not media:
+        return None
+    files = [(m.filename or m.url.split("?")[0].rsplit("/", 1)[-1], m.content_type, m.size or 0) for m in media]
+    if len(files) > rules.max_files:
+        return "21623", rules.problem(files) or ""
+    declared = [f for f in files if f[1] not in ("", "application/octet-stream")]
+    sentence = rules.problem(declared)
+    if sentence is None:
+        return None
+    return ("12300" if any(t not in rules.types for _, t, _ in declared) else "11751"), sentence
+
+
 class TwilioChannel:
     """One Twilio messaging channel (``sms`` or ``whatsapp``)."""
 
@@ -195,6 +213,9 @@ class TwilioChannel:
             refusal = window_for(chat, self.key).refusal
             if refusal:  # the window closed while the message waited in the outbox
                 raise SendError(refusal, code="63016", retryable=False)
+        refused = media_refusal(self.media_rules, message.media)
+        if refused:  # Twilio would take the request and fail the message once it fetched the files
+            raise SendError(refused[1], code=refused[0], retryable=False)
         adapter, message = self._prepared(message, chat)
         return adapter.send(message)
 

@@ -6,7 +6,6 @@ Both need a signed-in agent (the host's guard); the admin page also needs the ad
 from __future__ import annotations
 
 import logging
-import re
 
 import requests
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -19,14 +18,15 @@ from host.extensions import db
 from host.models import Message
 
 from . import accounts, content_templates
+from . import media as inbound_media
 from .client import CredentialsMissing, twilio_client
 from .models import InboundMedia
 from .settings import NAME, load_config
 from .setup_checks import check_credentials, webhook_urls
 from .transport import fetch_media
+from .voice_calls import MEDIA_PATH
 
 log = logging.getLogger(__name__)
-_URL_ACCOUNT = re.compile(r"/Accounts/(AC[0-9a-fA-F]{32})/")
 
 bp = Blueprint("twilio_channel_pages", __name__, template_folder="templates")
 
@@ -66,7 +66,7 @@ def media(message_sid: str, position: int):
     if ref is None:
         abort(404)
     try:
-        account = _owner(ref.url)
+        account = inbound_media.owner(ref.url)
         client = twilio_client(account)
         download = fetch_media(client.http_client, ref.url, account.rest_auth)
     except (CredentialsMissing, TwilioException, requests.RequestException, ValueError,
@@ -77,19 +77,29 @@ def media(message_sid: str, position: int):
         abort(404 if download.status == 404 else 502,
               description=f"Twilio answered {download.status} for this attachment.")
     content_type = (ref.content_type or download.content_type or "application/octet-stream").split(";")[0]
-    inline = content_type.startswith(INLINE_TYPES)
+    entry = _learn_size(message, position, len(download.content))
+    name = inbound_media.download_name(message_sid, position, content_type, entry.get("filename", ""))
+    inline = content_type.startswith(INLINE_TYPES) and not request.args.get("download")
     response = Response(download.content, content_type=content_type)
-    response.headers["Content-Disposition"] = "inline" if inline else f'attachment; filename="{message_sid}-{position}"'
+    response.headers["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{name}"'
     response.headers["Cache-Control"] = "private, max-age=3600"
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
 
 
-def _owner(url: str):
-    """The account whose credentials fetch this media URL: a listed subaccount's own when
-    the URL is in it, else the configured account (a parent may read its subaccounts' media)."""
-    found = _URL_ACCOUNT.search(url)
-    return (accounts.for_webhook(found.group(1)) if found else None) or load_config().account
+def _learn_size(message: Message, position: int, size: int) -> dict:
+    """The message's entry for this file, its size filled in when Twilio's storage didn't say
+    it when the message came (the transcript shows it from then on)."""
+    entries = list(message.media or [])
+    path = MEDIA_PATH.format(sid=message.external_id, position=position)
+    index = next((i for i, e in enumerate(entries) if e.get("url") == path), None)
+    if index is None:
+        return {}
+    if entries[index].get("size") is None:
+        entries[index] = {**entries[index], "size": size}
+        message.media = entries  # a new list, so the JSON column is written
+        db.session.commit()
+    return entries[index]
 
 
 @bp.route("/twilio/admin", methods=["GET", "POST"])

@@ -132,10 +132,13 @@ class Simulator:
             return _json(200, data.message_json(row, self.account_sid)) if row else \
                 _error(404, 20404, f"The requested resource {req.path} was not found")
         found = re.match(r"^/Messages/[A-Z]{2}[0-9a-f]{32}/Media/(ME[0-9a-f]{32})$", rest)
-        if found and req.method == "GET":
+        if found and req.method in ("GET", "HEAD"):
             media = db.session.get(SimulatedMedia, found.group(1))
-            return SimulatedAnswer(200, media.data, media.content_type) if media else \
-                _error(404, 20404, f"The requested resource {req.path} was not found")
+            if media is None:
+                return _error(404, 20404, f"The requested resource {req.path} was not found")
+            # Twilio's media storage answers HEAD with the length, GET with the bytes.
+            return SimulatedAnswer(200, media.data if req.method == "GET" else b"", media.content_type,
+                                   {"Content-Length": str(len(media.data))})
         return _error(404, 20404, f"The requested resource {req.path} was not found")
 
     def _list_messages(self, params: dict) -> SimulatedAnswer:

@@ -15,6 +15,7 @@ these clients the app uses, refusing anything that is not a ``*.twilio.com`` URL
 from __future__ import annotations
 
 import re
+from email.message import EmailMessage
 from dataclasses import dataclass, field
 from typing import Any
 from collections.abc import Callable, Mapping
@@ -211,6 +212,12 @@ class SimulatorHttpClient(TwilioHttpClient):
         body = answer.body.encode() if isinstance(answer.body, str) else answer.body
         return MediaDownload(answer.status, body, answer.content_type)
 
+    def media_facts(self, url: str, auth: tuple[str, str] | None) -> MediaFacts:
+        answer = self._call("HEAD", url, auth=auth)
+        size = answer.headers.get("Content-Length")
+        return MediaFacts(answer.status, int(size) if size and size.isdigit() else None, answer.content_type,
+                          _filename(answer.headers.get("Content-Disposition")))
+
 
 # --- media downloads ----------------------------------------------------------------------
 
@@ -219,6 +226,44 @@ class MediaDownload:
     status: int
     content: bytes
     content_type: str
+
+
+@dataclass
+class MediaFacts:
+    """What a HEAD request tells about a media file: its size and, when the storage names
+    it, its file name."""
+
+    status: int
+    size: int | None
+    content_type: str
+    filename: str = ""
+
+
+def _filename(disposition: str | None) -> str:
+    if not disposition:
+        return ""
+    header = EmailMessage()
+    header["Content-Disposition"] = disposition
+    return header.get_filename() or ""
+
+
+def media_facts(http_client: TwilioHttpClient, url: str, auth: tuple[str, str]) -> MediaFacts:
+    """HEAD an inbound media URL with Basic auth: its Content-Length and name, without the bytes.
+
+    Like :func:`fetch_media` the redirect to Twilio's storage is followed without the
+    credentials; a storage that answers no length leaves the size unknown.
+    """
+    twilio_product(url)
+    if isinstance(http_client, SimulatorHttpClient):
+        return http_client.media_facts(url, auth)
+    target = http_client.route(url) if isinstance(http_client, RoutingHttpClient) else url
+    session = getattr(http_client, "session", None) or requests.Session()
+    timeout = getattr(http_client, "timeout", None) or DEFAULT_TIMEOUT
+    response = session.head(target, auth=auth, timeout=timeout, allow_redirects=True)
+    size = response.headers.get("Content-Length", "")
+    return MediaFacts(response.status_code, int(size) if size.isdigit() else None,
+                      response.headers.get("Content-Type", "application/octet-stream"),
+                      _filename(response.headers.get("Content-Disposition")))
 
 
 def fetch_media(http_client: TwilioHttpClient, url: str, auth: tuple[str, str],

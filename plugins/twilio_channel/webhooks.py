@@ -15,6 +15,7 @@ subaccount's own token (``accounts``). The URL that Twilio signed is rebuilt fro
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from flask import Blueprint, Response, abort, g, request
@@ -28,6 +29,7 @@ from host.models import utcnow
 from host.plugin_kit import limit_body
 
 from . import accounts
+from . import media as inbound_media
 from .keywords import consent_change
 from .models import EarlyStatus, InboundMedia
 from .sender import explain_error
@@ -170,6 +172,10 @@ def messaging():
 def handle_message(form: dict) -> None:
     """The inbox worker's half of an inbound message: media, then the host stores it."""
     inbound = parse_inbound(form)
+    # Documents are shown with their size and name: Twilio's storage is asked here, in the
+    # worker, so the webhook itself answers at once.
+    inbound = replace(inbound, media=tuple(
+        inbound_media.described(m, form.get(f"MediaUrl{m.url.rsplit('/', 1)[1]}") or "") for m in inbound.media))
     # route_chat only hears the To number; a pool number is routed by its service.
     g.twilio_messaging_service_sid = form.get("MessagingServiceSid")
     remember_media(form, inbound.external_id)

@@ -8,8 +8,6 @@ import re
 
 import pytest
 
-from host.chats import receive
-from host.contracts import InboundMessage, Media
 from host.extensions import db
 from host.models import Message
 from plugins.twilio_channel.models import SimulatedMessage
@@ -25,16 +23,20 @@ def test_attach_a_document_to_an_sms_reply(app, console, live_server, tmp_path):
     simulator = simulator_for(app)
     assert simulator.customer_sends("+14155550123", "+14155550000", "Can you send me the invoice?")[0] == 200
     expect(page.locator(".chat-list .chat-row", has_text="+14155550123")).to_be_visible()  # stored by the inbox worker
-    receive(InboundMessage(channel="sms", external_id="MM" + "7" * 32, from_address="+14155550123",
-                           to_address="+14155550000", body="Here is my receipt",
-                           media=[Media("/twilio/media/MM7777/0", "application/pdf")]))
+    status, sid = simulator.customer_sends("+14155550123", "+14155550000", "Here is my receipt",
+                                           attachments=[("application/pdf", b"%PDF-1.4\n" + b"r" * 184_000)])
+    assert status == 200
     page.locator(".chat-list .chat-row", has_text="+14155550123").click()
     expect(page.locator(".transcript")).to_have_attribute("aria-busy", "false")
 
     received = page.locator(".msg-in .media-file")
     expect(received.locator(".media-file-name")).to_have_text("PDF document")
-    expect(received.locator(".media-file-details")).to_have_text("application/pdf")
-    expect(received.get_by_role("link", name="Download PDF document")).to_have_attribute("href", re.compile(r"/twilio/media/MM7777/0\?download=1$"))
+    expect(received.locator(".media-file-details")).to_have_text("application/pdf · 184 KB")
+    download = received.get_by_role("link", name="Download PDF document")
+    expect(download).to_have_attribute("href", re.compile(rf"/twilio/media/{sid}/0\?download=1$"))
+    with page.expect_download() as saved:
+        download.click()
+    assert saved.value.suggested_filename == f"{sid}-1.pdf"
 
     expect(page.get_by_role("button", name="Attach a file")).to_be_visible()
     (tmp_path / "Invoice March.pdf").write_bytes(b"%PDF-1.4\n" + b"x" * 4000)

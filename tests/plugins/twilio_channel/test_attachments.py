@@ -130,3 +130,31 @@ def test_the_simulator_fails_media_twilio_would_refuse(app, sms_chat):
     assert media_problem([link(b"\0" * 6_000_000, "image/jpeg", "c.jpg")], whatsapp=True) == "11751"
     assert media_problem([link(PNG, "image/png", "d.png")] * 2, whatsapp=True) == "21623"
     assert media_problem([app.config["SWITCHBOARD_PUBLIC_URL"] + "/media/forged/x.png"], whatsapp=False) == "11200"
+
+
+def test_a_document_the_customer_sends_shows_its_size_and_downloads_as_what_it_is(app, agent, api, simulator):
+    assert simulator.customer_sends("+14155550125", "+14155550000", "Here is the invoice",
+                                    attachments=[("application/pdf", PDF)])[0] == 200
+    chat = chat_of("+14155550125")
+    client = api(agent)
+    (message,) = client.get(f"/api/v1/chats/{chat.id}/messages").json
+    (media,) = message["media"]
+    assert media["content_type"] == "application/pdf" and media["size"] == len(PDF)  # learned from Twilio's storage
+    opened = client.get(media["url"])
+    assert opened.data == PDF and opened.headers["Content-Disposition"] == \
+        f'inline; filename="{message["external_id"]}-1.pdf"'
+    downloaded = client.get(media["url"] + "?download=1")
+    assert downloaded.data == PDF and downloaded.headers["Content-Disposition"].startswith("attachment;")
+    assert downloaded.headers["Content-Length"] == str(len(PDF))
+
+
+def test_the_media_proxy_learns_a_size_twilio_did_not_give(app, agent, api, simulator):
+    assert simulator.customer_sends("+14155550126", "+14155550000", "",
+                                    attachments=[("text/vcard", b"BEGIN:VCARD\nEND:VCARD\n")])[0] == 200
+    row = db.session.execute(db.select(Message).where(Message.direction == "in")).scalar_one()
+    row.media = [{k: v for k, v in row.media[0].items() if k != "size"}]  # storage gave no length
+    db.session.commit()
+    client = api(agent)
+    assert client.get(row.media[0]["url"]).status_code == 200
+    (message,) = client.get(f"/api/v1/chats/{row.chat_id}/messages").json
+    assert message["media"][0]["size"] == len(b"BEGIN:VCARD\nEND:VCARD\n")

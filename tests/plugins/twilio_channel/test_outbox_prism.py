@@ -191,3 +191,45 @@ def test_server_errors_are_retried_with_backoff(app, agent, api, chat, live_acco
     assert message.status == "queued" and message.error_message.startswith("Not sent yet, retrying")
     assert "retried automatically" in message.error_message
     assert recorder.of("message_status_changed")[-1].opted_out is False
+
+
+def test_files_twilio_would_refuse_are_refused_before_anything_is_queued(app, agent, api, chat, recording):
+    http = recording()
+    client = api(agent)
+    whatsapp = chat(frm="whatsapp:+447700900123", to="whatsapp:+14155238886")
+    two = [{"url": "https://files.example.com/a.pdf", "content_type": "application/pdf"},
+           {"url": "https://files.example.com/b.pdf", "content_type": "application/pdf"}]
+    refused = client.post(f"/api/v1/chats/{whatsapp.id}/messages", json={"body": "Both files", "media": two})
+    assert refused.status_code == 422
+    assert refused.json["errors"]["json"]["media"] == [
+        "WhatsApp carries at most 1 file a message. Send the others in another message."]
+    archive = [{"url": "https://files.example.com/all.zip", "content_type": "application/zip"}]
+    refused = client.post("/api/v1/chats", json={"channel": "sms", "to": "+14155550199", "media": archive})
+    assert refused.status_code == 422
+    assert "MMS doesn't take application/zip files like all.zip" in refused.json["errors"]["json"]["media"][0]
+    started = client.post("/api/v1/chats", json={"channel": "whatsapp", "to": "+447700900999", "media": two})
+    assert started.status_code == 422 and "at most 1 file" in started.json["errors"]["json"]["media"][0]
+    assert db.session.execute(db.select(OutboxItem)).first() is None
+    assert not [e for e in http.exchanges if e.method == "POST"]  # Twilio never heard of them
+
+
+def test_a_file_over_the_limit_that_reaches_the_outbox_fails_as_twilio_fails_it(app, agent, chat, recording):
+    # A plugin (or a message queued before the rules changed) can put anything in the outbox;
+    # Twilio would take the request and fail the message with 11751 once it fetched the file.
+    from host import chats
+    from host.models import Attachment
+
+    http = recording()
+    sms = chat()
+    big = Attachment(chat_id=sms.id, filename="scan.png", content_type="image/png", size=6_000_000,
+                     data=b"\0" * 6_000_000)
+    db.session.add(big)
+    db.session.commit()
+    message = chats.reply(sms, agent, media=[{"url": f"/api/v1/attachments/{big.id}", "content_type": "image/png",
+                                              "filename": "scan.png", "size": big.size, "attachment_id": big.id}])
+    app.extensions["switchboard"].outbox.drain()
+    db.session.refresh(message)
+    assert message.status == "failed" and message.error_code == "11751"
+    assert "scan.png is 6.0 MB; MMS takes up to 5.0 MB a message" in message.error_message
+    assert not [e for e in http.exchanges if e.method == "POST"]
+

@@ -220,10 +220,17 @@ class _MediaHost(BaseHTTPRequestHandler):
     """Plays api.twilio.com (checks Basic auth, redirects) and the storage it redirects to."""
 
     seen = []
+    PDF = b"%PDF-1.4 the customer's invoice"
 
     def do_GET(self):
+        self._answer(body=True)
+
+    def do_HEAD(self):  # Twilio's storage answers HEAD with the length and the file's name
+        self._answer(body=False)
+
+    def _answer(self, body: bool):
         auth = self.headers.get("Authorization")
-        self.seen.append((self.headers.get("Host"), self.path, auth))
+        self.seen.append((self.headers.get("Host"), self.path, auth, self.command))
         if self.path.startswith("/2010-04-01/"):
             expected = "Basic " + base64.b64encode(f"{LIVE_SID}:{LIVE_TOKEN}".encode()).decode()
             if auth != expected:
@@ -234,12 +241,16 @@ class _MediaHost(BaseHTTPRequestHandler):
             self.send_header("Location", f"http://localhost:{self.server.server_address[1]}/storage/{self.path[-6:]}")
             self.end_headers()
             return
-        body = b"\x89PNG fake image bytes"
+        content, content_type = b"\x89PNG fake image bytes", "image/png"
         self.send_response(200)
-        self.send_header("Content-Type", "image/png")
-        self.send_header("Content-Length", str(len(body)))
+        if self.path.endswith("bbbbbb"):  # the second file of mms_params
+            content, content_type = self.PDF, "application/pdf"
+            self.send_header("Content-Disposition", 'attachment; filename="Invoice March.pdf"')
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(content)))
         self.end_headers()
-        self.wfile.write(body)
+        if body:
+            self.wfile.write(content)
 
     def log_message(self, *args):
         pass
@@ -259,16 +270,27 @@ def test_media_proxy_fetches_with_basic_auth_and_never_forwards_it(app, agent, m
                                                                   live_account, twilio_webhook, media_host):
     app.config["SWITCHBOARD_TWILIO_HOSTS"] = f"api={media_host}"
     assert twilio_webhook(MESSAGING, mms_params(LIVE_SID, to="+14155550100"), token=LIVE_TOKEN).status_code == 200
+    # The document's size and name were asked of Twilio's storage (HEAD), the image's not.
+    message = db.session.execute(db.select(Message)).scalar_one()
+    assert message.media[1] == {"url": f"/twilio/media/{MMS_SID}/1", "content_type": "application/pdf",
+                                "filename": "Invoice_March.pdf", "size": len(_MediaHost.PDF)}
+    assert "size" not in message.media[0]
+    (head_api, head_storage) = _MediaHost.seen
+    assert head_api[3] == head_storage[3] == "HEAD" and head_storage[2] is None  # no credentials to storage
+    _MediaHost.seen = []
 
     assert app.test_client().get(f"/twilio/media/{MMS_SID}/0").status_code in (302, 401)  # signed-in agents only
     response = signed_in(agent).get(f"/twilio/media/{MMS_SID}/0")
     assert response.status_code == 200
     assert response.data == b"\x89PNG fake image bytes"
     assert response.content_type == "image/png"
-    assert response.headers["Content-Disposition"] == "inline"
+    assert response.headers["Content-Disposition"] == f'inline; filename="{MMS_SID}-1.png"'
     api_call, storage_call = _MediaHost.seen
     assert api_call[1] == f"/2010-04-01/Accounts/{LIVE_SID}/Messages/{MMS_SID}/Media/ME{'a' * 32}"
     assert storage_call[2] is None  # the credentials stayed with "Twilio"
+    document = signed_in(agent).get(f"/twilio/media/{MMS_SID}/1?download=1")
+    assert document.data == _MediaHost.PDF
+    assert document.headers["Content-Disposition"] == 'attachment; filename="Invoice_March.pdf"'
     assert signed_in(agent).get(f"/twilio/media/{MMS_SID}/7").status_code == 404
 
     outsider = make_agent("sales@example.test", groups=("Sales",))
@@ -283,7 +305,7 @@ def test_non_media_attachments_are_downloads(app, agent, signed_in, twilio_webho
     assert status == 200
     response = signed_in(agent).get(f"/twilio/media/{sid}/0")
     assert response.status_code == 200 and response.data == b"%PDF-1.4 fake"
-    assert response.headers["Content-Disposition"] == "inline"  # PDFs are safe to show inline
+    assert response.headers["Content-Disposition"] == f'inline; filename="{sid}-1.pdf"'  # PDFs are safe inline
     assert "sandbox" in response.headers["Content-Security-Policy"]
 
 
