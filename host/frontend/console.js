@@ -16,6 +16,7 @@ import { createWidget } from "./lib/widget_runtime.js";
 import { followPluginChanges } from "./lib/plugin_changes.js";
 import { followChats } from "./lib/console_chats.js";
 import { followCalls } from "./lib/console_calls.js";
+import { followPreferences, startLocale, t } from "./lib/i18n.js";
 
 const CHAT_PATH = /^\/console\/chats\/(\d+)\/?$/;
 
@@ -31,10 +32,10 @@ export function startConsole(root, boot) {
 
   // --- layout ---------------------------------------------------------------------
   const indicator = connectionIndicator();
-  const listHeader = h("div.pane-head", h("h1.pane-title", "Inbox"), indicator);
+  const listHeader = h("div.pane-head", h("h1.pane-title", t("console.inbox")), indicator);
   const list = createChatList({ onOpen: (id) => openChat(id), onView: setView, header: listHeader });
   const shortcutsButton = h("button.link.shortcuts-button", { type: "button", "aria-keyshortcuts": "?",
-    onclick: () => openShortcutsDialog(liveBar) }, "Keyboard shortcuts (?)");
+    onclick: () => openShortcutsDialog(liveBar) }, t("console.shortcuts"));
   list.element.append(h("div.pane-foot", notificationButton(), shortcutsButton));
   const search = createInboxSearch({
     api, channels,
@@ -51,8 +52,8 @@ export function startConsole(root, boot) {
     replies: { load: () => api("canned-replies"), context: () => ({ chat: chatView.chat, agent: me }) },
   });
   const widgetRoot = h("div.details-body");
-  const detailsBack = h("div.pane-nav", h("button.button.pane-back", { type: "button", onclick: () => showPane(state.openId ? "chat" : "list") }, "‹ Back to the chat"));
-  const details = h("aside.pane.pane-details", { "aria-label": "Details" }, detailsBack, widgetRoot);
+  const detailsBack = h("div.pane-nav", h("button.button.pane-back", { type: "button", onclick: () => showPane(state.openId ? "chat" : "list") }, t("console.backToChat")));
+  const details = h("aside.pane.pane-details", { "aria-label": t("console.details") }, detailsBack, widgetRoot);
   root.replaceChildren(list.element, chatView.element, details);
   root.classList.add("is-ready");
 
@@ -71,11 +72,14 @@ export function startConsole(root, boot) {
 
   const socket = connectSocket({ onState: (s) => indicator.set(s), onReconnect: resync, onAccessChanged: resync });
   // What needs the agent now (a ringing or running call), above every list, chat and tab.
-  const liveBar = h("div.live-bar", { hidden: true, role: "region", "aria-label": "Call" });
+  const liveBar = h("div.live-bar", { hidden: true, role: "region", "aria-label": t("console.callBar") });
   root.before(liveBar);
   const widget = createWidget(widgetRoot, boot.tabs || [], { agent: me, api, socket, channels, openChat: (id) => openChat(id),
     liveBar, transfer: (id) => transferChat(id) });
   widget.setChat(null);
+  // Another language or zone chosen on the profile: the console draws itself again in it
+  // (the open chat's address keeps it open).
+  followPreferences({ socket, api, redraw: () => window.location.reload() });
   followPluginChanges({ socket, api, widget, channels, onChange: () => {
     render();
     if (chatView.chat) chatView.updateChat(chatView.chat);
@@ -90,7 +94,7 @@ export function startConsole(root, boot) {
       renderQueued = false;
       list.render({ store, view: state.view, openId: state.openId, channels, ringing: ringing.rows() });
       const unread = store.totalUnread();
-      document.title = unread > 0 ? `(${unread}) Switchboard` : idleTitle;
+      document.title = unread > 0 ? t("console.unreadTitle", { count: unread }) : idleTitle;
     });
   }
   store.subscribe(render);
@@ -108,7 +112,7 @@ export function startConsole(root, boot) {
       const results = await Promise.all(VIEWS.map((v) => api(`chats?view=${v}`)));
       VIEWS.forEach((v, i) => store.replaceView(v, results[i]));
     } catch (exc) {
-      toast(`Couldn't load your chats: ${exc.message}`, "error");
+      toast(t("console.loadFailed", { problem: exc.message }), "error");
     }
   }
 
@@ -144,7 +148,7 @@ export function startConsole(root, boot) {
     } catch (exc) {
       if (state.openId !== id) return;
       state.loading = null;
-      chatView.showError(exc.status === 404 ? "This chat doesn't exist, or it belongs to a group you're not in." : exc.message);
+      chatView.showError(exc.status === 404 ? t("console.chatNotFound") : exc.message);
       widget.setChat(null);
     }
   }
@@ -214,7 +218,7 @@ export function startConsole(root, boot) {
   function leaveIfMovedAway(stored) {
     if (stored.id !== state.openId || store.visible(stored)) return;
     closeChat({ push: true });
-    chatView.showError(`This chat was moved to ${stored.group_name || "another group"}, which you're not in.`);
+    chatView.showError(t("console.chatMovedAway", { group: stored.group_name || t("console.anotherGroup") }));
     root.dataset.pane = "chat"; // a narrow screen shows the notice, not the list
   }
 
@@ -246,5 +250,7 @@ export function startConsole(root, boot) {
 
 const mountPoint = document.getElementById("console");
 if (mountPoint) {
-  window.switchboard = startConsole(mountPoint, readBootstrap());
+  const boot = readBootstrap();
+  startLocale(boot);
+  window.switchboard = startConsole(mountPoint, boot);
 }

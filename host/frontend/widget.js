@@ -10,6 +10,7 @@ import { connectionIndicator, connectSocket } from "./lib/socket.js";
 import { openTransferDialog } from "./lib/transfer_dialog.js";
 import { createWidget } from "./lib/widget_runtime.js";
 import { followPluginChanges } from "./lib/plugin_changes.js";
+import { followPreferences, startLocale, t } from "./lib/i18n.js";
 
 /**
  * Mount the widget into `root`. Returns {showChat(chatId|null), api, socket}.
@@ -21,13 +22,14 @@ import { followPluginChanges } from "./lib/plugin_changes.js";
  * says where, by default this page (`/widget?chat_id=…&tab=…`).
  */
 export function mountWidget(root, boot = readBootstrap()) {
+  startLocale(boot);
   let token = boot.token || null;
   const api = createApi(boot.csrfToken, { token: token && (() => token) });
   const indicator = connectionIndicator();
-  const title = h("span.widget-chat-title", "No chat");
+  const title = h("span.widget-chat-title", { dir: "auto" }, t("widget.noChatShort"));
   const body = h("div.details-body");
   // A ringing or running call's controls stay above the tabs, whichever one is shown.
-  const liveBar = h("div.live-bar", { hidden: true, role: "region", "aria-label": "Call" });
+  const liveBar = h("div.live-bar", { hidden: true, role: "region", "aria-label": t("console.callBar") });
   replace(root, h("header.widget-head", h("span.widget-brand", "☎ Switchboard"), title, indicator), liveBar, body);
 
   let current = null;
@@ -40,9 +42,10 @@ export function mountWidget(root, boot = readBootstrap()) {
     onAccessChanged: () => current && showChat(current),
   });
   const message = h("div");
-  const emptyState = [h("strong", "No chat selected"), message];
+  const emptyState = [h("strong", t("widget.noChat")), message];
   const setMessage = (text) => { message.textContent = text; };
-  setMessage("Open a conversation and its customer's details will show here.");
+  const idleMessage = () => t("widget.idle");
+  setMessage(idleMessage());
   const channels = boot.channels || [];
   const transfer = async (id) => {
     const chat = await api(`chats/${id}`);
@@ -58,18 +61,28 @@ export function mountWidget(root, boot = readBootstrap()) {
     liveBar, transfer, popOut },
     { requireChat: true, emptyState });
   followPluginChanges({ socket, api, widget, channels });
+  // Another language or zone chosen on the profile: redrawn in place (a reload would lose
+  // the in-memory token of the widget inside LiveChat's Agent App).
+  followPreferences({ socket, api, redraw: () => {
+    emptyState[0].textContent = t("widget.noChat");
+    if (!current) {
+      title.textContent = t("widget.noChatShort");
+      setMessage(idleMessage());
+    }
+    widget.relabel();
+  } });
 
   async function showChat(chatId) {
     const id = Number(chatId) || null;
     if (current && current !== id) socket.emit("chat:leave", { chat_id: current });
     current = id;
     if (!id) {
-      title.textContent = "No chat";
-      setMessage("Open a conversation and its customer's details will show here.");
+      title.textContent = t("widget.noChatShort");
+      setMessage(idleMessage());
       widget.setChat(null);
       return null;
     }
-    title.textContent = "Loading…";
+    title.textContent = t("widget.loading");
     try {
       const chat = await api(`chats/${id}`);
       if (current !== id) return null;
@@ -80,8 +93,8 @@ export function mountWidget(root, boot = readBootstrap()) {
       return chat;
     } catch (exc) {
       if (current !== id) return null;
-      title.textContent = "No chat";
-      setMessage(exc.status === 404 ? "This chat doesn't exist, or it belongs to a group you're not in." : exc.message);
+      title.textContent = t("widget.noChatShort");
+      setMessage(exc.status === 404 ? t("console.chatNotFound") : exc.message);
       widget.setChat(null);
       return null;
     }

@@ -113,13 +113,23 @@ def busy_chat(app, agent):
     return chat
 
 
-def test_the_console_fits_every_screen(app, busy_chat, console, live_server, shots):
+# A right-to-left interface language (Arabic, Hebrew …) sets <html dir="rtl">: the same
+# checks must hold with everything mirrored.
+RIGHT_TO_LEFT = "document.addEventListener('DOMContentLoaded', () => { document.documentElement.dir = 'rtl'; })"
+
+
+@pytest.mark.parametrize("direction", ["ltr", "rtl"])
+def test_the_console_fits_every_screen(app, busy_chat, console, live_server, shots, direction):
     page = console
+    if direction == "rtl":
+        page.context.add_init_script(RIGHT_TO_LEFT)
     for size, (width, height) in SIZES.items():
         page.set_viewport_size({"width": width, "height": height})
         page.goto(f"{live_server.url}/console")
         expect(page.locator(".conn")).to_have_attribute("data-state", "connected")
         expect(page.locator(".chat-list .chat-row")).to_have_count(1)
+        assert page.evaluate("getComputedStyle(document.body).direction") == direction
+        size = f"{size}-{direction}"
         check(page, f"console-list-{size}", shots)
 
         page.locator('.views [data-view="mine"]').click()

@@ -68,6 +68,13 @@ def run_check(*packages):
     return json.loads(answer.stdout), answer.returncode
 
 
+def test_front_end_catalogs_match_the_code_in_every_language():
+    report, status = run_check()
+    assert report["problems"] == [] and status == 0
+    host = next(p for p in report["packages"] if p["name"] == "host")
+    assert host["keys"] > 0 and host["languages"] == ["en", *LANGUAGES]
+
+
 def test_the_front_end_check_finds_missing_unused_and_mismatched_messages(tmp_path):
     package = tmp_path / "shouty"
     (package / "frontend").mkdir(parents=True)

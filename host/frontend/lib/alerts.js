@@ -2,6 +2,7 @@
 // notification (only after the agent allowed it), and the unread total in the tab title.
 import { h } from "./dom.js";
 import { icon } from "./icons.js";
+import { t } from "./i18n.js";
 
 let audio = null;
 let lastBeep = 0;
@@ -82,8 +83,8 @@ export function notify(title, body, { tag, onClick } = {}) {
  * It asks once; after the answer it hides itself for good.
  */
 export function notificationButton() {
-  const button = h("button.link.notify-button", { type: "button", title: "Get a desktop notification when a customer writes" },
-    icon("bell"), "Enable notifications");
+  const button = h("button.link.notify-button", { type: "button", title: t("alerts.notifyTitle") },
+    icon("bell"), t("alerts.enable"));
   const refresh = () => {
     button.hidden = !notificationsSupported() || Notification.permission !== "default";
   };

@@ -1,4 +1,5 @@
 // The REST client shared by the console, the widget and the plugin tabs (ctx.api).
+import { t } from "./i18n.js";
 
 export class ApiError extends Error {
   constructor(message, { status = 0, errors = null, body = null } = {}) {
@@ -40,11 +41,11 @@ export function messageFor(status, body) {
   const fromFields = firstFieldError(fieldErrors);
   if (fromFields) return fromFields;
   if (body?.message && !/^(Unprocessable Entity|Bad Request)$/.test(body.message)) return body.message;
-  if (status === 401) return "Your session has ended. Sign in again to continue.";
-  if (status === 403) return "You aren't allowed to do this.";
-  if (status === 404) return "That doesn't exist any more.";
-  if (status >= 500) return "The server had a problem. Try again in a moment.";
-  return body?.message || `The request failed (HTTP ${status}).`;
+  if (status === 401) return t("api.401");
+  if (status === 403) return t("api.403");
+  if (status === 404) return t("api.404");
+  if (status >= 500) return t("api.500");
+  return body?.message || t("api.failed", { status });
 }
 
 /**
@@ -74,7 +75,7 @@ export function createApi(csrfToken, { token: tokenOf = null } = {}) {
       response = await fetch(apiUrl(path), init);
     } catch (exc) {
       if (exc?.name === "AbortError") throw exc;
-      throw new ApiError("Can't reach Switchboard. Check your connection and try again.");
+      throw new ApiError(t("api.unreachable"));
     }
     if (response.status === 204) return null;
     const text = await response.text();

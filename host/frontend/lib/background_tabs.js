@@ -15,7 +15,7 @@ export function createBackgrounds(base, contextFor, { currentChat, select }) {
     const mounted = { closed: false, subscriptions: [] };
     const record = { mounted, cleanup: null };
     running.set(tab.key, record);
-    const ctx = contextFor(mounted);
+    const ctx = contextFor(mounted, tab);
     delete ctx.chat;
     ctx.currentChat = currentChat;
     ctx.show = () => select(tab.key);

@@ -2,6 +2,7 @@
 // filtered as they type; Enter or Tab (or a click) puts the reply's text, variables
 // filled in, where the "/shortcut" was. Arrow keys move, Escape closes.
 import { h, replace } from "./dom.js";
+import { t } from "./i18n.js";
 
 const VARIABLE = /\{\{\s*([^{}]*?)\s*\}\}/g;
 const NO_CUSTOMER_NAME = "there"; // "Hi {{customer.first_name}}" → "Hi there"
@@ -40,7 +41,7 @@ export function matchReplies(replies, query) {
  */
 export function attachReplyPicker(textarea, { load, context, onInsert }) {
   const listId = `canned-replies-${Math.random().toString(36).slice(2)}`;
-  const list = h("ul.reply-picker-list", { id: listId, role: "listbox", "aria-label": "Canned replies" });
+  const list = h("ul.reply-picker-list", { id: listId, role: "listbox", "aria-label": t("picker.label") });
   const note = h("p.reply-picker-note");
   const element = h("div.reply-picker", { hidden: true }, list, note);
   let replies = null;
@@ -62,11 +63,11 @@ export function attachReplyPicker(textarea, { load, context, onInsert }) {
     if (!shown.length) {
       replace(list);
       note.textContent = replies && replies.length
-        ? "No canned reply matches. Keep typing to send it as text, or Escape."
-        : "No canned replies yet. Add them on the Replies page (top bar).";
+        ? t("picker.noMatch")
+        : t("picker.none");
       return;
     }
-    note.textContent = "↑↓ to choose · Enter or Tab to insert · Esc to close";
+    note.textContent = t("picker.help");
     replace(list, shown.map((reply, index) => h("li.reply-option", {
       id: `${listId}-${index}`,
       role: "option",
@@ -77,9 +78,9 @@ export function attachReplyPicker(textarea, { load, context, onInsert }) {
         insert(reply);
       },
     },
-    h("span.reply-option-head", h("strong", `/${reply.shortcut}`), reply.title ? h("span", reply.title) : null,
-      h("span.reply-scope", reply.group_name ? `${reply.group_name}` : "Personal")),
-    h("span.reply-option-body", fillReply(reply.body, context())))));
+    h("span.reply-option-head", h("strong", `/${reply.shortcut}`), reply.title ? h("span", { dir: "auto" }, reply.title) : null,
+      h("span.reply-scope", reply.group_name ? `${reply.group_name}` : t("picker.personal"))),
+    h("span.reply-option-body", { dir: "auto" }, fillReply(reply.body, context())))));
     textarea.setAttribute("aria-activedescendant", `${listId}-${active}`);
     list.children[active]?.scrollIntoView({ block: "nearest" });
   }

@@ -3,6 +3,7 @@
 // the server and is applied to the lists and the open view.
 import { toast } from "./toast.js";
 import { openTransferDialog } from "./transfer_dialog.js";
+import { t } from "./i18n.js";
 
 /** `view()` is the console's chat view (made after these actions, which it is handed). */
 export function chatActions({ api, me, state, store, view, applyChat, setView, openChat }) {
@@ -23,11 +24,11 @@ export function chatActions({ api, me, state, store, view, applyChat, setView, o
   }
 
   function archive() {
-    return act("archive", { done: () => "Chat archived. You'll find it under Archived." });
+    return act("archive", { done: () => t("actions.archived") });
   }
 
   function reopen() {
-    return act("reopen", { json: {}, after: () => setView("mine"), done: () => "Chat reopened." });
+    return act("reopen", { json: {}, after: () => setView("mine"), done: () => t("actions.reopened") });
   }
 
   async function transfer() {
@@ -36,7 +37,8 @@ export function chatActions({ api, me, state, store, view, applyChat, setView, o
     const result = await openTransferDialog({ chat, api, me });
     if (!result) return;
     applyChat(result);
-    toast(result.agent_id ? `Transferred to ${result.agent_name || "another agent"}.` : `Moved to the ${result.group_name || "group"} queue.`, "ok");
+    toast(result.agent_id ? t("actions.transferred", { name: result.agent_name || t("actions.anotherAgent") })
+      : t("actions.queued", { group: result.group_name || t("console.anotherGroup") }), "ok");
   }
 
   /** Transfer a chat from anywhere (the call bar): open it, then the same dialog. */

@@ -3,25 +3,30 @@ import { channelBadge } from "./channels.js";
 import { icon } from "./icons.js";
 import { h, initials, replace } from "./dom.js";
 import { fullTime, relativeTime } from "./time.js";
+import { formatNumber, t } from "./i18n.js";
 
-const VIEW_LABELS = { queued: "Queued", mine: "My chats", archived: "Archived" };
+// Functions, not constants: the catalog is read when the list is drawn.
+const VIEW_LABELS = { queued: () => t("list.queued"), mine: () => t("list.mine"), archived: () => t("list.archived") };
 
 const EMPTY = {
-  queued: ["No chats waiting.", "New conversations will appear here."],
-  mine: ["You have no open chats.", "Accept a chat from Queued, or start one from the SMS or WhatsApp tab."],
-  archived: ["Nothing archived yet.", "Chats you close end up here, ready to reopen."],
+  queued: () => [t("list.emptyQueued"), t("list.emptyQueuedHint")],
+  mine: () => [t("list.emptyMine"), t("list.emptyMineHint")],
+  archived: () => [t("list.emptyArchived"), t("list.emptyArchivedHint")],
 };
 
 export function customerLabel(chat) {
-  return chat?.customer_name || chat?.customer_address || "Unknown customer";
+  return chat?.customer_name || chat?.customer_address || t("list.unknownCustomer");
 }
 
 export function previewText(message) {
-  if (!message) return "No messages yet";
+  if (!message) return t("list.noMessages");
   const body = (message.body || "").replace(/\s+/g, " ").trim();
   let text = body;
-  if (!text) text = message.kind === "media" ? "Attachment" : message.kind === "call" ? "Call" : message.kind === "template" ? "Template message" : "(empty message)";
-  return message.direction === "out" ? `You: ${text}` : text;
+  if (!text) {
+    text = message.kind === "media" ? t("list.previewAttachment") : message.kind === "call" ? t("list.previewCall")
+      : message.kind === "template" ? t("list.previewTemplate") : t("list.previewEmpty");
+  }
+  return message.direction === "out" ? t("list.previewYou", { text }) : text;
 }
 
 /**
@@ -31,7 +36,7 @@ export function previewText(message) {
  */
 export function createChatList({ onOpen, onView, header }) {
   const buttons = {};
-  const tabs = h("div.views", { role: "tablist", "aria-label": "Chat lists" });
+  const tabs = h("div.views", { role: "tablist", "aria-label": t("list.lists") });
   for (const view of Object.keys(VIEW_LABELS)) {
     const count = h("span.view-count", "0");
     buttons[view] = h("button.view", {
@@ -40,27 +45,29 @@ export function createChatList({ onOpen, onView, header }) {
       dataset: { view },
       "aria-selected": "false",
       onclick: () => onView(view),
-    }, h("span.view-label", VIEW_LABELS[view]), count);
+    }, h("span.view-label", VIEW_LABELS[view]()), count);
     buttons[view].countEl = count;
     // A call rings in a chat of this list: marked here too, whichever list is shown.
-    buttons[view].ringEl = h("span.view-ring", { hidden: true, title: "A call is ringing in this list" }, icon("phone"), h("span.sr-only", "call ringing"));
+    buttons[view].ringEl = h("span.view-ring", { hidden: true, title: t("list.ringingInList") }, icon("phone"),
+      h("span.sr-only", t("list.ringingShort")));
     buttons[view].append(buttons[view].ringEl);
     tabs.append(buttons[view]);
   }
-  const list = h("ul.chat-list", { "aria-label": "Chats" });
-  const element = h("aside.pane.pane-list", { "aria-label": "Conversations" }, header, tabs, list);
+  const list = h("ul.chat-list", { "aria-label": t("list.chats") });
+  const element = h("aside.pane.pane-list", { "aria-label": t("list.conversations") }, header, tabs, list);
 
   function ringBadge(call) {
     if (!call) return null;
-    const text = call.forOther ? `Ringing for ${call.forOther}` : "Ringing";
-    return h("span.ring-badge", { title: "A call is waiting in this chat" }, icon("phone"), text);
+    const text = call.forOther ? t("list.ringingFor", { name: call.forOther }) : t("list.ringing");
+    return h("span.ring-badge", { title: t("list.callWaiting") }, icon("phone"), text);
   }
 
   function row(chat, { openId, channels, now, ringing }) {
-    const name = h("span.row-name", customerLabel(chat));
+    const name = h("span.row-name", { dir: "auto" }, customerLabel(chat));
     const time = h("time.row-time", { datetime: chat.last_message_at || chat.created_at, title: fullTime(chat.last_message_at || chat.created_at) },
       relativeTime(chat.last_message_at || chat.created_at, now));
-    const unread = chat.unread > 0 ? h("span.unread-count", { "aria-label": `${chat.unread} unread` }, chat.unread > 99 ? "99+" : String(chat.unread)) : null;
+    const unread = chat.unread > 0 ? h("span.unread-count", { "aria-label": t("list.unread", { count: chat.unread }) },
+      chat.unread > 99 ? t("list.unreadMany") : formatNumber(chat.unread)) : null;
     const call = ringing?.get(chat.id);
     const link = h("a.chat-row", {
       href: `/console/chats/${chat.id}`,
@@ -78,7 +85,7 @@ export function createChatList({ onOpen, onView, header }) {
       h("span.row-top", name, time),
       h("span.row-bottom",
         channelBadge(chat.channel, channels),
-        ringBadge(call) || h("span.row-preview", previewText(chat.last_message)),
+        ringBadge(call) || h("span.row-preview", { dir: "auto" }, previewText(chat.last_message)),
         unread)));
     return h("li", link);
   }
@@ -87,16 +94,16 @@ export function createChatList({ onOpen, onView, header }) {
     const counts = store.counts();
     for (const [key, button] of Object.entries(buttons)) {
       button.setAttribute("aria-selected", String(key === view));
-      button.countEl.textContent = String(counts[key]);
+      button.countEl.textContent = formatNumber(counts[key]);
       button.countEl.classList.toggle("has-unread", store.unreadIn(key) > 0);
-      button.countEl.title = `${counts[key]} chat${counts[key] === 1 ? "" : "s"}`;
+      button.countEl.title = t("list.chatCount", { count: counts[key] });
       button.ringEl.hidden = ![...(ringing?.keys() || [])].some((id) => store.viewOf(store.get(id)) === key);
       button.classList.toggle("is-ringing", !button.ringEl.hidden);
     }
     const chats = store.list(view);
     list.dataset.view = view;
     if (!chats.length) {
-      const [title, text] = EMPTY[view];
+      const [title, text] = EMPTY[view]();
       replace(list, h("li.empty-state", h("strong", title), h("span", text)));
       return;
     }

@@ -6,11 +6,13 @@ import { createComposer } from "./composer.js";
 import { h, initials, replace, safeUrl } from "./dom.js";
 import { fileKind, readableSize } from "./files.js";
 import { icon } from "./icons.js";
-import { dayLabel, fullTime, messageTime, parseDate } from "./time.js";
-import { callRow, channelChange, channelTag, deliveryText, isCallChannel, isTextMessage, STATUS_TEXT, templateMark,
+import { dayKey, dayLabel, fullTime, messageTime } from "./time.js";
+import { t } from "./i18n.js";
+import { callRow, channelChange, channelTag, deliveryText, isCallChannel, isTextMessage, statusText, templateMark,
   textChannelsUsed, voicemailRow } from "./transcript.js";
 
-const CHAT_STATUS = { queued: "Waiting", active: "Open", archived: "Archived" };
+const CHAT_STATUS = { queued: () => t("chat.statusQueued"), active: () => t("chat.statusActive"),
+  archived: () => t("chat.statusArchived") };
 
 // Constant icon markup only (never user data).
 const ICONS = {
@@ -28,18 +30,18 @@ function statusIcon(status) {
 }
 
 function ticks(status) {
-  const el = h("span.ticks", { dataset: { status }, title: STATUS_TEXT[status] || status, role: "img", "aria-label": STATUS_TEXT[status] || status });
+  const el = h("span.ticks", { dataset: { status }, title: statusText(status), role: "img", "aria-label": statusText(status) });
   el.innerHTML = statusIcon(status); // constant SVG
   return el;
 }
 
 function mediaItem(media) {
   const url = safeUrl(media.url);
-  if (!url) return h("span.media-file", "Attachment with an unsupported address");
+  if (!url) return h("span.media-file", t("chat.mediaBadAddress"));
   const type = media.content_type || "";
   if (type.startsWith("image/")) {
     return h("a.media-image", { href: url, target: "_blank", rel: "noopener noreferrer" },
-      h("img", { src: url, alt: media.filename ? `Image ${media.filename}` : "Image from the conversation", loading: "lazy" }));
+      h("img", { src: url, alt: media.filename ? t("chat.mediaImageNamed", { name: media.filename }) : t("chat.mediaImage"), loading: "lazy" }));
   }
   // Other files: what it is, how big, and both ways to get it.
   const fromUrl = decodeURIComponent(url.split("?")[0].split("/").pop() || "");
@@ -49,10 +51,10 @@ function mediaItem(media) {
   const download = url + (url.includes("?") ? "&" : "?") + "download=1";
   return h("div.media-file", { dataset: { contentType: type } },
     icon("clip", "media-file-icon"),
-    h("span.media-file-main", h("span.media-file-name", name), h("span.media-file-details", details)),
+    h("span.media-file-main", h("span.media-file-name", { dir: "auto" }, name), h("span.media-file-details", details)),
     h("span.media-file-actions",
-      h("a.button.small", { href: url, target: "_blank", rel: "noopener noreferrer", "aria-label": `Open ${name}` }, "Open"),
-      h("a.button.small", { href: download, download: name, "aria-label": `Download ${name}` }, "Download")));
+      h("a.button.small", { href: url, target: "_blank", rel: "noopener noreferrer", "aria-label": t("chat.mediaOpenNamed", { name }) }, t("chat.mediaOpen")),
+      h("a.button.small", { href: download, download: name, "aria-label": t("chat.mediaDownloadNamed", { name }) }, t("chat.mediaDownload"))));
 }
 
 /**
@@ -61,7 +63,7 @@ function mediaItem(media) {
  * `actions` = {accept, transfer, archive, reopen, send(body)} each returning a Promise.
  */
 export function createChatView({ channels, me, actions, replies }) {
-  const element = h("section.pane.pane-chat", { "aria-label": "Conversation" });
+  const element = h("section.pane.pane-chat", { "aria-label": t("chat.conversation") });
   const composer = createComposer({
     onSend: (body, attachmentIds) => actions.send(body, attachmentIds), onReopen: () => actions.reopen(), replies,
     onUpload: actions.upload ? (file) => actions.upload(chat, file) : null,
@@ -78,11 +80,11 @@ export function createChatView({ channels, me, actions, replies }) {
   }
 
   function showEmpty() {
-    showPlaceholder("Pick a conversation", "Choose a chat on the left to read it and reply. New customer messages arrive there live.");
+    showPlaceholder(t("chat.pickTitle"), t("chat.pickText"));
   }
 
   function showError(text) {
-    showPlaceholder("Can't open this chat", text);
+    showPlaceholder(t("chat.cantOpen"), text);
   }
 
   function header() {
@@ -96,28 +98,31 @@ export function createChatView({ channels, me, actions, replies }) {
         button.disabled = false;
       }
     };
-    if (chat.status === "queued") actionButtons.push(h("button.primary", { type: "button", dataset: { action: "accept" }, onclick: busy(actions.accept) }, "Accept"));
+    if (chat.status === "queued") actionButtons.push(h("button.primary", { type: "button", dataset: { action: "accept" }, onclick: busy(actions.accept) }, t("chat.accept")));
     if (chat.status !== "archived") {
-      actionButtons.push(h("button.button", { type: "button", dataset: { action: "transfer" }, onclick: busy(actions.transfer) }, "Transfer"));
-      actionButtons.push(h("button.button", { type: "button", dataset: { action: "archive" }, onclick: busy(actions.archive) }, "Archive"));
+      actionButtons.push(h("button.button", { type: "button", dataset: { action: "transfer" }, onclick: busy(actions.transfer) }, t("chat.transfer")));
+      actionButtons.push(h("button.button", { type: "button", dataset: { action: "archive" }, onclick: busy(actions.archive) }, t("chat.archive")));
     } else {
-      actionButtons.push(h("button.primary", { type: "button", dataset: { action: "reopen" }, onclick: busy(actions.reopen) }, "Reopen"));
+      actionButtons.push(h("button.primary", { type: "button", dataset: { action: "reopen" }, onclick: busy(actions.reopen) }, t("chat.reopen")));
     }
-    const assignee = chat.agent_id ? (chat.agent_id === me.id ? "You" : chat.agent_name || "Another agent") : "Unassigned";
+    const assignee = chat.agent_id ? (chat.agent_id === me.id ? t("chat.assigneeYou") : chat.agent_name || t("chat.assigneeOther"))
+      : t("chat.unassigned");
     const name = customerLabel(chat);
     // Narrow screens show one pane at a time: back to the list, on to the details.
-    if (actions.showDetails) actionButtons.push(h("button.button.pane-to-details", { type: "button", onclick: () => actions.showDetails() }, "Details"));
+    if (actions.showDetails) actionButtons.push(h("button.button.pane-to-details", { type: "button", onclick: () => actions.showDetails() }, t("chat.details")));
     return h("header.chat-head",
-      actions.showList ? h("button.button.pane-back", { type: "button", "aria-label": "Back to the chat list", onclick: () => actions.showList() }, "‹ Chats") : null,
+      actions.showList ? h("button.button.pane-back", { type: "button", "aria-label": t("chat.backToList"), onclick: () => actions.showList() }, t("chat.backShort")) : null,
       h("span.avatar.avatar-lg", { "aria-hidden": "true", dataset: { hue: hue(chat.customer_address) } }, initials(chat.customer_name)),
       h("div.chat-head-main",
-        h("h2.chat-title", name),
+        h("h2.chat-title", { dir: "auto" }, name),
         h("div.chat-meta",
           channelBadge(chat.channel, channels),
           chat.customer_name ? h("span.chat-address", chat.customer_address) : null,
-          h(`span.status-pill.status-${chat.status}`, { dataset: { status: chat.status } }, CHAT_STATUS[chat.status] || chat.status),
-          h("span.meta-item.chat-group", { title: "Group" }, h("span.meta-label", "Group"), chat.group_name || "None"),
-          h("span.meta-item.chat-assignee", { title: "Assigned to" }, h("span.meta-label", "Assignee"), assignee))),
+          h(`span.status-pill.status-${chat.status}`, { dataset: { status: chat.status } }, CHAT_STATUS[chat.status]?.() || chat.status),
+          h("span.meta-item.chat-group", { title: t("chat.group") }, h("span.meta-label", t("chat.group")),
+            h("span", { dir: "auto" }, chat.group_name || t("chat.noGroup"))),
+          h("span.meta-item.chat-assignee", { title: t("chat.assignedTo") }, h("span.meta-label", t("chat.assignee")),
+            h("span", { dir: "auto" }, assignee)))),
       h("div.chat-actions", actionButtons));
   }
 
@@ -125,13 +130,14 @@ export function createChatView({ channels, me, actions, replies }) {
 
   function messageEl(message) {
     const kind = message.kind || "text";
-    const body = message.body ? h("div.msg-body", message.body) : null;
+    // dir="auto": each bubble takes the direction of its own text (Arabic, Hebrew …).
+    const body = message.body ? h("div.msg-body", { dir: "auto" }, message.body) : null;
     const media = (message.media || []).length ? h("div.msg-media", message.media.map(mediaItem)) : null;
     const time = h("time", { datetime: message.created_at, title: fullTime(message.created_at) }, messageTime(message.created_at));
     if (kind === "call") return callRow(message, time);
     if (isCallChannel(message.channel, channels) && message.direction !== "out") return voicemailRow(message, time);
     const meta = h("div.msg-meta",
-      message.direction === "out" ? h("span.msg-author", message.agent_name || "Automatic") : null,
+      message.direction === "out" ? h("span.msg-author", { dir: "auto" }, message.agent_name || t("chat.automatic")) : null,
       showChannels && isTextMessage(message, channels) ? channelTag(message.channel, channels) : null,
       time,
       message.direction === "out" ? ticks(message.status) : null,
@@ -139,7 +145,7 @@ export function createChatView({ channels, me, actions, replies }) {
     const error = message.error_message ? h("div.msg-error", { role: message.status === "failed" ? "alert" : null }, message.error_message) : null;
     if (["system", "note"].includes(kind)) {
       return h(`div.msg.msg-event.kind-${kind}`, { dataset: { messageId: message.id, status: message.status } },
-        h("div.msg-event-body", message.body || kind), time);
+        h("div.msg-event-body", { dir: "auto" }, message.body || kind), time);
     }
     const template = message.template ? templateMark(message) : null;
     return h(`div.msg.msg-${message.direction === "out" ? "out" : "in"}.kind-${kind}`, {
@@ -156,7 +162,7 @@ export function createChatView({ channels, me, actions, replies }) {
     let lastChannel = null;
     showChannels = textChannelsUsed(sorted, channels).length > 1;
     for (const message of sorted) {
-      const day = parseDate(message.created_at)?.toDateString();
+      const day = dayKey(message.created_at); // the calendar day in the agent's zone
       if (day && day !== lastDay) {
         children.push(h("div.day-divider", h("span", dayLabel(message.created_at))));
         lastDay = day;
@@ -167,7 +173,7 @@ export function createChatView({ channels, me, actions, replies }) {
       }
       children.push(messageEl(message));
     }
-    if (!children.length) children.push(h("p.transcript-empty", "No messages in this chat yet."));
+    if (!children.length) children.push(h("p.transcript-empty", t("chat.noMessages")));
     replace(transcript, children);
     return nearBottom;
   }
@@ -182,15 +188,15 @@ export function createChatView({ channels, me, actions, replies }) {
     const key = replyChannel(chat.channel, channels);
     if (!key) {
       const refusal = channels.find((c) => c.key === chat.channel)?.text_refusal;
-      return { mode: "disabled", placeholder: refusal, hint: "No text channel to reply by" };
+      return { mode: "disabled", placeholder: refusal, hint: t("chat.noTextChannel") };
     }
     const label = channelLabel(key, channels);
     return {
       mode: "open",
       channelLabel: label,
       files: Boolean(channels.find((c) => c.key === key)?.takes_files),
-      placeholder: `Reply to ${who} by ${label}…`,
-      hint: chat.status === "queued" ? "Replying assigns this chat to you · / replies" : undefined,
+      placeholder: t("chat.replyTo", { name: who, channel: label }),
+      hint: chat.status === "queued" ? t("chat.replyAssigns") : undefined,
     };
   }
 
@@ -200,7 +206,7 @@ export function createChatView({ channels, me, actions, replies }) {
     messages = new Map();
     for (const message of list) messages.set(message.id, mergeMessage(null, message));
     head = header();
-    transcript = h("div.transcript", { role: "log", "aria-label": "Messages", "aria-live": "polite", "aria-busy": "false" });
+    transcript = h("div.transcript", { role: "log", "aria-label": t("chat.messages"), "aria-live": "polite", "aria-busy": "false" });
     replace(element, head, transcript, composer.element);
     if (switched) composer.reset();
     composer.setState(composerState());
@@ -210,17 +216,18 @@ export function createChatView({ channels, me, actions, replies }) {
 
   function showLoading(next) {
     if (!next) {
-      replace(element, h("div.chat-placeholder", h("p.muted", "Opening the chat…")));
+      replace(element, h("div.chat-placeholder", h("p.muted", t("chat.opening"))));
       return;
     }
     chat = { ...next };
     messages = new Map();
     head = header();
-    transcript = h("div.transcript", { role: "log", "aria-label": "Messages", "aria-busy": "true" }, h("p.transcript-empty", "Loading messages…"));
+    transcript = h("div.transcript", { role: "log", "aria-label": t("chat.messages"), "aria-busy": "true" },
+      h("p.transcript-empty", t("chat.loadingMessages")));
     composer.reset();
     const ready = composerState();
     // No typing until the transcript is there: a reply must land in a loaded chat.
-    composer.setState(ready.mode === "open" ? { ...ready, mode: "loading", placeholder: "Loading the conversation…" } : ready);
+    composer.setState(ready.mode === "open" ? { ...ready, mode: "loading", placeholder: t("chat.loadingConversation") } : ready);
     replace(element, head, transcript, composer.element);
   }
 

@@ -4,6 +4,7 @@ import { attachReplyPicker } from "./canned_replies.js";
 import { h } from "./dom.js";
 import { readableSize } from "./files.js";
 import { icon } from "./icons.js";
+import { formatNumber, t } from "./i18n.js";
 
 export const MAX_LENGTH = 1600;
 
@@ -16,36 +17,36 @@ export function createComposer({ onSend, onReopen, replies, onUpload }) {
   const textarea = h("textarea.composer-input", {
     rows: "2",
     maxlength: String(MAX_LENGTH),
-    "aria-label": "Reply",
-    placeholder: "Write a reply…",
+    "aria-label": t("composer.reply"),
+    placeholder: t("composer.placeholder"),
+    dir: "auto",
   });
   // Registered before the composer's own keys, so Enter in the open list inserts, not sends.
   const picker = replies ? attachReplyPicker(textarea, { ...replies, onInsert: () => update() }) : null;
-  const counter = h("span.composer-counter", { "aria-live": "off" }, `0 / ${MAX_LENGTH}`);
-  const DEFAULT_HINT = replies ? "Enter to send · Shift+Enter for a new line · / replies"
-    : "Enter to send · Shift+Enter for a new line";
+  const counter = h("span.composer-counter", { "aria-live": "off" });
+  const DEFAULT_HINT = replies ? t("composer.hintReplies") : t("composer.hint");
   const hint = h("span.composer-hint", DEFAULT_HINT);
   // Which channel a reply goes by (a chat with calls still replies by SMS or WhatsApp).
   const via = h("span.composer-via", { hidden: true });
-  const send = h("button.primary.composer-send", { type: "submit" }, "Send");
+  const send = h("button.primary.composer-send", { type: "submit" }, t("composer.send"));
   // Attachments: uploaded as soon as chosen (the channel's limits answer at once),
   // sent with the next reply by id.
   const files = h("input.composer-file", { type: "file", multiple: true, hidden: true, tabindex: "-1",
-    "aria-label": "Files to attach" });
-  const attach = onUpload ? h("button.composer-attach", { type: "button", "aria-label": "Attach a file",
-    title: "Attach an image or a document", onclick: () => files.click() }, icon("clip")) : null;
-  const chips = h("ul.composer-files", { "aria-label": "Attached files", hidden: true });
+    "aria-label": t("composer.filesToAttach") });
+  const attach = onUpload ? h("button.composer-attach", { type: "button", "aria-label": t("composer.attach"),
+    title: t("composer.attachTitle"), onclick: () => files.click() }, icon("clip")) : null;
+  const chips = h("ul.composer-files", { "aria-label": t("composer.attachedFiles"), hidden: true });
   let attached = []; // [{id, filename, content_type, size}]
   let takesFiles = true; // the chat's channel carries files (its adapter has media_rules)
   let uploading = 0;
   const error = h("p.composer-error", { role: "alert", hidden: true });
-  const form = h("form.composer", { "aria-label": "Reply to the customer" },
+  const form = h("form.composer", { "aria-label": t("composer.form") },
     picker?.element, chips, textarea,
     h("div.composer-bar", attach, files, via, hint, h("span.spacer"), counter, send), error);
-  const reopen = h("button.button", { type: "button", onclick: () => onReopen?.() }, "Reopen chat");
+  const reopen = h("button.button", { type: "button", onclick: () => onReopen?.() }, t("composer.reopen"));
   const archived = h("div.composer-closed", { hidden: true },
     icon("archive", "composer-closed-icon"),
-    h("span.composer-closed-text", "This chat is archived, so you can't reply here. Reopen it to write to the customer again."),
+    h("span.composer-closed-text", t("composer.archived")),
     reopen);
   const element = h("div.composer-wrap", form, archived);
   let sending = false;
@@ -53,7 +54,8 @@ export function createComposer({ onSend, onReopen, replies, onUpload }) {
 
   function update() {
     const length = textarea.value.length;
-    counter.textContent = `${length} / ${MAX_LENGTH}`;
+    counter.textContent = t("composer.counter", { length: formatNumber(length, { useGrouping: false }),
+      max: formatNumber(MAX_LENGTH, { useGrouping: false }) });
     counter.classList.toggle("near-limit", length > MAX_LENGTH - 100);
     send.disabled = sending || uploading > 0 || mode !== "open" || (!textarea.value.trim() && !attached.length);
     if (attach) {
@@ -72,8 +74,8 @@ export function createComposer({ onSend, onReopen, replies, onUpload }) {
   function renderFiles() {
     chips.hidden = !attached.length;
     chips.replaceChildren(...attached.map((file) => h("li.composer-file-chip", { dataset: { attachmentId: file.id } },
-      icon("clip"), h("span.file-name", file.filename), h("span.file-size", readableSize(file.size)),
-      h("button.link.file-remove", { type: "button", "aria-label": `Remove ${file.filename}`,
+      icon("clip"), h("span.file-name", { dir: "auto" }, file.filename), h("span.file-size", readableSize(file.size)),
+      h("button.link.file-remove", { type: "button", "aria-label": t("composer.removeFile", { name: file.filename }),
         onclick: () => { attached = attached.filter((f) => f !== file); renderFiles(); update(); textarea.focus(); } }, "×"))));
   }
 
@@ -85,7 +87,7 @@ export function createComposer({ onSend, onReopen, replies, onUpload }) {
         attached.push(await onUpload(file));
         renderFiles();
       } catch (exc) {
-        showError(exc?.message || `${file.name} couldn't be attached.`);
+        showError(exc?.message || t("composer.attachFailed", { name: file.name }));
       } finally {
         uploading -= 1;
         update();
@@ -112,7 +114,7 @@ export function createComposer({ onSend, onReopen, replies, onUpload }) {
       attached = [];
       renderFiles();
     } catch (exc) {
-      showError(exc?.message || "The message wasn't sent. Try again.");
+      showError(exc?.message || t("composer.sendFailed"));
     } finally {
       sending = false;
       update();
@@ -144,7 +146,7 @@ export function createComposer({ onSend, onReopen, replies, onUpload }) {
     textarea.disabled = mode !== "open";
     if (placeholder) textarea.placeholder = placeholder;
     hint.textContent = hintText || DEFAULT_HINT;
-    via.textContent = channelLabel ? `Sends by ${channelLabel}` : "";
+    via.textContent = channelLabel ? t("composer.sendsBy", { channel: channelLabel }) : "";
     via.hidden = !channelLabel || mode !== "open";
     if (changedChat) showError("");
     update();

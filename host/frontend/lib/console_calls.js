@@ -4,6 +4,7 @@
 // and whom it rings for. A call nobody picks up stops ringing after RING_LIMIT_MS.
 import { notify, startRing, stopRing } from "./alerts.js";
 import { customerLabel } from "./chat_list.js";
+import { t } from "./i18n.js";
 
 const RING_LIMIT_MS = 180_000; // voicemail takes the call by then
 
@@ -20,7 +21,7 @@ export function followCalls({ socket, store, me, state, render, applyChat, atten
     const found = new Map();
     for (const chatId of ringing.keys()) {
       const chat = store.get(chatId);
-      const other = chat?.agent_id && chat.agent_id !== me.id ? chat.agent_name || "another agent" : null;
+      const other = chat?.agent_id && chat.agent_id !== me.id ? chat.agent_name || t("actions.anotherAgent") : null;
       found.set(chatId, { forOther: other });
     }
     return found;
@@ -47,7 +48,7 @@ export function followCalls({ socket, store, me, state, render, applyChat, atten
     ringing.set(chat.id, { callId: call.id, transfer: Boolean(transfer), timer: setTimeout(() => stopRinging(chat.id), RING_LIMIT_MS) });
     refreshRing();
     if (canAnswer(store.get(chat.id)) && !attentive(chat.id)) {
-      notify(customerLabel(chat), transfer ? "Transferred call — answer in the Call tab" : "Incoming call",
+      notify(customerLabel(chat), transfer ? t("calls.transferred") : t("calls.incoming"),
         { tag: `call-${call.id}`, onClick: () => openChat(chat.id) });
     }
   });

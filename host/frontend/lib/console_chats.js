@@ -1,13 +1,14 @@
 // The console's lists and open chat follow what happens elsewhere: chats created,
 // updated, moved away or renamed, messages arriving and changing state.
 import { previewText } from "./chat_list.js";
+import { t } from "./i18n.js";
 
 export function followChats({ socket, store, state, applyChat, attentive, alertAgent, markRead, leaveIfMovedAway, chatView, widget }) {
   socket.on("chat:created", ({ chat, origin } = {}) => {
     if (!chat) return;
     const isNew = !store.get(chat.id);
     applyChat(chat);
-    if (isNew && origin !== "agent" && !attentive(chat.id)) alertAgent(chat, "New conversation");
+    if (isNew && origin !== "agent" && !attentive(chat.id)) alertAgent(chat, t("calls.newConversation"));
   });
 
   socket.on("chat:updated", ({ chat } = {}) => {

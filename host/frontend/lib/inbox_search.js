@@ -6,9 +6,11 @@ import { customerLabel, hue } from "./chat_list.js";
 import { h, initials, replace } from "./dom.js";
 import { icon } from "./icons.js";
 import { fullTime, relativeTime } from "./time.js";
+import { t } from "./i18n.js";
 
 const DEBOUNCE_MS = 220;
-const STATUS_OPTIONS = [["", "Any status"], ["queued", "Waiting"], ["active", "Open"], ["archived", "Archived"]];
+const STATUS_OPTIONS = () => [["", t("search.anyStatus")], ["queued", t("chat.statusQueued")], ["active", t("chat.statusActive")],
+  ["archived", t("chat.statusArchived")]];
 
 /** Text with each searched word's occurrences in <mark> (as text nodes, never HTML). */
 export function highlighted(text, words) {
@@ -31,27 +33,27 @@ function queryWords(q) {
 export function createInboxSearch({ api, channels, onOpen, onActive, showGroup = () => true }) {
   const input = h("input.search-input", {
     type: "search", name: "q", autocomplete: "off", spellcheck: "false", maxlength: "200",
-    placeholder: "Search customers and messages", "aria-label": "Search customers and messages",
+    placeholder: t("search.placeholder"), "aria-label": t("search.placeholder"), dir: "auto",
   });
   const filterCount = h("span.filter-count", { hidden: true });
   const toggle = h("button.filter-toggle", { type: "button", "aria-expanded": "false", "aria-controls": "inbox-filters",
-    title: "Filter by channel, group, status or unread" }, icon("filter"), h("span.filter-label", "Filters"), filterCount);
-  const channel = h("select", { name: "channel", "aria-label": "Channel" },
-    h("option", { value: "" }, "All channels"),
+    title: t("search.filterTitle") }, icon("filter"), h("span.filter-label", t("search.filters")), filterCount);
+  const channel = h("select", { name: "channel", "aria-label": t("search.channel") },
+    h("option", { value: "" }, t("search.allChannels")),
     channels.map((c) => h("option", { value: c.key }, c.label)));
-  const group = h("select", { name: "group_id", "aria-label": "Group" }, h("option", { value: "" }, "All groups"));
-  const status = h("select", { name: "status", "aria-label": "Status" },
-    STATUS_OPTIONS.map(([value, label]) => h("option", { value }, label)));
+  const group = h("select", { name: "group_id", "aria-label": t("chat.group") }, h("option", { value: "" }, t("search.allGroups")));
+  const status = h("select", { name: "status", "aria-label": t("search.status") },
+    STATUS_OPTIONS().map(([value, label]) => h("option", { value }, label)));
   const unread = h("input", { type: "checkbox", name: "unread" });
-  const reset = h("button.link.filter-reset", { type: "button" }, "Clear all");
-  const filters = h("div.inbox-filters#inbox-filters", { hidden: true, role: "group", "aria-label": "Filters" },
-    channel, group, status, h("label.unread-only", unread, "Unread only"), reset);
+  const reset = h("button.link.filter-reset", { type: "button" }, t("search.clearAll"));
+  const filters = h("div.inbox-filters#inbox-filters", { hidden: true, role: "group", "aria-label": t("search.filters") },
+    channel, group, status, h("label.unread-only", unread, t("search.unreadOnly")), reset);
   const form = h("form.inbox-search", { role: "search", onsubmit: (e) => { e.preventDefault(); run(); } },
     h("div.search-field", icon("search", "search-icon"), input), toggle);
   const element = h("div.inbox-search-wrap", form, filters);
   const status_ = h("p.search-status", { role: "status", "aria-live": "polite" });
   const body = h("div.search-body");
-  const results = h("div.search-results", { hidden: true, "aria-label": "Search results" }, status_, body);
+  const results = h("div.search-results", { hidden: true, "aria-label": t("search.results") }, status_, body);
   let timer = null;
   let controller = null;
   let groupsLoaded = false;
@@ -111,25 +113,25 @@ export function createInboxSearch({ api, channels, onOpen, onActive, showGroup =
     },
     h("span.avatar", { "aria-hidden": "true", dataset: { hue: hue(chat.customer_address) } }, initials(chat.customer_name)),
     h("span.row-main",
-      h("span.row-top", h("span.row-name", customerLabel(chat)),
+      h("span.row-top", h("span.row-name", { dir: "auto" }, customerLabel(chat)),
         h("time.row-time", { datetime: hit.created_at, title: fullTime(hit.created_at) }, relativeTime(hit.created_at, new Date()))),
-      h("span.hit-text", hit.direction === "out" ? h("span.hit-who", "You: ") : null, highlighted(hit.snippet, words)))));
+      h("span.hit-text", { dir: "auto" }, hit.direction === "out" ? h("span.hit-who", t("search.you")) : null, highlighted(hit.snippet, words)))));
   }
 
   function render(data, { q, filtered }) {
     const words = queryWords(q);
     const sections = [];
     if (data.customers.length) {
-      sections.push(h("h2.search-heading", q ? "Customers" : "Chats"),
+      sections.push(h("h2.search-heading", q ? t("search.customers") : t("list.chats")),
         h("ul.chat-list.search-list", data.customers.map((c) => customerRow(c, words))));
     }
     if (data.messages.length) {
-      sections.push(h("h2.search-heading", "Messages"),
+      sections.push(h("h2.search-heading", t("chat.messages")),
         h("ul.chat-list.search-list", data.messages.map((m) => messageRow(m, words))));
     }
     const found = data.customers.length + data.messages.length;
-    status_.textContent = found ? "" : (q ? `Nothing found for “${q}”${filtered ? " with these filters" : ""}. Try fewer words${filtered ? " or other filters" : ""}.`
-      : "No chats match these filters.");
+    status_.textContent = found ? "" : (q ? (filtered ? t("search.nothingFiltered", { query: q }) : t("search.nothing", { query: q }))
+      : t("search.noChatsFiltered"));
     status_.hidden = Boolean(found);
     replace(body, sections);
   }

@@ -3,17 +3,18 @@
 // Controls in the live bar (the call bar) declare their own key with data-shortcut and
 // data-shortcut-label, so a plugin's bar gets keys without the console knowing it.
 import { h } from "./dom.js";
+import { t } from "./i18n.js";
 
-export const SHORTCUTS = [
-  ["j", "Open the next chat in the list"],
-  ["k", "Open the previous chat in the list"],
-  ["1 2 3", "Show Queued, My chats or Archived"],
-  ["r", "Write a reply (Enter sends, Escape leaves the reply box)"],
-  ["a", "Accept the open chat"],
-  ["t", "Transfer the open chat"],
-  ["e", "Archive the open chat"],
-  ["d", "Show the details (on narrow screens)"],
-  ["?", "Show these shortcuts"],
+export const SHORTCUTS = () => [
+  ["j", t("keys.next")],
+  ["k", t("keys.previous")],
+  ["1 2 3", t("keys.lists")],
+  ["r", t("keys.reply")],
+  ["a", t("keys.accept")],
+  ["t", t("keys.transfer")],
+  ["e", t("keys.archive")],
+  ["d", t("keys.details")],
+  ["?", t("keys.help")],
 ];
 
 function typing(target) {
@@ -25,13 +26,13 @@ function typing(target) {
 export function openShortcutsDialog(liveBar) {
   const extra = [...(liveBar?.querySelectorAll("[data-shortcut]") || [])]
     .map((el) => [el.dataset.shortcut, el.dataset.shortcutLabel || el.textContent.trim()]);
-  const rows = [...SHORTCUTS, ...extra].map(([key, text]) =>
+  const rows = [...SHORTCUTS(), ...extra].map(([key, text]) =>
     h("div.shortcut-row", h("dt", key.split(" ").map((k) => h("kbd", k))), h("dd", text)));
-  const close = h("button.button", { type: "button" }, "Close");
+  const close = h("button.button", { type: "button" }, t("keys.close"));
   const dialog = h("dialog.modal.shortcuts-dialog", { "aria-labelledby": "shortcuts-title" },
-    h("h2", { id: "shortcuts-title" }, "Keyboard shortcuts"),
-    h("p.muted", "Single keys work when you're not typing. Tab moves through every control."),
-    extra.length ? null : h("p.muted", "While a call rings or runs, the call bar adds: p answer, m mute, h hang up."),
+    h("h2", { id: "shortcuts-title" }, t("keys.title")),
+    h("p.muted", t("keys.intro")),
+    extra.length ? null : h("p.muted", t("keys.callBar")),
     h("dl.shortcut-list", rows),
     h("div.dialog-actions", close));
   close.addEventListener("click", () => dialog.close());

@@ -1,6 +1,7 @@
 // The Socket.IO connection (same origin; session cookie or API token) and its status indicator.
 import { io } from "socket.io-client";
 import { h } from "./dom.js";
+import { t } from "./i18n.js";
 
 /**
  * Connect and report state changes: "connecting" | "connected" | "reconnecting" |
@@ -49,25 +50,25 @@ function showSignedOut(message) {
   document.querySelector(".session-ended")?.remove();
   const next = encodeURIComponent(window.location.pathname + window.location.search);
   const notice = h("div.session-ended", { role: "alert" },
-    h("strong", "You're signed out"),
-    h("p", message || "This sign-in has ended. Sign in again to continue."),
-    h("a.button.primary", { href: `/login?next=${next}` }, "Sign in again"));
+    h("strong", t("socket.signedOut")),
+    h("p", message || t("socket.endedTitle")),
+    h("a.button.primary", { href: `/login?next=${next}` }, t("socket.signInAgain")));
   document.body.append(notice);
 }
 
 const LABELS = {
-  connecting: "Connecting…",
-  connected: "Live",
-  reconnecting: "Reconnecting…",
-  offline: "Offline",
-  ended: "Signed out",
+  connecting: () => t("socket.connecting"),
+  connected: () => t("socket.connected"),
+  reconnecting: () => t("socket.reconnecting"),
+  offline: () => t("socket.offline"),
+  ended: () => t("socket.ended"),
 };
 const TITLES = {
-  connecting: "Connecting to live updates",
-  connected: "Connected: new chats and messages appear as they arrive",
-  reconnecting: "Connection lost; trying again. New messages will show once we're back.",
-  offline: "Not connected. Reload the page to try again.",
-  ended: "This sign-in has ended. Sign in again to continue.",
+  connecting: () => t("socket.connectingTitle"),
+  connected: () => t("socket.connectedTitle"),
+  reconnecting: () => t("socket.reconnectingTitle"),
+  offline: () => t("socket.offlineTitle"),
+  ended: () => t("socket.endedTitle"),
 };
 
 /** A small dot + label; call `.set(state)` to update it. */
@@ -76,8 +77,8 @@ export function connectionIndicator() {
   const el = h("span.conn", { role: "status", "aria-live": "polite" }, h("span.conn-dot", { "aria-hidden": "true" }), label);
   el.set = (state) => {
     el.dataset.state = state;
-    label.textContent = LABELS[state] || state;
-    el.title = TITLES[state] || "";
+    label.textContent = LABELS[state]?.() || state;
+    el.title = TITLES[state]?.() || "";
   };
   el.set("connecting");
   return el;

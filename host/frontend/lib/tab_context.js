@@ -11,6 +11,13 @@
 //   on(event, handler),   socket subscription, removed automatically on unmount
 //   openChat(chatId),     open another chat in the console
 //   channels,             enabled channels as they describe themselves (see channels.js)
+//   t(key, values),       a message of the tab's plugin's catalog (messages/<language>.json,
+//                         ICU MessageFormat) in the agent's language; keys are literal
+//                         strings, so `host/frontend/i18n_check.mjs` can check them
+//   language,             the agent's language ("pl")
+//   time: {               times and numbers in the agent's language and time zone
+//     fullTime(iso), messageTime(iso), relativeTime(iso), dayLabel(iso),
+//     duration(seconds) ("1:05"), number(n, options) },
 //   dom: {                the host's DOM helpers (lib/dom.js): user data goes in as text,
 //     h, replace,         never as HTML
 //     escapeHtml, safeUrl, initials },
@@ -30,11 +37,15 @@
 import { escapeHtml, h, initials, replace, safeUrl } from "./dom.js";
 import { channelBadge, channelLabel } from "./channels.js";
 import { hasIcon, icon } from "./icons.js";
+import { currentLanguage, formatNumber, translator } from "./i18n.js";
+import { dayLabel, duration, fullTime, messageTime, relativeTime } from "./time.js";
 
 export const DOM = Object.freeze({ h, replace, escapeHtml, safeUrl, initials });
+// Times and numbers in the agent's language and time zone.
+export const TIME = Object.freeze({ fullTime, messageTime, relativeTime, dayLabel, duration, number: formatNumber });
 
 /** The ctx of one mounted tab: `mounted.subscriptions` collects its socket handlers. */
-export function tabContext(base, mounted, currentChat) {
+export function tabContext(base, mounted, currentChat, tab = {}) {
   const chat = currentChat();
   const channels = base.channels || [];
   return {
@@ -44,6 +55,10 @@ export function tabContext(base, mounted, currentChat) {
     socket: base.socket,
     channels,
     dom: DOM,
+    // The tab's own plugin's messages, in the agent's language (see lib/i18n.js).
+    t: translator(tab.plugin || "host"),
+    get language() { return currentLanguage(); },
+    time: TIME,
     style: Object.freeze({
       channelBadge: (key) => channelBadge(key, channels),
       channelLabel: (key) => channelLabel(key, channels),

@@ -1,4 +1,7 @@
-// Dates from the API are UTC; naive ISO strings (no offset) are read as UTC too.
+// Times for people, in the agent's language and time zone (lib/i18n.js: the zone they
+// chose on their profile, else the browser's). Dates from the API are UTC; naive ISO
+// strings (no offset) are read as UTC too.
+import { currentLanguage, currentTimeZone, onLocaleChange, t } from "./i18n.js";
 
 export function parseDate(value) {
   if (!value) return null;
@@ -9,44 +12,78 @@ export function parseDate(value) {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
-const dayFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" });
-const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+let formats = null;
+onLocaleChange(() => { formats = null; });
+
+function format(name) {
+  if (!formats) {
+    const base = { timeZone: currentTimeZone() };
+    const make = (options) => new Intl.DateTimeFormat(currentLanguage(), { ...base, ...options });
+    formats = {
+      time: make({ hour: "numeric", minute: "2-digit" }),
+      day: make({ month: "short", day: "numeric" }),
+      full: make({ dateStyle: "medium", timeStyle: "short" }),
+      long: make({ weekday: "long", month: "long", day: "numeric" }),
+      key: new Intl.DateTimeFormat("en-CA", { ...base, year: "numeric", month: "2-digit", day: "2-digit" }),
+    };
+  }
+  return formats[name];
+}
+
+/** The calendar day ("2026-03-04") a moment falls on in the agent's zone. */
+export function dayKey(value) {
+  const date = parseDate(value);
+  return date ? format("key").format(date) : null;
+}
+
+function daysBefore(date, now) {
+  const day = (d) => Date.parse(`${format("key").format(d)}T00:00:00Z`);
+  return Math.round((day(now) - day(date)) / 86_400_000);
+}
 
 /** "now", "5m", "3h", "Yesterday", "Mar 4" — short, for the chat list. */
 export function relativeTime(value, now = new Date()) {
   const date = parseDate(value);
   if (!date) return "";
   const seconds = Math.max(0, (now - date) / 1000);
-  if (seconds < 45) return "now";
-  if (seconds < 3600) return `${Math.round(seconds / 60)}m`;
-  if (seconds < 86400 && date.getDate() === now.getDate()) return `${Math.floor(seconds / 3600)}h`;
-  const yesterday = new Date(now);
-  yesterday.setDate(now.getDate() - 1);
-  if (date.toDateString() === yesterday.toDateString()) return "Yesterday";
-  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h`;
-  return dayFormat.format(date);
+  if (seconds < 45) return t("time.now");
+  if (seconds < 3600) return t("time.minutesShort", { count: Math.round(seconds / 60) });
+  const days = daysBefore(date, now);
+  if (days <= 0) return t("time.hoursShort", { count: Math.floor(seconds / 3600) });
+  if (days === 1) return t("time.yesterday");
+  return format("day").format(date);
 }
 
 /** "14:05" today, "Mar 4, 14:05" otherwise — for message timestamps. */
 export function messageTime(value, now = new Date()) {
   const date = parseDate(value);
   if (!date) return "";
-  if (date.toDateString() === now.toDateString()) return timeFormat.format(date);
-  return `${dayFormat.format(date)}, ${timeFormat.format(date)}`;
+  if (daysBefore(date, now) === 0) return format("time").format(date);
+  return t("time.dayAndTime", { day: format("day").format(date), time: format("time").format(date) });
 }
 
 export function fullTime(value) {
   const date = parseDate(value);
-  return date ? fullFormat.format(date) : "";
+  return date ? format("full").format(date) : "";
 }
 
+/** "Today", "Yesterday", "Wednesday, March 4" — the transcript's day separators. */
 export function dayLabel(value, now = new Date()) {
   const date = parseDate(value);
   if (!date) return "";
-  if (date.toDateString() === now.toDateString()) return "Today";
-  const yesterday = new Date(now);
-  yesterday.setDate(now.getDate() - 1);
-  if (date.toDateString() === yesterday.toDateString()) return "Yesterday";
-  return new Intl.DateTimeFormat(undefined, { weekday: "long", month: "long", day: "numeric" }).format(date);
+  const days = daysBefore(date, now);
+  if (days === 0) return t("time.today");
+  if (days === 1) return t("time.yesterday");
+  return format("long").format(date);
+}
+
+/** A call's length: "0:42", "12:05", "1:02:03" (digits in the agent's language). */
+export function duration(seconds) {
+  const total = Math.max(0, Math.round(Number(seconds) || 0));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const two = (n) => new Intl.NumberFormat(currentLanguage(), { minimumIntegerDigits: 2, useGrouping: false }).format(n);
+  const one = (n) => new Intl.NumberFormat(currentLanguage(), { useGrouping: false }).format(n);
+  return h ? `${one(h)}:${two(m)}:${two(s)}` : `${one(m)}:${two(s)}`;
 }

@@ -4,9 +4,19 @@
 import { channelLabel } from "./channels.js";
 import { h, safeUrl } from "./dom.js";
 import { icon } from "./icons.js";
+import { t } from "./i18n.js";
 
-export const STATUS_TEXT = { queued: "Queued", sending: "Sending", accepted: "Queued", scheduled: "Scheduled", sent: "Sent",
-  delivered: "Delivered", read: "Read", failed: "Failed", undelivered: "Not delivered", canceled: "Canceled" };
+const STATUS_TEXT = {
+  queued: () => t("status.queued"), sending: () => t("status.sending"), accepted: () => t("status.queued"),
+  scheduled: () => t("status.scheduled"), sent: () => t("status.sent"), delivered: () => t("status.delivered"),
+  read: () => t("status.read"), failed: () => t("status.failed"), undelivered: () => t("status.undelivered"),
+  canceled: () => t("status.canceled"),
+};
+
+/** A delivery state in words, in the agent's language. */
+export function statusText(status) {
+  return STATUS_TEXT[status]?.() || status;
+}
 
 const EVENT_KINDS = new Set(["system", "note", "call"]);
 
@@ -32,7 +42,7 @@ export function textChannelsUsed(messages, channels) {
 /** "Switched to WhatsApp": the line between two messages on different text channels. */
 export function channelChange(key, channels) {
   return h("div.channel-change", { role: "separator", dataset: { channel: key } },
-    h("span", `Switched to ${channelLabel(key, channels)}`));
+    h("span", t("transcript.switchedTo", { channel: channelLabel(key, channels) })));
 }
 
 /** The channel a message went by, in its meta line (only when the chat used several). */
@@ -43,7 +53,7 @@ export function channelTag(key, channels) {
 /** The delivery state of an outgoing message, in words next to its ticks. */
 export function deliveryText(status) {
   const failed = ["failed", "undelivered", "canceled"].includes(status);
-  return h(`span.msg-status-text${failed ? ".is-failed" : ""}`, { dataset: { status } }, STATUS_TEXT[status] || status);
+  return h(`span.msg-status-text${failed ? ".is-failed" : ""}`, { dataset: { status } }, statusText(status));
 }
 
 function player(media, label) {
@@ -66,18 +76,20 @@ export function callRow(message, time) {
   const incoming = message.direction !== "out";
   const missed = message.status === "failed";
   const { duration, reason } = parts(message.body);
-  const way = incoming ? "Incoming call" : "Outgoing call";
-  const title = missed ? `Missed ${way.toLowerCase()}` : way;
+  const title = missed ? (incoming ? t("transcript.missedIncoming") : t("transcript.missedOutgoing"))
+    : (incoming ? t("transcript.incomingCall") : t("transcript.outgoingCall"));
   const details = [];
   if (missed && reason) details.push(reason);
-  if (!missed && message.agent_name) details.push(incoming ? `answered by ${message.agent_name}` : `by ${message.agent_name}`);
+  if (!missed && message.agent_name) {
+    details.push(incoming ? t("transcript.answeredBy", { name: message.agent_name }) : t("transcript.placedBy", { name: message.agent_name }));
+  }
   if (!missed && duration) details.push(duration);
   const recording = (message.media || []).find((m) => String(m.content_type || "").startsWith("audio/"));
   return h("div.msg.msg-event.kind-call", {
     dataset: { messageId: message.id, status: message.status, outcome: missed ? "missed" : "answered", direction: incoming ? "in" : "out" },
   }, h("div.msg-event-body", icon("phone", missed ? "call-missed-icon" : ""),
     h("strong.call-title", title), details.length ? h("span.call-details", ` · ${details.join(" · ")}`) : null, " ", time),
-  recording ? player(recording, "Voicemail recording") : null);
+  recording ? player(recording, t("transcript.voicemailRecording")) : null);
 }
 
 /** A voicemail the customer left: a row with its length and a player. */
@@ -85,14 +97,15 @@ export function voicemailRow(message, time) {
   const { duration } = parts(message.body);
   const recording = (message.media || []).find((m) => String(m.content_type || "").startsWith("audio/")) || (message.media || [])[0];
   return h("div.msg.msg-event.kind-voicemail", { dataset: { messageId: message.id, status: message.status } },
-    h("div.msg-event-body", icon("phone"), h("strong.call-title", "Voicemail"),
+    h("div.msg-event-body", icon("phone"), h("strong.call-title", t("transcript.voicemail")),
       duration ? h("span.call-details", ` · ${duration}`) : null, " ", time),
-    player(recording, `Voicemail${duration ? `, ${duration}` : ""}`));
+    player(recording, duration ? t("transcript.voicemailLasting", { duration }) : t("transcript.voicemail")));
 }
 
 /** A template message's marker: the body above is what the customer read. */
 export function templateMark(message) {
   const name = message.template?.name || message.template?.sid || "";
-  return h("div.msg-template", { title: "Sent as an approved template" },
-    message.body ? `Template${name ? ` · ${name}` : ""}` : `Template${name ? ` ${name}` : ""} (its text was not kept)`);
+  const text = message.body ? (name ? t("transcript.templateNamed", { name }) : t("transcript.template"))
+    : (name ? t("transcript.templateNamedNoText", { name }) : t("transcript.templateNoText"));
+  return h("div.msg-template", { title: t("transcript.templateTitle") }, text);
 }

@@ -1,5 +1,6 @@
 // "Transfer" : pick an agent or a group, then POST /chats/<id>/transfer.
 import { h, replace } from "./dom.js";
+import { t } from "./i18n.js";
 
 /**
  * Open the dialog for `chat`. `api` is the REST client; `me` the signed-in agent.
@@ -7,20 +8,20 @@ import { h, replace } from "./dom.js";
  */
 export function openTransferDialog({ chat, api, me }) {
   return new Promise((resolve) => {
-    const agentSelect = h("select", { name: "agent_id", "aria-label": "Agent" }, h("option", { value: "" }, "Loading agents…"));
-    const groupSelect = h("select", { name: "group_id", "aria-label": "Group" }, h("option", { value: "" }, "Loading groups…"));
+    const agentSelect = h("select", { name: "agent_id", "aria-label": t("transfer.agent") }, h("option", { value: "" }, t("transfer.loadingAgents")));
+    const groupSelect = h("select", { name: "group_id", "aria-label": t("transfer.group") }, h("option", { value: "" }, t("transfer.loadingGroups")));
     const error = h("p.error", { role: "alert", hidden: true });
-    const submit = h("button.primary", { type: "submit", disabled: true }, "Transfer");
-    const cancel = h("button.button", { type: "button" }, "Cancel");
+    const submit = h("button.primary", { type: "submit", disabled: true }, t("transfer.submit"));
+    const cancel = h("button.button", { type: "button" }, t("transfer.cancel"));
     const form = h("form.transfer-form", { method: "dialog" },
-      h("h2", "Transfer chat"),
-      h("p.muted", "Hand this conversation to a colleague, or put it back in a group's queue."),
-      h("label.field", h("span", "To an agent"), agentSelect),
+      h("h2", t("transfer.title")),
+      h("p.muted", t("transfer.intro")),
+      h("label.field", h("span", t("transfer.toAgent")), agentSelect),
       h("div.or", h("span", "or")),
-      h("label.field", h("span", "To a group's queue"), groupSelect),
+      h("label.field", h("span", t("transfer.toGroup")), groupSelect),
       error,
       h("div.dialog-actions", cancel, submit));
-    const dialog = h("dialog.modal.transfer-dialog", { "aria-label": "Transfer chat" }, form);
+    const dialog = h("dialog.modal.transfer-dialog", { "aria-label": t("transfer.title") }, form);
     document.body.append(dialog);
 
     let result = null;
@@ -61,10 +62,11 @@ export function openTransferDialog({ chat, api, me }) {
     dialog.showModal();
     Promise.all([api("agents"), api("groups")]).then(([agents, groups]) => {
       const others = agents.filter((a) => a.active !== false && a.id !== chat.agent_id);
-      replace(agentSelect, h("option", { value: "" }, others.length ? "Choose an agent…" : "No other agents"),
-        others.map((a) => h("option", { value: a.id }, `${a.name || a.email}${a.id === me.id ? " (you)" : ""}${a.online ? " · online" : ""}`)));
-      replace(groupSelect, h("option", { value: "" }, groups.length ? "Choose a group…" : "No groups yet"),
-        groups.map((g) => h("option", { value: g.id }, `${g.name}${g.id === chat.group_id ? " (current)" : ""}`)));
+      replace(agentSelect, h("option", { value: "" }, others.length ? t("transfer.chooseAgent") : t("transfer.noAgents")),
+        others.map((a) => h("option", { value: a.id }, t("transfer.agentOption", {
+          name: a.name || a.email, you: a.id === me.id ? "yes" : "no", online: a.online ? "yes" : "no" }))));
+      replace(groupSelect, h("option", { value: "" }, groups.length ? t("transfer.chooseGroup") : t("transfer.noGroups")),
+        groups.map((g) => h("option", { value: g.id }, g.id === chat.group_id ? t("transfer.currentGroup", { name: g.name }) : g.name)));
       refresh();
       agentSelect.focus();
     }).catch((exc) => {

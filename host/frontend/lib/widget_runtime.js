@@ -15,6 +15,7 @@
 //
 // What `mount` and `background` receive (ctx) is described in tab_context.js.
 import { h, replace } from "./dom.js";
+import { hasMessage, t, translator } from "./i18n.js";
 import { hasIcon, icon } from "./icons.js";
 import { createBackgrounds } from "./background_tabs.js";
 import { stylesheetReady, tabContext } from "./tab_context.js";
@@ -54,7 +55,7 @@ export function createWidget(root, initialTabs, base, { requireChat = false, emp
   const idPrefix = `wt-${Math.random().toString(36).slice(2, 8)}`;
 
   root.classList.add("widget-runtime");
-  const tablist = h("div.widget-tabs", { role: "tablist", "aria-label": "Details" });
+  const tablist = h("div.widget-tabs", { role: "tablist", "aria-label": t("widget.details") });
   const panels = h("div.widget-panels");
   const empty = h("div.widget-empty", emptyState || defaultEmpty(tabs));
   replace(root, tablist, panels, empty);
@@ -72,7 +73,7 @@ export function createWidget(root, initialTabs, base, { requireChat = false, emp
       dataset: { tab: tab.key },
       onclick: () => select(tab.key),
       onkeydown: (event) => moveFocus(event, tab.key),
-    }, tabIcon(tab.icon), h("span.widget-tab-title", tab.title));
+    }, tabIcon(tab.icon), h("span.widget-tab-title", tabTitle(tab)));
     const panel = h("section.widget-panel", {
       role: "tabpanel",
       id: `${idPrefix}-panel-${tab.key}`,
@@ -128,9 +129,9 @@ export function createWidget(root, initialTabs, base, { requireChat = false, emp
 
   function defaultEmpty(list) {
     if (!list.length) {
-      return [h("strong", "No details tabs"), h("p", "Plugins that add customer details or tools show them here. An admin can enable them in Plugins.")];
+      return [h("strong", t("widget.noTabs")), h("p", t("widget.noTabsText"))];
     }
-    return [h("strong", "No chat selected"), h("p", "Open a conversation to see the customer's details here.")];
+    return [h("strong", t("widget.noChat")), h("p", t("widget.noChatText"))];
   }
 
   function moveFocus(event, key) {
@@ -195,8 +196,8 @@ export function createWidget(root, initialTabs, base, { requireChat = false, emp
     mounted.closed = true;
   }
 
-  function contextFor(mounted) {
-    return tabContext(base, mounted, () => state.chat);
+  function contextFor(mounted, tab) {
+    return tabContext(base, mounted, () => state.chat, tab);
   }
 
   async function ensureMounted(entry) {
@@ -205,15 +206,15 @@ export function createWidget(root, initialTabs, base, { requireChat = false, emp
     const generation = state.generation;
     const mounted = { generation, cleanup: null, subscriptions: [], closed: false };
     entry.mounted = mounted;
-    const body = h("div.widget-body", { dataset: { tab: entry.tab.key } }, h("p.widget-loading", "Loading…"));
+    const body = h("div.widget-body", { dataset: { tab: entry.tab.key } }, h("p.widget-loading", t("widget.loading")));
     replace(entry.panel, body);
     try {
       const url = entry.attempt ? `${entry.tab.script}${entry.tab.script.includes("?") ? "&" : "?"}retry=${entry.attempt}` : entry.tab.script;
       const [module] = await Promise.all([import(/* @vite-ignore */ url), stylesheetReady(entry.tab.stylesheet)]);
       if (mounted.closed) return;
-      if (typeof module.mount !== "function") throw new Error("The tab's script has no mount(element, ctx) function.");
+      if (typeof module.mount !== "function") throw new Error(t("widget.noMount"));
       body.replaceChildren();
-      const result = module.mount(body, contextFor(mounted));
+      const result = module.mount(body, contextFor(mounted, entry.tab));
       mounted.cleanup = result;
       if (result && typeof result.then === "function") await result;
     } catch (exc) {
@@ -226,8 +227,8 @@ export function createWidget(root, initialTabs, base, { requireChat = false, emp
   function showError(entry, body, exc) {
     const detail = exc?.message && !/^Failed to fetch dynamically imported module/.test(exc.message) ? exc.message : "";
     replace(body, h("div.tab-error", { role: "alert" },
-      h("strong", `The ${entry.tab.title} tab couldn't be loaded.`),
-      h("p", "Everything else keeps working. Try again, or ask an admin to check the plugin."),
+      h("strong", t("widget.tabFailed", { tab: tabTitle(entry.tab) })),
+      h("p", t("widget.tabFailedText")),
       detail ? h("p.tab-error-detail", detail) : null,
       h("button.button", {
         type: "button",
@@ -236,7 +237,7 @@ export function createWidget(root, initialTabs, base, { requireChat = false, emp
           unmount(entry);
           ensureMounted(entry);
         },
-      }, "Try again")));
+      }, t("widget.retry"))));
   }
 
   function setChat(chat) {
@@ -269,7 +270,20 @@ export function createWidget(root, initialTabs, base, { requireChat = false, emp
   tabs.filter((t) => t.background).forEach((tab) => backgrounds.start(tab));
   if (initial) select(initial.key);
 
-  return { setChat, updateChat, select, setTabs, destroy, get chat() { return state.chat; } };
+  /** The agent chose another language: titles and the empty state again; the open tab mounts anew. */
+  function relabel() {
+    tablist.setAttribute("aria-label", t("widget.details"));
+    for (const entry of state.panels.values()) entry.button.querySelector(".widget-tab-title").textContent = tabTitle(entry.tab);
+    setTabs(tabs);
+  }
+
+  return { setChat, updateChat, select, setTabs, relabel, destroy, get chat() { return state.chat; } };
+}
+
+/** A tab's title in the agent's language: its plugin's "tab.<key>" message, else as registered. */
+export function tabTitle(tab) {
+  const key = `tab.${tab.key}`;
+  return tab.plugin && hasMessage(tab.plugin, key) ? translator(tab.plugin)(key) : tab.title;
 }
 
 // A host icon by name (drawn, so it doesn't depend on the agent's emoji font), else the
