@@ -1,7 +1,8 @@
 // Checks the browser's message catalogs against the code that uses them.
 //
 //   node host/frontend/i18n_check.mjs                  the host and every plugin under plugins/
-//   node host/frontend/i18n_check.mjs plugins/contacts one package (a folder with frontend/ and messages/)
+//   node host/frontend/i18n_check.mjs plugins/contacts one package (a folder with frontend/ and messages/;
+//                                                      static/*.js too, for a tab shipped as written)
 //   node host/frontend/i18n_check.mjs --json …         the findings as JSON, for tests
 //
 // A package's strings are extractable when every `t("key")` / `ctx.t("key")` in its
@@ -116,7 +117,11 @@ function checkPackage(dir) {
   const problems = [];
   const name = dir === join(root, "host") ? "host" : basename(dir);
   const messagesDir = join(dir, "messages");
-  const { used, dynamic } = extractKeys(sources(join(dir, "frontend")));
+  // The sources: frontend/ (bundled by the build), and static/*.js for a plugin that ships
+  // its tab as written (static/dist/ holds built, minified bundles: not sources).
+  const shipped = existsSync(join(dir, "static"))
+    ? readdirSync(join(dir, "static")).filter((f) => /\.m?js$/.test(f)).map((f) => join(dir, "static", f)) : [];
+  const { used, dynamic } = extractKeys([...sources(join(dir, "frontend")), ...shipped]);
   for (const where of dynamic) problems.push(`${where}: t() needs its key as a literal string to be extractable`);
   if (!existsSync(join(messagesDir, "en.json"))) {
     if (used.size) problems.push(`${name}: uses ${used.size} message keys but has no messages/en.json`);

@@ -232,6 +232,33 @@ class WidgetTabContract(PluginContract):
             assert not _INJECTED_STYLES.search(source), (
                 f"{url} adds styles from script: declare a stylesheet on the WidgetTab instead")
 
+    def test_tab_strings_are_extractable_and_in_every_language(self, app, plugin_name):
+        """The plugin's tab strings go through ``ctx.t("key")`` with literal keys, found in
+        its ``messages/en.json`` (next to its module) and in every other language it ships
+        with the same placeholders; each tab has a ``tab.<key>`` title. Checked by the host's
+        ``frontend/i18n_check.mjs`` (Node.js, FormatJS's ICU parser from the host's npm packages)."""
+        import json
+        import subprocess
+        from pathlib import Path
+
+        import host
+        from host.frontend_messages import plugin_folder
+
+        plugin = app.extensions["switchboard"].plugins.plugins[plugin_name].plugin
+        folder = plugin_folder(plugin)
+        assert folder is not None and (folder / "en.json").is_file(), (
+            f"{plugin_name} ships no messages/en.json next to its module: its tabs can't be translated")
+        english = json.loads((folder / "en.json").read_text(encoding="utf-8"))
+        for tab in app.extensions["switchboard"].widget_tabs():
+            if tab["plugin"] == plugin_name:
+                assert f"tab.{tab['key']}" in english, f"messages/en.json has no title for the {tab['key']} tab"
+        check = Path(host.__file__).resolve().parent / "frontend" / "i18n_check.mjs"
+        assert check.is_file(), "run the contract from a Switchboard checkout (host/frontend/i18n_check.mjs)"
+        answer = subprocess.run(["node", str(check), "--json", str(folder.parent)], cwd=check.parents[2],
+                                capture_output=True, text=True, timeout=120)
+        report = json.loads(answer.stdout)
+        assert report["problems"] == [], "\n".join(report["problems"])
+
     def test_tab_stylesheets_are_served_as_css_and_go_with_the_plugin(self, app, admin, signed_in, plugin_name):
         tabs = [t for t in app.extensions["switchboard"].widget_tabs() if t["plugin"] == plugin_name]
         sheets = sorted({t["stylesheet"] for t in tabs if t["stylesheet"]})

@@ -150,9 +150,11 @@ class TwilioSettingsSchema(Schema):
         "label": "Auto-reply pause (minutes)", "description": "The same auto-reply is not repeated in a chat within this many minutes."})
     business_hours = WeeklyHours(load_default=lambda: dict(DEFAULT_HOURS), metadata={
         "label": "Business hours",
-        "description": "When the out-of-hours auto-reply stays quiet. A day without hours is closed."})
+        "description": "When the out-of-hours auto-reply stays quiet, in the time zone below (not each agent's "
+                       "own zone). A day without hours is closed."})
     timezone = TimeZone(load_default="UTC", metadata={
-        "label": "Time zone", "description": "The time zone of the business hours."})
+        "label": "Time zone", "description": "The time zone of the business hours; agents reading in another "
+                                            "zone see them in this one."})
     api_key_sid = fields.Str(load_default=None, allow_none=True, validate=validate.Regexp(
         r"^SK[0-9a-fA-F]{32}$", error="An API key SID is SK followed by 32 hex characters."),
         metadata={"label": "API key SID (voice)", "env": "TWILIO_API_KEY_SID"})
