@@ -13,11 +13,13 @@ run: setup db demo
 test: setup lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Zero findings is the rule: ruff over all Python, mypy --strict over the plugin contract,
-# ESLint over the browser code.
+# Zero findings is the rule: ruff over all Python, mypy --strict over the plugin contract
+# and the plugin API, import-linter over the plugin boundary (setup.cfg), ESLint over the
+# browser code.
 lint: setup
 	$(BIN)/ruff check --quiet .
-	$(BIN)/mypy host/hookspecs.py host/contracts.py host/events.py
+	$(BIN)/mypy host/hookspecs.py host/contracts.py host/events.py host/rooms.py host/realtime_events.py switchboard
+	$(BIN)/lint-imports --no-cache --no-logo
 	npx --no-install eslint .
 
 setup: python frontend translations

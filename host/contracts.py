@@ -127,7 +127,7 @@ class Channel(Protocol):
     is set up. While any are missing the channel is not offered (console, widget,
     ``/api/v1/channels``) and its sends are refused at once with a sentence naming them.
     Keep it cheap: it is asked whenever channels are listed (read settings with
-    ``host.settings.get``, which is cached). ``find_sent(message, since=)`` returns the
+    ``switchboard.settings.get``, which is cached). ``find_sent(message, since=)`` returns the
     provider's record of ``message`` (a ``SendResult``) when an earlier attempt whose
     outcome is unknown reached it after ``since`` (naive UTC), or ``None`` when the
     provider has no such message; raise ``SendError(retryable=True)`` when the provider
@@ -143,7 +143,7 @@ class Channel(Protocol):
 
 @dataclass(frozen=True)
 class InboundMessage:
-    """A customer message parsed from a provider webhook, handed to ``host.inbound``."""
+    """A customer message parsed from a provider webhook, handed to ``switchboard.chats.receive``."""
 
     channel: str
     external_id: str
@@ -158,7 +158,7 @@ class InboundMessage:
 
 @dataclass(frozen=True)
 class Stored:
-    """What ``host.chats.receive`` did with an :class:`InboundMessage`.
+    """What ``switchboard.chats.receive`` did with an :class:`InboundMessage`.
 
     Ids, not ORM objects: a webhook only needs to know the message is safe, and building
     an object it never reads costs a busy server more than the message's own SQL (load it
@@ -265,6 +265,24 @@ class InboxHandler:
     kind: str
     handle: Callable[[dict[str, Any]], None]
     describe: Callable[[dict[str, Any]], str] | None = None
+
+
+@runtime_checkable
+class Worker(Protocol):
+    """A background worker a plugin runs beside the host's outbox and inbox workers
+    (``register_workers``): started in every process that runs them (``switchboard serve``
+    and ``switchboard worker``, ``host.wsgi`` with the worker on, the test kit's live
+    server) and stopped with them.
+
+    ``start`` receives the function that starts a thread in the server's way
+    (Socket.IO's ``start_background_task``); it must return at once. ``stop`` asks the
+    thread to end. Keep state in the worker object, one per app. A worker's passes run
+    whether its plugin is enabled or not: check ``switchboard.is_enabled`` in each pass.
+    """
+
+    def start(self, start_background_task: Callable[..., Any]) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import logging
 from flask import Blueprint
 from flask_smorest import Blueprint as ApiBlueprint
 
-from host.contracts import Channel, HealthCheck, InboxHandler, NavLink, PluginSettings, SocketEvents, WidgetTab
+from host.contracts import Channel, HealthCheck, InboxHandler, NavLink, PluginSettings, SocketEvents, WidgetTab, Worker
 
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,11 @@ class Switchboard:
             self.settings[owner] = settings
         for owner, folder in collect("register_migration_folders", app=app):
             self.migration_folders.append((owner, str(folder)))
+        for owner, worker in collect("register_workers", app=app):
+            if not isinstance(worker, Worker):
+                raise RegistrationError(f"{owner} returned a worker without start/stop: {worker!r}")
+            if worker not in self.outbox.companions:
+                self.outbox.companions.append(worker)  # started and stopped with the outbox worker
         socket_events = collect("register_socketio_events", app=app)
         for owner, events in socket_events:
             if not isinstance(events, SocketEvents):

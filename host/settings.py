@@ -121,6 +121,17 @@ def update(plugin: str, changes: dict) -> dict:
     return save(plugin, {**{k: v for k, v in stored(plugin).items() if v is not None}, **changes})
 
 
+def forget(plugin: str, names) -> None:
+    """Remove stored values, so their schema defaults apply again (no validation: an
+    object the plugin deleted at the provider is no longer named)."""
+    for name in names:
+        row = db.session.get(Setting, (plugin, name))
+        if row is not None:
+            db.session.delete(row)
+    db.session.commit()
+    invalidate(plugin)
+
+
 def save_form(plugin: str, form) -> dict:
     """Save the admin form; a refusal carries every field's messages and the parsed input
     (``exc.data``) so the form can be shown again as it was sent."""

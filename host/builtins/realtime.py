@@ -1,25 +1,13 @@
 """Pushes every notification to the agents who may see it, over Socket.IO.
 
-Rooms: ``agent:<id>`` (an agent's own), ``group:<id>`` (members of a group, and every
-admin), ``ungrouped`` and ``contacts`` (every agent) and ``chat:<id>`` (agents with that
-chat open); who may see what is :mod:`host.access`. Chat-list events go to the chat's group
+Rooms are named by :mod:`host.rooms`; who may see what is :mod:`host.access`. Chat-list events go to the chat's group
 and assignee; transcript events also go to the chat room.
 """
 from __future__ import annotations
 
 from host import access, hookimpl
 from host.realtime import push
-
-
-def chat_rooms(chat) -> list[str]:
-    rooms = [f"chat:{chat['id']}"]
-    if chat.get("group_id"):
-        rooms.append(f"group:{chat['group_id']}")
-    else:
-        rooms.append("ungrouped")
-    if chat.get("agent_id"):
-        rooms.append(f"agent:{chat['agent_id']}")
-    return rooms
+from host.rooms import agent_room, chat_rooms, group_room
 
 
 @hookimpl
@@ -61,14 +49,14 @@ def chat_assigned(event):
 def chat_transferred(event):
     rooms = chat_rooms(event.chat)
     if event.from_agent_id:
-        rooms.append(f"agent:{event.from_agent_id}")  # so it leaves the old owner's list
+        rooms.append(agent_room(event.from_agent_id))  # so it leaves the old owner's list
     push("chat:updated", {"chat": dict(event.chat), "reason": "transferred"}, rooms)
     moved_from = event.from_group_id
     if moved_from and moved_from != event.chat.get("group_id"):
         # The old group's consoles drop it from their lists; they learn no more than
         # where it went (group names are every agent's to see).
         push("chat:gone", {"chat_id": event.chat["id"], "group_id": event.chat.get("group_id"),
-                           "group_name": event.chat.get("group_name")}, [f"group:{moved_from}"])
+                           "group_name": event.chat.get("group_name")}, [group_room(moved_from)])
 
 
 @hookimpl

@@ -273,4 +273,23 @@ class WidgetTabContract(PluginContract):
             assert client.get(url).status_code == 404
 
 
-__all__ = ["PluginContract", "ChannelContract", "WidgetTabContract"]
+__all__ = ["PluginContract", "ChannelContract", "WidgetTabContract", "send_due", "pending_sends"]
+
+
+# --- the outbox, for a channel's own retry tests ------------------------------------------------
+
+def send_due(app, skip_backoff: bool = False) -> int:
+    """One pass of the outbox worker: send what is due now; returns how many were tried.
+    ``skip_backoff`` first makes sends waiting for their retry due at once."""
+    if skip_backoff:
+        for item in db.session.execute(db.select(OutboxItem).where(OutboxItem.state == "pending")).scalars():
+            item.next_attempt_at = item.created_at
+        db.session.commit()
+    return app.extensions["switchboard"].outbox.drain()
+
+
+def pending_sends() -> list[dict]:
+    """Sends still waiting in the outbox: message id, attempts so far and the last error."""
+    rows = db.session.execute(db.select(OutboxItem).where(OutboxItem.state == "pending")
+                              .order_by(OutboxItem.id)).scalars()
+    return [{"message_id": row.message_id, "attempts": row.attempts, "last_error": row.last_error} for row in rows]

@@ -16,12 +16,9 @@ from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
-from host import access
-from host import emit as bus
-from host.access import about, chat_or_404
-from host.api import require_admin
-from host.extensions import db
-from host.schemas import ChatSchema
+from switchboard import access, bus, db
+from switchboard.access import about, chat_or_404
+from switchboard.web import require_admin, ChatSchema
 
 from . import chat_links, consent, csv_io, service, visibility
 from .models import Contact, ContactNote

@@ -14,10 +14,8 @@ from collections.abc import Iterable
 from flask_login import current_user
 from sqlalchemy import func, select, update
 
-from host import access
+from switchboard import access, db, Chat
 
-from host.extensions import db
-from host.models import Chat
 
 from .normalize import phone_identities, phone_of
 

@@ -11,9 +11,7 @@ the next refusal opts them out again, with its own line in the history.
 """
 from __future__ import annotations
 
-from host import emit as bus
-from host.extensions import db
-from host.models import Agent, utcnow
+from switchboard import bus, db, utcnow, Agent
 
 from .models import ConsentChange, Contact, ContactIdentity
 

@@ -25,9 +25,7 @@ from collections.abc import Iterator
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from host import emit as bus
-from host.extensions import db
-from host.models import Agent, Chat, Group
+from switchboard import bus, db, Agent, Chat, Group
 
 from . import chat_links, service
 from .models import Contact, ContactIdentity, ContactNote

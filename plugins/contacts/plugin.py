@@ -13,9 +13,8 @@ The plugin talks to the host only through hooks and host services:
 """
 from pathlib import Path
 
-from host import hookimpl
-from host.contracts import PluginSettings, WidgetTab
-from host.plugin_kit import assets_blueprint, tab_script, tab_stylesheet
+from switchboard import hookimpl, PluginSettings, WidgetTab
+from switchboard.web import assets_blueprint, tab_script, tab_stylesheet
 
 from . import models  # noqa: F401  (the tables join the metadata for migrations and checks)
 

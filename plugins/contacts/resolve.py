@@ -33,13 +33,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from host import emit as bus
-from host.contracts import ContactRef
-from host.extensions import db
+from switchboard import bus, db, ContactRef, enabled_channels
 
 from . import chat_links
 from .models import Contact, ContactIdentity, channel_profile_changes, find_identity, identity_rows
@@ -57,7 +54,7 @@ def channel_identity(channel: str, address: str | None, region: str | None = Non
     address = (address or "").replace("\x00", "")
     kind = CHANNEL_KINDS.get(channel)
     if kind is None:
-        adapter = current_app.extensions["switchboard"].enabled_channels().get(channel)
+        adapter = enabled_channels().get(channel)
         kind = getattr(adapter, "contact_kind", None) or channel
     if kind in KINDS:
         return kind, normalize(kind, address, region)
@@ -157,7 +154,7 @@ def _exact_identity(channel: str, address: str | None) -> ContactIdentity | None
 
 
 def _channel_label(channel: str) -> str:
-    adapter = current_app.extensions["switchboard"].enabled_channels().get(channel)
+    adapter = enabled_channels().get(channel)
     return getattr(adapter, "label", None) or {"sms": "SMS", "whatsapp": "WhatsApp"}.get(channel, channel)
 
 

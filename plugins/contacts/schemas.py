@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from host.schemas import RowId, UtcDateTime
+from switchboard.web import RowId, UtcDateTime
 
 from .normalize import WHATSAPP_PREFIX, phone_of
 

@@ -19,10 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import update
 
-from host import emit as bus
-from host.events import ContactChanged
-from host.extensions import db
-from host.models import Agent, Group, utcnow
+from switchboard import bus, db, utcnow, Agent, ContactChanged, Group
 
 from . import chat_links, visibility
 from .models import ConsentChange, Contact, ContactIdentity, ContactNote, find_identity

@@ -20,9 +20,7 @@ from __future__ import annotations
 from flask_smorest import abort
 from sqlalchemy import select
 
-from host import access
-from host.extensions import db
-from host.models import Agent, Chat, Group
+from switchboard import access, db, Agent, Chat, Group
 
 from .models import Contact
 

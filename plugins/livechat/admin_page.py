@@ -13,7 +13,7 @@ import secrets
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from host import access
+from switchboard import access, is_enabled
 from plugins.livechat import connect, health, scopes, settings, webhook_setup
 from plugins.livechat.api import LiveChatError
 
@@ -25,7 +25,7 @@ def admin_blueprint() -> Blueprint:
     @bp.app_template_global("livechat_setup")
     def livechat_setup() -> dict:
         """For ``livechat_settings_extra.html`` on the host's settings page."""
-        enabled = current_app.extensions["switchboard"].plugins.is_enabled("livechat")
+        enabled = is_enabled("livechat")
         config = settings.current()
         return {"enabled": enabled, "webhook_url": webhook_setup.webhook_url(), "configured": config.configured,
                 "can_connect": bool(config.client_id and config.client_secret)}

@@ -16,10 +16,8 @@ from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields
 
-from host import access
-from host.access import about
-from host.extensions import db
-from host.models import Chat
+from switchboard import access, db, Chat
+from switchboard.access import about
 from plugins.livechat import settings, sync_queue
 from plugins.livechat.models import LiveChatChat, LiveChatCustomer
 from plugins.livechat.sync_state import summary
@@ -148,7 +146,7 @@ def api_blueprint() -> Blueprint:
 
         from flask import jsonify
 
-        from host.console import bootstrap
+        from switchboard.signin import bootstrap
 
         return jsonify(json.loads(bootstrap()))  # as the page embeds it, keys the schema does not list too
 
@@ -160,16 +158,16 @@ def api_blueprint() -> Blueprint:
 
         Only a token the Agent App widget was given renews itself this way: other API tokens
         keep the expiry their owner chose, and a cookie-signed page has no token to renew."""
-        from host import credentials
-        from host.models import ApiToken, utcnow
+        from switchboard import signin, utcnow
+        from switchboard.signin import ApiToken
         from plugins.livechat.agent_app import WIDGET_TOKEN_NAME, widget_token_lifetime
 
         old = getattr(current_user, "credential", None)
         if not isinstance(old, ApiToken) or old.name != WIDGET_TOKEN_NAME:
             abort(403, message="Only the LiveChat widget's own sign-in token can be renewed here.")
         lifetime = widget_token_lifetime()
-        _, secret = credentials.issue_token(current_user, WIDGET_TOKEN_NAME, utcnow() + lifetime)
-        credentials.revoke_token(old)
+        _, secret = signin.issue_token(current_user, WIDGET_TOKEN_NAME, utcnow() + lifetime)
+        signin.revoke_token(old)
         db.session.commit()
         return {"widget_token": secret, "expires_in": int(lifetime.total_seconds())}
 

@@ -44,13 +44,8 @@ from sqlalchemy.exc import IntegrityError
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from host import access, credentials, login_limit
-from host.auth import agent_for_password
-from host.auth import sign_in as start_sign_in
-from host.console import bootstrap
-from host.extensions import db
-from host.models import utcnow
-from host.security_headers import content_security_policy
+from switchboard import access, db, signin, utcnow, is_enabled
+from switchboard.signin import agent_for_password, bootstrap, content_security_policy, sign_in as start_sign_in
 from plugins.livechat import oauth, settings
 from plugins.livechat.models import LiveChatWebhookKey
 
@@ -72,7 +67,7 @@ def frame_ancestors() -> str:
 
 
 def _enabled() -> bool:
-    return current_app.extensions["switchboard"].plugins.is_enabled(NAME)
+    return is_enabled(NAME)
 
 
 def _safe_next(target: str | None) -> str:
@@ -202,7 +197,7 @@ def agent_app_blueprint() -> Blueprint:
         return _signed_in(agent, data)
 
     @bp.post("/login/livechat/password")
-    @login_limit.counted
+    @signin.counted
     def password_session():
         """The Switchboard account form inside the frame: email and password for the same
         in-memory widget token, so it works where the browser drops the frame's cookies."""
@@ -247,7 +242,7 @@ def _signed_in(agent, data: dict):
         return _stale_sign_in()
     start_sign_in(agent)
     # For a frame whose cookies the browser drops: a short-lived token it keeps in memory.
-    _, token = credentials.issue_token(agent, WIDGET_TOKEN_NAME, utcnow() + widget_token_lifetime())
+    _, token = signin.issue_token(agent, WIDGET_TOKEN_NAME, utcnow() + widget_token_lifetime())
     db.session.commit()
     return jsonify(ok=True, agent={"id": agent.id, "email": agent.email, "name": agent.name},
                    next=_safe_next(data.get("next")), widget_token=token,

@@ -16,7 +16,7 @@ import logging
 
 import httpx
 
-from host.extensions import db
+from switchboard import db
 from plugins.livechat import client, settings
 from plugins.livechat.api import LiveChatError
 from plugins.livechat.models import LiveChatChat, LiveChatCustomer

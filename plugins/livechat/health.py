@@ -13,9 +13,7 @@ import time
 
 from flask import current_app
 
-from host.contracts import HealthCheck
-from host.extensions import db
-from host.models import utcnow
+from switchboard import db, utcnow, HealthCheck
 from plugins.livechat import client, scopes, settings
 from plugins.livechat.api import LiveChatError
 from plugins.livechat.models import LiveChatSyncItem

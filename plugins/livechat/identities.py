@@ -11,9 +11,8 @@ from datetime import datetime, timedelta, UTC
 from typing import Any
 from collections.abc import Mapping
 
-from host.extensions import db
-from host.logging_filters import register_secret
-from host.models import utcnow
+from switchboard import db, utcnow
+from switchboard.signin import register_secret
 from plugins.livechat.api import CustomerToken, LiveChatApi, LiveChatError
 from plugins.livechat.models import LiveChatChat, LiveChatCustomer
 

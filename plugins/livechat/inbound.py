@@ -14,13 +14,10 @@ from __future__ import annotations
 from typing import Any
 from collections.abc import Mapping
 
-from flask import current_app
 from sqlalchemy import func
 
-from host import chats as host_chats
-from host.extensions import db
-from host.models import Agent, Chat, Group
-from host.public_urls import public_https_url
+from switchboard import chats as host_chats, db, Agent, Chat, Group, enabled_channels
+from switchboard.web import public_https_url
 from plugins.livechat import sync_queue
 from plugins.livechat.mirroring import refused_note
 from plugins.livechat.models import LiveChatChat, LiveChatEvent, LiveChatSyncItem
@@ -110,7 +107,7 @@ def send_reply(chat: Chat, reply: Mapping[str, Any]):
         host_chats.reopen(chat, agent)
     channel = None
     if chat.channel == "voice":  # a call's chat: a written reply goes out by SMS when that channel exists
-        channels = current_app.extensions["switchboard"].enabled_channels()
+        channels = enabled_channels()
         channel = "sms" if "sms" in channels else None
     message = host_chats.reply(chat, agent, body=reply.get("text") or "", media=list(reply.get("media") or []),
                                channel=channel)

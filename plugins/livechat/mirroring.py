@@ -24,8 +24,7 @@ from __future__ import annotations
 import functools
 import logging
 
-from host.extensions import db
-from host.models import Message
+from switchboard import db, Message
 from plugins.livechat import settings, sync_queue
 from plugins.livechat.models import LiveChatChat, LiveChatEvent
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy import UniqueConstraint
 
-from host.extensions import db
-from host.models import utcnow
+from switchboard import db, utcnow
 
 
 class LiveChatCustomer(db.Model):

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy import func
 
-from host.extensions import db
-from host.models import Agent
+from switchboard import db, Agent
 from plugins.livechat import client, scopes
 from plugins.livechat.settings import LiveChatSettings
 

@@ -9,8 +9,8 @@ The hook implementations only wire things up; the work lives in small modules:
 * :mod:`.agent_api` — the bridge's resolve call and the LiveChat tab's sync state;
 * :mod:`.admin_page` / :mod:`.webhook_setup` / :mod:`.health` — setup for admins.
 
-Worker: the LiveChat outbox worker is a companion of the host's outbox worker
-(``Outbox.companions``): it starts and stops wherever the host's does — ``switchboard
+Worker: the LiveChat outbox worker is registered with ``register_workers``: it starts
+and stops wherever the host's outbox worker does — ``switchboard
 serve``, ``switchboard worker``, ``host.wsgi`` with ``SWITCHBOARD_OUTBOX_WORKER`` on, the
 test kit's live server. Every enqueue wakes it; otherwise it polls like the host's. Tests
 without a live server call :func:`plugins.livechat.sync_queue.drain`.
@@ -19,24 +19,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from host import hookimpl
-from host.contracts import PluginSettings, WidgetTab
-from host.plugin_kit import assets_blueprint, tab_script
+from switchboard import hookimpl, PluginSettings, WidgetTab, is_enabled
+from switchboard.web import assets_blueprint, tab_script
 from plugins.livechat import mirroring
 from plugins.livechat.settings import NAME, LiveChatSettingsSchema
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def _attach_worker(app) -> None:
-    """Run the LiveChat outbox worker wherever the host runs its outbox worker (``serve``,
-    ``switchboard worker``, ``host.wsgi``, the test kit's live server) and stop it with it."""
+@hookimpl
+def register_workers(app):
+    """The LiveChat outbox worker runs wherever the host runs its workers (``serve``,
+    ``switchboard worker``, ``host.wsgi``, the test kit's live server) and stops with them."""
     from plugins.livechat.sync_queue import LiveChatSync, EXTENSION
 
-    worker = app.extensions.setdefault(EXTENSION, LiveChatSync(app))
-    companions = app.extensions["switchboard"].outbox.companions
-    if worker not in companions:
-        companions.append(worker)
+    return [app.extensions.setdefault(EXTENSION, LiveChatSync(app))]
 
 
 @hookimpl
@@ -46,7 +43,6 @@ def register_blueprints(app):
     from plugins.livechat.agent_app import agent_app_blueprint
     from plugins.livechat.receiver import webhook_blueprint
 
-    _attach_worker(app)  # called once per app, like every register_* hook
     return [assets_blueprint(NAME, __file__), webhook_blueprint(), agent_app_blueprint(), admin_blueprint(),
             api_blueprint()]
 
@@ -78,7 +74,7 @@ def register_inbox_handlers(app):
 
 @hookimpl
 def register_health_checks(app):
-    if not app.extensions["switchboard"].plugins.is_enabled(NAME):
+    if not is_enabled(NAME):
         return []  # the host drops a disabled plugin's checks anyway; don't call LiveChat for them
     from plugins.livechat.health import checks
 

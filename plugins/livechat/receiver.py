@@ -18,10 +18,8 @@ import logging
 
 from flask import Blueprint, jsonify, request
 
-from host import inbox as host_inbox
-from host.contracts import InboxHandler
-from host.extensions import db
-from host.plugin_kit import limit_body
+from switchboard import db, inbox as host_inbox, InboxHandler
+from switchboard.web import limit_body
 from plugins.livechat import inbound, settings, sync_queue
 from plugins.livechat.models import LiveChatWebhookKey
 from plugins.livechat.webhooks import WebhookParseError, parse, verify_secret

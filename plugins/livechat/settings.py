@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from host import settings as host_settings
+from switchboard import settings as host_settings
 from plugins.livechat.scopes import NEEDED as NEEDED_SCOPES
 
 NAME = "livechat"

@@ -11,9 +11,9 @@ Hook handlers only :func:`enqueue` (they run after the host's commit, inside wha
 request caused them — a Twilio webhook, an agent's reply); nothing here is called from a
 request except :meth:`LiveChatSync.kick`.
 
-The worker thread is a companion of the host's outbox worker (``Outbox.companions``): it
-starts and stops with it wherever the host runs it — see
-:func:`plugins.livechat.plugin.register_blueprints`. Tests call :func:`drain`.
+The worker thread is registered with ``register_workers``
+(:func:`plugins.livechat.plugin.register_workers`): it starts and stops wherever the
+host runs its own workers. Tests call :func:`drain`.
 """
 from __future__ import annotations
 
@@ -26,9 +26,7 @@ from collections.abc import Mapping
 from flask import current_app
 from sqlalchemy import delete
 
-from host import work_queue
-from host.extensions import db
-from host.models import utcnow
+from switchboard import db, utcnow, workers, is_enabled
 from plugins.livechat.api import LiveChatError
 from plugins.livechat.models import LiveChatSyncItem
 
@@ -46,7 +44,7 @@ class SyncFailure(Exception):
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> float:
-    return work_queue.backoff(attempts, MAX_BACKOFF_SECONDS, retry_after)
+    return workers.backoff(attempts, MAX_BACKOFF_SECONDS, retry_after)
 
 
 def enqueue(chat_id: int, action: str, payload: Mapping[str, Any] | None = None) -> LiveChatSyncItem:
@@ -139,13 +137,13 @@ class LiveChatSync:
     # --- sending ------------------------------------------------------------------------
 
     def _active(self) -> bool:
-        return current_app.extensions["switchboard"].plugins.is_enabled(NAME)
+        return is_enabled(NAME)
 
     def due_ids(self, limit: int = 50) -> list[int]:
-        return work_queue.due_ids(LiveChatSyncItem, limit)
+        return workers.due_ids(LiveChatSyncItem, limit)
 
     def claim(self, item_id: int) -> bool:
-        return work_queue.claim(LiveChatSyncItem, item_id, CLAIM_SECONDS)
+        return workers.claim(LiveChatSyncItem, item_id, CLAIM_SECONDS)
 
     def drain(self, limit: int = 50) -> int:
         """Make the calls that are due now; return how many rows were attempted.
@@ -213,9 +211,9 @@ def announce(chat_id: int) -> None:
     from plugins.livechat.sync_state import summary
 
     try:
-        from host.realtime import push
+        from switchboard.realtime import chat_room, push
 
-        push("livechat:sync", summary(chat_id), [f"chat:{chat_id}"])
+        push("livechat:sync", summary(chat_id), [chat_room(chat_id)])
     except Exception:  # realtime is best effort; the tab also polls on open
         log.debug("could not push livechat:sync", exc_info=True)
 

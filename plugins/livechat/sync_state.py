@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from host.extensions import db
+from switchboard import db
 from plugins.livechat.models import LiveChatChat, LiveChatSyncItem
 
 LABELS = {

@@ -27,7 +27,7 @@ import requests
 from flask import current_app
 from twilio.base.exceptions import TwilioException
 
-from host.extensions import db
+from switchboard import db
 
 from .client import twilio_client
 from .models import SenderAccount

@@ -7,11 +7,9 @@ from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from sqlalchemy import or_
 
-from host import access
-from host.access import about, chat_or_404
-from host.api import require_admin
-from host.extensions import db
-from host.models import Agent, Call, Chat, Message
+from switchboard import access, db, Agent, Call, Chat, Message
+from switchboard.access import about, chat_or_404
+from switchboard.web import require_admin
 
 from . import content_templates
 from .schemas import (ChatQuerySchema, CredentialsResultSchema, LogEntrySchema, LogsQuerySchema,

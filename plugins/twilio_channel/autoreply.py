@@ -14,10 +14,8 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from host import chats
-from host.extensions import db
-from host.models import Chat, Message, utcnow
-from host.presence import is_online, online_agents
+from switchboard import chats, db, utcnow, Chat, Message
+from switchboard.realtime import is_online, online_agents
 
 from .keywords import keyword_of
 from .settings import WEEKDAYS, TwilioConfig, load_config, parse_range

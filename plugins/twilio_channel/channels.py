@@ -12,9 +12,7 @@ from dataclasses import replace
 import phonenumbers
 from flask import current_app
 
-from host.contracts import MediaRules, OutgoingMessage, SendError, SendResult
-from host.extensions import db
-from host.models import Chat, Group, Message
+from switchboard import db, Chat, Group, MediaRules, Message, OutgoingMessage, SendError, SendResult
 
 from . import accounts, content_templates
 from .client import CredentialsMissing, twilio_client

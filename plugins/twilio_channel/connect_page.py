@@ -14,9 +14,8 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from host import access
-from host import settings as host_settings
-from host.access import about
+from switchboard import access, settings as host_settings
+from switchboard.access import about
 
 from . import inventory, webhook_setup
 from .client import CredentialsMissing

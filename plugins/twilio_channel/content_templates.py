@@ -31,8 +31,7 @@ import requests
 from sqlalchemy.exc import IntegrityError
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from host.extensions import db
-from host.models import utcnow
+from switchboard import db, utcnow
 
 from .client import CredentialsMissing, twilio_client
 from .models import ContentTemplate, TemplateCatalogue

@@ -6,9 +6,8 @@ pick from (``options``), each with its capabilities and where its webhooks point
 """
 from __future__ import annotations
 
-from host.extensions import db
-from host.models import utcnow
-from host.settings_fields import Option
+from switchboard import db, utcnow
+from switchboard.settings import Option
 
 from .client import twilio_client
 from .models import AccountInventory

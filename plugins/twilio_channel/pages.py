@@ -12,10 +12,8 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from twilio.base.exceptions import TwilioException
 
-from host import access
-from host.access import about
-from host.extensions import db
-from host.models import Message
+from switchboard import access, db, Message
+from switchboard.access import about
 
 from . import accounts, content_templates
 from . import media as inbound_media

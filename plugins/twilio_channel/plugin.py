@@ -23,9 +23,8 @@ from pathlib import Path
 
 from flask import g, has_app_context
 
-from host import hookimpl
-from host.contracts import PluginSettings, WidgetTab
-from host.plugin_kit import assets_blueprint, tab_script, tab_stylesheet
+from switchboard import hookimpl, PluginSettings, WidgetTab
+from switchboard.web import assets_blueprint, tab_script, tab_stylesheet
 
 from . import models  # noqa: F401  (the tables join the metadata for migrations and checks)
 
@@ -44,11 +43,17 @@ def register_channels(app):
 @hookimpl
 def register_blueprints(app):
     from . import api, connect_page, pages, simulator_phone, webhooks
-    from . import simulator_voice_phone, voice_api, voice_housekeeping, voice_webhooks
+    from . import simulator_voice_phone, voice_api, voice_webhooks
 
-    voice_housekeeping.attach(app)  # called once per app, like every register_* hook
     return [assets_blueprint(NAME, __file__), webhooks.bp, pages.bp, simulator_phone.bp, api.blp,
             voice_webhooks.bp, voice_api.blp, simulator_voice_phone.bp, connect_page.bp]
+
+
+@hookimpl
+def register_workers(app):
+    from . import voice_housekeeping
+
+    return [voice_housekeeping.worker(app)]
 
 
 @hookimpl
@@ -106,7 +111,7 @@ def register_nav_links(app):
     the phone plays every customer)."""
     from flask import url_for
 
-    from host.contracts import NavLink
+    from switchboard import NavLink
 
     from .client import uses_builtin_simulator
 

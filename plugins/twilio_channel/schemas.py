@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from host.schemas import UtcDateTime
+from switchboard.web import UtcDateTime
 
 
 CHAT_ID = validate.Range(min=1, max=2**31 - 1, error="Give the id of a chat (a positive number).")

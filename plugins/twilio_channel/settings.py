@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from flask import current_app, has_request_context, request
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from host import settings as host_settings
-from host.settings_fields import WEEKDAYS, GroupMapping, Picklist, TimeZone, WeeklyHours, parse_range  # noqa: F401
+from switchboard import settings as host_settings
+from switchboard.settings import WEEKDAYS, GroupMapping, Picklist, TimeZone, WeeklyHours, parse_range  # noqa: F401
 
 NAME = "twilio_channel"
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -204,8 +204,7 @@ class TwilioSettingsSchema(Schema):
                     f"{parent} is the account itself; list only its subaccounts.")
         mapping = data.get("number_groups") or {}
         if mapping:
-            from host.extensions import db
-            from host.models import Group
+            from switchboard import db, Group
 
             groups = db.session.execute(db.select(Group.id, Group.name)).all()
             known = {str(gid) for gid, _ in groups} | {name for _, name in groups}

@@ -9,8 +9,7 @@ from urllib.parse import urlsplit
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from host import settings as host_settings
-from host.contracts import HealthCheck
+from switchboard import settings as host_settings, HealthCheck
 
 from .client import CredentialsMissing, configured_hosts, twilio_client
 from .settings import NAME, load_config
@@ -149,7 +148,7 @@ def _settings_url() -> str:
 
 def public_url_check(config) -> HealthCheck:
     """Twilio must reach this server: a public https address (webhook signatures use it too)."""
-    from host.public_urls import public_https_url
+    from switchboard.web import public_https_url
 
     try:
         public_https_url(config.public_url)

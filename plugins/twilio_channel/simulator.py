@@ -43,8 +43,7 @@ import requests
 from flask import current_app
 from twilio.request_validator import RequestValidator
 
-from host.extensions import db
-from host.models import utcnow
+from switchboard import db, utcnow
 
 from . import simulator_data as data
 from .keywords import keyword_of

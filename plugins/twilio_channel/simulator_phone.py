@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
-from host import access
-from host.extensions import db
+from switchboard import access, db
 
 from .channels import normalise_number
 from .client import uses_builtin_simulator

@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from host.extensions import db
-from host.realtime import push
+from switchboard import db
+from switchboard.realtime import agent_room, push
 
 from .models import SimulatedMedia
 from .settings import load_config
@@ -163,7 +163,7 @@ class VoiceSimulator:
 
     def _tell_agent(self, agent_id: int | None, event: str, data: dict) -> None:
         if agent_id:
-            push(event, data, [f"agent:{agent_id}"])
+            push(event, data, [agent_room(agent_id)])
 
     # --- the customer's phone --------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 
-from host import access
+from switchboard import access
 
 from .channels import normalise_number
 from .client import uses_builtin_simulator

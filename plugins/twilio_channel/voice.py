@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from host.contracts import SendError
+from switchboard import SendError
 
 from .channels import normalise_number
 from .settings import (VOICE_GREETING, VOICE_HOLD_MUSIC, VOICE_VOICEMAIL_PROMPT, E164, SERVICE_SID,

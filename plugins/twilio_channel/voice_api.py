@@ -1,17 +1,14 @@
 """The voice API under /api/v1/voice: Device tokens, placing and answering calls."""
 from __future__ import annotations
 
-from flask import current_app
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validates_schema, ValidationError
 
-from host import access
-from host.access import about, chat_or_404
-from host.extensions import db
-from host.models import Call
-from host.schemas import CallSchema, ChatSchema, RowId, UtcDateTime
+from switchboard import access, db, Call, channel_refusal
+from switchboard.access import about, chat_or_404
+from switchboard.web import CallSchema, ChatSchema, RowId, UtcDateTime
 
 from . import voice_calls, voice_tokens
 from .channels import normalise_number
@@ -67,7 +64,7 @@ class AnsweredSchema(Schema):
 
 
 def _agent_name(agent_id):
-    from host.models import Agent
+    from switchboard import Agent
 
     agent = db.session.get(Agent, agent_id) if agent_id else None
     return (agent.name or agent.email) if agent else None
@@ -118,7 +115,7 @@ class Calls(MethodView):
             to = normalise_number(raw)
         except ValueError as exc:
             abort(422, errors={"json": {"to": [str(exc)]}})
-        refusal = current_app.extensions["switchboard"].channel_refusal("voice")
+        refusal = channel_refusal("voice")
         if refusal:  # switched off, or not set up: the sentence names the missing settings
             abort(409, message=refusal)
         try:

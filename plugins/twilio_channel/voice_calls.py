@@ -24,15 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from host import access
-from host import calls as host_calls
-from host import chats
-from host import emit as bus
-from host.contracts import InboundMessage, Media
-from host.extensions import db
-from host.models import Agent, Call, Chat, utcnow
-from host.realtime import push, rooms_for
-from host.schemas import snapshot_call, snapshot_chat
+from switchboard import access, bus, calls as host_calls, chats, db, utcnow, Agent, Call, Chat, InboundMessage, Media
+from switchboard.realtime import agent_rooms, chat_room, chat_rooms, list_rooms, push
+from switchboard.web import snapshot_call, snapshot_chat
 
 from . import voice, voice_housekeeping
 from .client import CredentialsMissing, twilio_client
@@ -90,10 +84,7 @@ def _name(agent: Agent | None) -> str | None:
 # --- realtime --------------------------------------------------------------------------------
 
 def ring_rooms(chat: Chat) -> list[str]:
-    rooms = [f"group:{chat.group_id}" if chat.group_id else "ungrouped"]
-    if chat.agent_id:
-        rooms.append(f"agent:{chat.agent_id}")
-    return rooms
+    return list_rooms(chat)  # the chat's group (or every agent) and its assignee
 
 
 def announce(call: Call, chat: Chat, transfer: bool = False) -> None:
@@ -113,13 +104,11 @@ def waiting_calls(agent: Agent) -> list[Call]:
         .where(Call.direction == "in", Call.ended_at.is_(None), Call.status.in_(("queued", "ringing")),
                Chat.status != "archived")
         .order_by(Call.id)).scalars()
-    rooms = set(rooms_for(agent))   # exactly those whose ring reached this agent
+    rooms = set(agent_rooms(agent))   # exactly those whose ring reached this agent
     return [call for call in calls if rooms.intersection(ring_rooms(call.chat))]
 
 
 def announce_connected(call: Call, chat: Chat, agent_id: int | None) -> None:
-    from host.builtins.realtime import chat_rooms
-
     agent = db.session.get(Agent, agent_id) if agent_id else None
     snapshot = snapshot_chat(chat)
     push("call:connected", {"call": snapshot_call(call), "chat": snapshot, "agent_id": agent_id,
@@ -438,7 +427,7 @@ def set_mute(agent: Agent, call_id, muted) -> dict:
         return {"ok": False, "error": "Only the agent on the call can mute it."}
     host_calls.set_muted(call, muted)
     push("call:muted", {"call_id": call.id, "chat_id": call.chat_id, "muted": muted, "agent_id": agent.id},
-         [f"chat:{call.chat_id}"])
+         [chat_room(call.chat_id)])
     return {"ok": True, "muted": muted}
 
 

@@ -9,9 +9,8 @@
 """
 from __future__ import annotations
 
-from host import access
-from host.access import about
-from host.contracts import SocketEvents
+from switchboard import access, SocketEvents
+from switchboard.access import about
 
 from . import voice_calls
 

@@ -14,7 +14,7 @@
   (only an empty queue can be); a refusal is tried again with backoff.
 
 :class:`VoiceHousekeeper` runs :func:`run_due` about once a second wherever the host runs
-its outbox worker (``Outbox.companions``); tests call :func:`run_due` themselves.
+its outbox worker (``register_workers``); tests call :func:`run_due` themselves.
 """
 from __future__ import annotations
 
@@ -23,13 +23,10 @@ import threading
 from datetime import timedelta
 
 import requests
-from flask import current_app
 from sqlalchemy import and_, or_, update
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from host import work_queue
-from host.extensions import db
-from host.models import Call, utcnow
+from switchboard import db, utcnow, workers, Call, is_enabled
 
 from . import voice
 from .models import CallQueue
@@ -151,7 +148,7 @@ def _remove_queues(now) -> int:
 def _later(row: CallQueue, now, why: str) -> None:
     row.attempts += 1
     # 16 s, 32 s, 64 s … up to ten minutes: a call of the same chat may hold the queue a while
-    row.next_attempt_at = now + timedelta(seconds=work_queue.backoff(row.attempts + 4, MAX_BACKOFF_SECONDS))
+    row.next_attempt_at = now + timedelta(seconds=workers.backoff(row.attempts + 4, MAX_BACKOFF_SECONDS))
     db.session.commit()
     log.info("queue %s of call %s not deleted yet (%s)", row.queue_sid, row.call_sid, why)
 
@@ -191,7 +188,7 @@ class VoiceHousekeeper:
         while not self._stop.wait(poll):
             try:
                 with self.app.app_context():
-                    if current_app.extensions["switchboard"].plugins.is_enabled(NAME):
+                    if is_enabled(NAME):
                         run_due()
                         passes += 1
                         if passes % 3600 == 1:
@@ -201,9 +198,6 @@ class VoiceHousekeeper:
                 log.exception("voice housekeeping pass failed; retrying")
 
 
-def attach(app) -> None:
-    """Run the housekeeper wherever the host runs its outbox worker."""
-    worker = app.extensions.setdefault(EXTENSION, VoiceHousekeeper(app))
-    companions = app.extensions["switchboard"].outbox.companions
-    if worker not in companions:
-        companions.append(worker)
+def worker(app) -> VoiceHousekeeper:
+    """The app's housekeeper (``register_workers``: it runs wherever the host's workers run)."""
+    return app.extensions.setdefault(EXTENSION, VoiceHousekeeper(app))

@@ -21,9 +21,8 @@ import logging
 
 from flask import Blueprint, Response, abort, request
 
-from host.extensions import db
-from host.models import Agent, Chat
-from host.plugin_kit import limit_body
+from switchboard import db, Agent, Chat
+from switchboard.web import limit_body
 
 from . import accounts, voice, voice_calls, voice_housekeeping
 from .channels import normalise_number

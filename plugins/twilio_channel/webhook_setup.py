@@ -14,9 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from host import settings as host_settings
-from host.extensions import db
-from host.models import utcnow
+from switchboard import db, settings as host_settings, utcnow
 
 from .client import twilio_client
 from .inventory import fetch, note, stored
@@ -274,11 +272,4 @@ def _forget(sid: str) -> None:
     if "api_key_sid" in cleared:
         cleared["api_key_secret"] = None
     if cleared:
-        from host.models import Setting
-
-        for key in cleared:
-            row = db.session.get(Setting, (NAME, key))
-            if row is not None:
-                db.session.delete(row)
-        db.session.commit()
-        host_settings.invalidate(NAME)
+        host_settings.forget(NAME, cleared)

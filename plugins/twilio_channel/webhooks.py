@@ -22,11 +22,8 @@ from flask import Blueprint, Response, abort, g, request
 from twilio.request_validator import RequestValidator, compare
 from twilio.twiml.messaging_response import MessagingResponse
 
-from host import chats, inbox
-from host.contracts import InboundMessage, InboxHandler, Media, StatusUpdate
-from host.extensions import db
-from host.models import utcnow
-from host.plugin_kit import limit_body
+from switchboard import chats, db, inbox, utcnow, InboundMessage, InboxHandler, Media, StatusUpdate
+from switchboard.web import limit_body
 
 from . import accounts
 from . import media as inbound_media

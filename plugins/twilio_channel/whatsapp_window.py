@@ -14,8 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from host.extensions import db
-from host.models import Message, utcnow
+from switchboard import db, utcnow, Message
 
 from .settings import SERVICE_SID
 

@@ -6,11 +6,10 @@ import httpx
 from flask import Blueprint, abort, current_app, request
 from marshmallow import Schema, fields
 
-from host import hookimpl, inbox, settings
-from host.chats import apply_status, receive
-from host.contracts import (InboundMessage, InboxHandler, PluginSettings, SendError, SendResult, StatusUpdate,
-                            WidgetTab)
-from host.plugin_kit import assets_blueprint, tab_stylesheet
+from switchboard import (hookimpl, inbox, settings, InboundMessage, InboxHandler, PluginSettings, SendError,
+                         SendResult, StatusUpdate, WidgetTab)
+from switchboard.chats import apply_status, receive
+from switchboard.web import assets_blueprint, tab_stylesheet
 
 NAME = "http_sms"
 

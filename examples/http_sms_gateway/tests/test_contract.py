@@ -5,8 +5,8 @@ import json
 import httpx
 import pytest
 
-from host import settings
-from host.testing.contracts import ChannelContract, WidgetTabContract
+from switchboard import settings
+from switchboard.testing import ChannelContract, WidgetTabContract, pending_sends, send_due
 from sbx_http_sms.plugin import signature
 
 SECRET = "gateway-webhook-secret"
@@ -93,20 +93,16 @@ class TestGatewayTab(WidgetTabContract):
 
 
 def test_gateway_outage_is_retried_then_delivered(app, agent, api, gateway):
-    from host.extensions import db
-    from host.models import Message, OutboxItem
+    from switchboard import Message, db
 
     Webhooks().inbound(app.test_client(), "in-1", "+15550123", "Hello")
     chat_id = db.session.execute(db.select(Message.chat_id)).scalar_one()
     gateway.fail_with = [503]
     message_id = api(agent).post(f"/api/v1/chats/{chat_id}/messages", json={"body": "Hi"}).json["id"]
-    outbox = app.extensions["switchboard"].outbox
-    outbox.drain()
-    item = db.session.execute(db.select(OutboxItem)).scalar_one()
-    assert item.state == "pending" and "busy" in item.last_error and gateway.sent == []
-    item.next_attempt_at = item.created_at  # skip the backoff wait
-    db.session.commit()
-    outbox.drain()
+    send_due(app)
+    [waiting] = pending_sends()
+    assert waiting["message_id"] == message_id and "busy" in waiting["last_error"] and gateway.sent == []
+    send_due(app, skip_backoff=True)
     message = db.session.get(Message, message_id)
     assert message.status == "sent" and [s["text"] for s in gateway.sent] == ["Hi"]
     assert gateway.sent[0]["callback_url"].endswith("/webhooks/http-sms/status")

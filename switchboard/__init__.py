@@ -1,0 +1,54 @@
+"""Switchboard's plugin API: everything a plugin may import from the host.
+
+A plugin (the built-in ones included) imports ``switchboard`` and its public modules,
+never ``host``: the host's modules are internal and change without notice. The
+boundary is checked by import-linter (``make lint``).
+
+This module holds what every plugin needs::
+
+    from switchboard import hookimpl, db, Chat, Message, InboundMessage, SendResult
+
+and the public modules hold the host's services by subject:
+
+* :mod:`switchboard.access` — who may see what: ``about``, ``chat_or_404``, filters;
+* :mod:`switchboard.chats` / :mod:`switchboard.calls` — receive, reply, accept,
+  transfer, archive, reopen; calls and their statuses;
+* :mod:`switchboard.bus` — notifications after the commit (``commit``, ``emit``);
+* :mod:`switchboard.inbox` — recording webhook events for the inbox worker;
+* :mod:`switchboard.settings` — the plugin's settings and the admin form's field types;
+* :mod:`switchboard.realtime` — pushing events, room addressing, presence;
+* :mod:`switchboard.workers` — the rules of persisted background work (claim, backoff);
+* :mod:`switchboard.web` — blueprints: static assets, tab scripts, body limits, schemas;
+* :mod:`switchboard.signin` — sign-in methods, tokens, the console's bootstrap;
+* :mod:`switchboard.testing` — the contract kit for a plugin's tests.
+"""
+from __future__ import annotations
+
+from host import hookimpl
+from host.contracts import (Channel, ContactRef, HealthCheck, InboundMessage, InboxHandler, Media, MediaRules,
+                            NavLink, OutgoingMessage, PluginSettings, SendError, SendResult, SocketEvents,
+                            StatusUpdate, Stored, Template, WidgetTab, Worker)
+from host.events import (CallStatusChanged, ChatArchived, ChatAssigned, ChatReopened, ChatStarted,
+                         ChatTransferred, ContactChanged, MessageQueued, MessageReceived, MessageSent,
+                         MessageStatusChanged)
+from host.extensions import db
+from host.models import Agent, Call, Chat, Group, Message, utcnow
+
+from switchboard._registry import channel_refusal, enabled_channels, is_enabled
+
+__all__ = [
+    # implementing hooks (host/hookspecs.py)
+    "hookimpl",
+    # the database: Flask-SQLAlchemy's db (session, select, Model for a plugin's tables)
+    "db", "utcnow", "Agent", "Group", "Chat", "Message", "Call",
+    # what plugins hand to the host and get back
+    "Channel", "Media", "MediaRules", "Template", "OutgoingMessage", "SendResult", "SendError",
+    "InboundMessage", "Stored", "StatusUpdate", "ContactRef", "WidgetTab", "SocketEvents",
+    "PluginSettings", "NavLink", "InboxHandler", "HealthCheck", "Worker",
+    # notifications (one frozen event per notification hook)
+    "MessageReceived", "MessageQueued", "MessageSent", "MessageStatusChanged", "ChatStarted",
+    "ChatReopened", "ChatAssigned", "ChatTransferred", "ChatArchived", "CallStatusChanged",
+    "ContactChanged",
+    # the running app's plugins and channels
+    "is_enabled", "enabled_channels", "channel_refusal",
+]
