@@ -8,13 +8,12 @@ from pathlib import Path
 from flask import Flask, abort, g, request
 from flask_babel import lazy_gettext
 from flask_smorest import Api
-from sqlalchemy import event as sa_event
-from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
 from host import access
 from host import config as config_module
-from host import db_connections, sqlite_writes  # noqa: F401  (pool and write events)
+from host import db_listeners, emit
+from host import settings as host_settings
 from host import login_limit, security_headers
 from host.extensions import csrf, db, login_manager, migrate
 from host.i18n import init_i18n
@@ -46,6 +45,9 @@ def create_app(config: dict | None = None) -> Flask:
     install_secret_filter(app)
 
     db.init_app(app)
+    db_listeners.install(app)  # on this app's engines; the session's listeners are this app's
+    emit.install(app)
+    host_settings.install(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True,
                  command="alembic")
     login_manager.init_app(app)
@@ -124,16 +126,6 @@ def _install_proxy_fix(app):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
-
-
-@sa_event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, _record):
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
 
 
 logging.getLogger("werkzeug").setLevel(logging.WARNING)

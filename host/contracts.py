@@ -267,6 +267,17 @@ class InboxHandler:
     describe: Callable[[dict[str, Any]], str] | None = None
 
 
+@dataclass(frozen=True)
+class SessionListener:
+    """A SQLAlchemy session event a plugin reacts to (``register_session_listeners``):
+    ``event`` is ``"before_flush"``, ``"after_flush"``, ``"after_commit"`` or
+    ``"after_soft_rollback"``; ``handler`` takes SQLAlchemy's arguments for it. It runs in
+    the app that registered it, and only while the plugin is enabled."""
+
+    event: str
+    handler: Callable[..., Any]
+
+
 @runtime_checkable
 class Worker(Protocol):
     """A background worker a plugin runs beside the host's outbox and inbox workers

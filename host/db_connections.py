@@ -18,7 +18,6 @@ import time
 
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, DisconnectionError
-from sqlalchemy.pool import Pool
 
 from host.extensions import db
 
@@ -27,13 +26,19 @@ IDLE_PING_SECONDS = 1.0
 _IDLE_SINCE = "switchboard.idle_since"
 
 
-@event.listens_for(Pool, "checkin")
+def watch(engine) -> None:
+    """Ping ``engine``'s pooled connections that sat idle (``create_app`` calls it for the
+    app's engines; idempotent)."""
+    for name, listener in (("checkin", _checked_in), ("checkout", _checked_out)):
+        if not event.contains(engine, name, listener):
+            event.listen(engine, name, listener)
+
+
 def _checked_in(dbapi_connection, record):
     if dbapi_connection is not None:
         record.info[_IDLE_SINCE] = time.monotonic()
 
 
-@event.listens_for(Pool, "checkout")
 def _checked_out(dbapi_connection, record, proxy):
     since = record.info.pop(_IDLE_SINCE, None)
     if since is None or time.monotonic() - since < IDLE_PING_SECONDS:

@@ -9,9 +9,8 @@ from __future__ import annotations
 import logging
 
 from flask import current_app
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
 
+from host import db_listeners
 from host.extensions import db
 
 log = logging.getLogger(__name__)
@@ -42,14 +41,18 @@ def dispatch_ready() -> None:
         host.notify(event.hook, event)
 
 
-@sa_event.listens_for(Session, "after_commit")
+def install(app) -> None:
+    """Hold events until their transaction commits, in this app (``create_app``)."""
+    db_listeners.listen(app, "after_commit", _committed)
+    db_listeners.listen(app, "after_soft_rollback", _rolled_back)
+
+
 def _committed(session):
     pending = session.info.pop(_PENDING, None)
     if pending:
         session.info.setdefault(_READY, []).extend(pending)
 
 
-@sa_event.listens_for(Session, "after_soft_rollback")
 def _rolled_back(session, previous_transaction):
     if session.info.pop(_PENDING, None):
         log.debug("discarded events of a rolled back transaction")

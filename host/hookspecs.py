@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from flask import Blueprint, Flask
 
     from host.contracts import (Channel, ContactRef, HealthCheck, InboxHandler, NavLink, OutgoingMessage,
-                                PluginSettings, SendResult, SocketEvents, WidgetTab, Worker)
+                                PluginSettings, SendResult, SessionListener, SocketEvents, WidgetTab, Worker)
     from host.events import (CallStatusChanged, ChatArchived, ChatAssigned, ChatReopened,
                              ChatStarted, ChatTransferred, ContactChanged, MessageQueued,
                              MessageReceived, MessageSent, MessageStatusChanged)
@@ -123,6 +123,16 @@ def register_workers(app: Flask) -> Iterable[Worker]:
     They run wherever the host's outbox and inbox workers run and stop with them; return
     one object per app (keep it in ``app.extensions``). Tests without a live server
     drive a worker's passes themselves.
+    """
+
+
+@hookspec
+def register_session_listeners(app: Flask) -> Iterable[SessionListener]:
+    """Return SQLAlchemy session listeners (``SessionListener(event, handler)``), e.g. a
+    ``before_flush`` that keeps derived columns of the plugin's tables current.
+
+    They are attached to this app's session only and skipped while the plugin is
+    disabled; never listen on SQLAlchemy's classes yourself (that reaches every app).
     """
 
 

@@ -10,7 +10,9 @@ import logging
 from flask import Blueprint
 from flask_smorest import Blueprint as ApiBlueprint
 
-from host.contracts import Channel, HealthCheck, InboxHandler, NavLink, PluginSettings, SocketEvents, WidgetTab, Worker
+from host import db_listeners
+from host.contracts import (Channel, HealthCheck, InboxHandler, NavLink, PluginSettings, SessionListener, SocketEvents,
+                            WidgetTab, Worker)
 
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,11 @@ class Switchboard:
                 raise RegistrationError(f"{owner} returned a worker without start/stop: {worker!r}")
             if worker not in self.outbox.companions:
                 self.outbox.companions.append(worker)  # started and stopped with the outbox worker
+        for owner, listener in collect("register_session_listeners", app=app):
+            if not isinstance(listener, SessionListener) or listener.event not in db_listeners.SESSION_EVENTS:
+                raise RegistrationError(f"{owner} returned a session listener that is not a SessionListener "
+                                        f"for one of {', '.join(db_listeners.SESSION_EVENTS)}: {listener!r}")
+            db_listeners.listen(app, listener.event, listener.handler, owner=owner)
         socket_events = collect("register_socketio_events", app=app)
         for owner, events in socket_events:
             if not isinstance(events, SocketEvents):

@@ -17,7 +17,7 @@ import time
 from flask import current_app
 from marshmallow import ValidationError, fields
 
-from host import settings_form
+from host import db_listeners, settings_form
 from host.extensions import db
 from host.logging_filters import register_secret
 from host.models import Setting
@@ -36,14 +36,15 @@ def invalidate(plugin: str | None = None) -> None:
         cache.clear() if plugin is None else cache.pop(plugin, None)
 
 
-@db.event.listens_for(Setting, "after_insert")
-@db.event.listens_for(Setting, "after_update")
-@db.event.listens_for(Setting, "after_delete")
-def _setting_written(mapper, connection, target):
-    try:
-        invalidate(target.plugin)
-    except RuntimeError:  # written outside an app context (migrations): nothing cached
-        pass
+def install(app) -> None:
+    """Forget cached values whenever this app's session writes a plugin's settings."""
+    db_listeners.listen(app, "after_flush", _settings_written)
+
+
+def _settings_written(session, _flush_context):
+    written = {row.plugin for row in (*session.new, *session.dirty, *session.deleted) if isinstance(row, Setting)}
+    for plugin in written:
+        invalidate(plugin)
 
 
 def _schema(plugin: str):

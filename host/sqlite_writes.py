@@ -19,10 +19,8 @@ from __future__ import annotations
 import threading
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import scoped_session
-from sqlalchemy.pool import Pool
 
 WAIT_SECONDS = 30.0  # as long as SQLite's own busy timeout (host.config)
 _HOLDS = "switchboard.sqlite_writer"
@@ -41,7 +39,15 @@ def lock_for(database: str | None) -> threading.Lock:
         return _locks.setdefault(key, threading.Lock())
 
 
-@event.listens_for(Engine, "before_cursor_execute")
+def watch(engine) -> None:
+    """Give ``engine``'s SQLite connections one writer at a time (``create_app`` calls it
+    for the app's engines; idempotent, and nothing happens on other databases)."""
+    for name, listener in (("before_cursor_execute", _before_write), ("reset", _returned),
+                           ("invalidate", _invalidated)):
+        if not event.contains(engine, name, listener):
+            event.listen(engine, name, listener)
+
+
 def _before_write(conn, cursor, statement, parameters, context, executemany):
     if conn.dialect.name != "sqlite" or conn.info.get(_HOLDS):
         return
@@ -96,11 +102,9 @@ def _release(record) -> None:
         lock.release()
 
 
-@event.listens_for(Pool, "reset")
 def _returned(dbapi_connection, record, reset_state=None):
     _release(record)
 
 
-@event.listens_for(Pool, "invalidate")
 def _invalidated(dbapi_connection, record, exception):
     _release(record)

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 from host import hookimpl
 from host.contracts import (Channel, ContactRef, HealthCheck, InboundMessage, InboxHandler, Media, MediaRules,
-                            NavLink, OutgoingMessage, PluginSettings, SendError, SendResult, SocketEvents,
-                            StatusUpdate, Stored, Template, WidgetTab, Worker)
+                            NavLink, OutgoingMessage, PluginSettings, SendError, SendResult, SessionListener,
+                            SocketEvents, StatusUpdate, Stored, Template, WidgetTab, Worker)
 from host.events import (CallStatusChanged, ChatArchived, ChatAssigned, ChatReopened, ChatStarted,
                          ChatTransferred, ContactChanged, MessageQueued, MessageReceived, MessageSent,
                          MessageStatusChanged)
@@ -44,7 +44,7 @@ __all__ = [
     # what plugins hand to the host and get back
     "Channel", "Media", "MediaRules", "Template", "OutgoingMessage", "SendResult", "SendError",
     "InboundMessage", "Stored", "StatusUpdate", "ContactRef", "WidgetTab", "SocketEvents",
-    "PluginSettings", "NavLink", "InboxHandler", "HealthCheck", "Worker",
+    "PluginSettings", "NavLink", "InboxHandler", "HealthCheck", "Worker", "SessionListener",
     # notifications (one frozen event per notification hook)
     "MessageReceived", "MessageQueued", "MessageSent", "MessageStatusChanged", "ChatStarted",
     "ChatReopened", "ChatAssigned", "ChatTransferred", "ChatArchived", "CallStatusChanged",

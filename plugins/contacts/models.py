@@ -6,7 +6,7 @@ search index follows it (SQLite triggers, PostgreSQL expression index).
 """
 from __future__ import annotations
 
-from sqlalchemy import UniqueConstraint, and_, bindparam, event, or_, select
+from sqlalchemy import UniqueConstraint, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from switchboard import db, utcnow
@@ -219,8 +219,7 @@ def find_contact(session: Session, kind: str, address: str) -> Contact | None:
     return identity.contact if identity is not None else None
 
 
-@event.listens_for(Session, "before_flush")
-def _refresh_derived_fields(session: Session, flush_context, instances) -> None:
+def refresh_derived_fields(session: Session, flush_context, instances) -> None:
     """Keep ``search_text``/``sort_name`` true to the name, email and identities."""
     touched: set[Contact] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):

@@ -13,7 +13,7 @@ The plugin talks to the host only through hooks and host services:
 """
 from pathlib import Path
 
-from switchboard import hookimpl, PluginSettings, WidgetTab
+from switchboard import hookimpl, PluginSettings, SessionListener, WidgetTab
 from switchboard.web import assets_blueprint, tab_script, tab_stylesheet
 
 from . import models  # noqa: F401  (the tables join the metadata for migrations and checks)
@@ -50,6 +50,12 @@ def register_settings_schemas(app):
 @hookimpl
 def register_migration_folders(app):
     return [str(MIGRATIONS)]
+
+
+@hookimpl
+def register_session_listeners(app):
+    """Contacts' search text and sort name follow their name, email and identities."""
+    return [SessionListener("before_flush", models.refresh_derived_fields)]
 
 
 @hookimpl

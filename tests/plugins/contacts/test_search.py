@@ -10,9 +10,10 @@ import pytest
 from flask import Flask
 
 import host.models  # noqa: F401  (contacts reference groups and agents)
+from host import db_listeners
 from host.extensions import db
 from plugins.contacts.models import (AGENT, CHANNEL, Contact, ContactIdentity, ContactNote,
-                                     find_contact)
+                                     find_contact, refresh_derived_fields)
 from plugins.contacts.search import (_next_prefix, browse, count, drop_search_ddl,
                                      ensure_search_index, search_contacts, search_ddl)
 
@@ -25,6 +26,9 @@ def session(request, tmp_path):
     else:
         app.config["SQLALCHEMY_DATABASE_URI"] = request.getfixturevalue("postgres_url")
     db.init_app(app)
+    # A bare app (no create_app): attach what the plugin registers in a full one.
+    db_listeners.install(app)
+    db_listeners.listen(app, "before_flush", refresh_derived_fields)
     with app.app_context():
         db.create_all()
         ensure_search_index(db.engine)
