@@ -150,8 +150,9 @@ def change_language(agent_id: int):
 def announce_preferences(agent: Agent) -> None:
     """Tell the agent's open consoles and widgets (the Agent App's frame too) to switch."""
     from host.realtime import push
+    from host.rooms import agent_room
 
-    push("agent:preferences", {"language": agent.language, "time_zone": agent.time_zone}, [f"agent:{agent.id}"])
+    push("agent:preferences", {"language": agent.language, "time_zone": agent.time_zone}, [agent_room(agent.id)])
 
 
 @bp.post("/profile/<int:agent_id>/tokens")

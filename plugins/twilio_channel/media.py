@@ -16,8 +16,8 @@ from dataclasses import replace
 import requests
 from twilio.base.exceptions import TwilioException
 
-from host.attachments import safe_filename
-from host.contracts import Media
+from switchboard import Media
+from switchboard.web import safe_filename
 
 from . import accounts
 from .client import CredentialsMissing, twilio_client
