@@ -3,11 +3,11 @@
 import { mountContactForm } from "./lib/contact_form.js";
 import { callButton, confirmDialog, notesSection, renderContact } from "./lib/contact_view.js";
 import { mountImport } from "./lib/csv_import_view.js";
-import { h, hue, initials, replace, useHost } from "./lib/kit.js";
+import { h, hue, initials, replace, t, useHost } from "./lib/kit.js";
 import { channelLabel, debounce, displayName, formatDate, subtitle } from "./lib/format.js";
 
 const PER_PAGE = 25;
-const STATUS = { queued: "Waiting", active: "Open", archived: "Archived" };
+const STATUS = { queued: () => t("status.queued"), active: () => t("status.active"), archived: () => t("status.archived") };
 
 export function mount(element, ctx) {
   useHost(ctx);
@@ -16,13 +16,13 @@ export function mount(element, ctx) {
   const isAdmin = ctx.agent?.role === "admin";
 
   // --- list view ------------------------------------------------------------------------
-  const search = h("input.tab-search", { type: "search", placeholder: "Search name, phone or email", "aria-label": "Search contacts" });
-  const sort = h("select", { "aria-label": "Sort contacts", title: "Sort order when not searching" },
-    h("option", { value: "name" }, "A–Z"), h("option", { value: "recent" }, "Recent"));
-  const add = h("button.primary.small", { type: "button", onclick: () => showForm(null) }, "+ Add");
-  const importButton = h("button.button.small", { type: "button", onclick: () => showImport() }, "Import CSV");
-  const exportLink = h("a.button.small", { href: "/api/v1/contacts/export.csv", download: "contacts.csv" }, "Export CSV");
-  const list = h("ul.item-list.ct-list", { "aria-label": "Contacts", "aria-live": "polite" });
+  const search = h("input.tab-search", { type: "search", placeholder: t("list.search"), "aria-label": t("list.searchLabel"), dir: "auto" });
+  const sort = h("select", { "aria-label": t("list.sort"), title: t("list.sortTitle") },
+    h("option", { value: "name" }, t("list.sortName")), h("option", { value: "recent" }, t("list.sortRecent")));
+  const add = h("button.primary.small", { type: "button", onclick: () => showForm(null) }, t("list.add"));
+  const importButton = h("button.button.small", { type: "button", onclick: () => showImport() }, t("list.import"));
+  const exportLink = h("a.button.small", { href: "/api/v1/contacts/export.csv", download: "contacts.csv" }, t("list.export"));
+  const list = h("ul.item-list.ct-list", { "aria-label": t("tab.contacts"), "aria-live": "polite" });
   const pager = h("div.ct-pager");
   const listView = h("div.ct-card",
     h("div.ct-toolbar", search, sort),
@@ -61,7 +61,7 @@ export function mount(element, ctx) {
       state.failed = "";
     } catch (exc) {
       if (request !== state.request) return;
-      state.failed = `Couldn't load contacts: ${exc.message}`;
+      state.failed = t("list.loadFailed", { problem: exc.message });
     }
     renderList();
   }
@@ -74,25 +74,25 @@ export function mount(element, ctx) {
     }
     if (!state.items.length) {
       replace(list, h("li.tab-empty",
-        h("strong", state.q ? "No match" : "No contacts yet"),
-        h("p", state.q ? `Nobody matches “${state.q}”. Try part of a name, some digits of the number, or an email.`
-          : "Contacts are created when customers write in, or add one yourself.")));
+        h("strong", state.q ? t("list.noMatch") : t("list.none")),
+        h("p", state.q ? t("list.noMatchText", { query: state.q }) : t("list.noneText"))));
     } else {
       replace(list, state.items.map(rowFor));
     }
-    const prev = h("button.button.small", { type: "button", disabled: state.page <= 1, onclick: () => { state.page -= 1; load(); } }, "← Previous");
-    const next = h("button.button.small", { type: "button", disabled: !state.hasNext, onclick: () => { state.page += 1; load(); } }, "Next →");
-    replace(pager, prev, h("span", state.items.length ? `Page ${state.page}` : ""), next);
+    const prev = h("button.button.small", { type: "button", disabled: state.page <= 1, onclick: () => { state.page -= 1; load(); } }, t("list.previous"));
+    const next = h("button.button.small", { type: "button", disabled: !state.hasNext, onclick: () => { state.page += 1; load(); } }, t("list.next"));
+    replace(pager, prev, h("span", state.items.length ? t("list.page", { page: state.page }) : ""), next);
     pager.hidden = state.page === 1 && !state.hasNext;
   }
 
   function rowFor(contact) {
     const name = displayName(contact);
-    const open = h("button.button.small", { type: "button", "aria-label": `Open chat with ${name}`, onclick: () => openLatestChat(contact, open) }, "Open");
+    const open = h("button.button.small", { type: "button", "aria-label": t("list.openChatWith", { name }),
+      onclick: () => openLatestChat(contact, open) }, t("list.open"));
     return h("li.item", { dataset: { contactId: String(contact.id) } },
-      h("button.ct-row-main", { type: "button", "aria-label": `Show ${name}`, onclick: () => showDetail(contact) },
+      h("button.ct-row-main", { type: "button", "aria-label": t("list.show", { name }), onclick: () => showDetail(contact) },
         h("span.avatar", { dataset: { hue: hue(contact.id) }, "aria-hidden": "true" }, initials(contact.name)),
-        h("span.item-main", h("strong.item-title", name), h("span.item-sub", subtitle(contact, ctx.channels)))),
+        h("span.item-main", h("strong.item-title", { dir: "auto" }, name), h("span.item-sub", subtitle(contact, ctx.channels)))),
       h("span.ct-row-actions", callButton(ctx, contact), open));
   }
 
@@ -101,7 +101,7 @@ export function mount(element, ctx) {
     try {
       const chats = await ctx.api(`contacts/${contact.id}/chats`);
       if (chats.length) ctx.openChat(chats[0].id);
-      else showDetail(contact, `${displayName(contact)} has no chats yet.`);
+      else showDetail(contact, t("detail.noChatsFor", { name: displayName(contact) }));
     } catch (exc) {
       showDetail(contact, exc.message);
     } finally {
@@ -120,7 +120,7 @@ export function mount(element, ctx) {
   // --- detail view -----------------------------------------------------------------------
   function showDetail(contact, notice = "") {
     state.view = "detail";
-    state.detail = { contact, notice, notes: notesSection(ctx, contact.id), chats: h("ul.ct-chats", h("li.tab-loading", "Loading chats…")) };
+    state.detail = { contact, notice, notes: notesSection(ctx, contact.id), chats: h("ul.ct-chats", h("li.tab-loading", t("detail.loadingChats"))) };
     renderDetail();
     loadChats();
   }
@@ -132,11 +132,11 @@ export function mount(element, ctx) {
       if (state.detail !== detail) return;
       replace(detail.chats, chats.length ? chats.map((chat) => h("li.item",
         h("span.item-main",
-          h("strong.item-title", `${channelLabel(chat.channel, ctx.channels)} · ${STATUS[chat.status] || chat.status}`),
+          h("strong.item-title", `${channelLabel(chat.channel, ctx.channels)} · ${STATUS[chat.status]?.() || chat.status}`),
           h("span.item-sub", [chat.customer_address, formatDate(chat.last_message_at || chat.created_at)].filter(Boolean).join(" · "))),
         h("button.button.small", { type: "button", disabled: chat.id === ctx.chat?.id, onclick: () => ctx.openChat(chat.id) },
-          chat.id === ctx.chat?.id ? "Showing" : "View chat")))
-        : h("li.ct-muted", "No chats yet."));
+          chat.id === ctx.chat?.id ? t("detail.showing") : t("detail.viewChat"))))
+        : h("li.ct-muted", t("detail.noChats")));
     } catch (exc) {
       replace(detail.chats, h("li.error", exc.message));
     }
@@ -144,23 +144,23 @@ export function mount(element, ctx) {
 
   function renderDetail() {
     const detail = state.detail;
-    const back = h("button.button.small.ct-back", { type: "button", onclick: () => showList() }, "← All contacts");
+    const back = h("button.button.small.ct-back", { type: "button", onclick: () => showList() }, t("detail.allContacts"));
     const body = h("div");
     const actions = [
-      h("button.button.small", { type: "button", onclick: () => showForm(detail.contact) }, ctx.icon("edit"), " Edit"),
-      isAdmin ? h("button.button.small", { type: "button", onclick: () => showMerge(detail.contact) }, "Merge…") : null,
-      h("button.button.small", { type: "button", onclick: () => remove(detail.contact) }, "Delete"),
+      h("button.button.small", { type: "button", onclick: () => showForm(detail.contact) }, ctx.icon("edit"), " ", t("customer.edit")),
+      isAdmin ? h("button.button.small", { type: "button", onclick: () => showMerge(detail.contact) }, t("detail.merge")) : null,
+      h("button.button.small", { type: "button", onclick: () => remove(detail.contact) }, t("detail.delete")),
     ];
-    const chatsSection = h("section.ct-section", h("h4", "Chats"), detail.chats);
+    const chatsSection = h("section.ct-section", h("h4", t("detail.chats")), detail.chats);
     renderContact(body, ctx, detail.contact, { actions, notice: detail.notice, notes: h("div.ct-card", chatsSection, detail.notes.section) });
     replace(element, h("div.ct-card", back, body));
   }
 
   async function remove(contact) {
     const ok = await confirmDialog({
-      title: `Delete ${displayName(contact)}?`,
-      text: "Their numbers, consent records and notes are deleted. Their chats stay, without a contact.",
-      confirm: "Delete", danger: true,
+      title: t("detail.deleteAsk", { name: displayName(contact) }),
+      text: t("detail.deleteText"),
+      confirm: t("detail.delete"), danger: true,
     });
     if (!ok) return;
     try {
@@ -177,16 +177,16 @@ export function mount(element, ctx) {
     state.view = "form";
     const holder = h("div");
     const back = h("button.button.small.ct-back", { type: "button", onclick: () => (contact ? showDetail(contact) : showList()) },
-      contact ? "← Back" : "← All contacts");
+      contact ? t("detail.back") : t("detail.allContacts"));
     replace(element, h("div.ct-card", back, holder));
     mountContactForm(holder, ctx, {
       contact,
-      onSaved: (saved) => showDetail(saved, contact ? "Saved." : "Contact added."),
+      onSaved: (saved) => showDetail(saved, contact ? t("detail.saved") : t("detail.added")),
       onCancel: () => (contact ? showDetail(contact) : showList()),
       duplicateActions: (existing) => [h("button.button.small", {
         type: "button",
         onclick: async () => showDetail(await ctx.api(`contacts/${existing.id}`)),
-      }, `Show ${existing.name || `contact #${existing.id}`}`)],
+      }, t("list.show", { name: existing.name || t("contact.numbered", { id: existing.id }) }))],
     });
   }
 
@@ -194,11 +194,11 @@ export function mount(element, ctx) {
   function showMerge(survivor) {
     state.view = "merge";
     let chosen = null;
-    const query = h("input.tab-search", { type: "search", placeholder: "Find the duplicate: name, phone or email", "aria-label": "Find the contact to merge" });
+    const query = h("input.tab-search", { type: "search", placeholder: t("merge.find"), "aria-label": t("merge.findLabel"), dir: "auto" });
     const results = h("ul.ct-merge-results");
     const error = h("p.error", { role: "alert", hidden: true });
-    const merge = h("button.primary.small", { type: "button", disabled: true }, "Merge");
-    const cancel = h("button.button.small", { type: "button", onclick: () => showDetail(survivor) }, "Cancel");
+    const merge = h("button.primary.small", { type: "button", disabled: true }, t("merge.confirm"));
+    const cancel = h("button.button.small", { type: "button", onclick: () => showDetail(survivor) }, t("dialog.cancel"));
     const find = debounce(async () => {
       const q = query.value.trim();
       if (!q) {
@@ -217,7 +217,7 @@ export function mount(element, ctx) {
           });
           return h("li", pick);
         }));
-        if (!results.children.length) replace(results, h("li.ct-muted", "No other contact matches."));
+        if (!results.children.length) replace(results, h("li.ct-muted", t("merge.noMatch")));
       } catch (exc) {
         replace(results, h("li.error", exc.message));
       }
@@ -226,22 +226,22 @@ export function mount(element, ctx) {
     merge.addEventListener("click", async () => {
       if (!chosen) return;
       const ok = await confirmDialog({
-        title: `Merge ${displayName(chosen)} into ${displayName(survivor)}?`,
-        text: `${displayName(chosen)}'s numbers, notes and chats move to ${displayName(survivor)}, then ${displayName(chosen)} is deleted.`,
-        confirm: "Merge",
+        title: t("merge.intoAsk", { name: displayName(chosen), into: displayName(survivor) }),
+        text: t("merge.intoText", { name: displayName(chosen), into: displayName(survivor) }),
+        confirm: t("merge.confirm"),
       });
       if (!ok) return;
       try {
         const merged = await ctx.api(`contacts/${survivor.id}/merge`, { method: "POST", json: { other_id: chosen.id } });
-        showDetail(merged, `Merged ${displayName(chosen)} into this contact.`);
+        showDetail(merged, t("merge.done", { name: displayName(chosen) }));
       } catch (exc) {
         error.textContent = exc.message;
         error.hidden = false;
       }
     });
     replace(element, h("div.tab-form.ct-form-grid",
-      h("strong", `Merge another contact into ${displayName(survivor)}`),
-      h("p.ct-muted", "Use this when one person was saved twice. The other contact's numbers, notes and chats move here."),
+      h("strong", t("merge.title", { name: displayName(survivor) })),
+      h("p.ct-muted", t("merge.intro")),
       query, results, error, h("div.form-actions", cancel, merge)));
     query.focus();
   }
@@ -276,7 +276,7 @@ export function mount(element, ctx) {
   });
   ctx.on("chat:created", () => { if (!state.q) reloadSoon(); }); // a new customer's contact
 
-  replace(list, h("li.tab-loading", "Loading contacts…"));
+  replace(list, h("li.tab-loading", t("list.loading")));
   showList();
   load();
   return () => reloadSoon.cancel();

@@ -4,7 +4,7 @@
 // plugin's contact_changed event) to the chat's room.
 import { mountContactForm } from "./lib/contact_form.js";
 import { confirmDialog, notesSection, renderContact } from "./lib/contact_view.js";
-import { h, hue, initials, replace, useHost } from "./lib/kit.js";
+import { h, hue, initials, replace, t, useHost } from "./lib/kit.js";
 import { channelLabel, displayName } from "./lib/format.js";
 
 export function mount(element, ctx) {
@@ -14,11 +14,11 @@ export function mount(element, ctx) {
   function render() {
     const chat = ctx.chat;
     if (!chat) {
-      replace(element, h("div.tab-empty", h("strong", "No customer yet"), h("p", "Open a chat to see who you're talking to.")));
+      replace(element, h("div.tab-empty", h("strong", t("customer.none")), h("p", t("customer.noneText"))));
       return;
     }
     if (state.loading) {
-      replace(element, h("p.tab-loading", "Loading the customer…"));
+      replace(element, h("p.tab-loading", t("customer.loading")));
       return;
     }
     if (!state.contact) {
@@ -29,12 +29,12 @@ export function mount(element, ctx) {
     if (!state.notes || state.notes.contactId !== state.contact.id) {
       state.notes = { contactId: state.contact.id, ...notesSection(ctx, state.contact.id) };
     }
-    const edit = h("button.button.small", { type: "button", onclick: startEdit }, ctx.icon("edit"), " Edit");
+    const edit = h("button.button.small", { type: "button", onclick: startEdit }, ctx.icon("edit"), " ", t("customer.edit"));
     renderContact(element, ctx, state.contact, { actions: [edit], notice: state.notice, notes: state.notes.section });
   }
 
   function renderAnonymous(chat) {
-    const create = h("button.primary.small", { type: "button" }, "Create profile");
+    const create = h("button.primary.small", { type: "button" }, t("customer.create"));
     const error = h("p.error", { role: "alert", hidden: true });
     create.addEventListener("click", async () => {
       create.disabled = true;
@@ -52,9 +52,10 @@ export function mount(element, ctx) {
     replace(element, h("div.customer-card.ct-card",
       h("div.ct-head",
         h("span.avatar.avatar-lg", { dataset: { hue: hue(chat.id) }, "aria-hidden": "true" }, initials(name)),
-        h("div", h("h3.customer-name", name || chat.customer_address), name ? h("p.muted", chat.customer_address) : null)),
-      h("dl.kv", h("dt", "Channel"), h("dd", channelLabel(chat.channel, ctx.channels)), h("dt", "Address"), h("dd", chat.customer_address)),
-      h("p.ct-muted", "There's no saved profile for this customer yet."),
+        h("div", h("h3.customer-name", { dir: "auto" }, name || chat.customer_address), name ? h("p.muted", chat.customer_address) : null)),
+      h("dl.kv", h("dt", t("customer.channel")), h("dd", channelLabel(chat.channel, ctx.channels)), h("dt", t("customer.address")),
+        h("dd", chat.customer_address)),
+      h("p.ct-muted", t("customer.noProfile")),
       h("div.ct-actions", create), error));
   }
 
@@ -76,21 +77,21 @@ export function mount(element, ctx) {
         type: "button",
         onclick: async () => {
           const ok = await confirmDialog({
-            title: `Merge ${existing.name || `contact #${existing.id}`} into this contact?`,
-            text: `Their numbers, notes and chats move to ${displayName(state.contact)}; the other contact is deleted.`,
-            confirm: "Merge",
+            title: t("merge.askTitle", { name: existing.name || t("contact.numbered", { id: existing.id }) }),
+            text: t("merge.askText", { name: displayName(state.contact) }),
+            confirm: t("merge.confirm"),
           });
           if (!ok) return;
           try {
             state.contact = await ctx.api(`contacts/${state.contact.id}/merge`, { method: "POST", json: { other_id: existing.id } });
             state.editing = false;
-            state.notice = `Merged ${existing.name || `contact #${existing.id}`} into this contact.`;
+            state.notice = t("merge.done", { name: existing.name || t("contact.numbered", { id: existing.id }) });
             render();
           } catch (exc) {
             form.setError(exc.message);
           }
         },
-      }, "Merge them")],
+      }, t("merge.them"))],
     });
   }
 
@@ -105,7 +106,7 @@ export function mount(element, ctx) {
       const result = await ctx.api(`contacts/for-chat/${chat.id}`);
       state.contact = result.contact;
     } catch (exc) {
-      replace(element, h("div.tab-error", { role: "alert" }, h("strong", "Couldn't load the customer."), h("p", exc.message)));
+      replace(element, h("div.tab-error", { role: "alert" }, h("strong", t("customer.loadFailed")), h("p", exc.message)));
       return;
     } finally {
       state.loading = false;

@@ -3,7 +3,7 @@
 // opt-out", which needs a reason that stays in the history. Agents see the states only
 // (contact_view.js); the API refuses them the history and the clearing.
 // Data: GET /api/v1/contacts/<id>/consent, POST …/consent/<identity id>/clear {reason}.
-import { h, replace } from "./kit.js";
+import { h, replace, t } from "./kit.js";
 import { consentLabel, formatDate, showAddress } from "./format.js";
 
 export function isAdmin(ctx) {
@@ -13,17 +13,17 @@ export function isAdmin(ctx) {
 // What the admin opened, kept across re-renders (another agent's edit re-renders the card).
 const view = { open: new Set(), clearing: null, draft: "" };
 
-const PROVIDER_NOTE = "This only changes Switchboard's record. If the customer texted STOP to one of our "
-  + "numbers, Twilio keeps refusing messages until they text START, and the next refusal opts them out here again.";
+
 
 function badge(entry) {
   return entry.opted_out
-    ? h("span.badge.ct-out", { title: entry.opted_out_at ? `Since ${formatDate(entry.opted_out_at)}` : null }, "Opted out")
-    : h("span.badge.ok", "Subscribed");
+    ? h("span.badge.ct-out", { title: entry.opted_out_at ? t("consent.since", { when: formatDate(entry.opted_out_at) }) : null },
+      t("consent.optedOut"))
+    : h("span.badge.ok", t("consent.subscribed"));
 }
 
 function historyList(entry) {
-  if (!entry.history.length) return h("p.ct-muted", "No changes recorded.");
+  if (!entry.history.length) return h("p.ct-muted", t("consent.noChanges"));
   return h("ol.ct-history", entry.history.map((change) => h("li", { dataset: { source: change.source } },
     h("span", change.sentence),
     h("small", formatDate(change.created_at)))));
@@ -31,18 +31,18 @@ function historyList(entry) {
 
 function clearForm(ctx, contactId, entry, onDone, onCancel) {
   const reason = h("textarea", { name: "reason", rows: 2, maxlength: 500, "aria-required": "true",
-    placeholder: "Why may we message this customer again? (kept in the history)", "aria-label": "Reason" });
+    placeholder: t("consent.reasonPlaceholder"), "aria-label": t("consent.reason"), dir: "auto" });
   reason.value = view.draft;
   reason.addEventListener("input", () => { view.draft = reason.value; });
   const error = h("p.error", { role: "alert", hidden: true });
-  const submit = h("button.small.primary", { type: "submit" }, "Clear opt-out");
-  const cancel = h("button.small.button", { type: "button", onclick: onCancel }, "Cancel");
-  const form = h("form.ct-clear-form", h("p.ct-muted", PROVIDER_NOTE), reason, error, h("div.form-actions", cancel, submit));
+  const submit = h("button.small.primary", { type: "submit" }, t("consent.clear"));
+  const cancel = h("button.small.button", { type: "button", onclick: onCancel }, t("dialog.cancel"));
+  const form = h("form.ct-clear-form", h("p.ct-muted", t("consent.providerNote")), reason, error, h("div.form-actions", cancel, submit));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = reason.value.trim();
     if (!text) {
-      error.textContent = "Say why the opt-out is cleared; the reason stays in the consent history.";
+      error.textContent = t("consent.reasonMissing");
       error.hidden = false;
       reason.focus();
       return;
@@ -62,14 +62,14 @@ function clearForm(ctx, contactId, entry, onDone, onCancel) {
 
 /** The admin's Consent section; replaces the agents' plain list. */
 export function adminConsentSection(ctx, contact) {
-  const body = h("div.ct-consent-admin", h("p.tab-loading", "Loading consent…"));
-  const section = h("section.ct-section", h("h4", "Consent"), body);
+  const body = h("div.ct-consent-admin", h("p.tab-loading", t("consent.loading")));
+  const section = h("section.ct-section", h("h4", t("consent.title")), body);
   let entries = [];
   const open = view.open;   // identity ids whose history is shown
 
   function render() {
     if (!entries.length) {
-      replace(body, h("p.ct-muted", "No messaging addresses yet."));
+      replace(body, h("p.ct-muted", t("consent.noAddresses")));
       return;
     }
     replace(body, h("ul.ct-consent", entries.map((entry) => {
@@ -77,11 +77,11 @@ export function adminConsentSection(ctx, contact) {
       const toggle = h("button.small.button.ct-link", {
         type: "button", "aria-expanded": String(shown),
         onclick: () => { shown ? open.delete(entry.identity_id) : open.add(entry.identity_id); render(); },
-      }, shown ? "Hide history" : `History (${entry.history.length})`);
+      }, shown ? t("consent.hideHistory") : t("consent.history", { count: entry.history.length }));
       const clearing = view.clearing === entry.identity_id && entry.opted_out;
       const clear = entry.opted_out && !clearing
         ? h("button.small.button", { type: "button", onclick: () => { view.clearing = entry.identity_id; view.draft = ""; render(); } },
-          "Clear opt-out…")
+          t("consent.clearAsk"))
         : null;
       return h("li.ct-consent-entry", { dataset: { kind: entry.kind, optedOut: String(entry.opted_out) } },
         h("div.ct-consent-row",
@@ -104,7 +104,7 @@ export function adminConsentSection(ctx, contact) {
       entries = await ctx.api(`contacts/${contact.id}/consent`);
       render();
     } catch (exc) {
-      replace(body, h("p.error", `Couldn't load the consent history: ${exc.message}`));
+      replace(body, h("p.error", t("consent.loadFailed", { problem: exc.message })));
     }
   })();
   return section;

@@ -1,7 +1,7 @@
 // A contact's profile card (Customer tab and the Contacts tab's detail view): fields,
 // addresses with their opt-out state, notes, and the Call / Edit actions.
 import { adminConsentSection, isAdmin } from "./consent_admin.js";
-import { h, hue, initials, replace } from "./kit.js";
+import { h, hue, initials, replace, t } from "./kit.js";
 import { callAddress, channelLabel, consentLabel, displayName, formatDate, kindLabel, showAddress } from "./format.js";
 
 /** True when a voice channel is enabled (the Call button's wiring lives in the voice work). */
@@ -14,9 +14,9 @@ export function callButton(ctx, contact, { small = true } = {}) {
   if (!canCall(ctx) || !address) return null;
   return h(`button.button${small ? ".small" : ""}`, {
     type: "button",
-    "aria-label": `Call ${displayName(contact)}`,
+    "aria-label": t("view.callNamed", { name: displayName(contact) }),
     onclick: () => window.dispatchEvent(new CustomEvent("switchboard:call", { detail: { contact_id: contact.id, address } })),
-  }, ctx.icon ? ctx.icon("phone") : null, " Call");
+  }, ctx.icon ? ctx.icon("phone") : null, " ", t("view.call"));
 }
 
 function row(label, value) {
@@ -36,32 +36,32 @@ export function renderContact(element, ctx, contact, { actions = [], notice = ""
   const others = (contact.identities || []).filter((i) => !(
     (i.kind === "phone" && i.address === firstPhone) || (i.kind === "whatsapp" && showAddress(i) === firstWhatsapp)));
   const details = h("dl.kv",
-    row("Email", contact.email),
-    row("Phone", firstPhone),
+    row(t("kind.email"), contact.email),
+    row(t("kind.phone"), firstPhone),
     row("WhatsApp", firstWhatsapp),
     others.map((i) => row(kindLabel(i.kind, ctx.channels), showAddress(i))),
-    row("Preferred channel", contact.preferred_channel ? channelLabel(contact.preferred_channel, ctx.channels) : "The chat's own channel"),
-    row("Group override", contact.group_name || "None"));
+    row(t("field.preferred"), contact.preferred_channel ? channelLabel(contact.preferred_channel, ctx.channels) : t("field.chatsOwnChannel")),
+    row(t("field.groupOverride"), contact.group_name || t("field.none")));
 
   // Consent is recorded per messaging identity; email and LiveChat ids only when opted out.
   const consent = (contact.identities || []).filter((i) => i.opted_out || !["email", "livechat"].includes(i.kind));
   const consentList = h("ul.ct-consent", consent.map((i) => h("li", { dataset: { kind: i.kind, optedOut: String(i.opted_out) } },
     h("span.ct-addr", `${consentLabel(i.kind, ctx.channels)} · ${showAddress(i)}`),
     i.opted_out
-      ? h("span.badge.ct-out", { title: i.opted_out_at ? `Since ${formatDate(i.opted_out_at)}` : null }, "Opted out")
-      : h("span.badge.ok", "Subscribed"))));
+      ? h("span.badge.ct-out", { title: i.opted_out_at ? t("consent.since", { when: formatDate(i.opted_out_at) }) : null }, t("consent.optedOut"))
+      : h("span.badge.ok", t("consent.subscribed")))));
 
   const card = h("div.customer-card.ct-card", { dataset: { contactId: String(contact.id) } },
     h("div.ct-head",
       h("span.avatar.avatar-lg", { dataset: { hue: hue(contact.id) }, "aria-hidden": "true" }, initials(contact.name)),
       h("div",
-        h("h3.customer-name", name),
-        fromChannel ? h("p.muted", "Name as the customer's app reports it") : null,
-        !contact.name ? h("p.muted", "No name yet") : null)),
+        h("h3.customer-name", { dir: "auto" }, name),
+        fromChannel ? h("p.muted", t("view.nameFromChannel")) : null,
+        !contact.name ? h("p.muted", t("view.noName")) : null)),
     (actions.length || canCall(ctx)) ? h("div.ct-actions", callButton(ctx, contact), actions) : null,
     details,
     isAdmin(ctx) ? adminConsentSection(ctx, contact)
-      : consent.length ? h("section.ct-section", h("h4", "Consent"), consentList) : null,
+      : consent.length ? h("section.ct-section", h("h4", t("consent.title")), consentList) : null,
     notes);
   replace(element, notice ? h("p.ct-notice", { role: "status" }, notice) : null, card);
   return card;
@@ -69,21 +69,21 @@ export function renderContact(element, ctx, contact, { actions = [], notice = ""
 
 /** Notes: a list (newest first) and a form to add one. Returns the section and reload(). */
 export function notesSection(ctx, contactId) {
-  const list = h("ul.ct-notes", h("li.tab-loading", "Loading notes…"));
-  const body = h("textarea", { name: "note", rows: 2, placeholder: "Add a note for your colleagues…", "aria-label": "New note" });
+  const list = h("ul.ct-notes", h("li.tab-loading", t("notes.loading")));
+  const body = h("textarea", { name: "note", rows: 2, placeholder: t("notes.placeholder"), "aria-label": t("notes.new"), dir: "auto" });
   const error = h("p.error", { role: "alert", hidden: true });
-  const add = h("button.small.primary", { type: "submit" }, "Add note");
+  const add = h("button.small.primary", { type: "submit" }, t("notes.add"));
   const form = h("form.ct-note-form", body, error, h("div.form-actions", add));
-  const section = h("section.ct-section.ct-notes-section", h("h4", "Notes"), list, form);
+  const section = h("section.ct-section.ct-notes-section", h("h4", t("notes.title")), list, form);
 
   async function reload() {
     try {
       const notes = await ctx.api(`contacts/${contactId}/notes`);
       replace(list, notes.length ? notes.map((n) => h("li.ct-note",
-        h("p", n.body),
-        h("small", `${n.author_name || "Someone"} · ${formatDate(n.created_at)}`))) : h("li.ct-muted", "No notes yet."));
+        h("p", { dir: "auto" }, n.body),
+        h("small", t("notes.byline", { name: n.author_name || t("notes.someone"), when: formatDate(n.created_at) })))) : h("li.ct-muted", t("notes.none")));
     } catch (exc) {
-      replace(list, h("li.error", `Couldn't load the notes: ${exc.message}`));
+      replace(list, h("li.error", t("notes.loadFailed", { problem: exc.message })));
     }
   }
 
@@ -91,7 +91,7 @@ export function notesSection(ctx, contactId) {
     event.preventDefault();
     const text = body.value.trim();
     if (!text) {
-      error.textContent = "Write something first.";
+      error.textContent = t("notes.empty");
       error.hidden = false;
       return;
     }
@@ -113,11 +113,11 @@ export function notesSection(ctx, contactId) {
 }
 
 /** A modal confirmation; resolves true when confirmed. */
-export function confirmDialog({ title, text, confirm = "Confirm", danger = false }) {
+export function confirmDialog({ title, text, confirm = t("dialog.confirm"), danger = false }) {
   return new Promise((resolve) => {
     let answer = false;
     const yes = h(`button.${danger ? "primary.ct-danger" : "primary"}`, { type: "submit" }, confirm);
-    const no = h("button.button", { type: "button" }, "Cancel");
+    const no = h("button.button", { type: "button" }, t("dialog.cancel"));
     const form = h("form.transfer-form", { method: "dialog" }, h("h2", title), h("p.muted", text), h("div.dialog-actions", no, yes));
     const dialog = h("dialog.modal.ct-confirm", { "aria-label": title }, form);
     document.body.append(dialog);

@@ -1,18 +1,18 @@
 // The Contacts tab's CSV import: pick a file, choose what a matching row does, watch the
 // rows go in, and read (or download) the rows that had problems.
 import { errorsCsv, uploadCsv } from "./csv_upload.js";
-import { h, replace } from "./kit.js";
+import { h, replace, t } from "./kit.js";
 
 /** The import form in `element`; `onBack()` returns to the list (reloaded). */
 export function mountImport(element, ctx, { onBack }) {
-  const file = h("input", { type: "file", accept: ".csv,text/csv", "aria-label": "CSV file" });
-  const mode = h("select", { "aria-label": "When a row matches an existing contact" },
-    h("option", { value: "report" }, "Report rows that match an existing contact"),
-    h("option", { value: "skip" }, "Skip rows that match an existing contact"),
-    h("option", { value: "update" }, "Update the existing contact from the row"));
-  const start = h("button.primary.small", { type: "button", disabled: true }, "Import");
-  const back = h("button.button.small.ct-back", { type: "button", onclick: () => { aborter.abort(); onBack(); } }, "← All contacts");
-  const progress = h("progress", { max: "1", value: "0", hidden: true, "aria-label": "Import progress" });
+  const file = h("input", { type: "file", accept: ".csv,text/csv", "aria-label": t("import.file") });
+  const mode = h("select", { "aria-label": t("import.mode") },
+    h("option", { value: "report" }, t("import.report")),
+    h("option", { value: "skip" }, t("import.skip")),
+    h("option", { value: "update" }, t("import.update")));
+  const start = h("button.primary.small", { type: "button", disabled: true }, t("import.start"));
+  const back = h("button.button.small.ct-back", { type: "button", onclick: () => { aborter.abort(); onBack(); } }, t("detail.allContacts"));
+  const progress = h("progress", { max: "1", value: "0", hidden: true, "aria-label": t("import.progress") });
   const status = h("p.ct-muted", { role: "status" });
   const report = h("div");
   const aborter = new AbortController();
@@ -25,7 +25,7 @@ export function mountImport(element, ctx, { onBack }) {
     replace(report);
     progress.hidden = false;
     progress.value = 0;
-    status.textContent = `Reading ${chosen.name}…`;
+    status.textContent = t("import.reading", { name: chosen.name });
     try {
       const text = await chosen.text();
       const result = await uploadCsv(ctx.api, text, {
@@ -34,22 +34,23 @@ export function mountImport(element, ctx, { onBack }) {
         onProgress: ({ done, total, result: sofar }) => {
           progress.max = total;
           progress.value = done;
-          status.textContent = `Imported ${done.toLocaleString()} of ${total.toLocaleString()} rows — ${sofar.created} added, ${sofar.errors.length} problems`;
+          status.textContent = t("import.running", { done, total, created: sofar.created, problems: sofar.errors.length });
         },
       });
       progress.value = progress.max;
-      status.textContent = `Done: ${result.created} added, ${result.updated} updated, ${result.skipped} skipped, ${result.errors.length} problem${result.errors.length === 1 ? "" : "s"}.`;
+      status.textContent = t("import.done", { created: result.created, updated: result.updated, skipped: result.skipped,
+        problems: result.errors.length });
       renderReport(report, result.errors);
     } catch (exc) {
-      status.textContent = `The import stopped: ${exc.message} Rows before this point were saved.`;
+      status.textContent = t("import.stopped", { problem: exc.message });
     } finally {
       start.disabled = false;
       file.disabled = false;
     }
   });
   replace(element, h("div.ct-card", back, h("div.tab-form.ct-import",
-    h("strong", "Import contacts from CSV"),
-    h("p.ct-muted", "Columns: name, email, phone, whatsapp, preferred_channel, group, notes (header on the first line). Rows with problems are listed below and not saved; the rest are."),
+    h("strong", t("import.title")),
+    h("p.ct-muted", t("import.intro")),
     file, mode, h("div.form-actions", start), progress, status, report)));
 }
 
@@ -69,10 +70,10 @@ function renderReport(holder, errors) {
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 1000);
     },
-  }, "Download all problems (CSV)");
+  }, t("import.downloadProblems"));
   replace(holder, h("div.ct-section",
-    h("table.ct-errors", h("thead", h("tr", h("th", "Row"), h("th", "Field"), h("th", "Problem"))),
+    h("table.ct-errors", h("thead", h("tr", h("th", t("import.row")), h("th", t("import.field")), h("th", t("import.problem")))),
       h("tbody", shown.map((e) => h("tr", h("td", String(e.row)), h("td", e.field), h("td", e.message))))),
-    errors.length > shown.length ? h("p.ct-muted", `…and ${errors.length - shown.length} more.`) : null,
+    errors.length > shown.length ? h("p.ct-muted", t("import.more", { count: errors.length - shown.length })) : null,
     h("div.ct-actions", download)));
 }

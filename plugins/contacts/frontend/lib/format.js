@@ -1,7 +1,9 @@
 // Formatting shared by the Customer and Contacts tabs.
+import { t, time } from "./kit.js";
 
 const KNOWN = { sms: "SMS", whatsapp: "WhatsApp", voice: "Voice", livechat: "LiveChat", phone: "SMS", email: "Email" };
-const KIND_LABELS = { phone: "Phone", whatsapp: "WhatsApp", email: "Email", livechat: "LiveChat" };
+const KIND_LABELS = { phone: () => t("kind.phone"), whatsapp: () => "WhatsApp", email: () => t("kind.email"),
+  livechat: () => "LiveChat" };
 
 export function channelLabel(key, channels = []) {
   return channels.find((c) => c.key === key)?.label || KNOWN[key] || key || "";
@@ -9,7 +11,7 @@ export function channelLabel(key, channels = []) {
 
 /** What an identity is called next to its address: "Phone", "WhatsApp", "Loopback"… */
 export function kindLabel(kind, channels = []) {
-  return KIND_LABELS[kind] || channelLabel(kind, channels);
+  return KIND_LABELS[kind]?.() || channelLabel(kind, channels);
 }
 
 /** The channel whose consent an identity records: a phone identity is SMS. */
@@ -22,19 +24,16 @@ export function showAddress(identity) {
   return String(identity.address || "").replace(/^whatsapp:/, "");
 }
 
+/** A stored time in the agent's language and time zone. */
 export function formatDate(value) {
-  if (!value) return "";
-  const text = String(value);
-  const date = new Date(/([zZ]|[+-]\d\d:?\d\d)$/.test(text) ? text : `${text}Z`);
-  if (Number.isNaN(date.getTime())) return "";
-  return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(date);
+  return value ? time.fullTime(value) : "";
 }
 
 /** A contact's name, or the best thing to call them by. */
 export function displayName(contact) {
   if (!contact) return "";
   return contact.name || contact.email || contact.phone || contact.whatsapp
-    || (contact.identities?.[0] ? showAddress(contact.identities[0]) : `Contact #${contact.id}`);
+    || (contact.identities?.[0] ? showAddress(contact.identities[0]) : t("contact.numbered", { id: contact.id }));
 }
 
 /** The number to call: the phone, else the WhatsApp number. */

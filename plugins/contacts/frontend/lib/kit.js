@@ -4,9 +4,13 @@
 export let h;
 export let replace;
 export let initials;
+// The contacts plugin's messages (messages/<language>.json) and the agent's time formats.
+export let t;
+export let time;
 
 export function useHost(ctx) {
   ({ h, replace, initials } = ctx.dom);
+  ({ t, time } = ctx);
 }
 
 /** The avatar colour (1–7) of a contact or chat id, as the host's avatars take it. */
