@@ -3,30 +3,25 @@
 // and errors, newest first. Data: GET /api/v1/twilio/logs?chat_id=&channel=.
 // Live: a status change of a listed message updates its row in place; a new outgoing
 // message in this chat, or a call changing state, reloads the list.
-import { h, useHost } from "./lib/kit.js";
+import { h, t, time, useHost } from "./lib/kit.js";
 
 const RANK = { received: 0, queued: 1, accepted: 1, scheduled: 1, sending: 2, sent: 3, delivered: 4, read: 5,
   undelivered: 9, failed: 9, canceled: 9 };
-const LABEL = { queued: "Queued", sending: "Sending", sent: "Sent", delivered: "Delivered", read: "Read",
-  failed: "Failed", undelivered: "Not delivered", canceled: "Canceled", completed: "Completed",
-  "no-answer": "No answer", busy: "Busy", ringing: "Ringing", "in-progress": "In progress" };
-const CHANNELS = [["", "All channels"], ["sms", "SMS"], ["whatsapp", "WhatsApp"], ["voice", "Voice"]];
-
-function parseDate(value) {
-  if (!value) return null;
-  const text = String(value);
-  const date = new Date(/([zZ]|[+-]\d\d:?\d\d)$/.test(text) ? text : `${text}Z`);
-  return Number.isNaN(date.getTime()) ? null : date;
-}
-
-const timeFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "numeric", minute: "2-digit" });
+const LABEL = {
+  queued: () => t("status.queued"), sending: () => t("status.sending"), sent: () => t("status.sent"),
+  delivered: () => t("status.delivered"), read: () => t("status.read"), failed: () => t("status.failed"),
+  undelivered: () => t("status.undelivered"), canceled: () => t("status.canceled"), completed: () => t("status.completed"),
+  "no-answer": () => t("status.noAnswer"), busy: () => t("status.busy"), ringing: () => t("status.ringing"),
+  "in-progress": () => t("status.inProgress"),
+};
+const CHANNELS = () => [["", t("logs.allChannels")], ["sms", "SMS"], ["whatsapp", "WhatsApp"], ["voice", t("logs.voice")]];
 
 export function mount(element, ctx) {
   useHost(ctx);
   if (!ctx.chat) {
     element.replaceChildren(h("div", { class: "tab-empty" },
-      h("strong", null, "No chat open"),
-      h("p", null, "Open a chat to see the messages sent to the customer and whether they arrived.")));
+      h("strong", null, t("logs.noChat")),
+      h("p", null, t("logs.noChatText"))));
     return;
   }
   const chatId = ctx.chat.id;
@@ -36,15 +31,15 @@ export function mount(element, ctx) {
   let reloadTimer = null;
 
   const select = h("select", { class: "logs-filter" });
-  select.setAttribute("aria-label", "Channel");
-  select.replaceChildren(...CHANNELS.map(([value, text]) => {
+  select.setAttribute("aria-label", t("logs.channel"));
+  select.replaceChildren(...CHANNELS().map(([value, text]) => {
     const option = h("option", null, text);
     option.value = value;
     return option;
   }));
   select.addEventListener("change", load);
   const list = h("ol", { class: "log-list" });
-  element.replaceChildren(h("div", { class: "tab-toolbar" }, h("label", { class: "inline-label" }, "Channel ", select)), list);
+  element.replaceChildren(h("div", { class: "tab-toolbar" }, h("label", { class: "inline-label" }, t("logs.channel"), " ", select)), list);
 
   function render() {
     if (failed) {
@@ -53,29 +48,27 @@ export function mount(element, ctx) {
     }
     if (!rows.length) {
       list.replaceChildren(h("li", { class: "tab-empty" },
-        h("strong", null, "Nothing sent yet"),
-        h("p", null, select.value ? "Nothing was sent to this customer on this channel."
-          : "Messages sent to this customer will be logged here with their delivery status.")));
+        h("strong", null, t("logs.nothing")),
+        h("p", null, select.value ? t("logs.nothingOnChannel") : t("logs.nothingText"))));
       list.dataset.count = "0";
       return;
     }
     list.replaceChildren(...rows.map((r) => {
-      const date = parseDate(r.time);
       const shown = r.display_status || r.status;
-      const status = h("span", { class: `log-status status-${shown}` }, LABEL[r.status] || LABEL[shown] || r.status);
-      status.title = r.status === shown ? "" : `Twilio status: ${r.status}`;
-      const meta = [r.template_name ? `template ${r.template_name}` : "", r.sender ? `from ${r.sender}` : "",
-        r.agent_name ? `by ${r.agent_name}` : "",
-        r.chat_id !== chatId ? `${r.chat_status} chat #${r.chat_id}` : ""].filter(Boolean).join(" · ");
+      const status = h("span", { class: `log-status status-${shown}` }, (LABEL[r.status] || LABEL[shown])?.() || r.status);
+      status.title = r.status === shown ? "" : t("logs.twilioStatus", { status: r.status });
+      const meta = [r.template_name ? t("logs.template", { name: r.template_name }) : "", r.sender ? t("logs.from", { sender: r.sender }) : "",
+        r.agent_name ? t("logs.by", { name: r.agent_name }) : "",
+        r.chat_id !== chatId ? t("logs.otherChat", { status: r.chat_status, id: r.chat_id }) : ""].filter(Boolean).join(" · ");
       const row = h("li", { class: "log-row" },
         h("div", { class: "log-top" },
-          h("time", { class: "log-time" }, date ? timeFormat.format(date) : ""),
-          h("span", { class: `badge channel ch-${r.channel}` }, (CHANNELS.find(([k]) => k === r.channel) || [r.channel, r.channel])[1]),
+          h("time", { class: "log-time" }, r.time ? time.fullTime(r.time) : ""),
+          h("span", { class: `badge channel ch-${r.channel}` }, (CHANNELS().find(([k]) => k === r.channel) || [r.channel, r.channel])[1]),
           status),
-        h("div", { class: "log-body" }, r.body || "(no text)"),
+        h("div", { class: "log-body", dir: "auto" }, r.body || t("logs.noText")),
         meta ? h("div", { class: "log-meta muted" }, meta) : null,
         r.error_message ? h("div", { class: "log-error" }, r.error_code && !r.error_message.includes(r.error_code)
-          ? `${r.error_message} (code ${r.error_code})` : r.error_message) : null);
+          ? t("logs.errorWithCode", { message: r.error_message, code: r.error_code }) : r.error_message) : null);
       row.dataset.id = String(r.id);
       row.dataset.status = r.status;
       return row;
@@ -93,7 +86,7 @@ export function mount(element, ctx) {
       failed = "";
     } catch (exc) {
       if (mine !== generation) return;
-      failed = `Couldn't load the log: ${exc.message}`;
+      failed = t("logs.loadFailed", { problem: exc.message });
     }
     render();
   }
@@ -119,7 +112,7 @@ export function mount(element, ctx) {
     render();
   }
 
-  list.replaceChildren(h("li", { class: "tab-loading" }, "Loading…"));
+  list.replaceChildren(h("li", { class: "tab-loading" }, t("loading")));
   load();
   ctx.on("message:created", ({ message } = {}) => update(message));
   ctx.on("message:updated", ({ message } = {}) => update(message));

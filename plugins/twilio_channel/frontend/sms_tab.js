@@ -1,6 +1,6 @@
 // SMS tab (thin first version): text a customer by SMS. Prefilled with the open
 // chat's customer number; the reply lands in that customer's chat.
-import { useHost } from "./lib/kit.js";
+import { t, useHost } from "./lib/kit.js";
 import { mountSendForm, phoneOf } from "./lib/send_form.js";
 
 export function mount(element, ctx) {
@@ -10,6 +10,6 @@ export function mount(element, ctx) {
     label: "SMS",
     prefill: phoneOf,
     placeholder: "+14155550123",
-    help: "A mobile number in international format.",
+    help: t("sms.help"),
   });
 }

@@ -4,7 +4,7 @@
 // the server lists only templates WhatsApp approved (every page, kept for ten minutes,
 // "Refresh list" reads Twilio again).
 // Data: GET /api/v1/twilio/whatsapp/window?chat_id=, GET /api/v1/twilio/templates.
-import { h, useHost } from "./lib/kit.js";
+import { h, t, time, useHost } from "./lib/kit.js";
 import { mountSendForm, phoneOf } from "./lib/send_form.js";
 
 function whatsappAddress(chat) {
@@ -12,20 +12,11 @@ function whatsappAddress(chat) {
   return phone ? `whatsapp:${phone.startsWith("+") ? phone : `+${phone}`}` : "";
 }
 
-function parseDate(value) {
-  if (!value) return null;
-  const text = String(value);
-  const date = new Date(/([zZ]|[+-]\d\d:?\d\d)$/.test(text) ? text : `${text}Z`);
-  return Number.isNaN(date.getTime()) ? null : date;
-}
-
 function duration(seconds) {
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  return h ? `${h} h ${m} min` : `${m} min`;
+  const hours = Math.floor(seconds / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  return hours ? t("wa.hoursMinutes", { hours, minutes }) : t("wa.minutes", { minutes });
 }
-
-const clock = new Intl.DateTimeFormat(undefined, { weekday: "short", hour: "numeric", minute: "2-digit" });
 
 function render(template, values) {
   return String(template.body || "").replace(/\{\{\s*(\w+)\s*\}\}/g, (all, key) => values[key] || `{{${key}}}`);
@@ -48,61 +39,61 @@ export function mount(element, ctx) {
     label: "WhatsApp",
     prefill: whatsappAddress,
     placeholder: "whatsapp:+14155550123",
-    help: "Free-form messages reach the customer only within 24 hours of their last WhatsApp message.",
+    help: t("wa.help"),
   });
 
   // --- the 24-hour window ---------------------------------------------------------------
   let windowState = null;
   async function loadWindow() {
     if (!chat || !phoneOf(chat)) {
-      banner.replaceChildren(h("p", { class: "muted" }, "Write to a number below. A first WhatsApp message to a customer must be an approved template."));
+      banner.replaceChildren(h("p", { class: "muted" }, t("wa.writeFirst")));
       picker.open = true;
       return;
     }
     try {
       windowState = await ctx.api(`/api/v1/twilio/whatsapp/window?chat_id=${chat.id}`);
     } catch (exc) {
-      banner.replaceChildren(h("p", { class: "tab-error" }, `Couldn't check the 24-hour window: ${exc.message}`));
+      banner.replaceChildren(h("p", { class: "tab-error" }, t("wa.windowFailed", { problem: exc.message })));
       return;
     }
-    const closes = parseDate(windowState.closes_at);
+    const closes = windowState.closes_at ? time.fullTime(windowState.closes_at) : "";
     banner.className = `wa-window ${windowState.open ? "open" : "closed"}`;
     banner.dataset.open = String(windowState.open);
     if (windowState.open) {
-      banner.replaceChildren(h("strong", null, "24-hour window open"),
-        h("p", null, `Free-form messages are allowed for ${duration(windowState.seconds_left)}` +
-          (closes ? ` (until ${clock.format(closes)}).` : ".")));
+      banner.replaceChildren(h("strong", null, t("wa.open")),
+        h("p", null, closes ? t("wa.openUntil", { duration: duration(windowState.seconds_left), until: closes })
+          : t("wa.openFor", { duration: duration(windowState.seconds_left) })));
       picker.open = false;
     } else {
-      banner.replaceChildren(h("strong", null, "24-hour window closed"),
-        h("p", null, windowState.message || "Only approved templates can be sent now."));
+      banner.replaceChildren(h("strong", null, t("wa.closed")),
+        h("p", null, windowState.message || t("wa.closedText")));
       picker.open = true;
     }
   }
 
   // --- templates ----------------------------------------------------------------------
   const select = h("select", { class: "wa-template-select" });
-  select.setAttribute("aria-label", "Template");
+  select.setAttribute("aria-label", t("wa.template"));
   const fields = h("div", { class: "wa-variables" });
   const preview = h("p", { class: "wa-preview" });
   const to = h("input");
   Object.assign(to, { type: "text", name: "to", autocomplete: "off", value: whatsappAddress(chat), placeholder: "whatsapp:+14155550123" });
-  const toLabel = h("label", { class: "inline-label" }, "To ", to);
+  const toLabel = h("label", { class: "inline-label" }, t("send.to"), " ", to);
   const inChat = chat && chat.channel === "whatsapp" && chat.status !== "archived";
   toLabel.hidden = Boolean(inChat);
-  const send = h("button", { class: "primary" }, "Send template");
+  const send = h("button", { class: "primary" }, t("wa.sendTemplate"));
   send.type = "button";
   const note = h("p", { class: "error" });
   note.hidden = true;
   note.setAttribute("role", "alert");
   const done = h("p", { class: "ok-note" });
   done.hidden = true;
-  picker.replaceChildren(h("summary", null, "Approved templates"), h("p", { class: "tab-loading" }, "Loading templates…"));
+  picker.replaceChildren(h("summary", null, t("wa.approved")), h("p", { class: "tab-loading" }, t("wa.loadingTemplates")));
   let templates = [];
   let inputs = {};
 
   function current() {
-    return templates.find((t) => t.sid === select.value);
+    return templates.find((tpl) => tpl.sid === select.value);
   }
   function values() {
     return Object.fromEntries(Object.entries(inputs).map(([k, input]) => [k, input.value.trim()]));
@@ -120,9 +111,9 @@ export function mount(element, ctx) {
     preview.textContent = template ? render(template, values()) : "";
   }
 
-  const refresh = h("button", { class: "small wa-refresh" }, "Refresh list");
+  const refresh = h("button", { class: "small wa-refresh" }, t("wa.refresh"));
   refresh.type = "button";
-  refresh.title = "Read the approved templates from Twilio again";
+  refresh.title = t("wa.refreshTitle");
   refresh.addEventListener("click", () => loadTemplates(true));
 
   async function loadTemplates(fresh = false) {
@@ -133,25 +124,24 @@ export function mount(element, ctx) {
       if (fresh) query.set("refresh", "true");
       templates = await ctx.api(`/api/v1/twilio/templates?${query}`);
     } catch (exc) {
-      picker.replaceChildren(h("summary", null, "Approved templates"), h("p", { class: "tab-error" }, `Couldn't load templates: ${exc.message}`), refresh);
+      picker.replaceChildren(h("summary", null, t("wa.approved")), h("p", { class: "tab-error" }, t("wa.templatesFailed", { problem: exc.message })),
+        refresh);
       return;
     } finally {
       refresh.disabled = false;
     }
     if (!templates.length) {
-      picker.replaceChildren(h("summary", null, "Approved templates"),
-        h("p", { class: "muted" }, "No template is approved for WhatsApp yet. Create templates in Twilio's Content Template Builder "
-          + "and submit them for approval; an admin sees their status on the Twilio page."), refresh);
+      picker.replaceChildren(h("summary", null, t("wa.approved")), h("p", { class: "muted" }, t("wa.noTemplates")), refresh);
       return;
     }
-    select.replaceChildren(...templates.map((t) => {
-      const option = h("option", null, `${t.friendly_name || t.sid}${t.language ? ` (${t.language})` : ""}`);
-      option.value = t.sid;
+    select.replaceChildren(...templates.map((tpl) => {
+      const option = h("option", null, `${tpl.friendly_name || tpl.sid}${tpl.language ? ` (${tpl.language})` : ""}`);
+      option.value = tpl.sid;
       return option;
     }));
     select.onchange = showTemplate;
-    picker.replaceChildren(h("summary", null, "Approved templates"), toLabel, select, fields,
-      h("div", { class: "wa-preview-box" }, h("span", { class: "muted" }, "Preview: "), preview), note, h("div", { class: "form-actions" }, refresh, done, send));
+    picker.replaceChildren(h("summary", null, t("wa.approved")), toLabel, select, fields,
+      h("div", { class: "wa-preview-box" }, h("span", { class: "muted" }, t("wa.preview")), preview), note, h("div", { class: "form-actions" }, refresh, done, send));
     showTemplate();
   }
 
@@ -163,7 +153,7 @@ export function mount(element, ctx) {
     note.hidden = !missing.length;
     done.hidden = true;
     if (missing.length) {
-      note.textContent = `Fill in ${missing.join(", ")} first.`;
+      note.textContent = t("wa.fillIn", { variables: missing.join(", ") });
       return;
     }
     const payload = { sid: template.sid, name: template.friendly_name || "", variables };
@@ -171,10 +161,10 @@ export function mount(element, ctx) {
     try {
       if (inChat) {
         await ctx.api(`/api/v1/chats/${chat.id}/messages`, { method: "POST", json: { template: payload } });
-        done.textContent = "Template queued.";
+        done.textContent = t("wa.queued");
       } else {
         const opened = await ctx.api("/api/v1/chats", { method: "POST", json: { channel: "whatsapp", to: to.value.trim(), template: payload } });
-        done.textContent = `Template sent to ${opened.customer_name || opened.customer_address}.`;
+        done.textContent = t("wa.sentTo", { name: opened.customer_name || opened.customer_address });
         ctx.openChat(opened.id);
       }
       done.hidden = false;

@@ -3,7 +3,11 @@
 // background() call useHost(ctx) first; the modules here read the live bindings after.
 export let h;
 export let replace;
+// The Twilio plugin's messages (messages/<language>.json) and the agent's time formats.
+export let t;
+export let time;
 
 export function useHost(ctx) {
   ({ h, replace } = ctx.dom);
+  ({ t, time } = ctx);
 }

@@ -1,7 +1,7 @@
 // The "write first" form shared by the SMS and WhatsApp tabs: To + message → POST
 // /api/v1/chats {channel, to, body}, then open the chat. Field errors from a 422
 // (errors.json.<field>) are shown next to their fields.
-import { h } from "./kit.js";
+import { h, t } from "./kit.js";
 
 const MAX = 1600;
 
@@ -19,10 +19,10 @@ export function phoneOf(chat) {
 export function mountSendForm(element, ctx, { channel, label, prefill, placeholder, help }) {
   if (!ctx.channels.some((c) => c.key === channel)) {
     const note = h("div", { class: "tab-empty" },
-      h("strong", null, `${label} isn't set up yet — an admin can connect Twilio in Plugins.`),
-      h("p", null, `Once Twilio is connected you can text customers by ${label} from here.`));
+      h("strong", null, t("send.notSetUp", { channel: label })),
+      h("p", null, t("send.notSetUpText", { channel: label })));
     if (ctx.agent?.role === "admin") {
-      const link = h("a", { class: "button small" }, "Open Plugins");
+      const link = h("a", { class: "button small" }, t("send.openPlugins"));
       link.href = "/admin/plugins";
       note.append(link);
     }
@@ -34,18 +34,18 @@ export function mountSendForm(element, ctx, { channel, label, prefill, placehold
   const to = h("input");
   Object.assign(to, { id: `${id}-to`, name: "to", type: "text", autocomplete: "off", placeholder, value: prefill(ctx.chat) });
   const body = h("textarea");
-  Object.assign(body, { id: `${id}-body`, name: "body", rows: 4, maxLength: MAX, placeholder: `Write your ${label} message…` });
+  Object.assign(body, { id: `${id}-body`, name: "body", rows: 4, maxLength: MAX, placeholder: t("send.placeholder", { channel: label }), dir: "auto" });
   const counter = h("span", { class: "counter" }, `0 / ${MAX}`);
   const errors = { to: h("p", { class: "error" }), body: h("p", { class: "error" }), form: h("p", { class: "error" }) };
   Object.values(errors).forEach((e) => { e.hidden = true; e.setAttribute("role", "alert"); });
-  const send = h("button", { class: "primary" }, "Send");
+  const send = h("button", { class: "primary" }, t("send.send"));
   send.type = "submit";
   const done = h("p", { class: "ok-note" });
   done.hidden = true;
 
-  const toLabel = h("label", null, "To");
+  const toLabel = h("label", null, t("send.to"));
   toLabel.htmlFor = to.id;
-  const bodyLabel = h("label", null, "Message");
+  const bodyLabel = h("label", null, t("send.message"));
   bodyLabel.htmlFor = body.id;
   const toField = h("div", { class: "field" }, toLabel, to, help ? h("p", { class: "help" }, help) : null, errors.to);
   const bodyField = h("div", { class: "field" }, bodyLabel, body, h("div", { class: "field-foot" }, counter), errors.body);
@@ -73,8 +73,8 @@ export function mountSendForm(element, ctx, { channel, label, prefill, placehold
     showErrors({});
     done.hidden = true;
     const local = {};
-    if (!to.value.trim()) local.to = "Type the number to write to.";
-    if (!body.value.trim()) local.body = "Write a message first.";
+    if (!to.value.trim()) local.to = t("send.toMissing");
+    if (!body.value.trim()) local.body = t("send.bodyMissing");
     if (Object.keys(local).length) {
       showErrors(local);
       return;
@@ -84,7 +84,7 @@ export function mountSendForm(element, ctx, { channel, label, prefill, placehold
       const chat = await ctx.api("/api/v1/chats", { method: "POST", json: { channel, to: to.value.trim(), body: body.value } });
       body.value = "";
       counter.textContent = `0 / ${MAX}`;
-      done.textContent = `Sent to ${chat.customer_name || chat.customer_address}.`;
+      done.textContent = t("send.sent", { name: chat.customer_name || chat.customer_address });
       done.hidden = false;
       ctx.openChat(chat.id);
     } catch (exc) {
