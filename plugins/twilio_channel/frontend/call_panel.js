@@ -15,9 +15,9 @@
 // Events: call:incoming, call:updated, call:connected, call:muted, chat:updated; it asks
 // call:waiting when it connects, so a reloaded page rings for calls already waiting.
 // API: GET /api/v1/voice/token, GET|POST /api/v1/voice/calls, POST …/calls/<id>/answer.
-import { button, clock, counter, describe, parseDate, phoneOf, swap, tick, timeFormat, MISSED } from "./lib/call_format.js";
+import { button, callTime, clock, counter, describe, parseDate, phoneOf, swap, tick, MISSED } from "./lib/call_format.js";
 import { microphoneBlocked, openCallWindow, phoneFor } from "./lib/call_phone.js";
-import { h, useHost } from "./lib/kit.js";
+import { h, t, useHost } from "./lib/kit.js";
 import { isLive } from "./lib/voice_records.js";
 
 export { TwilioCall, TwilioDevice } from "./lib/voice_phone.js";
@@ -32,14 +32,14 @@ export function mount(element, ctx) {
   const chat = ctx.chat;
   const poppedOut = microphoneBlocked() && Boolean(ctx.popOut);
   const root = h("div", { class: "call-panel" });
-  const head = h("div", { class: "call-head" }, h("strong", null, ctx.icon("phone"), " Phone"), h("span", { class: "call-device" }));
+  const head = h("div", { class: "call-head" }, h("strong", null, ctx.icon("phone"), " ", t("call.phone")), h("span", { class: "call-device" }));
   const errorBox = h("p", { class: "call-error" });
   errorBox.setAttribute("role", "alert");
   const stage = h("div", { class: "call-stage" });
   stage.setAttribute("aria-live", "polite");
   const dialer = h("div", { class: "call-dialer" });
   const history = h("ol", { class: "call-history" });
-  root.append(head, errorBox, stage, dialer, h("h3", { class: "call-subhead" }, "Recent calls"), history);
+  root.append(head, errorBox, stage, dialer, h("h3", { class: "call-subhead" }, t("call.recent")), history);
   element.replaceChildren(root);
 
   let localError = "";
@@ -51,8 +51,8 @@ export function mount(element, ctx) {
 
   const number = h("input", { class: "call-number" });
   Object.assign(number, { type: "tel", name: "number", placeholder: "+1 415 555 0100", autocomplete: "off" });
-  number.setAttribute("aria-label", "Number to call");
-  const typedCall = button("Call", "call-typed", () => act(() => callNumber(number.value.trim())));
+  number.setAttribute("aria-label", t("call.numberLabel"));
+  const typedCall = button(t("call.call"), "call-typed", () => act(() => callNumber(number.value.trim())));
   // One row, kept: building a new row each render would move the field out of the row on
   // screen, and swap() keeps the shown row when nothing else changed (an empty dialer).
   const typedRow = h("div", { class: "call-typed-row" }, number, typedCall);
@@ -79,7 +79,7 @@ export function mount(element, ctx) {
   }
 
   async function callNumber(to) {
-    if (!to) throw new Error("Type the number to call.");
+    if (!to) throw new Error(t("call.numberMissing"));
     const placed = await p.place({ to });
     if (placed.chat.id !== chat?.id) ctx.openChat(placed.chat.id);
   }
@@ -94,17 +94,17 @@ export function mount(element, ctx) {
         p.noteRecord(calls[0]);
       }
     } catch (exc) {
-      localError = `Couldn't load the calls: ${exc.message}`;
+      localError = t("call.loadFailed", { problem: exc.message });
     }
     render();
   }
 
   function deviceLabel(state) {
-    if (poppedOut) return "Calls in a Switchboard window";
-    if (state.device === "ready") return state.mode === "simulator" ? "Simulator phone · no audio" : "Phone ready";
-    if (state.device === "starting") return "Starting the phone…";
-    if (state.device === "error") return "Phone unavailable";
-    return "Phone off";
+    if (poppedOut) return t("call.deviceWindow");
+    if (state.device === "ready") return state.mode === "simulator" ? t("call.deviceSimulator") : t("call.deviceReady");
+    if (state.device === "starting") return t("call.deviceStarting");
+    if (state.device === "error") return t("call.deviceError");
+    return t("call.deviceOff");
   }
 
   function canAnswer() {
@@ -115,8 +115,7 @@ export function mount(element, ctx) {
   function popOutCard(title, label) {
     return h("div", { class: "call-card call-popout" },
       h("div", { class: "call-title" }, title),
-      h("div", { class: "call-sub" }, "LiveChat doesn't let this panel use your microphone, so calls happen in a Switchboard "
-        + "window next to it."),
+      h("div", { class: "call-sub" }, t("call.popOutText")),
       h("div", { class: "call-actions" }, button(label, "primary call-open-window", () => act(async () => openCallWindow(ctx)))));
   }
 
@@ -124,74 +123,75 @@ export function mount(element, ctx) {
     if (poppedOut) {
       const record = chat ? state.records.get(chat.id) : null;
       const live = isLive(record) ? record : null;
-      const customer = chat?.customer_name || phoneOf(chat) || chat?.customer_address || "the customer";
+      const customer = chat?.customer_name || phoneOf(chat) || chat?.customer_address || t("call.theCustomer");
       const ringing = live && live.direction === "in" && (live.status === "ringing" || live.status === "queued");
       if ((ringing && canAnswer()) || (chat && state.pending.has(chat.id))) {
-        return ["incoming", popOutCard(`Incoming call from ${customer}`, "Answer in call window")];
+        return ["incoming", popOutCard(t("call.incomingFrom", { name: customer }), t("call.answerInWindow"))];
       }
-      return ["pop-out", popOutCard("Calls open in their own window", "Open call window")];
+      return ["pop-out", popOutCard(t("call.ownWindow"), t("call.openWindow"))];
     }
     const active = state.active;
     const record = chat ? state.records.get(chat.id) : null;
     const live = isLive(record) ? record : null;
-    const customer = chat?.customer_name || phoneOf(chat) || chat?.customer_address || "the customer";
+    const customer = chat?.customer_name || phoneOf(chat) || chat?.customer_address || t("call.theCustomer");
     if (active && chat && active.chatId === chat.id) {
       if (active.phase === "ended") {
         const length = active.duration ? ` · ${clock(active.duration)}` : "";
         return ["ended", h("div", { class: "call-card ended" },
-          h("div", { class: "call-title" }, "Call ended"),
+          h("div", { class: "call-title" }, t("call.ended")),
           h("div", { class: "call-reason" }, `${active.ended}${length}`),
-          button("OK", "small call-dismiss", () => p.dismiss()))];
+          button(t("call.ok"), "small call-dismiss", () => p.dismiss()))];
       }
       if (active.phase === "open") {
         const started = active.startedAt ? new Date(active.startedAt) : parseDate(live?.answered_at);
-        const mute = button(active.muted ? "Unmute" : "Mute", `call-mute${active.muted ? " on" : ""}`,
+        const mute = button(active.muted ? t("call.unmute") : t("call.mute"), `call-mute${active.muted ? " on" : ""}`,
           () => p.setMuted(!active.muted), { "aria-pressed": String(active.muted) });
         return ["in-call", h("div", { class: "call-card live" },
-          h("div", { class: "call-title" }, `On call with ${customer}`),
+          h("div", { class: "call-title" }, t("call.onCallWith", { name: customer })),
           counter("div", "call-timer", started),
-          active.muted ? h("span", { class: "badge call-muted" }, ctx.icon("mute"), " Muted — the customer can't hear you") : null,
-          h("div", { class: "call-actions" }, mute, button("Hang up", "call-hangup", () => p.hangUp())))];
+          active.muted ? h("span", { class: "badge call-muted" }, ctx.icon("mute"), " ", t("call.mutedLong")) : null,
+          h("div", { class: "call-actions" }, mute, button(t("call.hangUp"), "call-hangup", () => p.hangUp())))];
       }
       const outgoing = active.direction === "out";
-      const text = outgoing ? `${live?.status === "ringing" ? "Ringing" : "Calling"} ${customer}…`
-        : "Connecting the caller to this browser…";
+      const text = outgoing ? (live?.status === "ringing" ? t("call.ringingName", { name: customer }) : t("call.callingName", { name: customer }))
+        : t("call.connectingCaller");
       return [outgoing ? "calling" : "connecting", h("div", { class: "call-card" },
         h("div", { class: "call-title" }, text),
-        h("div", { class: "call-actions" }, button("Hang up", "call-hangup", () => p.hangUp())))];
+        h("div", { class: "call-actions" }, button(t("call.hangUp"), "call-hangup", () => p.hangUp())))];
     }
     if (chat && state.pending.has(chat.id)) {
       return ["transfer-incoming", h("div", { class: "call-card ringing" },
-        h("div", { class: "call-title" }, `Incoming transferred call from ${customer}`),
+        h("div", { class: "call-title" }, t("call.transferredFrom", { name: customer })),
         h("div", { class: "call-actions" },
-          button("Answer", "primary call-answer", () => act(() => p.answer(chat.id, live || record))),
-          button("Decline", "call-decline", () => p.decline(chat.id))))];
+          button(t("call.answer"), "primary call-answer", () => act(() => p.answer(chat.id, live || record))),
+          button(t("call.decline"), "call-decline", () => p.decline(chat.id))))];
     }
     if (state.connecting && chat && state.connecting === chat.id) {
-      return ["connecting", h("div", { class: "call-card" }, h("div", { class: "call-title" }, "Answering…"))];
+      return ["connecting", h("div", { class: "call-card" }, h("div", { class: "call-title" }, t("call.answering")))];
     }
     if (!live) return ["idle", null];
     const connected = state.onCall.get(live.id);
     const waiting = live.direction === "in" && (live.status === "ringing" || live.status === "queued" || state.transfers.has(live.id));
     if (waiting) {
-      const waited = () => counter("span", "call-waited", parseDate(live.started_at), "Waiting ");
+      const waited = () => counter("span", "call-waited", parseDate(live.started_at), t("call.waitingPrefix"));
       if (canAnswer()) {
         return ["incoming", h("div", { class: "call-card ringing" },
-          h("div", { class: "call-title" }, `${state.transfers.has(live.id) ? "Transferred call" : "Incoming call"} from ${customer}`),
-          h("div", { class: "call-sub" }, waited(), " · the caller hears hold music"),
-          h("div", { class: "call-actions" }, button("Answer", "primary call-answer", () => act(() => p.answer(chat.id, live)),
+          h("div", { class: "call-title" }, state.transfers.has(live.id) ? t("call.transferredWaiting", { name: customer })
+            : t("call.incomingFrom", { name: customer })),
+          h("div", { class: "call-sub" }, waited(), t("call.holdMusic")),
+          h("div", { class: "call-actions" }, button(t("call.answer"), "primary call-answer", () => act(() => p.answer(chat.id, live)),
             busyAction || p.busy() ? { disabled: "" } : {})))];
       }
       return ["ringing-other", h("div", { class: "call-card ringing" },
-        h("div", { class: "call-title" }, `Ringing for ${chat.agent_name || "the assigned agent"}`),
-        h("div", { class: "call-sub" }, waited(), `. Only ${chat.agent_name || "they"} can answer.`))];
+        h("div", { class: "call-title" }, t("call.ringingFor", { name: chat.agent_name || t("call.theAssignee") })),
+        h("div", { class: "call-sub" }, waited(), chat.agent_name ? t("call.onlyName", { name: chat.agent_name }) : t("call.onlyThey")))];
     }
-    const who = connected?.agent_name || live.answered_by_name || chat?.agent_name || "another agent";
+    const who = connected?.agent_name || live.answered_by_name || chat?.agent_name || t("call.anotherAgent");
     const talking = live.status === "in-progress" || live.status === "answered";
     return ["on-call-other", h("div", { class: "call-card live other" },
-      h("div", { class: "call-title" }, talking ? `${who} is on this call` : `${who} is calling ${customer}`),
+      h("div", { class: "call-title" }, talking ? t("call.otherOnCall", { who }) : t("call.otherCalling", { who, name: customer })),
       talking ? counter("div", "call-timer", parseDate(live.answered_at)) : null,
-      live.muted ? h("span", { class: "badge call-muted" }, ctx.icon("mute"), " Muted") : null)];
+      live.muted ? h("span", { class: "badge call-muted" }, ctx.icon("mute"), " ", t("call.muted")) : null)];
   }
 
   function renderDialer(state) {
@@ -205,14 +205,14 @@ export function mount(element, ctx) {
     const busy = busyAction || p.busy() || isLive(record);
     const rows = [];
     if (otherCall) {
-      rows.push(h("div", { class: "call-elsewhere" }, "You're on a call in another chat. ",
-        button("Open it", "link", () => ctx.openChat(otherCall.chatId))));
+      rows.push(h("div", { class: "call-elsewhere" }, t("call.elsewhere"), " ",
+        button(t("call.openIt"), "link", () => ctx.openChat(otherCall.chatId))));
     }
     const target = phoneOf(chat);
     if (target && chat.status !== "archived") {
-      const from = chat.sender ? ` from ${chat.sender.replace(/^whatsapp:/, "")}` : "";
+      const from = chat.sender ? t("call.fromNumber", { number: chat.sender.replace(/^whatsapp:/, "") }) : "";
       rows.push(h("div", { class: "call-customer" },
-        button([ctx.icon("phone"), ` Call ${target}`], "primary call-customer-button", () => act(() => p.place({ chatId: chat.id }).then(() => {})),
+        button([ctx.icon("phone"), " ", t("call.callNumber", { number: target })], "primary call-customer-button", () => act(() => p.place({ chatId: chat.id }).then(() => {})),
           busy ? { disabled: "" } : {}),
         h("span", { class: "muted" }, from)));
     }
@@ -223,20 +223,19 @@ export function mount(element, ctx) {
 
   function renderHistory() {
     if (!chat) {
-      swap(history, [h("li", { class: "muted" }, "Open a chat to see its calls.")]);
+      swap(history, [h("li", { class: "muted" }, t("call.openChat"))]);
       return;
     }
     if (!calls.length) {
-      swap(history, [h("li", { class: "muted" }, "No calls in this chat yet.")]);
+      swap(history, [h("li", { class: "muted" }, t("call.noCalls"))]);
       return;
     }
     swap(history, calls.map((record) => {
       const missed = !record.answered_at && MISSED.has(record.status);
-      const started = parseDate(record.started_at);
       const item = h("li", { class: `call-row${missed ? " missed" : ""}` },
         h("span", { class: "call-row-icon" }, record.direction === "in" ? "↙" : "↗"),
         h("span", { class: "call-row-main" }, describe(record)),
-        h("time", { class: "call-row-time" }, started ? timeFormat.format(started) : ""));
+        h("time", { class: "call-row-time" }, callTime(record.started_at)));
       if (record.answered_by_name) item.append(h("span", { class: "call-row-agent muted" }, record.answered_by_name));
       if (record.recording_url) {
         const audio = h("audio", { class: "call-recording" });

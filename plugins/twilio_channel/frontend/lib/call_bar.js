@@ -2,7 +2,7 @@
 // whatever list, chat or tab is shown — caller's name, a timer, Answer / Mute / Transfer
 // / Hang up, and a way back to the call's chat. It lives in the page's live bar
 // (ctx.liveBar, above the console) and follows the one phone of the page.
-import { h } from "./kit.js";
+import { h, t } from "./kit.js";
 import { isLive } from "./voice_records.js";
 
 function clock(seconds) {
@@ -26,7 +26,7 @@ function button(text, className, onClick, label, shortcut) {
   if (shortcut) {
     // the console presses it for this key (and lists it under "?")
     node.dataset.shortcut = shortcut;
-    node.dataset.shortcutLabel = `${text} (the call bar)`;
+    node.dataset.shortcutLabel = t("bar.shortcut", { action: text });
     node.setAttribute("aria-keyshortcuts", shortcut);
   }
   node.addEventListener("click", onClick);
@@ -56,7 +56,7 @@ export function createCallBar({ bar, phone, ctx }) {
 
   function nameOf(chatId) {
     const chat = chats.get(chatId) || (ctx.currentChat()?.id === chatId ? ctx.currentChat() : null);
-    return chat?.customer_name || String(chat?.customer_address || "").replace(/^whatsapp:/, "") || "the customer";
+    return chat?.customer_name || String(chat?.customer_address || "").replace(/^whatsapp:/, "") || t("call.theCustomer");
   }
 
   function mayAnswer(chatId) {
@@ -81,7 +81,7 @@ export function createCallBar({ bar, phone, ctx }) {
 
   function openButton(chatId) {
     return ctx.currentChat()?.id === chatId ? null
-      : button("Open chat", "small call-bar-open", () => ctx.openChat(chatId), `Open the chat with ${nameOf(chatId)}`);
+      : button(t("bar.openChat"), "small call-bar-open", () => ctx.openChat(chatId), t("bar.openChatWith", { name: nameOf(chatId) }));
   }
 
   /** What the bar shows now: [state, title, timer start or null, buttons]. */
@@ -90,37 +90,38 @@ export function createCallBar({ bar, phone, ctx }) {
     const active = state.active;
     if (active && !active.ended) {
       const name = nameOf(active.chatId);
-      const hangUp = button("Hang up", "call-bar-hangup", () => phone.hangUp(), `Hang up the call with ${name}`, "h");
+      const hangUp = button(t("call.hangUp"), "call-bar-hangup", () => phone.hangUp(), t("bar.hangUpWith", { name }), "h");
       if (active.phase === "open") {
         const record = state.records.get(active.chatId);
-        const mute = button(active.muted ? "Unmute" : "Mute", `call-bar-mute${active.muted ? " on" : ""}`,
+        const mute = button(active.muted ? t("call.unmute") : t("call.mute"), `call-bar-mute${active.muted ? " on" : ""}`,
           () => phone.setMuted(!active.muted), null, "m");
         mute.setAttribute("aria-pressed", String(active.muted));
-        const transfer = button("Transfer", "call-bar-transfer", () => ctx.transfer(active.chatId), `Transfer the call with ${name}`);
-        return ["in-call", `On call with ${name}${active.muted ? " · muted" : ""}`,
+        const transfer = button(t("bar.transfer"), "call-bar-transfer", () => ctx.transfer(active.chatId), t("bar.transferWith", { name }));
+        return ["in-call", active.muted ? t("bar.onCallMuted", { name }) : t("call.onCallWith", { name }),
           active.startedAt || since(record?.answered_at), [mute, transfer, hangUp, openButton(active.chatId)]];
       }
-      const title = active.direction === "out" ? `Calling ${name}…` : `Connecting ${name}…`;
+      const title = active.direction === "out" ? t("call.callingName", { name }) : t("bar.connecting", { name });
       return ["connecting", title, null, [hangUp, openButton(active.chatId)]];
     }
-    if (state.connecting) return ["connecting", `Answering ${nameOf(state.connecting)}…`, null, []];
+    if (state.connecting) return ["connecting", t("bar.answering", { name: nameOf(state.connecting) }), null, []];
     for (const chatId of state.pending.keys()) {
       const name = nameOf(chatId);
-      return ["ringing", `Transferred call from ${name}`, null, [
-        button("Answer", "primary call-bar-answer", () => act(() => phone.answer(chatId, state.records.get(chatId))), `Answer the call from ${name}`, "p"),
-        button("Decline", "call-bar-decline", () => phone.decline(chatId)), openButton(chatId)]];
+      return ["ringing", t("call.transferredWaiting", { name }), null, [
+        button(t("call.answer"), "primary call-bar-answer", () => act(() => phone.answer(chatId, state.records.get(chatId))),
+          t("bar.answerFrom", { name }), "p"),
+        button(t("call.decline"), "call-bar-decline", () => phone.decline(chatId)), openButton(chatId)]];
     }
     const waiting = [...state.records.values()].filter((r) => isLive(r) && r.direction === "in"
       && (r.status === "ringing" || r.status === "queued" || state.transfers.has(r.id)) && mayAnswer(r.chat_id));
     if (waiting.length) {
       const record = waiting[0];
       const name = nameOf(record.chat_id);
-      const more = waiting.length > 1 ? ` · ${waiting.length - 1} more waiting` : "";
-      return ["ringing", `Incoming call from ${name}${more}`, since(record.started_at), [
-        button("Answer", "primary call-bar-answer", () => act(async () => {
+      const title = waiting.length > 1 ? t("bar.incomingMore", { name, count: waiting.length - 1 }) : t("call.incomingFrom", { name });
+      return ["ringing", title, since(record.started_at), [
+        button(t("call.answer"), "primary call-bar-answer", () => act(async () => {
           await phone.answer(record.chat_id, record);
           if (ctx.currentChat()?.id !== record.chat_id) ctx.openChat(record.chat_id);
-        }), `Answer the call from ${name}`, "p"),
+        }), t("bar.answerFrom", { name }), "p"),
         openButton(record.chat_id)]];
     }
     return ["idle", "", null, []];

@@ -1,5 +1,5 @@
 // How the Call tab writes calls: timers, durations, a call's one-line description.
-import { h } from "./kit.js";
+import { h, t, time } from "./kit.js";
 import { isLive } from "./voice_records.js";
 
 export function parseDate(value) {
@@ -53,12 +53,25 @@ export function button(text, className, onClick, attrs = {}) {
   return node;
 }
 
-export const timeFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "numeric", minute: "2-digit" });
+/** When a call started, in the agent's language and time zone. */
+export function callTime(value) {
+  return value ? time.fullTime(value) : "";
+}
 export const MISSED = new Set(["busy", "no-answer", "failed", "canceled"]);
 
+const MISSED_REASON = { busy: () => t("status.busy"), "no-answer": () => t("status.noAnswer"),
+  failed: () => t("status.failed"), canceled: () => t("status.canceled") };
+
 export function describe(record) {
-  const way = record.direction === "in" ? "Incoming" : "Outgoing";
-  if (isLive(record)) return `${way} call · ${record.status === "in-progress" ? "in progress" : "ringing"}`;
-  if (!record.answered_at && MISSED.has(record.status)) return `Missed ${way.toLowerCase()} call (${record.status.replace("-", " ")})`;
-  return `${way} call · ${clock(record.duration)}`;
+  const incoming = record.direction === "in";
+  if (isLive(record)) {
+    const state = record.status === "in-progress" ? t("call.inProgress") : t("call.ringingState");
+    return incoming ? t("call.incomingState", { state }) : t("call.outgoingState", { state });
+  }
+  if (!record.answered_at && MISSED.has(record.status)) {
+    const reason = MISSED_REASON[record.status]?.() || record.status;
+    return incoming ? t("call.missedIncoming", { reason }) : t("call.missedOutgoing", { reason });
+  }
+  return incoming ? t("call.incomingLasting", { duration: clock(record.duration) })
+    : t("call.outgoingLasting", { duration: clock(record.duration) });
 }

@@ -2,7 +2,7 @@
 // it starts with the page, follows the call events of every chat, keeps the call bar in
 // the page's live bar and answers the Customer/Contacts tabs' Call buttons.
 import { createCallBar } from "./call_bar.js";
-import { useHost } from "./kit.js";
+import { t, useHost } from "./kit.js";
 import { createPhone } from "./voice_phone.js";
 import { isLive } from "./voice_records.js";
 
@@ -18,7 +18,7 @@ export function microphoneBlocked() {
 /** Open the call window for the open chat; an error sentence when the browser refused. */
 export function openCallWindow(ctx) {
   const win = ctx.popOut ? ctx.popOut("call") : null;
-  if (!win) throw new Error("Your browser blocked the call window. Allow pop-ups for Switchboard and try again.");
+  if (!win) throw new Error(t("call.popupBlocked"));
   win.focus?.();
   return win;
 }

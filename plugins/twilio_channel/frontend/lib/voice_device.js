@@ -4,6 +4,7 @@
 // Its access token is renewed before it expires.
 import { Device } from "@twilio/voice-sdk";
 import { SimulatedDevice } from "./simulated_device.js";
+import { t } from "./kit.js";
 
 /** Returns {ensure() → Promise<Device>, get(), destroy()}; `state` shows how it is doing. */
 export function createDevices({ api, socket, state, changed, onIncoming }) {
@@ -31,7 +32,7 @@ export function createDevices({ api, socket, state, changed, onIncoming }) {
       device = new DeviceClass(token.token, options);
       device.on("incoming", onIncoming);
       device.on("error", (error) => {
-        state.error = error?.message || "The phone reported an error.";
+        state.error = error?.message || t("phone.deviceError");
         changed();
       });
       device.on("tokenWillExpire", renewToken);
@@ -42,7 +43,7 @@ export function createDevices({ api, socket, state, changed, onIncoming }) {
       return device;
     })().catch((exc) => {
       state.device = "error";
-      state.error = exc?.message || "The phone could not start.";
+      state.error = exc?.message || t("phone.couldNotStart");
       device = null;
       changed();
       throw exc;
@@ -58,7 +59,7 @@ export function createDevices({ api, socket, state, changed, onIncoming }) {
       device?.updateToken(token.token);
       scheduleRenewal(token.ttl);
     } catch (exc) {
-      state.error = `The phone's access could not be renewed: ${exc.message}`;
+      state.error = t("phone.renewFailed", { problem: exc.message });
       changed();
     }
   }

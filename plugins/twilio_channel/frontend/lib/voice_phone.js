@@ -16,6 +16,7 @@
 import { Call, Device } from "@twilio/voice-sdk";
 import { createDevices } from "./voice_device.js";
 import { followRecords } from "./voice_records.js";
+import { t } from "./kit.js";
 
 const EXPECT_MS = 30_000; // an Answer click waits this long for the call to reach the Device
 
@@ -73,7 +74,7 @@ export function createPhone({ api, socket, agent }) {
     state.pending.set(chatId, call);
     call.on("cancel", () => {
       if (state.pending.get(chatId) === call) state.pending.delete(chatId);
-      if (state.active?.call === call) finish("The caller hung up before the call connected.");
+      if (state.active?.call === call) finish(t("phone.hungUpEarly"));
       changed();
     });
     if (deadline && deadline > Date.now()) {
@@ -109,9 +110,9 @@ export function createPhone({ api, socket, agent }) {
       // Twilio may drop this leg before the word of a transfer arrives: ask about the chat.
       if (!active.hungUpByMe) api(`/api/v1/chats/${chatId}`).then(notes.noteChat, () => {});
     });
-    call.on("reject", () => state.active === active && finish("You declined the call."));
+    call.on("reject", () => state.active === active && finish(t("phone.declined")));
     call.on("error", (error) => {
-      state.error = error?.message || "The call failed.";
+      state.error = error?.message || t("phone.failed");
       changed();
     });
     changed();
@@ -119,9 +120,9 @@ export function createPhone({ api, socket, agent }) {
   }
 
   function endedReason(active) {
-    if (active.transferredTo) return `Transferred to ${active.transferredTo}.`;
-    if (active.hungUpByMe) return "You hung up.";
-    return active.direction === "in" ? "The caller hung up." : "The customer hung up.";
+    if (active.transferredTo) return t("phone.transferredTo", { name: active.transferredTo });
+    if (active.hungUpByMe) return t("phone.youHungUp");
+    return active.direction === "in" ? t("phone.callerHungUp") : t("phone.customerHungUp");
   }
 
   function finish(reason) {
@@ -147,7 +148,7 @@ export function createPhone({ api, socket, agent }) {
   async function answer(chatId, record) {
     state.error = "";
     if (accept(chatId)) return;
-    if (busy()) throw new Error("Hang up your current call first.");
+    if (busy()) throw new Error(t("phone.hangUpFirst"));
     await ensureDevice();
     expecting.set(chatId, Date.now() + EXPECT_MS);
     state.active = null;
@@ -172,7 +173,7 @@ export function createPhone({ api, socket, agent }) {
       setTimeout(() => {
         if (state.active !== placeholder || placeholder.ended) return;
         expecting.delete(chatId);
-        finish("The call didn't reach this browser. Check your microphone and network, then try Answer again.");
+        finish(t("phone.notReached"));
       }, EXPECT_MS);
     }
   }
@@ -180,7 +181,7 @@ export function createPhone({ api, socket, agent }) {
   /** Call a number (or a chat's customer): the server prepares the chat, the Device dials. */
   async function place({ to, contactId, chatId } = {}) {
     state.error = "";
-    if (busy()) throw new Error("Hang up your current call first.");
+    if (busy()) throw new Error(t("phone.hangUpFirst"));
     await ensureDevice();
     const placed = await api("/api/v1/voice/calls", {
       method: "POST", json: { to: to || null, contact_id: contactId || null, chat_id: chatId || null } });
@@ -195,12 +196,12 @@ export function createPhone({ api, socket, agent }) {
     if (!active) return;
     if (!active.call) {
       expecting.delete(active.chatId);
-      finish("Call cancelled.");
+      finish(t("phone.cancelled"));
       return;
     }
     active.hungUpByMe = true;
     active.call.disconnect();
-    finish("You hung up.");
+    finish(t("phone.youHungUp"));
   }
 
   function decline(chatId) {
@@ -221,7 +222,7 @@ export function createPhone({ api, socket, agent }) {
     if (active.recordId) {
       socket.emit("call:mute", { call_id: active.recordId, muted: active.muted }, (ack) => {
         if (ack && !ack.ok) {
-          state.error = ack.error || "The mute switch could not be saved.";
+          state.error = ack.error || t("phone.muteFailed");
           changed();
         }
       });

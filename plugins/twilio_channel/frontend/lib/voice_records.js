@@ -1,5 +1,7 @@
 // What the server says about calls (Socket.IO call:* and chat:updated), folded into the
 // phone's state: the newest record per chat, who is on a call, transfers, mute.
+import { t } from "./kit.js";
+
 const LIVE = new Set(["queued", "initiated", "ringing", "in-progress", "answered"]);
 
 /** Whether a server call record is still ringing or running. */
@@ -48,7 +50,7 @@ export function followRecords({ state, agent, changed, finish, endedReason }) {
     if (!chat || !active || active.chatId !== chat.id || active.transferredTo || active.hungUpByMe) return;
     if (active.ended && Date.now() - active.endedAt > 10_000) return; // a later transfer, not why it ended
     if (chat.agent_id && chat.agent_id !== agent.id) {
-      active.transferredTo = chat.agent_name || "another agent";
+      active.transferredTo = chat.agent_name || t("call.anotherAgent");
       if (active.ended) active.ended = endedReason(active); // the call ended because of the transfer
       changed();
     }
