@@ -17,8 +17,8 @@ from flask import current_app
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from .settings import Account, load_config
-from .transport import DEFAULT_TIMEOUT, RoutingHttpClient, SimulatorHttpClient, parse_hosts
+from plugins.twilio_channel.settings import Account, load_config
+from plugins.twilio_channel.transport import DEFAULT_TIMEOUT, RoutingHttpClient, SimulatorHttpClient, parse_hosts
 
 HOSTS_KEY = "SWITCHBOARD_TWILIO_HOSTS"
 OVERRIDE_KEY = "twilio_channel.http_client"
@@ -56,7 +56,7 @@ def twilio_client(account: Account | None = None) -> Client:
         elif hosts:
             http = RoutingHttpClient(parse_hosts(hosts))
         elif account.simulator:
-            from .simulator import simulator_for
+            from plugins.twilio_channel.simulator.engine import simulator_for
 
             http = SimulatorHttpClient(simulator_for(app).handle)
         else:

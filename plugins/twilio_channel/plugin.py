@@ -26,7 +26,7 @@ from flask import g, has_app_context
 from switchboard import hookimpl, PluginSettings, WidgetTab
 from switchboard.web import assets_blueprint, tab_script, tab_stylesheet
 
-from . import models  # noqa: F401  (the tables join the metadata for migrations and checks)
+from plugins.twilio_channel import models  # noqa: F401  (the tables join the metadata for migrations and checks)
 
 NAME = "twilio_channel"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -34,16 +34,22 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 @hookimpl
 def register_channels(app):
-    from .channels import SMS, WHATSAPP_CHANNEL
-    from .voice import VOICE_CHANNEL
+    from plugins.twilio_channel.messaging.channels import SMS, WHATSAPP_CHANNEL
+    from plugins.twilio_channel.voice.channel import VOICE_CHANNEL
 
     return [SMS, WHATSAPP_CHANNEL, VOICE_CHANNEL]
 
 
 @hookimpl
 def register_blueprints(app):
-    from . import api, connect_page, pages, simulator_phone, webhooks
-    from . import simulator_voice_phone, voice_api, voice_webhooks
+    from plugins.twilio_channel.messaging import api
+    from plugins.twilio_channel.account import routes as connect_page
+    from plugins.twilio_channel import routes as pages
+    from plugins.twilio_channel.simulator import phone as simulator_phone
+    from plugins.twilio_channel.messaging import routes as webhooks
+    from plugins.twilio_channel.simulator import voice_phone as simulator_voice_phone
+    from plugins.twilio_channel.voice import api as voice_api
+    from plugins.twilio_channel.voice import routes as voice_webhooks
 
     return [assets_blueprint(NAME, __file__), webhooks.bp, pages.bp, simulator_phone.bp, api.blp,
             voice_webhooks.bp, voice_api.blp, simulator_voice_phone.bp, connect_page.bp]
@@ -51,7 +57,7 @@ def register_blueprints(app):
 
 @hookimpl
 def register_workers(app):
-    from . import voice_housekeeping
+    from plugins.twilio_channel.voice import housekeeping as voice_housekeeping
 
     return [voice_housekeeping.worker(app)]
 
@@ -70,14 +76,14 @@ def register_widget_tabs(app):
 
 @hookimpl
 def register_socketio_events(app):
-    from .voice_events import socket_events
+    from plugins.twilio_channel.voice.events import socket_events
 
     return [socket_events()]
 
 
 @hookimpl
 def register_settings_schemas(app):
-    from .settings import TwilioSettingsSchema
+    from plugins.twilio_channel.settings import TwilioSettingsSchema
 
     # An instance, not the class: the host would build a new schema on every settings read
     # (several per webhook), which showed up in the webhook benchmark's profile.
@@ -93,14 +99,14 @@ def register_migration_folders(app):
 
 @hookimpl
 def register_inbox_handlers(app):
-    from .webhooks import inbox_handlers
+    from plugins.twilio_channel.messaging.routes import inbox_handlers
 
     return inbox_handlers()
 
 
 @hookimpl
 def register_health_checks(app):
-    from .setup_checks import health_checks
+    from plugins.twilio_channel.account.checks import health_checks
 
     return health_checks()
 
@@ -113,7 +119,7 @@ def register_nav_links(app):
 
     from switchboard import NavLink
 
-    from .client import uses_builtin_simulator
+    from plugins.twilio_channel.client import uses_builtin_simulator
 
     if not uses_builtin_simulator():
         return []
@@ -123,8 +129,8 @@ def register_nav_links(app):
 @hookimpl
 def route_chat(chat, contact, to_address):
     """Number → group: the number (or its Messaging Service) the customer wrote to or called."""
-    from .channels import group_lookup
-    from .settings import load_config
+    from plugins.twilio_channel.messaging.channels import group_lookup
+    from plugins.twilio_channel.settings import load_config
 
     if chat.get("channel") not in ("sms", "whatsapp", "voice") or not to_address:
         return None
@@ -142,7 +148,7 @@ def route_chat(chat, contact, to_address):
 
 @hookimpl
 def message_received(event):
-    from .autoreply import on_message_received
+    from plugins.twilio_channel.messaging.autoreply import on_message_received
 
     on_message_received(event)
 
@@ -150,7 +156,7 @@ def message_received(event):
 @hookimpl
 def chat_transferred(event):
     """A live call follows its chat to the new agent (see ``voice_calls.follow_transfer``)."""
-    from .voice_calls import follow_transfer
+    from plugins.twilio_channel.voice.calls import follow_transfer
 
     follow_transfer(event)
 
@@ -158,7 +164,7 @@ def chat_transferred(event):
 @hookimpl
 def message_sent(event):
     """Apply status callbacks that beat the outbox's commit (see ``webhooks``)."""
-    from .webhooks import apply_early_statuses
+    from plugins.twilio_channel.messaging.routes import apply_early_statuses
 
     if event.message.get("channel") in ("sms", "whatsapp"):
         apply_early_statuses(event.message.get("external_id"), event.message["channel"])

@@ -83,7 +83,7 @@ def _service_sid(value: str) -> None:
 def _options(kind: str):
     """The fetched numbers, WhatsApp senders or Messaging Services to pick from (see ``inventory``)."""
     def options():
-        from .inventory import options as listed
+        from plugins.twilio_channel.account.inventory import options as listed
 
         return listed(kind)
     return options

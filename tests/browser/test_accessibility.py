@@ -92,7 +92,7 @@ def test_admin_pages_and_the_customer_phone_have_no_serious_violations(app, brow
 
 
 def test_the_call_bar_and_dialogs_have_no_serious_violations(app, story, console, live_server):
-    from plugins.twilio_channel.simulator_voice import voice_simulator_for
+    from plugins.twilio_channel.simulator.voice import voice_simulator_for
 
     page = console
     voice_simulator_for(app).customer_dials("+14155550188", "+14155550000")

@@ -11,7 +11,7 @@ import pytest
 from host.extensions import db
 from host.models import Message
 from plugins.twilio_channel.models import SimulatedMessage
-from plugins.twilio_channel.simulator import simulator_for
+from plugins.twilio_channel.simulator.engine import simulator_for
 
 expect = pytest.importorskip("playwright.sync_api").expect
 SHOTS = os.environ.get("SWITCHBOARD_SCREENSHOTS")

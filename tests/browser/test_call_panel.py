@@ -22,8 +22,8 @@ import pytest
 from host.extensions import db
 from host.models import Call, Chat
 from host.testing.pytest_plugin import LOCAL_URLS, blocked_page, sign_in_page
-from plugins.twilio_channel.simulator import simulator_for
-from plugins.twilio_channel.simulator_voice import voice_simulator_for
+from plugins.twilio_channel.simulator.engine import simulator_for
+from plugins.twilio_channel.simulator.voice import voice_simulator_for
 
 expect = pytest.importorskip("playwright.sync_api").expect
 

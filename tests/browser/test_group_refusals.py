@@ -15,7 +15,7 @@ import pytest
 from host.extensions import db
 from host.models import Chat, Group, Message
 from host.testing.pytest_plugin import show_details_pane, sign_in_page
-from plugins.twilio_channel.simulator import simulator_for
+from plugins.twilio_channel.simulator.engine import simulator_for
 
 expect = pytest.importorskip("playwright.sync_api").expect
 

@@ -14,7 +14,7 @@ from host.extensions import db
 from host.models import Chat, Message, utcnow
 from host.testing.pytest_plugin import show_details_pane
 from plugins.twilio_channel.models import SimulatedMessage
-from plugins.twilio_channel.simulator import simulator_for
+from plugins.twilio_channel.simulator.engine import simulator_for
 
 expect = pytest.importorskip("playwright.sync_api").expect
 

@@ -109,7 +109,7 @@ def test_csrf_is_required_for_cookie_sessions(app, agent, signed_in):
 
 
 def test_channels_say_which_ones_take_no_text(app, agent, api):
-    from plugins.twilio_channel.voice import VOICE_CHANNEL
+    from plugins.twilio_channel.voice.channel import VOICE_CHANNEL
 
     channels = {c["key"]: c for c in api(agent).get("/api/v1/channels").json}
     assert channels["voice"]["text_refusal"] == VOICE_CHANNEL.refusal

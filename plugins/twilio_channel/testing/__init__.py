@@ -1,5 +1,5 @@
 """Test helpers for the Twilio channel: Prism mock servers on Twilio's own API spec."""
-from .prism import (INVALID_TO, NOT_MOBILE, OPTED_OUT, RATE_LIMITED, Exchange,
+from plugins.twilio_channel.testing.prism import (INVALID_TO, NOT_MOBILE, OPTED_OUT, RATE_LIMITED, Exchange,
                     PrismServers, RecordingHttpClient, patch_spec, prefer_error,
                     prism_binary)
 

@@ -22,7 +22,7 @@ from types import MappingProxyType
 from typing import Any
 from collections.abc import Iterable, Mapping
 
-from ..transport import RoutingHttpClient
+from plugins.twilio_channel.transport import RoutingHttpClient
 
 SPEC_FILES = MappingProxyType({
     "api": "twilio_api_v2010.json",

@@ -79,7 +79,7 @@ def switchboard_config():
 
 @pytest.fixture
 def simulator(app):
-    from plugins.twilio_channel.simulator import simulator_for
+    from plugins.twilio_channel.simulator.engine import simulator_for
 
     return simulator_for(app)
 

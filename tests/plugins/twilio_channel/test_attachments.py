@@ -12,7 +12,7 @@ from host import attachments
 from host.extensions import db
 from host.models import Attachment, Chat, Message, OutboxItem
 from plugins.twilio_channel.models import SimulatedMessage
-from plugins.twilio_channel.simulator import media_problem
+from plugins.twilio_channel.simulator.engine import media_problem
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 2000
 PDF = b"%PDF-1.4\n" + b"x" * 3000

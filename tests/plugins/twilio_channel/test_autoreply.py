@@ -8,7 +8,7 @@ import pytest
 from host import settings
 from host.extensions import db
 from host.models import Message, OutboxItem
-from plugins.twilio_channel.autoreply import open_now
+from plugins.twilio_channel.messaging.autoreply import open_now
 from plugins.twilio_channel.settings import load_config
 from plugins.twilio_channel.testing.webhooks import inbound_params
 

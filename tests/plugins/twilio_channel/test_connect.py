@@ -11,10 +11,10 @@ from twilio.rest import Client
 
 from host import settings
 from plugins.twilio_channel.client import use_http_client
-from plugins.twilio_channel.inventory import options
+from plugins.twilio_channel.account.inventory import options
 from plugins.twilio_channel.models import WebhookChange
 from plugins.twilio_channel.settings import load_config
-from plugins.twilio_channel.setup_checks import UNVERIFIED, health_checks
+from plugins.twilio_channel.account.checks import UNVERIFIED, health_checks
 from plugins.twilio_channel.testing.webhooks import inbound_params, post_twilio
 from plugins.twilio_channel.testing import RecordingHttpClient
 from plugins.twilio_channel.testing.prism import (PRISM_NUMBERS, PRISM_SENDER_WEBHOOK, PRISM_SUBACCOUNT,

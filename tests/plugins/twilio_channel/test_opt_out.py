@@ -13,7 +13,7 @@ import pytest
 from host import settings
 from host.extensions import db
 from host.models import Message
-from plugins.twilio_channel import simulator as simulator_module
+from plugins.twilio_channel.simulator import engine as simulator_module
 from plugins.twilio_channel.models import SimulatedMessage
 from plugins.twilio_channel.testing.webhooks import inbound_params
 

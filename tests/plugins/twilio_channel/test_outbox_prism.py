@@ -15,7 +15,7 @@ import pytest
 from host.extensions import db
 from host.models import Chat, Message, OutboxItem, utcnow
 from plugins.twilio_channel.client import use_http_client
-from plugins.twilio_channel.sender import explain_error
+from plugins.twilio_channel.messaging.sender import explain_error
 from plugins.twilio_channel.testing import INVALID_TO, OPTED_OUT, RecordingHttpClient, prefer_error
 from plugins.twilio_channel.testing.webhooks import LIVE_SID, LIVE_TOKEN, inbound_params
 

@@ -14,7 +14,7 @@ import pytest
 from twilio.base.exceptions import TwilioRestException
 
 from host.contracts import Media, OutgoingMessage, SendError, Template
-from plugins.twilio_channel.sender import (ERROR_EXPLANATIONS, TwilioMessagingSender,
+from plugins.twilio_channel.messaging.sender import (ERROR_EXPLANATIONS, TwilioMessagingSender,
                                            explain_error)
 from plugins.twilio_channel.testing import (INVALID_TO, NOT_MOBILE, OPTED_OUT,
                                             RATE_LIMITED, RecordingHttpClient,
@@ -122,7 +122,7 @@ def test_messaging_host_is_routed(twilio_client, assert_no_violations):
 
 
 def test_templates_and_their_whatsapp_approval_from_the_content_api(twilio_client, assert_no_violations):
-    from plugins.twilio_channel.content_templates import PAGE_SIZE, read_catalogue, read_one
+    from plugins.twilio_channel.messaging.templates import PAGE_SIZE, read_catalogue, read_one
 
     templates = {t["sid"]: t for t in read_catalogue(twilio_client)}
     exchange = twilio_client.http_client.last

@@ -96,7 +96,7 @@ def test_a_worker_killed_mid_send_leaves_a_reply_that_is_not_sent_again(app, api
     item = db.session.get(OutboxItem, item_id)
     item.attempts += 1  # what send_one commits before it calls Twilio
     db.session.commit()
-    from plugins.twilio_channel.channels import SMS
+    from plugins.twilio_channel.messaging.channels import SMS
     from host.outbox import outgoing
     SMS.send(outgoing(db.session.get(Message, message_id)))  # Twilio accepts; the process is killed here
     item.locked_until = utcnow() - timedelta(seconds=1)  # its claim runs out

@@ -9,7 +9,7 @@ import pytest
 
 from host import settings
 from plugins.twilio_channel.settings import load_config
-from plugins.twilio_channel.setup_checks import health_checks, check_credentials
+from plugins.twilio_channel.account.checks import health_checks, check_credentials
 from plugins.twilio_channel.testing.webhooks import LIVE_SID, LIVE_TOKEN
 
 SETTINGS_PAGE = "/admin/plugins/twilio_channel/settings"

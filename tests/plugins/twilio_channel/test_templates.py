@@ -15,7 +15,7 @@ import pytest
 from host import settings
 from host.extensions import db
 from host.models import Chat, Message, utcnow
-from plugins.twilio_channel.content_templates import whatsapp_approval
+from plugins.twilio_channel.messaging.templates import whatsapp_approval
 from plugins.twilio_channel.models import SimulatedMessage
 
 SHIPPED = "HX" + "0" * 31 + "1"     # approved

@@ -16,11 +16,11 @@ from host import chats, settings
 from host.contracts import OutgoingMessage, SendError
 from host.extensions import db
 from host.models import Call, Chat, Message
-from plugins.twilio_channel import voice
+from plugins.twilio_channel.voice import channel as voice
 from plugins.twilio_channel.models import InboundMedia, SimulatedMessage
 from plugins.twilio_channel.testing.voice import CUSTOMER, OUR_NUMBER, call_sid, twiml, voice_params
 from plugins.twilio_channel.testing.webhooks import LIVE_SID, inbound_params
-from plugins.twilio_channel.voice import VOICE_CHANNEL
+from plugins.twilio_channel.voice.channel import VOICE_CHANNEL
 
 VOICE = "/webhooks/twilio/voice"
 PUBLIC = "http://switchboard.test"

@@ -11,9 +11,9 @@ from host import hookimpl, settings
 from host.contracts import ContactRef
 from host.extensions import db
 from host.models import Call, Chat, Group, Message
-from plugins.twilio_channel import voice_housekeeping
+from plugins.twilio_channel.voice import housekeeping as voice_housekeeping
 from plugins.twilio_channel.models import CallQueue
-from plugins.twilio_channel.simulator_voice import voice_simulator_for
+from plugins.twilio_channel.simulator.voice import voice_simulator_for
 from plugins.twilio_channel.testing.voice import call_sid, voice_params
 
 VOICE = "/webhooks/twilio/voice"

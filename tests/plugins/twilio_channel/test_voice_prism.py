@@ -209,7 +209,7 @@ def test_transfer_of_a_call_the_agent_placed_moves_the_customers_child_leg(
 def test_voicemail_on_time_and_the_queue_deleted_through_twilios_api(app, agent, twilio_webhook, twilio):
     from datetime import timedelta
 
-    from plugins.twilio_channel import voice_housekeeping
+    from plugins.twilio_channel.voice import housekeeping as voice_housekeeping
 
     call = ring(twilio_webhook)
     queue_sid = "QU" + "9" * 32

@@ -6,7 +6,7 @@ import pytest
 
 from host.extensions import db
 from host.models import Call, Message
-from plugins.twilio_channel.simulator_voice import voice_simulator_for
+from plugins.twilio_channel.simulator.voice import voice_simulator_for
 
 CUSTOMER = "+14155550123"
 

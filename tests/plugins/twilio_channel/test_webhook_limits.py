@@ -12,7 +12,7 @@ from twilio.request_validator import RequestValidator
 from host.extensions import db
 from host.models import Chat, Message
 from plugins.twilio_channel.testing.webhooks import inbound_params
-from plugins.twilio_channel.webhooks import MAX_BODY_BYTES, MAX_FIELDS
+from plugins.twilio_channel.messaging.routes import MAX_BODY_BYTES, MAX_FIELDS
 
 MESSAGING = "/webhooks/twilio/messaging"
 

@@ -5,7 +5,7 @@
 // mute, isMuted, status, sendDigits, on/off; events incoming, registered, error,
 // tokenWillExpire / accept, disconnect, cancel, reject, mute, error), so the widget
 // drives it exactly like the real one. Instead of WebRTC and Twilio's signalling it
-// speaks Socket.IO with the simulator (plugins/twilio_channel/simulator_voice.py):
+// speaks Socket.IO with the simulator (plugins/twilio_channel/simulator/voice.py):
 // `voice:sim:incoming|accepted|ended` arrive on the agent's room, `voice:sim:accept|
 // reject|hangup|connect` go back. No audio flows.
 

@@ -32,8 +32,8 @@ from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from switchboard import SendError
 
-from .channels import normalise_number
-from .settings import (VOICE_GREETING, VOICE_HOLD_MUSIC, VOICE_VOICEMAIL_PROMPT, E164, SERVICE_SID,
+from plugins.twilio_channel.messaging.channels import normalise_number
+from plugins.twilio_channel.settings import (VOICE_GREETING, VOICE_HOLD_MUSIC, VOICE_VOICEMAIL_PROMPT, E164, SERVICE_SID,
                        TwilioConfig, load_config, missing_settings)
 
 VOICE = "voice"

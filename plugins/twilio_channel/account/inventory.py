@@ -9,9 +9,9 @@ from __future__ import annotations
 from switchboard import db, utcnow
 from switchboard.settings import Option
 
-from .client import twilio_client
-from .models import AccountInventory
-from .settings import SIMULATOR_NUMBER, SIMULATOR_WHATSAPP, load_config
+from plugins.twilio_channel.client import twilio_client
+from plugins.twilio_channel.models import AccountInventory
+from plugins.twilio_channel.settings import SIMULATOR_NUMBER, SIMULATOR_WHATSAPP, load_config
 
 LIMIT = 1000  # always bounded: an unbounded .list() follows next-page links for ever on a fake
 

@@ -11,13 +11,13 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 from switchboard import access, db
 
-from .channels import normalise_number
-from .client import uses_builtin_simulator
-from .models import SimulatedMedia
-from .settings import load_config
-from .simulator import bare, current_simulator
+from plugins.twilio_channel.messaging.channels import normalise_number
+from plugins.twilio_channel.client import uses_builtin_simulator
+from plugins.twilio_channel.models import SimulatedMedia
+from plugins.twilio_channel.settings import load_config
+from plugins.twilio_channel.simulator.engine import bare, current_simulator
 
-bp = Blueprint("twilio_channel_phone", __name__, url_prefix="/simulator/phone", template_folder="templates")
+bp = Blueprint("twilio_channel_phone", __name__, url_prefix="/simulator/phone", template_folder="../templates")
 # The customer phone plays every customer (their numbers, what agents of every group sent
 # them): admins only, like the set-up page that links to it.
 access.about_blueprint("twilio_channel_phone", access.ADMIN)

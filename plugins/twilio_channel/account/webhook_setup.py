@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 from switchboard import db, settings as host_settings, utcnow
 
-from .client import twilio_client
-from .inventory import fetch, note, stored
-from .models import WebhookChange
-from .settings import NAME, load_config
+from plugins.twilio_channel.client import twilio_client
+from plugins.twilio_channel.account.inventory import fetch, note, stored
+from plugins.twilio_channel.models import WebhookChange
+from plugins.twilio_channel.settings import NAME, load_config
 
 APP_NAME = "Switchboard"
 CREATED = "created"  # WebhookChange.field of a resource Switchboard created

@@ -11,9 +11,9 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from switchboard import settings as host_settings, HealthCheck
 
-from .client import CredentialsMissing, configured_hosts, twilio_client
-from .settings import NAME, load_config
-from .transport import parse_hosts
+from plugins.twilio_channel.client import CredentialsMissing, configured_hosts, twilio_client
+from plugins.twilio_channel.settings import NAME, load_config
+from plugins.twilio_channel.transport import parse_hosts
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::1")
 
@@ -68,7 +68,7 @@ def check_credentials() -> dict:
 
 def check_subaccount(sid: str) -> dict:
     """Reach a listed subaccount with the parent's credentials and learn its numbers."""
-    from .accounts import AccountUnavailable, numbers_of, subaccount
+    from plugins.twilio_channel.account.subaccounts import AccountUnavailable, numbers_of, subaccount
 
     try:
         numbers = numbers_of(subaccount(sid, fresh=True))
@@ -161,8 +161,8 @@ def public_url_check(config) -> HealthCheck:
 
 def webhook_check(config) -> HealthCheck:
     """Whether the picked numbers and services send their messages here (from the last fetch)."""
-    from .inventory import stored
-    from .webhook_setup import elsewhere
+    from plugins.twilio_channel.account.inventory import stored
+    from plugins.twilio_channel.account.webhook_setup import elsewhere
 
     data, fetched_at = stored()
     if data is None:
@@ -179,7 +179,7 @@ def webhook_check(config) -> HealthCheck:
 
 
 def voice_check(config) -> HealthCheck:
-    from .settings import missing_settings
+    from plugins.twilio_channel.settings import missing_settings
 
     missing = missing_settings(config, "voice")
     if missing:

@@ -11,13 +11,13 @@ from switchboard import access, db, Agent, Call, Chat, Message
 from switchboard.access import about, chat_or_404
 from switchboard.web import require_admin
 
-from . import content_templates
-from .schemas import (ChatQuerySchema, CredentialsResultSchema, LogEntrySchema, LogsQuerySchema,
+from plugins.twilio_channel.messaging import templates as content_templates
+from plugins.twilio_channel.schemas import (ChatQuerySchema, CredentialsResultSchema, LogEntrySchema, LogsQuerySchema,
                       SendersSchema, TemplateItemSchema, TemplateListQuerySchema, WebhookUrlsSchema,
                       WindowSchema)
-from .settings import load_config
-from .setup_checks import check_credentials, webhook_urls
-from .whatsapp_window import window_for
+from plugins.twilio_channel.settings import load_config
+from plugins.twilio_channel.account.checks import check_credentials, webhook_urls
+from plugins.twilio_channel.messaging.whatsapp_window import window_for
 
 blp = Blueprint("twilio", __name__, url_prefix="/api/v1/twilio", description="Twilio messaging")
 
@@ -50,8 +50,8 @@ def templates(args):
 def _templates(read, args):
     """``read(fresh, account)`` for the account whose templates the chat may use (a
     subaccount's own for its senders), errors as sentences."""
-    from .accounts import AccountUnavailable
-    from .channels import template_account
+    from plugins.twilio_channel.account.subaccounts import AccountUnavailable
+    from plugins.twilio_channel.messaging.channels import template_account
 
     try:
         chat = chat_or_404(args["chat_id"]) if args.get("chat_id") else None

@@ -10,11 +10,13 @@ from switchboard import access, db, Call, channel_refusal
 from switchboard.access import about, chat_or_404
 from switchboard.web import CallSchema, ChatSchema, RowId, UtcDateTime
 
-from . import voice_calls, voice_tokens
-from .channels import normalise_number
-from .client import uses_builtin_simulator
-from .schemas import ChatQuerySchema
-from .settings import load_config
+from plugins.twilio_channel.voice import calls as voice_calls
+
+from plugins.twilio_channel.voice import tokens as voice_tokens
+from plugins.twilio_channel.messaging.channels import normalise_number
+from plugins.twilio_channel.client import uses_builtin_simulator
+from plugins.twilio_channel.schemas import ChatQuerySchema
+from plugins.twilio_channel.settings import load_config
 
 blp = Blueprint("voice", __name__, url_prefix="/api/v1/voice", description="Voice calls in the browser")
 

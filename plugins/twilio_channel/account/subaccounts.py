@@ -29,9 +29,9 @@ from twilio.base.exceptions import TwilioException
 
 from switchboard import db
 
-from .client import twilio_client
-from .models import SenderAccount
-from .settings import Account, load_config
+from plugins.twilio_channel.client import twilio_client
+from plugins.twilio_channel.models import SenderAccount
+from plugins.twilio_channel.settings import Account, load_config
 
 TOKEN_SECONDS = 3600.0
 REFETCH_SECONDS = 30.0  # a mismatching signature fetches the token again at most this often

@@ -14,11 +14,13 @@ from flask import current_app
 
 from switchboard import db, Chat, Group, MediaRules, Message, OutgoingMessage, SendError, SendResult
 
-from . import accounts, content_templates
-from .client import CredentialsMissing, twilio_client
-from .sender import TwilioMessagingSender
-from .settings import SERVICE_SID, TwilioConfig, load_config, missing_settings
-from .whatsapp_window import window_for
+from plugins.twilio_channel.account import subaccounts as accounts
+
+from plugins.twilio_channel.messaging import templates as content_templates
+from plugins.twilio_channel.client import CredentialsMissing, twilio_client
+from plugins.twilio_channel.messaging.sender import TwilioMessagingSender
+from plugins.twilio_channel.settings import SERVICE_SID, TwilioConfig, load_config, missing_settings
+from plugins.twilio_channel.messaging.whatsapp_window import window_for
 
 WHATSAPP = "whatsapp:"
 

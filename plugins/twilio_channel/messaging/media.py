@@ -19,10 +19,10 @@ from twilio.base.exceptions import TwilioException
 from switchboard import Media
 from switchboard.web import safe_filename
 
-from . import accounts
-from .client import CredentialsMissing, twilio_client
-from .settings import load_config
-from .transport import media_facts
+from plugins.twilio_channel.account import subaccounts as accounts
+from plugins.twilio_channel.client import CredentialsMissing, twilio_client
+from plugins.twilio_channel.settings import load_config
+from plugins.twilio_channel.transport import media_facts
 
 log = logging.getLogger(__name__)
 _URL_ACCOUNT = re.compile(r"/Accounts/(AC[0-9a-fA-F]{32})/")

@@ -45,11 +45,11 @@ from twilio.request_validator import RequestValidator
 
 from switchboard import db, utcnow
 
-from . import simulator_data as data
-from .keywords import keyword_of
-from .models import SimulatedMedia, SimulatedMessage
-from .settings import SIMULATOR_ACCOUNT_SID, load_config, simulator_token
-from .transport import SimulatedAnswer, SimulatedRequest
+from plugins.twilio_channel.simulator import data
+from plugins.twilio_channel.messaging.keywords import keyword_of
+from plugins.twilio_channel.models import SimulatedMedia, SimulatedMessage
+from plugins.twilio_channel.settings import SIMULATOR_ACCOUNT_SID, load_config, simulator_token
+from plugins.twilio_channel.transport import SimulatedAnswer, SimulatedRequest
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ class Simulator:
             return _error(401, 20003, "Authenticate")
         rest = match.group("rest")
         if rest.startswith(("/Calls", "/Queues", "/Recordings")):  # voice: calls, queues, voicemail
-            from .simulator_voice import voice_simulator_for
+            from plugins.twilio_channel.simulator.voice import voice_simulator_for
 
             return voice_simulator_for(self.app).handle(req, rest)
         if rest == ".json" and req.method == "GET":
@@ -424,7 +424,7 @@ def media_problem(urls, whatsapp: bool) -> str | None:
     can be fetched offline; others are taken as they are."""
     from flask import current_app
 
-    from .channels import MMS_RULES, WHATSAPP_RULES
+    from plugins.twilio_channel.messaging.channels import MMS_RULES, WHATSAPP_RULES
 
     rules = WHATSAPP_RULES if whatsapp else MMS_RULES
     if len(urls) > rules.max_files:

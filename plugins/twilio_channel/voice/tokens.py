@@ -21,8 +21,8 @@ from flask import current_app
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
-from .settings import TwilioConfig
-from .voice import VoiceSetup, agent_identity
+from plugins.twilio_channel.settings import TwilioConfig
+from plugins.twilio_channel.voice.channel import VoiceSetup, agent_identity
 
 TOKEN_TTL = 3600  # seconds; the SDK warns 10 s before expiry (tokenWillExpire)
 

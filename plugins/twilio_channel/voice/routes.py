@@ -24,12 +24,18 @@ from flask import Blueprint, Response, abort, request
 from switchboard import db, Agent, Chat
 from switchboard.web import limit_body
 
-from . import accounts, voice, voice_calls, voice_housekeeping
-from .channels import normalise_number
-from .settings import load_config
-from .voice import VoiceSetup
-from .voice_calls import urls
-from .webhooks import MAX_BODY_BYTES, MAX_FIELDS, verify_signature
+from plugins.twilio_channel.account import subaccounts as accounts
+
+from plugins.twilio_channel.voice import channel as voice
+
+from plugins.twilio_channel.voice import calls as voice_calls
+
+from plugins.twilio_channel.voice import housekeeping as voice_housekeeping
+from plugins.twilio_channel.messaging.channels import normalise_number
+from plugins.twilio_channel.settings import load_config
+from plugins.twilio_channel.voice.channel import VoiceSetup
+from plugins.twilio_channel.voice.calls import urls
+from plugins.twilio_channel.messaging.routes import MAX_BODY_BYTES, MAX_FIELDS, verify_signature
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from switchboard import chats, db, utcnow, Chat, Message
 from switchboard.realtime import is_online, online_agents
 
-from .keywords import keyword_of
-from .settings import WEEKDAYS, TwilioConfig, load_config, parse_range
+from plugins.twilio_channel.messaging.keywords import keyword_of
+from plugins.twilio_channel.settings import WEEKDAYS, TwilioConfig, load_config, parse_range
 
 log = logging.getLogger(__name__)
 

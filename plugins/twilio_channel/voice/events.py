@@ -12,7 +12,7 @@ from __future__ import annotations
 from switchboard import access, SocketEvents
 from switchboard.access import about
 
-from . import voice_calls
+from plugins.twilio_channel.voice import calls as voice_calls
 
 
 @about(access.CALL, "json:call_id")
@@ -33,8 +33,8 @@ def call_waiting(agent, _data):
 
 def _simulated(action):
     def handler(agent, data):
-        from .client import uses_builtin_simulator
-        from .simulator_voice_phone import device_event
+        from plugins.twilio_channel.client import uses_builtin_simulator
+        from plugins.twilio_channel.simulator.voice_phone import device_event
 
         if not uses_builtin_simulator():
             return {"ok": False, "error": "The simulated phone works only in simulator mode."}

@@ -33,9 +33,9 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from switchboard import db, utcnow
 
-from .client import CredentialsMissing, twilio_client
-from .models import ContentTemplate, TemplateCatalogue
-from .settings import Account, load_config
+from plugins.twilio_channel.client import CredentialsMissing, twilio_client
+from plugins.twilio_channel.models import ContentTemplate, TemplateCatalogue
+from plugins.twilio_channel.settings import Account, load_config
 
 MAX_AGE = timedelta(minutes=10)
 PAGE_SIZE = 100

@@ -38,11 +38,11 @@ from flask import current_app
 from switchboard import db
 from switchboard.realtime import agent_room, push
 
-from .models import SimulatedMedia
-from .settings import load_config
-from .simulator import _error, _json, new_sid, post_signed, simulator_for
-from .transport import SimulatedAnswer, SimulatedRequest
-from .voice import VoiceUrls, agent_id_of
+from plugins.twilio_channel.models import SimulatedMedia
+from plugins.twilio_channel.settings import load_config
+from plugins.twilio_channel.simulator.engine import _error, _json, new_sid, post_signed, simulator_for
+from plugins.twilio_channel.transport import SimulatedAnswer, SimulatedRequest
+from plugins.twilio_channel.voice.channel import VoiceUrls, agent_id_of
 
 FINAL = ("completed", "busy", "no-answer", "failed", "canceled")
 HOLD_ROUND_SECONDS = 20  # how often the wait URL is asked again (the length of a "song")

@@ -6,11 +6,11 @@ from flask import Blueprint, abort, jsonify, request
 
 from switchboard import access
 
-from .channels import normalise_number
-from .client import uses_builtin_simulator
-from .settings import load_config
-from .simulator import bare
-from .simulator_voice import current
+from plugins.twilio_channel.messaging.channels import normalise_number
+from plugins.twilio_channel.client import uses_builtin_simulator
+from plugins.twilio_channel.settings import load_config
+from plugins.twilio_channel.simulator.engine import bare
+from plugins.twilio_channel.simulator.voice import current
 
 
 # --- Socket.IO: the simulated Device ---------------------------------------------------------

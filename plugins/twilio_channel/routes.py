@@ -15,14 +15,16 @@ from twilio.base.exceptions import TwilioException
 from switchboard import access, db, Message
 from switchboard.access import about
 
-from . import accounts, content_templates
-from . import media as inbound_media
-from .client import CredentialsMissing, twilio_client
-from .models import InboundMedia
-from .settings import NAME, load_config
-from .setup_checks import check_credentials, webhook_urls
-from .transport import fetch_media
-from .voice_calls import MEDIA_PATH
+from plugins.twilio_channel.account import subaccounts as accounts
+
+from plugins.twilio_channel.messaging import templates as content_templates
+from plugins.twilio_channel.messaging import media as inbound_media
+from plugins.twilio_channel.client import CredentialsMissing, twilio_client
+from plugins.twilio_channel.models import InboundMedia
+from plugins.twilio_channel.settings import NAME, load_config
+from plugins.twilio_channel.account.checks import check_credentials, webhook_urls
+from plugins.twilio_channel.transport import fetch_media
+from plugins.twilio_channel.voice.calls import MEDIA_PATH
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +120,7 @@ def admin():
         templates = [content_templates.describe(t) for t in content_templates.catalogue()]
     except content_templates.TemplatesUnavailable as exc:
         templates_error = f"The templates could not be listed: {exc}"
-    from .connect_page import context as connect_context
+    from plugins.twilio_channel.account.routes import context as connect_context
 
     return render_template("twilio_channel_admin.html", page="admin", section="plugins", urls=webhook_urls(),
                            config=load_config(), plugin=NAME, result=result, templates=templates,

@@ -25,12 +25,12 @@ from twilio.twiml.messaging_response import MessagingResponse
 from switchboard import chats, db, inbox, utcnow, InboundMessage, InboxHandler, Media, StatusUpdate
 from switchboard.web import limit_body
 
-from . import accounts
-from . import media as inbound_media
-from .keywords import consent_change
-from .models import EarlyStatus, InboundMedia
-from .sender import explain_error
-from .settings import load_config
+from plugins.twilio_channel.account import subaccounts as accounts
+from plugins.twilio_channel.messaging import media as inbound_media
+from plugins.twilio_channel.messaging.keywords import consent_change
+from plugins.twilio_channel.models import EarlyStatus, InboundMedia
+from plugins.twilio_channel.messaging.sender import explain_error
+from plugins.twilio_channel.settings import load_config
 
 log = logging.getLogger(__name__)
 

@@ -17,14 +17,16 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from switchboard import access, settings as host_settings
 from switchboard.access import about
 
-from . import inventory, webhook_setup
-from .client import CredentialsMissing
-from .settings import NAME, load_config
-from .setup_checks import UNVERIFIED, check_credentials
+from plugins.twilio_channel.account import inventory
+
+from plugins.twilio_channel.account import webhook_setup
+from plugins.twilio_channel.client import CredentialsMissing
+from plugins.twilio_channel.settings import NAME, load_config
+from plugins.twilio_channel.account.checks import UNVERIFIED, check_credentials
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("twilio_channel_connect", __name__, url_prefix="/twilio/admin/connect", template_folder="templates")
+bp = Blueprint("twilio_channel_connect", __name__, url_prefix="/twilio/admin/connect", template_folder="../templates")
 
 
 @bp.before_request

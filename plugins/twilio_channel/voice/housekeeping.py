@@ -28,10 +28,10 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from switchboard import db, utcnow, workers, Call, is_enabled
 
-from . import voice
-from .models import CallQueue
-from .settings import NAME, load_config
-from .voice import VoiceSetup
+from plugins.twilio_channel.voice import channel as voice
+from plugins.twilio_channel.models import CallQueue
+from plugins.twilio_channel.settings import NAME, load_config
+from plugins.twilio_channel.voice.channel import VoiceSetup
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def _start_voicemails(now) -> int:
 
 
 def _to_voicemail(call: Call) -> int:
-    from .voice_calls import VoiceError, finish, redirect, urls
+    from plugins.twilio_channel.voice.calls import VoiceError, finish, redirect, urls
 
     setup = VoiceSetup.from_config(load_config())
     try:
@@ -111,7 +111,7 @@ def _to_voicemail(call: Call) -> int:
 
 
 def _remove_queues(now) -> int:
-    from .voice_calls import twilio_client_for
+    from plugins.twilio_channel.voice.calls import twilio_client_for
 
     removed = 0
     rows = db.session.execute(

@@ -28,11 +28,13 @@ from switchboard import access, bus, calls as host_calls, chats, db, utcnow, Age
 from switchboard.realtime import agent_rooms, chat_room, chat_rooms, list_rooms, push
 from switchboard.web import snapshot_call, snapshot_chat
 
-from . import voice, voice_housekeeping
-from .client import CredentialsMissing, twilio_client
-from .models import InboundMedia
-from .settings import load_config
-from .voice import VoiceSetup, VoiceUrls
+from plugins.twilio_channel.voice import channel as voice
+
+from plugins.twilio_channel.voice import housekeeping as voice_housekeeping
+from plugins.twilio_channel.client import CredentialsMissing, twilio_client
+from plugins.twilio_channel.models import InboundMedia
+from plugins.twilio_channel.settings import load_config
+from plugins.twilio_channel.voice.channel import VoiceSetup, VoiceUrls
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +163,7 @@ def answer(call: Call, agent: Agent) -> Call:
 def twilio_client_for(call: Call):
     """The REST client of the account that owns our number on the call (a subaccount's
     calls are moved and listed with its own credentials)."""
-    from .accounts import AccountUnavailable, for_sender
+    from plugins.twilio_channel.account.subaccounts import AccountUnavailable, for_sender
 
     ours = call.to_address if call.direction == "in" else call.from_address
     try:

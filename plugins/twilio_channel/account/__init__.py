@@ -1,0 +1,1 @@
+"""Connecting the Twilio account: credentials, subaccounts, numbers, webhooks, health."""

@@ -1,0 +1,1 @@
+"""Messaging: the SMS and WhatsApp channels, their webhooks, sending, templates and replies."""

@@ -1,0 +1,1 @@
+"""Voice: the voice channel, calls on chats, the browser Device, voice webhooks and housekeeping."""
