@@ -4,15 +4,11 @@
 // with their errors in words ("LiveChat sync delayed: …"), and a Retry button. Updates
 // live on `livechat:sync` (pushed by the plugin's worker after each attempt).
 
-function when(value) {
-  if (!value) return "";
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) return "";
-  return new Intl.DateTimeFormat(undefined, { timeStyle: "short" }).format(date);
-}
 
 export function mount(element, ctx) {
   const { h } = ctx.dom;
+  const { t } = ctx;
+  const when = (value) => (value ? ctx.time.fullTime(value) : ""); // the agent's language and zone
   let state = null;
   let error = null;
   let busy = false;
@@ -39,7 +35,7 @@ export function mount(element, ctx) {
       keepNewest(await ctx.api(`/api/v1/livechat/chats/${ctx.chat.id}/sync`));
       error = null;
     } catch (exc) {
-      error = exc.message || "The LiveChat sync state could not be loaded.";
+      error = exc.message || t("sync.loadFailed");
     }
     if (!closed) render();
   }
@@ -51,7 +47,7 @@ export function mount(element, ctx) {
       keepNewest(await ctx.api(`/api/v1/livechat/chats/${ctx.chat.id}/sync/retry`, { method: "POST", json: {} }));
       error = null;
     } catch (exc) {
-      error = exc.message || "Retrying failed.";
+      error = exc.message || t("sync.retryFailed");
     }
     busy = false;
     if (!closed) render();
@@ -63,12 +59,12 @@ export function mount(element, ctx) {
     if (signature === shown) return;
     shown = signature;
     if (!ctx.chat) {
-      element.replaceChildren(h("div", { class: "tab-empty" }, h("strong", null, "No chat open"),
-        h("p", null, "Open a chat to see how it is mirrored in LiveChat.")));
+      element.replaceChildren(h("div", { class: "tab-empty" }, h("strong", null, t("sync.noChat")),
+        h("p", null, t("sync.noChatText"))));
       return;
     }
     if (!state && !error) {
-      element.replaceChildren(h("p", { class: "muted" }, "Loading the LiveChat sync state…"));
+      element.replaceChildren(h("p", { class: "muted" }, t("sync.loading")));
       return;
     }
     const parts = [];
@@ -82,18 +78,18 @@ export function mount(element, ctx) {
       parts.push(h("p", { class: `livechat-status ${problem ? "warn" : "ok"}` }, state.status));
       const facts = h("dl", { class: "kv" });
       facts.append(
-        h("dt", null, "LiveChat chat"), h("dd", { class: "livechat-chat-id" }, state.lc_chat_id || "not created yet"),
-        h("dt", null, "LiveChat thread"), h("dd", null, state.lc_chat_id ? (state.active ? "active" : "closed") : "—"),
-        h("dt", null, "Waiting"), h("dd", { class: "livechat-pending" }, String(state.pending)),
-        h("dt", null, "Failed"), h("dd", { class: "livechat-failed" }, String(state.failed)),
+        h("dt", null, t("sync.chat")), h("dd", { class: "livechat-chat-id" }, state.lc_chat_id || t("sync.notCreated")),
+        h("dt", null, t("sync.thread")), h("dd", null, state.lc_chat_id ? (state.active ? t("sync.active") : t("sync.closed")) : "—"),
+        h("dt", null, t("sync.waiting")), h("dd", { class: "livechat-pending" }, ctx.time.number(state.pending)),
+        h("dt", null, t("sync.failed")), h("dd", { class: "livechat-failed" }, ctx.time.number(state.failed)),
       );
       parts.push(facts);
       if (state.items.length) {
         const list = h("ul", { class: "livechat-items" });
         for (const item of state.items) {
           const meta = item.state === "failed"
-            ? `failed after ${item.attempts} attempt${item.attempts === 1 ? "" : "s"}`
-            : item.last_error ? `retrying at ${when(item.next_attempt_at)} (attempt ${item.attempts + 1})` : "waiting";
+            ? t("sync.failedAfter", { attempts: item.attempts })
+            : item.last_error ? t("sync.retryingAt", { when: when(item.next_attempt_at), attempt: item.attempts + 1 }) : t("sync.itemWaiting");
           list.append(h("li", { class: `livechat-item ${item.state}` },
             h("strong", null, item.label), " — ", h("span", { class: "muted" }, meta),
             item.last_error ? h("p", { class: "livechat-item-error" }, item.last_error) : null));
@@ -104,7 +100,7 @@ export function mount(element, ctx) {
     const canRetry = Boolean(state) && state.configured && (state.failed > 0 || state.pending > 0 || !state.mirrored);
     actions.hidden = !canRetry;
     if (canRetry) {
-      button.textContent = busy ? "Retrying…" : (state.mirrored || state.items.length ? "Retry now" : "Mirror in LiveChat");
+      button.textContent = busy ? t("sync.retrying") : (state.mirrored || state.items.length ? t("sync.retryNow") : t("sync.mirror"));
       button.disabled = busy;
     }
     body.replaceChildren(...parts);
