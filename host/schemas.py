@@ -1,10 +1,12 @@
 """Marshmallow schemas: the API's shapes, and the snapshots carried by events."""
 from __future__ import annotations
 
-from flask_babel import gettext, lazy_gettext
 from datetime import UTC
 
+from flask_babel import gettext, lazy_gettext
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from host.i18n import LANGUAGES, valid_time_zone
 
 
 class UtcDateTime(fields.AwareDateTime):
@@ -54,6 +56,18 @@ class AgentSchema(Schema):
         if not isinstance(value, list) or not all(isinstance(v, int) and 0 < v < 2**31 for v in value):
             raise ValidationError(gettext("Give a list of group ids, for example [1, 2]."))
         return value
+
+
+class PreferencesSchema(Schema):
+    """An agent's interface language and IANA time zone (``null``: the browser's again)."""
+
+    language = fields.Str(allow_none=True, validate=validate.OneOf(
+        list(LANGUAGES), error=lazy_gettext("Choose one of the languages Switchboard speaks: en, es or pl.")))
+    time_zone = fields.Str(allow_none=True, validate=lambda zone: valid_time_zone(zone) or _bad_zone())
+
+
+def _bad_zone():
+    raise ValidationError(gettext("Give an IANA time zone such as Europe/Madrid."))
 
 
 class AgentCreateSchema(AgentSchema):

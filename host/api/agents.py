@@ -11,7 +11,7 @@ from host.access import about
 from host.api import require_admin
 from host.extensions import db
 from host.models import Agent, Group
-from host.schemas import AgentCreateSchema, AgentSchema, AgentUpdateSchema, GroupSchema
+from host.schemas import AgentCreateSchema, AgentSchema, AgentUpdateSchema, GroupSchema, PreferencesSchema
 
 blp = Blueprint("agents", __name__, url_prefix="/api/v1", description="Agents and groups")
 
@@ -25,11 +25,26 @@ def _groups(ids) -> list[Group]:
 
 
 @blp.route("/me")
-@blp.response(200, AgentSchema)
-@about(access.AGENT, reason="the signed-in agent's own profile")
-def me():
-    """The signed-in agent."""
-    return current_user
+class Me(MethodView):
+    @blp.response(200, AgentSchema)
+    @about(access.AGENT, reason="the signed-in agent's own profile")
+    def get(self):
+        """The signed-in agent."""
+        return current_user
+
+    @blp.arguments(PreferencesSchema)
+    @blp.response(200, AgentSchema)
+    @about(access.AGENT, reason="changes only the signed-in agent's own language and time zone")
+    def patch(self, data):
+        """Change your interface language and time zone; open consoles and widgets follow at once."""
+        from host.profile import announce_preferences
+
+        for key in ("language", "time_zone"):
+            if key in data:
+                setattr(current_user, key, data[key])
+        db.session.commit()
+        announce_preferences(current_user)
+        return current_user
 
 
 @blp.route("/agents")

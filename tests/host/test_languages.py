@@ -108,3 +108,26 @@ def test_the_browser_catalogs_come_in_the_agents_language_with_english_filling_g
 
     assert frontend_messages.plugin_folder(Plugin) == package / "messages"
     assert frontend_messages._catalog(package / "messages", "es") == {"hello": "Hola", "bye": "Bye"}
+
+
+def test_the_api_changes_the_agents_own_language_and_zone_with_field_named_refusals(app, agent, api,
+                                                                                     socket_client):
+    client = api(agent)
+    live = socket_client(agent)
+    live.get_received()
+    refused = client.patch("/api/v1/me", json={"language": "xx", "time_zone": "Mars/Olympus"})
+    assert refused.status_code == 422
+    fields = refused.get_json()["errors"]["json"]
+    assert set(fields) == {"language", "time_zone"}
+    db.session.refresh(agent)
+    assert (agent.language, agent.time_zone) == (None, None)
+
+    answer = client.patch("/api/v1/me", json={"language": "pl", "time_zone": "Europe/Warsaw"})
+    assert answer.status_code == 200
+    db.session.refresh(agent)
+    assert (agent.language, agent.time_zone) == ("pl", "Europe/Warsaw")
+    events = [e for e in live.get_received() if e["name"] == "agent:preferences"]
+    assert events and events[0]["args"][0] == {"language": "pl", "time_zone": "Europe/Warsaw"}
+    # Refusals now speak Polish.
+    again = client.patch("/api/v1/me", json={"time_zone": "Nowhere"})
+    assert again.get_json()["errors"]["json"]["time_zone"] == ["Podaj strefę czasową IANA, na przykład Europe/Warsaw."]

@@ -204,3 +204,47 @@ def test_sign_in_with_livechat_inside_the_agent_app(browser_page, live_server, a
     page.evaluate("profile => window.lcHarness.sendProfile(profile)", profile)
     expect(frame.locator(".widget-chat-title")).to_have_text("+15550001")
     assert page.js_errors == []
+
+
+def test_a_language_chosen_on_the_profile_reaches_the_widget_inside_the_agent_app(
+        browser_page, live_server, agent_app, agent, inbound, drain, fake):
+    page = browser_page
+    chat, profile = mirror(inbound, drain, "Hola", "+15550001")
+    agent_app.token = fake.add_agent_token(LC_AGENT)
+    page.goto(f"{agent_app.url}/agent-app")
+    frame = widget_frame(page)
+    with page.expect_popup() as popup:
+        frame.get_by_role("button", name="Sign in with LiveChat").click()
+    popup.value.wait_for_event("close")
+    page.wait_for_function("window.lcHarness.connections >= 1 && window.lcHarness.child !== null")
+    frame = widget_frame(page)
+    expect(frame.locator("#livechat-bridge-status")).to_have_attribute("data-state", "connected")
+    page.evaluate("profile => window.lcHarness.sendProfile(profile)", profile)
+    expect(frame.locator(".widget-chat-title")).to_have_text("+15550001")
+    expect(frame.locator(".widget-tabs")).to_have_attribute("aria-label", "Details")
+    frame.evaluate("window.notReloaded = true")
+    bridge = frame.locator("#livechat-bridge-status").get_attribute("data-state")
+
+    # The same agent picks Spanish elsewhere (their profile page does this too).
+    from host.api.agents import issue_token
+
+    answer = live_server_client(live_server).patch(
+        "/api/v1/me", json={"language": "es", "time_zone": "Europe/Madrid"},
+        headers={"Authorization": f"Bearer {issue_token(agent, 'preferences')}"})
+    assert answer.status_code == 200, answer.text
+
+    # The framed widget (signed in by its in-memory token) switches in place.
+    expect(frame.locator(".widget-tabs")).to_have_attribute("aria-label", "Detalles")
+    expect(frame.locator("html")).to_have_attribute("lang", "es")
+    assert frame.evaluate("window.notReloaded") is True
+    expect(frame.locator("#livechat-bridge-status")).to_have_attribute("data-state", bridge)
+    expect(frame.locator(".widget-chat-title")).to_have_text("+15550001")
+    frame.get_by_role("tab", name="LiveChat").click()
+    expect(frame.locator(".livechat-tab dt").first).to_have_text("Chat de LiveChat")
+    assert page.js_errors == []
+
+
+def live_server_client(live_server):
+    import httpx
+
+    return httpx.Client(base_url=live_server.url, timeout=10)
