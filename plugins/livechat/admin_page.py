@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from switchboard import access, is_enabled
 from plugins.livechat import connect, health, scopes, settings, webhook_setup
-from plugins.livechat.api import LiveChatError
+from plugins.livechat.client import LiveChatError
 
 
 def admin_blueprint() -> Blueprint:

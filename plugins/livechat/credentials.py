@@ -18,7 +18,7 @@ import httpx
 
 from switchboard import db
 from plugins.livechat import client, settings
-from plugins.livechat.api import LiveChatError
+from plugins.livechat.client import LiveChatError
 from plugins.livechat.models import LiveChatChat, LiveChatCustomer
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from flask import current_app
 
 from switchboard import db, utcnow, HealthCheck
 from plugins.livechat import client, scopes, settings
-from plugins.livechat.api import LiveChatError
+from plugins.livechat.client import LiveChatError
 from plugins.livechat.models import LiveChatSyncItem
 
 CACHE_SECONDS = 60.0

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from switchboard import db, utcnow
 from switchboard.signin import register_secret
-from plugins.livechat.api import CustomerToken, LiveChatApi, LiveChatError
+from plugins.livechat.client import CustomerToken, LiveChatApi, LiveChatError
 from plugins.livechat.models import LiveChatChat, LiveChatCustomer
 
 REFRESH_MARGIN = timedelta(minutes=10)

@@ -23,7 +23,7 @@ from plugins.livechat.mirroring import refused_note
 from plugins.livechat.models import LiveChatChat, LiveChatEvent, LiveChatSyncItem
 from plugins.livechat.settings import LiveChatSettings
 from plugins.livechat.sync_actions import CUSTOM_ID_PREFIX
-from plugins.livechat.webhooks import LiveChatWebhook
+from plugins.livechat.parsing import LiveChatWebhook
 
 
 def process(webhook: LiveChatWebhook, config: LiveChatSettings) -> str:

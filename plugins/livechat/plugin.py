@@ -4,7 +4,7 @@ The hook implementations only wire things up; the work lives in small modules:
 
 * :mod:`.mirroring` — Switchboard notifications → rows in the LiveChat outbox;
 * :mod:`.sync_queue` / :mod:`.sync_actions` — the outbox worker and what each row does;
-* :mod:`.receiver` / :mod:`.inbound` — ``POST /webhooks/livechat`` → host services;
+* :mod:`.routes` / :mod:`.inbound` — ``POST /webhooks/livechat`` → host services;
 * :mod:`.agent_app` / :mod:`.oauth` — the Agent App Details widget and signing in there;
 * :mod:`.agent_api` — the bridge's resolve call and the LiveChat tab's sync state;
 * :mod:`.admin_page` / :mod:`.webhook_setup` / :mod:`.health` — setup for admins.
@@ -41,7 +41,7 @@ def register_blueprints(app):
     from plugins.livechat.admin_page import admin_blueprint
     from plugins.livechat.agent_api import api_blueprint
     from plugins.livechat.agent_app import agent_app_blueprint
-    from plugins.livechat.receiver import webhook_blueprint
+    from plugins.livechat.routes import webhook_blueprint
 
     return [assets_blueprint(NAME, __file__), webhook_blueprint(), agent_app_blueprint(), admin_blueprint(),
             api_blueprint()]
@@ -67,7 +67,7 @@ def register_migration_folders(app):
 
 @hookimpl
 def register_inbox_handlers(app):
-    from plugins.livechat.receiver import inbox_handlers
+    from plugins.livechat.routes import inbox_handlers
 
     return inbox_handlers()
 

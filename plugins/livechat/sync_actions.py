@@ -5,7 +5,7 @@ already accepted is written down before the next call (the chat id, each event i
 ``payload["progress"]``), and events we post carry ``custom_id = "sb:<message id>"`` so
 they are recognisable when LiveChat echoes them back.
 
-Raise :class:`~plugins.livechat.api.LiveChatError` (retryable or not, as LiveChat said) or
+Raise :class:`~plugins.livechat.client.LiveChatError` (retryable or not, as LiveChat said) or
 :class:`~plugins.livechat.sync_queue.SyncFailure` (final, in words); return to finish.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from switchboard import chats as host_chats, db, Agent, Chat, Group, Message
 from plugins.livechat import identities
-from plugins.livechat.api import LiveChatApi, LiveChatError
+from plugins.livechat.client import LiveChatApi, LiveChatError
 from plugins.livechat.models import LiveChatChat, LiveChatEvent, LiveChatSyncItem
 from plugins.livechat.settings import LiveChatSettings
 from plugins.livechat.sync_queue import SyncFailure

@@ -27,7 +27,7 @@ from flask import current_app
 from sqlalchemy import delete
 
 from switchboard import db, utcnow, workers, is_enabled
-from plugins.livechat.api import LiveChatError
+from plugins.livechat.client import LiveChatError
 from plugins.livechat.models import LiveChatSyncItem
 
 log = logging.getLogger(__name__)

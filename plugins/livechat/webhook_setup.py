@@ -24,7 +24,7 @@ import secrets
 from flask import current_app
 
 from plugins.livechat import client, settings
-from plugins.livechat.api import LiveChatError
+from plugins.livechat.client import LiveChatError
 
 PATH = "/webhooks/livechat"
 NOT_OURS = {"only_my_chats": True, "source_type": ["other_clients", "system"]}

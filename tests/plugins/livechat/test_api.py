@@ -9,7 +9,7 @@ import httpx
 import pytest
 from loguru import logger
 
-from plugins.livechat.api import CustomerToken, LiveChatApi, LiveChatError
+from plugins.livechat.client import CustomerToken, LiveChatApi, LiveChatError
 from plugins.livechat.testing import FakeLiveChat
 
 HOOK_URL = "https://switchboard.example.com/webhooks/livechat"
@@ -365,7 +365,7 @@ def test_tokens_never_reach_logs_or_errors(fake, caplog):
     finally:
         logger.remove(sink)
 
-    assert any(r.name == "plugins.livechat.api" for r in caplog.records)  # the wrapper did log
+    assert any(r.name == "plugins.livechat.client" for r in caplog.records)  # the wrapper did log
     captured = "\n".join(lines + [r.getMessage() for r in caplog.records] + errors)
     assert "bad token [redacted]" in captured
     for secret in (fake.agent_token, token.access_token, "hook-secret"):

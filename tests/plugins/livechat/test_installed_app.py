@@ -64,7 +64,7 @@ def test_the_fake_refuses_accounts_me_without_its_scope(fake):
 
 def test_a_call_without_its_scope_is_refused_and_the_error_names_the_scope(app, fake, configure):
     from plugins.livechat import client
-    from plugins.livechat.api import LiveChatError
+    from plugins.livechat.client import LiveChatError
 
     narrow = fake.add_agent_token(LC_AGENT, scope="customers:own")
     config = configure(agent_token=narrow)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from host.extensions import db
 from host.models import Chat, Group, Message, Transfer
 from plugins.livechat.models import LiveChatChat, LiveChatEvent, LiveChatSyncItem, LiveChatWebhookKey
-from plugins.livechat.webhooks import parse
+from plugins.livechat.parsing import parse
 
 LC_AGENT = "agent@example.test"  # the LiveChat agent id (an email) of the `agent` fixture
 
@@ -306,7 +306,7 @@ def test_a_file_url_that_is_not_public_https_is_neither_shown_nor_sent(api, agen
 
 def test_a_webhook_body_over_1_mib_is_refused_before_it_is_parsed(app, livechat, inbound, drain, lc_post,
                                                                    monkeypatch):
-    from plugins.livechat import receiver
+    from plugins.livechat import routes as receiver
 
     fake = livechat
     _, lc_chat_id = mirrored_chat(inbound, drain)

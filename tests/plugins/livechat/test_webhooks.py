@@ -6,9 +6,9 @@ import copy
 
 import pytest
 
-from plugins.livechat import webhooks
+from plugins.livechat import parsing as webhooks
 from plugins.livechat.testing import FakeLiveChat
-from plugins.livechat.webhooks import WebhookParseError, parse, verify_secret
+from plugins.livechat.parsing import WebhookParseError, parse, verify_secret
 
 SECRET = "9f2c-secret-key"
 

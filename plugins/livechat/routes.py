@@ -9,7 +9,7 @@ queue sends; no LiveChat or Twilio call) happens in the inbox worker.
 * ``secret_key`` is compared in constant time with the configured webhook secret; a
   mismatch (or no secret configured) answers 401 and stores nothing.
 * A verified webhook is recorded in the host's inbox under its dedupe key (see
-  :mod:`plugins.livechat.webhooks`) and answered 200 at once; a redelivery is recorded
+  :mod:`plugins.livechat.parsing`) and answered 200 at once; a redelivery is recorded
   once. The inbox worker acts on it (:func:`handle_webhook`), in order per LiveChat chat.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from switchboard import db, inbox as host_inbox, InboxHandler
 from switchboard.web import limit_body
 from plugins.livechat import inbound, settings, sync_queue
 from plugins.livechat.models import LiveChatWebhookKey
-from plugins.livechat.webhooks import WebhookParseError, parse, verify_secret
+from plugins.livechat.parsing import WebhookParseError, parse, verify_secret
 
 log = logging.getLogger(__name__)
 
