@@ -71,6 +71,8 @@ def replies():
     groups = current_user.groups if not current_user.is_admin else db.session.execute(
         db.select(Group).order_by(Group.name)).scalars().all()
     data = {"agent": AgentSchema().dump(current_user), "isAdmin": current_user.is_admin, "csrfToken": generate_csrf(),
+            "language": i18n.current_language(), "timeZone": current_user.time_zone,
+            "messages": {"host": frontend_messages.catalogs(i18n.current_language())["host"]},
             "groups": [{"id": g.id, "name": g.name} for g in sorted(groups, key=lambda g: g.name.lower())]}
     return render_template("replies.html", bootstrap=json.dumps(data).replace("<", "\\u003c"), page="replies",
                            section="replies")
