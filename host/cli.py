@@ -382,9 +382,9 @@ def demo(force):
 @click.option("--worker/--no-worker", default=None,
               help="Run the outbox sender and the inbox worker in this process.")
 @click.option("--production", is_flag=True,
-              help="Serve with gunicorn (gthread worker) instead of the development server.")
+              help="Serve HTTP with gunicorn (gthread); agents connect to `switchboard realtime` processes.")
 @click.option("--threads", default=None, type=int,
-              help="--production: worker threads; every connected agent's websocket keeps one. [200]")
+              help="--production: worker threads, the requests served at once. [8]")
 @pass_script_info
 def serve(info, host, port, worker, production, threads):
     """Serve the app with realtime (Socket.IO) and the outbox worker."""
@@ -395,7 +395,8 @@ def serve(info, host, port, worker, production, threads):
     if production:
         from host import serving
 
-        click.echo(f"Switchboard (gunicorn, gthread) is starting on http://{host}:{port}/")
+        _need_redis("serve --production")
+        click.echo(f"Switchboard HTTP (gunicorn, gthread) is starting on http://{host}:{port}/")
         serving.run(host, port, threads=threads or serving.DEFAULT_THREADS, outbox=worker)
         return
     if threads is not None:
@@ -403,6 +404,36 @@ def serve(info, host, port, worker, production, threads):
     app = info.load_app()
     with app.app_context():
         _serve_development(app, host, port, worker)
+
+
+@main.command("realtime")
+@click.option("--host", default=None)
+@click.option("--port", default=None, type=int)
+@click.option("--connections", default=None, type=int,
+              help="Open connections this process accepts at most (gunicorn's worker_connections). [10000]")
+def realtime(host, port, connections):
+    """Serve the agents' realtime connections (Socket.IO on gevent, through Redis) in production."""
+    import sys
+
+    from host import config as config_module
+
+    _need_redis("switchboard realtime")
+    host = host or config_module.from_env("HOST")
+    port = port or config_module.from_env("PORT")
+    args = ["--host", host, "--port", str(port)] + (["--connections", str(connections)] if connections else [])
+    click.echo(f"Switchboard realtime (gunicorn, gevent) is starting on http://{host}:{port}/socket.io/")
+    sys.stdout.flush()
+    # A fresh interpreter: gevent patches the standard library when gunicorn forks its
+    # worker, and nothing this command imported (Flask, SQLAlchemy) may predate that.
+    os.execv(sys.executable, [sys.executable, "-m", "host.realtime_server", *args])
+
+
+def _need_redis(command: str) -> None:
+    from host import config as config_module
+
+    if not config_module.from_env("REDIS_URL"):
+        raise click.UsageError(f"{command} needs SWITCHBOARD_REDIS_URL: realtime events travel between "
+                               "the HTTP, realtime and worker processes through Redis.")
 
 
 class DevelopmentServerNotice(logging.Filter):

@@ -15,7 +15,6 @@ DEFAULTS = {
     "SECRET_KEY": None,            # None → generated once, kept in the instance folder
     "PUBLIC_URL": None,            # externally visible base URL; webhooks are verified against it
     "PORT": 5000,
-    "MAX_ACTIVE_REQUESTS": 4,      # serve --production: HTTP requests running at once (0: no limit)
     "REQUEST_BODY_TIMEOUT": 10.0,  # serve --production: seconds for each 64 KiB of a request body to arrive
     "HOST": "127.0.0.1",
     "OUTBOX_WORKER": True,         # run the outbox sender thread in this process
@@ -35,17 +34,21 @@ DEFAULTS = {
     "LOGIN_RATE_LIMIT": "10 per minute",
     "TRUSTED_PROXIES": 0,          # reverse proxies in front whose X-Forwarded-For/-Proto are believed
     "ACCESS_CHECK_SECONDS": 1.0,   # how often open Socket.IO connections are re-checked (0: never)
+    # Set by the commands, not by hand: `switchboard realtime` serves Socket.IO on gevent,
+    # `serve --production` only emits (through Redis) and leaves connections to it.
+    "SOCKETIO_ASYNC_MODE": "threading",
+    "SOCKETIO_EMIT_ONLY": False,
 }
 
 REMEMBER_FOR = timedelta(days=30)  # "keep me signed in"; as long as an unused sign-in lasts (host.credentials)
 
-_BOOLS = {"OUTBOX_WORKER", "SECURE_COOKIES", "INBOX_WORKER", "INBOX_SYNC"}
+_BOOLS = {"OUTBOX_WORKER", "SECURE_COOKIES", "INBOX_WORKER", "INBOX_SYNC", "SOCKETIO_EMIT_ONLY"}
 
 
 def _coerce(key: str, value):
     if key in _BOOLS and isinstance(value, str):
         return value.strip().lower() in {"1", "true", "yes", "on"}
-    if key in ("PORT", "MAX_ACTIVE_REQUESTS", "TRUSTED_PROXIES"):
+    if key in ("PORT", "TRUSTED_PROXIES"):
         return int(value)
     if key in ("OUTBOX_POLL_SECONDS", "OUTBOX_CLAIM_SECONDS", "REQUEST_BODY_TIMEOUT", "ACCESS_CHECK_SECONDS",
                "INBOX_POLL_SECONDS", "INBOX_CLAIM_SECONDS", "INBOX_MAX_AGE_SECONDS", "INBOX_KEEP_DAYS"):

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 
+import socketio
 from flask import current_app, g, request
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room, leave_room
@@ -24,20 +26,49 @@ log = logging.getLogger(__name__)
 
 
 def init_realtime(app) -> SocketIO:
+    """The app's Socket.IO server, as this process's role asks (see :mod:`host.realtime_server`).
+
+    * default (``make run``, ``switchboard serve``, the other commands): ``threading``,
+      serving connections itself, through Redis when ``SWITCHBOARD_REDIS_URL`` is set;
+    * ``switchboard realtime``: ``gevent`` (``SOCKETIO_ASYNC_MODE``), a greenlet per
+      connection instead of a thread;
+    * ``serve --production`` (``SOCKETIO_EMIT_ONLY``): publishes to Redis and never
+      listens — Flask-SocketIO's emit from an external process — since its HTTP workers
+      take no connections.
+    """
     redis_url = app.config.get("SWITCHBOARD_REDIS_URL")
-    queue = {}
-    if redis_url:
-        queue = {"message_queue": redis_url, "channel": app.config.get("SWITCHBOARD_REDIS_CHANNEL") or "flask-socketio"}
-    socketio = SocketIO(
+    channel = app.config.get("SWITCHBOARD_REDIS_CHANNEL") or "flask-socketio"
+    queue: dict = {}
+    if redis_url and app.config["SWITCHBOARD_SOCKETIO_EMIT_ONLY"]:
+        queue = {"client_manager": socketio.RedisManager(redis_url, channel=channel, write_only=True)}
+    elif redis_url:
+        queue = {"message_queue": redis_url, "channel": channel}
+    server = SocketIO(
         app,
-        async_mode="threading",
+        async_mode=app.config["SWITCHBOARD_SOCKETIO_ASYNC_MODE"],
         cors_allowed_origins=lambda origin, environ: allowed_origin(app, origin, environ),
         logger=False,
         engineio_logger=False,
         **queue,
     )
-    _register_core_handlers(socketio)
-    return socketio
+    app.extensions["switchboard.connect_turns"] = _connect_turns(app)
+    _register_core_handlers(server)
+    return server
+
+
+def _connect_turns(app) -> threading.BoundedSemaphore:
+    """How many connections may run the connect handler at once: half the database pool.
+
+    Accepting a connection can take two database connections at once (the session's, and
+    a short one of its own where ``host.credentials`` records a sign-in's or token's use).
+    When every console reconnects at once (a restart), a realtime process runs hundreds of
+    connect handlers side by side: each would hold one pooled connection and wait for a
+    second until the pool gave up. With at most half the pool's connections connecting,
+    every one of them can finish; the rest wait their turn (in gevent, a greenlet each).
+    """
+    options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+    connections = options.get("pool_size", 5) + options.get("max_overflow", 10)
+    return threading.BoundedSemaphore(max(1, connections // 2))
 
 
 def allowed_origin(app, origin: str | None, environ: dict) -> bool:
@@ -84,11 +115,16 @@ def rooms_for(agent) -> list[str]:
 def _register_core_handlers(socketio: SocketIO) -> None:
     @socketio.on("connect")
     def connect(auth=None):
+        with current_app.extensions["switchboard.connect_turns"]:
+            return _accept(auth)
+
+    def _accept(auth):
         # As for HTTP requests (host.app): an app context that outlives one request must
         # not hand this connection the agent an earlier request signed in with.
         g.pop("_login_user", None)
         agent = current_agent() if current_user.is_authenticated else _token_agent(auth)
         if agent is None:
+            db.session.rollback()  # its pooled connection goes back before the next turn starts
             return False  # refused: the client sees a connect_error
         request.switchboard_agent = agent
         rooms = rooms_for(agent)
@@ -96,7 +132,7 @@ def _register_core_handlers(socketio: SocketIO) -> None:
             join_room(room)
         realtime_access.opened(request.sid, agent, rooms)
         from host.presence import touch
-        touch(agent)
+        touch(agent)  # commits: the pooled connection goes back before the next turn starts
         return True
 
     @socketio.on("presence:ping")

@@ -1,24 +1,22 @@
-"""Production serving: gunicorn's threaded worker (``gthread``), one worker per process.
+"""Production HTTP serving: gunicorn's threaded worker (``gthread``), a few threads.
 
 ``switchboard serve --production`` runs this; ``gunicorn … host.wsgi:app`` with the same
-settings is equivalent. Why these settings:
+settings is equivalent. Realtime connections are not served here: ``switchboard
+realtime`` processes hold the agents' websockets (:mod:`host.realtime_server`), and these
+processes reach them by publishing to Redis (Flask-SocketIO's emit from an external
+process). Why these settings:
 
-* **gthread** (:class:`SocketIOThreadWorker`, which closes websockets on SIGTERM so a
-  restart takes a moment, not ``graceful_timeout``): Flask-SocketIO's ``threading`` mode with simple-websocket works under it
-  (the websocket takes over ``gunicorn.socket``). Every connected websocket keeps one
-  pool thread for as long as it is open, so ``threads`` must cover the agents connected
-  to this process plus the concurrent HTTP requests (webhooks, API, long-polls); when
-  the pool is full, new requests wait for a free thread.
-* **one worker**: Socket.IO sessions live in the memory of the process that accepted
-  them, and gunicorn spreads connections over its workers without stickiness, so the
-  long-polling transport would break with several. Scale out with more processes (each
-  on its own port, behind a load balancer with sticky sessions) on Redis instead.
+* **gthread with a few threads** (``DEFAULT_THREADS``): every request here is short
+  (a webhook's insert, an API call, a page), so a handful of threads keeps the process
+  busy; more would only share one interpreter lock. ``/socket.io/`` is answered 404
+  (:class:`RealtimeElsewhere`), so no thread is ever held by a connection that stays open.
+* **one worker per process**, more processes to scale: each process has its own port,
+  database pool and outbox thread; gunicorn's own workers would share nothing more.
 * the app is created in the worker, after the fork, so database and Redis connections
   and the outbox thread belong to the process that uses them (never use ``--preload``).
-* request bodies are read in full *before* a request takes one of the
-  ``SWITCHBOARD_MAX_ACTIVE_REQUESTS`` turns (:class:`ReadBodyFirst`), and a body that
-  arrives too slowly is cut off (``SWITCHBOARD_REQUEST_BODY_TIMEOUT``): a client that
-  trickles a body holds one pool thread for a few seconds, never a turn.
+* request bodies are read in full before the app runs (:class:`ReadBodyFirst`), and a
+  body that arrives too slowly is cut off (``SWITCHBOARD_REQUEST_BODY_TIMEOUT``): a
+  client that trickles a body holds one thread for a few seconds at most.
 
 ``GUNICORN_CMD_ARGS`` is honoured last, so any other gunicorn setting (access log,
 TLS certificates, timeouts …) can be given there.
@@ -36,61 +34,33 @@ import threading
 import time
 from contextlib import contextmanager
 
-from gunicorn.workers.gthread import ThreadWorker
-
 log = logging.getLogger(__name__)
-DEFAULT_THREADS = 200
-WORKER_CLASS = "host.serving.SocketIOThreadWorker"
+DEFAULT_THREADS = 8
+WORKER_CLASS = "gthread"
 
 
-class SocketIOThreadWorker(ThreadWorker):
-    """gthread that closes its Socket.IO connections when told to stop.
+class RealtimeElsewhere:
+    """WSGI middleware: an HTTP process takes no Socket.IO connections.
 
-    A websocket holds its pool thread until the client leaves, so plain gthread would
-    wait the whole ``graceful_timeout`` on SIGTERM and then be killed. Disconnecting
-    everyone at once lets the worker finish the requests in flight and exit; agents'
-    browsers reconnect (through the load balancer, to a process that is up). The
-    outbox worker stops claiming rows too.
+    They belong to the ``switchboard realtime`` processes (the load balancer sends
+    ``/socket.io/`` there); one accepted here would hold a thread for as long as it is
+    open and, since this process only publishes to Redis, never hear an event.
     """
 
-    def handle_exit(self, sig, frame):
-        super().handle_exit(sig, frame)
-        threading.Thread(target=self._close_realtime, name="switchboard-shutdown", daemon=True).start()
+    PREFIX = "/socket.io"
+    MESSAGE = ("Realtime connections are served by the switchboard realtime processes: "
+               "route /socket.io/ to them.")
 
-    def _close_realtime(self):
-        app = getattr(self, "wsgi", None)
-        extensions = getattr(app, "extensions", {})
-        try:
-            if "switchboard" in extensions:
-                extensions["switchboard"].outbox.stop()
-            if "socketio" in extensions:
-                extensions["socketio"].server.eio.disconnect()
-        except Exception:  # shutting down regardless
-            log.exception("closing Socket.IO connections at shutdown failed")
-
-
-class RequestLimit:
-    """WSGI middleware: at most ``limit`` HTTP requests run the app at once; others wait.
-
-    Python threads share one interpreter lock, so a process that works on dozens of
-    requests at once spends its CPU handing that lock around, not serving: the load
-    benchmark offered 300 webhooks/s on 2 cores stored ~285/s at 4.3 ms of CPU each with
-    2 at a time per process, ~230/s at 5.1 ms with 4 and ~180/s at 6.3 ms with 16.
-    Waiting requests sleep on the semaphore (in their gunicorn thread) and go in arrival
-    order. Socket.IO's requests (websockets, long-polls) live long and are not counted.
-    The price: a request that waits on something slow (an external API) holds its turn
-    meanwhile.
-    """
-
-    def __init__(self, wsgi_app, limit: int, exempt: str = "/socket.io"):
-        self.wsgi_app, self.limit, self.exempt = wsgi_app, limit, exempt
-        self.gate = threading.Semaphore(limit)
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
 
     def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO", "").startswith(self.exempt):
+        if not environ.get("PATH_INFO", "").startswith(self.PREFIX):
             return self.wsgi_app(environ, start_response)
-        with self.gate:
-            return self.wsgi_app(environ, start_response)
+        payload = json.dumps({"code": 404, "status": "Not Found", "message": self.MESSAGE}).encode()
+        start_response("404 Not Found", [("Content-Type", "application/json"),
+                                         ("Content-Length", str(len(payload)))])
+        return [payload]
 
 
 class BodyTooSlow(Exception):
@@ -162,12 +132,13 @@ class _Watch:
 
 
 class ReadBodyFirst:
-    """WSGI middleware: read the whole request body before the app (and its turn) starts.
+    """WSGI middleware: read the whole request body, against a deadline, before the app.
 
-    :class:`RequestLimit` lets a few requests run at once; if a request took its turn
-    and then waited for a client that trickles its body, four such clients would stop
-    the process. Read here, outside the limit, the body waits in a pool thread of its
-    own and the app gets it from memory (or a temporary file past 1 MiB).
+    gunicorn reads a body only as fast as the client sends it and sets no deadline, so a
+    client that trickles its body would hold one of the process's few threads for as
+    long as it likes. Read here, under :class:`SlowBodyWatchdog`, it holds the thread
+    for a few seconds at most, and the app gets the body from memory (or a temporary
+    file past 1 MiB).
 
     Each 64 KiB of a body (or the whole body, when smaller) must arrive within
     ``timeout`` seconds — at least ~6.5 KB/s with the default 10 s, which any real
@@ -241,14 +212,12 @@ class ReadBodyFirst:
 
 
 def production_app(outbox: bool | None = None):
-    """Create the app in this process and start its outbox worker (unless switched off)."""
+    """Create the app of an HTTP process and start its outbox worker (unless switched off)."""
     from host import create_app
 
-    app = create_app()
-    if app.config["SWITCHBOARD_MAX_ACTIVE_REQUESTS"] > 0:
-        app.wsgi_app = RequestLimit(app.wsgi_app, app.config["SWITCHBOARD_MAX_ACTIVE_REQUESTS"])
-    app.wsgi_app = ReadBodyFirst(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"],
-                                 app.config["SWITCHBOARD_REQUEST_BODY_TIMEOUT"])
+    app = create_app({"SOCKETIO_EMIT_ONLY": True})
+    app.wsgi_app = RealtimeElsewhere(ReadBodyFirst(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"],
+                                                   app.config["SWITCHBOARD_REQUEST_BODY_TIMEOUT"]))
     if app.config["SWITCHBOARD_OUTBOX_WORKER"] if outbox is None else outbox:
         app.extensions["switchboard"].outbox.start(app.extensions["socketio"].start_background_task)
     settle_garbage_collector()
@@ -267,12 +236,17 @@ def settle_garbage_collector() -> None:
 
 def gunicorn_options(host: str, port: int, threads: int = DEFAULT_THREADS) -> dict:
     return {
-        "bind": f"{host}:{port}",
+        **common_options(host, port),
         "worker_class": WORKER_CLASS,
-        "workers": 1,
         "threads": threads,
-        # Websockets never finish on their own: don't wait long for them on a restart
-        # (browsers reconnect, to this process once it is back or to another one).
+    }
+
+
+def common_options(host: str, port: int) -> dict:
+    """What HTTP and realtime processes share: one worker, the app made after the fork."""
+    return {
+        "bind": f"{host}:{port}",
+        "workers": 1,
         "graceful_timeout": 10,
         "keepalive": 5,
         "errorlog": "-",
@@ -285,10 +259,13 @@ def gunicorn_options(host: str, port: int, threads: int = DEFAULT_THREADS) -> di
 
 
 def run(host: str, port: int, threads: int = DEFAULT_THREADS, outbox: bool | None = None) -> None:
-    """Serve until stopped (SIGTERM/SIGINT), in the foreground."""
-    from gunicorn.app.base import BaseApplication
+    """Serve HTTP until stopped (SIGTERM/SIGINT), in the foreground."""
+    serve(gunicorn_options(host, port, threads), lambda: production_app(outbox))
 
-    options = gunicorn_options(host, port, threads)
+
+def serve(options: dict, load) -> None:
+    """Run gunicorn with ``options``, then ``GUNICORN_CMD_ARGS``; ``load()`` makes the app."""
+    from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):
         def load_config(self):
@@ -303,6 +280,6 @@ def run(host: str, port: int, threads: int = DEFAULT_THREADS, outbox: bool | Non
                         self.cfg.set(key.lower(), value)
 
         def load(self):
-            return production_app(outbox)
+            return load()
 
     Server().run()

@@ -1,4 +1,5 @@
-"""Production serving settings: gunicorn gthread, one worker, the Redis channel, bodies first."""
+"""Production serving settings: HTTP on gunicorn gthread with a few threads, realtime on gevent,
+one worker each, the Redis channel, bodies first."""
 import threading
 import time
 
@@ -9,18 +10,44 @@ from host import config as config_module
 from host import serving
 
 
-def test_gunicorn_runs_one_threaded_worker_without_a_shared_control_socket():
-    options = serving.gunicorn_options("0.0.0.0", 5001, threads=150)
+def test_http_runs_one_gthread_worker_with_a_few_threads_without_a_shared_control_socket():
+    options = serving.gunicorn_options("0.0.0.0", 5001)
     assert options["bind"] == "0.0.0.0:5001"
-    assert (options["worker_class"], options["workers"], options["threads"]) == ("host.serving.SocketIOThreadWorker", 1, 150)
+    assert (options["worker_class"], options["workers"], options["threads"]) == ("gthread", 1, 8)
+    assert serving.gunicorn_options("0.0.0.0", 5001, threads=3)["threads"] == 3
     assert options["preload_app"] is False  # the app and the outbox thread start in the worker
     assert options["control_socket_disable"] is True
+
+
+def test_realtime_runs_one_gevent_worker_with_room_for_thousands_of_connections():
+    from gunicorn.workers.ggevent import GeventWorker
+
+    from host import realtime_server
+
+    options = realtime_server.gunicorn_options("127.0.0.1", 5002)
+    assert (options["worker_class"], options["workers"]) == ("host.realtime_server.RealtimeWorker", 1)
+    assert issubclass(realtime_server.RealtimeWorker, GeventWorker)
+    assert options["worker_connections"] == 10000
+    assert options["preload_app"] is False  # the app is imported after gevent patched the worker
 
 
 def test_every_option_is_a_gunicorn_setting():
     from gunicorn.config import Config
 
+    from host import realtime_server
+
     assert set(serving.gunicorn_options("127.0.0.1", 5000)) <= set(Config().settings)
+    assert set(realtime_server.gunicorn_options("127.0.0.1", 5000)) <= set(Config().settings)
+
+
+@pytest.mark.parametrize("command", [["serve", "--production"], ["realtime"]])
+def test_production_commands_without_redis_are_refused_with_a_sentence(command, monkeypatch):
+    from host.cli import main
+
+    monkeypatch.delenv("SWITCHBOARD_REDIS_URL", raising=False)
+    result = CliRunner().invoke(main, [*command, "--port", "5399"])
+    assert result.exit_code != 0
+    assert "needs SWITCHBOARD_REDIS_URL" in result.output
 
 
 def test_settings_are_read_from_the_environment_without_an_app(monkeypatch):
@@ -46,49 +73,30 @@ class TestRedisChannel:
 
     def test_the_socketio_queue_uses_the_configured_channel(self, app):
         assert app.extensions["socketio"].server.manager.channel == "switchboard-other-deployment"
+        assert app.extensions["socketio"].server.manager.write_only is False  # serves connections: listens
+
+    def test_http_processes_publish_to_the_channel_and_never_listen(self, redis_url, monkeypatch, tmp_path):
+        monkeypatch.setenv("SWITCHBOARD_INSTANCE_PATH", str(tmp_path))
+        monkeypatch.setenv("SWITCHBOARD_REDIS_URL", redis_url)
+        monkeypatch.setenv("SWITCHBOARD_REDIS_CHANNEL", "switchboard-http")
+        manager = serving.production_app(outbox=False).extensions["socketio"].server.manager
+        assert (manager.channel, manager.write_only) == ("switchboard-http", True)
 
 
-def test_request_limit_lets_n_requests_run_at_once_and_never_counts_socketio():
-    import threading
-    import time
-
-    running, peak, lock = [0], [0], threading.Lock()
-    release = threading.Event()
-
-    def app(environ, start_response):
-        with lock:
-            running[0] += 1
-            peak[0] = max(peak[0], running[0])
-        release.wait(5)
-        with lock:
-            running[0] -= 1
-        return [b"ok"]
-
-    limited = serving.RequestLimit(app, 2)
-    threads = [threading.Thread(target=limited, args=({"PATH_INFO": "/webhooks/x"}, None)) for _ in range(5)]
-    threads += [threading.Thread(target=limited, args=({"PATH_INFO": "/socket.io/"}, None)) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    time.sleep(0.3)
-    assert running[0] == 2 + 3  # two requests, and every Socket.IO connection
-    release.set()
-    for thread in threads:
-        thread.join(5)
-    assert running[0] == 0 and peak[0] == 5
-
-
-def test_the_production_app_reads_bodies_first_then_limits_active_requests(monkeypatch, tmp_path):
+def test_the_production_app_refuses_realtime_connections_and_reads_bodies_first(monkeypatch, tmp_path):
     monkeypatch.setenv("SWITCHBOARD_INSTANCE_PATH", str(tmp_path))
-    monkeypatch.setenv("SWITCHBOARD_MAX_ACTIVE_REQUESTS", "3")
     monkeypatch.setenv("SWITCHBOARD_REQUEST_BODY_TIMEOUT", "7.5")
     app = serving.production_app(outbox=False)
     outer = app.wsgi_app
-    assert isinstance(outer, serving.ReadBodyFirst) and outer.watchdog.timeout == 7.5
-    assert outer.max_bytes == app.config["MAX_CONTENT_LENGTH"]
-    assert isinstance(outer.wsgi_app, serving.RequestLimit) and outer.wsgi_app.limit == 3
-    monkeypatch.setenv("SWITCHBOARD_MAX_ACTIVE_REQUESTS", "0")
-    outer = serving.production_app(outbox=False).wsgi_app
-    assert isinstance(outer, serving.ReadBodyFirst) and not isinstance(outer.wsgi_app, serving.RequestLimit)
+    assert isinstance(outer, serving.RealtimeElsewhere)
+    bodies = outer.wsgi_app
+    assert isinstance(bodies, serving.ReadBodyFirst) and bodies.watchdog.timeout == 7.5
+    assert bodies.max_bytes == app.config["MAX_CONTENT_LENGTH"]
+    client = app.test_client()
+    answer = client.get("/socket.io/?EIO=4&transport=polling")
+    assert answer.status_code == 404
+    assert answer.json["message"].startswith("Realtime connections are served by the switchboard realtime")
+    assert client.get("/login").status_code == 200  # everything else is the app's
 
 
 class SlowStream:
@@ -108,30 +116,6 @@ def body_echo(environ, start_response):
 
     start_response("200 OK", [])
     return [Request(environ).get_data()]
-
-
-def test_a_slow_body_waits_outside_the_request_limit():
-    import io
-
-    stack = serving.ReadBodyFirst(serving.RequestLimit(body_echo, 1), max_bytes=1024, timeout=10)
-    slow = SlowStream(b"slow body")
-    answers = {}
-
-    def call(name, stream, length):
-        environ = {"PATH_INFO": "/webhooks/x", "REQUEST_METHOD": "POST", "wsgi.input": stream,
-                   "CONTENT_LENGTH": str(length)}
-        answers[name] = b"".join(stack(environ, lambda status, headers: None))
-
-    trickler = threading.Thread(target=call, args=("slow", slow, 9))
-    trickler.start()
-    time.sleep(0.1)
-    fast = threading.Thread(target=call, args=("fast", io.BytesIO(b"fast body"), 9))
-    fast.start()
-    fast.join(2)
-    assert answers == {"fast": b"fast body"}  # the only turn was free: the slow body is still arriving
-    slow.go.set()
-    trickler.join(2)
-    assert answers["slow"] == b"slow body"
 
 
 def test_a_chunked_body_reaches_the_app_with_its_length_and_an_oversized_one_is_refused():

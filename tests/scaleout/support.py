@@ -76,8 +76,8 @@ class Deployment:
             proc.wait(timeout=10)
 
 
-def start_production(deployment, threads=30, **extra_env):
-    """One ``switchboard serve --production`` process of the deployment; its URL."""
+def start_production(deployment, threads=8, **extra_env):
+    """One ``switchboard serve --production`` (HTTP) process of the deployment; its URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**deployment.env, "SWITCHBOARD_PUBLIC_URL": url, **extra_env}
@@ -86,6 +86,32 @@ def start_production(deployment, threads=30, **extra_env):
     deployment.processes[url] = proc
     assert wait_for(lambda: Deployment.up(url), timeout=40), f"{url} did not start"
     return url
+
+
+def start_realtime(deployment, **extra_env):
+    """One ``switchboard realtime`` process of the deployment (its agents' connections); its URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([*CLI, "realtime", "--port", str(port)], env={**deployment.env, **extra_env},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deployment.processes[url] = proc
+    assert wait_for(lambda: Deployment.up(url), timeout=40), f"{url} did not start"
+    return url
+
+
+def worker_pid(url, deployment):
+    """The gunicorn worker (the process serving) under the process started for ``url``."""
+    master = deployment.processes[url].pid
+    with open(f"/proc/{master}/task/{master}/children") as children:
+        pids = [int(pid) for pid in children.read().split()]
+    assert len(pids) == 1, pids
+    return pids[0]
+
+
+def thread_count(pid):
+    import os
+
+    return len(os.listdir(f"/proc/{pid}/task"))
 
 
 def make_deployment(database_url, gateway, tmp_path, redis_url=None):

@@ -1,10 +1,10 @@
 """Open connections follow access changes across real processes, within 2 seconds.
 
-Two ``switchboard serve --production`` processes (gunicorn) share PostgreSQL and Redis;
-agents connect with real Socket.IO clients (python-socketio over websockets or
-long-polling), signed in through the real form or with API tokens. Each change is
-made somewhere else: the ``switchboard`` command in a process of its own, the API or a
-page of the other serving process.
+Two ``switchboard serve --production`` (HTTP) and two ``switchboard realtime`` processes
+share PostgreSQL and Redis; agents sign in on the HTTP processes (the real form, or API
+tokens) and connect to the realtime ones with real Socket.IO clients (python-socketio
+over websockets or long-polling). Each change is made somewhere else: the
+``switchboard`` command in a process of its own, the API or a page of an HTTP process.
 """
 import re
 import threading
@@ -13,8 +13,7 @@ import time
 import pytest
 import requests
 
-from tests.scaleout.support import make_deployment, signed_inbound, wait_for
-from tests.scaleout.test_production_server import start_production
+from tests.scaleout.support import make_deployment, signed_inbound, start_production, start_realtime, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
@@ -29,6 +28,7 @@ def cluster(postgres_url, redis_url, gateway, tmp_path):
     deployment.run("agents", "create", ADMIN, "--admin", "--password", ADMIN_PASSWORD, "--group", "Support")
     deployment.admin_token = deployment.run("tokens", "create", ADMIN).strip()
     urls = [start_production(deployment), start_production(deployment)]
+    deployment.realtime = {urls[0]: start_realtime(deployment), urls[1]: start_realtime(deployment)}
     yield deployment, urls
     deployment.stop_all()
 
@@ -36,7 +36,8 @@ def cluster(postgres_url, redis_url, gateway, tmp_path):
 class Listener:
     """A real Socket.IO client that notes when each event arrived."""
 
-    def __init__(self, url, transport="websocket", cookies=None, token=None):
+    def __init__(self, deployment, url, transport="websocket", cookies=None, token=None):
+        """Connected to the realtime process paired with the HTTP process at ``url``."""
         import socketio
 
         self.events = []   # (monotonic time, name, data)
@@ -45,7 +46,7 @@ class Listener:
         for name in ("message:created", "access:changed", "session:ended", "disconnect"):
             self.client.on(name, lambda *args, name=name: self._note(name, args))
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else {}
-        self.client.connect(url, headers=headers, auth={"token": token} if token else None,
+        self.client.connect(deployment.realtime[url], headers=headers, auth={"token": token} if token else None,
                             transports=[transport], wait_timeout=10)
 
     def _note(self, name, args):
@@ -115,9 +116,9 @@ def test_group_removal_and_deactivation_reach_connections_on_another_process(clu
     agent_id = next(a["id"] for a in admin_api("GET", "/agents").json() if a["email"] == AGENT)
     assert admin_api("PATCH", f"/agents/{agent_id}", json={"group_ids": [frontline["id"]]}).status_code == 200
     browser = sign_in(url_a, AGENT, AGENT_PASSWORD)
-    by_cookie = Listener(url_b, "websocket", cookies=browser.cookies.get_dict())
-    by_token = Listener(url_b, "polling", token=deployment.token)
-    admin = Listener(url_a, "websocket", token=deployment.admin_token)
+    by_cookie = Listener(deployment, url_b, "websocket", cookies=browser.cookies.get_dict())
+    by_token = Listener(deployment, url_b, "polling", token=deployment.token)
+    admin = Listener(deployment, url_a, "websocket", token=deployment.admin_token)
     listeners = (by_cookie, by_token, admin)
     try:
         assert signed_inbound(url_a, "rev-1", "+15550101", "before").status_code == 204
@@ -161,10 +162,10 @@ def test_sign_out_new_passwords_and_revoked_tokens_close_connections_on_another_
     laptop = sign_in(url_a, AGENT, AGENT_PASSWORD, remember=True)
     phone = sign_in(url_b, AGENT, AGENT_PASSWORD)
     tablet = sign_in(url_a, AGENT, AGENT_PASSWORD, remember=True)
-    sockets = {"laptop": Listener(url_b, "websocket", cookies=laptop.cookies.get_dict()),
-               "phone": Listener(url_a, "polling", cookies=phone.cookies.get_dict()),
-               "tablet": Listener(url_b, "websocket", cookies=tablet.cookies.get_dict()),
-               "token": Listener(url_a, "websocket", token=deployment.token)}
+    sockets = {"laptop": Listener(deployment, url_b, "websocket", cookies=laptop.cookies.get_dict()),
+               "phone": Listener(deployment, url_a, "polling", cookies=phone.cookies.get_dict()),
+               "tablet": Listener(deployment, url_b, "websocket", cookies=tablet.cookies.get_dict()),
+               "token": Listener(deployment, url_a, "websocket", token=deployment.token)}
     try:
         # Signing out on A closes that sign-in's connection on B; the others stay.
         stolen = dict(laptop.cookies.get_dict())

@@ -1,9 +1,9 @@
 """Slow request bodies against a real `switchboard serve --production` process.
 
-A client that trickles its body must not hold one of the process's few request turns
-(``SWITCHBOARD_MAX_ACTIVE_REQUESTS``): while several do, the process answers everyone
-else at once, and each trickling connection is answered 408 and closed once its body
-is ``SWITCHBOARD_REQUEST_BODY_TIMEOUT`` late.
+A client that trickles its body holds one of the process's few threads for a few
+seconds at most: while several do, the process answers everyone else at once, and each
+trickling connection is answered 408 and closed once its body is
+``SWITCHBOARD_REQUEST_BODY_TIMEOUT`` late.
 """
 import socket
 import threading
@@ -15,17 +15,17 @@ import requests
 
 from tests.scaleout.support import make_deployment, signed_inbound, start_production
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
 BODY_TIMEOUT = 2.0
-TRICKLERS = 6  # more than the process's 4 request turns
+TRICKLERS = 6
+THREADS = 8    # the default of serve --production
 
 
 @pytest.fixture
-def server(postgres_url, gateway, tmp_path):
-    deployment = make_deployment(postgres_url, gateway, tmp_path)
-    url = start_production(deployment, SWITCHBOARD_MAX_ACTIVE_REQUESTS="4",
-                           SWITCHBOARD_REQUEST_BODY_TIMEOUT=str(BODY_TIMEOUT))
+def server(postgres_url, redis_url, gateway, tmp_path):
+    deployment = make_deployment(postgres_url, gateway, tmp_path, redis_url=redis_url)
+    url = start_production(deployment, threads=THREADS, SWITCHBOARD_REQUEST_BODY_TIMEOUT=str(BODY_TIMEOUT))
     yield url
     deployment.stop_all()
 
@@ -68,7 +68,7 @@ def trickle(url, outcome, stop):
         sock.close()
 
 
-def test_trickling_bodies_take_no_request_turn_and_are_cut_off(server):
+def test_trickling_bodies_are_cut_off_while_everyone_else_is_served(server):
     stop = threading.Event()
     outcomes = [{} for _ in range(TRICKLERS)]
     threads = [threading.Thread(target=trickle, args=(server, outcome, stop)) for outcome in outcomes]
