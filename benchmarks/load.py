@@ -1,7 +1,8 @@
-"""Load benchmark of the production shape: N Switchboard processes on PostgreSQL and Redis,
-agents connected over websockets, and a constant rate of signed inbound webhooks.
+"""Load benchmark of the production shape: N Switchboard HTTP processes and R realtime
+processes on PostgreSQL and Redis, agents connected over websockets, and a constant rate of
+signed inbound webhooks.
 
-    python benchmarks/load.py [--processes 2] [--rate 300] [--seconds 60] [--agents 200]
+    python benchmarks/load.py [--processes 2] [--realtime 1] [--rate 300] [--seconds 60] [--agents 200]
                               [--customers 500] [--groups 20] [--workers 0]
                               [--burst-at 20] [--burst-seconds 20] [--burst-factor 2]
     python benchmarks/load.py --burst-seconds 0        # steady rate only
@@ -16,12 +17,13 @@ count and time. What it does:
    ``--agents`` agents spread round-robin over them (one group each) with API tokens,
    and ``--customers`` contacts whose group override spreads their chats over the
    groups as well (the contacts plugin answers ``resolve_contact`` with it);
-3. starts ``--processes`` servers, each ``switchboard serve --production`` (gunicorn
-   gthread; ``--server werkzeug`` for the development server) on its own port, outbox
-   worker on, Socket.IO on Redis (a pub/sub channel of its own) — no load balancer:
-   clients are spread across the processes;
+3. starts ``--processes`` HTTP servers, each ``switchboard serve --production`` (gunicorn
+   gthread) on its own port, outbox worker on, and ``--realtime`` realtime servers, each
+   ``switchboard realtime`` (gunicorn gevent), all on Redis (a pub/sub channel of
+   their own) — no load balancer: webhooks are spread across the HTTP processes, agents
+   across the realtime ones (``--server werkzeug``: development servers, which take both);
 4. ``_clients`` subprocesses (``--client-procs``) connect one python-socketio ``Client``
-   per agent, websocket transport, agent *i* to process *i mod N*, and record every
+   per agent, websocket transport, agent *i* to realtime process *i mod R*, and record every
    ``message:created`` they get: the body carries the webhook's scheduled send time;
    then (unless ``--cold``) every customer's first message is sent, 4 at a time, and
    reported on a line of its own: it starts the customer's chat (several times the work
@@ -547,8 +549,6 @@ class Run:
                     "SWITCHBOARD_OUTBOX_WORKER": "true", "SWITCHBOARD_LOGIN_RATE_LIMIT": "1000 per minute"}
         if args.plugins:
             self.env["SWITCHBOARD_PLUGINS"] = args.plugins
-        if args.max_active is not None:
-            self.env["SWITCHBOARD_MAX_ACTIVE_REQUESTS"] = str(args.max_active)
         self.workers: list[subprocess.Popen] = []
 
     def say(self, text):
@@ -578,11 +578,14 @@ class Run:
                               cwd=ROOT, timeout=300).stdout
 
     # processes
-    def start_server(self, port):
+    def start_server(self, port, realtime=False):
         url = f"http://127.0.0.1:{port}"
         env = {**self.env, "SWITCHBOARD_PUBLIC_URL": url}
-        if self.args.server == "gunicorn":
-            command = [*CLI, "serve", "--production", "--port", str(port), "--threads", str(self.threads)]
+        if realtime:
+            command = [*CLI, "realtime", "--port", str(port)]
+        elif self.args.server == "gunicorn":
+            command = [*CLI, "serve", "--production", "--port", str(port),
+                       *(["--threads", str(self.args.threads)] if self.args.threads else [])]
         else:
             command = [*CLI, "serve", "--port", str(port)]
         log = open(self.tmp / f"server-{port}.log", "w")
@@ -629,8 +632,6 @@ class Run:
 
     def main(self):
         args = self.args
-        processes = args.processes
-        self.threads = args.threads or max(200, math.ceil(args.agents / processes) + 100)
         from sbx_http_sms.testing import GatewayServer
 
         gateway = GatewayServer()   # there should be no sends: the run is inbound only
@@ -664,17 +665,23 @@ class Run:
                 log = open(self.tmp / f"worker-{n}.log", "w")
                 self.workers.append(subprocess.Popen([*CLI, "worker"], env={**self.env, "SWITCHBOARD_OUTBOX_WORKER": "true"},
                                                      stdout=log, stderr=subprocess.STDOUT, cwd=ROOT))
-        urls = [self.start_server(args.base_port + n if args.base_port else free_port()) for n in range(args.processes)]
-        for url in urls:
+        ports = iter(range(args.base_port, args.base_port + 100) if args.base_port else [])
+        urls = [self.start_server(next(ports, None) or free_port()) for _ in range(args.processes)]
+        realtime = urls
+        if args.server == "gunicorn":
+            realtime = [self.start_server(next(ports, None) or free_port(), realtime=True) for _ in range(args.realtime)]
+        for url in self.servers:
             self.wait_up(url)
-        active = self.env.get("SWITCHBOARD_MAX_ACTIVE_REQUESTS", "4")
-        server_label = (f"gunicorn gthread, 1 worker, {self.threads} threads, max {active} active requests"
+        server_label = (f"gunicorn gthread, 1 worker, {args.threads or 'default'} threads; "
+                        f"{len(realtime)} realtime process(es), gunicorn gevent"
                         if args.server == "gunicorn"
                         else "Werkzeug threaded (development server)")
-        self.say(f"{len(urls)} server processes up ({server_label}): {', '.join(urls)}")
+        self.say(f"{len(urls)} HTTP server processes up ({server_label}): {', '.join(urls)}")
+        if realtime is not urls:
+            self.say(f"{len(realtime)} realtime processes up: {', '.join(realtime)}")
 
-        # agents: agent i on process i mod N; client process k gets agents k, k+K, …
-        agents = [{**a, "url": urls[i % len(urls)]} for i, a in enumerate(fixtures["agents"])]
+        # agents: agent i on realtime process i mod R; client process k gets agents k, k+K, …
+        agents = [{**a, "url": realtime[i % len(realtime)]} for i, a in enumerate(fixtures["agents"])]
         for k in range(args.client_procs):
             plan = self.tmp / f"clients-{k}.json"
             plan.write_text(json.dumps({"agents": agents[k::args.client_procs]}))
@@ -967,7 +974,7 @@ class Run:
         add = lines.append
         add("")
         add("=" * 78)
-        add(f"Switchboard load benchmark — {args.processes} process(es), {server_label}")
+        add(f"Switchboard load benchmark — {args.processes} HTTP process(es), {server_label}")
         add(f"  offered {args.rate:g} webhooks/s for {args.seconds:g} s (+{args.warmup:g} s warm-up), "
             f"{len(connected)} agents on websockets, {args.customers} customers, {args.groups} groups")
         if self.first_contacts:
@@ -1095,7 +1102,9 @@ def main() -> int:
         run_loadgen(sys.argv[2], sys.argv[3])
         return 0
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--processes", type=int, default=2, help="Switchboard server processes")
+    parser.add_argument("--processes", type=int, default=2, help="Switchboard HTTP server processes")
+    parser.add_argument("--realtime", type=int, default=1,
+                        help="`switchboard realtime` processes holding the agents' websockets (gunicorn only)")
     parser.add_argument("--rate", type=float, default=300.0, help="webhooks per second (open loop)")
     parser.add_argument("--seconds", type=float, default=60.0, help="measured window")
     parser.add_argument("--warmup", type=float, default=10.0,
@@ -1109,9 +1118,7 @@ def main() -> int:
     parser.add_argument("--server", choices=("gunicorn", "werkzeug"), default="gunicorn",
                         help="gunicorn = switchboard serve --production; werkzeug = the development server")
     parser.add_argument("--threads", type=int, default=None,
-                        help="gunicorn threads per process (default: agents per process + 100, at least 200)")
-    parser.add_argument("--max-active", type=int, default=None,
-                        help="SWITCHBOARD_MAX_ACTIVE_REQUESTS for the servers (default: theirs, 4; 0: no limit)")
+                        help="gunicorn threads per HTTP process (default: serve --production's, 8)")
     parser.add_argument("--client-procs", type=int, default=2, help="processes holding the agent clients")
     parser.add_argument("--client-kind", choices=("async", "sync"), default="async",
                         help="python-socketio AsyncClient (default) or Client (a thread per received message)")
@@ -1136,7 +1143,8 @@ def main() -> int:
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args()
     bounds = [(args.rate, 1, 2000, "--rate"), (args.seconds, 1, 600, "--seconds"), (args.agents, 1, 2000, "--agents"),
-              (args.processes, 1, 8, "--processes"), (args.client_procs, 1, 8, "--client-procs")]
+              (args.processes, 1, 8, "--processes"), (args.realtime, 1, 8, "--realtime"),
+              (args.client_procs, 1, 8, "--client-procs")]
     for value, low, high, name in bounds:
         if not low <= value <= high:
             parser.error(f"{name} must be between {low} and {high}")
