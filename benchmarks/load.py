@@ -117,6 +117,13 @@ def proc_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def children(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").glob("*") if Path(f"/proc/{pid}/task").exists() else []:
@@ -707,6 +714,11 @@ class Run:
         })
         self.say(f"{connected} agent clients connected (websocket, python-socketio "
                  f"{'AsyncClient' if args.client_kind == 'async' else 'Client'}) in {args.client_procs} client process(es)")
+        if realtime is not urls:  # what the agents' connections cost: no thread each
+            for url in realtime:
+                for pid in children(self.servers[url].pid):
+                    self.say(f"realtime {url}: {len(agents[realtime.index(url)::len(realtime)])} agents, "
+                             f"{len(list(Path(f'/proc/{pid}/task').iterdir()))} threads, {rss_mb(pid):.0f} MB resident")
 
         self.first_contacts = None if args.cold else self.send_first_contacts(urls, fixtures)
         idle = [self.sampler.sample()]
