@@ -84,7 +84,7 @@ def start_production(deployment, threads=8, **extra_env):
     proc = subprocess.Popen([*CLI, "serve", "--production", "--port", str(port), "--threads", str(threads)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deployment.processes[url] = proc
-    assert wait_for(lambda: Deployment.up(url), timeout=40), f"{url} did not start"
+    assert wait_for(lambda: Deployment.up(url), timeout=90), f"{url} did not start"
     return url
 
 
@@ -95,7 +95,7 @@ def start_realtime(deployment, **extra_env):
     proc = subprocess.Popen([*CLI, "realtime", "--port", str(port)], env={**deployment.env, **extra_env},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deployment.processes[url] = proc
-    assert wait_for(lambda: Deployment.up(url), timeout=40), f"{url} did not start"
+    assert wait_for(lambda: Deployment.up(url), timeout=90), f"{url} did not start"
     return url
 
 
