@@ -14,6 +14,12 @@ status, unread). It prints p50/p95/max in milliseconds for ``host.search.search`
 API's customers and messages reads) and for a naive ``LIKE '%word%'`` scan of the same
 messages, and the ratio. The naive scan reads every message, so only ``--naive``
 queries run through it. Target: p95 <= 50 ms on both databases.
+
+On a shared machine wall-clock times include waiting for a core, so each search is also
+measured by the work it did: the CPU time of this process (Python and, for SQLite, the
+database) plus, for PostgreSQL on the same machine, the CPU time of the server process
+that answered (``/proc/<pid>/schedstat``), and the time both spent waiting for a core.
+The last line says whether the target holds, by wall clock and by work.
 """
 from __future__ import annotations
 
@@ -179,6 +185,24 @@ def load_postgres(engine, chat_rows, message_rows):
         raw.close()
 
 
+def _schedstat(pid: int | None) -> tuple[float, float]:
+    """(ms on a CPU, ms waiting for one) of a process so far, or zeros where unreadable."""
+    try:
+        with open(f"/proc/{pid or os.getpid()}/schedstat") as stat:
+            running, waiting = stat.read().split()[:2]
+        return int(running) / 1e6, int(waiting) / 1e6
+    except (OSError, ValueError):
+        return 0.0, 0.0
+
+
+def _server_pid(db) -> int | None:
+    """The PostgreSQL backend serving this session, when it runs on this machine."""
+    if db.engine.dialect.name != "postgresql":
+        return None
+    pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+    return pid if os.path.exists(f"/proc/{pid}/schedstat") else None
+
+
 def bench(label, url, args, data):  # noqa: C901 - one straight measurement
     import flask_migrate
 
@@ -217,21 +241,28 @@ def bench(label, url, args, data):  # noqa: C901 - one straight measurement
             load_s = time.perf_counter() - started
             mix = queries(chat_rows, words, args.queries, args.seed)
 
-            cpu = []
+            cpu, waited = [], []
+            server = _server_pid(db)  # the pool keeps this one connection (one thread)
 
             def run(fn, q, filters):
-                t, c = time.perf_counter(), time.process_time()
+                mine, theirs = _schedstat(None), _schedstat(server) if server else (0.0, 0.0)
+                t = time.perf_counter()
                 fn(me, q, inbox.Filters(**filters))
                 db.session.rollback()
-                cpu.append((time.process_time() - c) * 1000)
-                return (time.perf_counter() - t) * 1000
+                elapsed = (time.perf_counter() - t) * 1000
+                mine_after, theirs_after = _schedstat(None), _schedstat(server) if server else (0.0, 0.0)
+                cpu.append(mine_after[0] - mine[0] + theirs_after[0] - theirs[0])
+                waited.append(mine_after[1] - mine[1] + theirs_after[1] - theirs[1])
+                return elapsed
 
             for q in mix[:20]:  # warm the caches, as a running server's are
                 run(inbox.search, q[1], q[2])
             load_before = os.getloadavg()[0]
             cpu.clear()
+            waited.clear()
             indexed = [(lbl, run(inbox.search, q, f)) for lbl, q, f in mix]
-            indexed_cpu = list(cpu)
+            indexed_cpu, indexed_wait = list(cpu), list(waited)
+            work = indexed_cpu
             load_after = os.getloadavg()[0]
             naive_mix = [m for m in mix if m[1]][: args.naive]
             naive = [run(inbox.like_scan, q, f) for _, q, f in naive_mix]
@@ -243,20 +274,29 @@ def bench(label, url, args, data):  # noqa: C901 - one straight measurement
     print(f"  host.search  {len(times):4d} queries  p50 {pct(times, 50):7.2f} ms  p95 {pct(times, 95):7.2f} ms"
           f"  max {max(times):7.2f} ms   (machine load average {load_before:.1f} → {load_after:.1f} "
           f"on {os.cpu_count()} cores)")
-    where = "Python and SQLite" if label.startswith("SQLite") else "Python only; the server's time is not in it"
-    print(f"  CPU of this process per search ({where}): p50 {pct(indexed_cpu, 50):.2f} ms, "
-          f"p95 {pct(indexed_cpu, 95):.2f} ms")
+    where = ("Python and SQLite" if label.startswith("SQLite") else
+             "Python and the PostgreSQL server process" if server else
+             "Python only: the server is not on this machine")
+    print(f"  work per search, CPU time of {where}: p50 {pct(indexed_cpu, 50):.2f} ms, "
+          f"p95 {pct(indexed_cpu, 95):.2f} ms; waiting for a core: p50 {pct(indexed_wait, 50):.2f} ms, "
+          f"p95 {pct(indexed_wait, 95):.2f} ms")
     by_kind = {}
-    for lbl, t in indexed:
-        by_kind.setdefault(lbl, []).append(t)
+    for index, (lbl, t) in enumerate(indexed):
+        by_kind.setdefault(lbl, []).append((t, work[index]))
+    print("    kind            n    wall p50   p95     max    work p50   p95")
     for lbl, values in by_kind.items():
-        print(f"    {lbl:14s} {len(values):4d}  p50 {pct(values, 50):7.2f}  p95 {pct(values, 95):7.2f}"
-              f"  max {max(values):7.2f}")
+        walls, works = [v[0] for v in values], [v[1] for v in values]
+        print(f"    {lbl:14s} {len(values):4d}  {pct(walls, 50):7.2f} {pct(walls, 95):7.2f} {max(walls):7.2f}"
+              f"   {pct(works, 50):7.2f} {pct(works, 95):7.2f}")
     print(f"  naive LIKE   {len(naive):4d} queries  p50 {pct(naive, 50):7.2f} ms  p95 {pct(naive, 95):7.2f} ms")
     print(f"  host.search, same {len(same)} queries: p50 {pct(same, 50):.2f} ms, p95 {pct(same, 95):.2f} ms "
           f"→ naive/indexed p50 ×{pct(naive, 50) / pct(same, 50):.0f}, p95 ×{pct(naive, 95) / pct(same, 95):.0f}")
-    target = "meets" if pct(times, 95) <= 50 else "MISSES"
-    print(f"  p95 {pct(times, 95):.1f} ms {target} the 50 ms target")
+    def verdict(value):
+        return "holds" if value <= 50 else "DOES NOT HOLD"
+
+    print(f"  target p95 <= 50 ms: wall clock p95 {pct(times, 95):.1f} ms → {verdict(pct(times, 95))} "
+          f"(load average {load_before:.1f} on {os.cpu_count()} cores); work p95 {pct(indexed_cpu, 95):.1f} ms → "
+          f"{verdict(pct(indexed_cpu, 95))}")
 
 
 def main():
@@ -267,6 +307,10 @@ def main():
     parser.add_argument("--naive", type=int, default=30)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--postgres-url", default=os.environ.get("SWITCHBOARD_TEST_POSTGRES_URL")
+                        or os.environ.get("SWITCHBOARD_DATABASE_URL"),
+                        help="a PostgreSQL server (and a database on it to connect to) where a scratch "
+                             "database is made and dropped; default SWITCHBOARD_TEST_POSTGRES_URL")
     args = parser.parse_args()
     started = time.perf_counter()
     data = generate(args.chats, args.messages, args.seed)
@@ -275,9 +319,9 @@ def main():
         with tempfile.TemporaryDirectory() as folder:
             bench("SQLite (FTS5)", f"sqlite:///{folder}/inbox.db", args, data)
     if "postgresql" in args.databases:
-        base = os.environ.get("SWITCHBOARD_TEST_POSTGRES_URL") or os.environ.get("SWITCHBOARD_DATABASE_URL")
+        base = args.postgres_url
         if not base or not base.startswith("postgresql"):
-            print("\nPostgreSQL: skipped (set SWITCHBOARD_TEST_POSTGRES_URL)")
+            print("\nPostgreSQL: skipped (give --postgres-url or set SWITCHBOARD_TEST_POSTGRES_URL)")
             return
         admin = create_engine(make_url(base), isolation_level="AUTOCOMMIT", poolclass=NullPool)
         name = f"sb_bench_{uuid.uuid4().hex[:10]}"

@@ -186,7 +186,10 @@ STATUS_RANK = {"received": 0, "queued": 1, "accepted": 1, "scheduled": 1, "sendi
 
 class Message(db.Model):
     __tablename__ = "messages"
-    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_messages_channel_external_id"),)
+    # (chat_id, direction, id): "has this chat a customer message after the agent's read
+    # marker" and the unread counts are one range read of this index, never the rows.
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_messages_channel_external_id"),
+                      db.Index("ix_messages_chat_id_direction_id", "chat_id", "direction", "id"))
     id = db.Column(db.Integer, primary_key=True)
     chat_id = db.Column(db.Integer, db.ForeignKey("chats.id", ondelete="CASCADE"), nullable=False, index=True)
     direction = db.Column(db.String(3), nullable=False)  # in | out
