@@ -20,7 +20,9 @@ Indexes (migration ``0005_host``)
     character prefixes so a short last word streams instead of merging every term that
     starts with it. PostgreSQL: GIN indexes on ``to_tsvector('simple', …)`` of the same
     columns; the planner picks a bitmap scan for rare words and a backward walk of the
-    messages' primary key, checking each row, for common ones.
+    messages' primary key, checking each row, for common ones (each search prices page
+    reads as memory reads, see :func:`search`). The unread filter reads
+    ``ix_messages_chat_id_direction_id`` (migration ``0009_host``): one probe per chat.
 
 Order
     Newest first: messages by id, customers by their chat's last message. Each read is

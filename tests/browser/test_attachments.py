@@ -15,7 +15,7 @@ from plugins.twilio_channel.simulator.engine import simulator_for
 
 expect = pytest.importorskip("playwright.sync_api").expect
 SHOTS = os.environ.get("SWITCHBOARD_SCREENSHOTS")
-SIZES = [(390, 844), (1024, 768), (1440, 900)]
+SIZES = [(390, 844), (1024, 768), (1440, 900), (2560, 1440)]
 
 
 def test_attach_a_document_to_an_sms_reply(app, console, live_server, tmp_path):
