@@ -59,7 +59,7 @@ def agents():
             agent.groups = db.session.execute(db.select(Group).where(Group.id.in_(group_ids))).scalars().all()
             db.session.add(agent)
             db.session.commit()
-            flash(f"{email} can now sign in.", "ok")
+            flash(gettext("%(email)s can now sign in.", email=email), "ok")
             return redirect(url_for("admin.agents"))
     return render_template("admin/agents.html", page="admin", section="agents",
                            agents=db.session.execute(db.select(Agent).order_by(Agent.email)).scalars().all(),
@@ -74,7 +74,7 @@ def update_agent(agent_id):
         flash(gettext("You can't remove your own admin role or deactivate yourself."), "error")
     elif action == "deactivate":
         credentials.deactivate(agent)
-        flash(f"{agent.email} is deactivated: signed out everywhere, API tokens revoked.", "ok")
+        flash(gettext("%(email)s is deactivated: signed out everywhere, API tokens revoked.", email=agent.email), "ok")
     elif action == "activate":
         agent.is_active_agent = True
     elif action == "make_admin":
@@ -90,7 +90,7 @@ def update_agent(agent_id):
             flash(problem, "error")
         else:
             credentials.change_password(agent, request.form["password"])
-            flash(f"{agent.email} has a new password and was signed out everywhere.", "ok")
+            flash(gettext("%(email)s has a new password and was signed out everywhere.", email=agent.email), "ok")
     elif action == "token":
         if not agent.is_active_agent:
             flash(gettext("%(email)s is deactivated; activate the agent before creating tokens.", email=agent.email), "error")
@@ -146,12 +146,13 @@ def toggle_plugin(name):
         if problems:
             for problem in problems:
                 flash(f"{name}: {problem}", "error")
-            flash(f"{name} was not enabled: fix its settings first.", "error")
+            flash(gettext("%(name)s was not enabled: fix its settings first.", name=name), "error")
             return redirect(url_for("admin.plugin_settings", name=name))
     try:
         _sb().plugins.set_enabled(name, enabled)
         title, _ = plugin_overview.describe(name)
-        flash(f"{title} is now {'on' if enabled else 'off'}: open consoles follow within seconds.", "ok")
+        flash(gettext("%(name)s is now on: open consoles follow within seconds.", name=title) if enabled
+              else gettext("%(name)s is now off: open consoles follow within seconds.", name=title), "ok")
     except PluginError as exc:
         flash(str(exc), "error")
     return redirect(url_for("admin.plugins"))

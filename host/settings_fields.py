@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 from datetime import time
 from collections.abc import Callable, Iterable
+
+from flask_babel import gettext
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from marshmallow import ValidationError, fields
@@ -109,8 +111,8 @@ class TimeZone(fields.Str):
         try:
             ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValidationError(f"{name!r} is not a time zone name; use one like Europe/Berlin or "
-                                  "America/New_York.") from None
+            raise ValidationError(gettext("%(name)s is not a time zone name; use one like Europe/Berlin or "
+                                          "America/New_York.", name=repr(name))) from None
         return name
 
 

@@ -50,7 +50,8 @@ def upload(chat_id):
         abort(422, message=gettext("Choose a file to attach."), errors={"files": {"file": [gettext("Choose a file to attach.")]}})
     data = file.read()
     if not data:
-        abort(422, message=f"{file.filename} is empty.", errors={"files": {"file": [f"{file.filename} is empty."]}})
+        empty = gettext("%(name)s is empty.", name=file.filename)
+        abort(422, message=empty, errors={"files": {"file": [empty]}})
     try:
         return service.store(chat, current_user, file.filename, file.mimetype, data)
     except service.AttachmentRefused as exc:

@@ -91,7 +91,7 @@ class AgentTokens(MethodView):
         if agent.id == current_user.id and not credentials.verify_password(agent, data["current_password"]):
             abort(422, errors={"json": {"current_password": ["Type your current password to create a token."]}})
         if not agent.is_active:
-            abort(409, message=f"{agent.email} is deactivated; activate the agent before creating tokens.")
+            abort(409, message=gettext("%(email)s is deactivated; activate the agent before creating tokens.", email=agent.email))
         token, secret = credentials.issue_token(agent, data["name"], credentials.expiry_in(data["expires_in_days"]))
         db.session.commit()
         token.secret = secret

@@ -1,14 +1,16 @@
 // Channel names and badges. Labels come from the enabled channels in the bootstrap;
 // chats on a channel whose plugin was switched off still get a readable name.
 import { h } from "./dom.js";
+import { t } from "./i18n.js";
 
-const KNOWN = { sms: "SMS", mms: "MMS", whatsapp: "WhatsApp", voice: "Voice", livechat: "LiveChat", email: "Email" };
+const KNOWN = { sms: () => "SMS", mms: () => "MMS", whatsapp: () => "WhatsApp", voice: () => t("channels.voice"),
+  livechat: () => "LiveChat", email: () => t("channels.email") };
 
 export function channelLabel(key, channels = []) {
   const found = channels.find((c) => c.key === key);
   if (found?.label) return found.label;
-  if (!key) return "Unknown";
-  return KNOWN[key] || key.charAt(0).toUpperCase() + key.slice(1);
+  if (!key) return t("channels.unknown");
+  return KNOWN[key]?.() || key.charAt(0).toUpperCase() + key.slice(1);
 }
 
 /** A CSS-safe class suffix for the channel badge colour. */

@@ -102,7 +102,7 @@ export function createInboxSearch({ api, channels, onOpen, onActive, showGroup =
       h("span.row-bottom",
         channelBadge(chat.channel, channels),
         h("span.row-preview", highlighted(chat.customer_name ? chat.customer_address : (chat.group_name || ""), words)),
-        chat.unread > 0 ? h("span.unread-count", { "aria-label": `${chat.unread} unread` }, String(chat.unread)) : null))));
+        chat.unread > 0 ? h("span.unread-count", { "aria-label": t("list.unread", { count: chat.unread }) }, String(chat.unread)) : null))));
   }
 
   function messageRow(hit, words) {
