@@ -170,3 +170,17 @@ def test_long_messages_come_back_as_a_snippet_around_the_word(api, agent):
     snippet = message_texts(find(api(agent), "zx991"))[0]
     assert "tracking number is ZX991" in snippet and snippet.startswith("…") and snippet.endswith("…")
     assert len(snippet) <= 142
+
+
+@pytest.mark.parametrize("switchboard_config", ["postgresql"], indirect=True)  # a planner setting SQLite lacks
+def test_postgresql_plans_the_search_for_data_in_memory_for_that_transaction_only(app, agent):
+    from host import search
+
+    assert db.engine.dialect.name == "postgresql"
+    default = db.session.execute(db.text("SHOW random_page_cost")).scalar()
+    db.session.rollback()
+    search.search(agent, "refund", search.Filters())
+    assert db.session.execute(db.text("SHOW random_page_cost")).scalar() == "1.1"
+    assert db.session.execute(db.text("SHOW max_parallel_workers_per_gather")).scalar() == "0"
+    db.session.rollback()
+    assert db.session.execute(db.text("SHOW random_page_cost")).scalar() == default != "1.1"
