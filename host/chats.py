@@ -165,11 +165,7 @@ def _store(inbound: InboundMessage) -> Stored:
     chat = open_chat_for(inbound.channel, inbound.from_address, contact, inbound.to_address, "inbound")
     now = utcnow()
     chat.last_message_at = chat.last_inbound_at = now
-    message = Message(chat=chat, direction="in", kind=inbound.kind if not inbound.media else "media",
-                      channel=inbound.channel, body=inbound.body,
-                      media=[m.as_stored() for m in inbound.media],
-                      sender=inbound.from_address, recipient=inbound.to_address,
-                      external_id=inbound.external_id, status="received", created_at=now, updated_at=now)
+    message = _inbound_message(inbound, chat, now)
     db.session.add(message)
     try:
         db.session.flush()
@@ -183,6 +179,90 @@ def _store(inbound: InboundMessage) -> Stored:
                              profile=dict(inbound.profile), opt_out=inbound.opt_out))
     db.session.commit()
     return stored
+
+
+def receive_many(inbounds: list[InboundMessage], before_each=None) -> list[Stored]:
+    """Store several customers' messages at once, in one transaction: the inbox worker's
+    batches (:attr:`~host.contracts.InboxHandler.handle_batch`).
+
+    Each message goes the way :func:`receive` takes it — contact, chat, message, events —
+    but the messages are inserted and their chats updated together at the end, and the
+    transaction commits once. All or nothing: if one message can't be stored (a repeat
+    included), nothing is and the error is raised, so the caller can store them one by
+    one with :func:`receive`. ``before_each(inbound)`` runs before each one is stored (a
+    channel sets what its routing hooks read). The messages must be of different
+    customers: one customer's messages are stored in order, one at a time.
+    """
+    stored = _store_many(inbounds, before_each)
+    bus.dispatch_ready()
+    return stored
+
+
+@retry_on_disconnect
+def _store_many(inbounds: list[InboundMessage], before_each) -> list[Stored]:
+    sqlite_writes.begin_writing(db.session)
+    now = utcnow()
+    kept = []
+    try:
+        # What one message changes need not be written before the next is looked up:
+        # a new contact or chat is flushed where it is made, and a chat already loaded
+        # keeps its pending changes in the session. The inserts and updates of the whole
+        # batch then go in a few statements.
+        with db.session.no_autoflush:
+            contacts = [resolve(inbound.channel, inbound.from_address, inbound.profile) for inbound in inbounds]
+            chats = _chats_for(contacts, [inbound.from_address for inbound in inbounds])
+            for inbound, contact in zip(inbounds, contacts, strict=True):
+                if before_each is not None:
+                    before_each(inbound)
+                whose = _whose(contact, inbound.from_address)
+                chat = open_chat_for(inbound.channel, inbound.from_address, contact, inbound.to_address, "inbound",
+                                     chat=chats.get(whose))
+                chats[whose] = chat  # a later message of the same contact (another number) continues it
+                chat.last_message_at = chat.last_inbound_at = now
+                message = _inbound_message(inbound, chat, now)
+                db.session.add(message)
+                kept.append((inbound, contact, chat, message))
+        db.session.flush()
+    except Exception:
+        db.session.rollback()
+        raise
+    for inbound, contact, chat, message in kept:
+        bus.emit(MessageReceived(message=snapshot_message(message), chat=snapshot_chat(chat), contact_id=contact.id,
+                                 profile=dict(inbound.profile), opt_out=inbound.opt_out))
+    stored = [Stored(message_id=message.id, chat_id=chat.id) for _inbound, _contact, chat, message in kept]
+    db.session.commit()  # read nothing from the objects after this: each would be loaded again
+    return stored
+
+
+def _whose(contact: ContactRef, address: str) -> tuple:
+    return ("contact", contact.id) if contact.id is not None else ("address", address)
+
+
+def _chats_for(contacts: list[ContactRef], addresses: list[str]) -> dict:
+    """What :func:`find_chat_for` finds for each customer, in two statements at most
+    (one for customers with a contact, one for those without); keyed by :func:`_whose`."""
+    found = {}
+    for column, kind, values in (
+            (Chat.contact_id, "contact", {c.id for c in contacts if c.id is not None}),
+            (Chat.customer_address, "address", {a for c, a in zip(contacts, addresses, strict=True) if c.id is None})):
+        if not values:
+            continue
+        ranked = (db.select(Chat.id, db.func.row_number().over(partition_by=column, order_by=_chat_order())
+                            .label("rank")).where(column.in_(values)).subquery())
+        query = (db.select(Chat).options(joinedload(Chat.group), joinedload(Chat.agent).lazyload(Agent.groups))
+                 .join(ranked, ranked.c.id == Chat.id).where(ranked.c.rank == 1))
+        for chat in db.session.execute(query).scalars():
+            found[(kind, chat.contact_id if kind == "contact" else chat.customer_address)] = chat
+    # a customer without one: None, "no chat at all" (open_chat_for looks no further)
+    return {_whose(c, a): found.get(_whose(c, a)) for c, a in zip(contacts, addresses, strict=True)}
+
+
+def _inbound_message(inbound: InboundMessage, chat: Chat, now) -> Message:
+    return Message(chat=chat, direction="in", kind=inbound.kind if not inbound.media else "media",
+                   channel=inbound.channel, body=inbound.body,
+                   media=[m.as_stored() for m in inbound.media],
+                   sender=inbound.from_address, recipient=inbound.to_address,
+                   external_id=inbound.external_id, status="received", created_at=now, updated_at=now)
 
 
 def _text_binding(previous, channel: str, address: str, sender: str | None,

@@ -260,11 +260,18 @@ class InboxHandler:
     It must be idempotent: after a crash an event can be handled again. Raising retries
     the event with backoff, then dead-letters it. ``describe(payload)`` says in a
     sentence what the event was, for the admins' list of dead letters.
+
+    ``handle_batch(payloads)``, optional, handles several events of this kind at once
+    (each of another customer) in one transaction, sharing its lookups and statements:
+    the worker uses it when it has claimed more than one. It must do all or nothing:
+    when it raises, the worker rolls back and hands each event to ``handle`` on its own,
+    so one bad event is retried alone.
     """
 
     kind: str
     handle: Callable[[dict[str, Any]], None]
     describe: Callable[[dict[str, Any]], str] | None = None
+    handle_batch: Callable[[list[dict[str, Any]]], None] | None = None
 
 
 @dataclass(frozen=True)

@@ -111,8 +111,10 @@ def register_inbox_handlers(app: Flask) -> Iterable[InboxHandler]:
     ``switchboard.inbox.record`` (one ``InboxHandler`` per event kind).
 
     Webhooks answer once their event is recorded; the inbox worker calls the handler
-    later, in arrival order per customer. A disabled plugin's pending events wait in the
-    dead letters until an admin reprocesses them.
+    later, in arrival order per customer. A handler with ``handle_batch`` gets several
+    customers' events at once, to store them in one transaction; when that raises, each
+    is handled on its own. A disabled plugin's pending events wait in the dead letters
+    until an admin reprocesses them.
     """
 
 

@@ -10,11 +10,16 @@ and realtime events through the host's services.
 * **Order.** Events sharing an ``ordering_key`` (one customer) are processed one at a
   time, in arrival order (:mod:`host.work_queue`); different customers' events run side
   by side, in as many worker threads and processes as are started.
-* **Nothing lost.** A worker claims a batch of events with an expiring lease; one that
-  dies mid-batch leaves them to be taken over when the lease ends. An event is marked
-  done only after its handler committed, so a crash in between processes it again:
-  handlers are idempotent (a message is stored once per provider id, a status only moves
-  forward, a LiveChat webhook's key is stored with its effect).
+* **Batches.** A worker claims and reads up to :data:`BATCH` events — the oldest pending
+  one of each customer — in one statement; a kind whose handler has ``handle_batch``
+  gets its events of the batch together, to store them in one transaction with shared
+  statements (the cost per event falls with the batch's size). If the batch fails, each
+  of its events is handled on its own, so one bad event is retried alone.
+* **Nothing lost.** The claim is an expiring lease; a worker that dies mid-batch leaves
+  its events to be taken over when the lease ends. An event is marked done only after
+  its handler committed, so a crash in between processes it again: handlers are
+  idempotent (a message is stored once per provider id, a status only moves forward, a
+  LiveChat webhook's key is stored with its effect).
 * **Retention.** Processed events are kept for ``SWITCHBOARD_INBOX_KEEP_DAYS`` (7) to
   absorb late re-deliveries, then pruned by the worker.
 * **Failures.** A handler that raises is retried with backoff; after
@@ -30,7 +35,6 @@ event inside the request that recorded it, after its commit (tests; one-off scri
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from datetime import timedelta
 
@@ -41,6 +45,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from host import work_queue
 from host.extensions import db
 from host.models import InboxEvent, utcnow
+from host.queue_worker import QueueWorker
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +63,7 @@ def record(provider: str, external_id: str, kind: str, ordering_key: str, payloa
     """
     values = {"provider": provider[:40], "external_id": external_id[:200], "kind": kind[:60],
               "ordering_key": (ordering_key or external_id)[:200], "payload": payload}
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = db.session.execute(insert(InboxEvent).values(**values)
-                                .on_conflict_do_nothing(index_elements=["provider", "external_id"]))
+    result = db.session.execute(_record_statement(db.session.get_bind().dialect.name), values)
     db.session.commit()
     new = result.rowcount == 1
     if new:
@@ -69,21 +71,46 @@ def record(provider: str, external_id: str, kind: str, ordering_key: str, payloa
     return new
 
 
+_RECORD: dict = {}
+
+
+def _record_statement(dialect: str):
+    """INSERT … ON CONFLICT DO NOTHING into the inbox, built once per dialect: every
+    webhook runs it, with its values as parameters."""
+    statement = _RECORD.get(dialect)
+    if statement is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = _RECORD[dialect] = insert(InboxEvent.__table__).on_conflict_do_nothing(
+            index_elements=["provider", "external_id"])
+    return statement
+
+
 def backoff(attempts: int) -> float:
     return work_queue.backoff(attempts, MAX_BACKOFF_SECONDS)
 
 
-class Inbox:
+class Inbox(QueueWorker):
     """The inbox worker of one process (``app.extensions["switchboard"].inbox``)."""
 
+    model = InboxEvent
+    key = "ordering_key"
+    poll_setting = "SWITCHBOARD_INBOX_POLL_SECONDS"
+    claim_setting = "SWITCHBOARD_INBOX_CLAIM_SECONDS"
+    max_attempts = MAX_ATTEMPTS
+    max_backoff = MAX_BACKOFF_SECONDS
+    batch = BATCH
+    name = "inbox"
+
     def __init__(self, app):
-        self.app = app
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = None
+        super().__init__(app)
         self._pruned_at = 0.0
 
     # --- worker lifecycle (started and stopped with the outbox worker) -----------------
+
+    def enabled(self) -> bool:
+        # With SWITCHBOARD_INBOX_SYNC each request processes its own event: no thread
+        # that could take it first and answer the webhook before it is processed.
+        return self.app.config["SWITCHBOARD_INBOX_WORKER"] and not self.app.config.get("SWITCHBOARD_INBOX_SYNC")
 
     def kick(self) -> None:
         """An event was recorded in this process: wake the worker (or, with
@@ -92,90 +119,76 @@ class Inbox:
             while self.drain():
                 pass
         else:
-            self._wake.set()
+            super().kick()
 
-    def start(self, start_background_task) -> None:
-        # With SWITCHBOARD_INBOX_SYNC each request processes its own event: no thread
-        # that could take it first and answer the webhook before it is processed.
-        if (self._thread is None and self.app.config["SWITCHBOARD_INBOX_WORKER"]
-                and not self.app.config.get("SWITCHBOARD_INBOX_SYNC")):
-            self._stop.clear()
-            self._thread = start_background_task(self._run)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-
-    def _run(self) -> None:
-        # Events recorded by other processes are found by polling; a short interval keeps
-        # webhook → agent latency low, and an idle poll is one indexed query.
-        poll = self.app.config["SWITCHBOARD_INBOX_POLL_SECONDS"]
-        while not self._stop.is_set():
-            self._wake.wait(poll)
-            self._wake.clear()
-            try:
-                with self.app.app_context():
-                    while self.drain() and not self._stop.is_set():
-                        pass
-                    if time.monotonic() - self._pruned_at > PRUNE_EVERY_SECONDS:
-                        self._pruned_at = time.monotonic()
-                        prune(self.app.config["SWITCHBOARD_INBOX_KEEP_DAYS"])
-            except Exception:  # the worker must survive a database outage
-                log.exception("inbox pass failed; retrying")
-                self._stop.wait(max(poll, 1.0))
+    def housekeeping(self) -> None:
+        if time.monotonic() - self._pruned_at > PRUNE_EVERY_SECONDS:
+            self._pruned_at = time.monotonic()
+            prune(self.app.config["SWITCHBOARD_INBOX_KEEP_DAYS"])
 
     # --- processing ---------------------------------------------------------------------
 
     def due_ids(self, limit: int = BATCH) -> list[int]:
         return work_queue.due_ids(InboxEvent, limit, key=InboxEvent.ordering_key)
 
-    def drain(self, limit: int = BATCH) -> int:
-        """Process one batch of due events (at most one per customer); how many were tried."""
-        claimed = work_queue.claim_many(InboxEvent, self.due_ids(limit),
-                                        self.app.config["SWITCHBOARD_INBOX_CLAIM_SECONDS"])
-        done = [event_id for event_id in claimed if self.process(event_id)]
-        if done:
-            db.session.execute(update(InboxEvent).where(InboxEvent.id.in_(done))
-                               .values(state="done", processed_at=utcnow(), locked_until=None, last_error=None))
-            db.session.commit()
-        return len(claimed)
+    def work(self, events: list) -> None:
+        """Process a claimed batch (at most one event per customer, so they may be handled
+        in any order): a kind's events go to its handler's ``handle_batch`` together when
+        it has one, in one transaction; if that fails, each is handled on its own, so one
+        bad event is retried or dead-lettered alone. Finished events are marked done in
+        one statement."""
+        sb = current_app.extensions["switchboard"]
+        by_kind: dict[str, list] = {}
+        for event in events:
+            by_kind.setdefault(event.kind, []).append(event)
+        done: list[int] = []
+        for kind, group in by_kind.items():
+            handler = sb.inbox_handler(kind)
+            if handler is None:
+                for event in group:
+                    self._failed(event, f"No enabled plugin handles {kind} events.", retryable=False)
+                continue
+            if handler.handle_batch is not None and len(group) > 1 and self._handle_together(handler, group):
+                done.extend(event.id for event in group)
+                continue
+            done.extend(event.id for event in group if self._handle(handler.handle, event))
+        self.mark_done(done, processed_at=utcnow())
 
-    def process(self, event_id: int) -> bool:
-        """Run the handler of one claimed event; True when it succeeded (the caller marks
-        it done), False when it was rescheduled or dead-lettered."""
-        event = db.session.get(InboxEvent, event_id)
-        kind, payload, attempts = event.kind, dict(event.payload), event.attempts
-        db.session.commit()  # hold no transaction while the handler writes on its own session
-        handler = current_app.extensions["switchboard"].inbox_handler(kind)
-        if handler is None:
-            self._dead(event_id, attempts, f"No enabled plugin handles {kind} events.")
-            return False
+    def _handle_together(self, handler, events: list) -> bool:
         try:
-            # Each event gets a fresh app context: what a handler leaves on ``g`` (a
-            # messaging service, a signed-in agent) never reaches the next event.
+            # A fresh app context per call: what a handler leaves on ``g`` (a messaging
+            # service, a signed-in agent) never reaches the next call.
             with self.app.app_context():
-                handler(payload)
+                handler.handle_batch([dict(event.payload) for event in events])
                 db.session.commit()
                 db.session.remove()
-        except Exception as exc:
-            log.exception("inbox event %s (%s) failed", event_id, kind)
+        except Exception:
+            log.warning("a batch of %d %s events failed; handling them one by one", len(events), handler.kind,
+                        exc_info=True)
             db.session.rollback()
-            self._failed(event_id, attempts + 1, f"{type(exc).__name__}: {exc}")
             return False
         return True
 
-    def _failed(self, event_id: int, attempts: int, error: str) -> None:
-        if attempts >= MAX_ATTEMPTS:
-            self._dead(event_id, attempts, error)
-            return
-        db.session.execute(update(InboxEvent).where(InboxEvent.id == event_id).values(
-            attempts=attempts, last_error=error[:300], locked_until=None,
-            next_attempt_at=utcnow() + timedelta(seconds=backoff(attempts))))
-        db.session.commit()
+    def _handle(self, handle, event) -> bool:
+        """Run the handler of one claimed event; True when it succeeded (the caller marks
+        it done), False when it was rescheduled or dead-lettered."""
+        try:
+            with self.app.app_context():
+                handle(dict(event.payload))
+                db.session.commit()
+                db.session.remove()
+        except Exception as exc:
+            log.exception("inbox event %s (%s) failed", event.id, event.kind)
+            db.session.rollback()
+            self._failed(event, f"{type(exc).__name__}: {exc}")
+            return False
+        return True
 
-    def _dead(self, event_id: int, attempts: int, error: str) -> None:
-        db.session.execute(update(InboxEvent).where(InboxEvent.id == event_id).values(
-            state="dead", attempts=attempts, last_error=error[:300], locked_until=None, processed_at=utcnow()))
+    def _failed(self, event, error: str, retryable: bool = True) -> None:
+        values = self.after_failure(event.attempts + 1, error, retryable)
+        if values.get("state") == "dead":
+            values["processed_at"] = utcnow()
+        db.session.execute(update(InboxEvent).where(InboxEvent.id == event.id).values(**values))
         db.session.commit()
 
     # --- for admins and /healthz --------------------------------------------------------

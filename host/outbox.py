@@ -14,8 +14,6 @@ record of it, and not at all while the provider can't be asked. An adapter witho
 from __future__ import annotations
 
 import logging
-import threading
-from datetime import timedelta
 
 from flask import current_app
 
@@ -24,7 +22,8 @@ from host import work_queue
 from host.contracts import Media, OutgoingMessage, SendError, Template
 from host.events import MessageSent, MessageStatusChanged
 from host.extensions import db
-from host.models import Message, OutboxItem, utcnow
+from host.models import Message, OutboxItem
+from host.queue_worker import QueueWorker
 from host.schemas import snapshot_chat, snapshot_message
 
 log = logging.getLogger(__name__)
@@ -43,58 +42,27 @@ def backoff(attempts: int) -> float:
     return work_queue.backoff(attempts, MAX_BACKOFF_SECONDS)
 
 
-class Outbox:
-    def __init__(self, app):
-        self.app = app
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = None
-        # Other workers started and stopped with this one (e.g. a plugin's own outbox);
-        # each has start(start_background_task) and stop().
-        self.companions: list = []
+class Outbox(QueueWorker):
+    """The outbox worker of one process (``app.extensions["switchboard"].outbox``); the
+    inbox and plugins' queues are its ``companions``."""
 
-    # --- worker lifecycle ---------------------------------------------------------------
-
-    def kick(self) -> None:
-        self._wake.set()
-
-    def start(self, start_background_task) -> None:
-        if self._thread is None:
-            self._thread = start_background_task(self._run)
-        for companion in self.companions:
-            companion.start(start_background_task)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        for companion in self.companions:
-            companion.stop()
-
-    def _run(self) -> None:
-        poll = self.app.config["SWITCHBOARD_OUTBOX_POLL_SECONDS"]
-        while not self._stop.is_set():
-            self._wake.wait(poll)
-            self._wake.clear()
-            try:
-                with self.app.app_context():
-                    while self.drain() and not self._stop.is_set():
-                        pass
-            except Exception:  # the worker must survive a database outage
-                log.exception("outbox pass failed; retrying")
-                self._stop.wait(poll)
-
-    # --- sending ------------------------------------------------------------------------
+    model = OutboxItem
+    poll_setting = "SWITCHBOARD_OUTBOX_POLL_SECONDS"
+    claim_setting = "SWITCHBOARD_OUTBOX_CLAIM_SECONDS"
+    max_attempts = MAX_ATTEMPTS
+    max_backoff = MAX_BACKOFF_SECONDS
+    name = "outbox"
 
     def due_ids(self, limit: int = 50) -> list[int]:
         return work_queue.due_ids(OutboxItem, limit)
 
-    def claim(self, item_id: int) -> bool:
-        return work_queue.claim(OutboxItem, item_id, self.app.config["SWITCHBOARD_OUTBOX_CLAIM_SECONDS"])
+    def drain(self, limit: int | None = None) -> int:
+        """Send what is due now; return how many rows were attempted.
 
-    def drain(self, limit: int = 50) -> int:
-        """Send what is due now; return how many rows were attempted."""
+        Claimed one at a time, just before its send: a batch's claim could run out while
+        earlier sends wait for the provider, and another worker would send it too."""
         attempted = 0
-        for item_id in self.due_ids(limit):
+        for item_id in self.due_ids(limit or self.batch):
             if self.claim(item_id):
                 self.send_one(db.session.get(OutboxItem, item_id))
                 attempted += 1
@@ -152,10 +120,10 @@ class Outbox:
         bus.commit()
 
     def _failed(self, item, message, exc: SendError) -> None:
-        item.last_error = str(exc)[:300]
-        item.locked_until = None
-        if exc.retryable and item.attempts < MAX_ATTEMPTS:
-            item.next_attempt_at = utcnow() + timedelta(seconds=backoff(item.attempts))
+        values = self.after_failure(item.attempts, str(exc), exc.retryable)
+        for key, value in values.items():
+            setattr(item, key, value)
+        if item.state != "dead":
             message.error_message = f"Not sent yet, retrying: {exc}"[:300]
             db.session.flush()
             bus.emit(MessageStatusChanged(message=snapshot_message(message), chat=snapshot_chat(message.chat),
@@ -163,7 +131,6 @@ class Outbox:
             bus.commit()
             return
         previous = message.status
-        item.state = "dead"
         message.status = "failed"
         message.error_code = exc.code
         message.error_message = str(exc)[:300]

@@ -107,9 +107,9 @@ class Switchboard:
         return self._blueprint_owner.get(blueprint_name.split(".")[0])
 
     def inbox_handler(self, kind: str):
-        """The function handling inbox events of ``kind`` while its plugin is enabled."""
+        """The :class:`InboxHandler` of events of ``kind`` while its plugin is enabled."""
         owner, handler = self.inbox_handlers.get(kind, (None, None))
-        return handler.handle if owner is not None and owner not in self.plugins.disabled() else None
+        return handler if owner is not None and owner not in self.plugins.disabled() else None
 
     def channel(self, key: str) -> Channel | None:
         """The adapter for ``key`` while its plugin is enabled, set up or not."""

@@ -19,20 +19,41 @@ from sqlalchemy import and_, or_, update
 from host.extensions import db
 from host.models import utcnow
 
-__all__ = ["due_ids", "claim", "claim_many", "backoff"]
+__all__ = ["due_ids", "claim", "claim_many", "claim_due", "backoff"]
+
+
+def _due(model, limit: int, key, now):
+    first_per_chat = (db.select(db.func.min(model.id))
+                      .where(model.state == "pending").group_by(model.chat_id if key is None else key))
+    return (db.select(model.id)
+            .where(model.id.in_(first_per_chat), model.next_attempt_at <= now,
+                   or_(model.locked_until.is_(None), model.locked_until < now))
+            .order_by(model.id).limit(limit))
 
 
 def due_ids(model, limit: int = 50, key=None) -> list[int]:
     """Ids of rows that may be worked on now, oldest first, at most one per chat (or per
     value of the ``key`` column: rows sharing it are worked on in order)."""
+    return list(db.session.execute(_due(model, limit, key, utcnow())).scalars())
+
+
+def claim_due(model, limit: int, seconds: float, key=None) -> list:
+    """Claim the rows due now (as :func:`due_ids` picks them) for ``seconds`` and read
+    them, in one statement; committed. Rows another worker is claiming at the same
+    moment are skipped (``SKIP LOCKED`` where the database has it), not waited for.
+
+    Plain rows (their columns by name), not ORM objects: the commit would expire
+    objects and each would be read again."""
     now = utcnow()
-    first_per_chat = (db.select(db.func.min(model.id))
-                      .where(model.state == "pending").group_by(model.chat_id if key is None else key))
-    query = (db.select(model.id)
-             .where(model.id.in_(first_per_chat), model.next_attempt_at <= now,
-                    or_(model.locked_until.is_(None), model.locked_until < now))
-             .order_by(model.id).limit(limit))
-    return list(db.session.execute(query).scalars())
+    due = _due(model, limit, key, now).with_for_update(skip_locked=True)
+    rows = db.session.execute(
+        update(model.__table__)
+        .where(model.id.in_(due), model.state == "pending",
+               or_(model.locked_until.is_(None), model.locked_until < now))
+        .values(locked_until=now + timedelta(seconds=seconds))
+        .returning(*model.__table__.columns)).all()
+    db.session.commit()
+    return sorted(rows, key=lambda row: row.id)
 
 
 def claim(model, item_id: int, seconds: float) -> bool:

@@ -107,7 +107,7 @@ def channel_of(form) -> str:
     return "whatsapp" if whatsapp else "sms"
 
 
-def parse_inbound(form) -> InboundMessage:
+def parse_inbound(form, config=None) -> InboundMessage:
     sid = form.get("MessageSid") or form.get("SmsMessageSid") or form.get("SmsSid")
     if not sid or not form.get("From"):
         abort(400, description="MessageSid and From are required.")
@@ -124,7 +124,7 @@ def parse_inbound(form) -> InboundMessage:
     if form.get("WaId"):
         profile["wa_id"] = form["WaId"]
     channel = channel_of(form)
-    advanced = form.get("MessagingServiceSid") in load_config().advanced_opt_out_services
+    advanced = form.get("MessagingServiceSid") in (config or load_config()).advanced_opt_out_services
     return InboundMessage(channel=channel, external_id=sid, from_address=form["From"],
                           to_address=form.get("To", ""), body=body, media=tuple(media), profile=profile,
                           opt_out=consent_change(channel, form.get("Body"), form.get("OptOutType"), advanced))
@@ -179,6 +179,22 @@ def handle_message(form: dict) -> None:
     chats.receive(inbound)  # commits (media rows included)
 
 
+def handle_messages(forms: list[dict]) -> None:
+    """Several customers' inbound messages at once (the inbox worker's batches): one
+    transaction for all of them (``host.chats.receive_many``)."""
+    config = load_config()  # read once for the batch
+    inbounds = [parse_inbound(form, config) for form in forms]
+    services = {}
+    for form, inbound in zip(forms, inbounds, strict=True):
+        services[inbound.external_id] = form.get("MessagingServiceSid")
+        remember_media(form, inbound.external_id)
+
+    def route_by_service(inbound):
+        g.twilio_messaging_service_sid = services[inbound.external_id]
+
+    chats.receive_many(inbounds, before_each=route_by_service)
+
+
 @bp.post("/status")
 def status():
     verify_signature()
@@ -211,7 +227,7 @@ def describe_status(form: dict) -> str:
 
 
 def inbox_handlers() -> list[InboxHandler]:
-    return [InboxHandler("twilio.message", handle_message, describe_message),
+    return [InboxHandler("twilio.message", handle_message, describe_message, handle_batch=handle_messages),
             InboxHandler("twilio.status", handle_status, describe_status)]
 
 

@@ -94,3 +94,30 @@ def test_a_worker_dying_after_the_ack_loses_nothing(app, live_account, twilio_we
     db.session.commit()
     drain(app)
     assert [m.body for m in messages()] == ["Still there?"]
+
+
+def test_a_batch_of_customers_messages_is_stored_together_and_a_repeat_among_them_changes_nothing(
+        app, live_account, twilio_webhook, recorder):
+    """Three customers' messages are claimed in one batch and stored in one transaction.
+    One of them was stored already (a worker died after storing it, before marking its
+    event done): the batch is refused as a whole and each is stored on its own, so the
+    others are stored once and the repeat is neither stored again nor announced twice."""
+    from host.models import Chat
+
+    sids = ["SM" + str(n) * 32 for n in (1, 2, 3)]
+    for n, sid in enumerate(sids):
+        twilio_webhook(MESSAGING, inbound_params(sid=sid, frm=f"+1415555012{n}", to="+14155550100",
+                                                 body=f"Hello {n}"))
+    chat = Chat(customer_address="+14155550121", channel="sms", status="queued")
+    db.session.add(chat)
+    db.session.flush()
+    db.session.add(Message(chat_id=chat.id, direction="in", channel="sms", body="Hello 1", external_id=sids[1],
+                           status="received", sender="+14155550121"))
+    db.session.commit()
+
+    drain(app)
+    assert sorted((m.external_id, m.body) for m in messages()) == sorted(
+        (sid, f"Hello {n}") for n, sid in enumerate(sids))
+    assert sorted(e.message["body"] for e in recorder.of("message_received")) == ["Hello 0", "Hello 2"]
+    assert [e.state for e in events()] == ["done", "done", "done"]
+
