@@ -49,7 +49,7 @@ EVENTS: tuple[RealtimeEvent, ...] = (
                   "that connection only; it is closed next", {"message": "a sentence saying why"}),
     RealtimeEvent("access:changed", "what the connection's agent may see changed (groups, role, a chat moved)",
                   "that connection only; its rooms were already changed", {}),
-    RealtimeEvent("agent:preferences", "an agent chose another language or time zone on the profile page",
+    RealtimeEvent("agent:preferences", "an agent chose another language or time zone (profile page, or `PATCH /api/v1/me`)",
                   "that agent's own room (`agent_room`: every console and widget they have open)",
                   {"language": "the language's code (`en`, `es`, `pl` …), or null for the browser's",
                    "time_zone": "an IANA time zone name, or null for the browser's"}),
