@@ -10,7 +10,7 @@ Chats
     check of one chat; every chat route and Socket.IO event uses one of them.
 
 Customers
-    Starting a conversation (a first SMS or WhatsApp message, a call) hands the
+    Starting a conversation (a first message, a call) hands the
     customer's chat to the agent, so the agent must be allowed to own it:
     :func:`check_may_start` refuses with :class:`CustomerElsewhere` (403, a sentence
     naming the group) when the customer belongs to a group the agent is not in. A
@@ -21,7 +21,7 @@ Customers
     :func:`group_for_new_chat`).
 
 Contacts
-    Plugins keep their own customer records (the contacts plugin's contacts) and show
+    Plugins keep their own customer records (contact records, e.g. an address book) and show
     them through this rule: a contact is visible when one of its chats is visible, or
     when it has no chat yet and its group override is one of the agent's groups (or it
     has none). :func:`contact_filter` and :func:`may_see_contact` say so from the
@@ -154,10 +154,10 @@ def group_for_new_chat(agent: Agent | None, routed_group_id: int | None) -> int 
     return min(agent.groups, key=lambda g: (g.name.lower(), g.id)).id
 
 
-# --- contacts (records plugins keep about customers) --------------------------------------------
+# --- contact records (what plugins keep about customers) -----------------------------------------
 
 def contact_filter(agent: Agent, contact_id_column, group_id_column):
-    """Contacts visible to ``agent`` as a condition on a contacts table's id and group
+    """Contact records visible to ``agent`` as a condition on a contact table's id and group
     override columns: one of its chats is visible, or it has no chat and its override
     is visible (or unset)."""
     if agent.is_admin:
@@ -199,10 +199,10 @@ def hidden_group_name(chats: list[Chat]) -> str:
 def rooms_for_chats(chat_ids, group_id: int | None = None) -> list[str]:
     """The Socket.IO rooms whose agents may see a record tied to these chats: each chat's
     room, its group's (or ``ungrouped``) and its assignee's. With no chat, the rooms of
-    who may see ``group_id`` (``group:<id>``, or every agent's ``contacts``)."""
+    who may see ``group_id`` (``group:<id>``, or every agent's ``customers``)."""
     ids = list(chat_ids)
     if not ids:
-        return [f"group:{group_id}" if group_id is not None else "contacts"]
+        return [f"group:{group_id}" if group_id is not None else "customers"]
     rooms = {f"chat:{cid}" for cid in ids}
     for gid, aid in db.session.execute(select(Chat.group_id, Chat.agent_id).where(Chat.id.in_(ids))).all():
         rooms.add(f"group:{gid}" if gid is not None else "ungrouped")
@@ -340,7 +340,7 @@ _CHECKS: dict[tuple[str, str | None], _Check] = {}
 def register_check(kind: str, check: Callable[[Agent, Any], bool], where: str | None = None,
                    status: int = 404, message: str = "") -> None:
     """How to tell whether an agent may see the ``kind`` object a URL names (e.g. the
-    contacts plugin for ``contact``), for one path parameter (``where``) or any; routes
+    plugin keeping contact records for ``contact``), for one path parameter (``where``) or any; routes
     declaring it are then refused before they run, with ``status`` (404: as if it did
     not exist) and ``message``."""
     if kind not in KINDS:

@@ -1,6 +1,6 @@
-"""Calls: the host's record of a voice call on a chat, and its transcript line.
+"""Calls: the host's record of a phone call on a chat, and its transcript line.
 
-Voice adapters call :func:`start_call` when a call rings in or is placed,
+Adapters of channels that carry calls call :func:`start_call` when a call rings in or is placed,
 :func:`update_call` for each status callback and :func:`set_muted` when the agent mutes.
 Statuses only move forward; a call that ends leaves one line in the chat transcript
 (and missed calls say so).
@@ -8,6 +8,7 @@ Statuses only move forward; a call that ends leaves one line in the chat transcr
 from __future__ import annotations
 
 from host import emit as bus
+from host.channel_descriptions import call_channel_for
 from host.events import CallStatusChanged
 from host.extensions import db
 from host.models import Call, Chat, Message, utcnow
@@ -74,7 +75,9 @@ def transcript_line(call: Call) -> Message:
     else:
         minutes, seconds = divmod(call.duration or 0, 60)
         text = f"{way} call, {minutes}:{seconds:02d}"
-    return Message(chat_id=call.chat_id, direction=call.direction, kind="call", channel="voice", body=text,
+    # on the channel that carries the call (the chat itself may be bound to a text channel)
+    channel = call_channel_for(call.chat.channel) or call.chat.channel
+    return Message(chat_id=call.chat_id, direction=call.direction, kind="call", channel=channel, body=text,
                    sender=call.from_address, recipient=call.to_address, agent_id=call.answered_by_id,
                    external_id=None, status="delivered" if call.answered_at else "failed",
                    media=[{"url": call.recording_url, "content_type": "audio/mpeg"}] if call.recording_url else [])

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from host import access, sqlite_writes, text_channels
 from host import emit as bus
+from host.channel_descriptions import channel_address
 from host.contracts import ContactRef, InboundMessage, StatusUpdate, Stored
 from host.db_connections import retry_on_disconnect
 from host.events import (ChatArchived, ChatAssigned, ChatReopened, ChatStarted, ChatTransferred,
@@ -359,8 +360,8 @@ def reply(chat: Chat, agent: Agent | None, body: str = "", media=(), template=No
 def _adapter_refusal(chat: Chat, channel: str, body, media, template) -> str | None:
     """Ask the channel adapter's optional ``check_reply`` whether this can be sent at all.
 
-    For rules the agent must hear about before anything is queued (e.g. WhatsApp's
-    24-hour window, or a channel whose settings are missing); returns the sentence, or None.
+    For rules the agent must hear about before anything is queued (e.g. a messaging
+    window that closed, or a channel whose settings are missing); returns the sentence, or None.
     """
     sb = current_app.extensions["switchboard"]
     adapter = sb.channel(channel)
@@ -379,7 +380,7 @@ def _adapter_rendering(chat: Chat, channel: str, template) -> str | None:
 
 
 def start_outbound(agent: Agent, channel: str, address: str, body="", media=(), template=None) -> tuple[Chat, Message]:
-    """An agent writes first (SMS/WhatsApp tab): continue or start the customer's chat."""
+    """An agent writes first (from a channel's tab): continue or start the customer's chat."""
     contact = resolve(channel, address, {})
     chat = open_chat_for(channel, address, contact, None, "agent", agent=agent)
     message = reply(chat, agent, body=body, media=media, template=template)
@@ -458,23 +459,13 @@ def reopen(chat: Chat, by: Agent, channel: str | None = None) -> Chat:
     if contact.group_id not in (None, chat.group_id):
         group = db.session.get(Group, contact.group_id)
         raise ChatError(gettext("This customer now belongs to %(group)s. Transfer this chat to %(group)s first, or "
-                                "write to them from the SMS or WhatsApp tab to start a new chat there.",
+                                "write to them from a channel's tab to start a new chat there.",
                                 group=group.name))
     chosen = channel or contact.preferred_channel or chat.channel
     address = channel_address(chosen, chat.customer_address)
     open_chat_for(chosen, address, contact, chat.sender, "agent", agent=by, chat=chat)
     bus.commit()
     return chat
-
-
-def channel_address(channel: str, address: str) -> str:
-    """The customer's address on another phone channel (SMS ⇄ WhatsApp share a number)."""
-    bare = address.removeprefix("whatsapp:")
-    if channel == "whatsapp" and bare.startswith("+"):
-        return "whatsapp:" + bare
-    if channel in ("sms", "voice") and bare.startswith("+"):
-        return bare
-    return address
 
 
 def mark_read(chat: Chat, agent: Agent) -> None:

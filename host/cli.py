@@ -23,7 +23,7 @@ def _create_app():
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False,
              add_default_commands=False)
 def main():
-    """Switchboard: SMS, WhatsApp and voice helpdesk.
+    """Switchboard: the helpdesk for your customers' messages and calls.
 
     Start with `switchboard serve` (development server with realtime and the outbox
     worker; `--production` for gunicorn).

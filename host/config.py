@@ -91,7 +91,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         SESSION_COOKIE_SAMESITE="None" if values["SECURE_COOKIES"] else "Lax",
         SESSION_COOKIE_SECURE=bool(values["SECURE_COOKIES"]),
         # Partitioned (CHIPS): a framed widget keeps its session where third-party cookies
-        # are blocked (Chromium); elsewhere the widget signs in with a token (see livechat).
+        # are blocked (Chromium); elsewhere the widget signs in with a token (e.g. inside a helpdesk app's frame).
         SESSION_COOKIE_PARTITIONED=bool(values["SECURE_COOKIES"]),
         REMEMBER_COOKIE_SAMESITE="None" if values["SECURE_COOKIES"] else "Lax",
         REMEMBER_COOKIE_SECURE=bool(values["SECURE_COOKIES"]),

@@ -38,6 +38,7 @@ def bootstrap() -> str:
         "csrfToken": generate_csrf(),
         "tabs": sb.widget_tabs(),
         "channels": sb.channel_list(),
+        "channelCatalogue": sb.channel_catalogue(),
         "plugins": sorted(n for n in sb.plugins.plugins if sb.plugins.is_enabled(n)),
     }
     # Escape "<" so a value can never close the <script> element it sits in.

@@ -37,7 +37,7 @@ class Media:
 class MediaRules:
     """What files a channel takes (an adapter's ``media_rules``): content types, the
     most files a message carries, their total size, and smaller caps for some types
-    (``type_caps``: content-type prefix → bytes, e.g. WhatsApp's 5 MB images). Sizes in
+    (``type_caps``: content-type prefix → bytes, e.g. 5 MB for images). Sizes in
     bytes, 1 MB = 1,000,000 as providers count."""
 
     name: str
@@ -71,7 +71,7 @@ class MediaRules:
 
 @dataclass(frozen=True)
 class Template:
-    """An approved provider template (e.g. Twilio Content API ``HX…`` SID)."""
+    """An approved provider template (e.g. a Content API ``HX…`` SID)."""
 
     sid: str
     variables: Mapping[str, str] = field(default_factory=dict)
@@ -112,6 +112,42 @@ class SendError(Exception):
         self.opted_out = opted_out
 
 
+@dataclass(frozen=True)
+class ChannelColour:
+    """A channel's badge in the console: a calm tint and the text colour on it (``#rrggbb``)."""
+
+    background: str
+    text: str
+
+
+@dataclass(frozen=True)
+class AddressFormat:
+    """How a channel writes a customer's address.
+
+    ``kind`` is ``"phone"`` (an E.164 number, ``+`` and digits), ``"email"`` or ``"text"``
+    (an id or handle of the provider's). ``prefix`` is what the channel writes before a
+    phone number (``"xyz:"`` + ``+14155550123``), so channels sharing a number can find a
+    customer's address on each other; ``example`` is a placeholder for forms.
+    """
+
+    kind: str = "text"
+    prefix: str = ""
+    example: str = ""
+
+
+@dataclass(frozen=True)
+class CallEvents:
+    """A channel that carries calls, and the Socket.IO events its calls push, so the
+    console rings without knowing the plugin: ``ringing`` ``{call, chat, transfer}`` while
+    a call waits for an agent, ``answered`` ``{call, chat, agent_id, agent_name}`` once
+    one took it. ``answer_tab`` is the key of the widget tab where agents answer (the
+    console names it, in the agent's language, when a transferred call rings)."""
+
+    ringing: str
+    answered: str
+    answer_tab: str = ""
+
+
 @runtime_checkable
 class Channel(Protocol):
     """A channel adapter: verifies, parses and sends; never writes the database.
@@ -119,7 +155,7 @@ class Channel(Protocol):
     Optional methods the host calls when present: ``normalise_address(value)`` (raise
     ``ValueError`` with a sentence for the agent → 422), ``check_reply(chat, body=,
     media=, template=)`` returning a sentence that refuses a reply before it is queued
-    (e.g. WhatsApp's 24-hour window → 409), or ``None``, ``render_template(chat,
+    (e.g. a messaging window that closed → 409), or ``None``, ``render_template(chat,
     template)`` returning the text a template message will show the customer (stored as
     the message's body, so agents read what was sent), or ``None``, and
     ``missing_settings()`` returning the names of the plugin's settings (fields of its
@@ -133,10 +169,19 @@ class Channel(Protocol):
     provider has no such message; raise ``SendError(retryable=True)`` when the provider
     can't be asked. The outbox asks it before every retry, so a message is never sent
     twice (see :mod:`host.outbox`).
+
+    A channel describes itself to the console with optional attributes, read once at
+    registration (:mod:`host.channel_descriptions`): ``colour`` (a :class:`ChannelColour`
+    for its badge), ``address_format`` (an :class:`AddressFormat`), what it carries —
+    ``text_refusal`` (a sentence: it carries no text), ``media_rules`` (files),
+    ``render_template`` or ``templates = True/False`` (templates), ``calls`` (a
+    :class:`CallEvents`) — so the host
+    draws badges, rings for calls and moves addresses between channels without knowing
+    any plugin.
     """
 
-    key: str      # stable key stored on chats/messages: "sms", "whatsapp", "voice", ...
-    label: str    # shown to agents: "SMS", "WhatsApp", ...
+    key: str      # stable key stored on chats and messages
+    label: str    # what agents read
 
     def send(self, message: OutgoingMessage) -> SendResult: ...
 
@@ -213,9 +258,9 @@ class WidgetTab:
     title: str
     script: str
     order: int = 100
-    # One of the host's drawn icons ("user", "contacts", "phone", "sms", "whatsapp",
-    # "logs", "livechat", "chat", "mute", "edit", "bell", "archive", "clip", "inbox"), or a short text
-    # such as an emoji, shown as is.
+    # One of the host's drawn icons ("user", "address-book", "phone", "speech-dots",
+    # "speech-phone", "logs", "speech-pair", "chat", "mute", "edit", "bell", "archive", "clip",
+    # "inbox"), or a short text such as an emoji, shown as is.
     icon: str = ""
     background: bool = False
     stylesheet: str = ""

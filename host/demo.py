@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import current_app
+
 from host import chats
-from host.contracts import InboundMessage
+from host.contracts import AddressFormat, InboundMessage
 from host.extensions import db
 from host.models import Agent, Group, Message, utcnow
 
@@ -12,11 +14,20 @@ DEMO_EMAIL = "admin@example.com"
 DEMO_PASSWORD = "switchboard-demo"
 DEMO_LOGIN = f"{DEMO_EMAIL} / {DEMO_PASSWORD}"
 
+# Customers' numbers and what they wrote; each conversation goes by the next text channel
+# that takes phone numbers, in the order the plugins registered them.
 CONVERSATIONS = [
-    ("sms", "+14155550101", "Maria Lopez", ["Hi, my order #4411 hasn't arrived yet.", "Can you check?"]),
-    ("whatsapp", "whatsapp:+447911123456", "Tom Becker", ["Hello! Do you ship to Germany?"]),
-    ("sms", "+14155550199", "", ["Is the store open on Sunday?"]),
+    ("+14155550101", "Maria Lopez", ["Hi, my order #4411 hasn't arrived yet.", "Can you check?"]),
+    ("+447911123456", "Tom Becker", ["Hello! Do you ship to Germany?"]),
+    ("+14155550199", "", ["Is the store open on Sunday?"]),
 ]
+OUR_NUMBER = "+14155550000"
+
+
+def phone_text_channels() -> list[tuple[str, AddressFormat]]:
+    """(key, address format) of the registered text channels that take phone numbers."""
+    descriptions = current_app.extensions["switchboard"].descriptions.values()
+    return [(d.key, d.address) for d in descriptions if d.text and d.address.kind == "phone"]
 
 
 def has_demo() -> bool:
@@ -35,11 +46,14 @@ def load_demo(force: bool = False) -> bool:
     db.session.add_all([support, sales, admin, agent])
     db.session.commit()
     # Through the same path as a real webhook, so the plugins see the conversations
-    # too (the contacts plugin makes their profiles) — then backdated, for a lived-in list.
+    # too (a plugin keeping contact records makes their profiles) — then backdated, for a
+    # lived-in list.
     now = utcnow()
-    for index, (channel, address, name, lines) in enumerate(CONVERSATIONS):
+    channels = phone_text_channels()
+    for index, (number, name, lines) in enumerate(CONVERSATIONS if channels else []):
+        channel, address_format = channels[index % len(channels)]
+        address, sender = address_format.prefix + number, address_format.prefix + OUR_NUMBER
         started = now - timedelta(minutes=30 - index * 10)
-        sender = "whatsapp:+14155550000" if channel == "whatsapp" else "+14155550000"
         for offset, line in enumerate(lines):
             stored = chats.receive(InboundMessage(
                 channel=channel, external_id=f"SMdemo{index:02d}{offset:02d}{'0' * 26}", from_address=address,

@@ -75,7 +75,7 @@ class ChatTransferred:
     to_agent_id: int | None
     to_group_id: int | None
     by_agent_id: int | None
-    origin: str = "switchboard"  # or the plugin that mirrored it in, e.g. "livechat"
+    origin: str = "switchboard"  # or the plugin that mirrored it in from another system
     from_group_id: int | None = None  # the group the chat was in before
 
 

@@ -40,8 +40,8 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 def register_channels(app: Flask) -> Iterable[Channel]:
     """Return channel adapters this plugin provides.
 
-    Each adapter has a unique ``key`` (``"sms"``, ``"whatsapp"``…) that chats and
-    messages store, a ``label`` shown to agents, and ``send(OutgoingMessage)`` which
+    Each adapter has a unique ``key`` that chats and messages store, a ``label``
+    shown to agents, and ``send(OutgoingMessage)`` which
     returns a ``SendResult`` or raises ``SendError``. Two plugins returning the same key
     stop start-up with an error. An adapter that needs settings says which are still
     missing with ``missing_settings()`` (names of its settings fields, empty when set
@@ -166,7 +166,7 @@ def message_received(event: MessageReceived) -> None:
     """A customer message was stored (after the commit).
 
     ``event.message`` and ``event.chat`` are snapshots; ``event.profile`` holds what the
-    channel told about the sender (e.g. WhatsApp ``ProfileName``); ``event.opt_out`` is
+    channel told about the sender (e.g. a profile name); ``event.opt_out`` is
     ``"stop"``/``"start"`` when the message was an opt-out keyword.
     """
 
@@ -221,7 +221,7 @@ def chat_archived(event: ChatArchived) -> None:
 
 @hookspec
 def call_status_changed(event: CallStatusChanged) -> None:
-    """A voice call changed state (ringing, in-progress, completed, missed …)."""
+    """A phone call changed state (ringing, in-progress, completed, missed …)."""
 
 
 @hookspec
@@ -257,7 +257,7 @@ def check_consent(channel: str, address: str) -> str | None:
     """May we send to this customer address on this channel?
 
     Return ``None`` to allow, or a sentence for the agent explaining the refusal (for
-    example "This customer replied STOP and opted out of SMS."). Called before a
+    example "This customer replied STOP and opted out of this channel."). Called before a
     message is handed to ``send_message``; a refusal fails the message without
     calling the provider and without retrying.
     """

@@ -4,7 +4,7 @@ Inbound has the shape outbound has (:mod:`host.outbox`). A webhook handler check
 provider's signature, calls :func:`record` — the raw event is committed, a re-delivery
 is absorbed by the unique ``(provider, external_id)`` — and answers at once. The inbox
 worker then hands each event to the handler a plugin registered for its kind
-(``register_inbox_handlers``), which turns it into contacts, chats, messages, statuses
+(``register_inbox_handlers``), which turns it into contact records, chats, messages, statuses
 and realtime events through the host's services.
 
 * **Order.** Events sharing an ``ordering_key`` (one customer) are processed one at a

@@ -12,7 +12,7 @@ from host.search_ddl import RAW_COLUMNS, RAW_INDEXES, RAW_TABLES
 HOST_VERSIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 IGNORED_TABLES = {"alembic_version"}
 # Tables made by raw DDL rather than models: SQLite's own, and search indexes a plugin's
-# migration creates (the contacts plugin's FTS5 shadow tables and PostgreSQL side table).
+# migration creates (a plugin's FTS5 shadow tables and PostgreSQL side tables).
 IGNORED_PREFIXES = ("contacts_search", "contacts_fts", "contact_search", "sqlite_", *RAW_TABLES)
 # Indexes made by raw DDL (expressions, orderings the models can't say on both databases).
 IGNORED_INDEXES = set(RAW_INDEXES)

@@ -163,7 +163,7 @@ class Chat(db.Model):
     channel = db.Column(db.String(40), nullable=False)
     customer_address = db.Column(db.String(254), nullable=False, index=True)
     customer_name = db.Column(db.String(200), nullable=False, default="")
-    contact_id = db.Column(db.Integer, index=True)  # owned by the contacts plugin, no FK
+    contact_id = db.Column(db.Integer, index=True)  # a plugin's contact record (resolve_contact), no FK
     sender = db.Column(db.String(254))  # sticky sender: our number the chat is bound to
     group_id = db.Column(db.Integer, db.ForeignKey("groups.id", ondelete="SET NULL"), index=True)
     agent_id = db.Column(db.Integer, db.ForeignKey("agents.id", ondelete="SET NULL"), index=True)
@@ -280,7 +280,7 @@ class InboxEvent(db.Model):
     """A provider's webhook as it arrived, recorded before it is answered.
 
     The webhook handler checks the signature, stores the raw event and answers; the inbox
-    worker (:mod:`host.inbox`) then turns it into contacts, chats, messages and statuses.
+    worker (:mod:`host.inbox`) then turns it into contact records, chats, messages and statuses.
     ``(provider, external_id)`` is unique, so a re-delivery is stored once. Events with
     the same ``ordering_key`` (one customer, one LiveChat chat) are processed one at a
     time in the order they arrived.

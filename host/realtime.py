@@ -103,7 +103,7 @@ def _token_agent(auth):
 def rooms_for(agent) -> list[str]:
     from host.models import Group
 
-    rooms = [f"agent:{agent.id}", "ungrouped", "contacts"]
+    rooms = [f"agent:{agent.id}", "ungrouped", "customers"]
     if agent.is_admin:
         group_ids = db.session.execute(db.select(Group.id)).scalars().all()
     else:

@@ -42,7 +42,7 @@ EVENTS: tuple[RealtimeEvent, ...] = (
     RealtimeEvent("call:updated", "a call's status changed (ringing, answered, ended …)", _TRANSCRIPT,
                   {"call": CallSchema, "chat": ChatSchema}),
     RealtimeEvent("contact:updated", "a plugin's customer record changed or was deleted",
-                  "the rooms of its chats, or without a chat its group's (every agent's `contacts` room "
+                  "the rooms of its chats, or without a chat its group's (every agent's `customers` room "
                   "when it has none)",
                   {"contact": "the record, as the plugin that keeps it shows it", "deleted": "true when it is gone"}),
     RealtimeEvent("session:ended", "the connection's sign-in ended (signed out, token revoked, deactivated)",

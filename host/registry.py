@@ -11,6 +11,7 @@ from flask import Blueprint
 from flask_smorest import Blueprint as ApiBlueprint
 
 from host import db_listeners
+from host.channel_descriptions import ChannelDescription, DescriptionError, describe
 from host.contracts import (Channel, HealthCheck, InboxHandler, NavLink, PluginSettings, SessionListener, SocketEvents,
                             WidgetTab, Worker)
 
@@ -29,6 +30,7 @@ class Switchboard:
         self.app = app
         self.plugins = plugins
         self.channels: dict[str, tuple[str, Channel]] = {}
+        self.descriptions: dict[str, ChannelDescription] = {}
         self.tabs: dict[str, tuple[str, WidgetTab]] = {}
         self.settings: dict[str, PluginSettings] = {}
         self.migration_folders: list[tuple[str, str]] = []
@@ -51,6 +53,10 @@ class Switchboard:
             if channel.key in self.channels:
                 raise RegistrationError(f"channel {channel.key!r} is registered by both "
                                         f"{self.channels[channel.key][0]} and {owner}")
+            try:
+                self.descriptions[channel.key] = describe(owner, channel)
+            except DescriptionError as exc:
+                raise RegistrationError(f"{owner}: {exc}") from exc
             self.channels[channel.key] = (owner, channel)
         for owner, blueprint in collect("register_blueprints", app=app):
             if not isinstance(blueprint, Blueprint):
@@ -127,9 +133,13 @@ class Switchboard:
 
     def channel_list(self) -> list[dict]:
         usable = self.enabled_channels()
-        return [{"key": k, "label": ch.label, "plugin": self.channels[k][0],
-                 "text_refusal": getattr(ch, "text_refusal", None),
+        return [{**self.descriptions[k].as_json(), "text_refusal": getattr(ch, "text_refusal", None),
                  "takes_files": getattr(ch, "media_rules", None) is not None} for k, ch in usable.items()]
+
+    def channel_catalogue(self) -> list[dict]:
+        """Every registered channel's description, its plugin on or off: how the console
+        draws chats of a channel that is switched off or not set up."""
+        return [d.as_json() for d in self.descriptions.values()]
 
     def missing_settings(self, key: str) -> list[str] | None:
         """Names of the settings channel ``key`` still needs (its ``missing_settings()``);

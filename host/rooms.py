@@ -1,7 +1,8 @@
 """Realtime room names: who receives an event pushed to them.
 
 ``agent:<id>`` is one agent's own room, ``group:<id>`` the members of a group (and every
-admin), ``ungrouped`` and ``contacts`` every agent, ``chat:<id>`` the agents with that
+admin), ``ungrouped`` and ``customers`` every agent (``customers``: customer records without
+a group), ``chat:<id>`` the agents with that
 chat open. Who joins which room is :mod:`host.access`'s rule (:func:`host.realtime.rooms_for`);
 this module only names them, so the host and plugins address the same people the same way.
 """
@@ -11,7 +12,7 @@ from typing import Any
 from collections.abc import Mapping
 
 UNGROUPED = "ungrouped"
-CONTACTS = "contacts"
+CUSTOMERS = "customers"
 
 
 def _field(chat: Any, name: str) -> Any:

@@ -222,12 +222,42 @@ class PluginUpdateSchema(Schema):
     enabled = fields.Bool(required=True)
 
 
+class ChannelColourSchema(Schema):
+    background = fields.Str(metadata={"description": "The badge's tint, #rrggbb."})
+    text = fields.Str(metadata={"description": "The badge's text colour, #rrggbb."})
+
+
+class AddressFormatSchema(Schema):
+    kind = fields.Str(metadata={"description": "phone (E.164), email or text."})
+    prefix = fields.Str(metadata={"description": "What the channel writes before a phone number."})
+    example = fields.Str()
+
+
+class CallEventsSchema(Schema):
+    ringing = fields.Str(metadata={"description": "The Socket.IO event pushed while a call waits for an agent."})
+    answered = fields.Str(metadata={"description": "The Socket.IO event pushed when an agent took the call."})
+    answer_tab = fields.Str(metadata={"description": "The key of the widget tab where agents answer."})
+
+
+class CarriesSchema(Schema):
+    text = fields.Bool()
+    media = fields.Dict(allow_none=True, metadata={"description": "types, max_total (bytes), max_files."})
+    templates = fields.Bool()
+    calls = fields.Nested(CallEventsSchema, allow_none=True)
+
+
 class ChannelSchema(Schema):
+    """A channel as it describes itself (``host.channel_descriptions``)."""
+
     key = fields.Str()
     label = fields.Str()
     plugin = fields.Str()
+    colour = fields.Nested(ChannelColourSchema, allow_none=True)
+    address = fields.Nested(AddressFormatSchema)
+    carries = fields.Nested(CarriesSchema)
     text_refusal = fields.Str(allow_none=True, metadata={
         "description": "Set when the channel never carries text (a phone call): why, in words."})
+    takes_files = fields.Bool()
 
 
 class WidgetTabSchema(Schema):
@@ -237,6 +267,7 @@ class WidgetTabSchema(Schema):
     order = fields.Int()
     icon = fields.Str()
     background = fields.Bool()
+    stylesheet = fields.Str()
     plugin = fields.Str()
 
 

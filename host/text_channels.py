@@ -1,12 +1,11 @@
 """Which channel a chat's typed replies go by.
 
-A chat is bound to the channel its text travels on (SMS, WhatsApp …). Some channels
+A chat is bound to the channel its text travels on. Some channels
 carry no text at all — a phone line says so with ``text_refusal`` on its adapter — and
 a call on a chat must never take that text channel away: calls are recorded on the
-chat, the chat keeps replying by SMS or WhatsApp. A chat begun by a call gets the text
+chat, the chat keeps replying by its text channel. A chat begun by a call gets the text
 channel the customer is best reached on: their preferred one, else the first text
-channel of the plugin that brought the call (Twilio's SMS before its WhatsApp, in the
-order it registered them), else the first other text channel that is set up.
+channel of the plugin that brought the call (in the order it registered them), else the first other text channel that is set up.
 """
 from __future__ import annotations
 

@@ -25,9 +25,9 @@ and the public modules hold the host's services by subject:
 from __future__ import annotations
 
 from host import hookimpl
-from host.contracts import (Channel, ContactRef, HealthCheck, InboundMessage, InboxHandler, Media, MediaRules,
-                            NavLink, OutgoingMessage, PluginSettings, SendError, SendResult, SessionListener,
-                            SocketEvents, StatusUpdate, Stored, Template, WidgetTab, Worker)
+from host.contracts import (AddressFormat, CallEvents, Channel, ChannelColour, ContactRef, HealthCheck,
+                            InboundMessage, InboxHandler, Media, MediaRules, NavLink, OutgoingMessage, PluginSettings,
+                            SendError, SendResult, SessionListener, SocketEvents, StatusUpdate, Stored, Template, WidgetTab, Worker)
 from host.events import (CallStatusChanged, ChatArchived, ChatAssigned, ChatReopened, ChatStarted,
                          ChatTransferred, ContactChanged, MessageQueued, MessageReceived, MessageSent,
                          MessageStatusChanged)
@@ -42,7 +42,7 @@ __all__ = [
     # the database: Flask-SQLAlchemy's db (session, select, Model for a plugin's tables)
     "db", "utcnow", "Agent", "Group", "Chat", "Message", "Call",
     # what plugins hand to the host and get back
-    "Channel", "Media", "MediaRules", "Template", "OutgoingMessage", "SendResult", "SendError",
+    "Channel", "ChannelColour", "AddressFormat", "CallEvents", "Media", "MediaRules", "Template", "OutgoingMessage", "SendResult", "SendError",
     "InboundMessage", "Stored", "StatusUpdate", "ContactRef", "WidgetTab", "SocketEvents",
     "PluginSettings", "NavLink", "InboxHandler", "HealthCheck", "Worker", "SessionListener",
     # notifications (one frozen event per notification hook)

@@ -9,7 +9,7 @@ from host.contracts import ContactRef, SendError
 
 @hookimpl(trylast=True)
 def resolve_contact(channel, address, profile):
-    """Without a contacts plugin a customer is just their address."""
+    """Without a plugin keeping contact records, a customer is just their address."""
     return ContactRef(id=None, name=(profile or {}).get("name", ""))
 
 

@@ -72,6 +72,6 @@ def call_status_changed(event):
 @hookimpl
 def contact_changed(event):
     """To the agents who may see the contact: those of its chats' rooms, or with no chat,
-    of its group override (every agent's ``contacts`` room when it has none)."""
+    of its group override (every agent's ``customers`` room when it has none)."""
     data = {"contact": dict(event.contact), "deleted": event.deleted}
     push("contact:updated", data, access.rooms_for_chats(event.chat_ids, event.contact.get("group_id")))

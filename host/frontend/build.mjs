@@ -10,6 +10,9 @@
 // Every top-level .js file in a plugin's frontend/ folder is an entry point (a widget
 // tab's ES module exporting `mount(element, ctx)`); files in sub-folders are only
 // imported. Third-party code comes from node_modules, bundled in; nothing is vendored.
+// Only the built-in plugins under plugins/ are built here: a plugin installed with pip
+// ships its tab bundles prebuilt in its package, and the host serves them as they are.
+// Tab bundles import nothing from the host (the host's helpers come in the tab's ctx).
 import * as esbuild from "esbuild";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";

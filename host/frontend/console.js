@@ -2,6 +2,7 @@
 import { beep, notificationButton, notify, setSound, unlockAudioOnGesture } from "./lib/alerts.js";
 import { createApi } from "./lib/api.js";
 import { readBootstrap } from "./lib/bootstrap.js";
+import { learnChannels } from "./lib/channels.js";
 import { createChatList, customerLabel } from "./lib/chat_list.js";
 import { ChatStore, VIEWS } from "./lib/chat_store.js";
 import { chatActions } from "./lib/chat_actions.js";
@@ -12,7 +13,7 @@ import { openShortcutsDialog } from "./lib/keyboard.js";
 import { bindConsoleKeys } from "./lib/console_keys.js";
 import { connectionIndicator, connectSocket } from "./lib/socket.js";
 import { toast } from "./lib/toast.js";
-import { createWidget } from "./lib/widget_runtime.js";
+import { createWidget, tabTitle } from "./lib/widget_runtime.js";
 import { followPluginChanges } from "./lib/plugin_changes.js";
 import { followChats } from "./lib/console_chats.js";
 import { followCalls } from "./lib/console_calls.js";
@@ -24,6 +25,7 @@ export function startConsole(root, boot) {
   const me = boot.agent;
   setSound(me.sound_alerts !== false);
   const channels = boot.channels || [];
+  learnChannels(boot.channelCatalogue);
   const api = createApi(boot.csrfToken);
   const store = new ChatStore(me, boot.isAdmin);
   // While a chat loads, realtime updates for it are kept in `buffered` and replayed after.
@@ -92,7 +94,9 @@ export function startConsole(root, boot) {
     renderQueued = true;
     queueMicrotask(() => {
       renderQueued = false;
-      list.render({ store, view: state.view, openId: state.openId, channels, ringing: ringing.rows() });
+      // tabs named like a text channel start chats on it (a channel's "write first" tab)
+      const writeTabs = widget.tabs.filter((tab) => channels.some((c) => c.key === tab.key && !c.text_refusal)).map(tabTitle);
+      list.render({ store, view: state.view, openId: state.openId, channels, ringing: ringing.rows(), writeTabs });
       const unread = store.totalUnread();
       document.title = unread > 0 ? t("console.unreadTitle", { count: unread }) : idleTitle;
     });
@@ -223,7 +227,8 @@ export function startConsole(root, boot) {
   }
 
   followChats({ socket, store, state, applyChat, attentive, alertAgent, markRead, leaveIfMovedAway, chatView, widget });
-  const ringing = followCalls({ socket, store, me, state, render, applyChat, attentive, openChat, refreshTranscript });
+  const ringing = followCalls({ socket, store, me, state, render, applyChat, attentive, openChat, refreshTranscript,
+    tabTitle: (key) => { const tab = widget.tabs.find((one) => one.key === key); return tab ? tabTitle(tab) : ""; } });
 
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible" && state.openId && store.get(state.openId)?.unread) markRead(state.openId);

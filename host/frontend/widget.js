@@ -5,6 +5,7 @@
 // bridges to reuse.
 import { createApi } from "./lib/api.js";
 import { readBootstrap } from "./lib/bootstrap.js";
+import { learnChannels } from "./lib/channels.js";
 import { h, replace } from "./lib/dom.js";
 import { connectionIndicator, connectSocket } from "./lib/socket.js";
 import { openTransferDialog } from "./lib/transfer_dialog.js";
@@ -47,6 +48,7 @@ export function mountWidget(root, boot = readBootstrap()) {
   const idleMessage = () => t("widget.idle");
   setMessage(idleMessage());
   const channels = boot.channels || [];
+  learnChannels(boot.channelCatalogue);
   const transfer = async (id) => {
     const chat = await api(`chats/${id}`);
     const result = await openTransferDialog({ chat, api, me: boot.agent });

@@ -15,7 +15,7 @@ from marshmallow import Schema, fields, validate
 from host import access, hookimpl
 from host.access import about
 from host.chats import apply_status, receive
-from host.contracts import (HealthCheck, InboundMessage, PluginSettings, SendError, SendResult, SocketEvents,
+from host.contracts import (ChannelColour, HealthCheck, InboundMessage, PluginSettings, SendError, SendResult, SocketEvents,
                             StatusUpdate, WidgetTab)
 
 SECRET = "loopback-webhook-secret"
@@ -28,6 +28,7 @@ def sign(body: bytes, secret: str = SECRET) -> str:
 class LoopbackChannel:
     key = "loopback"
     label = "Loopback"
+    colour = ChannelColour("#f4f3ff", "#5925dc")
 
     def __init__(self):
         self.sent = []

@@ -41,7 +41,7 @@ def switchboard_config():
 
 @pytest.fixture
 def switchboard_plugins():
-    """Override to restrict entry-point plugins, e.g. ``"contacts"``; None loads all."""
+    """Override to restrict entry-point plugins, a comma-separated string of names such as ``"my_plugin"``; None loads all."""
     return None
 
 

@@ -34,7 +34,7 @@ def register_widget_tabs(app):
     return [
         WidgetTab(key="customer", title="Customer", script=tab_script(NAME, "customer_tab.js"), order=10, icon="user",
                   stylesheet=tab_stylesheet(NAME, "contacts.css")),
-        WidgetTab(key="contacts", title="Contacts", script=tab_script(NAME, "contacts_tab.js"), order=40, icon="contacts",
+        WidgetTab(key="contacts", title="Contacts", script=tab_script(NAME, "contacts_tab.js"), order=40, icon="address-book",
                   stylesheet=tab_stylesheet(NAME, "contacts.css")),
     ]
 

@@ -74,6 +74,8 @@ class WidgetStartSchema(Schema):
     csrfToken = fields.Str(metadata={"description": "For cookie-signed requests; empty with a token"})
     tabs = fields.List(fields.Dict(), metadata={"description": "The widget's tabs"})
     channels = fields.List(fields.Dict(), metadata={"description": "Enabled channels"})
+    channelCatalogue = fields.List(fields.Dict(), metadata={
+        "description": "Every registered channel's description, for drawing chats of any channel"})
     plugins = fields.List(fields.Str(), metadata={"description": "Enabled plugins"})
     language = fields.Str(metadata={"description": "The interface language, e.g. es"})
     timeZone = fields.Str(allow_none=True, metadata={"description": "The agent's IANA time zone; null: the browser's"})

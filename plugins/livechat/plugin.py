@@ -49,7 +49,7 @@ def register_blueprints(app):
 
 @hookimpl
 def register_widget_tabs(app):
-    return [WidgetTab(key="livechat", title="LiveChat", script=tab_script(NAME, "livechat_tab.js"), order=60, icon="livechat")]
+    return [WidgetTab(key="livechat", title="LiveChat", script=tab_script(NAME, "livechat_tab.js"), order=60, icon="speech-pair")]
 
 
 @hookimpl

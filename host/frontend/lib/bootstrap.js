@@ -2,7 +2,7 @@
 
 export function readBootstrap(id = "bootstrap") {
   const el = document.getElementById(id);
-  const empty = { agent: null, isAdmin: false, csrfToken: "", tabs: [], channels: [], plugins: [] };
+  const empty = { agent: null, isAdmin: false, csrfToken: "", tabs: [], channels: [], channelCatalogue: [], plugins: [] };
   if (!el) return empty;
   try {
     return { ...empty, ...JSON.parse(el.textContent || "{}") };

@@ -3,16 +3,24 @@ import { channelBadge } from "./channels.js";
 import { icon } from "./icons.js";
 import { h, initials, replace } from "./dom.js";
 import { fullTime, relativeTime } from "./time.js";
-import { formatNumber, t } from "./i18n.js";
+import { currentLanguage, formatNumber, t } from "./i18n.js";
 
 // Functions, not constants: the catalog is read when the list is drawn.
 const VIEW_LABELS = { queued: () => t("list.queued"), mine: () => t("list.mine"), archived: () => t("list.archived") };
 
 const EMPTY = {
   queued: () => [t("list.emptyQueued"), t("list.emptyQueuedHint")],
-  mine: () => [t("list.emptyMine"), t("list.emptyMineHint")],
+  mine: () => [t("list.emptyMine"), ""],
   archived: () => [t("list.emptyArchived"), t("list.emptyArchivedHint")],
 };
+
+// "Accept a chat from Queued, or start one from the SMS or WhatsApp tab": the tabs that start
+// a chat on a text channel, as their plugins title them, joined in the agent's language.
+function emptyMineHint(writeTabs) {
+  if (!writeTabs.length) return t("list.emptyMineNoTabs");
+  const tabs = new Intl.ListFormat(currentLanguage(), { type: "disjunction" }).format(writeTabs);
+  return t("list.emptyMineHint", { tabs });
+}
 
 export function customerLabel(chat) {
   return chat?.customer_name || chat?.customer_address || t("list.unknownCustomer");
@@ -90,7 +98,8 @@ export function createChatList({ onOpen, onView, header }) {
     return h("li", link);
   }
 
-  function render({ store, view, openId, channels, ringing }) {
+  /** `writeTabs`: titles of the tabs that start a chat on a text channel (named when "mine" is empty). */
+  function render({ store, view, openId, channels, ringing, writeTabs = [] }) {
     const counts = store.counts();
     for (const [key, button] of Object.entries(buttons)) {
       button.setAttribute("aria-selected", String(key === view));
@@ -103,7 +112,8 @@ export function createChatList({ onOpen, onView, header }) {
     const chats = store.list(view);
     list.dataset.view = view;
     if (!chats.length) {
-      const [title, text] = EMPTY[view]();
+      const [title, plain] = EMPTY[view]();
+      const text = view === "mine" ? emptyMineHint(writeTabs) : plain;
       replace(list, h("li.empty-state", h("strong", title), h("span", text)));
       return;
     }

@@ -1,5 +1,5 @@
 // Column 2: the open chat — header with actions, transcript, composer.
-import { channelBadge, channelLabel, replyChannel } from "./channels.js";
+import { channelBadge, channelLabel, isCallChannel, replyChannel } from "./channels.js";
 import { customerLabel, hue } from "./chat_list.js";
 import { mergeMessage } from "./chat_store.js";
 import { createComposer } from "./composer.js";
@@ -8,7 +8,7 @@ import { fileKind, readableSize } from "./files.js";
 import { icon } from "./icons.js";
 import { dayKey, dayLabel, fullTime, messageTime } from "./time.js";
 import { t } from "./i18n.js";
-import { callRow, channelChange, channelTag, deliveryText, isCallChannel, isTextMessage, statusText, templateMark,
+import { callRow, channelChange, channelTag, deliveryText, isTextMessage, statusText, templateMark,
   textChannelsUsed, voicemailRow } from "./transcript.js";
 
 const CHAT_STATUS = { queued: () => t("chat.statusQueued"), active: () => t("chat.statusActive"),

@@ -26,7 +26,7 @@ export function createComposer({ onSend, onReopen, replies, onUpload }) {
   const counter = h("span.composer-counter", { "aria-live": "off" });
   const DEFAULT_HINT = replies ? t("composer.hintReplies") : t("composer.hint");
   const hint = h("span.composer-hint", DEFAULT_HINT);
-  // Which channel a reply goes by (a chat with calls still replies by SMS or WhatsApp).
+  // Which channel a reply goes by (a chat with calls still replies on its text channel).
   const via = h("span.composer-via", { hidden: true });
   const send = h("button.primary.composer-send", { type: "submit" }, t("composer.send"));
   // Attachments: uploaded as soon as chosen (the channel's limits answer at once),

@@ -1,15 +1,17 @@
-// Calls in the console: a chat rings while a call waits on it (voice channels push
-// call:incoming). The ring sounds for the agent who can answer (the assignee, or anyone
+// Calls in the console: a chat rings while a call waits on it. Channels that carry calls
+// name the events their calls push (their description's `calls`: ringing, answered);
+// the host's own call:updated follows every call's status. The ring sounds for the agent who can answer (the assignee, or anyone
 // in the group while the chat is queued); everyone who sees the chat sees the indicator
 // and whom it rings for. A call nobody picks up stops ringing after RING_LIMIT_MS.
 import { notify, startRing, stopRing } from "./alerts.js";
+import { callEvents } from "./channels.js";
 import { customerLabel } from "./chat_list.js";
 import { t } from "./i18n.js";
 
 const RING_LIMIT_MS = 180_000; // voicemail takes the call by then
 
 /** Returns {rows()}: chat id -> {forOther} for the chat list's ringing rows. */
-export function followCalls({ socket, store, me, state, render, applyChat, attentive, openChat, refreshTranscript }) {
+export function followCalls({ socket, store, me, state, render, applyChat, attentive, openChat, refreshTranscript, tabTitle }) {
   const ringing = new Map(); // chat id -> {callId, transfer, timer}
 
   function canAnswer(chat) {
@@ -41,17 +43,22 @@ export function followCalls({ socket, store, me, state, render, applyChat, atten
     refreshRing();
   }
 
-  socket.on("call:incoming", ({ call, chat, transfer } = {}) => {
-    if (!call || !chat) return;
-    applyChat(chat);
-    clearTimeout(ringing.get(chat.id)?.timer);
-    ringing.set(chat.id, { callId: call.id, transfer: Boolean(transfer), timer: setTimeout(() => stopRinging(chat.id), RING_LIMIT_MS) });
-    refreshRing();
-    if (canAnswer(store.get(chat.id)) && !attentive(chat.id)) {
-      notify(customerLabel(chat), transfer ? t("calls.transferred") : t("calls.incoming"),
-        { tag: `call-${call.id}`, onClick: () => openChat(chat.id) });
-    }
-  });
+  const events = callEvents();
+  for (const ringingEvent of events.ringing) {
+    const answerTab = events.tabFor(ringingEvent); // where agents answer, as the page titles it
+    socket.on(ringingEvent, ({ call, chat, transfer } = {}) => {
+      if (!call || !chat) return;
+      applyChat(chat);
+      clearTimeout(ringing.get(chat.id)?.timer);
+      ringing.set(chat.id, { callId: call.id, transfer: Boolean(transfer), timer: setTimeout(() => stopRinging(chat.id), RING_LIMIT_MS) });
+      refreshRing();
+      if (canAnswer(store.get(chat.id)) && !attentive(chat.id)) {
+        const tab = answerTab && tabTitle(answerTab);
+        const text = !transfer ? t("calls.incoming") : tab ? t("calls.transferred", { tab }) : t("calls.transferredNoTab");
+        notify(customerLabel(chat), text, { tag: `call-${call.id}`, onClick: () => openChat(chat.id) });
+      }
+    });
+  }
 
   socket.on("call:updated", ({ call } = {}) => {
     if (call?.ended_at && call.chat_id === state.openId) refreshTranscript(call.chat_id); // the call's line
@@ -61,9 +68,11 @@ export function followCalls({ socket, store, me, state, render, applyChat, atten
     if (call.ended_at || answered) stopRinging(call.chat_id, call.id);
   });
 
-  socket.on("call:connected", ({ call } = {}) => {
-    if (call) stopRinging(call.chat_id, call.id);
-  });
+  for (const answeredEvent of events.answered) {
+    socket.on(answeredEvent, ({ call } = {}) => {
+      if (call) stopRinging(call.chat_id, call.id);
+    });
+  }
 
   socket.on("chat:updated", () => {
     if (ringing.size) refreshRing(); // an assignment or transfer changes who may answer

@@ -22,7 +22,7 @@
 //     h, replace,         never as HTML
 //     escapeHtml, safeUrl, initials },
 //   style: {              the host's look, for plugins that draw channels or people
-//     channelBadge(key),  a badge naming the channel in its own colour
+//     channelBadge(key, text?) a badge naming the channel in its own colour
 //     channelLabel(key) },
 //   escapeHtml(text),     (also in dom)
 //   icon(name, className) a drawn host icon (<span class="icon"><svg>) by name, e.g.
@@ -60,7 +60,7 @@ export function tabContext(base, mounted, currentChat, tab = {}) {
     get language() { return currentLanguage(); },
     time: TIME,
     style: Object.freeze({
-      channelBadge: (key) => channelBadge(key, channels),
+      channelBadge: (key, text = null) => channelBadge(key, channels, text),
       channelLabel: (key) => channelLabel(key, channels),
     }),
     escapeHtml,

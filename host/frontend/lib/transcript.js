@@ -1,7 +1,7 @@
 // What the transcript says besides bubbles: calls and voicemails as rows of their own,
 // which channel each message travelled on when a chat used several, a line at each
 // change of channel, and delivery states in words.
-import { channelLabel } from "./channels.js";
+import { channelLabel, isCallChannel } from "./channels.js";
 import { h, safeUrl } from "./dom.js";
 import { icon } from "./icons.js";
 import { t } from "./i18n.js";
@@ -20,11 +20,6 @@ export function statusText(status) {
 
 const EVENT_KINDS = new Set(["system", "note", "call"]);
 
-/** A channel that carries no text (a phone line): its messages are calls and voicemails. */
-export function isCallChannel(key, channels = []) {
-  return Boolean(channels.find((c) => c.key === key)?.text_refusal) || key === "voice";
-}
-
 /** Whether a message travelled as text on its channel (not a call, voicemail, note or system line). */
 export function isTextMessage(message, channels) {
   return !EVENT_KINDS.has(message.kind || "text") && !isCallChannel(message.channel, channels);
@@ -39,7 +34,7 @@ export function textChannelsUsed(messages, channels) {
   return used;
 }
 
-/** "Switched to WhatsApp": the line between two messages on different text channels. */
+/** "Switched to <channel>": the line between two messages on different text channels. */
 export function channelChange(key, channels) {
   return h("div.channel-change", { role: "separator", dataset: { channel: key } },
     h("span", t("transcript.switchedTo", { channel: channelLabel(key, channels) })));

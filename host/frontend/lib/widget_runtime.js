@@ -277,7 +277,8 @@ export function createWidget(root, initialTabs, base, { requireChat = false, emp
     setTabs(tabs);
   }
 
-  return { setChat, updateChat, select, setTabs, relabel, destroy, get chat() { return state.chat; } };
+  return { setChat, updateChat, select, setTabs, relabel, destroy, get chat() { return state.chat; },
+    get tabs() { return tabs; } };
 }
 
 /** A tab's title in the agent's language: its plugin's "tab.<key>" message, else as registered. */

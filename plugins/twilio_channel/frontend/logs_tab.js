@@ -63,7 +63,7 @@ export function mount(element, ctx) {
       const row = h("li", { class: "log-row" },
         h("div", { class: "log-top" },
           h("time", { class: "log-time" }, r.time ? time.fullTime(r.time) : ""),
-          h("span", { class: `badge channel ch-${r.channel}` }, (CHANNELS().find(([k]) => k === r.channel) || [r.channel, r.channel])[1]),
+          ctx.style.channelBadge(r.channel, (CHANNELS().find(([k]) => k === r.channel) || [r.channel, r.channel])[1]),
           status),
         h("div", { class: "log-body", dir: "auto" }, r.body || t("logs.noText")),
         meta ? h("div", { class: "log-meta muted" }, meta) : null,

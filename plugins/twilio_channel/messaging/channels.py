@@ -12,7 +12,8 @@ from dataclasses import replace
 import phonenumbers
 from flask import current_app
 
-from switchboard import db, Chat, Group, MediaRules, Message, OutgoingMessage, SendError, SendResult
+from switchboard import (AddressFormat, ChannelColour, db, Chat, Group, MediaRules, Message, OutgoingMessage,
+                         SendError, SendResult)
 
 from plugins.twilio_channel.account import subaccounts as accounts
 
@@ -159,12 +160,20 @@ def media_refusal(rules: MediaRules, media) -> tuple[str, str] | None:
     return ("12300" if any(t not in rules.types for _, t, _ in declared) else "11751"), sentence
 
 
+LOOKS = {"sms": ChannelColour("#eef4ff", "#3538cd"), "whatsapp": ChannelColour("#e7f8ef", "#087443")}
+
+
 class TwilioChannel:
     """One Twilio messaging channel (``sms`` or ``whatsapp``)."""
 
     def __init__(self, key: str, label: str):
         self.key = key
         self.label = label
+        # How the console draws it: its badge, its addresses (a WhatsApp address is the
+        # number after "whatsapp:"), and whether it takes templates.
+        self.colour = LOOKS[key]
+        self.address_format = AddressFormat("phone", WHATSAPP if key == "whatsapp" else "", "+14155552671")
+        self.templates = key == "whatsapp"
         # An SMS with files goes as MMS.
         self.media_rules = WHATSAPP_RULES if key == "whatsapp" else MMS_RULES
 

@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from switchboard import SendError
+from switchboard import AddressFormat, CallEvents, ChannelColour, SendError
 
 from plugins.twilio_channel.messaging.channels import normalise_number
 from plugins.twilio_channel.settings import (VOICE_GREETING, VOICE_HOLD_MUSIC, VOICE_VOICEMAIL_PROMPT, E164, SERVICE_SID,
@@ -62,6 +62,10 @@ class VoiceChannel:
     refusal = ("A phone call can't carry text, and no text channel (SMS or WhatsApp) is set up to reply by. "
                "An admin can set one up on the Plugins page.")
     text_refusal = refusal   # the console shows it in place of the reply box
+    colour = ChannelColour("#fdf2fa", "#c11574")
+    address_format = AddressFormat("phone", "", "+14155552671")
+    # the console rings on these (voice_calls pushes them); agents answer in the Call tab
+    calls = CallEvents(ringing="call:incoming", answered="call:connected", answer_tab="call")
 
     def normalise_address(self, value: str) -> str:
         return normalise_number(value)

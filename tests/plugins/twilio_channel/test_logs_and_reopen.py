@@ -112,7 +112,7 @@ def test_logs_validate_their_arguments(app, agent, api):
 @pytest.mark.parametrize("channel, address, expected", [
     ("whatsapp", "+14155550123", "whatsapp:+14155550123"), ("sms", "whatsapp:+14155550123", "+14155550123"),
     ("voice", "whatsapp:+14155550123", "+14155550123"), ("sms", "+14155550123", "+14155550123")])
-def test_channel_address_maps_sms_and_whatsapp(channel, address, expected):
+def test_channel_address_maps_sms_and_whatsapp(app, channel, address, expected):
     assert channel_address(channel, address) == expected
 
 

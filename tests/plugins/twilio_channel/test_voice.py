@@ -442,8 +442,10 @@ def test_the_voice_channel_refuses_text_clearly_and_for_good(app, agent, api, tw
         VOICE_CHANNEL.send(OutgoingMessage(message_id=1, chat_id=call.chat_id, channel="voice", to=CUSTOMER,
                                            sender=OUR_NUMBER, body="Hello?"))
     assert refused.value.retryable is False and "can't carry text" in str(refused.value)
+    voice = next(c for c in app.extensions["switchboard"].channel_list() if c["key"] == "voice")
     assert {"key": "voice", "label": "Voice", "plugin": "twilio_channel",
-            "text_refusal": VOICE_CHANNEL.refusal, "takes_files": False} in app.extensions["switchboard"].channel_list()
+            "text_refusal": VOICE_CHANNEL.refusal, "takes_files": False}.items() <= voice.items()
+    assert voice["carries"]["text"] is False and voice["carries"]["calls"]["ringing"] == "call:incoming"
 
 
 def test_mute_is_recorded_and_told_to_the_chat_room_by_the_agent_on_the_call_only(
