@@ -33,6 +33,12 @@ export function channelBadge(key, channels = [], text = null) {
   return h("span.badge.channel", { style }, text ?? channelLabel(key, channels));
 }
 
+/** A customer's address as people read it on channel `key`: without the prefix the channel writes. */
+export function readableAddress(key, address, channels = []) {
+  const prefix = described(key, channels)?.address?.prefix;
+  return prefix && String(address || "").startsWith(prefix) ? address.slice(prefix.length) : address;
+}
+
 /** A channel that carries no text (a phone line): its messages are calls and voicemails. */
 export function isCallChannel(key, channels = []) {
   const found = described(key, channels);

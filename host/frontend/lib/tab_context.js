@@ -23,7 +23,8 @@
 //     escapeHtml, safeUrl, initials },
 //   style: {              the host's look, for plugins that draw channels or people
 //     channelBadge(key, text?) a badge naming the channel in its own colour
-//     channelLabel(key) },
+//     channelLabel(key),
+//     address(key, address) the address without the prefix the channel writes },
 //   escapeHtml(text),     (also in dom)
 //   icon(name, className) a drawn host icon (<span class="icon"><svg>) by name, e.g.
 //                         "phone", "mute", "edit", "user" (lib/icons.js); text otherwise
@@ -35,7 +36,7 @@
 // A tab's styles come from the stylesheet its WidgetTab declares (a CSS file its plugin
 // serves): the host links it once per page and mounts the tab when it has loaded.
 import { escapeHtml, h, initials, replace, safeUrl } from "./dom.js";
-import { channelBadge, channelLabel } from "./channels.js";
+import { channelBadge, channelLabel, readableAddress } from "./channels.js";
 import { hasIcon, icon } from "./icons.js";
 import { currentLanguage, formatNumber, translator } from "./i18n.js";
 import { dayLabel, duration, fullTime, messageTime, relativeTime } from "./time.js";
@@ -62,6 +63,7 @@ export function tabContext(base, mounted, currentChat, tab = {}) {
     style: Object.freeze({
       channelBadge: (key, text = null) => channelBadge(key, channels, text),
       channelLabel: (key) => channelLabel(key, channels),
+      address: (key, address) => readableAddress(key, address, channels),
     }),
     escapeHtml,
     icon: (name, className = "") => (hasIcon(name) ? icon(name, className) : h("span", String(name))),
