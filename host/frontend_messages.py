@@ -1,7 +1,7 @@
 """The browser's message catalogs: ICU messages as JSON, one file per language.
 
 Switchboard's own are ``host/messages/<language>.json``; a plugin ships its own next to
-its module, ``<package>/messages/<language>.json`` (``plugins/contacts/messages/es.json``),
+its module, ``<package>/messages/<language>.json`` (``plugins/<name>/messages/es.json``),
 and its widget tabs read them through ``ctx.t``. English is the source: a plugin that
 lacks a language, or a key in it, shows its English message there.
 ``host/frontend/i18n_check.mjs`` checks every catalog against the keys the code uses.

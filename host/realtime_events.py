@@ -4,7 +4,7 @@ The console and plugins' widget tabs listen for these (``ctx.on(name, handler)``
 catalogue is rendered into the README (``python -m host.realtime_events``) and a test
 keeps the two equal, checks that every event the host sends is listed here, and that
 the payloads sent carry exactly the fields listed. Plugins' own events are prefixed with
-the plugin's name (``livechat:sync``) and documented by the plugin.
+the plugin's name (``<plugin>:<event>``) and documented by the plugin.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 // Checks the browser's message catalogs against the code that uses them.
 //
 //   node host/frontend/i18n_check.mjs                  the host and every plugin under plugins/
-//   node host/frontend/i18n_check.mjs plugins/contacts one package (a folder with frontend/ and messages/;
+//   node host/frontend/i18n_check.mjs plugins/<name>   one package (a folder with frontend/ and messages/;
 //                                                      static/*.js too, for a tab shipped as written)
 //   node host/frontend/i18n_check.mjs --json …         the findings as JSON, for tests
 //

@@ -14,7 +14,7 @@ const EMPTY = {
   archived: () => [t("list.emptyArchived"), t("list.emptyArchivedHint")],
 };
 
-// "Accept a chat from Queued, or start one from the SMS or WhatsApp tab": the tabs that start
+// "Accept a chat from Queued, or start one from the A or B tab": the tabs that start
 // a chat on a text channel, as their plugins title them, joined in the agent's language.
 function emptyMineHint(writeTabs) {
   if (!writeTabs.length) return t("list.emptyMineNoTabs");
