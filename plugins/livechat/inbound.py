@@ -12,18 +12,15 @@ transfer or close that only repeats what Switchboard already shows changes nothi
 from __future__ import annotations
 
 from typing import Any
-from collections.abc import Mapping
 
-from sqlalchemy import func
-
-from switchboard import chats as host_chats, db, Agent, Chat, Group, enabled_channels
-from switchboard.web import public_https_url
+from switchboard import chats as host_chats, db, Chat, Group
 from plugins.livechat import sync_queue
 from plugins.livechat.mirroring import refused_note
 from plugins.livechat.models import LiveChatChat, LiveChatEvent, LiveChatSyncItem
 from plugins.livechat.settings import LiveChatSettings
 from plugins.livechat.sync_actions import CUSTOM_ID_PREFIX
 from plugins.livechat.parsing import LiveChatWebhook
+from plugins.livechat.replies import agent_for, send_reply
 
 
 def process(webhook: LiveChatWebhook, config: LiveChatSettings) -> str:
@@ -38,15 +35,6 @@ def link_for_lc_chat(lc_chat_id: str | None) -> LiveChatChat | None:
     if not lc_chat_id:
         return None
     return db.session.execute(db.select(LiveChatChat).where(LiveChatChat.lc_chat_id == lc_chat_id)).scalar_one_or_none()
-
-
-def agent_for(lc_agent_id: Any) -> Agent | None:
-    """LiveChat agent ids are their emails; map to an active Switchboard agent."""
-    if not isinstance(lc_agent_id, str) or "@" not in lc_agent_id:
-        return None
-    agent = db.session.execute(db.select(Agent).where(func.lower(Agent.email) == lc_agent_id.strip().lower())) \
-        .scalar_one_or_none()
-    return agent if agent is not None and agent.is_active else None
 
 
 # --- incoming_event: an agent wrote in LiveChat -----------------------------------------------
@@ -88,38 +76,6 @@ def incoming_event(webhook: LiveChatWebhook, config: LiveChatSettings) -> str:
         sync_queue.enqueue(chat.id, "note", {"text": refused_note(reply["text"] or "a file", str(exc))})
         return f"not sent: {exc}"
     return f"sent as message {message.id}"
-
-
-def send_reply(chat: Chat, reply: Mapping[str, Any]):
-    """Queue a LiveChat agent's message to the customer on the chat's channel.
-
-    A file's URL is shown to agents and handed to the provider (Twilio fetches it as
-    ``MediaUrl``), so it must be a public https URL (``host.public_urls``); LiveChat's own
-    files live on its CDN. Any other is refused before anything is stored or sent.
-    """
-    for item in reply.get("media") or []:
-        try:
-            public_https_url(item.get("url"))
-        except ValueError as exc:
-            raise host_chats.ChatError(f"The file's address was refused: {exc}.") from None
-    agent = agent_for(reply.get("author_id"))
-    if chat.status == "archived" and agent is not None:
-        host_chats.reopen(chat, agent)
-    channel = None
-    if chat.channel == "voice":  # a call's chat: a written reply goes out by SMS when that channel exists
-        channels = enabled_channels()
-        channel = "sms" if "sms" in channels else None
-    message = host_chats.reply(chat, agent, body=reply.get("text") or "", media=list(reply.get("media") or []),
-                               channel=channel)
-    if reply.get("lc_event_id"):
-        exists = db.session.execute(db.select(LiveChatEvent).where(
-            LiveChatEvent.lc_chat_id == reply["lc_chat_id"], LiveChatEvent.lc_event_id == reply["lc_event_id"])) \
-            .scalar_one_or_none()
-        if exists is None:
-            db.session.add(LiveChatEvent(lc_chat_id=reply["lc_chat_id"], lc_thread_id=reply.get("lc_thread_id"),
-                                         lc_event_id=reply["lc_event_id"], message_id=message.id, direction="out"))
-        db.session.commit()
-    return message
 
 
 # --- chat_transferred / chat_deactivated / incoming_chat --------------------------------------

@@ -6,7 +6,8 @@ already accepted is written down before the next call (the chat id, each event i
 they are recognisable when LiveChat echoes them back.
 
 Raise :class:`~plugins.livechat.client.LiveChatError` (retryable or not, as LiveChat said) or
-:class:`~plugins.livechat.sync_queue.SyncFailure` (final, in words); return to finish.
+:class:`SyncFailure` (final, in words); return to finish. The worker in
+:mod:`.sync_queue` runs them and knows both.
 """
 from __future__ import annotations
 
@@ -22,11 +23,15 @@ from switchboard import chats as host_chats, db, Agent, Chat, Group, Message
 from plugins.livechat import identities
 from plugins.livechat.client import LiveChatApi, LiveChatError
 from plugins.livechat.models import LiveChatChat, LiveChatEvent, LiveChatSyncItem
+from plugins.livechat.replies import send_reply
 from plugins.livechat.settings import LiveChatSettings
-from plugins.livechat.sync_queue import SyncFailure
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 CUSTOM_ID_PREFIX = "sb:"
+
+
+class SyncFailure(Exception):
+    """A final, readable failure of one sync item (no retry)."""
 
 
 def perform(item: LiveChatSyncItem, config: LiveChatSettings, api: LiveChatApi) -> None:
@@ -381,8 +386,6 @@ def integration_agent_id(api: LiveChatApi, config: LiveChatSettings) -> str:
 
 def deliver_reply(ctx: Context) -> None:
     """A LiveChat agent's reply that could not go out at once (e.g. the chat was archived)."""
-    from plugins.livechat.inbound import send_reply
-
     try:
         send_reply(ctx.chat, ctx.payload)
     except host_chats.ChatError as exc:

@@ -27,8 +27,13 @@ from flask import current_app
 from sqlalchemy import delete
 
 from switchboard import db, utcnow, workers, is_enabled
+from switchboard.realtime import chat_room, push
+from plugins.livechat import client, identities, settings, sync_actions
 from plugins.livechat.client import LiveChatError
-from plugins.livechat.models import LiveChatSyncItem
+from plugins.livechat.credentials import recover
+from plugins.livechat.models import LiveChatSyncItem, LiveChatWebhookKey
+from plugins.livechat.sync_actions import SyncFailure
+from plugins.livechat.sync_state import summary
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +42,6 @@ CLAIM_SECONDS = 60
 MAX_BACKOFF_SECONDS = 300
 MAX_ATTEMPTS = 50  # ~4 hours at the maximum backoff
 EXTENSION = "livechat.sync"
-
-
-class SyncFailure(Exception):
-    """A final, readable failure of one sync item (no retry)."""
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> float:
@@ -115,8 +116,6 @@ class LiveChatSync:
                 self._stop.wait(poll)
 
     def refresh_identities(self) -> None:
-        from plugins.livechat import client, identities, settings
-
         config = settings.current()
         if self._active() and config.configured:
             identities.refresh_expiring(client.api_for(config))
@@ -124,8 +123,6 @@ class LiveChatSync:
     def prune(self, keep_days: int = 14) -> int:
         """Forget finished rows and webhook keys older than ``keep_days`` (LiveChat redelivers
         within a minute; failed rows stay until someone retries them)."""
-        from plugins.livechat.models import LiveChatWebhookKey
-
         cutoff = utcnow() - timedelta(days=keep_days)
         done = db.session.execute(delete(LiveChatSyncItem).where(
             LiveChatSyncItem.state == "done", LiveChatSyncItem.updated_at < cutoff)).rowcount
@@ -150,8 +147,6 @@ class LiveChatSync:
 
         Idle while the plugin is disabled or not configured: rows wait, nothing is lost.
         """
-        from plugins.livechat import settings
-
         if not self._active():
             return 0
         config = settings.current()
@@ -165,8 +160,6 @@ class LiveChatSync:
         return attempted
 
     def run_one(self, item: LiveChatSyncItem, config) -> None:
-        from plugins.livechat import client, sync_actions
-
         item.attempts += 1
         db.session.commit()  # the attempt counts even if the process dies during the call
         chat_id = item.chat_id
@@ -174,8 +167,6 @@ class LiveChatSync:
             sync_actions.perform(item, config, client.api_for(config))
         except LiveChatError as exc:
             db.session.rollback()
-            from plugins.livechat.credentials import recover
-
             refused_token = exc.status == 401
             retry_now = refused_token and recover(exc, chat_id, config) and item.attempts < 3
             # A refused token is never final: calls wait (with backoff) for a new one.
@@ -208,11 +199,7 @@ class LiveChatSync:
 
 def announce(chat_id: int) -> None:
     """Tell agents with the chat open that its LiveChat sync state changed."""
-    from plugins.livechat.sync_state import summary
-
     try:
-        from switchboard.realtime import chat_room, push
-
         push("livechat:sync", summary(chat_id), [chat_room(chat_id)])
     except Exception:  # realtime is best effort; the tab also polls on open
         log.debug("could not push livechat:sync", exc_info=True)
