@@ -1,6 +1,6 @@
 """Every screen size: the main views at phone, laptop, desktop and large-screen sizes,
-with no interactive elements overlapping or hidden under one another and no sideways
-scrolling of the page. Narrow screens show list → chat → details one at a time.
+with no interactive elements overlapping, hidden under one another or cut at the side
+(the top bar's "Sign out" included), and no sideways scrolling of the page. Narrow screens show list → chat → details one at a time.
 
 Screenshots go to ``$SWITCHBOARD_SCREENSHOTS`` (default: the test's tmp dir).
 """
@@ -61,6 +61,31 @@ OVERLAPS = """() => {
   }
   return problems;
 }"""
+# Controls cut at the side: by the window's edge, by a box that hides what sticks out, or
+# by a scroll box in the page header (the top bar must show its controls, not scroll
+# them away). Sideways scroll boxes elsewhere (the widget tabs) are meant to be scrolled.
+CLIPPED = """() => {
+  const selector = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=tab], [role=button]';
+  const name = (el) => `${el.tagName.toLowerCase()} "${(el.getAttribute('aria-label') || el.textContent || el.value || '').trim().slice(0, 30)}"`;
+  const problems = [];
+  for (const el of document.querySelectorAll(selector)) {
+    const s = getComputedStyle(el);
+    const r = el.getBoundingClientRect();
+    if (s.visibility === 'hidden' || !el.getClientRects().length || r.width <= 2 || r.height <= 2) continue;
+    let cut = r.left < -1 || r.right > innerWidth + 1 ? "the window's edge" : null;
+    for (let p = el.parentElement; p && p !== document.documentElement; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      if (!/(auto|scroll|hidden|clip)/.test(o)) continue;
+      const q = p.getBoundingClientRect();
+      if (q.left <= r.left + 1 && q.right >= r.right - 1) continue;
+      cut = /(auto|scroll)/.test(o) && !p.closest('header') ? null  // scrolled into view by its box
+        : `${p.tagName.toLowerCase()}.${String(p.className).split(' ').join('.')}`;
+      break;
+    }
+    if (cut) problems.push(`${name(el)} is cut by ${cut}`);
+  }
+  return problems;
+}"""
 SIDEWAYS = "() => document.scrollingElement.scrollWidth - innerWidth"
 # What sticks out past the right edge (outside any scroll box), for the failure message.
 WIDE = """() => [...document.body.querySelectorAll('*')].filter((el) => {
@@ -79,6 +104,8 @@ def check(page, label, shots):
     assert page.evaluate(SIDEWAYS) <= 0, f"{label}: the page scrolls sideways: {page.evaluate(WIDE)}"
     problems = page.evaluate(OVERLAPS)
     assert problems == [], f"{label}: {problems}"
+    clipped = page.evaluate(CLIPPED)
+    assert clipped == [], f"{label}: {clipped}"
 
 
 @pytest.fixture
