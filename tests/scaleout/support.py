@@ -73,30 +73,39 @@ class Deployment:
         for proc in self.processes.values():
             proc.terminate()
         for proc in self.processes.values():
-            proc.wait(timeout=10)
+            proc.wait(timeout=30)  # a busy machine can take seconds to end an interpreter
 
 
-def start_production(deployment, threads=8, **extra_env):
-    """One ``switchboard serve --production`` (HTTP) process of the deployment; its URL."""
+def start_production(deployment, threads=8, wait=True, **extra_env):
+    """One ``switchboard serve --production`` (HTTP) process of the deployment; its URL
+    (``wait=False``: started, not yet answering; see :func:`wait_up`)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**deployment.env, "SWITCHBOARD_PUBLIC_URL": url, **extra_env}
     proc = subprocess.Popen([*CLI, "serve", "--production", "--port", str(port), "--threads", str(threads)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deployment.processes[url] = proc
-    assert wait_for(lambda: Deployment.up(url), timeout=90), f"{url} did not start"
+    if wait:
+        wait_up(url)
     return url
 
 
-def start_realtime(deployment, **extra_env):
+def start_realtime(deployment, wait=True, **extra_env):
     """One ``switchboard realtime`` process of the deployment (its agents' connections); its URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen([*CLI, "realtime", "--port", str(port)], env={**deployment.env, **extra_env},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deployment.processes[url] = proc
-    assert wait_for(lambda: Deployment.up(url), timeout=90), f"{url} did not start"
+    if wait:
+        wait_up(url)
     return url
+
+
+def wait_up(*urls):
+    """Wait for processes started together (they start side by side, not one after another)."""
+    for url in urls:
+        assert wait_for(lambda url=url: Deployment.up(url), timeout=90), f"{url} did not start"
 
 
 def worker_pid(url, deployment):

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from tests.scaleout.support import (make_deployment, signed_inbound, start_production, start_realtime,
-                                    thread_count, wait_for, worker_pid)
+                                    thread_count, wait_for, wait_up, worker_pid)
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
@@ -19,7 +19,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 @pytest.fixture
 def cluster(postgres_url, redis_url, gateway, tmp_path):
     deployment = make_deployment(postgres_url, gateway, tmp_path, redis_url=redis_url)
-    urls = [start_production(deployment), start_production(deployment), start_realtime(deployment)]
+    urls = [start_production(deployment, wait=False), start_production(deployment, wait=False),
+            start_realtime(deployment, wait=False)]
+    wait_up(*urls)
     yield deployment, urls
     deployment.stop_all()
 

@@ -13,9 +13,11 @@ import time
 import pytest
 import requests
 
-from tests.scaleout.support import make_deployment, signed_inbound, start_production, start_realtime, wait_for
+from tests.scaleout.support import (make_deployment, signed_inbound, start_production, start_realtime, wait_for,
+                                    wait_up)
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
+# Four server processes start for each test: minutes on a machine busy with other work.
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis, pytest.mark.timeout(600)]
 
 AGENT, AGENT_PASSWORD = "agent@example.com", "long-enough-pw"
 ADMIN, ADMIN_PASSWORD = "admin@example.com", "admin-long-enough-pw"
@@ -27,8 +29,10 @@ def cluster(postgres_url, redis_url, gateway, tmp_path):
     deployment = make_deployment(postgres_url, gateway, tmp_path, redis_url=redis_url)
     deployment.run("agents", "create", ADMIN, "--admin", "--password", ADMIN_PASSWORD, "--group", "Support")
     deployment.admin_token = deployment.run("tokens", "create", ADMIN).strip()
-    urls = [start_production(deployment), start_production(deployment)]
-    deployment.realtime = {urls[0]: start_realtime(deployment), urls[1]: start_realtime(deployment)}
+    urls = [start_production(deployment, wait=False), start_production(deployment, wait=False)]
+    deployment.realtime = {urls[0]: start_realtime(deployment, wait=False),
+                           urls[1]: start_realtime(deployment, wait=False)}
+    wait_up(*urls, *deployment.realtime.values())
     yield deployment, urls
     deployment.stop_all()
 
