@@ -67,7 +67,8 @@ def register_widget_tabs(app):
     return [
         WidgetTab(key="sms", title="SMS", script=tab_script(NAME, "sms_tab.js"), order=20, icon="speech-dots"),
         WidgetTab(key="whatsapp", title="WhatsApp", script=tab_script(NAME, "whatsapp_tab.js"), order=30, icon="speech-phone"),
-        WidgetTab(key="logs", title="Logs", script=tab_script(NAME, "logs_tab.js"), order=50, icon="logs"),
+        WidgetTab(key="logs", title="Logs", script=tab_script(NAME, "logs_tab.js"), order=50, icon="logs",
+                  stylesheet=tab_stylesheet(NAME, "logs_tab.css")),
         # background: loaded with the page, so calls ring and the Call buttons work on any tab
         WidgetTab(key="call", title="Call", script=tab_script(NAME, "call_panel.js"), order=15, icon="phone",
                   background=True, stylesheet=tab_stylesheet(NAME, "call_panel.css")),
