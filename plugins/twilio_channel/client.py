@@ -4,7 +4,8 @@
 * ``SWITCHBOARD_TWILIO_HOSTS`` set (e.g. ``api=http://127.0.0.1:4010,content=http://127.0.0.1:4011``)
   → :class:`RoutingHttpClient`, for Prism, a staging fake or any local stand-in; with
   no credentials configured the simulator account's credentials are sent there;
-* no credentials and no hosts → :class:`SimulatorHttpClient`, the in-process simulator.
+* no credentials and no hosts → :class:`SimulatorHttpClient`, the in-process simulator
+  (which installs itself with :func:`use_simulator`).
 
 Clients are cached per app and per (account, token, hosts) so connections are reused
 and a settings change takes effect on the next call.
@@ -22,6 +23,7 @@ from plugins.twilio_channel.transport import DEFAULT_TIMEOUT, RoutingHttpClient,
 
 HOSTS_KEY = "SWITCHBOARD_TWILIO_HOSTS"
 OVERRIDE_KEY = "twilio_channel.http_client"
+SIMULATOR_KEY = "twilio_channel.simulator_handler"
 
 
 class CredentialsMissing(RuntimeError):
@@ -56,9 +58,10 @@ def twilio_client(account: Account | None = None) -> Client:
         elif hosts:
             http = RoutingHttpClient(parse_hosts(hosts))
         elif account.simulator:
-            from plugins.twilio_channel.simulator.engine import simulator_for
-
-            http = SimulatorHttpClient(simulator_for(app).handle)
+            handler = app.extensions.get(SIMULATOR_KEY)
+            if handler is None:
+                raise CredentialsMissing("No Twilio credentials are set and the built-in simulator is not installed.")
+            http = SimulatorHttpClient(handler())
         else:
             http = TwilioHttpClient(timeout=DEFAULT_TIMEOUT)
         username, password = account.rest_auth  # an API key authenticates for its account (account_sid)
@@ -66,6 +69,17 @@ def twilio_client(account: Account | None = None) -> Client:
                         edge=config.edge)
         cache[key] = client
     return client
+
+
+def use_simulator(app, handler) -> None:
+    """Name what answers the simulator account's requests in ``app``.
+
+    ``handler()`` returns the callable a :class:`SimulatorHttpClient` hands each request to.
+    The simulator installs itself here (:func:`plugins.twilio_channel.simulator.rest.install`)
+    so that the client, which every part of the plugin uses, does not depend on the simulator.
+    """
+    app.extensions[SIMULATOR_KEY] = handler
+    app.extensions.pop("twilio_channel.clients", None)
 
 
 def use_http_client(app, http_client) -> None:

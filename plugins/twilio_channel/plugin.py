@@ -45,12 +45,14 @@ def register_blueprints(app):
     from plugins.twilio_channel.messaging import api
     from plugins.twilio_channel.account import routes as connect_page
     from plugins.twilio_channel import routes as pages
+    from plugins.twilio_channel.simulator import rest as simulator
     from plugins.twilio_channel.simulator import phone as simulator_phone
     from plugins.twilio_channel.messaging import routes as webhooks
     from plugins.twilio_channel.simulator import voice_phone as simulator_voice_phone
     from plugins.twilio_channel.voice import api as voice_api
     from plugins.twilio_channel.voice import routes as voice_webhooks
 
+    simulator.install(app)  # the client sends the simulator account's requests to it
     return [assets_blueprint(NAME, __file__), webhooks.bp, pages.bp, simulator_phone.bp, api.blp,
             voice_webhooks.bp, voice_api.blp, simulator_voice_phone.bp, connect_page.bp]
 
@@ -77,18 +79,22 @@ def register_widget_tabs(app):
 
 @hookimpl
 def register_socketio_events(app):
-    from plugins.twilio_channel.voice.events import socket_events
+    from plugins.twilio_channel.simulator import voice_phone as simulator_voice_phone
+    from plugins.twilio_channel.voice import events as voice_events
 
-    return [socket_events()]
+    return [voice_events.socket_events(), simulator_voice_phone.socket_events()]
 
 
 @hookimpl
 def register_settings_schemas(app):
+    from plugins.twilio_channel.account.inventory import offer_in
     from plugins.twilio_channel.settings import TwilioSettingsSchema
 
     # An instance, not the class: the host would build a new schema on every settings read
     # (several per webhook), which showed up in the webhook benchmark's profile.
-    return PluginSettings(schema=TwilioSettingsSchema(), title="Twilio",
+    schema = TwilioSettingsSchema()
+    offer_in(schema)
+    return PluginSettings(schema=schema, title="Twilio",
                           description="SMS, MMS and WhatsApp through your Twilio account. Without credentials, "
                                       "the built-in simulator plays Twilio (nothing leaves this server).")
 
@@ -130,7 +136,7 @@ def register_nav_links(app):
 @hookimpl
 def route_chat(chat, contact, to_address):
     """Number → group: the number (or its Messaging Service) the customer wrote to or called."""
-    from plugins.twilio_channel.messaging.channels import group_lookup
+    from plugins.twilio_channel.messaging.senders import group_lookup
     from plugins.twilio_channel.settings import load_config
 
     if chat.get("channel") not in ("sms", "whatsapp", "voice") or not to_address:

@@ -80,15 +80,6 @@ def _service_sid(value: str) -> None:
         raise ValidationError(f"{value!r} is not a Messaging Service SID (MG followed by 32 hex characters).")
 
 
-def _options(kind: str):
-    """The fetched numbers, WhatsApp senders or Messaging Services to pick from (see ``inventory``)."""
-    def options():
-        from plugins.twilio_channel.account.inventory import options as listed
-
-        return listed(kind)
-    return options
-
-
 class TwilioSettingsSchema(Schema):
     account_sid = fields.Str(load_default=None, allow_none=True, validate=validate.Regexp(
         ACCOUNT_SID, error="An Account SID is AC followed by 32 hex characters (Twilio console → Account info)."),
@@ -113,12 +104,12 @@ class TwilioSettingsSchema(Schema):
         "description": "Subaccounts (AC…) whose numbers Switchboard serves with the parent account's "
                        "credentials (above). Their webhooks are checked with each subaccount's own auth "
                        "token, which Switchboard fetches from Twilio."})
-    numbers = Picklist(_options("numbers"), validate=_each(_e164), metadata={
+    numbers = Picklist(validate=_each(_e164), metadata={
         "label": "SMS numbers",
         "description": "The numbers agents send SMS from and customers write to, in E.164 (+14155550100)."})
-    whatsapp_senders = Picklist(_options("whatsapp"), validate=_each(_whatsapp_sender), metadata={
+    whatsapp_senders = Picklist(validate=_each(_whatsapp_sender), metadata={
         "label": "WhatsApp senders", "description": "WhatsApp numbers, written whatsapp:+14155238886."})
-    messaging_service_sids = Picklist(_options("services"), validate=_each(_service_sid), metadata={
+    messaging_service_sids = Picklist(validate=_each(_service_sid), metadata={
         "label": "Messaging Services",
         "description": "The first one sends when a chat has no number of its own."})
     advanced_opt_out_service_sids = fields.List(fields.Str(), validate=_each(_service_sid), load_default=list, metadata={
@@ -126,7 +117,7 @@ class TwilioSettingsSchema(Schema):
         "description": "Twilio adds OptOutType to messages sent to these services' numbers, from their own "
                        "keyword lists. Every other number uses Twilio's default SMS keywords (STOP, START …), "
                        "which Switchboard recognises in the message itself."})
-    number_groups = GroupMapping(_options("senders"), key_label="Number or Messaging Service", metadata={
+    number_groups = GroupMapping(key_label="Number or Messaging Service", metadata={
         "label": "Number → group",
         "description": "New chats and calls on a number (or a Messaging Service's numbers) go to its group. "
                        "A contact's own group wins."})

@@ -6,8 +6,12 @@ pick from (``options``), each with its capabilities and where its webhooks point
 """
 from __future__ import annotations
 
+from functools import partial
+
+from marshmallow import Schema
+
 from switchboard import db, utcnow
-from switchboard.settings import Option
+from switchboard.settings import GroupMapping, Option, Picklist
 
 from plugins.twilio_channel.client import twilio_client
 from plugins.twilio_channel.models import AccountInventory
@@ -141,3 +145,22 @@ def note(sid: str, values: dict) -> None:
             for kind, items in row.data.items()}
     row.data = data  # a new object, so the JSON column is written
     db.session.commit()
+
+
+# The settings fields that offer what the account holds, and which list each offers.
+OFFERED = {"numbers": "numbers", "whatsapp_senders": "whatsapp", "messaging_service_sids": "services",
+           "number_groups": "senders"}
+
+
+def offer_in(schema: Schema) -> None:
+    """Let the settings form offer the fetched numbers, senders and services.
+
+    Called where the plugin registers its settings, so the settings module (which every
+    part of the plugin reads) does not depend on the inventory (which reads the settings).
+    """
+    for name, kind in OFFERED.items():
+        field = schema.fields[name]
+        if isinstance(field, GroupMapping):
+            field.key_options = partial(options, kind)
+        elif isinstance(field, Picklist):
+            field.options = partial(options, kind)

@@ -12,7 +12,7 @@ from dataclasses import replace
 import phonenumbers
 from flask import current_app
 
-from switchboard import (AddressFormat, ChannelColour, db, Chat, Group, MediaRules, Message, OutgoingMessage,
+from switchboard import (AddressFormat, ChannelColour, db, Chat, MediaRules, Message, OutgoingMessage,
                          SendError, SendResult)
 
 from plugins.twilio_channel.account import subaccounts as accounts
@@ -20,11 +20,9 @@ from plugins.twilio_channel.account import subaccounts as accounts
 from plugins.twilio_channel.messaging import templates as content_templates
 from plugins.twilio_channel.client import CredentialsMissing, twilio_client
 from plugins.twilio_channel.messaging.sender import TwilioMessagingSender
-from plugins.twilio_channel.settings import SERVICE_SID, TwilioConfig, load_config, missing_settings
+from plugins.twilio_channel.messaging.senders import WHATSAPP, bare, choose_sender
+from plugins.twilio_channel.settings import load_config, missing_settings
 from plugins.twilio_channel.messaging.whatsapp_window import window_for
-
-WHATSAPP = "whatsapp:"
-
 
 def normalise_number(value: str, region: str | None = None) -> str:
     """E.164 for a typed phone number, or ValueError with a sentence for the agent."""
@@ -41,65 +39,6 @@ def normalise_number(value: str, region: str | None = None) -> str:
         raise ValueError(f"“{text}” is not a valid phone number for its country. Check the digits and "
                          "include the country code (for example +44 20 7946 0000).")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _bare(address: str | None) -> str:
-    return (address or "").removeprefix(WHATSAPP)
-
-
-def _group_of(key: str, mapping: dict, groups: dict) -> int | None:
-    value = mapping.get(key)
-    if value is None:
-        return None
-    return groups.get(str(value))
-
-
-def group_lookup() -> dict:
-    """Group id by str(id) and by name, for the number → group mapping."""
-    rows = db.session.execute(db.select(Group.id, Group.name)).all()
-    return {**{str(gid): gid for gid, _ in rows}, **{name: gid for gid, name in rows}}
-
-
-def choose_sender(config: TwilioConfig, channel: str, sticky: str | None, group_id: int | None) -> str | None:
-    """Which of our numbers a message leaves from; None means "the Messaging Service".
-
-    The chat's sticky sender wins when it can carry this channel (a chat that moved from
-    SMS to WhatsApp may be bound to an SMS-only number); then a number mapped to the
-    chat's group, the default sender, and the first number of the channel.
-    """
-    whatsapp = channel == "whatsapp"
-    wa_bare = {_bare(s) for s in config.whatsapp_senders}
-
-    def fits(candidate: str | None) -> str | None:
-        if not candidate:
-            return None
-        if SERVICE_SID.match(candidate):
-            return candidate
-        if whatsapp:
-            if candidate.startswith(WHATSAPP) or _bare(candidate) in wa_bare or not wa_bare:
-                return WHATSAPP + _bare(candidate)
-            return None
-        if not candidate.startswith(WHATSAPP):
-            return candidate
-        return _bare(candidate) if _bare(candidate) in config.numbers else None
-
-    chosen = fits(sticky)
-    if chosen:
-        return chosen
-    if group_id is not None and config.number_groups:
-        groups = group_lookup()
-        for key in config.number_groups:
-            carries_it = (SERVICE_SID.match(key) or (whatsapp and (key.startswith(WHATSAPP) or _bare(key) in wa_bare))
-                          or (not whatsapp and not key.startswith(WHATSAPP)))
-            if _group_of(key, config.number_groups, groups) == group_id and carries_it:
-                chosen = fits(key)
-                if chosen:
-                    return chosen
-    chosen = fits(config.default_sender)
-    if chosen:
-        return chosen
-    pool = config.whatsapp_senders if whatsapp else config.numbers
-    return pool[0] if pool else None
 
 
 def template_account(chat: Chat | None):
@@ -246,7 +185,7 @@ class TwilioChannel:
         except accounts.AccountUnavailable as exc:  # the subaccount's token: Twilio unreachable for now
             raise SendError(f"Twilio could not be reached ({exc}); the message will be retried.",
                             retryable=True) from exc
-        to = (WHATSAPP + _bare(message.to)) if self.key == "whatsapp" else _bare(message.to)
+        to = (WHATSAPP + bare(message.to)) if self.key == "whatsapp" else bare(message.to)
         return adapter, replace(message, sender=sender, to=to)
 
 

@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 
 from switchboard import db, utcnow, Message
 
-from plugins.twilio_channel.settings import SERVICE_SID
+from plugins.twilio_channel.messaging.senders import choose_sender
+from plugins.twilio_channel.settings import SERVICE_SID, load_config
 
 WINDOW = timedelta(hours=24)
 WHATSAPP = "whatsapp:"
@@ -60,9 +61,6 @@ def last_whatsapp_inbound(address: str, sender: str | None = None) -> datetime |
 
 def reply_sender(chat) -> str | None:
     """The WhatsApp sender a reply in this chat leaves from (None for a Messaging Service)."""
-    from plugins.twilio_channel.messaging.channels import choose_sender
-    from plugins.twilio_channel.settings import load_config
-
     sender = choose_sender(load_config(), "whatsapp", chat.sender, chat.group_id)
     return None if not sender or SERVICE_SID.match(sender) else sender
 

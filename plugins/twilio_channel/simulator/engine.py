@@ -103,7 +103,9 @@ class Simulator:
 
     # --- the REST API ----------------------------------------------------------------------
 
-    def handle(self, req: SimulatedRequest) -> SimulatedAnswer:
+    def handle(self, req: SimulatedRequest, calls=None) -> SimulatedAnswer:
+        """Answer a REST request; ``calls(req, rest)`` answers calls, queues and recordings
+        (the calls side, :mod:`.voice`, builds on this one; :mod:`.rest` joins them)."""
         if req.auth != (self.account_sid, self.token):
             return _error(401, 20003, "Authenticate")
         self.requests.append(f"{req.method} {req.product}{req.path}")
@@ -116,9 +118,9 @@ class Simulator:
             return _error(401, 20003, "Authenticate")
         rest = match.group("rest")
         if rest.startswith(("/Calls", "/Queues", "/Recordings")):  # voice: calls, queues, voicemail
-            from plugins.twilio_channel.simulator.voice import voice_simulator_for
-
-            return voice_simulator_for(self.app).handle(req, rest)
+            if calls is None:
+                return _error(404, 20404, f"The requested resource {req.path} was not found")
+            return calls(req, rest)
         if rest == ".json" and req.method == "GET":
             return _json(200, data.account_json(self.account_sid))
         if rest == "/Messages.json" and req.method == "POST":

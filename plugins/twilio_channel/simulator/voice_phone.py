@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 
-from switchboard import access
+from switchboard import access, SocketEvents
+from switchboard.access import about
 
 from plugins.twilio_channel.messaging.channels import normalise_number
 from plugins.twilio_channel.client import uses_builtin_simulator
@@ -25,6 +26,21 @@ def device_event(agent, action: str, data: dict) -> dict:
     handler = {"accept": sim.device_accepts, "reject": sim.device_rejects, "hangup": sim.device_hangs_up}[action]
     ok = handler(agent.id, sid)
     return {"ok": ok} if ok else {"ok": False, "error": "This call is no longer ringing or connected."}
+
+
+def _simulated(action):
+    def handler(agent, data):
+        if not uses_builtin_simulator():
+            return {"ok": False, "error": "The simulated phone works only in simulator mode."}
+        return device_event(agent, action, data if isinstance(data, dict) else {})
+    handler.__name__ = f"voice_sim_{action}"
+    return about(access.AGENT, reason="the simulated browser Device (simulator mode only); a call it places "
+                                      "goes through the same checks as a real one")(handler)
+
+
+def socket_events() -> SocketEvents:
+    """``voice:sim:*``: the simulated browser Device talks to the offline simulator with these."""
+    return SocketEvents({f"voice:sim:{action}": _simulated(action) for action in ("accept", "reject", "hangup", "connect")})
 
 
 # --- the customer phone page's call controls ---------------------------------------------------

@@ -30,7 +30,7 @@ from switchboard.web import snapshot_call, snapshot_chat
 
 from plugins.twilio_channel.voice import channel as voice
 
-from plugins.twilio_channel.voice import housekeeping as voice_housekeeping
+from plugins.twilio_channel.voice import queues as voice_queues
 from plugins.twilio_channel.client import CredentialsMissing, twilio_client
 from plugins.twilio_channel.models import InboundMedia
 from plugins.twilio_channel.settings import load_config
@@ -156,7 +156,7 @@ def answer(call: Call, agent: Agent) -> Call:
         except chats.ChatError as exc:
             raise VoiceError(str(exc)) from exc
     redirect(call, voice.dial_agent(agent.id, chat.id, urls()))
-    voice_housekeeping.taken(call)
+    voice_queues.taken(call)
     return call
 
 
@@ -223,9 +223,9 @@ def follow_transfer(event) -> None:
             log.warning("chat %s was transferred but its call %s could not follow: %s", chat.id, call.call_sid, exc)
             return
         if event.to_agent_id:
-            voice_housekeeping.taken(call)
+            voice_queues.taken(call)
         else:
-            voice_housekeeping.held(call)  # back in the queue: the voicemail time starts again
+            voice_queues.held(call)  # back in the queue: the voicemail time starts again
     announce(call, chat, transfer=True)
 
 
@@ -344,7 +344,7 @@ def after_queue(form, chat_id: int) -> str:
     """``<Enqueue action>``: the caller left the queue — hung up, timed out to voicemail, or
     was moved on by us (answer/transfer), which needs nothing."""
     call = by_sid(form.get("CallSid"))
-    voice_housekeeping.queue_seen(form.get("CallSid"), form.get("QueueSid"))
+    voice_queues.queue_seen(form.get("CallSid"), form.get("QueueSid"))
     result = (form.get("QueueResult") or "").lower()
     setup = VoiceSetup.from_config(load_config())
     if call is None:
@@ -379,7 +379,7 @@ def after_dial(form, chat_id: int, agent_id: int) -> str:
         finish(call, "no-answer")
         return voice.empty()
     announce(call, chat)
-    voice_housekeeping.held(call)
+    voice_queues.held(call)
     return voice.back_on_hold(chat.id, urls(), "Sorry, the agent could not take your call. Please keep holding.")
 
 

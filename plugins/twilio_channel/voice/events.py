@@ -4,8 +4,8 @@
   the chat room;
 * ``call:waiting`` {} → ``call:incoming`` to this connection for each call still ringing
   for the agent, so a reloaded console rings again (answers ``{ok, count}``);
-* ``voice:sim:*`` — the simulated browser Device talks to the offline simulator with
-  these (simulator mode only; see ``simulator_voice_phone``).
+* the simulated browser Device's ``voice:sim:*`` events belong to the simulator
+  (:mod:`plugins.twilio_channel.simulator.voice_phone`).
 """
 from __future__ import annotations
 
@@ -31,20 +31,5 @@ def call_waiting(agent, _data):
     return {"ok": True, "count": len(waiting)}
 
 
-def _simulated(action):
-    def handler(agent, data):
-        from plugins.twilio_channel.client import uses_builtin_simulator
-        from plugins.twilio_channel.simulator.voice_phone import device_event
-
-        if not uses_builtin_simulator():
-            return {"ok": False, "error": "The simulated phone works only in simulator mode."}
-        return device_event(agent, action, data if isinstance(data, dict) else {})
-    handler.__name__ = f"voice_sim_{action}"
-    return about(access.AGENT, reason="the simulated browser Device (simulator mode only); a call it places "
-                                      "goes through the same checks as a real one")(handler)
-
-
 def socket_events() -> SocketEvents:
-    handlers = {"call:mute": call_mute, "call:waiting": call_waiting}
-    handlers.update({f"voice:sim:{action}": _simulated(action) for action in ("accept", "reject", "hangup", "connect")})
-    return SocketEvents(handlers)
+    return SocketEvents({"call:mute": call_mute, "call:waiting": call_waiting})

@@ -14,7 +14,8 @@
   (only an empty queue can be); a refusal is tried again with backoff.
 
 :class:`VoiceHousekeeper` runs :func:`run_due` about once a second wherever the host runs
-its outbox worker (``register_workers``); tests call :func:`run_due` themselves.
+its outbox worker (``register_workers``); tests call :func:`run_due` themselves. What the call flow reports
+(held, taken, the queue's sid) is written down by :mod:`.queues`.
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from switchboard import db, utcnow, workers, Call, is_enabled
 from plugins.twilio_channel.voice import channel as voice
 from plugins.twilio_channel.models import CallQueue
 from plugins.twilio_channel.settings import NAME, load_config
+from plugins.twilio_channel.voice.calls import VoiceError, finish, redirect, twilio_client_for, urls
 from plugins.twilio_channel.voice.channel import VoiceSetup
 
 log = logging.getLogger(__name__)
@@ -40,34 +42,6 @@ CLAIM_SECONDS = 60
 MAX_BACKOFF_SECONDS = 600
 KEEP_DAYS = 7
 WAITING = ("queued", "ringing")
-
-
-# --- what the call flow tells us ------------------------------------------------------------
-
-def held(call: Call) -> None:
-    """The caller is (again) waiting in the chat's queue: voicemail is due after the
-    configured seconds from now. Commits."""
-    row = db.session.get(CallQueue, call.call_sid) or CallQueue(
-        call_sid=call.call_sid, chat_id=call.chat_id, queue_name=voice.queue_name(call.chat_id))
-    after = VoiceSetup.from_config(load_config()).voicemail_after
-    row.voicemail_at = utcnow() + timedelta(seconds=after) if after else None
-    db.session.add(row)
-    db.session.commit()
-
-
-def taken(call: Call) -> None:
-    """An agent's browser is ringing for the caller (or talking to them): no voicemail."""
-    db.session.execute(update(CallQueue).where(CallQueue.call_sid == call.call_sid).values(voicemail_at=None))
-    db.session.commit()
-
-
-def queue_seen(call_sid: str | None, queue_sid: str | None) -> None:
-    """Twilio named the queue (wait URL and ``<Enqueue action>`` requests carry QueueSid)."""
-    if not call_sid or not queue_sid:
-        return
-    db.session.execute(update(CallQueue).where(CallQueue.call_sid == call_sid, CallQueue.queue_sid.is_(None))
-                       .values(queue_sid=queue_sid))
-    db.session.commit()
 
 
 # --- the work ---------------------------------------------------------------------------------
@@ -98,8 +72,6 @@ def _start_voicemails(now) -> int:
 
 
 def _to_voicemail(call: Call) -> int:
-    from plugins.twilio_channel.voice.calls import VoiceError, finish, redirect, urls
-
     setup = VoiceSetup.from_config(load_config())
     try:
         redirect(call, voice.voicemail(setup, call.chat_id, urls()))
@@ -111,8 +83,6 @@ def _to_voicemail(call: Call) -> int:
 
 
 def _remove_queues(now) -> int:
-    from plugins.twilio_channel.voice.calls import twilio_client_for
-
     removed = 0
     rows = db.session.execute(
         db.select(CallQueue.call_sid, CallQueue.queue_sid).join(Call, Call.call_sid == CallQueue.call_sid)

@@ -30,7 +30,7 @@ from plugins.twilio_channel.voice import channel as voice
 
 from plugins.twilio_channel.voice import calls as voice_calls
 
-from plugins.twilio_channel.voice import housekeeping as voice_housekeeping
+from plugins.twilio_channel.voice import queues as voice_queues
 from plugins.twilio_channel.messaging.channels import normalise_number
 from plugins.twilio_channel.settings import load_config
 from plugins.twilio_channel.voice.channel import VoiceSetup
@@ -69,7 +69,7 @@ def incoming():
                                          form.get("CallerName") or "")
     if new:
         voice_calls.announce(call, call.chat)
-        voice_housekeeping.held(call)
+        voice_queues.held(call)
     return _twiml(voice.incoming_call(VoiceSetup.from_config(load_config()), call.chat_id, urls()))
 
 
@@ -135,10 +135,10 @@ def status():
 @bp.post("/hold")
 def hold():
     """The queue's wait URL: hold music, and ``<Leave/>`` if it is asked again after voicemail
-    was due (``voice_housekeeping`` normally moves the caller on time)."""
+    was due (:mod:`.housekeeping` normally moves the caller on time)."""
     verify_signature()
     _chat_id()
-    voice_housekeeping.queue_seen(request.form.get("CallSid"), request.form.get("QueueSid"))
+    voice_queues.queue_seen(request.form.get("CallSid"), request.form.get("QueueSid"))
     try:
         waited = int(request.form.get("QueueTime") or 0)
     except ValueError:

@@ -8,7 +8,8 @@ import pytest
 from host import settings
 from host.extensions import db
 from host.models import Chat, Group, Message, utcnow
-from plugins.twilio_channel.messaging.channels import SMS, WHATSAPP_CHANNEL, choose_sender
+from plugins.twilio_channel.messaging.channels import SMS, WHATSAPP_CHANNEL
+from plugins.twilio_channel.messaging.senders import choose_sender
 from plugins.twilio_channel.models import SimulatedMessage
 from plugins.twilio_channel.settings import load_config
 from plugins.twilio_channel.testing.webhooks import inbound_params
