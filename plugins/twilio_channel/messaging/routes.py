@@ -22,13 +22,13 @@ from flask import Blueprint, Response, abort, g, request
 from twilio.request_validator import RequestValidator, compare
 from twilio.twiml.messaging_response import MessagingResponse
 
-from switchboard import chats, db, inbox, utcnow, InboundMessage, InboxHandler, Media, StatusUpdate
+from switchboard import chats, db, inbox, utcnow, InboxHandler, StatusUpdate
 from switchboard.web import limit_body
 
 from plugins.twilio_channel.account import subaccounts as accounts
 from plugins.twilio_channel.messaging import media as inbound_media
-from plugins.twilio_channel.messaging.keywords import consent_change
 from plugins.twilio_channel.models import EarlyStatus, InboundMedia
+from plugins.twilio_channel.messaging.parsing import channel_of, customer_key, media_count, parse_inbound
 from plugins.twilio_channel.messaging.sender import explain_error
 from plugins.twilio_channel.settings import load_config
 
@@ -47,7 +47,6 @@ MAX_FIELDS = 200
 bp = limit_body(Blueprint("twilio_channel_webhooks", __name__, url_prefix="/webhooks/twilio"),
                 max_bytes=MAX_BODY_BYTES, max_fields=MAX_FIELDS)
 
-MEDIA_PATH = "/twilio/media/{sid}/{position}"
 EARLY_STATUS_DAYS = 2
 # The answer to every inbound message (replies go out through the outbox, not TwiML):
 # rendered once rather than serialising a TwiML document per webhook.
@@ -102,57 +101,17 @@ def _refuse(reason: str):
     abort(403, description="This request is not signed by Twilio for this account.")
 
 
-def channel_of(form) -> str:
-    whatsapp = any(str(form.get(k, "")).startswith("whatsapp:") for k in ("From", "To"))
-    return "whatsapp" if whatsapp else "sms"
-
-
-def parse_inbound(form, config=None) -> InboundMessage:
-    sid = form.get("MessageSid") or form.get("SmsMessageSid") or form.get("SmsSid")
-    if not sid or not form.get("From"):
-        abort(400, description="MessageSid and From are required.")
-    media = []
-    for position in range(_int(form.get("NumMedia"))):
-        if form.get(f"MediaUrl{position}"):
-            media.append(Media(MEDIA_PATH.format(sid=sid, position=position),
-                               form.get(f"MediaContentType{position}") or "application/octet-stream"))
-    body = form.get("Body") or form.get("ButtonText") or ""
-    if not body and form.get("Latitude") and form.get("Longitude"):
-        place = " ".join(filter(None, (form.get("Label"), form.get("Address"))))
-        body = f"📍 {form['Latitude']}, {form['Longitude']}" + (f" — {place}" if place else "")
-    profile = {"name": form["ProfileName"]} if form.get("ProfileName") else {}
-    if form.get("WaId"):
-        profile["wa_id"] = form["WaId"]
-    channel = channel_of(form)
-    advanced = form.get("MessagingServiceSid") in (config or load_config()).advanced_opt_out_services
-    return InboundMessage(channel=channel, external_id=sid, from_address=form["From"],
-                          to_address=form.get("To", ""), body=body, media=tuple(media), profile=profile,
-                          opt_out=consent_change(channel, form.get("Body"), form.get("OptOutType"), advanced))
-
-
-def _int(value) -> int:
-    try:
-        return max(0, min(int(value or 0), 10))  # Twilio sends at most 10 attachments
-    except (TypeError, ValueError):
-        return 0
-
-
 def remember_media(form, sid: str) -> None:
     """Keep the Twilio URL of each attachment; the host stores our proxy URL instead."""
-    if not _int(form.get("NumMedia")):
+    if not media_count(form):
         return
     known = set(db.session.execute(db.select(InboundMedia.position).where(InboundMedia.message_sid == sid)).scalars())
-    for position in range(_int(form.get("NumMedia"))):
+    for position in range(media_count(form)):
         url = form.get(f"MediaUrl{position}")
         if url and position not in known:
             db.session.add(InboundMedia(message_sid=sid, position=position, url=url,
                                         content_type=form.get(f"MediaContentType{position}") or
                                         "application/octet-stream"))
-
-
-def customer_key(address: str | None) -> str:
-    """Whose events these are: SMS and WhatsApp of one number are one customer."""
-    return "twilio:" + str(address or "").removeprefix("whatsapp:")
 
 
 @bp.post("/messaging")
