@@ -18,11 +18,15 @@ Indexes (migration ``0005_host``)
     SQLite: external-content FTS5 tables over ``messages.body`` and over the chats'
     customer name and number, kept in step by triggers, with prefix indexes for 2-4
     character prefixes so a short last word streams instead of merging every term that
-    starts with it. PostgreSQL: GIN indexes on ``to_tsvector('simple', …)`` of the same
-    columns; the planner picks a bitmap scan for rare words and a backward walk of the
-    messages' primary key, checking each row, for common ones (each search prices page
-    reads as memory reads, see :func:`search`). The unread filter reads
-    ``ix_messages_chat_id_direction_id`` (migration ``0009_host``): one probe per chat.
+    starts with it. PostgreSQL: a GIN index on ``to_tsvector('simple', …)`` of the
+    customer, and for message text the narrow table ``message_search`` (migration
+    ``0010_host``): per message its vector and copies of its chat's status, channel,
+    group and agent, kept in step by triggers in the writer's transaction. The planner
+    picks a bitmap scan of its GIN index for rare words and, for common ones, a backward
+    walk of its primary key (or of ``(status, message_id)`` when a status is asked),
+    checking the rule and the filters on each narrow row without reading the chat (each
+    search prices page reads as memory reads, see :func:`search`). The unread filter
+    reads ``ix_messages_chat_id_direction_id`` (migration ``0009_host``): one probe per chat.
 
 Order
     Newest first: messages by id, customers by their chat's last message. Each read is
@@ -42,6 +46,7 @@ from sqlalchemy.orm import aliased
 from host import access
 from host.extensions import db
 from host.models import Agent, Chat, ChatRead, Message
+from host.search_ddl import CHAT_COPIES
 
 WORD = re.compile(r"\w+", re.UNICODE)
 MIN_DIGITS = 3  # "55" would match most numbers
@@ -53,9 +58,11 @@ MESSAGES_FTS = sa.table("messages_fts", sa.column("rowid"), sa.column("messages_
 CHATS_FTS = sa.table("chats_fts", sa.column("rowid"), sa.column("chats_fts"))
 CHATS_NUMBERS = sa.table("chats_numbers", sa.column("rowid"), sa.column("chats_numbers"))
 PG_CONFIG = "simple"
-# PostgreSQL: messages.search_vector, a stored generated column (to_tsvector('simple', body))
-# outside the model, so checking a row while walking the newest messages is cheap.
-MESSAGE_VECTOR = sa.literal_column("messages.search_vector")
+# PostgreSQL: one narrow row per message with its chat's filter columns and the text's
+# vector (host.search_ddl.search_table_ddl), so the walk of the newest messages checks the
+# visibility rule and the filters without reading the message or its chat.
+MESSAGE_SEARCH = sa.table("message_search", sa.column("message_id"), sa.column("chat_id"),
+                          *(sa.column(name) for name in CHAT_COPIES), sa.column("search_vector"))
 
 
 @dataclass
@@ -159,7 +166,7 @@ def search(agent: Agent, text: str, filters: Filters, limit: int = 20) -> Result
         query = _recent(select(Chat).where(*conditions), dialect).limit(limit)
         return Results(customers=list(db.session.execute(query).scalars()))
     return Results(customers=_customers(terms, _digits(text), conditions, dialect, limit),
-                   messages=_messages(terms, conditions, dialect, limit))
+                   messages=_messages(terms, agent, filters, conditions, dialect, limit))
 
 
 def _customers(terms, digits, conditions, dialect, limit) -> list[Chat]:
@@ -182,7 +189,7 @@ def _customers(terms, digits, conditions, dialect, limit) -> list[Chat]:
     return list(db.session.execute(query).scalars())
 
 
-def _messages(terms, conditions, dialect, limit) -> list[Message]:
+def _messages(terms, agent, filters, conditions, dialect, limit) -> list[Message]:
     if dialect == "sqlite":
         query = (select(Message)
                  .select_from(MESSAGES_FTS)
@@ -190,12 +197,23 @@ def _messages(terms, conditions, dialect, limit) -> list[Message]:
                  .join(Chat, Chat.id == Message.chat_id)
                  .where(MESSAGES_FTS.c.messages_fts.op("MATCH")(fts5_query(terms)), *conditions)
                  .order_by(MESSAGES_FTS.c.rowid.desc()))
-    else:
-        query = (select(Message).join(Chat, Chat.id == Message.chat_id)
-                 .where(MESSAGE_VECTOR.op("@@")(func.to_tsquery(sa.literal_column(f"'{PG_CONFIG}'"), pg_query(terms))),
-                        *conditions)
-                 .order_by(Message.id.desc()))
-    return list(db.session.execute(query.limit(limit)).scalars())
+        return list(db.session.execute(query.limit(limit)).scalars())
+    return list(db.session.execute(select(Message).where(Message.id.in_(pg_message_ids(terms, agent, filters, limit)))
+                                   .order_by(Message.id.desc())).scalars())
+
+
+def pg_message_ids(terms, agent: Agent, filters: Filters, limit: int):
+    """PostgreSQL: the newest matching messages' ids, from ``message_search`` alone (the
+    visibility rule and the filters on its copies of the chat's columns); only the unread
+    filter reads the chat's read marker and messages."""
+    rows = MESSAGE_SEARCH.c
+    conditions = chat_conditions(agent, Filters(channel=filters.channel, group_id=filters.group_id,
+                                                status=filters.status), rows)
+    if filters.unread:
+        conditions.append(exists(select(Chat.id).where(Chat.id == rows.chat_id, unread_condition(agent, Chat))))
+    tsquery = func.to_tsquery(sa.literal_column(f"'{PG_CONFIG}'"), pg_query(terms))
+    return (select(rows.message_id).where(rows.search_vector.op("@@")(tsquery), *conditions)
+            .order_by(rows.message_id.desc()).limit(limit))
 
 
 def like_scan(agent: Agent, text: str, filters: Filters, limit: int = 20) -> list[int]:

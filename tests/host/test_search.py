@@ -184,3 +184,73 @@ def test_postgresql_plans_the_search_for_data_in_memory_for_that_transaction_onl
     assert db.session.execute(db.text("SHOW max_parallel_workers_per_gather")).scalar() == "0"
     db.session.rollback()
     assert db.session.execute(db.text("SHOW random_page_cost")).scalar() == default != "1.1"
+
+
+def _search_rows_differ_from_their_chats():
+    """Rows of PostgreSQL's message_search that disagree with their message and chat, and
+    messages without a row (empty when the copies are in step)."""
+    return db.session.execute(db.text(
+        "SELECT m.id, s.message_id FROM messages m JOIN chats c ON c.id = m.chat_id "
+        "FULL JOIN message_search s ON s.message_id = m.id "
+        "WHERE s.message_id IS NULL OR m.id IS NULL OR s.chat_id <> m.chat_id OR s.status <> c.status "
+        "OR s.channel <> c.channel OR s.group_id IS DISTINCT FROM c.group_id "
+        "OR s.agent_id IS DISTINCT FROM c.agent_id "
+        "OR s.search_vector <> to_tsvector('simple', m.body)")).all()
+
+
+@pytest.mark.parametrize("switchboard_config", ["postgresql"], indirect=True)  # SQLite reads the chat itself
+def test_postgresql_search_rows_follow_each_write_in_the_writers_transaction(api, agent, admin, sales):
+    from host import search
+
+    chat = customer("+14155550101", "invoice question", "second invoice", name="First")
+    other = customer("+14155550102", "invoice copy", name="Second")
+    assert _search_rows_differ_from_their_chats() == []
+
+    def texts(who, **filters):
+        return [m.body for m in search.search(who, "invoice", search.Filters(**filters)).messages]
+
+    # Status, group and agent change in one transaction; the search sees them before the commit.
+    chat.status = "archived"
+    db.session.flush()
+    assert texts(admin, status="archived") == ["second invoice", "invoice question"]
+    assert texts(admin, status="queued") == ["invoice copy"]
+    move_to(other, "Sales")
+    assert texts(agent) == ["second invoice", "invoice question"]
+    assert texts(sales) == ["invoice copy"]
+    other.agent_id = agent.id  # assigned to the agent: visible to them in any group
+    db.session.commit()
+    assert texts(agent) == ["invoice copy", "second invoice", "invoice question"]
+    chat.channel = "sms"
+    db.session.commit()
+    assert texts(admin, channel="sms") == ["second invoice", "invoice question"]
+    assert _search_rows_differ_from_their_chats() == []
+
+    # A message's text edited, a message removed, a rolled-back change.
+    edited = db.session.execute(db.select(Message).where(Message.body == "invoice copy")).scalar_one()
+    edited.body = "receipt copy"
+    db.session.commit()
+    assert texts(admin) == ["second invoice", "invoice question"]
+    db.session.delete(db.session.execute(db.select(Message).where(Message.body == "second invoice")).scalar_one())
+    chat.status = "active"
+    db.session.flush()
+    assert texts(admin, status="active") == ["invoice question"]
+    db.session.rollback()
+    assert texts(admin, status="archived") == ["second invoice", "invoice question"]
+    assert _search_rows_differ_from_their_chats() == []
+
+
+@pytest.mark.parametrize("switchboard_config", ["postgresql"], indirect=True)
+def test_postgresql_message_search_reads_no_chat_unless_unread_is_asked(app, agent):
+    """The walk of the newest messages checks the rule and the filters on message_search's
+    own row: a chat read per message checked cost most of a search's work."""
+    from host import search
+
+    def plan(filters):
+        statement = search.pg_message_ids(["invoice"], agent, filters, 20)
+        compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
+        return "\n".join(db.session.execute(db.text(f"EXPLAIN {compiled}")).scalars())
+
+    for filters in (search.Filters(), search.Filters(status="queued", channel="sms"), search.Filters(group_id=1)):
+        text = plan(filters)
+        assert "message_search" in text and " chats" not in text, text
+    assert " chats" in plan(search.Filters(unread=True))
