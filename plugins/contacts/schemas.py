@@ -1,6 +1,7 @@
 """The contacts API's shapes; the tabs, the CSV import and ``contact_changed`` use them too."""
 from __future__ import annotations
 
+from flask_babel import gettext, lazy_gettext
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from switchboard.web import RowId, UtcDateTime
@@ -53,7 +54,7 @@ class ContactSchema(Schema):
 
 def _text(max_length: int, **kwargs):
     return Text(allow_none=True, validate=validate.Length(
-        max=max_length, error=f"Use at most {max_length} characters."), **kwargs)
+        max=max_length, error=lazy_gettext("Use at most %(max)s characters.", max=max_length)), **kwargs)
 
 
 class ContactUpdateSchema(Schema):
@@ -69,12 +70,13 @@ class ContactUpdateSchema(Schema):
 
 class ContactCreateSchema(ContactUpdateSchema):
     note = Text(load_default=None, allow_none=True, validate=validate.Length(
-        max=5000, error="A note can be at most 5,000 characters."))
+        max=5000, error=lazy_gettext("A note can be at most 5,000 characters.")))
 
 
 class ContactListQuerySchema(Schema):
-    q = Text(load_default="", validate=validate.Length(max=200, error="Search for at most 200 characters."),
-                   metadata={"description": "Name, phone digits in any format, or email; empty to browse"})
+    q = Text(load_default="",
+             validate=validate.Length(max=200, error=lazy_gettext("Search for at most 200 characters.")),
+             metadata={"description": "Name, phone digits in any format, or email; empty to browse"})
     page = fields.Int(load_default=1, validate=validate.Range(min=1, max=10_000))
     per_page = fields.Int(load_default=25, validate=validate.Range(min=1, max=100))
     sort = fields.Str(load_default="name", validate=validate.OneOf(["name", "recent"]),
@@ -106,12 +108,12 @@ class NoteSchema(Schema):
 
 class NoteCreateSchema(Schema):
     body = Text(required=True, validate=validate.Length(
-        min=1, max=5000, error="A note has 1 to 5,000 characters."))
+        min=1, max=5000, error=lazy_gettext("A note has 1 to 5,000 characters.")))
 
     @validates("body")
     def _not_blank(self, value, **kwargs):
         if not value.strip():
-            raise ValidationError("Write something in the note.")
+            raise ValidationError(gettext("Write something in the note."))
 
 
 class ConsentChangeSchema(Schema):
@@ -136,13 +138,13 @@ class ChannelConsentSchema(Schema):
 
 class ClearOptOutSchema(Schema):
     reason = Text(required=True, validate=validate.Length(
-        min=1, max=500, error="Give a reason of 1 to 500 characters."),
+        min=1, max=500, error=lazy_gettext("Give a reason of 1 to 500 characters.")),
         metadata={"description": "Why the opt-out is cleared (kept in the consent history)"})
 
     @validates("reason")
     def _not_blank(self, value, **kwargs):
         if not value.strip():
-            raise ValidationError("Say why the opt-out is cleared; the reason stays in the consent history.")
+            raise ValidationError(gettext("Say why the opt-out is cleared; the reason stays in the consent history."))
 
 
 class ForChatSchema(Schema):
@@ -152,7 +154,8 @@ class ForChatSchema(Schema):
 
 class ImportSchema(Schema):
     csv = Text(required=True, validate=validate.Length(
-        max=MAX_CSV, error=f"Send at most {MAX_CSV:,} characters at a time; split bigger files."),
+        max=MAX_CSV, error=lazy_gettext("Send at most %(max)s characters at a time; split bigger files.",
+                                        max=f"{MAX_CSV:,}")),
         metadata={"description": "CSV text with the header name,email,phone,whatsapp,preferred_channel,group,notes"})
     first_row = fields.Int(load_default=2, validate=validate.Range(min=2, max=100_000_000), metadata={
         "description": "File row number of the first record after the header (for chunks of a big file)"})

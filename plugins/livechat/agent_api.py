@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields
@@ -85,7 +86,7 @@ class WidgetStartSchema(Schema):
 
 def _visible(chat: Chat | None) -> Chat:
     if not access.may_see_chat(current_user, chat):
-        abort(404, message="Switchboard has no chat for this LiveChat conversation that you can see.")
+        abort(404, message=gettext("Switchboard has no chat for this LiveChat conversation that you can see."))
     return chat
 
 
@@ -100,7 +101,7 @@ def api_blueprint() -> Blueprint:
     def resolve(args):
         """The Switchboard chat behind a LiveChat chat or customer."""
         if not args["chat_id"] and not args["customer_id"]:
-            abort(422, message="Give a LiveChat chat_id or customer_id.")
+            abort(422, message=gettext("Give a LiveChat chat_id or customer_id."))
         link = None
         if args["chat_id"]:
             link = db.session.execute(db.select(LiveChatChat).where(
@@ -131,7 +132,7 @@ def api_blueprint() -> Blueprint:
         chat = _visible(db.session.get(Chat, chat_id))
         config = settings.current()
         if not config.configured:
-            abort(409, message="LiveChat is not configured yet: " + ", ".join(config.missing) + ".")
+            abort(409, message=gettext("LiveChat is not configured yet: %(missing)s.", missing=", ".join(config.missing)))
         link = db.session.execute(db.select(LiveChatChat).where(LiveChatChat.chat_id == chat.id)).scalar_one_or_none()
         if sync_queue.retry(chat.id) == 0 and (link is None or not link.lc_chat_id) and chat.status != "archived":
             sync_queue.enqueue(chat.id, "open")
@@ -166,7 +167,7 @@ def api_blueprint() -> Blueprint:
 
         old = getattr(current_user, "credential", None)
         if not isinstance(old, ApiToken) or old.name != WIDGET_TOKEN_NAME:
-            abort(403, message="Only the LiveChat widget's own sign-in token can be renewed here.")
+            abort(403, message=gettext("Only the LiveChat widget's own sign-in token can be renewed here."))
         lifetime = widget_token_lifetime()
         _, secret = signin.issue_token(current_user, WIDGET_TOKEN_NAME, utcnow() + lifetime)
         signin.revoke_token(old)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from collections.abc import Mapping
 
+from flask_babel import gettext, lazy_gettext
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from switchboard import settings as host_settings
@@ -22,48 +23,49 @@ DEFAULT_CHANNELS = ("sms", "whatsapp", "voice")
 
 class LiveChatSettingsSchema(Schema):
     client_id = fields.Str(load_default=None, allow_none=True, metadata={
-        "label": "Client ID", "env": "SWITCHBOARD_LIVECHAT_CLIENT_ID",
-        "description": "The Client ID of your app in LiveChat's Developer Console (used for customer "
-                       "identities, webhook registration and 'Sign in with LiveChat')."})
+        "label": lazy_gettext("Client ID"), "env": "SWITCHBOARD_LIVECHAT_CLIENT_ID",
+        "description": lazy_gettext("The Client ID of your app in LiveChat's Developer Console (used for customer "
+                       "identities, webhook registration and 'Sign in with LiveChat').")})
     client_secret = fields.Str(load_default=None, allow_none=True, metadata={
-        "label": "Client secret", "secret": True, "env": "SWITCHBOARD_LIVECHAT_CLIENT_SECRET",
-        "description": "The app's client secret; with a refresh token it lets Switchboard renew the agent "
-                       "token by itself."})
+        "label": lazy_gettext("Client secret"), "secret": True, "env": "SWITCHBOARD_LIVECHAT_CLIENT_SECRET",
+        "description": lazy_gettext("The app's client secret; with a refresh token it lets Switchboard renew the agent "
+                       "token by itself.")})
     organization_id = fields.Str(load_default=None, allow_none=True, metadata={
-        "label": "Organization ID", "env": "SWITCHBOARD_LIVECHAT_ORGANIZATION_ID",
-        "description": "Your LiveChat organization id (a UUID)."})
+        "label": lazy_gettext("Organization ID"), "env": "SWITCHBOARD_LIVECHAT_ORGANIZATION_ID",
+        "description": lazy_gettext("Your LiveChat organization id (a UUID).")})
     agent_token = fields.Str(load_default=None, allow_none=True, metadata={
-        "label": "Agent access token", "secret": True, "env": "SWITCHBOARD_LIVECHAT_AGENT_TOKEN",
-        "description": "Filled in by Connect LiveChat on /plugins/livechat/admin (the OAuth access token of "
-                       "the agent the integration acts as, with the scopes " + ", ".join(NEEDED_SCOPES) +
-                       "). A personal access token is not enough: LiveChat refuses it for the customer-token "
-                       "grant."})
+        "label": lazy_gettext("Agent access token"), "secret": True, "env": "SWITCHBOARD_LIVECHAT_AGENT_TOKEN",
+        "description": lazy_gettext(
+            "Filled in by Connect LiveChat on /plugins/livechat/admin (the OAuth access token of the agent the "
+            "integration acts as, with the scopes %(scopes)s). A personal access token is not enough: LiveChat "
+            "refuses it for the customer-token grant.", scopes=", ".join(NEEDED_SCOPES))})
     refresh_token = fields.Str(load_default=None, allow_none=True, metadata={
-        "label": "Refresh token", "secret": True, "env": "SWITCHBOARD_LIVECHAT_REFRESH_TOKEN",
-        "description": "Filled in by Connect LiveChat: the refresh token from the authorization code grant; "
-                       "used with the client secret when the agent token has expired."})
+        "label": lazy_gettext("Refresh token"), "secret": True, "env": "SWITCHBOARD_LIVECHAT_REFRESH_TOKEN",
+        "description": lazy_gettext("Filled in by Connect LiveChat: the refresh token from the authorization code "
+                       "grant; used with the client secret when the agent token has expired.")})
     webhook_secret = fields.Str(load_default=None, allow_none=True, validate=validate.Length(min=16), metadata={
-        "label": "Webhook secret", "secret": True, "env": "SWITCHBOARD_LIVECHAT_WEBHOOK_SECRET",
-        "description": "The secret_key LiveChat sends with every webhook (at least 16 characters). "
-                       "Left empty, 'Register webhooks' generates one."})
+        "label": lazy_gettext("Webhook secret"), "secret": True, "env": "SWITCHBOARD_LIVECHAT_WEBHOOK_SECRET",
+        "description": lazy_gettext("The secret_key LiveChat sends with every webhook (at least 16 characters). "
+                       "Left empty, 'Register webhooks' generates one.")})
     group_mapping = fields.Dict(keys=fields.Str(), values=fields.Int(), load_default=dict, metadata={
-        "label": "Group mapping",
-        "key_label": "Switchboard group", "value_label": "LiveChat group id",
-        "description": "Chats go to the LiveChat group of their Switchboard group (by name or id)."})
+        "label": lazy_gettext("Group mapping"),
+        "key_label": lazy_gettext("Switchboard group"), "value_label": lazy_gettext("LiveChat group id"),
+        "description": lazy_gettext("Chats go to the LiveChat group of their Switchboard group (by name or id).")})
     default_group_id = fields.Int(load_default=0, validate=validate.Range(min=0), metadata={
-        "label": "Default LiveChat group id",
-        "description": "For chats whose Switchboard group is not in the mapping."})
+        "label": lazy_gettext("Default LiveChat group id"),
+        "description": lazy_gettext("For chats whose Switchboard group is not in the mapping.")})
     mirrored_channels = fields.List(fields.Str(), load_default=lambda: list(DEFAULT_CHANNELS), metadata={
-        "label": "Mirrored channels",
-        "description": "Channels whose chats are mirrored into LiveChat, e.g. sms, whatsapp, voice."})
+        "label": lazy_gettext("Mirrored channels"),
+        "description": lazy_gettext("Channels whose chats are mirrored into LiveChat, e.g. sms, whatsapp, voice.")})
 
     @validates("group_mapping")
     def _mapping(self, value, **kwargs):
         if any(v < 0 for v in value.values()):
-            raise ValidationError("LiveChat group ids are 0 or more.")
+            raise ValidationError(gettext("LiveChat group ids are 0 or more."))
 
 
-REQUIRED = {"client_id": "Client ID", "organization_id": "Organization ID", "agent_token": "Agent access token"}
+REQUIRED = {"client_id": lazy_gettext("Client ID"), "organization_id": lazy_gettext("Organization ID"),
+            "agent_token": lazy_gettext("Agent access token")}
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ class LiveChatSettings:
 
     @property
     def missing(self) -> list[str]:
-        return [label for name, label in REQUIRED.items() if not getattr(self, name)]
+        return [str(label) for name, label in REQUIRED.items() if not getattr(self, name)]
 
     @property
     def configured(self) -> bool:

@@ -320,3 +320,12 @@ def test_nul_characters_never_reach_the_database(client):
     body = create(client, name="Ann\x00 Lee", phone="+14155550123")
     assert body["name"] == "Ann Lee"
     assert client.get(BASE, query_string={"q": "ann\x00"}).json["items"][0]["id"] == body["id"]
+
+
+def test_refusals_speak_the_agents_language(client):
+    response = client.post(BASE, json={"name": "x" * 201}, headers={"Accept-Language": "es"})
+    assert response.json["errors"]["json"]["name"] == ["Usa como máximo 200 caracteres."]
+    ann = create(client, name="Ann")
+    response = client.post(f"{BASE}/{ann['id']}/notes", json={"body": "  "}, headers={"Accept-Language": "pl"})
+    assert response.status_code == 422
+    assert response.json["errors"]["json"]["body"] == ["Wpisz coś w notatce."]
