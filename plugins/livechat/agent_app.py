@@ -48,6 +48,7 @@ from switchboard import access, db, signin, utcnow, is_enabled
 from switchboard.signin import agent_for_password, bootstrap, content_security_policy, sign_in as start_sign_in
 from plugins.livechat import oauth, settings
 from plugins.livechat.models import LiveChatWebhookKey
+from plugins.livechat.page_messages import page_locale
 
 NAME = "livechat"
 DEFAULT_FRAME_ANCESTORS = ("https://my.livechatinc.com", "https://*.livechatinc.com",
@@ -138,7 +139,8 @@ def agent_app_blueprint() -> Blueprint:
     def widget():
         """The Details widget for LiveChat's Agent App."""
         config = {"resolveUrl": url_for("livechat_api.resolve"),
-                  "signInUrl": url_for("livechat_agent_app.sign_in", next=request.full_path.rstrip("?"))}
+                  "signInUrl": url_for("livechat_agent_app.sign_in", next=request.full_path.rstrip("?")),
+                  **page_locale()}
         return render_template("livechat_agent_app.html", bootstrap=bootstrap(), page="widget",
                                bridge_config=_page_json(config),
                                bridge_src=url_for("livechat.static", filename="dist/agent_app_bridge.js"))
@@ -158,7 +160,7 @@ def agent_app_blueprint() -> Blueprint:
                 "resolveUrl": url_for("livechat_api.resolve"), "widgetDataUrl": url_for("livechat_api.widget_start"),
                 "widgetModule": url_for("static", filename="dist/widget.js"),
                 "windowUrl": url_for("livechat_agent_app.window"),
-                "renewUrl": url_for("livechat_api.renew_widget_token")}
+                "renewUrl": url_for("livechat_api.renew_widget_token"), **page_locale()}
         return render_template("livechat_sign_in.html", page="login", sign_in=_page_json(page),
                                can_use_livechat=bool(config.client_id), ended=request.args.get("ended") == "1",
                                login_url=url_for("auth.login", next=target),

@@ -7,6 +7,7 @@
 // `?connection=plain` mode filters by LiveChat's domains. Tests drive it from a local
 // parent page with @livechat/postmessage itself (tests/plugins/livechat/test_agent_app_browser.py).
 import { startBridge } from "./lib/bridge.js";
+import { pageTranslator } from "./lib/messages.js";
 
 const config = JSON.parse(document.getElementById("livechat-bridge-config")?.textContent || "{}");
 
@@ -15,4 +16,5 @@ startBridge({
   auth: { credentials: "same-origin" },
   onChat: (chatId) => window.postMessage({ type: "switchboard:chat", chat_id: chatId }, window.location.origin),
   onSignedOut: () => window.location.assign(config.signInUrl),
+  t: pageTranslator(config),
 });

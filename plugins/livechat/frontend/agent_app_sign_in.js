@@ -10,8 +10,10 @@
 // The Switchboard account form here works the same way: email and password are POSTed with
 // the same signed state and answer the same token.
 import { startBridge } from "./lib/bridge.js";
+import { pageTranslator } from "./lib/messages.js";
 
 const config = JSON.parse(document.getElementById("livechat-sign-in-config").textContent);
+const t = pageTranslator(config);
 const card = document.getElementById("livechat-sign-in-card");
 const button = document.getElementById("livechat-sign-in");
 const error = document.getElementById("livechat-sign-in-error");
@@ -40,7 +42,8 @@ const bridge = startBridge({
   resolveUrl: config.resolveUrl,
   auth: null,
   onChat: (chatId) => widget?.showChat(chatId),
-  onSignedOut: () => (widgetToken ? signedOut() : show("Your Switchboard sign-in has ended. Sign in again.")),
+  onSignedOut: () => (widgetToken ? signedOut() : show(t("signIn.ended"))),
+  t,
 });
 
 // The sign-in ended (token expired or revoked, agent deactivated): back to a fresh sign-in
@@ -81,7 +84,7 @@ async function renew() {
 async function mountWithToken(token, expiresIn) {
   const auth = { credentials: "omit", headers: { Authorization: `Bearer ${token}` } };
   const response = await fetch(config.widgetDataUrl, { ...auth, headers: { ...auth.headers, Accept: "application/json" } });
-  if (!response.ok) throw new Error(`Switchboard could not start the widget (HTTP ${response.status}).`);
+  if (!response.ok) throw new Error(t("signIn.widgetFailed", { status: response.status }));
   const boot = await response.json();
   const { mountWidget, listenForChat } = await import(config.widgetModule);
   card.hidden = true;
@@ -105,7 +108,7 @@ function exchange(url, body) {
     body: JSON.stringify({ ...body, state: config.state, next: config.next }),
   }).then(async (response) => {
     const answer = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(answer.message || `Signing in failed (HTTP ${response.status}).`);
+    if (!response.ok) throw new Error(answer.message || t("signIn.failedStatus", { status: response.status }));
     await mountWithToken(answer.widget_token, answer.expires_in);
   });
 }
@@ -116,12 +119,12 @@ accountForm.addEventListener("submit", (event) => {
   const submit = accountForm.querySelector("button[type=submit]");
   const email = accountForm.elements.email.value.trim();
   const password = accountForm.elements.password.value;
-  if (!email || !password) return show("Fill in your email and your password.");
+  if (!email || !password) return show(t("signIn.fillIn"));
   error.hidden = true;
   submit.disabled = true;
   exchange(config.passwordUrl, { email, password })
     .then(() => accountForm.reset())
-    .catch((exc) => show(exc.message || "Signing in failed. Try again."))
+    .catch((exc) => show(exc.message || t("signIn.failed")))
     .finally(() => { submit.disabled = false; });
 });
 
@@ -130,10 +133,10 @@ window.addEventListener("message", (event) => {
   const data = event.data || {};
   if (data.type !== "switchboard:livechat-oauth") return;
   if (popup && event.source !== popup) return;
-  if (data.error) return show(`LiveChat did not sign you in: ${data.error}`);
-  if (!data.access_token || data.state !== config.state) return show("This sign-in did not start here. Try again.");
+  if (data.error) return show(t("signIn.refused", { error: data.error }));
+  if (!data.access_token || data.state !== config.state) return show(t("signIn.notStartedHere"));
   exchange(config.sessionUrl, { access_token: data.access_token })
-    .catch((exc) => show(exc.message || "Signing in failed. Try again."));
+    .catch((exc) => show(exc.message || t("signIn.failed")));
 });
 
 if (button) {
@@ -141,6 +144,6 @@ if (button) {
     error.hidden = true;
     button.disabled = true;
     popup = window.open(config.authorizeUrl, "livechat-sign-in", "width=520,height=680");
-    if (!popup) show("Your browser blocked the sign-in window. Allow pop-ups for Switchboard and try again.");
+    if (!popup) show(t("signIn.popupBlocked"));
   });
 }

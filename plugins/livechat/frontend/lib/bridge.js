@@ -17,8 +17,9 @@ import { createDetailsWidget } from "@livechat/agent-app-sdk";
  * @param {object|null} options.auth   fetch options that authenticate ({credentials} or {headers}); null: not yet
  * @param {(chatId:number) => void} options.onChat   show this Switchboard chat
  * @param {() => void} options.onSignedOut           Switchboard answered 401
+ * @param {(key:string, values?:object) => string} options.t   the LiveChat catalog (lib/messages.js)
  */
-export function startBridge({ resolveUrl, auth = null, onChat, onSignedOut }) {
+export function startBridge({ resolveUrl, auth = null, onChat, onSignedOut, t }) {
   const statusLine = document.getElementById("livechat-bridge-status");
   let lastKey = null;
   let lastProfile = null;
@@ -36,14 +37,14 @@ export function startBridge({ resolveUrl, auth = null, onChat, onSignedOut }) {
     const customerId = profile?.id || "";
     const key = `${lcChatId}|${customerId}`;
     if (!lcChatId && !customerId) {
-      setStatus("idle", "Open a chat in LiveChat to see its Switchboard conversation.");
+      setStatus("idle", t("bridge.idle"));
       return;
     }
     if (!auth) return; // looked up once signed in
     if (key === lastKey) return;
     lastKey = key;
     const mine = ++generation;
-    setStatus("resolving", "Looking up the Switchboard conversation…");
+    setStatus("resolving", t("bridge.resolving"));
     const params = new URLSearchParams();
     if (lcChatId) params.set("chat_id", lcChatId);
     if (customerId) params.set("customer_id", customerId);
@@ -56,7 +57,7 @@ export function startBridge({ resolveUrl, auth = null, onChat, onSignedOut }) {
       });
     } catch {
       lastKey = null;
-      setStatus("error", "Switchboard could not be reached. It will try again when you open the chat again.");
+      setStatus("error", t("bridge.unreachable"));
       return;
     }
     if (mine !== generation) return; // the agent moved on to another chat meanwhile
@@ -67,23 +68,23 @@ export function startBridge({ resolveUrl, auth = null, onChat, onSignedOut }) {
     }
     const body = await response.json().catch(() => ({}));
     if (response.status === 404) {
-      const who = profile?.name || profile?.email || "this customer";
-      setStatus("unknown", `No Switchboard conversation for ${who}: this LiveChat chat did not come from SMS, WhatsApp or a call.`);
+      const who = profile?.name || profile?.email;
+      setStatus("unknown", who ? t("bridge.unknown", { who }) : t("bridge.unknownCustomer"));
       return;
     }
     if (!response.ok) {
       lastKey = null;
-      setStatus("error", body.message || `Switchboard could not look this chat up (HTTP ${response.status}).`);
+      setStatus("error", body.message || t("bridge.lookupFailed", { status: response.status }));
       return;
     }
-    setStatus("ready", `Switchboard chat #${body.chat_id} · ${body.customer_name || body.customer_address || ""}`.trim());
+    setStatus("ready", t("bridge.ready", { id: body.chat_id, customer: body.customer_name || body.customer_address || "" }).trim());
     document.documentElement.dataset.switchboardChat = String(body.chat_id);
     onChat(body.chat_id);
   }
 
   const connected = createDetailsWidget()
     .then((widget) => {
-      setStatus("connected", "Connected to LiveChat. Open a chat to see its Switchboard conversation.");
+      setStatus("connected", t("bridge.connected"));
       widget.on("customer_profile", (profile) => {
         follow(profile);
       });
@@ -94,8 +95,8 @@ export function startBridge({ resolveUrl, auth = null, onChat, onSignedOut }) {
     .catch(() => {
       const standalone = new URLSearchParams(window.location.search).get("chat_id");
       setStatus("standalone", standalone
-        ? `Showing Switchboard chat #${standalone}.`
-        : "Open this page from LiveChat's Agent App to follow the chat you open there.");
+        ? t("bridge.standaloneChat", { id: standalone })
+        : t("bridge.standalone"));
       return null;
     });
 
