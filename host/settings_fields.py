@@ -22,15 +22,21 @@ from dataclasses import dataclass
 from datetime import time
 from collections.abc import Callable, Iterable
 
-from flask_babel import gettext
+from babel.dates import get_day_names
+from flask_babel import get_locale, gettext
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from marshmallow import ValidationError, fields
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
-             "sat": "Saturday", "sun": "Sunday"}
 HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
+def day_name(day: str) -> str:
+    """A weekday's name ("mon") in the agent's language, from CLDR through Babel rather than a
+    catalog of our own; capitalised, as it labels a row or starts a sentence."""
+    name = get_day_names("wide", "stand-alone", locale=get_locale() or "en")[WEEKDAYS.index(day)]
+    return name[:1].upper() + name[1:]
 
 
 @dataclass(frozen=True)
@@ -91,11 +97,12 @@ class WeeklyHours(fields.Dict):
         problems = []
         for day, ranges in hours.items():
             if day not in WEEKDAYS:
-                problems.append(f"{day!r} is not a day; use {', '.join(WEEKDAYS)}.")
+                problems.append(gettext("%(day)s is not a day; use %(days)s.", day=repr(day), days=", ".join(WEEKDAYS)))
                 continue
             for text in ranges:
                 if parse_range(text) is None:
-                    problems.append(f"{DAY_NAMES[day]}: {text!r} should look like 09:00-17:00 (start before end).")
+                    problems.append(gettext("%(day)s: %(hours)s should look like 09:00-17:00 (start before end).",
+                                            day=day_name(day), hours=repr(text)))
         if problems:
             raise ValidationError(problems)
         return hours

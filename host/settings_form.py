@@ -8,6 +8,7 @@ values the schema loads, and names the field in every complaint it makes.
 """
 from __future__ import annotations
 
+from flask_babel import gettext
 from marshmallow import ValidationError, fields, validate
 
 from host import settings_fields as sf
@@ -115,7 +116,7 @@ def rows(schema, stored: dict, submitted: dict | None = None) -> list[dict]:
                 row["groups"] = _group_names()
         elif kind == "weekly_hours":
             hours = value or {}
-            row["days"] = [(day, sf.DAY_NAMES[day], [r.split("-", 1) for r in hours.get(day, []) if "-" in r])
+            row["days"] = [(day, sf.day_name(day), [r.split("-", 1) for r in hours.get(day, []) if "-" in r])
                            for day in sf.WEEKDAYS]
         elif kind == "timezone":
             row["zones"] = sf.time_zone_names()
@@ -190,7 +191,7 @@ def _hours(form, name: str) -> dict:
             if not start and not end:
                 continue
             if not (start and end):
-                problems.append(f"{sf.DAY_NAMES[day]}: give both the opening and the closing time.")
+                problems.append(gettext("%(day)s: give both the opening and the closing time.", day=sf.day_name(day)))
                 continue
             result.setdefault(day, []).append(f"{start}-{end}")
     if problems:

@@ -9,6 +9,7 @@ from switchboard.web import RowId, UtcDateTime
 from .normalize import WHATSAPP_PREFIX, phone_of
 
 MAX_CSV = 5_000_000  # characters per import request; the tab sends big files in chunks
+MAX_CSV_TEXT = f"{MAX_CSV:,}"
 
 
 class Text(fields.Str):
@@ -155,7 +156,7 @@ class ForChatSchema(Schema):
 class ImportSchema(Schema):
     csv = Text(required=True, validate=validate.Length(
         max=MAX_CSV, error=lazy_gettext("Send at most %(max)s characters at a time; split bigger files.",
-                                        max=f"{MAX_CSV:,}")),
+                                        max=MAX_CSV_TEXT)),
         metadata={"description": "CSV text with the header name,email,phone,whatsapp,preferred_channel,group,notes"})
     first_row = fields.Int(load_default=2, validate=validate.Range(min=2, max=100_000_000), metadata={
         "description": "File row number of the first record after the header (for chunks of a big file)"})

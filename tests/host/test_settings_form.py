@@ -109,3 +109,13 @@ def test_hours_must_open_before_they_close(app, admin, signed_in):
                                        "hours.fri.from": ["18:00"], "hours.fri.to": ["09:00"]})
     assert "Hours: Friday: &#39;18:00-09:00&#39; should look like 09:00-17:00 (start before end)." \
         in response.get_data(as_text=True)
+
+
+def test_weekly_hours_name_the_days_in_the_agents_language(app, admin, signed_in):
+    client = signed_in(admin)
+    page = client.get(PAGE, headers={"Accept-Language": "pl"}).get_data(as_text=True)
+    assert '<span class="day-name">Poniedziałek</span>' in page and '<span class="day-name">Niedziela</span>' in page
+    assert "Monday" not in page
+    response = client.post(PAGE, headers={"Accept-Language": "es"}, data={
+        "csrf_token": client.csrf_token, "hours.wed.from": ["10:00"], "hours.wed.to": [""]})
+    assert "Miércoles: indica tanto la hora de apertura como la de cierre." in response.get_data(as_text=True)
