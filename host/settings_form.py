@@ -53,7 +53,8 @@ def default(field):
 
 
 def label(field, name: str) -> str:
-    return field.metadata.get("label", name.replace("_", " ").capitalize()) if field else name
+    # str(): a plugin may declare its labels with lazy_gettext; callers join and format them.
+    return str(field.metadata.get("label", name.replace("_", " ").capitalize())) if field else name
 
 
 def _options(source) -> list[sf.Option]:

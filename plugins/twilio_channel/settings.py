@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from flask import current_app, has_request_context, request
+from flask_babel import gettext, lazy_gettext
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from switchboard import settings as host_settings
@@ -43,7 +44,7 @@ VOICE_VOICEMAIL_PROMPT = "Sorry, nobody can take your call right now. Please lea
 
 def _e164(value: str) -> None:
     if not E164.match(value or ""):
-        raise ValidationError(f"{value!r} is not an E.164 number; write it like +14155550100.")
+        raise ValidationError(gettext("%(value)s is not an E.164 number; write it like +14155550100.", value=repr(value)))
 
 
 def _sender(value: str) -> None:
@@ -72,99 +73,100 @@ def _each(check):
 
 def _account_sid(value: str) -> None:
     if not ACCOUNT_SID.match(value or ""):
-        raise ValidationError(f"{value!r} is not an Account SID (AC followed by 32 hex characters).")
+        raise ValidationError(gettext("%(value)s is not an Account SID (AC followed by 32 hex characters).", value=repr(value)))
 
 
 def _service_sid(value: str) -> None:
     if not SERVICE_SID.match(value or ""):
-        raise ValidationError(f"{value!r} is not a Messaging Service SID (MG followed by 32 hex characters).")
+        raise ValidationError(gettext("%(value)s is not a Messaging Service SID (MG followed by 32 hex characters).",
+                                      value=repr(value)))
 
 
 class TwilioSettingsSchema(Schema):
     account_sid = fields.Str(load_default=None, allow_none=True, validate=validate.Regexp(
-        ACCOUNT_SID, error="An Account SID is AC followed by 32 hex characters (Twilio console → Account info)."),
-        metadata={"env": "TWILIO_ACCOUNT_SID", "label": "Account SID",
-                  "description": "Leave both credentials empty to use the built-in simulator. "
-                                 "The TWILIO_ACCOUNT_SID environment variable wins over this value."})
+        ACCOUNT_SID, error=lazy_gettext("An Account SID is AC followed by 32 hex characters (Twilio console → Account info).")),
+        metadata={"env": "TWILIO_ACCOUNT_SID", "label": lazy_gettext("Account SID"),
+                  "description": lazy_gettext("Leave both credentials empty to use the built-in simulator. "
+                                 "The TWILIO_ACCOUNT_SID environment variable wins over this value.")})
     auth_token = fields.Str(load_default=None, allow_none=True, validate=validate.Length(min=8, max=128), metadata={
-        "secret": True, "env": "TWILIO_AUTH_TOKEN", "label": "Auth token",
-        "description": "Also checks the signature of every webhook. TWILIO_AUTH_TOKEN wins over this value."})
+        "secret": True, "env": "TWILIO_AUTH_TOKEN", "label": lazy_gettext("Auth token"),
+        "description": lazy_gettext("Also checks the signature of every webhook. TWILIO_AUTH_TOKEN wins over this value.")})
     twilio_region = fields.Str(load_default=None, allow_none=True, validate=validate.OneOf(
-        REGIONS, error="Choose the Twilio region your account uses: us1, ie1, au1 or jp1."), metadata={
-        "label": "Twilio region",
-        "description": "Where your Twilio data is processed: us1 (United States, the default), ie1 (Ireland), "
-                       "au1 (Australia) or jp1 (Japan). Each region has its own auth token: use that region's."})
+        REGIONS, error=lazy_gettext("Choose the Twilio region your account uses: us1, ie1, au1 or jp1.")), metadata={
+        "label": lazy_gettext("Twilio region"),
+        "description": lazy_gettext("Where your Twilio data is processed: us1 (United States, the default), ie1 (Ireland), "
+                       "au1 (Australia) or jp1 (Japan). Each region has its own auth token: use that region's.")})
     twilio_edge = fields.Str(load_default=None, allow_none=True, validate=validate.OneOf(
-        EDGES, error="Choose an edge location: " + ", ".join(EDGES) + "."), metadata={
-        "label": "Twilio edge",
-        "description": "Where requests enter Twilio. Empty: the region's own (dublin for ie1, sydney for au1, "
-                       "tokyo for jp1; the nearest for us1)."})
+        EDGES, error=lazy_gettext("Choose an edge location: %(edges)s.", edges=", ".join(EDGES))), metadata={
+        "label": lazy_gettext("Twilio edge"),
+        "description": lazy_gettext("Where requests enter Twilio. Empty: the region's own (dublin for ie1, sydney for au1, "
+                       "tokyo for jp1; the nearest for us1).")})
     subaccount_sids = fields.List(fields.Str(), validate=_each(_account_sid), load_default=list, metadata={
-        "label": "Subaccounts",
-        "description": "Subaccounts (AC…) whose numbers Switchboard serves with the parent account's "
+        "label": lazy_gettext("Subaccounts"),
+        "description": lazy_gettext("Subaccounts (AC…) whose numbers Switchboard serves with the parent account's "
                        "credentials (above). Their webhooks are checked with each subaccount's own auth "
-                       "token, which Switchboard fetches from Twilio."})
+                       "token, which Switchboard fetches from Twilio.")})
     numbers = Picklist(validate=_each(_e164), metadata={
-        "label": "SMS numbers",
-        "description": "The numbers agents send SMS from and customers write to, in E.164 (+14155550100)."})
+        "label": lazy_gettext("SMS numbers"),
+        "description": lazy_gettext("The numbers agents send SMS from and customers write to, in E.164 (+14155550100).")})
     whatsapp_senders = Picklist(validate=_each(_whatsapp_sender), metadata={
-        "label": "WhatsApp senders", "description": "WhatsApp numbers, written whatsapp:+14155238886."})
+        "label": lazy_gettext("WhatsApp senders"), "description": lazy_gettext("WhatsApp numbers, written whatsapp:+14155238886.")})
     messaging_service_sids = Picklist(validate=_each(_service_sid), metadata={
-        "label": "Messaging Services",
-        "description": "The first one sends when a chat has no number of its own."})
+        "label": lazy_gettext("Messaging Services"),
+        "description": lazy_gettext("The first one sends when a chat has no number of its own.")})
     advanced_opt_out_service_sids = fields.List(fields.Str(), validate=_each(_service_sid), load_default=list, metadata={
-        "label": "Messaging Services with Advanced Opt-Out",
-        "description": "Twilio adds OptOutType to messages sent to these services' numbers, from their own "
+        "label": lazy_gettext("Messaging Services with Advanced Opt-Out"),
+        "description": lazy_gettext("Twilio adds OptOutType to messages sent to these services' numbers, from their own "
                        "keyword lists. Every other number uses Twilio's default SMS keywords (STOP, START …), "
-                       "which Switchboard recognises in the message itself."})
-    number_groups = GroupMapping(key_label="Number or Messaging Service", metadata={
-        "label": "Number → group",
-        "description": "New chats and calls on a number (or a Messaging Service's numbers) go to its group. "
-                       "A contact's own group wins."})
+                       "which Switchboard recognises in the message itself.")})
+    number_groups = GroupMapping(key_label=lazy_gettext("Number or Messaging Service"), metadata={
+        "label": lazy_gettext("Number → group"),
+        "description": lazy_gettext("New chats and calls on a number (or a Messaging Service's numbers) go to its group. "
+                       "A contact's own group wins.")})
     default_sender = fields.Str(load_default=None, allow_none=True, validate=_sender, metadata={
         "widget": "text",
-        "label": "Default sender", "description": "Number, whatsapp:+… or MG… used when nothing else applies."})
-    autoreply_first_contact = fields.Bool(load_default=False, metadata={"label": "Auto-reply on first contact"})
+        "label": lazy_gettext("Default sender"), "description": lazy_gettext("Number, whatsapp:+… or MG… used when nothing else applies.")})
+    autoreply_first_contact = fields.Bool(load_default=False, metadata={"label": lazy_gettext("Auto-reply on first contact")})
     autoreply_first_contact_text = fields.Str(load_default="Thanks for your message! An agent will reply shortly.",
                                               validate=validate.Length(min=1, max=1600),
-                                              metadata={"label": "First-contact auto-reply"})
-    autoreply_out_of_hours = fields.Bool(load_default=False, metadata={"label": "Auto-reply outside business hours"})
+                                              metadata={"label": lazy_gettext("First-contact auto-reply")})
+    autoreply_out_of_hours = fields.Bool(load_default=False, metadata={"label": lazy_gettext("Auto-reply outside business hours")})
     autoreply_out_of_hours_text = fields.Str(
         load_default="Thanks for your message. We're closed right now and will answer when we're back.",
-        validate=validate.Length(min=1, max=1600), metadata={"label": "Out-of-hours auto-reply"})
+        validate=validate.Length(min=1, max=1600), metadata={"label": lazy_gettext("Out-of-hours auto-reply")})
     autoreply_nobody_online = fields.Bool(load_default=False, metadata={
-        "label": "Auto-reply when no agent of the group is online"})
+        "label": lazy_gettext("Auto-reply when no agent of the group is online")})
     autoreply_nobody_online_text = fields.Str(
         load_default="Thanks for your message. No one is available right now; we'll reply as soon as we can.",
-        validate=validate.Length(min=1, max=1600), metadata={"label": "Nobody-online auto-reply"})
+        validate=validate.Length(min=1, max=1600), metadata={"label": lazy_gettext("Nobody-online auto-reply")})
     autoreply_cooldown_minutes = fields.Int(load_default=60, validate=validate.Range(min=0, max=10080), metadata={
-        "label": "Auto-reply pause (minutes)", "description": "The same auto-reply is not repeated in a chat within this many minutes."})
+        "label": lazy_gettext("Auto-reply pause (minutes)"), "description": lazy_gettext("The same auto-reply is not repeated in a chat within this many minutes.")})
     business_hours = WeeklyHours(load_default=lambda: dict(DEFAULT_HOURS), metadata={
-        "label": "Business hours",
-        "description": "When the out-of-hours auto-reply stays quiet, in the time zone below (not each agent's "
-                       "own zone). A day without hours is closed."})
+        "label": lazy_gettext("Business hours"),
+        "description": lazy_gettext("When the out-of-hours auto-reply stays quiet, in the time zone below (not each agent's "
+                       "own zone). A day without hours is closed.")})
     timezone = TimeZone(load_default="UTC", metadata={
-        "label": "Time zone", "description": "The time zone of the business hours; agents reading in another "
-                                            "zone see them in this one."})
+        "label": lazy_gettext("Time zone"), "description": lazy_gettext("The time zone of the business hours; agents reading in another "
+                                            "zone see them in this one.")})
     api_key_sid = fields.Str(load_default=None, allow_none=True, validate=validate.Regexp(
-        r"^SK[0-9a-fA-F]{32}$", error="An API key SID is SK followed by 32 hex characters."),
-        metadata={"label": "API key SID (voice)", "env": "TWILIO_API_KEY_SID"})
+        r"^SK[0-9a-fA-F]{32}$", error=lazy_gettext("An API key SID is SK followed by 32 hex characters.")),
+        metadata={"label": lazy_gettext("API key SID (voice)"), "env": "TWILIO_API_KEY_SID"})
     api_key_secret = fields.Str(load_default=None, allow_none=True, metadata={
-        "secret": True, "label": "API key secret (voice)", "env": "TWILIO_API_KEY_SECRET"})
+        "secret": True, "label": lazy_gettext("API key secret (voice)"), "env": "TWILIO_API_KEY_SECRET"})
     # The same API key also makes the REST calls when no auth token is set (resolve_account).
     twiml_app_sid = fields.Str(load_default=None, allow_none=True, validate=validate.Regexp(
-        r"^AP[0-9a-fA-F]{32}$", error="A TwiML App SID is AP followed by 32 hex characters."),
-        metadata={"label": "TwiML App SID (voice)"})
+        r"^AP[0-9a-fA-F]{32}$", error=lazy_gettext("A TwiML App SID is AP followed by 32 hex characters.")),
+        metadata={"label": lazy_gettext("TwiML App SID (voice)")})
     # Voice calls (see voice.py): what a caller hears while the chat's agent is rung.
     voice_greeting = fields.Str(load_default=VOICE_GREETING, validate=validate.Length(min=1, max=500),
-                                metadata={"label": "Voice greeting", "description": "Said to every caller first."})
+                                metadata={"label": lazy_gettext("Voice greeting"), "description": lazy_gettext("Said to every caller first.")})
     voice_hold_music_url = fields.Url(load_default=VOICE_HOLD_MUSIC, metadata={
-        "label": "Hold music URL", "description": "An MP3 or WAV Twilio plays (loops) while the caller waits."})
+        "label": lazy_gettext("Hold music URL"), "description": lazy_gettext("An MP3 or WAV Twilio plays (loops) while the caller waits.")})
     voice_voicemail_after_seconds = fields.Int(load_default=90, validate=validate.Range(min=0, max=3600), metadata={
-        "label": "Voicemail after (seconds)",
-        "description": "When no agent answers within this time the caller can leave a voicemail; 0 = never."})
+        "label": lazy_gettext("Voicemail after (seconds)"),
+        "description": lazy_gettext("When no agent answers within this time the caller can leave a voicemail; 0 = never.")})
     voice_voicemail_prompt = fields.Str(load_default=VOICE_VOICEMAIL_PROMPT, validate=validate.Length(min=1, max=500),
-                                        metadata={"label": "Voicemail prompt"})
+                                        metadata={"label": lazy_gettext("Voicemail prompt")})
 
     @pre_load
     def _blank_is_none(self, data, **kwargs):
@@ -179,8 +181,8 @@ class TwilioSettingsSchema(Schema):
         region, edge = data.get("twilio_region"), data.get("twilio_edge")
         if region in REGION_EDGES and edge and edge != REGION_EDGES[region]:
             errors.setdefault("twilio_edge", []).append(
-                f"{region.upper()} is reached through the {REGION_EDGES[region]} edge; choose it or leave the "
-                "edge empty.")
+                gettext("%(region)s is reached through the %(edge)s edge; choose it or leave the edge empty.",
+                        region=region.upper(), edge=REGION_EDGES[region]))
         subaccounts = data.get("subaccount_sids") or []
         if subaccounts:
             import os
@@ -188,11 +190,11 @@ class TwilioSettingsSchema(Schema):
             parent = data.get("account_sid") or os.environ.get("TWILIO_ACCOUNT_SID")
             if not (parent and (data.get("auth_token") or os.environ.get("TWILIO_AUTH_TOKEN"))):
                 errors.setdefault("subaccount_sids", []).append(
-                    "Subaccounts are reached with the parent account's credentials: set the parent's Account SID "
-                    "and auth token first.")
+                    gettext("Subaccounts are reached with the parent account's credentials: set the parent's "
+                            "Account SID and auth token first."))
             elif parent in subaccounts:
                 errors.setdefault("subaccount_sids", []).append(
-                    f"{parent} is the account itself; list only its subaccounts.")
+                    gettext("%(sid)s is the account itself; list only its subaccounts.", sid=parent))
         mapping = data.get("number_groups") or {}
         if mapping:
             from switchboard import db, Group
@@ -206,7 +208,7 @@ class TwilioSettingsSchema(Schema):
                     errors.setdefault("number_groups", []).extend(exc.messages)
                 if str(group) not in known:
                     errors.setdefault("number_groups", []).append(
-                        f"{number}: there is no group called {group!r}.")
+                        gettext("%(number)s: there is no group called %(group)s.", number=number, group=repr(group)))
         if errors:
             raise ValidationError(errors)
 

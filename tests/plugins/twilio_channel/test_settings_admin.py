@@ -48,6 +48,21 @@ def test_invalid_settings_are_explained_field_by_field(app, admin, signed_in):
     assert settings.stored("twilio_channel") == {}
 
 
+def test_the_settings_form_and_its_refusals_speak_the_admins_language(app, admin, signed_in):
+    client = signed_in(admin)
+    page = client.get(SETTINGS_PAGE, headers={"Accept-Language": "pl"}).get_data(as_text=True)
+    for words in ("Numery SMS", "Godziny pracy", "Automatyczna odpowiedź poza godzinami pracy", "Subkonta"):
+        assert words in page, words
+    admin.language = "es"
+    response = post_settings(client, account_sid="AC123", numbers=["415 555"], twilio_region="eu9",
+                             number_groups={"+14155550100": "Nope"})
+    page = response.get_data(as_text=True)
+    for words in ("Números de SMS", "Horario de atención", "AC seguido de 32 caracteres hexadecimales",
+                  "no es un número E.164", "Elige la región de Twilio", "no hay ningún grupo llamado"):
+        assert words in page, words
+    assert "is not an E.164 number" not in page and settings.stored("twilio_channel") == {}
+
+
 def test_valid_settings_are_saved_and_the_token_is_never_shown(app, admin, signed_in):
     client = signed_in(admin)
     response = post_settings(client, account_sid=LIVE_SID, auth_token=LIVE_TOKEN, numbers=["+14155550100"],
