@@ -28,6 +28,7 @@ from typing import Any
 from collections.abc import Mapping
 
 import requests
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy.exc import IntegrityError
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
@@ -39,9 +40,10 @@ from plugins.twilio_channel.settings import Account, load_config
 
 MAX_AGE = timedelta(minutes=10)
 PAGE_SIZE = 100
-STATUS_LABELS = {"approved": "Approved", "pending": "Waiting for WhatsApp", "received": "Waiting for WhatsApp",
-                 "rejected": "Rejected", "paused": "Paused by WhatsApp", "disabled": "Disabled by WhatsApp",
-                 "unsubmitted": "Not submitted"}
+STATUS_LABELS = {"approved": lazy_gettext("Approved"), "pending": lazy_gettext("Waiting for WhatsApp"),
+                 "received": lazy_gettext("Waiting for WhatsApp"), "rejected": lazy_gettext("Rejected"),
+                 "paused": lazy_gettext("Paused by WhatsApp"), "disabled": lazy_gettext("Disabled by WhatsApp"),
+                 "unsubmitted": lazy_gettext("Not submitted")}
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 
@@ -96,10 +98,11 @@ def _asking_twilio(work, account: Account | None):
     except CredentialsMissing as exc:
         raise TemplatesUnavailable(str(exc), 409) from exc
     except TwilioRestException as exc:
-        raise TemplatesUnavailable(f"Twilio refused to list templates (HTTP {exc.status}): {exc.msg}") from exc
+        raise TemplatesUnavailable(gettext("Twilio refused to list templates (HTTP %(status)s): %(reason)s",
+                                           status=exc.status, reason=exc.msg)) from exc
     except (TwilioException, requests.RequestException, OSError, ValueError) as exc:
-        raise TemplatesUnavailable(f"Templates could not be loaded from Twilio ({type(exc).__name__}). "
-                                   "Try again.") from exc
+        raise TemplatesUnavailable(gettext("Templates could not be loaded from Twilio (%(error)s). Try again.",
+                                           error=type(exc).__name__)) from exc
 
 
 def read_catalogue(client) -> list[dict]:

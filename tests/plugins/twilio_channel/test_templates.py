@@ -70,6 +70,14 @@ def test_admins_see_every_template_with_its_status(app, admin, agent, api, signe
     assert "holiday_offer" in page and "Rejected" in page and "promotional" in page
     assert "welcome_draft" in page and "Not submitted" in page
 
+    # In Polish the counts take the form their number asks for (3 → "szablony", 5 → "szablonów").
+    polish = signed_in(admin).get("/twilio/admin", headers={"Accept-Language": "pl"}).get_data(as_text=True)
+    assert "Szablony WhatsApp" in polish and "Odrzucony" in polish and "Nie zgłoszony" in polish
+    approved = sum(t["status"] == "approved" for t in everything)
+    forms = {1: "szablon zatwierdzony", 2: "szablony zatwierdzone", 3: "szablony zatwierdzone", 4: "szablony zatwierdzone"}
+    assert f"{approved} {forms.get(approved, 'szablonów zatwierdzonych')} dla WhatsApp" in polish
+    assert "Refresh from Twilio" not in polish and "Odśwież z Twilio" in polish
+
 
 def test_approval_data_in_both_shapes_twilio_answers_with():
     flat = {"name": "x", "category": "UTILITY", "status": "approved", "rejection_reason": ""}
