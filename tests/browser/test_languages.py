@@ -122,3 +122,14 @@ def test_each_bubble_and_name_takes_its_own_direction(app, agent, chat, console,
     assert directions == ["rtl", "ltr"]
     assert page.locator(".chat-title").get_attribute("dir") == "auto"
     assert page.locator(".row-name").first.get_attribute("dir") == "auto"
+
+
+def test_the_customer_phone_speaks_the_agents_language(app, admin, browser_page, live_server):
+    page = browser_page
+    sign_in_page(page, live_server.url, admin.email)
+    choose(page, live_server.url, "pl")
+    page.goto(f"{live_server.url}/simulator/phone")
+    expect(page.locator("#sim-call-state")).to_have_text("Brak połączenia.")
+    page.fill("#sim-body", "Dzień dobry")
+    page.click("#sim-send")
+    expect(page.locator(".sim-msg.me .sim-meta")).to_contain_text("Ty ·")

@@ -4,10 +4,9 @@
   const $ = (id) => document.getElementById(id);
   const customer = () => document.getElementById("sim-form").elements.from.value.trim();
   const LIVE = ["queued", "ringing", "in-progress"];
-  const TEXT = {
-    ringing: "Ringing…", greeting: "Listening to the greeting", queued: "On hold (hold music)",
-    dialing: "Ringing an agent…", talking: "Connected", voicemail: "Recording a voicemail",
-  };
+  // The sentences, in the agent's language, from the page (templates/twilio_channel_phone_voice.html).
+  const TEXT = JSON.parse(document.getElementById("sim-call-text").textContent);
+  const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
   let current = null;
 
   async function post(path, body) {
@@ -24,10 +23,10 @@
     current = call;
     const live = call && LIVE.includes(call.status);
     const incoming = live && call.direction === "outbound-dial" && call.status === "ringing";
-    let text = "No call.";
-    if (incoming) text = `Incoming call from ${call.from}`;
-    else if (live) text = `${TEXT[call.activity] || call.status}${call.status === "in-progress" && call.activity === "talking" ? " · " + clock(call.duration) : ""}`;
-    else if (call) text = `Last call: ${call.status}${call.duration ? " · " + clock(call.duration) : ""}`;
+    let text = TEXT.none;
+    if (incoming) text = fill(TEXT.incoming, { number: call.from });
+    else if (live) text = `${TEXT.activity[call.activity] || call.status}${call.status === "in-progress" && call.activity === "talking" ? " · " + clock(call.duration) : ""}`;
+    else if (call) text = `${fill(TEXT.last, { status: call.status })}${call.duration ? " · " + clock(call.duration) : ""}`;
     $("sim-call-state").textContent = text;
     $("sim-call-state").dataset.live = live ? "yes" : "no";
     $("sim-call-state").dataset.activity = call ? call.activity : "";
