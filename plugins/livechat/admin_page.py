@@ -11,6 +11,7 @@ import hmac
 import secrets
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from switchboard import access, is_enabled
@@ -33,7 +34,7 @@ def admin_blueprint() -> Blueprint:
     @bp.before_request
     def only_admins():
         if not current_user.is_authenticated or not current_user.is_admin:
-            abort(403, description="Only administrators can set up LiveChat.")
+            abort(403, description=gettext("Only administrators can set up LiveChat."))
 
     @bp.get("/plugins/livechat/admin")
     def overview():
@@ -52,7 +53,7 @@ def admin_blueprint() -> Blueprint:
             for note in webhook_setup.register():
                 flash(note, "ok")
         except (LiveChatError, ValueError) as exc:
-            flash(f"Webhooks were not registered: {exc}", "error")
+            flash(gettext("Webhooks were not registered: %(reason)s", reason=exc), "error")
         return redirect(url_for("livechat_admin.overview"))
 
     @bp.post("/plugins/livechat/admin/connect")
@@ -72,12 +73,12 @@ def admin_blueprint() -> Blueprint:
         """LiveChat's redirect back with ``code`` and ``state``: exchange, store, register webhooks."""
         expected = session.pop(connect.STATE_KEY, None)
         if not expected or not hmac.compare_digest(request.args.get("state", ""), expected):
-            flash("This LiveChat connection was not started here or has expired. Press Connect LiveChat again.",
-                  "error")
+            flash(gettext("This LiveChat connection was not started here or has expired. Press Connect LiveChat "
+                          "again."), "error")
             return redirect(url_for("livechat_admin.overview"))
         if request.args.get("error") or not request.args.get("code"):
-            reason = request.args.get("error_description") or request.args.get("error") or "no code came back"
-            flash(f"LiveChat was not connected: {reason}.", "error")
+            reason = request.args.get("error_description") or request.args.get("error") or gettext("no code came back")
+            flash(gettext("LiveChat was not connected: %(reason)s.", reason=reason), "error")
             return redirect(url_for("livechat_admin.overview"))
         try:
             connected = connect.exchange(request.args["code"], settings.current())
@@ -85,16 +86,17 @@ def admin_blueprint() -> Blueprint:
             flash(str(exc), "error")
             return redirect(url_for("livechat_admin.overview"))
         current_app.extensions.pop("livechat.health", None)
-        flash("LiveChat is connected" + (f" as {connected.email}." if connected.email else "."), "ok")
+        flash(gettext("LiveChat is connected as %(email)s.", email=connected.email) if connected.email
+              else gettext("LiveChat is connected."), "ok")
         if connected.missing_scopes:
-            flash("The token LiveChat gave lacks the scopes " + ", ".join(connected.missing_scopes) +
-                  ". Tick them in the app's Authorization block in LiveChat's Developer Console, then press "
-                  "Connect LiveChat again.", "error")
+            flash(gettext("The token LiveChat gave lacks the scopes %(scopes)s. Tick them in the app's "
+                          "Authorization block in LiveChat's Developer Console, then press Connect LiveChat again.",
+                          scopes=", ".join(connected.missing_scopes)), "error")
         try:
             for note in webhook_setup.register():
                 flash(note, "ok")
         except (LiveChatError, ValueError) as exc:
-            flash(f"Webhooks were not registered: {exc}", "error")
+            flash(gettext("Webhooks were not registered: %(reason)s", reason=exc), "error")
         return redirect(url_for("livechat_admin.overview"))
 
     return bp

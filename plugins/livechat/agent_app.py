@@ -42,6 +42,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from switchboard import access, db, signin, utcnow, is_enabled
@@ -207,22 +208,22 @@ def agent_app_blueprint() -> Blueprint:
         if isinstance(data, dict):
             missing = [f for f in ("email", "password") if not isinstance(data.get(f), str) or not data[f].strip()]
             if missing:
-                return jsonify(ok=False, errors={f: "Fill this in." for f in missing},
-                               message="Fill in your email and your password."), 400
+                return jsonify(ok=False, errors={f: gettext("Fill this in.") for f in missing},
+                               message=gettext("Fill in your email and your password.")), 400
         data = _sign_in_request("email", "password")
         if data is None:
             return _stale_sign_in()
         agent = agent_for_password(data["email"], data["password"])
         if agent is None:
-            return jsonify(ok=False, message="That email and password don't match an active agent. "
-                                             "Check both and try again."), 401
+            return jsonify(ok=False, message=gettext("That email and password don't match an active agent. "
+                                                     "Check both and try again.")), 401
         return _signed_in(agent, data)
 
     return bp
 
 
 def _stale_sign_in():
-    return jsonify(ok=False, message="This sign-in is not valid any more. Start it again."), 401
+    return jsonify(ok=False, message=gettext("This sign-in is not valid any more. Start it again.")), 401
 
 
 def _sign_in_request(*fields: str) -> dict | None:

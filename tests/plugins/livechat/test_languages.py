@@ -29,3 +29,10 @@ def test_the_sign_in_page_hands_its_script_the_browsers_catalog(app, livechat):
     assert config["messages"]["bridge.idle"].startswith("Otwórz czat w LiveChat")
     english = app.test_client().get("/login/livechat", headers={"Accept-Language": "de"}).get_data(as_text=True)
     assert '"language": "en"' in english and "Fill in your email and your password." in english
+
+
+def test_the_setup_pages_notices_speak_the_admins_language(livechat, admin, signed_in):
+    client = signed_in(admin)
+    page = client.get("/plugins/livechat/admin/connect/callback?state=forged&code=x", headers={"Accept-Language": "es"},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "Esta conexión con LiveChat no se inició aquí o ha caducado." in page
