@@ -7,6 +7,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import requests
+from flask_babel import gettext
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from switchboard import settings as host_settings, HealthCheck
@@ -24,10 +25,10 @@ def webhook_urls() -> dict:
     warnings = []
     host = urlsplit(base).hostname or ""
     if host in LOCAL_HOSTS or host.endswith(".local"):
-        warnings.append(f"SWITCHBOARD_PUBLIC_URL is {base}: Twilio cannot reach that address. Set it to the "
-                        "public https address of this server (or a tunnel) before pasting these URLs.")
+        warnings.append(gettext("SWITCHBOARD_PUBLIC_URL is %(url)s: Twilio cannot reach that address. Set it to the "
+                                "public https address of this server (or a tunnel) before pasting these URLs.", url=base))
     elif not base.startswith("https://"):
-        warnings.append("SWITCHBOARD_PUBLIC_URL is not https; Twilio recommends https webhooks.")
+        warnings.append(gettext("SWITCHBOARD_PUBLIC_URL is not https; Twilio recommends https webhooks."))
     if config.account.mode == "live" and not config.account.verifies_webhooks:
         warnings.append(UNVERIFIED)
     return {"mode": config.account.mode, "messaging": base + "/webhooks/twilio/messaging",

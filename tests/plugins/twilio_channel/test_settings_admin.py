@@ -91,6 +91,12 @@ def test_settings_page_shows_the_webhook_urls_and_test_button(app, admin, signed
     assert "http://switchboard.test/webhooks/twilio/status" in page
     assert "Test credentials" in page and "Simulator mode" in page
 
+    spanish = signed_in(admin).get(SETTINGS_PAGE, headers={"Accept-Language": "es"}).get_data(as_text=True)
+    for words in ("Conectar Twilio", "Probar credenciales", "Modo simulador", "teléfono del cliente</a>",
+                  "no es https", 'sea <code data-url="voice_outbound">http://switchboard.test/webhooks/twilio/voice/'):
+        assert words in spanish, words
+    assert "Test credentials" not in spanish
+
 
 def test_connect_page_is_for_admins(app, admin, agent, signed_in):
     assert signed_in(agent).get("/twilio/admin").status_code == 403
