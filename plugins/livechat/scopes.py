@@ -13,14 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-NEEDED: dict[str, str] = {
-    "customers:own": "a LiveChat customer for every phone number (the agent-token grant)",
-    "chats--all:rw": "transferring and closing chats, delivery status, and notes for agents about replies "
-                     "that could not go out",
-    "webhooks.configuration:rw": "registering Switchboard's webhooks",
-    "webhooks.state:ro": "checking that LiveChat sends the webhooks (the app is installed on the license)",
-    "accounts--my:ro": "reading the signed-in agent's email (Sign in with LiveChat, and the account the "
-                       "integration writes its notes as)",
+from flask_babel import LazyString, lazy_gettext
+
+# The reasons are shown to admins on the setup page, in their language.
+NEEDED: dict[str, LazyString] = {
+    "customers:own": lazy_gettext("a LiveChat customer for every phone number (the agent-token grant)"),
+    "chats--all:rw": lazy_gettext("transferring and closing chats, delivery status, and notes for agents about "
+                                  "replies that could not go out"),
+    "webhooks.configuration:rw": lazy_gettext("registering Switchboard's webhooks"),
+    "webhooks.state:ro": lazy_gettext("checking that LiveChat sends the webhooks (the app is installed on the "
+                                      "license)"),
+    "accounts--my:ro": lazy_gettext("reading the signed-in agent's email (Sign in with LiveChat, and the account "
+                                    "the integration writes its notes as)"),
 }
 
 BY_CALL: dict[str, str] = {

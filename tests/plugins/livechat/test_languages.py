@@ -10,6 +10,7 @@ def test_the_setup_page_and_the_settings_speak_spanish(livechat, admin, signed_i
     # The addresses stay code inside the translated sentence.
     assert "envía los mensajes de los agentes" in page and "<code>http://switchboard.test/webhooks/livechat</code>" in page
     assert "Connect LiveChat" not in page
+    assert "registrar los webhooks de Switchboard" in page  # why each OAuth scope is needed
     settings = client.get("/admin/plugins/livechat/settings", headers={"Accept-Language": "pl"}).get_data(as_text=True)
     assert "Sekret klienta" in settings and "Przypisanie grup" in settings
     assert "Client secret" not in settings
