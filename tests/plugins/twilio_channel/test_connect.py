@@ -112,6 +112,12 @@ def test_one_click_points_the_picked_numbers_here_and_sets_up_calls(app, admin, 
                         "status_callback": None}
     assert "✔ Points here" in page
 
+    polish = client.get("/twilio/admin", headers={"Accept-Language": "pl"}).get_data(as_text=True)
+    for words in ("Połącz swoje konto Twilio", "✔ Wskazuje tutaj", "Cofnij wszystko", "Pobierz ponownie",
+                  f"Połączono z kontem <code>{ACCOUNT}</code>."):
+        assert words in polish, words
+    assert "Points here" not in polish
+
 
 def test_undo_puts_the_previous_urls_back_and_deletes_what_was_created(app, admin, signed_in, http):
     client = signed_in(admin)
