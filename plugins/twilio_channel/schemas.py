@@ -1,12 +1,13 @@
 """Marshmallow shapes of the Twilio plugin's JSON API (they join /api/v1/openapi.json)."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from marshmallow import Schema, fields, validate
 
 from switchboard.web import UtcDateTime
 
 
-CHAT_ID = validate.Range(min=1, max=2**31 - 1, error="Give the id of a chat (a positive number).")
+CHAT_ID = validate.Range(min=1, max=2**31 - 1, error=lazy_gettext("Give the id of a chat (a positive number)."))
 
 
 class ChatQuerySchema(Schema):
@@ -50,7 +51,7 @@ class LogsQuerySchema(Schema):
     chat_id = fields.Int(required=True, validate=CHAT_ID)
     channel = fields.Str(load_default=None, allow_none=True,
                          validate=validate.OneOf(["sms", "whatsapp", "voice"],
-                                                 error="Choose sms, whatsapp or voice."))
+                                                 error=lazy_gettext("Choose sms, whatsapp or voice.")))
     limit = fields.Int(load_default=200, validate=validate.Range(min=1, max=1000))
 
 

@@ -104,6 +104,10 @@ def test_logs_validate_their_arguments(app, agent, api):
     assert response.status_code == 422
     assert response.get_json()["errors"]["query"]["channel"] == ["Choose sms, whatsapp or voice."]
     assert api(agent).get("/api/v1/twilio/logs").status_code == 422
+    # The refusals speak the agent's language.
+    agent.language = "pl"
+    refused = api(agent).get("/api/v1/twilio/logs?chat_id=0&channel=fax").get_json()["errors"]["query"]
+    assert refused == {"channel": ["Wybierz sms, whatsapp lub voice."], "chat_id": ["Podaj id czatu (liczbę dodatnią)."]}
     assert api(agent).get("/api/v1/twilio/logs?chat_id=12345").status_code == 404
 
 
