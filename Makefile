@@ -18,7 +18,7 @@ test: setup lint
 # browser code.
 lint: setup
 	$(BIN)/ruff check --quiet .
-	$(BIN)/mypy host/hookspecs.py host/contracts.py host/events.py host/rooms.py host/realtime_events.py switchboard
+	$(BIN)/mypy host/hookspecs.py host/contracts.py host/events.py host/rooms.py host/realtime_events.py host/plugin_api
 	$(BIN)/lint-imports --no-cache --no-logo
 	npx --no-install eslint .
 
@@ -39,9 +39,9 @@ translations: $(MO_FILES)
 # language's .po (new strings empty, vanished ones dropped), extract the front end's
 # keys the same way (`node host/frontend/i18n_check.mjs` checks them against the code) and compile.
 messages: python
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output --width 100 \
 		--project Switchboard --msgid-bugs-address '' -o host/translations/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i host/translations/messages.pot \
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --width 100 -i host/translations/messages.pot \
 		-d host/translations
 	node host/frontend/i18n_check.mjs
 	$(MAKE) translations

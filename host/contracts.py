@@ -163,7 +163,7 @@ class Channel(Protocol):
     is set up. While any are missing the channel is not offered (console, widget,
     ``/api/v1/channels``) and its sends are refused at once with a sentence naming them.
     Keep it cheap: it is asked whenever channels are listed (read settings with
-    ``switchboard.settings.get``, which is cached). ``find_sent(message, since=)`` returns the
+    ``host.plugin_api.settings.get``, which is cached). ``find_sent(message, since=)`` returns the
     provider's record of ``message`` (a ``SendResult``) when an earlier attempt whose
     outcome is unknown reached it after ``since`` (naive UTC), or ``None`` when the
     provider has no such message; raise ``SendError(retryable=True)`` when the provider
@@ -188,7 +188,7 @@ class Channel(Protocol):
 
 @dataclass(frozen=True)
 class InboundMessage:
-    """A customer message parsed from a provider webhook, handed to ``switchboard.chats.receive``."""
+    """A customer message parsed from a provider webhook, handed to ``host.plugin_api.chats.receive``."""
 
     channel: str
     external_id: str
@@ -203,7 +203,7 @@ class InboundMessage:
 
 @dataclass(frozen=True)
 class Stored:
-    """What ``switchboard.chats.receive`` did with an :class:`InboundMessage`.
+    """What ``host.plugin_api.chats.receive`` did with an :class:`InboundMessage`.
 
     Ids, not ORM objects: a webhook only needs to know the message is safe, and building
     an object it never reads costs a busy server more than the message's own SQL (load it
@@ -340,7 +340,7 @@ class Worker(Protocol):
     ``start`` receives the function that starts a thread in the server's way
     (Socket.IO's ``start_background_task``); it must return at once. ``stop`` asks the
     thread to end. Keep state in the worker object, one per app. A worker's passes run
-    whether its plugin is enabled or not: check ``switchboard.is_enabled`` in each pass.
+    whether its plugin is enabled or not: check ``host.plugin_api.is_enabled`` in each pass.
     """
 
     def start(self, start_background_task: Callable[..., Any]) -> None: ...

@@ -13,7 +13,7 @@ Three kinds, recognisable by name:
   the host answers last through a ``trylast`` default in :mod:`host.builtins`, so any
   plugin can answer first.
 
-Plugins implement hooks with ``from switchboard import hookimpl``. The plugin manager checks
+Plugins implement hooks with ``from host.plugin_api import hookimpl``. The plugin manager checks
 every implementation against this file at start-up (``check_pending``), so a misspelt
 hook name fails loudly.
 """
@@ -57,7 +57,7 @@ def register_blueprints(app: Flask) -> Iterable[Blueprint]:
     flask-smorest blueprints join the OpenAPI document at ``/api/v1/openapi.json``.
     Every route requires a signed-in agent unless its path starts with ``/webhooks/``
     (webhooks authenticate by signature instead). Every other view declares what it is
-    about with ``switchboard.access.about`` (a chat, call, contact, customer, admin-only, or
+    about with ``host.plugin_api.access.about`` (a chat, call, contact, customer, admin-only, or
     any agent with the reason); a route without one fails the test suite. When the
     plugin is disabled its routes answer 404.
     """
@@ -81,8 +81,8 @@ def register_socketio_events(app: Flask) -> Iterable[SocketEvents]:
 
     Handlers are called as ``handler(agent, data)`` only for authenticated connections
     and only while the plugin is enabled; their return value is the acknowledgement.
-    Declare what each handler is about with ``switchboard.access.about`` and refuse with
-    ``{"ok": False, "error": …}``. Use ``switchboard.realtime.push(event, data, rooms)`` to
+    Declare what each handler is about with ``host.plugin_api.access.about`` and refuse with
+    ``{"ok": False, "error": …}``. Use ``host.plugin_api.realtime.push(event, data, rooms)`` to
     send to rooms.
     """
 
@@ -93,7 +93,7 @@ def register_settings_schemas(app: Flask) -> PluginSettings | None:
 
     The admin page renders a form from it, validates input with it, and stores values
     in the database. Fields with ``metadata={"secret": True}`` are stored but never
-    shown back or logged. Read settings with ``switchboard.settings.get(plugin_name)``.
+    shown back or logged. Read settings with ``host.plugin_api.settings.get(plugin_name)``.
     """
 
 
@@ -108,7 +108,7 @@ def register_migration_folders(app: Flask) -> Iterable[str]:
 @hookspec
 def register_inbox_handlers(app: Flask) -> Iterable[InboxHandler]:
     """Return handlers for the webhook events this plugin records with
-    ``switchboard.inbox.record`` (one ``InboxHandler`` per event kind).
+    ``host.plugin_api.inbox.record`` (one ``InboxHandler`` per event kind).
 
     Webhooks answer once their event is recorded; the inbox worker calls the handler
     later, in arrival order per customer. A handler with ``handle_batch`` gets several

@@ -16,9 +16,9 @@ from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
-from switchboard import access, bus, db
-from switchboard.access import about, chat_or_404
-from switchboard.web import require_admin, ChatSchema
+from host.plugin_api import access, bus, db
+from host.plugin_api.access import about, chat_or_404
+from host.plugin_api.web import require_admin, ChatSchema
 
 from . import chat_links, consent, csv_io, service, visibility
 from .models import Contact, ContactNote

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from flask_login import current_user
 from sqlalchemy import func, select, update
 
-from switchboard import access, db, Chat
+from host.plugin_api import access, db, Chat
 
 
 from .normalize import phone_identities, phone_of

@@ -11,7 +11,7 @@ the next refusal opts them out again, with its own line in the history.
 """
 from __future__ import annotations
 
-from switchboard import bus, db, utcnow, Agent
+from host.plugin_api import bus, db, utcnow, Agent
 
 from .models import ConsentChange, Contact, ContactIdentity
 

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from switchboard import bus, db, Agent, Chat, Group
+from host.plugin_api import bus, db, Agent, Chat, Group
 
 from . import chat_links, service
 from .models import Contact, ContactIdentity, ContactNote

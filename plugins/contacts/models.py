@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import UniqueConstraint, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from switchboard import db, utcnow
+from host.plugin_api import db, utcnow
 from plugins.contacts.normalize import fold_name, phone_identities, phone_of, search_text_for
 
 # Who set a profile field. Channel data (a WhatsApp profile name, a LiveChat email) may

@@ -13,8 +13,8 @@ The plugin talks to the host only through hooks and host services:
 """
 from pathlib import Path
 
-from switchboard import hookimpl, PluginSettings, SessionListener, WidgetTab
-from switchboard.web import assets_blueprint, tab_script, tab_stylesheet
+from host.plugin_api import hookimpl, PluginSettings, SessionListener, WidgetTab
+from host.plugin_api.web import assets_blueprint, tab_script, tab_stylesheet
 
 from . import models  # noqa: F401  (the tables join the metadata for migrations and checks)
 

@@ -36,7 +36,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from switchboard import bus, db, ContactRef, enabled_channels
+from host.plugin_api import bus, db, ContactRef, enabled_channels
 
 from . import chat_links
 from .models import Contact, ContactIdentity, channel_profile_changes, find_identity, identity_rows

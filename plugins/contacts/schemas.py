@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import gettext, lazy_gettext
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from switchboard.web import RowId, UtcDateTime
+from host.plugin_api.web import RowId, UtcDateTime
 
 from .normalize import WHATSAPP_PREFIX, phone_of
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import update
 
-from switchboard import bus, db, utcnow, Agent, ContactChanged, Group
+from host.plugin_api import bus, db, utcnow, Agent, ContactChanged, Group
 
 from . import chat_links, visibility
 from .models import ConsentChange, Contact, ContactIdentity, ContactNote, find_identity

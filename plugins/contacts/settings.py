@@ -5,7 +5,7 @@ import phonenumbers
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields
 
-from switchboard import settings as host_settings
+from host.plugin_api import settings as host_settings
 
 NAME = "contacts"
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from flask_smorest import abort
 from sqlalchemy import select
 
-from switchboard import access, db, Agent, Chat, Group
+from host.plugin_api import access, db, Agent, Chat, Group
 
 from .models import Contact
 

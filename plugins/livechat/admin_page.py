@@ -14,7 +14,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext
 from flask_login import current_user
 
-from switchboard import access, is_enabled
+from host.plugin_api import access, is_enabled
 from plugins.livechat import connect, health, scopes, settings, webhook_setup
 from plugins.livechat.client import LiveChatError
 

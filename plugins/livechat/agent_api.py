@@ -17,8 +17,8 @@ from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields
 
-from switchboard import access, db, Chat
-from switchboard.access import about
+from host.plugin_api import access, db, Chat
+from host.plugin_api.access import about
 from plugins.livechat import settings, sync_queue
 from plugins.livechat.models import LiveChatChat, LiveChatCustomer
 from plugins.livechat.sync_state import summary
@@ -149,7 +149,7 @@ def api_blueprint() -> Blueprint:
 
         from flask import jsonify
 
-        from switchboard.signin import bootstrap
+        from host.plugin_api.signin import bootstrap
 
         return jsonify(json.loads(bootstrap()))  # as the page embeds it, keys the schema does not list too
 
@@ -161,8 +161,8 @@ def api_blueprint() -> Blueprint:
 
         Only a token the Agent App widget was given renews itself this way: other API tokens
         keep the expiry their owner chose, and a cookie-signed page has no token to renew."""
-        from switchboard import signin, utcnow
-        from switchboard.signin import ApiToken
+        from host.plugin_api import signin, utcnow
+        from host.plugin_api.signin import ApiToken
         from plugins.livechat.agent_app import WIDGET_TOKEN_NAME, widget_token_lifetime
 
         old = getattr(current_user, "credential", None)

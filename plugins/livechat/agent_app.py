@@ -45,8 +45,8 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_babel import gettext
 from flask_login import current_user
 
-from switchboard import access, db, signin, utcnow, is_enabled
-from switchboard.signin import agent_for_password, bootstrap, content_security_policy, sign_in as start_sign_in
+from host.plugin_api import access, db, signin, utcnow, is_enabled
+from host.plugin_api.signin import agent_for_password, bootstrap, content_security_policy, sign_in as start_sign_in
 from plugins.livechat import oauth, settings
 from plugins.livechat.models import LiveChatWebhookKey
 from plugins.livechat.page_messages import page_locale

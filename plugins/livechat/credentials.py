@@ -16,7 +16,7 @@ import logging
 
 import httpx
 
-from switchboard import db
+from host.plugin_api import db
 from plugins.livechat import client, settings
 from plugins.livechat.client import LiveChatError
 from plugins.livechat.models import LiveChatChat, LiveChatCustomer

@@ -13,7 +13,7 @@ import time
 
 from flask import current_app
 
-from switchboard import db, utcnow, HealthCheck
+from host.plugin_api import db, utcnow, HealthCheck
 from plugins.livechat import client, scopes, settings
 from plugins.livechat.client import LiveChatError
 from plugins.livechat.models import LiveChatSyncItem

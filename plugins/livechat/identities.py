@@ -11,8 +11,8 @@ from datetime import datetime, timedelta, UTC
 from typing import Any
 from collections.abc import Mapping
 
-from switchboard import db, utcnow
-from switchboard.signin import register_secret
+from host.plugin_api import db, utcnow
+from host.plugin_api.signin import register_secret
 from plugins.livechat.client import CustomerToken, LiveChatApi, LiveChatError
 from plugins.livechat.models import LiveChatChat, LiveChatCustomer
 

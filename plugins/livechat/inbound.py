@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from switchboard import chats as host_chats, db, Chat, Group
+from host.plugin_api import chats as host_chats, db, Chat, Group
 from plugins.livechat import sync_queue
 from plugins.livechat.mirroring import refused_note
 from plugins.livechat.models import LiveChatChat, LiveChatEvent, LiveChatSyncItem

@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import logging
 
-from switchboard import db, Message
+from host.plugin_api import db, Message
 from plugins.livechat import settings, sync_queue
 from plugins.livechat.models import LiveChatChat, LiveChatEvent
 

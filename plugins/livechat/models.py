@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy import UniqueConstraint
 
-from switchboard import db, utcnow
+from host.plugin_api import db, utcnow
 
 
 class LiveChatCustomer(db.Model):

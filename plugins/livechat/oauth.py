@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy import func
 
-from switchboard import db, Agent
+from host.plugin_api import db, Agent
 from plugins.livechat import client, scopes
 from plugins.livechat.settings import LiveChatSettings
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from switchboard import hookimpl, PluginSettings, WidgetTab, is_enabled
-from switchboard.web import assets_blueprint, tab_script
+from host.plugin_api import hookimpl, PluginSettings, WidgetTab, is_enabled
+from host.plugin_api.web import assets_blueprint, tab_script
 from plugins.livechat import mirroring
 from plugins.livechat.settings import NAME, LiveChatSettingsSchema
 

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 
 from sqlalchemy import func
 
-from switchboard import chats as host_chats, db, Agent, Chat, enabled_channels
-from switchboard.web import public_https_url
+from host.plugin_api import chats as host_chats, db, Agent, Chat, enabled_channels
+from host.plugin_api.web import public_https_url
 from plugins.livechat.models import LiveChatEvent
 
 

@@ -18,8 +18,8 @@ import logging
 
 from flask import Blueprint, jsonify, request
 
-from switchboard import db, inbox as host_inbox, InboxHandler
-from switchboard.web import limit_body
+from host.plugin_api import db, inbox as host_inbox, InboxHandler
+from host.plugin_api.web import limit_body
 from plugins.livechat import inbound, settings, sync_queue
 from plugins.livechat.models import LiveChatWebhookKey
 from plugins.livechat.parsing import WebhookParseError, parse, verify_secret

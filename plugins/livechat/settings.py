@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from flask_babel import gettext, lazy_gettext
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from switchboard import settings as host_settings
+from host.plugin_api import settings as host_settings
 from plugins.livechat.scopes import NEEDED as NEEDED_SCOPES
 
 NAME = "livechat"

@@ -19,7 +19,7 @@ import httpx
 from flask import current_app
 from sqlalchemy.orm.attributes import flag_modified
 
-from switchboard import chats as host_chats, db, Agent, Chat, Group, Message
+from host.plugin_api import chats as host_chats, db, Agent, Chat, Group, Message
 from plugins.livechat import identities
 from plugins.livechat.client import LiveChatApi, LiveChatError
 from plugins.livechat.models import LiveChatChat, LiveChatEvent, LiveChatSyncItem
@@ -236,7 +236,7 @@ def fetch_media(url: str, chat: Chat | None = None) -> bytes:
 
 
 def _fetch_from_this_app(path: str, chat: Chat | None) -> bytes:
-    from switchboard.signin import request_as
+    from host.plugin_api.signin import request_as
 
     agent = chat.agent if chat is not None and chat.agent is not None and chat.agent.is_active else None
     agent = agent or db.session.execute(db.select(Agent).where(

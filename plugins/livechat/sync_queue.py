@@ -26,8 +26,8 @@ from collections.abc import Mapping
 from flask import current_app
 from sqlalchemy import delete
 
-from switchboard import db, utcnow, workers, is_enabled
-from switchboard.realtime import chat_room, push
+from host.plugin_api import db, utcnow, workers, is_enabled
+from host.plugin_api.realtime import chat_room, push
 from plugins.livechat import client, identities, settings, sync_actions
 from plugins.livechat.client import LiveChatError
 from plugins.livechat.credentials import recover

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from switchboard import db
+from host.plugin_api import db
 from plugins.livechat.models import LiveChatChat, LiveChatSyncItem
 
 LABELS = {

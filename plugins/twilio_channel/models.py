@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import UniqueConstraint
 
-from switchboard import db, utcnow
+from host.plugin_api import db, utcnow
 
 
 class InboundMedia(db.Model):

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from flask import g, has_app_context
 
-from switchboard import hookimpl, PluginSettings, WidgetTab
-from switchboard.web import assets_blueprint, tab_script, tab_stylesheet
+from host.plugin_api import hookimpl, PluginSettings, WidgetTab
+from host.plugin_api.web import assets_blueprint, tab_script, tab_stylesheet
 
 from plugins.twilio_channel import models  # noqa: F401  (the tables join the metadata for migrations and checks)
 
@@ -124,7 +124,7 @@ def register_nav_links(app):
     the phone plays every customer)."""
     from flask import url_for
 
-    from switchboard import NavLink
+    from host.plugin_api import NavLink
 
     from plugins.twilio_channel.client import uses_builtin_simulator
 

@@ -12,8 +12,8 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from twilio.base.exceptions import TwilioException
 
-from switchboard import access, db, Message
-from switchboard.access import about
+from host.plugin_api import access, db, Message
+from host.plugin_api.access import about
 
 from plugins.twilio_channel.account import subaccounts as accounts
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext
 from marshmallow import Schema, fields, validate
 
-from switchboard.web import UtcDateTime
+from host.plugin_api.web import UtcDateTime
 
 
 CHAT_ID = validate.Range(min=1, max=2**31 - 1, error=lazy_gettext("Give the id of a chat (a positive number)."))

@@ -17,8 +17,8 @@ from flask import current_app, has_request_context, request
 from flask_babel import gettext, lazy_gettext
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from switchboard import settings as host_settings
-from switchboard.settings import WEEKDAYS, GroupMapping, Picklist, TimeZone, WeeklyHours, parse_range  # noqa: F401
+from host.plugin_api import settings as host_settings
+from host.plugin_api.settings import WEEKDAYS, GroupMapping, Picklist, TimeZone, WeeklyHours, parse_range  # noqa: F401
 
 NAME = "twilio_channel"
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -197,7 +197,7 @@ class TwilioSettingsSchema(Schema):
                     gettext("%(sid)s is the account itself; list only its subaccounts.", sid=parent))
         mapping = data.get("number_groups") or {}
         if mapping:
-            from switchboard import db, Group
+            from host.plugin_api import db, Group
 
             groups = db.session.execute(db.select(Group.id, Group.name)).all()
             known = {str(gid) for gid, _ in groups} | {name for _, name in groups}

@@ -6,10 +6,10 @@ import httpx
 from flask import Blueprint, abort, current_app, request
 from marshmallow import Schema, fields
 
-from switchboard import (hookimpl, inbox, settings, InboundMessage, InboxHandler, PluginSettings, SendError,
+from host.plugin_api import (hookimpl, inbox, settings, InboundMessage, InboxHandler, PluginSettings, SendError,
                          SendResult, StatusUpdate, WidgetTab)
-from switchboard.chats import apply_status, receive
-from switchboard.web import assets_blueprint, tab_stylesheet
+from host.plugin_api.chats import apply_status, receive
+from host.plugin_api.web import assets_blueprint, tab_stylesheet
 
 NAME = "http_sms"
 

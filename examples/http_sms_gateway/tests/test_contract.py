@@ -5,8 +5,8 @@ import json
 import httpx
 import pytest
 
-from switchboard import settings
-from switchboard.testing import ChannelContract, WidgetTabContract, pending_sends, send_due
+from host.plugin_api import settings
+from host.plugin_api.testing import ChannelContract, WidgetTabContract, pending_sends, send_due
 from sbx_http_sms.plugin import signature
 
 SECRET = "gateway-webhook-secret"
@@ -93,7 +93,7 @@ class TestGatewayTab(WidgetTabContract):
 
 
 def test_gateway_outage_is_retried_then_delivered(app, agent, api, gateway):
-    from switchboard import Message, db
+    from host.plugin_api import Message, db
 
     Webhooks().inbound(app.test_client(), "in-1", "+15550123", "Hello")
     chat_id = db.session.execute(db.select(Message.chat_id)).scalar_one()

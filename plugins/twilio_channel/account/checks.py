@@ -10,7 +10,7 @@ import requests
 from flask_babel import gettext
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from switchboard import settings as host_settings, HealthCheck
+from host.plugin_api import settings as host_settings, HealthCheck
 
 from plugins.twilio_channel.client import CredentialsMissing, configured_hosts, twilio_client
 from plugins.twilio_channel.settings import NAME, load_config
@@ -149,7 +149,7 @@ def _settings_url() -> str:
 
 def public_url_check(config) -> HealthCheck:
     """Twilio must reach this server: a public https address (webhook signatures use it too)."""
-    from switchboard.web import public_https_url
+    from host.plugin_api.web import public_https_url
 
     try:
         public_https_url(config.public_url)

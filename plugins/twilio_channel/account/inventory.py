@@ -10,8 +10,8 @@ from functools import partial
 
 from marshmallow import Schema
 
-from switchboard import db, utcnow
-from switchboard.settings import GroupMapping, Option, Picklist
+from host.plugin_api import db, utcnow
+from host.plugin_api.settings import GroupMapping, Option, Picklist
 
 from plugins.twilio_channel.client import twilio_client
 from plugins.twilio_channel.models import AccountInventory

@@ -14,8 +14,8 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from switchboard import access, settings as host_settings
-from switchboard.access import about
+from host.plugin_api import access, settings as host_settings
+from host.plugin_api.access import about
 
 from plugins.twilio_channel.account import inventory
 

@@ -27,7 +27,7 @@ import requests
 from flask import current_app
 from twilio.base.exceptions import TwilioException
 
-from switchboard import db
+from host.plugin_api import db
 
 from plugins.twilio_channel.client import twilio_client
 from plugins.twilio_channel.models import SenderAccount

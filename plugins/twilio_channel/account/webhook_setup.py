@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from switchboard import db, settings as host_settings, utcnow
+from host.plugin_api import db, settings as host_settings, utcnow
 
 from plugins.twilio_channel.client import twilio_client
 from plugins.twilio_channel.account.inventory import fetch, note, stored

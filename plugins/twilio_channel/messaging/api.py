@@ -7,9 +7,9 @@ from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from sqlalchemy import or_
 
-from switchboard import access, db, Agent, Call, Chat, Message
-from switchboard.access import about, chat_or_404
-from switchboard.web import require_admin
+from host.plugin_api import access, db, Agent, Call, Chat, Message
+from host.plugin_api.access import about, chat_or_404
+from host.plugin_api.web import require_admin
 
 from plugins.twilio_channel.messaging import templates as content_templates
 from plugins.twilio_channel.schemas import (ChatQuerySchema, CredentialsResultSchema, LogEntrySchema, LogsQuerySchema,

@@ -14,8 +14,8 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from switchboard import chats, db, utcnow, Chat, Message
-from switchboard.realtime import is_online, online_agents
+from host.plugin_api import chats, db, utcnow, Chat, Message
+from host.plugin_api.realtime import is_online, online_agents
 
 from plugins.twilio_channel.messaging.keywords import keyword_of
 from plugins.twilio_channel.settings import WEEKDAYS, TwilioConfig, load_config, parse_range

@@ -12,7 +12,7 @@ from dataclasses import replace
 import phonenumbers
 from flask import current_app
 
-from switchboard import (AddressFormat, ChannelColour, db, Chat, MediaRules, Message, OutgoingMessage,
+from host.plugin_api import (AddressFormat, ChannelColour, db, Chat, MediaRules, Message, OutgoingMessage,
                          SendError, SendResult)
 
 from plugins.twilio_channel.account import subaccounts as accounts

@@ -16,8 +16,8 @@ from dataclasses import replace
 import requests
 from twilio.base.exceptions import TwilioException
 
-from switchboard import Media
-from switchboard.web import safe_filename
+from host.plugin_api import Media
+from host.plugin_api.web import safe_filename
 
 from plugins.twilio_channel.account import subaccounts as accounts
 from plugins.twilio_channel.client import CredentialsMissing, twilio_client

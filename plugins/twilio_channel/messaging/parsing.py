@@ -1,14 +1,14 @@
 """Twilio's messaging webhook payloads, read into what the host stores.
 
 The blueprint (:mod:`.routes`) checks the signature first and then hands the form here:
-an inbound message becomes an :class:`~switchboard.InboundMessage`, with attachments
+an inbound message becomes an :class:`~host.plugin_api.InboundMessage`, with attachments
 addressed through the plugin's media proxy and the opt-out keyword recognised.
 """
 from __future__ import annotations
 
 from flask import abort
 
-from switchboard import InboundMessage, Media
+from host.plugin_api import InboundMessage, Media
 
 from plugins.twilio_channel.messaging.keywords import consent_change
 from plugins.twilio_channel.settings import load_config

@@ -22,8 +22,8 @@ from flask import Blueprint, Response, abort, g, request
 from twilio.request_validator import RequestValidator, compare
 from twilio.twiml.messaging_response import MessagingResponse
 
-from switchboard import chats, db, inbox, utcnow, InboxHandler, StatusUpdate
-from switchboard.web import limit_body
+from host.plugin_api import chats, db, inbox, utcnow, InboxHandler, StatusUpdate
+from host.plugin_api.web import limit_body
 
 from plugins.twilio_channel.account import subaccounts as accounts
 from plugins.twilio_channel.messaging import media as inbound_media

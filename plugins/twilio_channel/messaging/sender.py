@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import requests
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 
-from switchboard import OutgoingMessage, SendError, SendResult
+from host.plugin_api import OutgoingMessage, SendError, SendResult
 
 LOOKUP_LIMIT = 50  # the recipient's most recent messages looked through before a retry
 CLOCK_SKEW = timedelta(minutes=2)  # between our clock and Twilio's date_created

@@ -5,7 +5,7 @@ for the sender a reply would use (:mod:`.whatsapp_window`), so it depends on nei
 """
 from __future__ import annotations
 
-from switchboard import db, Group
+from host.plugin_api import db, Group
 
 from plugins.twilio_channel.settings import SERVICE_SID, TwilioConfig
 

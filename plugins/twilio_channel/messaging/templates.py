@@ -32,7 +32,7 @@ from flask_babel import gettext, lazy_gettext
 from sqlalchemy.exc import IntegrityError
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from switchboard import db, utcnow
+from host.plugin_api import db, utcnow
 
 from plugins.twilio_channel.client import CredentialsMissing, twilio_client
 from plugins.twilio_channel.models import ContentTemplate, TemplateCatalogue

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from switchboard import db, utcnow, Message
+from host.plugin_api import db, utcnow, Message
 
 from plugins.twilio_channel.messaging.senders import choose_sender
 from plugins.twilio_channel.settings import SERVICE_SID, load_config

@@ -43,7 +43,7 @@ import requests
 from flask import current_app
 from twilio.request_validator import RequestValidator
 
-from switchboard import db, utcnow
+from host.plugin_api import db, utcnow
 
 from plugins.twilio_channel.simulator import data
 from plugins.twilio_channel.messaging.keywords import keyword_of

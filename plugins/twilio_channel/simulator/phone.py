@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
-from switchboard import access, db
+from host.plugin_api import access, db
 
 from plugins.twilio_channel.messaging.channels import normalise_number
 from plugins.twilio_channel.client import uses_builtin_simulator

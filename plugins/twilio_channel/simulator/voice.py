@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from switchboard import db
-from switchboard.realtime import agent_room, push
+from host.plugin_api import db
+from host.plugin_api.realtime import agent_room, push
 
 from plugins.twilio_channel.models import SimulatedMedia
 from plugins.twilio_channel.settings import load_config

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 
-from switchboard import access, SocketEvents
-from switchboard.access import about
+from host.plugin_api import access, SocketEvents
+from host.plugin_api.access import about
 
 from plugins.twilio_channel.messaging.channels import normalise_number
 from plugins.twilio_channel.client import uses_builtin_simulator

@@ -6,9 +6,9 @@ from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validates_schema, ValidationError
 
-from switchboard import access, db, Call, channel_refusal
-from switchboard.access import about, chat_or_404
-from switchboard.web import CallSchema, ChatSchema, RowId, UtcDateTime
+from host.plugin_api import access, db, Call, channel_refusal
+from host.plugin_api.access import about, chat_or_404
+from host.plugin_api.web import CallSchema, ChatSchema, RowId, UtcDateTime
 
 from plugins.twilio_channel.voice import calls as voice_calls
 
@@ -66,7 +66,7 @@ class AnsweredSchema(Schema):
 
 
 def _agent_name(agent_id):
-    from switchboard import Agent
+    from host.plugin_api import Agent
 
     agent = db.session.get(Agent, agent_id) if agent_id else None
     return (agent.name or agent.email) if agent else None

@@ -24,9 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from switchboard import access, bus, calls as host_calls, chats, db, utcnow, Agent, Call, Chat, InboundMessage, Media
-from switchboard.realtime import agent_rooms, chat_room, chat_rooms, list_rooms, push
-from switchboard.web import snapshot_call, snapshot_chat
+from host.plugin_api import access, bus, calls as host_calls, chats, db, utcnow, Agent, Call, Chat, InboundMessage, Media
+from host.plugin_api.realtime import agent_rooms, chat_room, chat_rooms, list_rooms, push
+from host.plugin_api.web import snapshot_call, snapshot_chat
 
 from plugins.twilio_channel.voice import channel as voice
 

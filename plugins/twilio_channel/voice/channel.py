@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from switchboard import AddressFormat, CallEvents, ChannelColour, SendError
+from host.plugin_api import AddressFormat, CallEvents, ChannelColour, SendError
 
 from plugins.twilio_channel.messaging.channels import normalise_number
 from plugins.twilio_channel.settings import (VOICE_GREETING, VOICE_HOLD_MUSIC, VOICE_VOICEMAIL_PROMPT, E164, SERVICE_SID,

@@ -9,8 +9,8 @@
 """
 from __future__ import annotations
 
-from switchboard import access, SocketEvents
-from switchboard.access import about
+from host.plugin_api import access, SocketEvents
+from host.plugin_api.access import about
 
 from plugins.twilio_channel.voice import calls as voice_calls
 

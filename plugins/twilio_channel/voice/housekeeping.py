@@ -27,7 +27,7 @@ import requests
 from sqlalchemy import and_, or_, update
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from switchboard import db, utcnow, workers, Call, is_enabled
+from host.plugin_api import db, utcnow, workers, Call, is_enabled
 
 from plugins.twilio_channel.voice import channel as voice
 from plugins.twilio_channel.models import CallQueue

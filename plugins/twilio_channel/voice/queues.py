@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from switchboard import db, utcnow, Call
+from host.plugin_api import db, utcnow, Call
 
 from plugins.twilio_channel.models import CallQueue
 from plugins.twilio_channel.settings import load_config

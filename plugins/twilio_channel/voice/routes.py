@@ -21,8 +21,8 @@ import logging
 
 from flask import Blueprint, Response, abort, request
 
-from switchboard import db, Agent, Chat
-from switchboard.web import limit_body
+from host.plugin_api import db, Agent, Chat
+from host.plugin_api.web import limit_body
 
 from plugins.twilio_channel.account import subaccounts as accounts
 

@@ -1,26 +1,26 @@
 """Switchboard's plugin API: everything a plugin may import from the host.
 
-A plugin (the built-in ones included) imports ``switchboard`` and its public modules,
-never ``host``: the host's modules are internal and change without notice. The
+A plugin (the built-in ones included) imports ``host.plugin_api`` and its public modules,
+never another module of ``host``: those are internal and change without notice. The
 boundary is checked by import-linter (``make lint``).
 
 This module holds what every plugin needs::
 
-    from switchboard import hookimpl, db, Chat, Message, InboundMessage, SendResult
+    from host.plugin_api import hookimpl, db, Chat, Message, InboundMessage, SendResult
 
 and the public modules hold the host's services by subject:
 
-* :mod:`switchboard.access` — who may see what: ``about``, ``chat_or_404``, filters;
-* :mod:`switchboard.chats` / :mod:`switchboard.calls` — receive, reply, accept,
+* :mod:`host.plugin_api.access` — who may see what: ``about``, ``chat_or_404``, filters;
+* :mod:`host.plugin_api.chats` / :mod:`host.plugin_api.calls` — receive, reply, accept,
   transfer, archive, reopen; calls and their statuses;
-* :mod:`switchboard.bus` — notifications after the commit (``commit``, ``emit``);
-* :mod:`switchboard.inbox` — recording webhook events for the inbox worker;
-* :mod:`switchboard.settings` — the plugin's settings and the admin form's field types;
-* :mod:`switchboard.realtime` — pushing events, room addressing, presence;
-* :mod:`switchboard.workers` — the rules of persisted background work (claim, backoff);
-* :mod:`switchboard.web` — blueprints: static assets, tab scripts, body limits, schemas;
-* :mod:`switchboard.signin` — sign-in methods, tokens, the console's bootstrap;
-* :mod:`switchboard.testing` — the contract kit for a plugin's tests.
+* :mod:`host.plugin_api.bus` — notifications after the commit (``commit``, ``emit``);
+* :mod:`host.plugin_api.inbox` — recording webhook events for the inbox worker;
+* :mod:`host.plugin_api.settings` — the plugin's settings and the admin form's field types;
+* :mod:`host.plugin_api.realtime` — pushing events, room addressing, presence;
+* :mod:`host.plugin_api.workers` — the rules of persisted background work (claim, backoff);
+* :mod:`host.plugin_api.web` — blueprints: static assets, tab scripts, body limits, schemas;
+* :mod:`host.plugin_api.signin` — sign-in methods, tokens, the console's bootstrap;
+* :mod:`host.plugin_api.testing` — the contract kit for a plugin's tests.
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from host.events import (CallStatusChanged, ChatArchived, ChatAssigned, ChatReop
 from host.extensions import db
 from host.models import Agent, Call, Chat, Group, Message, utcnow
 
-from switchboard._registry import channel_refusal, enabled_channels, is_enabled
+from host.plugin_api._registry import channel_refusal, enabled_channels, is_enabled
 
 __all__ = [
     # implementing hooks (host/hookspecs.py)
