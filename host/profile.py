@@ -218,14 +218,19 @@ def end_other_sign_ins(agent_id: int):
 
 @bp.app_template_filter("when")
 def when(value, now=None) -> str:
-    """A stored (naive UTC) time for people: "just now", "5 minutes ago", "in 29 days"."""
+    """A stored (naive UTC) time for people: "just now", "5 minutes ago", "in 30 days"."""
     if value is None:
         return gettext("never")
     seconds = ((now or utcnow()) - value).total_seconds()
     if abs(seconds) < 60:
         return gettext("in a moment") if seconds < 0 else gettext("just now")
     # Babel words the distance in the request's language ("hace 5 minutos", "za 29 dni").
-    return format_timedelta(-timedelta(seconds=seconds), add_direction=True, threshold=1)
+    # Between a day and two months it counts days: a token that "expires in 4 weeks" may
+    # have 31 days left, and people plan by the day.
+    delta = -timedelta(seconds=seconds)
+    if timedelta(days=1) <= abs(delta) < timedelta(days=60):
+        return format_timedelta(delta, add_direction=True, granularity="day", threshold=60)
+    return format_timedelta(delta, add_direction=True, threshold=1)
 
 
 @bp.app_template_filter("browser")

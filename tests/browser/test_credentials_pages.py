@@ -71,7 +71,7 @@ def test_the_profile_page_at_phone_laptop_and_large_sizes(app, page, live_server
     form.locator("input[name=current_password]").fill("correct-horse-battery")
     form.get_by_role("button", name="Create token").click()
     expect(page.locator(".flash-token")).to_contain_text("sbt_")
-    expect(page.locator(".cred", has_text="Helpdesk dashboard")).to_contain_text("Expires in 29 days")
+    expect(page.locator(".cred", has_text="Helpdesk dashboard")).to_contain_text("Expires in 30 days")
     expect(page.locator("#sign-ins .cred", has_text="This browser")).to_be_visible()
 
     for name, (width, height) in SIZES.items():
