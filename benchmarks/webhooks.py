@@ -292,7 +292,7 @@ class Database:
             self.url = make_url(postgres).set(database=self.name).render_as_string(hide_password=False)
             with self._admin().connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{self.name}"'))
-        self.engine_url = self.url or "sqlite:///" + str(Path(instance) / "host.plugin_api.db")
+        self.engine_url = self.url or "sqlite:///" + str(Path(instance) / "switchboard.db")
 
     def _admin(self):
         from sqlalchemy import create_engine

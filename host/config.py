@@ -75,7 +75,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
 
     Path(instance_path).mkdir(parents=True, exist_ok=True)
     if not values["DATABASE_URL"]:
-        values["DATABASE_URL"] = "sqlite:///" + str(Path(instance_path) / "host.plugin_api.db")
+        values["DATABASE_URL"] = "sqlite:///" + str(Path(instance_path) / "switchboard.db")
     if not values["SECRET_KEY"]:
         values["SECRET_KEY"] = _instance_secret(Path(instance_path) / "secret_key")
     if not values["PUBLIC_URL"]:

@@ -101,7 +101,7 @@ def app(tmp_path, switchboard_config, switchboard_plugins, extra_plugins, record
     from host import create_app
     from host.extensions import db
 
-    database = tmp_path / "host.plugin_api.db"
+    database = tmp_path / "switchboard.db"
     config = {
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "DATABASE_URL": f"sqlite:///{database}",

@@ -110,7 +110,7 @@ def test_admin_page_lists_the_templates_agents_are_not_offered(app, admin, brows
     sign_in_page(page, live_server.url, admin.email)
     page.goto(f"{live_server.url}/twilio/admin")
     section = page.locator("#twilio-templates")
-    expect(section).to_contain_text("3 approved for WhatsApp and offered to agents; 3 not offered")
+    expect(section).to_contain_text("3 templates approved for WhatsApp and offered to agents; 3 not offered")
     rows = section.locator("[data-templates=others] li")
     expect(rows).to_have_count(3)
     rejected = rows.filter(has_text="holiday_offer")

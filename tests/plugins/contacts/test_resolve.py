@@ -1,6 +1,8 @@
 """resolve_contact: every chat gets a contact; one person across SMS and WhatsApp; profiles."""
 from __future__ import annotations
 
+import pytest
+
 from host import settings
 from host.chats import reopen, resolve
 from host.extensions import db
@@ -90,6 +92,9 @@ def test_contact_ref_carries_group_override_and_preferred_channel(app, agent, ad
     assert message.chat.group_id == sales.id
 
 
+# The WhatsApp address is written by the channel's own description ("whatsapp:" before the
+# number), so this test registers the channels that describe it.
+@pytest.mark.parametrize("switchboard_plugins", ["contacts,twilio_channel"])
 def test_reopen_uses_the_contacts_preferred_channel(app, agent, inbound):
     message = inbound("sms", "+14155550123")
     chat = message.chat
