@@ -25,6 +25,15 @@ def switchboard_config():
     return {"INBOX_SYNC": False}
 
 
+@pytest.fixture(autouse=True)
+def settings_stay_cached(monkeypatch):
+    """Settings are re-read every ``CACHE_SECONDS``; on a slow machine that re-read can land
+    between two counted messages. It is a per-process cost, not a per-message one, so the
+    counts here hold the cache still."""
+    import host.settings
+    monkeypatch.setattr(host.settings, "CACHE_SECONDS", 3600.0)
+
+
 def send(twilio_webhook, n, frm="+14155550123", sql_statements=None):
     """Post the webhook (its statements must be the inbox insert alone), then process it."""
     response = twilio_webhook(MESSAGING, inbound_params(sid=f"SM{n:032x}", frm=frm, body=f"message {n}"))
