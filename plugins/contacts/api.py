@@ -255,7 +255,8 @@ def import_csv(data):
 @blp.response(200, {"type": "string"}, content_type="text/csv", description="Every contact as CSV")
 @about(access.ADMIN)
 def export_csv():
-    """Every contact: name,email,phone,whatsapp,preferred_channel,group,notes (admins only)."""
+    """Every contact: name, email, phone, whatsapp, preferred channel, group, notes, created and
+    last message (ISO 8601 in the agent's time zone), headers in the agent's language (admins only)."""
     require_admin()
     return Response(stream_with_context(csv_io.export_rows()), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="contacts.csv"'})

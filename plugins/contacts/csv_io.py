@@ -1,5 +1,11 @@
 """CSV import and export: ``name,email,phone,whatsapp,preferred_channel,group,notes``.
 
+The export's header is in the agent's language ("Name", "Nombre", "Imię i nazwisko"…) and
+adds two times, when the contact was created and their last message, as ISO 8601 with the
+offset of the agent's time zone (``2026-07-01T14:00:00+02:00``), so a spreadsheet sorts
+them and nobody has to guess the zone. Import reads a header in any of the server's
+languages or the column keys above, and ignores the time columns.
+
 Import uses the API's validation (:mod:`.service`): a bad row is reported — row number,
 field, sentence, one entry per problem — and not saved; good rows are. Row numbers are
 the file's: the header is row 1, and a chunk of a big file says where it starts
@@ -22,6 +28,9 @@ import io
 import re
 from collections.abc import Iterator
 
+from datetime import datetime
+
+from flask_babel import force_locale, get_babel, pgettext, to_user_timezone
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -32,6 +41,8 @@ from .models import Contact, ContactIdentity, ContactNote
 from .normalize import WHATSAPP_PREFIX, phone_of
 
 COLUMNS = ("name", "email", "phone", "whatsapp", "preferred_channel", "group", "notes")
+#: Exported for people to read and sort; import skips them (the database keeps its own).
+TIME_COLUMNS = ("created", "last_message")
 _NOTE_SPLIT = re.compile(r"\n\s*\n")
 EXPORT_BATCH = 500
 
@@ -49,7 +60,7 @@ def export_rows() -> Iterator[str]:
         buffer.truncate()
         return text
 
-    writer.writerow(COLUMNS)
+    writer.writerow(column_headers())
     yield flush()
     groups = dict(db.session.execute(select(Group.id, Group.name)).all())
     last_id = 0
@@ -64,6 +75,9 @@ def export_rows() -> Iterator[str]:
                 select(ContactNote.contact_id, ContactNote.body)
                 .where(ContactNote.contact_id.in_(ids)).order_by(ContactNote.id)):
             notes.setdefault(contact_id, []).append(body)
+        last_messages = dict(db.session.execute(
+            select(Chat.contact_id, func.max(Chat.last_message_at))
+            .where(Chat.contact_id.in_(ids)).group_by(Chat.contact_id)).all())
         for contact in batch:
             phone = contact.identity("phone")
             whatsapp = contact.identity("whatsapp")
@@ -72,10 +86,47 @@ def export_rows() -> Iterator[str]:
                 whatsapp.address.removeprefix("whatsapp:") if whatsapp else "",
                 contact.preferred_channel or "", _safe(groups.get(contact.group_id, "")),
                 _safe("\n\n".join(notes.get(contact.id, []))),
+                local_time(contact.created_at), local_time(last_messages.get(contact.id)),
             ])
         last_id = ids[-1]
         db.session.expunge_all()  # keep memory flat over a million contacts
         yield flush()
+
+
+def _column_labels() -> dict[str, str]:
+    """Each column's header in the request's language."""
+    return {
+        "name": pgettext("CSV column", "Name"), "email": pgettext("CSV column", "Email"),
+        "phone": pgettext("CSV column", "Phone"), "whatsapp": pgettext("CSV column", "WhatsApp"),
+        "preferred_channel": pgettext("CSV column", "Preferred channel"),
+        "group": pgettext("CSV column", "Group"), "notes": pgettext("CSV column", "Notes"),
+        "created": pgettext("CSV column", "Created"), "last_message": pgettext("CSV column", "Last message"),
+    }
+
+
+def column_headers() -> list[str]:
+    labels = _column_labels()
+    return [labels[column] for column in COLUMNS + TIME_COLUMNS]
+
+
+def _known_headers() -> dict[str, str]:
+    """Header cell (as :func:`_normal` leaves it) -> column, for the keys and every language's
+    labels: a file exported by a Spanish admin imports for a Polish one."""
+    known = {column: column for column in COLUMNS + TIME_COLUMNS}
+    locales = get_babel().instance.list_translations()
+    for locale in locales:
+        with force_locale(str(locale)):
+            known.update({_normal(label): column for column, label in _column_labels().items()})
+    return known
+
+
+def _normal(cell: str) -> str:
+    return cell.strip().lstrip("\ufeff").lower().replace(" ", "_")
+
+
+def local_time(moment: datetime | None) -> str:
+    """A stored UTC time in the agent's time zone, ISO 8601 with its offset ("" if none)."""
+    return to_user_timezone(moment).isoformat(timespec="seconds") if moment is not None else ""
 
 
 def _safe(value: str) -> str:
@@ -122,9 +173,11 @@ def import_csv(text: str, agent: Agent, region: str, first_row: int = 2,
 
 
 def _header(record: list[str]) -> tuple[list[str | None], list[str]]:
-    names = [c.strip().lower().lstrip("\ufeff").replace(" ", "_") for c in record]
-    unknown = [n for n in names if n and n not in COLUMNS]
-    return [n if n in COLUMNS else None for n in names], unknown
+    known = _known_headers()
+    names = [_normal(c) for c in record]
+    columns = [known.get(n) for n in names]
+    unknown = [cell.strip() for cell, n, column in zip(record, names, columns, strict=True) if n and column is None]
+    return [column if column in COLUMNS else None for column in columns], unknown
 
 
 def _import(text: str, agent: Agent, region: str, first_row: int, on_duplicate: str) -> Report:

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 
 import pytest
 
 from host.extensions import db
+from host.models import Chat
 from plugins.contacts.models import Contact, ContactNote
 
 BASE = "/api/v1/contacts"
@@ -117,10 +119,12 @@ def test_export_round_trips_through_import(client, agent):
     assert response.status_code == 200 and response.mimetype == "text/csv"
     text = response.get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert rows[0] == {"name": 'Maria, "M" Lopez', "email": "maria@example.com", "phone": "+14155550123",
-                       "whatsapp": "+447911123456", "preferred_channel": "whatsapp", "group": "",
-                       "notes": "First\n\nSecond\nline"}
-    assert rows[1]["name"].startswith("'=")  # a spreadsheet shows it, never runs it
+    created = rows[0].pop("Created")
+    assert rows[0] == {"Name": 'Maria, "M" Lopez', "Email": "maria@example.com", "Phone": "+14155550123",
+                       "WhatsApp": "+447911123456", "Preferred channel": "whatsapp", "Group": "",
+                       "Notes": "First\n\nSecond\nline", "Last message": ""}
+    assert created.endswith("+00:00")  # an agent who chose no zone reads UTC, and is told so
+    assert rows[1]["Name"].startswith("'=")  # a spreadsheet shows it, never runs it
 
     for model in (ContactNote, Contact):
         db.session.execute(db.delete(model))
@@ -137,3 +141,29 @@ def test_export_streams_many_contacts(client):
     assert report["created"] + len(report["errors"]) == 1200
     text = client.get(f"{BASE}/export.csv").get_data(as_text=True)
     assert len(text.strip().splitlines()) == report["created"] + 1
+
+
+def test_export_times_are_iso_8601_in_the_agents_zone_under_headers_in_their_language(client, app):
+    assert client.patch("/api/v1/me", json={"language": "es", "time_zone": "Europe/Warsaw"}).status_code == 200
+    client.post(BASE, json={"name": "Ana", "phone": "+14155550123"})
+    contact = db.session.execute(db.select(Contact)).scalar_one()
+    contact.created_at = datetime(2026, 1, 15, 12, 0)           # winter: UTC+1
+    chats = [Chat(channel="sms", customer_address="+14155550123", contact_id=contact.id,
+                  last_message_at=datetime(2026, 7, 1, 12, 0)),  # summer: UTC+2
+             Chat(channel="sms", customer_address="+14155550123", contact_id=contact.id,
+                  last_message_at=datetime(2026, 6, 1, 9, 30))]
+    db.session.add_all(chats)
+    db.session.commit()
+
+    text = client.get(f"{BASE}/export.csv").get_data(as_text=True)
+    header, row = list(csv.reader(io.StringIO(text)))
+    assert header == ["Nombre", "Correo electrónico", "Teléfono", "WhatsApp", "Canal preferido", "Grupo",
+                      "Notas", "Creado", "Último mensaje"]
+    assert row[-2:] == ["2026-01-15T13:00:00+01:00", "2026-07-01T14:00:00+02:00"]
+
+    db.session.execute(db.delete(Chat))
+    db.session.execute(db.delete(Contact))
+    db.session.commit()
+    client.patch("/api/v1/me", json={"language": "pl"})
+    report = upload(client, text)  # a Spanish file imports for a Polish admin, times left aside
+    assert (report["created"], report["errors"]) == (1, [])
