@@ -30,16 +30,21 @@ import threading
 from dataclasses import dataclass, field
 
 from flask import current_app
+from flask_babel import force_locale, lazy_gettext
 
-from host import plugin_watch
+from host import i18n, plugin_watch
 from host.extensions import db
 
 log = logging.getLogger(__name__)
 
-DEACTIVATED = "Your account was deactivated. Ask an admin if you need access again."
-SIGNED_OUT = ("You were signed out: this sign-in ended (signed out elsewhere, or the password was "
-              "changed). Sign in again to continue.")
-TOKEN_ENDED = "This API token was revoked or has expired."
+# Why a connection was closed: a code for programs, a sentence (in the agent's own
+# language, chosen when it is sent) for people.
+ENDED_SENTENCES = {
+    "deactivated": lazy_gettext("Your account was deactivated. Ask an admin if you need access again."),
+    "signed_out": lazy_gettext("You were signed out: this sign-in ended (signed out elsewhere, or the "
+                               "password was changed). Sign in again to continue."),
+    "token_ended": lazy_gettext("This API token was revoked or has expired."),
+}
 
 
 @dataclass
@@ -125,7 +130,8 @@ def check(app) -> None:
             reason = _ended(connection, state, live_sessions, live_tokens)
             if reason:
                 log.info("closing a realtime connection of agent %s: %s", connection.agent_id, reason)
-                server.emit("session:ended", {"message": reason}, to=sid, ignore_queue=True)
+                server.emit("session:ended", {"reason": reason, "message": _ended_sentence(reason, connection)},
+                            to=sid, ignore_queue=True)
                 server.disconnect(sid)
                 connections(app).pop(sid, None)
             elif not connection.checked or connection.agent_id in changed_agents or connection.chats & changed_chats:
@@ -141,12 +147,22 @@ def check(app) -> None:
 
 def _ended(connection: Connection, state, live_sessions: set, live_tokens: set) -> str | None:
     if state is None or not state[0]:
-        return DEACTIVATED
+        return "deactivated"
     if connection.session_id and connection.session_id not in live_sessions:
-        return SIGNED_OUT
+        return "signed_out"
     if connection.token_id and connection.token_id not in live_tokens:
-        return TOKEN_ENDED
+        return "token_ended"
     return None
+
+
+def _ended_sentence(reason: str, connection: Connection) -> str:
+    """The closing sentence in the agent's language (read only now: closings are rare)."""
+    from host.models import Agent
+
+    agent = db.session.get(Agent, connection.agent_id)
+    language = getattr(agent, "language", None)
+    with force_locale(language if i18n.valid_language(language) else i18n.DEFAULT_LANGUAGE):
+        return str(ENDED_SENTENCES[reason])
 
 
 def _follow(server, sid: str, connection: Connection, agent) -> bool:

@@ -54,11 +54,23 @@ def test_a_deactivated_agent_is_disconnected_and_hears_nothing_more(app, agent, 
     assert api(admin).patch(f"/api/v1/agents/{agent.id}", json={"active": False}).status_code == 200
     check(app)
     assert not client.is_connected()
-    assert "deactivated" in events(last_words(client), "session:ended")[0]["message"]
+    ended = events(last_words(client), "session:ended")[0]
+    assert ended["reason"] == "deactivated" and "deactivated" in ended["message"]
     assert not connections(app)
     client.queue.clear()
     new_customer_message(app, 2)
     assert last_words(client) == []
+
+
+def test_the_closing_sentence_is_in_the_agents_language(app, agent, admin, api, socket_client):
+    agent.language = "es"
+    db.session.commit()
+    client = socket_client(agent)
+    assert api(admin).patch(f"/api/v1/agents/{agent.id}", json={"active": False}).status_code == 200
+    check(app)
+    ended = events(last_words(client), "session:ended")[0]
+    assert ended["reason"] == "deactivated"
+    assert ended["message"].startswith("Tu cuenta se ha desactivado"), ended
 
 
 def test_an_agent_removed_from_a_group_stops_hearing_it_at_once(app, agent, admin, api, socket_client):
