@@ -12,13 +12,14 @@ its own ``translations`` folder next to its module, which is merged in (see
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
 import pytz
 from babel import Locale
-from flask import Flask, g, request
-from flask_babel import Babel, get_locale, get_timezone, refresh
+from flask import Flask, request
+from flask_babel import Babel, force_locale, get_locale, get_timezone, refresh
 from flask_login import current_user
 
 HERE = Path(__file__).resolve().parent
@@ -63,14 +64,23 @@ def _signed_in_agent():
     return None
 
 
+def language_of(agent) -> str:
+    """The agent's chosen language, else the browser's (outside a request: English)."""
+    chosen = getattr(agent, "language", None)
+    return chosen if valid_language(chosen) else browser_language()
+
+
 def select_language() -> str:
-    forced = g.get("forced_language") if g else None
-    if forced:
-        return forced
     agent = _signed_in_agent()
-    if agent is not None and valid_language(getattr(agent, "language", None)):
-        return agent.language
-    return browser_language()
+    return language_of(agent) if agent is not None else browser_language()
+
+
+@contextmanager
+def speaking(agent):
+    """Speak ``agent``'s language inside the block: for work done for an agent who is not
+    the request's signed-in user (a Socket.IO event, a background check)."""
+    with force_locale(language_of(agent)):
+        yield
 
 
 def select_time_zone() -> str | None:

@@ -15,10 +15,11 @@ import threading
 
 import socketio
 from flask import current_app, g, request
+from flask_babel import gettext
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room, leave_room
 
-from host import access, realtime_access
+from host import access, i18n, realtime_access
 from host.access import about
 from host.extensions import db
 
@@ -155,7 +156,8 @@ def _register_core_handlers(socketio: SocketIO) -> None:
         agent = connection_agent()
         chat = access.visible_chat(agent, data.get("chat_id")) if isinstance(data, dict) else None
         if chat is None:
-            return {"ok": False, "error": "You don't have access to this chat."}
+            with i18n.speaking(agent):
+                return {"ok": False, "error": gettext("You don't have access to this chat.")}
         join_room(f"chat:{chat.id}")
         _connection().chats.add(chat.id)
         return {"ok": True}
@@ -197,11 +199,13 @@ def mount_plugin_handlers(socketio: SocketIO, plugins, registrations) -> None:
 def _guard(plugins, plugin_name, handler):
     @functools.wraps(handler)
     def guarded(data=None):
-        if not plugins.is_enabled(plugin_name):
-            return {"ok": False, "error": "This feature is switched off."}
         agent = connection_agent()
-        if agent is None:
-            return {"ok": False, "error": "Please sign in again."}
-        return handler(agent, data)
+        # the handler's answers are for this connection's agent, in their language
+        with i18n.speaking(agent):
+            if not plugins.is_enabled(plugin_name):
+                return {"ok": False, "error": gettext("This feature is switched off.")}
+            if agent is None:
+                return {"ok": False, "error": gettext("Please sign in again.")}
+            return handler(agent, data)
 
     return guarded

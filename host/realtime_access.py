@@ -30,7 +30,7 @@ import threading
 from dataclasses import dataclass, field
 
 from flask import current_app
-from flask_babel import force_locale, lazy_gettext
+from flask_babel import lazy_gettext
 
 from host import i18n, plugin_watch
 from host.extensions import db
@@ -159,9 +159,7 @@ def _ended_sentence(reason: str, connection: Connection) -> str:
     """The closing sentence in the agent's language (read only now: closings are rare)."""
     from host.models import Agent
 
-    agent = db.session.get(Agent, connection.agent_id)
-    language = getattr(agent, "language", None)
-    with force_locale(language if i18n.valid_language(language) else i18n.DEFAULT_LANGUAGE):
+    with i18n.speaking(db.session.get(Agent, connection.agent_id)):
         return str(ENDED_SENTENCES[reason])
 
 

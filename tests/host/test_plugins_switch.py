@@ -2,6 +2,7 @@
 import pytest
 
 from host.cli import main as cli
+from host.extensions import db
 from host.testing.loopback import webhook
 
 BUILTIN = ["contacts", "twilio_channel", "livechat"]
@@ -51,6 +52,13 @@ def test_disabling_removes_the_whole_surface(app, admin, api, signed_in, socket_
     for event_name in surface["socket_events"]:
         ack = socket_client(admin).emit(event_name, {}, callback=True)
         assert ack["ok"] is False and "switched off" in ack["error"]
+    if surface["socket_events"]:  # said in the admin's own language
+        admin.language = "pl"
+        db.session.commit()
+        ack = socket_client(admin).emit(sorted(surface["socket_events"])[0], {}, callback=True)
+        assert ack["ok"] is False and "wyłączona" in ack["error"], ack
+        admin.language = None
+        db.session.commit()
 
     assert app.test_cli_runner().invoke(cli, ["plugins", "enable", plugin]).exit_code == 0
     assert set(surface["tabs"]) <= {t["key"] for t in api(admin).get("/api/v1/widget/tabs").json}

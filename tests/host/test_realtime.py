@@ -45,6 +45,16 @@ def test_joining_another_groups_chat_is_refused(app, agent, make_agent, socket_c
     assert socket_client(agent).emit("chat:join", {"chat_id": "nope"}, callback=True)["ok"] is False
 
 
+def test_a_refusal_speaks_the_agents_language(app, agent, make_agent, socket_client):
+    outsider = make_agent("ventas@example.test", groups=("Sales",))
+    outsider.language = "es"
+    db.session.commit()
+    webhook(app.test_client(), {"id": "m1", "from": "+15550001", "body": "hi"})
+    chat = db.session.execute(db.select(Chat)).scalar_one()
+    ack = socket_client(outsider).emit("chat:join", {"chat_id": chat.id}, callback=True)
+    assert ack["ok"] is False and ack["error"] == "No tienes acceso a este chat.", ack
+
+
 def test_status_updates_and_transfers_arrive_live(app, agent, make_agent, api, socket_client):
     colleague = make_agent("colleague@example.test")
     webhook(app.test_client(), {"id": "m1", "from": "+15550001", "body": "hi"})
