@@ -8,7 +8,7 @@ import { ChatStore, VIEWS } from "./lib/chat_store.js";
 import { chatActions } from "./lib/chat_actions.js";
 import { createChatView } from "./lib/chat_view.js";
 import { createInboxSearch } from "./lib/inbox_search.js";
-import { h } from "./lib/dom.js";
+import { h, whenHidden } from "./lib/dom.js";
 import { openShortcutsDialog } from "./lib/keyboard.js";
 import { bindConsoleKeys } from "./lib/console_keys.js";
 import { connectionIndicator, connectSocket } from "./lib/socket.js";
@@ -80,8 +80,12 @@ export function startConsole(root, boot) {
     liveBar, transfer: (id) => transferChat(id) });
   widget.setChat(null);
   // Another language or zone chosen on the profile: the console draws itself again in it
-  // (the open chat's address keeps it open).
-  followPreferences({ socket, api, redraw: () => window.location.reload() });
+  // (the open chat's address keeps it open). Not while the live bar shows a call: a reload
+  // would hang it up. The bar switches at once; the rest follows when the bar is done.
+  followPreferences({ socket, api, redraw: () => {
+    liveBar.setAttribute("aria-label", t("console.callBar"));
+    whenHidden(liveBar, () => window.location.reload());
+  } });
   followPluginChanges({ socket, api, widget, channels, onChange: () => {
     render();
     if (chatView.chat) chatView.updateChat(chatView.chat);

@@ -66,6 +66,7 @@ export function mountWidget(root, boot = readBootstrap()) {
   // Another language or zone chosen on the profile: redrawn in place (a reload would lose
   // the in-memory token of the widget inside LiveChat's Agent App).
   followPreferences({ socket, api, redraw: () => {
+    liveBar.setAttribute("aria-label", t("console.callBar"));
     emptyState[0].textContent = t("widget.noChat");
     if (!current) {
       title.textContent = t("widget.noChatShort");

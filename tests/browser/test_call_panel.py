@@ -477,3 +477,53 @@ def test_one_whole_flow_by_keyboard_alone(app, browser_page, live_server, agent,
     wait_for(lambda: "call.disconnect" in page.evaluate("window.__voice.log"))
     expect(bar).to_be_hidden()
     assert page.js_errors == []
+
+
+def test_the_call_bar_speaks_a_language_chosen_while_it_rings_and_the_call_survives(
+        app, browser_page, live_server, agent, phone):
+    browser_page.context.add_init_script(FAKE_DEVICE)
+    sam = open_console(browser_page, live_server, agent)
+    wait_for(lambda: "device.register" in sam.evaluate("window.__voice.log"))
+    sam.evaluate("window.notReloaded = true")
+    bar = sam.locator(".live-bar")
+    call = phone.customer_dials(CUSTOMER, OUR_NUMBER)
+    expect(bar.locator(".call-bar-title")).to_have_text(f"Incoming call from {CUSTOMER}")
+
+    profile = browser_page.context.new_page()
+    profile.goto(f"{live_server.url}/profile")
+    profile.select_option("select[name=language]", "es")
+    profile.locator("#language button[type=submit]").click()
+    expect(profile.locator("html")).to_have_attribute("lang", "es")
+
+    # No call event in between: the bar says it in Spanish at once, and the page was not
+    # reloaded (that would have hung the call up).
+    expect(bar.locator(".call-bar-title")).to_have_text(f"Llamada entrante de {CUSTOMER}")
+    expect(bar.locator(".call-bar-answer")).to_have_text("Contestar")
+    expect(bar).to_have_attribute("aria-label", "Llamada")
+    assert sam.evaluate("window.notReloaded") is True
+
+    # The call over, the rest of the console follows.
+    phone.customer_hangs_up(call.sid)
+    expect(sam.locator(".pane-title")).to_have_text("Bandeja de entrada")
+    profile.close()
+
+
+def test_the_widgets_call_bar_switches_language_in_place(app, browser_page, live_server, agent, phone):
+    # The widget on its own page (as inside LiveChat's Agent App) is redrawn without a reload.
+    browser_page.context.add_init_script(FAKE_DEVICE)
+    sign_in_page(browser_page, live_server.url, agent.email)
+    widget = browser_page
+    widget.goto(f"{live_server.url}/widget")
+    wait_for(lambda: "device.register" in widget.evaluate("window.__voice?.log || []"))
+    bar = widget.locator(".live-bar")
+    phone.customer_dials(CUSTOMER, OUR_NUMBER)
+    expect(bar.locator(".call-bar-title")).to_have_text(f"Incoming call from {CUSTOMER}")
+
+    profile = browser_page.context.new_page()
+    profile.goto(f"{live_server.url}/profile")
+    profile.select_option("select[name=language]", "pl")
+    profile.locator("#language button[type=submit]").click()
+    expect(profile.locator("html")).to_have_attribute("lang", "pl")
+    expect(widget.locator("html")).to_have_attribute("lang", "pl")
+    expect(bar.locator(".call-bar-title")).to_have_text(f"Połączenie przychodzące: {CUSTOMER}")
+    profile.close()

@@ -9,6 +9,10 @@
 //                         .status and .errors (field errors of a 422)
 //   socket,               the Socket.IO client
 //   on(event, handler),   socket subscription, removed automatically on unmount
+//   onLocaleChange(fn),   fn() after the agent switched language or zone, once the new
+//                         catalogs are in (ctx.t and ctx.time speak the new one); stops
+//                         on unmount. Mounted tabs are mounted again anyway; this is for
+//                         what a background tab keeps drawn (e.g. a call bar)
 //   openChat(chatId),     open another chat in the console
 //   channels,             enabled channels as they describe themselves (see channels.js)
 //   t(key, values),       a message of the tab's plugin's catalog (messages/<language>.json,
@@ -38,7 +42,7 @@
 import { escapeHtml, h, initials, replace, safeUrl } from "./dom.js";
 import { channelBadge, channelLabel, readableAddress } from "./channels.js";
 import { hasIcon, icon } from "./icons.js";
-import { currentLanguage, formatNumber, translator } from "./i18n.js";
+import { currentLanguage, formatNumber, onLocaleChange, translator } from "./i18n.js";
 import { dayLabel, duration, fullTime, messageTime, relativeTime } from "./time.js";
 
 export const DOM = Object.freeze({ h, replace, escapeHtml, safeUrl, initials });
@@ -69,6 +73,14 @@ export function tabContext(base, mounted, currentChat, tab = {}) {
     icon: (name, className = "") => (hasIcon(name) ? icon(name, className) : h("span", String(name))),
     openChat: (chatId) => base.openChat?.(chatId),
     popOut: (tabKey) => (base.popOut ? base.popOut(currentChat()?.id ?? null, tabKey) : null),
+    onLocaleChange(listener) {
+      if (mounted.closed) return () => {};
+      const stop = onLocaleChange(() => {
+        if (mounted.closed) stop(); // unmounted since: forget it at the first change after
+        else listener();
+      });
+      return stop;
+    },
     on(event, handler) {
       if (mounted.closed || !base.socket) return () => {};
       const wrapped = (...args) => {

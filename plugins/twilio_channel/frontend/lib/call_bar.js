@@ -156,10 +156,13 @@ export function createCallBar({ bar, phone, ctx }) {
   }
 
   const unsubscribe = phone.subscribe(render);
+  // The agent switched language: the bar speaks it at once, not at the call's next event.
+  const stopLocale = ctx.onLocaleChange(render);
   const ticker = setInterval(tick, 1000);
   render();
   return () => {
     unsubscribe();
+    stopLocale();
     clearInterval(ticker);
     bar.hidden = true;
     bar.replaceChildren();
