@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 
 from flask import current_app
+from flask_babel import gettext
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
@@ -44,9 +45,9 @@ def twilio_client(account: Account | None = None) -> Client:
     config = load_config()
     account = account or config.account
     if not account.usable:
-        raise CredentialsMissing(
+        raise CredentialsMissing(gettext(
             "Twilio credentials are incomplete: set the Account SID and the auth token or an API key "
-            "(or neither, to use the built-in simulator).")
+            "(or neither, to use the built-in simulator)."))
     hosts = configured_hosts(app)
     override = app.extensions.get(OVERRIDE_KEY)
     key = (account.sid, account.rest_auth, account.mode, hosts, id(override), config.region, config.edge)
@@ -60,7 +61,8 @@ def twilio_client(account: Account | None = None) -> Client:
         elif account.simulator:
             handler = app.extensions.get(SIMULATOR_KEY)
             if handler is None:
-                raise CredentialsMissing("No Twilio credentials are set and the built-in simulator is not installed.")
+                raise CredentialsMissing(gettext("No Twilio credentials are set and the built-in simulator is not "
+                                                 "installed."))
             http = SimulatorHttpClient(handler())
         else:
             http = TwilioHttpClient(timeout=DEFAULT_TIMEOUT)

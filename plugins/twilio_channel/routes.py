@@ -9,6 +9,7 @@ import logging
 
 import requests
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from twilio.base.exceptions import TwilioException
 
@@ -72,10 +73,10 @@ def media(message_sid: str, position: int):
     except (CredentialsMissing, TwilioException, requests.RequestException, ValueError,
             accounts.AccountUnavailable) as exc:
         log.warning("media %s/%s could not be fetched: %s", message_sid, position, type(exc).__name__)
-        abort(502, description="The attachment could not be fetched from Twilio. Try again later.")
+        abort(502, description=gettext("The attachment could not be fetched from Twilio. Try again later."))
     if download.status >= 400:
         abort(404 if download.status == 404 else 502,
-              description=f"Twilio answered {download.status} for this attachment.")
+              description=gettext("Twilio answered %(status)s for this attachment.", status=download.status))
     content_type = (ref.content_type or download.content_type or "application/octet-stream").split(";")[0]
     entry = _learn_size(message, position, len(download.content))
     name = inbound_media.download_name(message_sid, position, content_type, entry.get("filename", ""))
@@ -107,7 +108,7 @@ def _learn_size(message: Message, position: int, size: int) -> dict:
 def admin():
     """Webhook URLs to paste into Twilio, the mode, and a "Test credentials" button."""
     if not current_user.is_admin:
-        abort(403, description="Only administrators can open the Twilio set-up page.")
+        abort(403, description=gettext("Only administrators can open the Twilio set-up page."))
     result = None
     if request.method == "POST":
         result = check_credentials()
@@ -119,7 +120,7 @@ def admin():
     try:
         templates = [content_templates.describe(t) for t in content_templates.catalogue()]
     except content_templates.TemplatesUnavailable as exc:
-        templates_error = f"The templates could not be listed: {exc}"
+        templates_error = gettext("The templates could not be listed: %(error)s", error=exc)
     from plugins.twilio_channel.account.routes import context as connect_context
 
     return render_template("twilio_channel_admin.html", page="admin", section="plugins", urls=webhook_urls(),
@@ -132,10 +133,10 @@ def admin():
 def refresh_templates():
     """Read the template catalogue from Twilio again (admins)."""
     if not current_user.is_admin:
-        abort(403, description="Only administrators can refresh the templates.")
+        abort(403, description=gettext("Only administrators can refresh the templates."))
     try:
         count = len(content_templates.refresh())
-        flash(f"Read {count} template{'s' if count != 1 else ''} from Twilio.", "ok")
+        flash(ngettext("Read %(num)d template from Twilio.", "Read %(num)d templates from Twilio.", count), "ok")
     except content_templates.TemplatesUnavailable as exc:
-        flash(f"The templates could not be read: {exc}", "error")
+        flash(gettext("The templates could not be read: %(error)s", error=exc), "error")
     return redirect(url_for("twilio_channel_pages.admin") + "#twilio-templates")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from flask_babel import gettext
 from marshmallow import Schema
 
 from host.plugin_api import db, utcnow
@@ -108,17 +109,18 @@ def stored() -> tuple[dict, object] | tuple[None, None]:
 
 
 def _number_detail(number: dict) -> str:
-    capabilities = ", ".join(c.upper() if c != "voice" else "Voice" for c in number["capabilities"]) or "none"
-    where = number["sms_url"] or "nowhere"
-    return f"{capabilities} · messages go to {where}"
+    capabilities = ", ".join(c.upper() if c != "voice" else gettext("Voice") for c in number["capabilities"])
+    return gettext("%(capabilities)s · messages go to %(url)s", capabilities=capabilities or gettext("none"),
+                   url=number["sms_url"] or gettext("nowhere"))
 
 
 def options(kind: str) -> list[Option]:
     """The values the settings form offers for ``kind``: numbers, whatsapp, services, senders."""
     config = load_config()
     if config.account.simulator:
-        simulated = {"numbers": [Option(SIMULATOR_NUMBER, "Simulator number", "SMS, MMS, Voice")],
-                     "whatsapp": [Option(SIMULATOR_WHATSAPP, "Simulator WhatsApp sender")]}
+        simulated = {"numbers": [Option(SIMULATOR_NUMBER, gettext("Simulator number"),
+                                        ", ".join(("SMS", "MMS", gettext("Voice"))))],
+                     "whatsapp": [Option(SIMULATOR_WHATSAPP, gettext("Simulator WhatsApp sender"))]}
         if kind == "senders":
             return simulated["numbers"] + simulated["whatsapp"]
         return simulated.get(kind, [])
@@ -126,9 +128,12 @@ def options(kind: str) -> list[Option]:
     if not data:
         return []
     numbers = [Option(n["phone_number"], n["friendly_name"], _number_detail(n)) for n in data["numbers"]]
-    whatsapp = [Option(w["sender_id"], "", f"{w['status'] or 'status unknown'} · messages go to "
-                                           f"{w['webhook'] or 'the account default'}") for w in data["whatsapp"]]
-    services = [Option(s["sid"], s["friendly_name"], f"messages go to {s['inbound_request_url'] or 'each number'}")
+    whatsapp = [Option(w["sender_id"], "", gettext("%(status)s · messages go to %(url)s",
+                                                   status=w["status"] or gettext("status unknown"),
+                                                   url=w["webhook"] or gettext("the account default")))
+                for w in data["whatsapp"]]
+    services = [Option(s["sid"], s["friendly_name"], gettext("messages go to %(url)s",
+                                                             url=s["inbound_request_url"] or gettext("each number")))
                 for s in data["services"]]
     return {"numbers": numbers, "whatsapp": whatsapp, "services": services,
             "senders": numbers + whatsapp + services}.get(kind, [])

@@ -10,6 +10,7 @@ import logging
 
 import requests
 from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from marshmallow import ValidationError
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -32,7 +33,7 @@ bp = Blueprint("twilio_channel_connect", __name__, url_prefix="/twilio/admin/con
 @bp.before_request
 def only_admins():
     if not current_user.is_admin:
-        abort(403, description="Only administrators can connect Twilio.")
+        abort(403, description=gettext("Only administrators can connect Twilio."))
 
 
 def _back():
@@ -42,12 +43,14 @@ def _back():
 def _twilio_trouble(exc: Exception) -> str:
     if isinstance(exc, TwilioRestException):
         if exc.status in (401, 403):
-            return ("Twilio refused the credentials. Check the Account SID and the auth token (Twilio console → "
-                    "Account info) or the API key.")
-        return f"Twilio answered with an error: {exc.msg} (HTTP {exc.status}, Twilio error {exc.code})."
+            return gettext("Twilio refused the credentials. Check the Account SID and the auth token (Twilio "
+                           "console → Account info) or the API key.")
+        return gettext("Twilio answered with an error: %(error)s (HTTP %(status)s, Twilio error %(code)s).",
+                       error=exc.msg, status=exc.status, code=exc.code)
     if isinstance(exc, requests.RequestException):
-        return f"Twilio could not be reached ({type(exc).__name__}). Check the server's internet access."
-    return f"Twilio is not set up correctly: {exc}"
+        return gettext("Twilio could not be reached (%(error)s). Check the server's internet access.",
+                       error=type(exc).__name__)
+    return gettext("Twilio is not set up correctly: %(error)s", error=exc)
 
 
 TROUBLE = (TwilioException, requests.RequestException, CredentialsMissing, ValueError)
@@ -70,19 +73,26 @@ def context() -> dict:
     return {"connect": {"data": data, "fetched_at": fetched_at, "numbers": numbers, "services": services,
                         "whatsapp": whatsapp, "changes": _grouped(webhook_setup.changes()),
                         "voice_ready": voice_ready, "targets": to,
-                        "unverified": UNVERIFIED if unverified else ""}}
+                        "unverified": str(UNVERIFIED) if unverified else ""}}
 
 
 def _grouped(changes) -> list[dict]:
     """One line per number, service or created resource, with what each field pointed at before."""
     lines: dict[str, dict] = {}
     for change in sorted(changes, key=lambda c: c.id):
-        line = lines.setdefault((change.owner_sid, change.resource_sid), {"id": change.id, "label": change.resource_label,
-                                                      "created": False, "parts": []})
+        line = lines.setdefault((change.owner_sid, change.resource_sid), {
+            "id": change.id, "label": change.resource_label, "created": "", "what": [], "before": []})
         if change.field == webhook_setup.CREATED:
-            line["created"] = True
-        else:
-            line["parts"].append((webhook_setup.what(change.field), change.previous or "nowhere"))
+            line["created"] = gettext("Created %(what)s.",
+                                      what=webhook_setup.created_label(change.resource_sid, change.resource_label))
+            continue
+        what = webhook_setup.what(change.field)
+        line["what"].append(what)
+        line["before"].append(gettext("%(what)s went to %(url)s", what=what, url=change.previous) if change.previous
+                              else gettext("%(what)s went nowhere", what=what))
+    for line in lines.values():
+        line["what"] = webhook_setup.listed(line["what"]) if line["what"] else ""
+        line["before"] = "; ".join(line["before"])
     return sorted(lines.values(), key=lambda line: -line["id"])
 
 
@@ -96,18 +106,20 @@ def credentials():
     key_secret = request.form.get("api_key_secret", "").strip()
     stored = host_settings.stored(NAME)
     if (key_sid or key_secret) and not (key_sid and (key_secret or stored.get("api_key_secret"))):
-        flash("Enter both the API key SID (SK…) and its secret (Twilio console → API keys).", "error")
+        flash(gettext("Enter both the API key SID (SK…) and its secret (Twilio console → API keys)."), "error")
         return _back()
     has_key = bool(key_sid or (stored.get("api_key_sid") and stored.get("api_key_secret")))
     if not sid or not (token or stored.get("auth_token") or has_key):
-        flash("Enter the Account SID and the auth token (Twilio console → Account info), or an API key.", "error")
+        flash(gettext("Enter the Account SID and the auth token (Twilio console → Account info), or an API key."),
+              "error")
         return _back()
     values = {"account_sid": sid, **({"auth_token": token} if token else {}),
               **({"api_key_sid": key_sid} if key_sid else {}), **({"api_key_secret": key_secret} if key_secret else {})}
     try:
         host_settings.update(NAME, values)
     except ValidationError as exc:
-        flash("These credentials can't be used: " + " ".join(host_settings.explain(NAME, exc.messages)), "error")
+        flash(gettext("These credentials can't be used: %(reasons)s",
+                      reasons=" ".join(host_settings.explain(NAME, exc.messages))), "error")
         return _back()
     result = check_credentials()
     if not result["ok"]:
@@ -129,10 +141,13 @@ def _fetch(prefix: str):
     except TROUBLE as exc:
         flash(_twilio_trouble(exc), "error")
         return _back()
-    found = (f"Found {len(data['numbers'])} phone number{'s' if len(data['numbers']) != 1 else ''}, "
-             f"{len(data['whatsapp'])} WhatsApp sender{'s' if len(data['whatsapp']) != 1 else ''} and "
-             f"{len(data['services'])} Messaging Service{'s' if len(data['services']) != 1 else ''}.")
-    flash(" ".join(p for p in (prefix, found, "Pick the ones Switchboard should answer.") if p), "ok")
+    # Three counts in one sentence: each is its own plural phrase, as each language counts differently.
+    found = gettext("Found %(numbers)s, %(senders)s and %(services)s.",
+                    numbers=ngettext("%(num)d phone number", "%(num)d phone numbers", len(data["numbers"])),
+                    senders=ngettext("%(num)d WhatsApp sender", "%(num)d WhatsApp senders", len(data["whatsapp"])),
+                    services=ngettext("%(num)d Messaging Service", "%(num)d Messaging Services",
+                                      len(data["services"])))
+    flash(" ".join(p for p in (prefix, found, gettext("Pick the ones Switchboard should answer.")) if p), "ok")
     return _back()
 
 
@@ -145,19 +160,20 @@ def apply():
     senders = request.form.getlist("sender_sid")
     voice = request.form.get("voice") == "on"
     if not (numbers or services or senders or voice):
-        flash("Pick at least one number, WhatsApp sender or Messaging Service first.", "error")
+        flash(gettext("Pick at least one number, WhatsApp sender or Messaging Service first."), "error")
         return _back()
     try:
         done = webhook_setup.connect(numbers, services, voice, senders)
     except TROUBLE as exc:
         log.warning("connecting Twilio numbers failed: %s", type(exc).__name__)
-        flash(_twilio_trouble(exc) + " What was changed before that is listed below and can be undone.", "error")
+        flash(" ".join((_twilio_trouble(exc), gettext("What was changed before that is listed below and can be undone."))),
+              "error")
         return _back()
     except ValidationError as exc:
-        flash("The settings could not take the picked numbers: "
-              + " ".join(host_settings.explain(NAME, exc.messages)), "error")
+        flash(gettext("The settings could not take the picked numbers: %(reasons)s",
+                      reasons=" ".join(host_settings.explain(NAME, exc.messages))), "error")
         return _back()
-    flash(" ".join(done) or "Everything picked already points here.", "ok")
+    flash(" ".join(done) or gettext("Everything picked already points here."), "ok")
     return _back()
 
 
@@ -171,5 +187,5 @@ def undo():
     except TROUBLE as exc:
         flash(_twilio_trouble(exc), "error")
         return _back()
-    flash(" ".join(done) or "There was nothing to undo.", "ok")
+    flash(" ".join(done) or gettext("There was nothing to undo."), "ok")
     return _back()

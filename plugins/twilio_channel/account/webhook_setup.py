@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from babel.lists import format_list
+from flask_babel import get_locale, gettext
+
 from host.plugin_api import db, settings as host_settings, utcnow
 
 from plugins.twilio_channel.client import twilio_client
@@ -128,8 +131,8 @@ def connect(number_sids: list[str], service_sids: list[str], voice: bool,
                    for k in wanted}
         _numbers_api(client, owner)(number["sid"]).update(**wanted, **methods)
         note(number.get("key", number["sid"]), wanted)
-        done.append(f"{label} now sends its "
-                    f"{' and '.join(what(k) for k in wanted if k != 'status_callback')} here.")
+        done.append(gettext("%(number)s now sends its %(what)s here.", number=label,
+                            what=listed([what(k) for k in wanted if k != "status_callback"])))
     for service in services:
         wanted = {k: v for k, v in service_fields(to).items() if service.get(k) != v}
         if not wanted:
@@ -141,7 +144,8 @@ def connect(number_sids: list[str], service_sids: list[str], voice: bool,
         extra = {"inbound_method": "POST"} if "inbound_request_url" in wanted else {}
         client.messaging.v1.services(service["sid"]).update(**wanted, **extra)
         note(service["sid"], wanted)
-        done.append(f"Messaging Service “{service['friendly_name'] or service['sid']}” now sends its messages here.")
+        done.append(gettext("Messaging Service “%(name)s” now sends its messages here.",
+                            name=service["friendly_name"] or service["sid"]))
     for sender in senders:
         wanted = {k: v for k, v in sender_fields(to).items() if sender.get(k) != v}
         if not wanted:
@@ -152,8 +156,8 @@ def connect(number_sids: list[str], service_sids: list[str], voice: bool,
         db.session.commit()
         _update_sender(client, sender, wanted)
         note(sender["sid"], wanted)
-        done.append(f"WhatsApp sender {sender['sender_id'].removeprefix('whatsapp:')} now sends its messages "
-                    "and status updates here.")
+        done.append(gettext("WhatsApp sender %(number)s now sends its messages and status updates here.",
+                            number=sender["sender_id"].removeprefix("whatsapp:")))
     _pick(numbers, services, senders)
     _add_subaccounts(sorted({n["account_sid"] for n in numbers if n.get("account_sid")}))
     if voice:
@@ -162,9 +166,24 @@ def connect(number_sids: list[str], service_sids: list[str], voice: bool,
 
 
 def what(field: str) -> str:
-    """What a webhook field carries, in words."""
-    return {"sms_url": "messages", "voice_url": "calls", "status_callback": "status updates",
-            "inbound_request_url": "messages", "webhook": "messages"}.get(field, field)
+    """What a webhook field carries, in words of the request's language."""
+    words = {"sms_url": gettext("messages"), "voice_url": gettext("calls"), "status_callback": gettext("status updates"),
+             "inbound_request_url": gettext("messages"), "webhook": gettext("messages")}
+    return words.get(field, field)
+
+
+def listed(words: list[str]) -> str:
+    """"messages and calls" in the request's language (CLDR's list pattern: "y", "i" …)."""
+    return format_list(words, locale=get_locale() or "en")
+
+
+def created_label(sid: str, label: str) -> str:
+    """What Switchboard created, named in the reader's language (the stored label is English)."""
+    if sid.startswith("AP"):
+        return gettext("the TwiML App “%(name)s”", name=APP_NAME)
+    if sid.startswith("SK"):
+        return gettext("the API key “%(name)s”", name=APP_NAME)
+    return label
 
 
 def _pick(numbers: list[dict], services: list[dict], senders: list[dict] = ()) -> None:
@@ -198,12 +217,14 @@ def _voice(client, config, to: Targets) -> list[str]:
         app = client.applications.create(friendly_name=APP_NAME, voice_url=to.voice_outbound, voice_method="POST")
         _record(config.account.sid, app.sid, f"TwiML App “{APP_NAME}”", CREATED, None, to.voice_outbound)
         updates["twiml_app_sid"] = app.sid
-        done.append(f"Created the TwiML App “{APP_NAME}” ({app.sid}) for calls placed in the browser.")
+        done.append(gettext("Created the TwiML App “%(name)s” (%(sid)s) for calls placed in the browser.",
+                            name=APP_NAME, sid=app.sid))
     if not (raw.get("api_key_sid") and raw.get("api_key_secret")):
         key = client.new_keys.create(friendly_name=APP_NAME)
         _record(config.account.sid, key.sid, f"API key “{APP_NAME}”", CREATED, None, None)
         updates.update(api_key_sid=key.sid, api_key_secret=key.secret)
-        done.append(f"Created the API key “{APP_NAME}” ({key.sid}); its secret is stored, not shown.")
+        done.append(gettext("Created the API key “%(name)s” (%(sid)s); its secret is stored, not shown.",
+                            name=APP_NAME, sid=key.sid))
     if updates:
         db.session.commit()
         host_settings.update(NAME, updates)
@@ -234,7 +255,7 @@ def undo(change_ids: list[int] | None = None) -> list[str]:
         label = group[0].resource_label
         if any(c.field == CREATED for c in group):
             _delete_created(client, sid)
-            done.append(f"Deleted {label} at Twilio.")
+            done.append(gettext("Deleted %(what)s at Twilio.", what=created_label(sid, label)))
             _forget(sid)
         else:
             # A field that had no address before is sent as an empty string, which Twilio
@@ -247,7 +268,7 @@ def undo(change_ids: list[int] | None = None) -> list[str]:
             elif sid.startswith("MG"):
                 client.messaging.v1.services(sid).update(**previous)
             note(f"{owner}/{sid}" if owner else sid, previous)
-            done.append(f"{label} points where it did before.")
+            done.append(gettext("%(label)s points where it did before.", label=label))
         for row in group:
             row.undone_at = utcnow()
         db.session.commit()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
+from flask_babel import force_locale
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
@@ -297,3 +298,63 @@ def test_connecting_is_for_admins(app, agent, signed_in, http):
     for path in ("credentials", "fetch", "apply", "undo"):
         assert client.post(f"/twilio/admin/connect/{path}", data={"csrf_token": client.csrf_token}).status_code == 403
     assert http.exchanges == []
+
+
+def test_the_connect_steps_speak_the_admins_language_and_time_zone(app, admin, signed_in, http):
+    import pytz
+    from babel.dates import format_datetime
+    from host.extensions import db
+    from plugins.twilio_channel.models import AccountInventory
+
+    admin.language, admin.time_zone = "es", "Asia/Kolkata"
+    db.session.commit()
+    client = signed_in(admin)
+    page = connect(client).get_data(as_text=True)
+    assert "Se encontraron 2 números de teléfono, 1 remitente de WhatsApp y 1 Messaging Service." in page
+    assert "Elige los que Switchboard debe atender." in page
+    # When the numbers were read: in the admin's zone and in Spanish's own long format.
+    fetched = db.session.get(AccountInventory, ACCOUNT).fetched_at
+    when = format_datetime(pytz.utc.localize(fetched), "long", tzinfo=pytz.timezone("Asia/Kolkata"), locale="es")
+    assert f"leído por última vez el {when}" in page and "UTC" not in when
+    page = client.post("/twilio/admin/connect/apply", data={
+        "csrf_token": client.csrf_token, "number_sid": [PN1], "voice": "on"}, follow_redirects=True).get_data(as_text=True)
+    assert f"{NUMBER1} ahora envía aquí sus mensajes y llamadas." in page
+    assert "Se creó la TwiML App «Switchboard» (AP" in page
+    # What changed at Twilio, listed for undo.
+    assert (f"<strong>{NUMBER1}</strong>: ahora llegan aquí mensajes, llamadas y actualizaciones de estado"
+            in page)
+    assert ("(antes: mensajes iban a https://old.example.com/sms; llamadas iban a https://old.example.com/voice; "
+            "actualizaciones de estado no iban a ningún sitio)") in page
+    assert "Se creó la clave de API «Switchboard»." in page
+    for english in ("now come here", "before:", "Created the", "nowhere"):
+        assert english not in page, english
+    admin.language = "pl"
+    db.session.commit()
+    page = client.post("/twilio/admin/connect/undo", data={"csrf_token": client.csrf_token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"{NUMBER1} wskazuje tam, gdzie wcześniej." in page
+    assert "Usunięto aplikację TwiML „Switchboard” w Twilio." in page and "Usunięto klucz API „Switchboard” w Twilio." in page
+    page = client.post("/twilio/admin/connect/apply", data={"csrf_token": client.csrf_token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Najpierw wybierz co najmniej jeden numer, nadawcę WhatsApp lub Messaging Service." in page
+
+
+def test_the_health_checks_are_made_in_the_readers_language(app, admin, signed_in, http):
+    client = signed_in(admin)
+    client.post("/twilio/admin/connect/credentials", data={
+        "csrf_token": client.csrf_token, "account_sid": ACCOUNT, "api_key_sid": KEY_SID,
+        "api_key_secret": KEY_SECRET})
+    page = client.get("/admin/plugins", headers={"Accept-Language": "pl"}).get_data(as_text=True)
+    for words in ("Podpisy webhooków Twilio", "Połączono tylko kluczem API", "Wpisz auth token",
+                  "Adres publiczny", "Połączenia w przeglądarce"):
+        assert words in page, words
+    assert "Connected with an API key only" not in page
+    # The same checks made in English read as before.
+    with force_locale("en"):
+        (check,) = [c for c in health_checks() if c.name == "Twilio webhook signatures"]
+        assert check.detail == UNVERIFIED and check.action == "Enter the auth token"
+    # The credentials test's sentence follows whoever asks; Twilio's status word stays as Twilio says it.
+    result = client.post("/api/v1/twilio/credentials/test", headers={"Accept-Language": "es",
+                                                                      "X-CSRFToken": client.csrf_token}).get_json()
+    assert result["message"].startswith("Conectado a la cuenta de Twilio «") and result["status"] == "active"
+    assert "(activa)" in result["message"]
