@@ -1,15 +1,22 @@
-"""The worker skeleton the outbox and the inbox share: a thread that drains a persisted
-queue (:mod:`host.work_queue`) in batches, and the retry/dead-letter bookkeeping of a row.
+"""The worker skeleton the outbox, the inbox and plugins' queues share.
 
-A queue's worker says only what to do with a claimed batch (:meth:`QueueWorker.work`);
-this class claims it, wakes on :meth:`kick` or polls, keeps going through a database
-outage, and starts and stops with the process's other workers (``companions``).
+:class:`PollingWorker` is the thread: it wakes on :meth:`~PollingWorker.kick` or polls,
+drains until nothing is due, runs the worker's housekeeping, and keeps going through a
+database outage. A plugin's worker subclasses it (through :mod:`host.plugin_api.workers`)
+and says only how to drain. :class:`QueueWorker` adds what the host's own queues share:
+a batch claimed from a persisted queue (:mod:`host.work_queue`), the retry/dead-letter
+bookkeeping of a row, and the process's other workers started and stopped with it
+(``companions``).
 """
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
+
+from flask import Flask
 
 from host import work_queue
 from host.extensions import db
@@ -18,56 +25,52 @@ from host.models import utcnow
 log = logging.getLogger(__name__)
 
 
-class QueueWorker:
-    """Subclasses set ``model`` (the queue's rows), ``key`` (the name of the column whose
-    rows are worked on in order; ``chat_id`` by default), the config names of the poll interval
-    and the claim's length, ``max_attempts`` and ``max_backoff``, and implement
-    :meth:`work`."""
+class PollingWorker:
+    """One background thread per app that drains work.
 
-    model: type
-    key = "chat_id"
+    Subclasses implement :meth:`drain` (work on what is due now, return how much; 0 when
+    there is nothing, or while their plugin is off) and may override :meth:`housekeeping`
+    (after each pass that emptied the queue) and :meth:`enabled` (whether this process
+    runs the thread). ``poll_setting`` names the app config value of the poll interval in
+    seconds; work added in another process is found at the next poll.
+    """
+
     poll_setting = "SWITCHBOARD_OUTBOX_POLL_SECONDS"
-    claim_setting = "SWITCHBOARD_OUTBOX_CLAIM_SECONDS"
-    max_attempts = 8
-    max_backoff = 300.0
-    batch = 50
-    name = "queue"
+    name = "worker"
 
-    def __init__(self, app):
+    def __init__(self, app: Flask) -> None:
         self.app = app
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._thread = None
-        # Other workers started and stopped with this one (e.g. a plugin's own queue);
-        # each has start(start_background_task) and stop().
-        self.companions: list = []
-
-    # --- lifecycle ------------------------------------------------------------------------
+        self._thread: Any = None
+        self._start_lock = threading.Lock()
 
     def enabled(self) -> bool:
-        """Whether this process runs the thread (the companions are asked on their own)."""
+        """Whether this process runs the thread."""
         return True
 
     def kick(self) -> None:
         """Work was added in this process: wake the thread now rather than at the next poll."""
         self._wake.set()
 
-    def start(self, start_background_task) -> None:
-        if self._thread is None and self.enabled():
-            self._stop.clear()
-            self._thread = start_background_task(self._run)
-        for companion in self.companions:
-            companion.start(start_background_task)
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and not self._stop.is_set()
+
+    def start(self, start_background_task: Callable[..., Any]) -> None:
+        """Start the thread with the server's ``start_background_task``; returns at once."""
+        with self._start_lock:
+            if self._thread is None and self.enabled():
+                self._stop.clear()
+                self._thread = start_background_task(self._run)
 
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        for companion in self.companions:
-            companion.stop()
 
     def _run(self) -> None:
-        # Work added by other processes is found by polling; an idle poll is one indexed query.
-        poll = self.app.config[self.poll_setting]
+        # An idle poll is one indexed query.
+        poll = float(self.app.config[self.poll_setting])
         while not self._stop.is_set():
             self._wake.wait(poll)
             self._wake.clear()
@@ -76,12 +79,49 @@ class QueueWorker:
                     while self.drain() and not self._stop.is_set():
                         pass
                     self.housekeeping()
-            except Exception:  # the worker must survive a database outage
+            except Exception:  # the worker must survive a database (or provider) outage
                 log.exception("%s pass failed; retrying", self.name)
                 self._stop.wait(max(poll, 1.0))
 
+    def drain(self) -> int:
+        """Work on what is due now; return how many items were tried (0 ends the pass)."""
+        raise NotImplementedError
+
     def housekeeping(self) -> None:
         """Run after each pass that emptied the queue (pruning and the like)."""
+
+
+class QueueWorker(PollingWorker):
+    """Subclasses set ``model`` (the queue's rows), ``key`` (the name of the column whose
+    rows are worked on in order; ``chat_id`` by default), the config names of the poll interval
+    and the claim's length, ``max_attempts`` and ``max_backoff``, and implement
+    :meth:`work`."""
+
+    model: type
+    key = "chat_id"
+    claim_setting = "SWITCHBOARD_OUTBOX_CLAIM_SECONDS"
+    max_attempts = 8
+    max_backoff = 300.0
+    batch = 50
+    name = "queue"
+
+    def __init__(self, app):
+        super().__init__(app)
+        # Other workers started and stopped with this one (e.g. a plugin's own queue);
+        # each has start(start_background_task) and stop().
+        self.companions: list = []
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def start(self, start_background_task) -> None:
+        super().start(start_background_task)
+        for companion in self.companions:  # asked on their own, whether this one runs or not
+            companion.start(start_background_task)
+
+    def stop(self) -> None:
+        super().stop()
+        for companion in self.companions:
+            companion.stop()
 
     # --- one batch ------------------------------------------------------------------------
 

@@ -11,14 +11,15 @@ Hook handlers only :func:`enqueue` (they run after the host's commit, inside wha
 request caused them — a Twilio webhook, an agent's reply); nothing here is called from a
 request except :meth:`LiveChatSync.kick`.
 
-The worker thread is registered with ``register_workers``
+The worker thread is the plugin API's :class:`~host.plugin_api.workers.PollingWorker`
+(woken by :meth:`LiveChatSync.kick`, polling like the host's outbox, surviving a LiveChat
+or database outage), registered with ``register_workers``
 (:func:`plugins.livechat.plugin.register_workers`): it starts and stops wherever the
 host runs its own workers. Tests call :func:`drain`.
 """
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import timedelta
 from typing import Any
 from collections.abc import Mapping
@@ -68,52 +69,21 @@ def drain(limit: int = 50) -> int:
     return sync().drain(limit)
 
 
-class LiveChatSync:
+class LiveChatSync(workers.PollingWorker):
+    name = "LiveChat sync"
+    IDENTITIES_EVERY = 60   # passes (about a minute at the default poll)
+    PRUNE_EVERY = 3600      # passes, the first one included
+
     def __init__(self, app):
-        self.app = app
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = None
-        self._start_lock = threading.Lock()
+        super().__init__(app)
+        self._passes = 0
 
-    # --- worker lifecycle ---------------------------------------------------------------
-
-    def kick(self) -> None:
-        self._wake.set()
-
-    def start(self, start_background_task) -> None:
-        with self._start_lock:
-            if self._thread is None:
-                self._stop.clear()
-                self._thread = start_background_task(self._run)
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and not self._stop.is_set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-
-    def _run(self) -> None:
-        poll = self.app.config.get("SWITCHBOARD_OUTBOX_POLL_SECONDS", 1.0)
-        passes = 0
-        while not self._stop.is_set():
-            self._wake.wait(poll)
-            self._wake.clear()
-            try:
-                with self.app.app_context():
-                    while self.drain() and not self._stop.is_set():
-                        pass
-                    passes += 1
-                    if passes % 60 == 0:
-                        self.refresh_identities()
-                    if passes % 3600 == 1:
-                        self.prune()
-                    db.session.remove()
-            except Exception:  # the worker must survive a database or LiveChat outage
-                log.exception("LiveChat sync pass failed; retrying")
-                self._stop.wait(poll)
+    def housekeeping(self) -> None:
+        self._passes += 1
+        if self._passes % self.IDENTITIES_EVERY == 0:
+            self.refresh_identities()
+        if self._passes % self.PRUNE_EVERY == 1:
+            self.prune()
 
     def refresh_identities(self) -> None:
         config = settings.current()
