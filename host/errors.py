@@ -6,6 +6,7 @@ from flask_babel import gettext, lazy_gettext
 from werkzeug.exceptions import HTTPException
 
 from host.auth import wants_json
+from host.validation_messages import translated
 
 TITLES = {
     400: lazy_gettext("That request didn't look right"),
@@ -22,6 +23,11 @@ def init_errors(app, api) -> None:
 
     @app.errorhandler(HTTPException)
     def handle(error: HTTPException):
+        data = getattr(error, "data", None)
+        if isinstance(data, dict):  # a schema's refusal: marshmallow's sentences in the reader's language
+            for key in ("messages", "errors"):
+                if key in data:
+                    data[key] = translated(data[key])
         if wants_json(request) or request.path.startswith("/webhooks/"):
             return json_handler(error)
         title = TITLES.get(error.code) or gettext("Something went wrong")

@@ -40,7 +40,7 @@ class ResolvedSchema(Schema):
 class SyncItemSchema(Schema):
     id = fields.Int()
     action = fields.Str()
-    label = fields.Str()
+    label = fields.Str(metadata={"description": "The action in words, in the request's language"})
     state = fields.Str()
     attempts = fields.Int()
     last_error = fields.Str(allow_none=True)
@@ -60,7 +60,10 @@ class SyncStateSchema(Schema):
     pending = fields.Int()
     failed = fields.Int()
     delayed = fields.Bool()
-    status = fields.Str()
+    status_code = fields.Str(metadata={"description": "failed, delayed, not_configured, syncing, in_sync or "
+                                                      "not_mirrored"})
+    status_error = fields.Str(allow_none=True, metadata={"description": "What LiveChat said, when failed or delayed"})
+    status = fields.Str(metadata={"description": "The state in a sentence, in the request's language"})
     items = fields.List(fields.Nested(SyncItemSchema))
 
 

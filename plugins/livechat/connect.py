@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 import httpx
 from flask import current_app, url_for
+from flask_babel import gettext
 
 from plugins.livechat import client, scopes, settings
 
@@ -40,7 +41,7 @@ def redirect_uri() -> str:
 
 def authorize_url(config: settings.LiveChatSettings, state: str) -> str:
     if not (config.client_id and config.client_secret):
-        raise ConnectError("Enter the app's Client ID and client secret in the LiveChat settings first.")
+        raise ConnectError(gettext("Enter the app's Client ID and client secret in the LiveChat settings first."))
     query = urlencode({"response_type": "code", "client_id": config.client_id, "redirect_uri": redirect_uri(),
                        "state": state})
     return f"{client.accounts_url()}/?{query}"
@@ -56,14 +57,15 @@ def exchange(code: str, config: settings.LiveChatSettings) -> Connected:
             data = _json(response)
             access = data.get("access_token")
             if not isinstance(access, str) or not access:
-                raise ConnectError("LiveChat's answer had no access token. Try connecting again.")
+                raise ConnectError(gettext("LiveChat's answer had no access token. Try connecting again."))
             missing = scopes.missing(data.get("scope")) if data.get("scope") is not None else []
             email = None
             if "accounts--my:ro" not in missing:
                 me = http.get(f"{client.accounts_url()}/v2/accounts/me", headers={"Authorization": f"Bearer {access}"})
                 email = (me.json() or {}).get("email") if me.is_success and me.content else None
     except httpx.TransportError as exc:
-        raise ConnectError(f"LiveChat could not be reached ({type(exc).__name__}). Try again in a moment.") from exc
+        raise ConnectError(gettext("LiveChat could not be reached (%(error)s). Try again in a moment.",
+                                   error=type(exc).__name__)) from exc
     organization = data.get("organization_id") or config.organization_id
     settings.update(agent_token=access, refresh_token=data.get("refresh_token") or config.refresh_token,
                     organization_id=organization)
@@ -81,6 +83,7 @@ def _json(response: httpx.Response) -> dict:
         return data
     reason = data.get("error_description") or data.get("error") or f"HTTP {response.status_code}"
     if data.get("error") == "unauthorized_client":
-        raise ConnectError(f"LiveChat refused the app's credentials ({reason}). Check the Client ID and client "
-                           "secret, and that the redirect URL is on the app's whitelist.")
-    raise ConnectError(f"LiveChat did not accept the sign-in ({reason}). Press Connect LiveChat again.")
+        raise ConnectError(gettext("LiveChat refused the app's credentials (%(reason)s). Check the Client ID and "
+                                   "client secret, and that the redirect URL is on the app's whitelist.", reason=reason))
+    raise ConnectError(gettext("LiveChat did not accept the sign-in (%(reason)s). Press Connect LiveChat again.",
+                               reason=reason))

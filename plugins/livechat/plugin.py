@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flask_babel import lazy_gettext
+
 from host.plugin_api import hookimpl, PluginSettings, WidgetTab, is_enabled
 from host.plugin_api.web import assets_blueprint, tab_script
 from plugins.livechat import mirroring
@@ -56,8 +58,9 @@ def register_widget_tabs(app):
 def register_settings_schemas(app):
     return PluginSettings(
         schema=LiveChatSettingsSchema, title="LiveChat",
-        description="Mirror SMS, WhatsApp and call chats into LiveChat and send LiveChat agents' replies back. "
-                    "After saving, register the webhooks and see the setup status on /plugins/livechat/admin.")
+        description=lazy_gettext("Mirror SMS, WhatsApp and call chats into LiveChat and send LiveChat agents' replies "
+                                 "back. After saving, register the webhooks and see the setup status on %(page)s.",
+                                 page="/plugins/livechat/admin"))
 
 
 @hookimpl

@@ -3,17 +3,22 @@ from __future__ import annotations
 
 import time
 
+from flask_babel import gettext, lazy_gettext
+
 from host.plugin_api import db
 from plugins.livechat.models import LiveChatChat, LiveChatSyncItem
 
+# Each call in words, for API readers: the tab words them itself from ``action`` and
+# ``status_code`` in its agent's language, since the worker's pushes go to every agent
+# watching the chat, whatever their language.
 LABELS = {
-    "open": "Open the chat in LiveChat",
-    "message": "Copy a customer message to LiveChat",
-    "update_customer": "Update the customer's name and email in LiveChat",
-    "transfer": "Transfer the chat in LiveChat",
-    "deactivate": "Close the chat in LiveChat",
-    "mark_delivered": "Mark a LiveChat reply as delivered",
-    "reply": "Send a LiveChat agent's reply to the customer",
+    "open": lazy_gettext("Open the chat in LiveChat"),
+    "message": lazy_gettext("Copy a customer message to LiveChat"),
+    "update_customer": lazy_gettext("Update the customer's name and email in LiveChat"),
+    "transfer": lazy_gettext("Transfer the chat in LiveChat"),
+    "deactivate": lazy_gettext("Close the chat in LiveChat"),
+    "mark_delivered": lazy_gettext("Mark a LiveChat reply as delivered"),
+    "reply": lazy_gettext("Send a LiveChat agent's reply to the customer"),
 }
 
 
@@ -22,7 +27,7 @@ def _iso(value):
 
 
 def item_view(item: LiveChatSyncItem) -> dict:
-    return {"id": item.id, "action": item.action, "label": LABELS.get(item.action, item.action),
+    return {"id": item.id, "action": item.action, "label": str(LABELS.get(item.action, item.action)),
             "state": item.state, "attempts": item.attempts, "last_error": item.last_error,
             "next_attempt_at": _iso(item.next_attempt_at) if item.state == "pending" else None,
             "created_at": _iso(item.created_at)}
@@ -40,18 +45,19 @@ def summary(chat_id: int, configured: bool | None = None) -> dict:
     pending = [i for i in items if i.state == "pending"]
     failed = [i for i in items if i.state == "failed"]
     delayed = [i for i in pending if i.last_error]
+    error = None
     if failed:
-        status = f"LiveChat sync failed: {failed[-1].last_error}"
+        code, error = "failed", failed[-1].last_error
     elif delayed:
-        status = f"LiveChat sync delayed: {delayed[0].last_error} Retrying automatically."
+        code, error = "delayed", delayed[0].last_error
     elif configured is False:
-        status = "LiveChat is not configured yet; an admin can finish the LiveChat settings."
+        code = "not_configured"
     elif pending:
-        status = "Syncing with LiveChat…"
+        code = "syncing"
     elif link and link.lc_chat_id:
-        status = "In sync with LiveChat."
+        code = "in_sync"
     else:
-        status = "This chat is not mirrored in LiveChat."
+        code = "not_mirrored"
     return {
         "as_of": as_of,
         "chat_id": chat_id,
@@ -63,6 +69,22 @@ def summary(chat_id: int, configured: bool | None = None) -> dict:
         "pending": len(pending),
         "failed": len(failed),
         "delayed": bool(delayed),
-        "status": status,
+        "status_code": code,
+        "status_error": error,
+        "status": status_sentence(code, error),
         "items": [item_view(i) for i in items],
     }
+
+
+def status_sentence(code: str, error: str | None = None) -> str:
+    """A sync state in words, in the request's language (English for the worker's pushes)."""
+    if code == "failed":
+        return gettext("LiveChat sync failed: %(error)s", error=error)
+    if code == "delayed":
+        return gettext("LiveChat sync delayed: %(error)s Retrying automatically.", error=error)
+    return {
+        "not_configured": lambda: gettext("LiveChat is not configured yet; an admin can finish the LiveChat settings."),
+        "syncing": lambda: gettext("Syncing with LiveChat…"),
+        "in_sync": lambda: gettext("In sync with LiveChat."),
+        "not_mirrored": lambda: gettext("This chat is not mirrored in LiveChat."),
+    }[code]()

@@ -22,6 +22,7 @@ from __future__ import annotations
 import secrets
 
 from flask import current_app
+from flask_babel import gettext
 
 from plugins.livechat import client, settings
 from plugins.livechat.client import LiveChatError
@@ -33,8 +34,6 @@ WEBHOOKS = (
     ("chat_transferred", dict(NOT_OURS)),
     ("chat_deactivated", dict(NOT_OURS)),
 )
-NOT_INSTALLED = ("LiveChat does not send these webhooks to your license yet: install the app on the license "
-                 "(the app's Private Installation tab in LiveChat's Developer Console, or the Marketplace).")
 
 
 def webhook_url() -> str:
@@ -45,12 +44,12 @@ def register() -> list[str]:
     """Make sure the webhooks exist; return what was done, in sentences. Raises LiveChatError."""
     config = settings.current()
     if not config.configured:
-        raise ValueError("Finish the LiveChat settings first: " + ", ".join(config.missing) + ".")
+        raise ValueError(gettext("Finish the LiveChat settings first: %(missing)s.", missing=", ".join(config.missing)))
     notes = []
     if not config.webhook_secret:
         settings.update(webhook_secret=secrets.token_urlsafe(32))
         config = settings.current()
-        notes.append("Generated and stored a new webhook secret.")
+        notes.append(gettext("Generated and stored a new webhook secret."))
     url = webhook_url()
     api = client.api_for(config)
     existing = api.list_webhooks(config.client_id)
@@ -59,21 +58,25 @@ def register() -> list[str]:
         good = [w for w in current if w.secret_key in (None, config.webhook_secret) and _same(w.filters, filters)]
         for stale in (w for w in current if w not in good):
             api.unregister_webhook(stale.id, config.client_id)
-            notes.append(f"Replaced an outdated {action} webhook.")
+            notes.append(gettext("Replaced an outdated %(action)s webhook.", action=action))
         if good:
-            notes.append(f"{action}: already registered.")
+            notes.append(gettext("%(action)s: already registered.", action=action))
             continue
         api.register_webhook(url, action, config.webhook_secret, config.client_id, filters=filters or None,
                              type="license", description="Switchboard chat sync")
-        notes.append(f"{action}: registered" + (" (agents' messages in Switchboard's chats only)."
-                                                if "author_type" in filters else " (Switchboard's chats only)."))
+        notes.append(gettext("%(action)s: registered (agents' messages in Switchboard's chats only).", action=action)
+                     if "author_type" in filters else
+                     gettext("%(action)s: registered (Switchboard's chats only).", action=action))
     try:
         if not api.license_webhooks_enabled(config.client_id):
-            notes.append(NOT_INSTALLED)
+            notes.append(gettext("LiveChat does not send these webhooks to your license yet: install the app on "
+                                 "the license (the app's Private Installation tab in LiveChat's Developer Console, "
+                                 "or the Marketplace)."))
     except LiveChatError as exc:
-        notes.append(f"Could not check whether LiveChat sends them to your license: {exc}")
+        notes.append(gettext("Could not check whether LiveChat sends them to your license: %(reason)s", reason=exc))
     if not url.startswith("https://"):
-        notes.append(f"Note: {url} is not HTTPS; LiveChat may not deliver to it. Set SWITCHBOARD_PUBLIC_URL.")
+        notes.append(gettext("Note: %(url)s is not HTTPS; LiveChat may not deliver to it. Set %(setting)s.", url=url,
+                             setting="SWITCHBOARD_PUBLIC_URL"))
     return notes
 
 
@@ -101,12 +104,13 @@ def describe(filters: dict | None) -> str:
     filters = filters or {}
     words = []
     if filters.get("author_type"):
-        words.append(f"{filters['author_type']}s' events only")
+        words.append(gettext("agents' events only") if filters["author_type"] == "agent" else
+                     gettext("events of %(author_type)s only", author_type=filters["author_type"]))
     if filters.get("only_my_chats"):
-        words.append("Switchboard's chats only")
+        words.append(gettext("Switchboard's chats only"))
     sources = set(filters.get("source_type") or [])
     if sources == {"other_clients", "system"}:
-        words.append("not what Switchboard itself did")
+        words.append(gettext("not what Switchboard itself did"))
     elif sources:
-        words.append("from " + ", ".join(sorted(sources)).replace("_", " "))
-    return "; ".join(words) if words else "every chat on the license"
+        words.append(gettext("from %(sources)s", sources=", ".join(sorted(sources)).replace("_", " ")))
+    return "; ".join(words) if words else gettext("every chat on the license")

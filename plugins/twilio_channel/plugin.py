@@ -123,6 +123,7 @@ def register_nav_links(app):
     """"Customer phone" in the top bar while the built-in simulator plays Twilio (admins:
     the phone plays every customer)."""
     from flask import url_for
+    from flask_babel import gettext
 
     from host.plugin_api import NavLink
 
@@ -130,7 +131,7 @@ def register_nav_links(app):
 
     if not uses_builtin_simulator():
         return []
-    return [NavLink("Customer phone", url_for("twilio_channel_phone.phone"), admin_only=True)]
+    return [NavLink(gettext("Customer phone"), url_for("twilio_channel_phone.phone"), admin_only=True)]
 
 
 @hookimpl

@@ -47,6 +47,13 @@ def test_customer_phone_link_in_simulator_mode_for_admins(app, admin, agent, sig
     assert "Customer phone" not in signed_in(agent).get("/console").get_data(as_text=True)
 
 
+def test_the_customer_phone_link_speaks_the_admins_language(app, admin, signed_in):
+    client = signed_in(admin)
+    spanish = client.get("/console", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert ">Teléfono del cliente</a>" in spanish and ">Customer phone</a>" not in spanish
+    assert ">Telefon klienta</a>" in client.get("/console", headers={"Accept-Language": "pl"}).get_data(as_text=True)
+
+
 def test_no_customer_phone_link_with_real_credentials_or_when_disabled(app, admin, signed_in):
     from host import settings
     from plugins.twilio_channel.testing.webhooks import LIVE_SID, LIVE_TOKEN

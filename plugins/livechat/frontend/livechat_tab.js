@@ -8,6 +8,25 @@
 export function mount(element, ctx) {
   const { h } = ctx.dom;
   const { t } = ctx;
+  // The worker's pushes reach every agent watching the chat, so the state comes as codes
+  // and the tab words it in its own agent's language.
+  const statusText = (code, error) => ({
+    failed: () => t("sync.status.failed", { error }),
+    delayed: () => t("sync.status.delayed", { error }),
+    not_configured: () => t("sync.status.notConfigured"),
+    syncing: () => t("sync.status.syncing"),
+    in_sync: () => t("sync.status.inSync"),
+    not_mirrored: () => t("sync.status.notMirrored"),
+  })[code]?.();
+  const actionText = (action) => ({
+    open: () => t("sync.action.open"),
+    message: () => t("sync.action.message"),
+    update_customer: () => t("sync.action.updateCustomer"),
+    transfer: () => t("sync.action.transfer"),
+    deactivate: () => t("sync.action.deactivate"),
+    mark_delivered: () => t("sync.action.markDelivered"),
+    reply: () => t("sync.action.reply"),
+  })[action]?.();
   const when = (value) => (value ? ctx.time.fullTime(value) : ""); // the agent's language and zone
   let state = null;
   let error = null;
@@ -75,7 +94,8 @@ export function mount(element, ctx) {
     }
     if (state) {
       const problem = state.failed > 0 || state.delayed;
-      parts.push(h("p", { class: `livechat-status ${problem ? "warn" : "ok"}` }, state.status));
+      parts.push(h("p", { class: `livechat-status ${problem ? "warn" : "ok"}` },
+        statusText(state.status_code, state.status_error) ?? state.status));
       const facts = h("dl", { class: "kv" });
       facts.append(
         h("dt", null, t("sync.chat")), h("dd", { class: "livechat-chat-id" }, state.lc_chat_id || t("sync.notCreated")),
@@ -91,7 +111,7 @@ export function mount(element, ctx) {
             ? t("sync.failedAfter", { attempts: item.attempts })
             : item.last_error ? t("sync.retryingAt", { when: when(item.next_attempt_at), attempt: item.attempts + 1 }) : t("sync.itemWaiting");
           list.append(h("li", { class: `livechat-item ${item.state}` },
-            h("strong", null, item.label), " — ", h("span", { class: "muted" }, meta),
+            h("strong", null, actionText(item.action) ?? item.label), " — ", h("span", { class: "muted" }, meta),
             item.last_error ? h("p", { class: "livechat-item-error" }, item.last_error) : null));
         }
         parts.push(list);

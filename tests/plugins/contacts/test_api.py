@@ -329,3 +329,15 @@ def test_refusals_speak_the_agents_language(client):
     response = client.post(f"{BASE}/{ann['id']}/notes", json={"body": "  "}, headers={"Accept-Language": "pl"})
     assert response.status_code == 422
     assert response.json["errors"]["json"]["body"] == ["Wpisz coś w notatce."]
+
+
+def test_a_plugins_schema_refuses_in_the_agents_language(app, agent, api):
+    from host.extensions import db
+
+    agent.language = "pl"
+    db.session.commit()
+    response = api(agent).get("/api/v1/contacts?page=first&per_page=500")
+    assert response.status_code == 422
+    assert response.json["errors"]["query"] == {
+        "page": ["To nie jest prawidłowa liczba całkowita."],
+        "per_page": ["Musi być większe lub równe 1 i mniejsze lub równe 100."]}
