@@ -12,24 +12,23 @@
 
 Signatures are checked by ``webhooks.verify_signature`` (the public URL, query string
 included, over all POST parameters); without a valid one the answer is 403 and nothing
-is stored. Bodies are capped like the messaging webhooks' (``webhooks.MAX_BODY_BYTES``,
+is stored. Reading the forms and queries is :mod:`.parsing`'s; the routes act on them. Bodies are capped like the messaging webhooks' (``webhooks.MAX_BODY_BYTES``,
 ``webhooks.MAX_FIELDS``), before any signature is computed.
 """
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, request
 
 from host.plugin_api import db, Agent, Chat
 from host.plugin_api.web import limit_body
 
 from plugins.twilio_channel.account import subaccounts as accounts
 
-from plugins.twilio_channel.voice import channel as voice
-
 from plugins.twilio_channel.voice import calls as voice_calls
-
+from plugins.twilio_channel.voice import channel as voice
+from plugins.twilio_channel.voice import parsing
 from plugins.twilio_channel.voice import queues as voice_queues
 from plugins.twilio_channel.messaging.channels import normalise_number
 from plugins.twilio_channel.settings import load_config
@@ -47,26 +46,16 @@ def _twiml(xml: str) -> Response:
     return Response(xml, content_type="text/xml; charset=utf-8")
 
 
-def _chat_id(required: bool = True) -> int | None:
-    value = request.args.get("chat_id", "")
-    if value.isdigit() and 0 < int(value) < 2**31:
-        return int(value)
-    if required:
-        abort(400, description="chat_id is required.")
-    return None
-
-
 @bp.post("")
 def incoming():
     account = verify_signature()
     form = request.form
-    accounts.owns(account.sid, form.get("To") if not (form.get("From") or "").startswith("client:") else None)
-    if (form.get("From") or "").startswith("client:"):
+    accounts.owns(account.sid, parsing.number_called(form))
+    if parsing.from_browser(form):
         return outbound_call(form)
-    if not form.get("CallSid") or not form.get("From"):
-        abort(400, description="CallSid and From are required.")
-    call, new = voice_calls.receive_call(form["CallSid"], form["From"], form.get("To", ""),
-                                         form.get("CallerName") or "")
+    incoming_call = parsing.incoming_call(form)
+    call, new = voice_calls.receive_call(incoming_call.sid, incoming_call.from_address, incoming_call.to_address,
+                                         incoming_call.caller_name)
     if new:
         voice_calls.announce(call, call.chat)
         voice_queues.held(call)
@@ -81,9 +70,7 @@ def outbound():
 
 def outbound_call(form) -> Response:
     """An agent's browser calls ``To``: record it on the chat, then ring the customer."""
-    sid = form.get("CallSid")
-    if not sid:
-        abort(400, description="CallSid is required.")
+    sid = parsing.call_sid(form)
     existing = voice_calls.by_sid(sid)
     if existing is not None:  # Twilio retried: same answer
         return _twiml(voice.outbound_call(existing.from_address, existing.to_address, urls()))
@@ -112,8 +99,8 @@ def outbound_call(form) -> Response:
 
 def _planned_chat(form, agent: Agent, to: str) -> Chat | None:
     """The chat ``POST /api/v1/voice/calls`` prepared, if the call really belongs to it."""
-    value = str(form.get("chat_id") or "")
-    chat = db.session.get(Chat, int(value)) if value.isdigit() and 0 < int(value) < 2**31 else None
+    chat_id = parsing.planned_chat_id(form)
+    chat = db.session.get(Chat, chat_id) if chat_id is not None else None
     if chat is None or chat.status == "archived" or chat.agent_id != agent.id:
         return None
     if chat.customer_address.removeprefix("whatsapp:") != to or voice_calls.live_call(chat.id) is not None:
@@ -125,9 +112,8 @@ def _planned_chat(form, agent: Agent, to: str) -> Chat | None:
 def status():
     verify_signature()
     form = request.form
-    if not form.get("CallSid") or not form.get("CallStatus"):
-        abort(400, description="CallSid and CallStatus are required.")
-    if not voice_calls.apply_status(form, _chat_id(required=False)):
+    parsing.require_status(form)
+    if not voice_calls.apply_status(form, parsing.chat_id(request.args, required=False)):
         log.info("status %s for unknown call %s ignored", form.get("CallStatus"), form.get("CallSid"))
     return Response(status=204)
 
@@ -137,36 +123,28 @@ def hold():
     """The queue's wait URL: hold music, and ``<Leave/>`` if it is asked again after voicemail
     was due (:mod:`.housekeeping` normally moves the caller on time)."""
     verify_signature()
-    _chat_id()
+    parsing.chat_id(request.args)
     voice_queues.queue_seen(request.form.get("CallSid"), request.form.get("QueueSid"))
-    try:
-        waited = int(request.form.get("QueueTime") or 0)
-    except ValueError:
-        waited = 0
-    return _twiml(voice.hold_music(VoiceSetup.from_config(load_config()), waited))
+    return _twiml(voice.hold_music(VoiceSetup.from_config(load_config()), parsing.queue_time(request.form)))
 
 
 @bp.post("/queue")
 def queue_done():
     verify_signature()
-    chat_id = _chat_id()
-    return _twiml(voice_calls.after_queue(request.form, chat_id))
+    return _twiml(voice_calls.after_queue(request.form, parsing.chat_id(request.args)))
 
 
 @bp.post("/dial")
 def dial_done():
     verify_signature()
-    chat_id = _chat_id()
-    agent = request.args.get("agent_id", "")
-    if not agent.isdigit():
-        abort(400, description="agent_id is required.")
-    return _twiml(voice_calls.after_dial(request.form, chat_id, int(agent)))
+    chat_id = parsing.chat_id(request.args)
+    return _twiml(voice_calls.after_dial(request.form, chat_id, parsing.agent_id(request.args)))
 
 
 @bp.post("/voicemail")
 def voicemail_done():
     verify_signature()
-    _chat_id()
+    parsing.chat_id(request.args)
     voice_calls.store_voicemail(request.form)
     return _twiml(voice.goodbye("Thank you for your message. Goodbye."))
 
@@ -174,7 +152,7 @@ def voicemail_done():
 @bp.post("/recording")
 def recording():
     verify_signature()
-    _chat_id()
-    if (request.form.get("RecordingStatus") or "completed") == "completed":
+    parsing.chat_id(request.args)
+    if parsing.recording_completed(request.form):
         voice_calls.store_voicemail(request.form)
     return Response(status=204)
