@@ -168,7 +168,10 @@ class Channel(Protocol):
     outcome is unknown reached it after ``since`` (naive UTC), or ``None`` when the
     provider has no such message; raise ``SendError(retryable=True)`` when the provider
     can't be asked. The outbox asks it before every retry, so a message is never sent
-    twice (see :mod:`host.outbox`).
+    twice (see :mod:`host.outbox`). ``explain_failure(code)`` returns a sentence for a
+    failed message's ``error_code`` in the current request's language, or ``None``: the
+    API shows it instead of the sentence stored when the message failed, which a worker
+    made in English.
 
     A channel describes itself to the console with optional attributes, read once at
     registration (:mod:`host.channel_descriptions`): ``colour`` (a :class:`ChannelColour`
@@ -177,7 +180,8 @@ class Channel(Protocol):
     ``render_template`` or ``templates = True/False`` (templates), ``calls`` (a
     :class:`CallEvents`) — so the host
     draws badges, rings for calls and moves addresses between channels without knowing
-    any plugin.
+    any plugin. ``label`` and ``text_refusal`` are read again whenever channels are listed,
+    so a property may give them in the request's language.
     """
 
     key: str      # stable key stored on chats and messages

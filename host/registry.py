@@ -133,13 +133,14 @@ class Switchboard:
 
     def channel_list(self) -> list[dict]:
         usable = self.enabled_channels()
-        return [{**self.descriptions[k].as_json(), "text_refusal": getattr(ch, "text_refusal", None),
+        # The label and the refusal are read now, in the request's language (a channel may translate them).
+        return [{**self.descriptions[k].as_json(), "label": ch.label, "text_refusal": getattr(ch, "text_refusal", None),
                  "takes_files": getattr(ch, "media_rules", None) is not None} for k, ch in usable.items()]
 
     def channel_catalogue(self) -> list[dict]:
         """Every registered channel's description, its plugin on or off: how the console
         draws chats of a channel that is switched off or not set up."""
-        return [d.as_json() for d in self.descriptions.values()]
+        return [{**d.as_json(), "label": self.channels[key][1].label} for key, d in self.descriptions.items()]
 
     def missing_settings(self, key: str) -> list[str] | None:
         """Names of the settings channel ``key`` still needs (its ``missing_settings()``);

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC
 
+from flask import current_app
 from flask_babel import gettext, lazy_gettext
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -98,6 +99,28 @@ class TemplateSchema(Schema):
     name = fields.Str(load_default="")
 
 
+def failure_sentence(message) -> str | None:
+    """Why a message failed, for the person reading it: its channel's sentence for the error
+    code in the reader's language (``Channel.explain_failure``) when it has one, otherwise
+    the sentence stored when it failed (made by a worker, in English)."""
+    code = getattr(message, "error_code", None)
+    if code:
+        sb = current_app.extensions.get("switchboard")
+        registered = sb.channels.get(message.channel) if sb is not None else None
+        explain = getattr(registered[1], "explain_failure", None) if registered else None
+        sentence = explain(str(code)) if callable(explain) else None
+        if sentence:
+            return str(sentence)
+    return message.error_message
+
+
+class FailureSentence(fields.Str):
+    """A message's ``error_message``: :func:`failure_sentence`, made when it is dumped."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(failure_sentence(obj), attr, obj, **kwargs)
+
+
 class MessageSchema(Schema):
     id = fields.Int(dump_only=True)
     chat_id = fields.Int(dump_only=True)
@@ -114,7 +137,7 @@ class MessageSchema(Schema):
     external_id = fields.Str(dump_only=True, allow_none=True)
     status = fields.Str(dump_only=True)
     error_code = fields.Str(dump_only=True, allow_none=True)
-    error_message = fields.Str(dump_only=True, allow_none=True)
+    error_message = FailureSentence(dump_only=True, allow_none=True)
     created_at = UtcDateTime(dump_only=True)
 
 

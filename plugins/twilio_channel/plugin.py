@@ -22,6 +22,7 @@ The adapter verifies, parses and sends; chats and messages are the host's
 from pathlib import Path
 
 from flask import g, has_app_context
+from flask_babel import lazy_gettext
 
 from host.plugin_api import hookimpl, PluginSettings, WidgetTab
 from host.plugin_api.web import assets_blueprint, tab_script, tab_stylesheet
@@ -95,8 +96,9 @@ def register_settings_schemas(app):
     schema = TwilioSettingsSchema()
     offer_in(schema)
     return PluginSettings(schema=schema, title="Twilio",
-                          description="SMS, MMS and WhatsApp through your Twilio account. Without credentials, "
-                                      "the built-in simulator plays Twilio (nothing leaves this server).")
+                          description=lazy_gettext("SMS, MMS and WhatsApp through your Twilio account. Without "
+                                                   "credentials, the built-in simulator plays Twilio (nothing "
+                                                   "leaves this server)."))
 
 
 @hookimpl

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from sqlalchemy import or_
@@ -17,6 +18,7 @@ from plugins.twilio_channel.schemas import (ChatQuerySchema, CredentialsResultSc
                       WindowSchema)
 from plugins.twilio_channel.settings import load_config
 from plugins.twilio_channel.account.checks import check_credentials, webhook_urls
+from plugins.twilio_channel.messaging.sender import explain_known
 from plugins.twilio_channel.messaging.whatsapp_window import window_for
 
 blp = Blueprint("twilio", __name__, url_prefix="/api/v1/twilio", description="Twilio messaging")
@@ -59,7 +61,8 @@ def _templates(read, args):
     except content_templates.TemplatesUnavailable as exc:
         abort(exc.status, message=str(exc))
     except AccountUnavailable as exc:
-        abort(502, message=f"Twilio could not be reached for this subaccount's templates ({exc}).")
+        abort(502, message=gettext("Twilio could not be reached for this subaccount's templates (%(error)s).",
+                                    error=exc))
 
 
 @blp.route("/templates/all")
@@ -123,23 +126,32 @@ def _message_row(m: Message, chat: Chat) -> dict:
     attachments = [{"name": item.get("name") or attachment_name(item.get("url")),
                     "content_type": item.get("content_type") or "application/octet-stream"}
                    for item in (m.media or [])]
-    body = m.body or (f"Template: {template_name}" if template_name else "")
+    body = m.body or (gettext("Template: %(name)s", name=template_name) if template_name else "")
     if not body and attachments:
-        body = ("Attachment: " if len(attachments) == 1 else "Attachments: ") + ", ".join(a["name"] for a in attachments)
+        body = ngettext("Attachment: %(names)s", "Attachments: %(names)s", len(attachments),
+                        names=", ".join(a["name"] for a in attachments))
     return {"id": m.id, "chat_id": m.chat_id, "chat_status": chat.status, "time": m.created_at,
             "sender": m.sender, "recipient": m.recipient, "channel": m.channel, "kind": m.kind,
             "body": body, "attachments": attachments,
             "template_name": template_name, "status": m.status,
             "display_status": "failed" if m.status == "undelivered" else m.status,
-            "error_code": m.error_code, "error_message": m.error_message,
+            "error_code": m.error_code,
+            # a known Twilio code in the reader's language; otherwise the sentence stored when it failed
+            "error_message": (explain_known(m.error_code) if m.error_code else None) or m.error_message,
             "agent_name": (m.agent.name or m.agent.email) if m.agent else None, "external_id": m.external_id}
 
 
 def _call_row(c: Call, chat: Chat) -> dict:
     agent = db.session.get(Agent, c.answered_by_id) if c.answered_by_id else None
-    minutes = f" ({c.duration // 60}:{c.duration % 60:02d})" if c.duration else ""
-    way = "Incoming" if c.direction == "in" else "Outgoing"
-    body = f"Missed {way.lower()} call" if c.ended_at and not c.answered_at else f"{way} call{minutes}"
+    incoming = c.direction == "in"
+    if c.ended_at and not c.answered_at:
+        body = gettext("Missed incoming call") if incoming else gettext("Missed outgoing call")
+    elif c.duration:
+        duration = f"{c.duration // 60}:{c.duration % 60:02d}"
+        body = (gettext("Incoming call (%(duration)s)", duration=duration) if incoming
+                else gettext("Outgoing call (%(duration)s)", duration=duration))
+    else:
+        body = gettext("Incoming call") if incoming else gettext("Outgoing call")
     return {"id": c.id, "chat_id": c.chat_id, "chat_status": chat.status, "time": c.started_at,
             "sender": c.from_address, "recipient": c.to_address, "channel": "voice", "kind": "call",
             "body": body, "attachments": [], "template_name": None, "status": c.status,

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import phonenumbers
 from flask import current_app
+from flask_babel import gettext
 
 from host.plugin_api import (AddressFormat, ChannelColour, db, Chat, MediaRules, Message, OutgoingMessage,
                          SendError, SendResult)
@@ -19,7 +20,7 @@ from plugins.twilio_channel.account import subaccounts as accounts
 
 from plugins.twilio_channel.messaging import templates as content_templates
 from plugins.twilio_channel.client import CredentialsMissing, twilio_client
-from plugins.twilio_channel.messaging.sender import TwilioMessagingSender
+from plugins.twilio_channel.messaging.sender import TwilioMessagingSender, explain_known
 from plugins.twilio_channel.messaging.senders import WHATSAPP, bare, choose_sender
 from plugins.twilio_channel.settings import load_config, missing_settings
 from plugins.twilio_channel.messaging.whatsapp_window import window_for
@@ -28,16 +29,16 @@ def normalise_number(value: str, region: str | None = None) -> str:
     """E.164 for a typed phone number, or ValueError with a sentence for the agent."""
     text = (value or "").strip().removeprefix(WHATSAPP).strip()
     if not text:
-        raise ValueError("Type the customer's phone number, for example +1 415 555 0100.")
+        raise ValueError(gettext("Type the customer's phone number, for example +1 415 555 0100."))
     region = region or current_app.config.get("SWITCHBOARD_DEFAULT_REGION") or "US"
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        raise ValueError(f"“{text}” is not a phone number. Use digits, with the country code "
-                         "for numbers abroad (for example +44 20 7946 0000).") from None
+        raise ValueError(gettext("“%(text)s” is not a phone number. Use digits, with the country code for numbers "
+                                 "abroad (for example +44 20 7946 0000).", text=text)) from None
     if not phonenumbers.is_valid_number(number):
-        raise ValueError(f"“{text}” is not a valid phone number for its country. Check the digits and "
-                         "include the country code (for example +44 20 7946 0000).")
+        raise ValueError(gettext("“%(text)s” is not a valid phone number for its country. Check the digits and "
+                                 "include the country code (for example +44 20 7946 0000).", text=text))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -139,13 +140,19 @@ class TwilioChannel:
         except (content_templates.TemplatesUnavailable, accounts.AccountUnavailable):
             return None  # Twilio can't be asked now: it decides when the message is sent
         if found is None:
-            return (f"There is no template {template['sid']} in the Twilio account. Refresh the list of "
-                    "templates and pick one.")
+            return gettext("There is no template %(sid)s in the Twilio account. Refresh the list of templates and "
+                           "pick one.", sid=template["sid"])
         if found.approved or window.open:
             return None  # within the window any content may be sent
-        status = content_templates.STATUS_LABELS.get(found.whatsapp_status, found.whatsapp_status).lower()
-        return (f"“{found.friendly_name or found.sid}” is not approved for WhatsApp ({status}), so it can only "
-                "be sent within 24 hours of the customer's last message. Pick an approved template.")
+        status = str(content_templates.STATUS_LABELS.get(found.whatsapp_status, found.whatsapp_status)).lower()
+        return gettext("“%(name)s” is not approved for WhatsApp (%(status)s), so it can only be sent within 24 hours "
+                       "of the customer's last message. Pick an approved template.",
+                       name=found.friendly_name or found.sid, status=status)
+
+    def explain_failure(self, code: str) -> str | None:
+        """Asked by the host when it shows a failed message: Twilio's error code as a sentence in
+        the reader's language (the sentence stored when it failed was made in the worker's)."""
+        return explain_known(code)
 
     def render_template(self, chat: Chat, template) -> str | None:
         """Asked by the host when a template is queued: the text the customer will receive."""

@@ -7,6 +7,7 @@ addressed through the plugin's media proxy and the opt-out keyword recognised.
 from __future__ import annotations
 
 from flask import abort
+from flask_babel import gettext
 
 from host.plugin_api import InboundMessage, Media
 
@@ -24,7 +25,7 @@ def channel_of(form) -> str:
 def parse_inbound(form, config=None) -> InboundMessage:
     sid = form.get("MessageSid") or form.get("SmsMessageSid") or form.get("SmsSid")
     if not sid or not form.get("From"):
-        abort(400, description="MessageSid and From are required.")
+        abort(400, description=gettext("%(first)s and %(second)s are required.", first="MessageSid", second="From"))
     media = []
     for position in range(media_count(form)):
         if form.get(f"MediaUrl{position}"):

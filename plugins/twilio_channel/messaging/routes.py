@@ -19,6 +19,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from flask import Blueprint, Response, abort, g, request
+from flask_babel import gettext
 from twilio.request_validator import RequestValidator, compare
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -69,7 +70,7 @@ def verify_signature():
         account = accounts.for_webhook(account_sid)
     except accounts.AccountUnavailable as exc:
         log.warning("a webhook for subaccount %s could not be checked: %s", account_sid, exc)
-        abort(503, description="This subaccount's webhook cannot be checked right now.")
+        abort(503, description=gettext("This subaccount's webhook cannot be checked right now."))
     if account is None:
         _refuse("another account")
     query = request.query_string.decode("latin-1")
@@ -98,7 +99,7 @@ def _signed(account, url: str, signature: str) -> bool:
 
 def _refuse(reason: str):
     log.warning("refused a Twilio webhook on %s: %s", request.path, reason)
-    abort(403, description="This request is not signed by Twilio for this account.")
+    abort(403, description=gettext("This request is not signed by Twilio for this account."))
 
 
 def remember_media(form, sid: str) -> None:
@@ -161,7 +162,7 @@ def status():
     sid = form.get("MessageSid") or form.get("SmsSid")
     raw = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
     if not sid or not raw:
-        abort(400, description="MessageSid and MessageStatus are required.")
+        abort(400, description=gettext("%(first)s and %(second)s are required.", first="MessageSid", second="MessageStatus"))
     # Each status of a message is its own event; a re-delivered one is stored once.
     inbox.record("twilio", f"status:{sid}:{raw}", "twilio.status", customer_key(form.get("To")), form.to_dict())
     return Response(status=204)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
 import requests
+from flask_babel import LazyString, gettext, lazy_gettext
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 
 from host.plugin_api import OutgoingMessage, SendError, SendResult
@@ -29,48 +30,59 @@ _WHATSAPP = "whatsapp:"
 # (queued < sending < sent < delivered < read), so "not yet handed on" maps to queued.
 _HOST_STATUS = MappingProxyType({"accepted": "queued", "scheduled": "queued"})
 
-ERROR_EXPLANATIONS: Mapping[str, str] = MappingProxyType({
-    "21211": "The customer's phone number is not a valid number. Check it for typos "
-             "and make sure it includes the country code.",
-    "21408": "Sending to this country is not enabled on the Twilio account (SMS "
-             "geographic permissions). An administrator can enable it in Twilio.",
-    "21610": "The customer has replied STOP and opted out of SMS from this number. They "
-             "must text START before we can message them again.",
-    "21612": "Twilio cannot connect this sender and this recipient (for example an "
-             "unsupported route or sender type for the destination).",
-    "21614": "The customer's number cannot receive text messages (it is probably a "
-             "landline). Call them instead or ask for a mobile number.",
-    "21617": "The message is longer than 1,600 characters. Shorten it or split it.",
-    "20429": "Twilio is rate-limiting our requests. The message will be retried.",
-    "30003": "The customer's phone could not be reached (switched off, out of coverage "
-             "or roaming). Try again later.",
-    "30004": "The message was blocked, by the customer or by their carrier.",
-    "30005": "The customer's number is unknown to the mobile network or no longer in "
-             "service. Check the number with the customer.",
-    "30006": "The customer's number is a landline or their carrier cannot receive text "
-             "messages. Call them instead or ask for a mobile number.",
-    "30007": "The carrier filtered this message as possible spam. Rephrase it (fewer "
-             "links, no shortened URLs) before sending again.",
-    "30008": "The carrier reported an unknown delivery error. Try again later.",
-    "63003": "WhatsApp could not find this recipient: the number is not an active "
-             "WhatsApp account or the address is wrong.",
-    "63016": "More than 24 hours have passed since the customer's last WhatsApp message, "
-             "so only an approved template can be sent. Pick a template.",
-    "63024": "WhatsApp refused the recipient: the number is not on WhatsApp, or the "
-             "customer has not accepted WhatsApp's terms or runs an outdated app.",
+# Sentences for agents, made in the reader's language where they are shown (explain_error,
+# explain_failure); the codes are what is stored.
+ERROR_EXPLANATIONS: Mapping[str, LazyString] = MappingProxyType({
+    "21211": lazy_gettext("The customer's phone number is not a valid number. Check it for typos "
+                          "and make sure it includes the country code."),
+    "21408": lazy_gettext("Sending to this country is not enabled on the Twilio account (SMS "
+                          "geographic permissions). An administrator can enable it in Twilio."),
+    "21610": lazy_gettext("The customer has replied STOP and opted out of SMS from this number. They "
+                          "must text START before we can message them again."),
+    "21612": lazy_gettext("Twilio cannot connect this sender and this recipient (for example an "
+                          "unsupported route or sender type for the destination)."),
+    "21614": lazy_gettext("The customer's number cannot receive text messages (it is probably a "
+                          "landline). Call them instead or ask for a mobile number."),
+    "21617": lazy_gettext("The message is longer than 1,600 characters. Shorten it or split it."),
+    "20429": lazy_gettext("Twilio is rate-limiting our requests. The message will be retried."),
+    "30003": lazy_gettext("The customer's phone could not be reached (switched off, out of coverage "
+                          "or roaming). Try again later."),
+    "30004": lazy_gettext("The message was blocked, by the customer or by their carrier."),
+    "30005": lazy_gettext("The customer's number is unknown to the mobile network or no longer in "
+                          "service. Check the number with the customer."),
+    "30006": lazy_gettext("The customer's number is a landline or their carrier cannot receive text "
+                          "messages. Call them instead or ask for a mobile number."),
+    "30007": lazy_gettext("The carrier filtered this message as possible spam. Rephrase it (fewer "
+                          "links, no shortened URLs) before sending again."),
+    "30008": lazy_gettext("The carrier reported an unknown delivery error. Try again later."),
+    "63003": lazy_gettext("WhatsApp could not find this recipient: the number is not an active "
+                          "WhatsApp account or the address is wrong."),
+    "63016": lazy_gettext("More than 24 hours have passed since the customer's last WhatsApp message, "
+                          "so only an approved template can be sent. Pick a template."),
+    "63024": lazy_gettext("WhatsApp refused the recipient: the number is not on WhatsApp, or the "
+                          "customer has not accepted WhatsApp's terms or runs an outdated app."),
 })
 
 
 def explain_error(code: Any) -> str:
-    """Plain-language explanation of a Twilio error code for agents (never empty)."""
+    """Plain-language explanation of a Twilio error code for agents (never empty), in the
+    current request's language (English in workers and webhooks)."""
     text = str(code).strip() if code is not None else ""
     if not text:
-        return "The message could not be delivered for an unknown reason."
-    known = ERROR_EXPLANATIONS.get(text)
+        return gettext("The message could not be delivered for an unknown reason.")
+    known = explain_known(text)
     if known:
-        return f"{known.rstrip('.')} (Twilio error {text})."
-    return (f"Twilio reported error {text}. See https://www.twilio.com/docs/api/errors/{text} "
-            "for details.")
+        return known
+    url = f"https://www.twilio.com/docs/api/errors/{text}"
+    return gettext("Twilio reported error %(code)s. See %(url)s for details.", code=text, url=url)
+
+
+def explain_known(code: str) -> str | None:
+    """The sentence for a Twilio error code this module knows, or None."""
+    known = ERROR_EXPLANATIONS.get(code)
+    if known is None:
+        return None
+    return gettext("%(explanation)s (Twilio error %(code)s).", explanation=str(known).rstrip("."), code=code)
 
 
 class TwilioMessagingSender:

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext
+
 from host.plugin_api import db, utcnow, Message
 
 from plugins.twilio_channel.messaging.senders import choose_sender
@@ -41,12 +43,19 @@ class WindowState:
     def refusal(self) -> str | None:
         if not self.applies or self.open:
             return None
-        to = f" to {self.sender.removeprefix(WHATSAPP)}" if self.sender else ""
+        if self.last_inbound_at and self.sender:
+            return gettext("More than 24 hours have passed since this customer's last WhatsApp message to "
+                           "%(sender)s, so WhatsApp only allows an approved template now. Pick a template in the "
+                           "WhatsApp tab.", sender=self.sender.removeprefix(WHATSAPP))
         if self.last_inbound_at:
-            return (f"More than 24 hours have passed since this customer's last WhatsApp message{to}, so WhatsApp "
-                    "only allows an approved template now. Pick a template in the WhatsApp tab.")
-        return (f"This customer has not written{to} on WhatsApp yet, so WhatsApp only allows an approved "
-                "template as the first message. Pick a template in the WhatsApp tab.")
+            return gettext("More than 24 hours have passed since this customer's last WhatsApp message, so WhatsApp "
+                           "only allows an approved template now. Pick a template in the WhatsApp tab.")
+        if self.sender:
+            return gettext("This customer has not written to %(sender)s on WhatsApp yet, so WhatsApp only allows an "
+                           "approved template as the first message. Pick a template in the WhatsApp tab.",
+                           sender=self.sender.removeprefix(WHATSAPP))
+        return gettext("This customer has not written on WhatsApp yet, so WhatsApp only allows an approved template "
+                       "as the first message. Pick a template in the WhatsApp tab.")
 
 
 def last_whatsapp_inbound(address: str, sender: str | None = None) -> datetime | None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
+from flask_babel import gettext
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validates_schema, ValidationError
@@ -40,7 +41,7 @@ class PlaceCallSchema(Schema):
     @validates_schema
     def _target(self, data, **kwargs):
         if not (data.get("to") or "").strip() and not data.get("chat_id"):
-            raise ValidationError("Type the number to call.", "to")
+            raise ValidationError(gettext("Type the number to call."), "to")
 
 
 class DeviceParamsSchema(Schema):
@@ -135,7 +136,7 @@ def answer(call_id):
     browser Device with the caller (the caller's leg is redirected)."""
     call = db.session.get(Call, call_id) if 0 < call_id < 2**31 else None
     if call is None:
-        abort(404, message="There is no such call.")
+        abort(404, message=gettext("There is no such call."))
     chat_or_404(call.chat_id)
     try:
         voice_calls.answer(call, current_user)

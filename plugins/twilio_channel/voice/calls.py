@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 
 import requests
+from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -142,14 +143,14 @@ def answer(call: Call, agent: Agent) -> Call:
     caller's leg to that agent's browser (``<Dial><Client>agent-<id>``)."""
     chat = call.chat
     if call.direction != "in":
-        raise VoiceError("Only incoming calls are answered; this one was placed by an agent.")
+        raise VoiceError(gettext("Only incoming calls are answered; this one was placed by an agent."))
     if call.ended_at is not None or call.status not in LIVE:
-        raise VoiceError("The caller has already hung up.")
+        raise VoiceError(gettext("The caller has already hung up."))
     if not can_answer(chat, agent):
         if chat.status == "archived":
-            raise VoiceError("This chat is archived.")
-        raise VoiceError(f"{_name(chat.agent)} is on this chat: only they can answer. "
-                         "Ask them to transfer it to you.", 403)
+            raise VoiceError(gettext("This chat is archived."))
+        raise VoiceError(gettext("%(name)s is on this chat: only they can answer. Ask them to transfer it to you.",
+                                 name=_name(chat.agent)), 403)
     if chat.agent_id is None or chat.status == "queued":
         try:
             chats.accept(chat, agent)  # commits before Twilio is asked anything
@@ -169,7 +170,8 @@ def twilio_client_for(call: Call):
     try:
         return twilio_client(for_sender(ours))
     except AccountUnavailable as exc:
-        raise VoiceError(f"Twilio could not be reached to move the call ({exc}). Try again.", 502) from exc
+        raise VoiceError(gettext("Twilio could not be reached to move the call (%(error)s). Try again.",
+                                 error=exc), 502) from exc
 
 
 def redirect(call: Call, twiml: str) -> None:
@@ -178,17 +180,18 @@ def redirect(call: Call, twiml: str) -> None:
         client = twilio_client_for(call)
         sid = customer_leg(call, client)
         if sid is None:
-            raise VoiceError("The caller has already hung up.")
+            raise VoiceError(gettext("The caller has already hung up."))
         client.calls(sid).update(twiml=twiml)
     except TwilioRestException as exc:
         if exc.status == 404 or str(exc.code) in ("20404", "21220"):
-            raise VoiceError("The caller has already hung up.") from exc
-        raise VoiceError(f"Twilio refused to move the call (HTTP {exc.status}, error {exc.code}).", 502) from exc
+            raise VoiceError(gettext("The caller has already hung up.")) from exc
+        raise VoiceError(gettext("Twilio refused to move the call (HTTP %(status)s, error %(code)s).",
+                                 status=exc.status, code=exc.code), 502) from exc
     except CredentialsMissing as exc:
         raise VoiceError(str(exc)) from exc
     except (TwilioException, requests.RequestException, ValueError) as exc:
-        raise VoiceError(f"Twilio could not be reached to move the call ({type(exc).__name__}). Try again.",
-                         502) from exc
+        raise VoiceError(gettext("Twilio could not be reached to move the call (%(error)s). Try again.",
+                                 error=type(exc).__name__), 502) from exc
 
 
 def customer_leg(call: Call, client) -> str | None:
@@ -241,7 +244,7 @@ def prepare_outbound(agent: Agent, to: str, chat: Chat | None = None,
     """
     contact = chats.resolve(VOICE, to, {})
     if contact_id is not None and contact.id is not None and contact.id != contact_id:
-        raise VoiceError("This number belongs to another contact.", 422)
+        raise VoiceError(gettext("This number belongs to another contact."), 422)
     existing = chat if chat is not None else chats.find_chat_for(contact, to)
     try:
         access.check_may_start(agent, existing, contact.group_id)
@@ -249,13 +252,13 @@ def prepare_outbound(agent: Agent, to: str, chat: Chat | None = None,
         raise VoiceError(str(exc), exc.status) from exc
     if existing is not None and existing.status != "archived":
         if existing.agent_id not in (None, agent.id):
-            raise VoiceError(f"{_name(existing.agent)} is working on this chat; ask them to transfer it to you "
-                             "before calling.")
+            raise VoiceError(gettext("%(name)s is working on this chat; ask them to transfer it to you before "
+                                     "calling.", name=_name(existing.agent)))
         if live_call(existing.id) is not None:
-            raise VoiceError("There is already a call on this chat.")
+            raise VoiceError(gettext("There is already a call on this chat."))
     caller_id = voice.caller_id_for(load_config(), existing.sender if existing else None)
     if caller_id is None:
-        raise VoiceError("There is no phone number to call from: add one in the Twilio settings.")
+        raise VoiceError(gettext("There is no phone number to call from: add one in the Twilio settings."))
     try:
         chat = chats.open_chat_for(VOICE, to, contact, caller_id, "agent", agent=agent)
     except access.CustomerElsewhere as exc:  # the number typed is another group's customer's

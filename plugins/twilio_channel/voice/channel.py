@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from flask_babel import gettext
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from host.plugin_api import AddressFormat, CallEvents, ChannelColour, SendError
@@ -48,6 +49,9 @@ VOICEMAIL_MAX_SECONDS = 120
 
 # --- the channel ---------------------------------------------------------------------------
 
+TEXT_REFUSED = "voice-text"  # the error code of a text that reached the voice channel
+
+
 class VoiceChannel:
     """The ``voice`` channel: phone calls on a chat.
 
@@ -58,14 +62,24 @@ class VoiceChannel:
     """
 
     key = VOICE
-    label = "Voice"
-    refusal = ("A phone call can't carry text, and no text channel (SMS or WhatsApp) is set up to reply by. "
-               "An admin can set one up on the Plugins page.")
-    text_refusal = refusal   # the console shows it in place of the reply box
     colour = ChannelColour("#fdf2fa", "#c11574")
     address_format = AddressFormat("phone", "", "+14155552671")
     # the console rings on these (voice_calls pushes them); agents answer in the Call tab
     calls = CallEvents(ringing="call:incoming", answered="call:connected", answer_tab="call")
+
+    # Read where they are shown (the channel list, a refused reply), so they come in the reader's language.
+    @property
+    def label(self) -> str:
+        return gettext("Voice")
+
+    @property
+    def refusal(self) -> str:
+        return gettext("A phone call can't carry text, and no text channel (SMS or WhatsApp) is set up to reply by. "
+                       "An admin can set one up on the Plugins page.")
+
+    @property
+    def text_refusal(self) -> str:  # the console shows it in place of the reply box
+        return self.refusal
 
     def normalise_address(self, value: str) -> str:
         return normalise_number(value)
@@ -73,11 +87,14 @@ class VoiceChannel:
     def missing_settings(self) -> list[str]:
         return missing_settings(load_config(), self.key)
 
+    def explain_failure(self, code: str) -> str | None:
+        return self.refusal if code == TEXT_REFUSED else None
+
     def check_reply(self, chat, body: str = "", media=(), template=None) -> str:
         return self.refusal
 
     def send(self, message):
-        raise SendError(self.refusal, code="voice-text", retryable=False)
+        raise SendError(self.refusal, code=TEXT_REFUSED, retryable=False)
 
 
 VOICE_CHANNEL = VoiceChannel()

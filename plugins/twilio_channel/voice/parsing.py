@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask import abort
+from flask_babel import gettext
 
 BROWSER_PREFIX = "client:"  # a Voice SDK client's address, as Twilio writes it in From
 _MAX_ID = 2**31  # ids are 32-bit integers in the database
@@ -44,28 +45,29 @@ def number_called(form: Mapping[str, str]) -> str | None:
 
 def incoming_call(form: Mapping[str, str]) -> IncomingCall:
     if not form.get("CallSid") or not form.get("From"):
-        abort(400, description="CallSid and From are required.")
+        abort(400, description=gettext("%(first)s and %(second)s are required.", first="CallSid", second="From"))
     return IncomingCall(form["CallSid"], form["From"], form.get("To", ""), form.get("CallerName") or "")
 
 
 def call_sid(form: Mapping[str, str]) -> str:
     sid = form.get("CallSid")
     if not sid:
-        abort(400, description="CallSid is required.")
+        abort(400, description=gettext("%(field)s is required.", field="CallSid"))
     return sid
 
 
 def require_status(form: Mapping[str, str]) -> None:
     """A status callback names the call and its status; the rest is read by ``apply_status``."""
     if not form.get("CallSid") or not form.get("CallStatus"):
-        abort(400, description="CallSid and CallStatus are required.")
+        abort(400, description=gettext("%(first)s and %(second)s are required.", first="CallSid",
+                                                       second="CallStatus"))
 
 
 def chat_id(args: Mapping[str, str], required: bool = True) -> int | None:
     """The chat our TwiML put in the query of a step's URL."""
     found = database_id(args.get("chat_id"))
     if found is None and required:
-        abort(400, description="chat_id is required.")
+        abort(400, description=gettext("%(field)s is required.", field="chat_id"))
     return found
 
 
@@ -73,7 +75,7 @@ def agent_id(args: Mapping[str, str]) -> int:
     """The agent a ``<Dial>`` rang (its action URL's query)."""
     value = args.get("agent_id", "")
     if not value.isdigit():
-        abort(400, description="agent_id is required.")
+        abort(400, description=gettext("%(field)s is required.", field="agent_id"))
     return int(value)
 
 

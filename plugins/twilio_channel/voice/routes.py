@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, request
+from flask_babel import gettext
 
 from host.plugin_api import db, Agent, Chat
 from host.plugin_api.web import limit_body
@@ -90,7 +91,7 @@ def outbound_call(form) -> Response:
         else:
             caller_id = voice.caller_id_for(load_config(), chat.sender)
             if caller_id is None:
-                raise voice_calls.VoiceError("There is no phone number to call from.")
+                raise voice_calls.VoiceError(gettext("There is no phone number to call from."))
     except voice_calls.VoiceError as exc:
         return _twiml(voice.refuse(str(exc)))
     voice_calls.start_outbound(chat, sid, caller_id, to)

@@ -18,10 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime, UTC
 
 from flask import current_app
+from babel.lists import format_list
+from flask_babel import get_locale, gettext
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
-from plugins.twilio_channel.settings import TwilioConfig
+from host.plugin_api import settings as host_settings
+
+from plugins.twilio_channel.settings import NAME, TwilioConfig
 from plugins.twilio_channel.voice.channel import VoiceSetup, agent_identity
 
 TOKEN_TTL = 3600  # seconds; the SDK warns 10 s before expiry (tokenWillExpire)
@@ -55,11 +59,13 @@ def credentials(config: TwilioConfig) -> tuple[str, str, str]:
     if config.account.simulator:
         return simulator_key()
     setup = VoiceSetup.from_config(config)
-    missing = [label for label, value in (("API key SID", setup.api_key_sid), ("API key secret", setup.api_key_secret),
-                                          ("TwiML App SID", setup.twiml_app_sid)) if not value]
+    missing = [name for name, value in (("api_key_sid", setup.api_key_sid), ("api_key_secret", setup.api_key_secret),
+                                        ("twiml_app_sid", setup.twiml_app_sid)) if not value]
     if missing or not config.account.usable:
-        what = ", ".join(missing) if missing else "Account SID and auth token"
-        raise VoiceNotConfigured(f"Calls in the browser are not set up: add the {what} in the Twilio settings.")
+        # The settings named as the settings form labels them, in the agent's language.
+        names = [str(host_settings.label(NAME, name)) for name in (missing or ["account_sid", "auth_token"])]
+        raise VoiceNotConfigured(gettext("Calls in the browser are not set up: add %(what)s in the Twilio settings.",
+                                         what=format_list(names, locale=get_locale() or "en")))
     return setup.api_key_sid, setup.api_key_secret, setup.twiml_app_sid
 
 

@@ -101,6 +101,25 @@ def test_outside_the_window_free_text_is_refused_and_templates_pass(app, agent, 
     assert sim.content_sid == TEMPLATE["sid"] and sim.body.startswith("Hi Tom, good news: your order #4411")
 
 
+def test_the_window_and_the_numbers_are_refused_in_the_agents_language(app, agent, api, twilio_webhook):
+    chat = whatsapp_chat(twilio_webhook, hours_ago=25)
+    agent.language = "pl"
+    db.session.commit()
+    window = api(agent).get(f"/api/v1/twilio/whatsapp/window?chat_id={chat.id}").get_json()
+    assert window["message"] == ("Od ostatniej wiadomości WhatsApp tego klienta do +14155550000 minęło ponad 24 "
+                                 "godziny, więc WhatsApp pozwala teraz wysłać tylko zatwierdzony szablon. Wybierz "
+                                 "szablon w karcie WhatsApp.")
+    refused = api(agent).post(f"/api/v1/chats/{chat.id}/messages", json={"body": "Jesteś tam?"})
+    assert refused.status_code == 409 and refused.get_json()["message"] == window["message"]
+    agent.language = "es"
+    db.session.commit()
+    refused = api(agent).post("/api/v1/chats", json={"channel": "sms", "to": "+1 415 555", "body": "Hola"})
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"]["json"]["to"] == [
+        "«+1 415 555» no es un número de teléfono válido para su país. Revisa las cifras e incluye el prefijo del "
+        "país (por ejemplo +44 20 7946 0000)."]
+
+
 def test_first_whatsapp_message_to_a_new_number_needs_a_template(app, agent, api):
     refused = api(agent).post("/api/v1/chats", json={"channel": "whatsapp", "to": "+14155550177", "body": "Hi"})
     assert refused.status_code == 409 and "template" in refused.get_json()["message"]

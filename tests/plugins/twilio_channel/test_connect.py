@@ -311,7 +311,7 @@ def test_the_connect_steps_speak_the_admins_language_and_time_zone(app, admin, s
     client = signed_in(admin)
     page = connect(client).get_data(as_text=True)
     assert "Se encontraron 2 números de teléfono, 1 remitente de WhatsApp y 1 Messaging Service." in page
-    assert "Elige los que Switchboard debe atender." in page
+    assert "Elige los que Switchboard debe atender." in page and "Configurar a mano" in page
     # When the numbers were read: in the admin's zone and in Spanish's own long format.
     fetched = db.session.get(AccountInventory, ACCOUNT).fetched_at
     when = format_datetime(pytz.utc.localize(fetched), "long", tzinfo=pytz.timezone("Asia/Kolkata"), locale="es")

@@ -494,7 +494,12 @@ def test_device_token_carries_the_voice_grant_for_this_agent(app, agent, api):
 def test_device_token_needs_the_voice_settings_in_live_mode(app, agent, api, live_account):
     response = api(agent).get("/api/v1/voice/token")
     assert response.status_code == 409
-    assert "API key SID, API key secret, TwiML App SID" in response.get_json()["message"]
+    assert response.get_json()["message"] == ("Calls in the browser are not set up: add API key SID (voice), API key "
+                                              "secret (voice), and TwiML App SID (voice) in the Twilio settings.")
+    agent.language = "es"
+    db.session.commit()
+    message = api(agent).get("/api/v1/voice/token").get_json()["message"]
+    assert message.startswith("Las llamadas en el navegador no están configuradas: añade ") and " y " in message
 
 
 def test_simulator_mode_token_is_real_but_asks_for_the_simulated_device(app, agent, api):
@@ -519,3 +524,25 @@ def test_admins_get_the_voice_urls_to_paste_into_twilio(app, admin, api, signed_
         f"{PUBLIC}{VOICE}", f"{PUBLIC}{VOICE}/status", f"{PUBLIC}{VOICE}/outbound")
     page = signed_in(admin).get("/twilio/admin").get_data(as_text=True)
     assert f"{PUBLIC}{VOICE}/outbound" in page and "TwiML App" in page
+
+
+def test_call_refusals_and_the_voice_channel_speak_the_agents_language(app, agent, make_agent, api, twilio_webhook):
+    agent.language = "es"
+    db.session.commit()
+    response, body = place(api, agent, to="hola")
+    assert response.status_code == 422
+    assert body["errors"]["json"]["to"][0].startswith("«hola» no es un número de teléfono.")  # still the "to" field
+    assert place(api, agent)[1]["errors"]["json"]["to"] == ["Escribe el número al que llamar."]
+    _, placed = place(api, agent, to=CUSTOMER)
+    other = make_agent("other@example.test")
+    other.language = "pl"
+    db.session.commit()
+    response, body = place(api, other, to=CUSTOMER)
+    assert response.status_code == 409
+    assert body["message"] == ("Nad tym czatem pracuje Sam Agent; zanim zadzwonisz, poproś tę osobę o przekazanie "
+                               "go tobie.")
+    # The channel list names the calls' channel and says why it takes no text in the reader's language.
+    channels = {c["key"]: c for c in api(other).get("/api/v1/channels").get_json()}
+    assert channels["voice"]["label"] == "Głos"
+    assert channels["voice"]["text_refusal"].startswith("Połączenie telefoniczne nie przenosi tekstu")
+    assert {c["key"]: c["label"] for c in api(agent).get("/api/v1/channels").get_json()}["voice"] == "Voz"

@@ -342,6 +342,22 @@ def test_63016_shows_on_the_whatsapp_message(app, agent, twilio_webhook):
     assert message.error_message.startswith("More than 24 hours")
 
 
+def test_a_failed_messages_reason_is_shown_in_the_readers_language(app, agent, api, twilio_webhook):
+    message = outbound("SM" + "6" * 32)
+    twilio_webhook(STATUS, status_params(message.external_id, "undelivered", error_code=30003))
+    db.session.refresh(message)
+    assert message.error_message.startswith("The customer's phone could not be reached")  # as the webhook wrote it
+    agent.language = "pl"
+    db.session.commit()
+    (shown,) = [m for m in api(agent).get(f"/api/v1/chats/{message.chat_id}/messages").get_json()
+                if m["id"] == message.id]
+    assert shown["error_code"] == "30003"
+    assert shown["error_message"] == ("Nie udało się dotrzeć do telefonu klienta (wyłączony, poza zasięgiem lub w "
+                                      "roamingu). Spróbuj ponownie później (błąd Twilio 30003).")
+    (logged,) = api(agent).get(f"/api/v1/twilio/logs?chat_id={message.chat_id}").get_json()
+    assert logged["error_message"] == shown["error_message"]
+
+
 def test_21610_status_is_an_opt_out_event(app, agent, twilio_webhook, recorder):
     message = outbound("SM" + "3" * 32)
     twilio_webhook(STATUS, status_params(message.external_id, "failed", error_code=21610))
