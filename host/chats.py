@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from host import access, sqlite_writes, text_channels
 from host import emit as bus
 from host.channel_descriptions import channel_address
-from host.contracts import ContactRef, InboundMessage, StatusUpdate, Stored
+from host.contracts import ContactRef, CustomerAddress, InboundMessage, StatusUpdate, Stored
 from host.db_connections import retry_on_disconnect
 from host.events import (ChatArchived, ChatAssigned, ChatReopened, ChatStarted, ChatTransferred,
                          MessageQueued, MessageReceived, MessageStatusChanged)
@@ -40,6 +40,17 @@ def _plugins():
 def resolve(channel: str, address: str, profile=None) -> ContactRef:
     ref = _plugins().ask("resolve_contact", channel=channel, address=address, profile=dict(profile or {}))
     return ref or ContactRef(id=None)
+
+
+def resolve_many(customers: list[CustomerAddress]) -> list[ContactRef]:
+    """:func:`resolve` for several customers, asked of the plugins at once (a plugin keeping
+    contact records looks them all up together); a customer the answer leaves out (None)
+    is asked about on their own."""
+    refs = _plugins().ask("resolve_contacts", customers=customers)
+    if refs is None or len(refs) != len(customers):
+        raise ValueError(f"resolve_contacts gave {len(refs or ())} answers for {len(customers)} customers")
+    return [ref if ref is not None else resolve(customer.channel, customer.address, customer.profile)
+            for customer, ref in zip(customers, refs, strict=True)]
 
 
 def _chat_order():
@@ -210,7 +221,8 @@ def _store_many(inbounds: list[InboundMessage], before_each) -> list[Stored]:
         # keeps its pending changes in the session. The inserts and updates of the whole
         # batch then go in a few statements.
         with db.session.no_autoflush:
-            contacts = [resolve(inbound.channel, inbound.from_address, inbound.profile) for inbound in inbounds]
+            contacts = resolve_many([CustomerAddress(inbound.channel, inbound.from_address, dict(inbound.profile))
+                                     for inbound in inbounds])
             chats = _chats_for(contacts, [inbound.from_address for inbound in inbounds])
             for inbound, contact in zip(inbounds, contacts, strict=True):
                 if before_each is not None:

@@ -232,8 +232,19 @@ class StatusUpdate:
 # --- questions ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class CustomerAddress:
+    """A customer address on a channel and what the channel told about its sender, as
+    ``resolve_contacts`` is asked about it (``resolve_contact``'s arguments, as one object)."""
+
+    channel: str
+    address: str
+    profile: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ContactRef:
-    """Who a customer address belongs to, as answered by ``resolve_contact``."""
+    """Who a customer address belongs to, as answered by ``resolve_contact`` and
+    ``resolve_contacts``."""
 
     id: int | None
     name: str = ""

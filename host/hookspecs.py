@@ -9,7 +9,7 @@ Three kinds, recognisable by name:
   each (:mod:`host.events`), dispatched after the database commit by :mod:`host.emit`,
   which calls every implementation separately and logs a failing one instead of
   silencing the rest.
-* questions (``resolve_contact``, ``route_chat``, ``send_message``) — ``firstresult``;
+* questions (``resolve_contact``, ``resolve_contacts``, ``route_chat``, ``send_message``) — ``firstresult``;
   the host answers last through a ``trylast`` default in :mod:`host.builtins`, so any
   plugin can answer first.
 
@@ -20,14 +20,14 @@ hook name fails loudly.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from host import hookspec
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from flask import Blueprint, Flask
 
-    from host.contracts import (Channel, ContactRef, HealthCheck, InboxHandler, NavLink, OutgoingMessage,
+    from host.contracts import (Channel, ContactRef, CustomerAddress, HealthCheck, InboxHandler, NavLink, OutgoingMessage,
                                 PluginSettings, SendResult, SessionListener, SocketEvents, WidgetTab, Worker)
     from host.events import (CallStatusChanged, ChatArchived, ChatAssigned, ChatReopened,
                              ChatStarted, ChatTransferred, ContactChanged, MessageQueued,
@@ -238,6 +238,20 @@ def resolve_contact(channel: str, address: str,
 
     Called for every inbound message/call before the chat is found. The host default
     returns an anonymous reference (no contact id).
+    """
+
+
+@hookspec(firstresult=True)
+def resolve_contacts(customers: Sequence[CustomerAddress]) -> list[ContactRef | None] | None:
+    """Who are these customers? ``resolve_contact`` for several addresses at once: one
+    answer per ``CustomerAddress``, in their order.
+
+    Asked when several customers' messages are stored together (the inbox worker's
+    batches), so that a plugin keeping contact records can look them all up in one
+    statement. A ``None`` in the list leaves that customer to ``resolve_contact``; the
+    host default asks ``resolve_contact`` about each in turn. A plugin that answers
+    ``resolve_contact`` needs this only to answer a batch faster, and then must answer
+    it the same way.
     """
 
 

@@ -14,6 +14,14 @@ def resolve_contact(channel, address, profile):
 
 
 @hookimpl(trylast=True)
+def resolve_contacts(customers):
+    """No plugin answers for a whole batch: each customer is asked about on their own."""
+    from host.chats import resolve
+
+    return [resolve(customer.channel, customer.address, customer.profile) for customer in customers]
+
+
+@hookimpl(trylast=True)
 def route_chat(chat, contact, to_address):
     from host.models import Group
     from host.extensions import db

@@ -25,8 +25,8 @@ and the public modules hold the host's services by subject:
 from __future__ import annotations
 
 from host import hookimpl
-from host.contracts import (AddressFormat, CallEvents, Channel, ChannelColour, ContactRef, HealthCheck,
-                            InboundMessage, InboxHandler, Media, MediaRules, NavLink, OutgoingMessage, PluginSettings,
+from host.contracts import (AddressFormat, CallEvents, Channel, ChannelColour, ContactRef, CustomerAddress,
+                            HealthCheck, InboundMessage, InboxHandler, Media, MediaRules, NavLink, OutgoingMessage, PluginSettings,
                             SendError, SendResult, SessionListener, SocketEvents, StatusUpdate, Stored, Template, WidgetTab, Worker)
 from host.events import (CallStatusChanged, ChatArchived, ChatAssigned, ChatReopened, ChatStarted,
                          ChatTransferred, ContactChanged, MessageQueued, MessageReceived, MessageSent,
@@ -43,7 +43,7 @@ __all__ = [
     "db", "utcnow", "Agent", "Group", "Chat", "Message", "Call",
     # what plugins hand to the host and get back
     "Channel", "ChannelColour", "AddressFormat", "CallEvents", "Media", "MediaRules", "Template", "OutgoingMessage", "SendResult", "SendError",
-    "InboundMessage", "Stored", "StatusUpdate", "ContactRef", "WidgetTab", "SocketEvents",
+    "InboundMessage", "Stored", "StatusUpdate", "ContactRef", "CustomerAddress", "WidgetTab", "SocketEvents",
     "PluginSettings", "NavLink", "InboxHandler", "HealthCheck", "Worker", "SessionListener",
     # notifications (one frozen event per notification hook)
     "MessageReceived", "MessageQueued", "MessageSent", "MessageStatusChanged", "ChatStarted",

@@ -8,7 +8,7 @@ the console does. Each commits and notifies the plugins after the commit.
 from __future__ import annotations
 
 from host.chats import (ChatError, accept, apply_status, archive, find_chat_for, open_chat_for, receive,
-                        receive_many, reopen, reply, resolve, transfer)
+                        receive_many, reopen, reply, resolve, resolve_many, transfer)
 
-__all__ = ["receive", "receive_many", "apply_status", "resolve", "find_chat_for", "open_chat_for", "reply", "accept", "transfer",
+__all__ = ["receive", "receive_many", "apply_status", "resolve", "resolve_many", "find_chat_for", "open_chat_for", "reply", "accept", "transfer",
            "archive", "reopen", "ChatError"]

@@ -6,7 +6,7 @@ search index follows it (SQLite triggers, PostgreSQL expression index).
 """
 from __future__ import annotations
 
-from sqlalchemy import UniqueConstraint, and_, bindparam, or_, select
+from sqlalchemy import UniqueConstraint, and_, bindparam, or_, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
 from host.plugin_api import db, utcnow
@@ -164,28 +164,42 @@ def _identities_query(pairs: int):
     return select(ContactIdentity).options(joinedload(ContactIdentity.contact)).where(_match(pairs))
 
 
-def _identity_rows_query(pairs: int):
-    """The same as plain rows (table columns, no ORM entities: reading builds no objects),
-    with just what resolving a known customer needs."""
+def _identity_rows(where):
+    """The identities ``where`` picks as plain rows (table columns, no ORM entities:
+    reading builds no objects), with just what resolving a known customer needs."""
     identities, contacts = ContactIdentity.__table__, Contact.__table__
     return (select(identities.c.kind, identities.c.address, identities.c.contact_id, contacts.c.name,
                    contacts.c.name_source, contacts.c.email, contacts.c.email_source, contacts.c.group_id,
                    contacts.c.preferred_channel)
             .select_from(identities.join(contacts, contacts.c.id == identities.c.contact_id))
-            .where(_match(pairs)))
+            .where(where))
 
 
-# Every inbound message asks for its identity: the statements are built once per size.
+def _identity_rows_query(pairs: int):
+    return _identity_rows(_match(pairs))
+
+
+# Every inbound message asks for its identity: the statements are built once per size
+# (and the batch form once: its pairs are expanded when it runs).
 _QUERIES: dict[tuple, object] = {}
+_IDENTITY_ROWS_AMONG = _identity_rows(tuple_(ContactIdentity.__table__.c.kind, ContactIdentity.__table__.c.address)
+                                      .in_(bindparam("pairs", expanding=True)))
+
+
+def with_twins(kind: str, address: str) -> list[tuple[str, str]]:
+    """The (kind, address) pairs that find the contact of an address: itself first, then
+    (a phone number) its twins on the other channels of that number."""
+    wanted = [(kind, address)]
+    number = phone_of(kind, address)
+    if number is not None:
+        wanted += [(k, a) for k, a in phone_identities(number) if k != kind]
+    return wanted
 
 
 def _lookup(build, kind: str, address: str):
     """``build(n)``'s statement for the address and (a phone number) its twins, its
     parameters, and the (kind, address) pairs asked for, the exact one first."""
-    wanted = [(kind, address)]
-    number = phone_of(kind, address)
-    if number is not None:
-        wanted += [(k, a) for k, a in phone_identities(number) if k != kind]
+    wanted = with_twins(kind, address)
     query = _QUERIES.get((build, len(wanted)))
     if query is None:
         query = _QUERIES[(build, len(wanted))] = build(len(wanted))
@@ -212,6 +226,15 @@ def identity_rows(session: Session, kind: str, address: str) -> dict:
     and twins) as a plain row with its contact's profile fields, keyed by (kind, address)."""
     query, params, _ = _lookup(_identity_rows_query, kind, address)
     return {(row.kind, row.address): row for row in session.execute(query, params)}
+
+
+def identity_rows_among(session: Session, addresses: list[tuple[str, str]]) -> dict:
+    """:func:`identity_rows` for several (kind, address) pairs in one statement: every
+    identity matching one of them or one of their twins, keyed by (kind, address)."""
+    wanted = sorted({pair for kind, address in addresses for pair in with_twins(kind, address)})
+    if not wanted:
+        return {}
+    return {(row.kind, row.address): row for row in session.execute(_IDENTITY_ROWS_AMONG, {"pairs": wanted})}
 
 
 def find_contact(session: Session, kind: str, address: str) -> Contact | None:

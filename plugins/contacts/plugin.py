@@ -3,7 +3,8 @@
 The plugin talks to the host only through hooks and host services:
 
 * ``resolve_contact`` gives every chat that starts through a channel a contact
-  (:mod:`.resolve`); ``check_consent`` refuses sends to opted-out identities;
+  (:mod:`.resolve`), ``resolve_contacts`` those of an inbox batch in one statement;
+  ``check_consent`` refuses sends to opted-out identities;
   ``message_received`` / ``message_status_changed`` keep consent up to date.
 * ``/api/v1/contacts`` (:mod:`.api`) is what the tabs and integrators use; edits emit
   ``contact_changed`` with the contact's chat ids, which the host pushes to agents as
@@ -63,6 +64,13 @@ def resolve_contact(channel, address, profile):
     from .resolve import resolve
 
     return resolve(channel, address, profile)
+
+
+@hookimpl
+def resolve_contacts(customers):
+    from .resolve import resolve_many
+
+    return resolve_many(customers)
 
 
 @hookimpl

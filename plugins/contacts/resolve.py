@@ -1,4 +1,5 @@
-"""Profiles kept up to date by the channels: ``resolve_contact``, consent and opt-outs.
+"""Profiles kept up to date by the channels: ``resolve_contact`` (and its batch form
+``resolve_contacts``), consent and opt-outs.
 
 Identity
     A channel key and the address it reported map to an identity ``(kind, address)``
@@ -39,7 +40,8 @@ from sqlalchemy.exc import IntegrityError
 from host.plugin_api import bus, db, ContactRef, enabled_channels
 
 from . import chat_links
-from .models import Contact, ContactIdentity, channel_profile_changes, find_identity, identity_rows
+from .models import (Contact, ContactIdentity, channel_profile_changes, find_identity, identity_rows,
+                     identity_rows_among)
 from .normalize import CHANNEL_KINDS, KINDS, InvalidAddress, normalize, normalize_email
 from .service import announce
 from .settings import default_region
@@ -97,6 +99,26 @@ def resolve(channel: str, address: str, profile) -> ContactRef | None:
                 raise
     return ContactRef(id=contact.id, name=contact.name, group_id=contact.group_id,
                       preferred_channel=contact.preferred_channel)
+
+
+def resolve_many(customers) -> list[ContactRef | None]:
+    """``resolve_contacts``: known customers whose profile changes nothing — most of a busy
+    inbox — are read in one statement; the others (new, a new twin, a new name) and any
+    customer of a contact one of them changed go the way of :func:`resolve`, one by one."""
+    asked = [_asked(customer.channel, customer.address, customer.profile) for customer in customers]
+    rows = identity_rows_among(db.session, [question[:2] for question in asked if question is not None])
+    changed: set[int] = set()
+    answers: list[ContactRef | None] = []
+    for customer, question in zip(customers, asked, strict=True):
+        known = _unchanged(rows, *question) if question is not None else None
+        if known is not None and known.id not in changed:
+            answers.append(known)
+        elif question is None:
+            answers.append(None)
+        else:
+            answers.append(resolve(customer.channel, customer.address, customer.profile))
+            changed.add(answers[-1].id)
+    return answers
 
 
 def _asked(channel: str, address: str, profile) -> tuple | None:

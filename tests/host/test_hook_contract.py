@@ -26,7 +26,7 @@ def test_every_hook_is_mentioned_by_a_test_other_than_this_one():
 def test_every_notification_hook_has_an_event_dataclass():
     notifications = {n for n in hook_names() if not n.startswith("register_") and not is_question(n)}
     assert {e.hook for e in ALL_EVENTS} == notifications
-    assert {n for n in hook_names() if is_question(n)} == {"resolve_contact", "route_chat",
+    assert {n for n in hook_names() if is_question(n)} == {"resolve_contact", "resolve_contacts", "route_chat",
                                                            "check_consent", "send_message"}
 
 

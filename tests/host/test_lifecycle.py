@@ -1,4 +1,6 @@
 """Each notification fires once along a chat's life; questions are answered plugin-first."""
+import pytest
+
 from host import hookimpl
 from host.extensions import db
 from host.models import Chat
@@ -54,3 +56,25 @@ def test_question_hooks_are_answered_by_a_plugin_before_the_host_default(app, ag
     assert plugins.ask("route_chat", chat={}, contact=None, to_address="") == default.id
     assert plugins.ask("check_consent", channel="sms", address="+1stop") == "This customer replied STOP."
     assert plugins.ask("check_consent", channel="sms", address="+1ok") is None
+
+
+@pytest.mark.parametrize("switchboard_plugins", ["livechat"])  # no contacts plugin: no batch answer
+def test_a_batch_of_customers_is_asked_one_by_one_of_a_plugin_without_the_batch_form(app, agent):
+    from host.chats import resolve_many
+    from host.contracts import ContactRef, CustomerAddress
+
+    class OneByOne:
+        def __init__(self):
+            self.asked = []
+
+        @hookimpl
+        def resolve_contact(self, channel, address, profile):
+            self.asked.append(address)
+            return ContactRef(id=100 + len(self.asked), name=profile.get("name", ""))
+
+    plugin = OneByOne()
+    app.extensions["switchboard"].plugins.pm.register(plugin, name="stub.one_by_one")
+    refs = resolve_many([CustomerAddress("loopback", "+15550001", {"name": "Ann"}),
+                         CustomerAddress("loopback", "+15550002")])
+    assert [(ref.id, ref.name) for ref in refs] == [(101, "Ann"), (102, "")]
+    assert plugin.asked == ["+15550001", "+15550002"]

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields
 
 from host.plugin_api import (hookimpl, inbox, settings, InboundMessage, InboxHandler, PluginSettings, SendError,
                          SendResult, StatusUpdate, WidgetTab)
-from host.plugin_api.chats import apply_status, receive
+from host.plugin_api.chats import apply_status, receive, receive_many
 from host.plugin_api.web import assets_blueprint, tab_stylesheet
 
 NAME = "http_sms"
@@ -96,11 +96,17 @@ def register_widget_tabs(app):
                       stylesheet=tab_stylesheet(NAME, "gateway_tab.css"), order=70, icon="chat")]
 
 
+def _inbound(data: dict) -> InboundMessage:
+    return InboundMessage(channel="http_sms", external_id=str(data["id"]), from_address=data["from"],
+                          to_address=data.get("to", ""), body=data.get("text", ""))
+
+
 @hookimpl
 def register_inbox_handlers(app):
-    return [InboxHandler("http_sms.inbound", lambda data: receive(InboundMessage(
-                channel="http_sms", external_id=str(data["id"]), from_address=data["from"],
-                to_address=data.get("to", ""), body=data.get("text", "")))),
+    # handle_batch: several customers' messages stored in one transaction (the worker
+    # falls back to handle, one by one, if the batch fails)
+    return [InboxHandler("http_sms.inbound", lambda data: receive(_inbound(data)),
+                         handle_batch=lambda batch: receive_many([_inbound(data) for data in batch])),
             InboxHandler("http_sms.status", lambda data: apply_status(StatusUpdate(
                 channel="http_sms", external_id=str(data["id"]), status=data["status"],
                 error_code=data.get("error_code"))))]

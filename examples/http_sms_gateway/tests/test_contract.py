@@ -106,3 +106,22 @@ def test_gateway_outage_is_retried_then_delivered(app, agent, api, gateway):
     message = db.session.get(Message, message_id)
     assert message.status == "sent" and [s["text"] for s in gateway.sent] == ["Hi"]
     assert gateway.sent[0]["callback_url"].endswith("/webhooks/http-sms/status")
+
+
+@pytest.mark.parametrize("switchboard_config", [{"INBOX_SYNC": False}])
+def test_several_customers_messages_are_stored_in_one_batch(app, agent, sql_statements):
+    from flask import current_app
+
+    from host.plugin_api import Message, db
+
+    client, inbox = app.test_client(), current_app.extensions["switchboard"].inbox
+    for round in ("Hello", "Again"):  # the customers' first messages start their chats
+        for n in range(3):
+            assert Webhooks().inbound(client, f"{round}-{n}", f"+1555012{n}", f"{round} {n}").status_code == 204
+        sql_statements.clear()
+        assert inbox.drain() == 3
+
+    assert sorted(db.session.execute(db.select(Message.body)).scalars()) == [
+        "Again 0", "Again 1", "Again 2", "Hello 0", "Hello 1", "Hello 2"]
+    # handle_batch: the three customers' chats are looked up together, not one by one
+    assert sum(s.startswith("select chats.") for s in sql_statements) == 1, sql_statements

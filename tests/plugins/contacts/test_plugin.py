@@ -31,3 +31,9 @@ def test_resolve_contact_is_answered_by_the_plugin(app):
     plugins = app.extensions["switchboard"].plugins
     impls = [i.plugin_name for i in plugins.hook("resolve_contact").get_hookimpls()]
     assert impls.index("contacts") > impls.index("host.defaults")  # pluggy calls the last first
+
+
+def test_resolve_contacts_is_answered_by_the_plugin(app):
+    plugins = app.extensions["switchboard"].plugins
+    impls = [i.plugin_name for i in plugins.hook("resolve_contacts").get_hookimpls()]
+    assert impls.index("contacts") > impls.index("host.defaults")  # the batch form answers first

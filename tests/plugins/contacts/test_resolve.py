@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from host import settings
-from host.chats import reopen, resolve
+from host.chats import reopen, resolve, resolve_many
+from host.contracts import CustomerAddress
 from host.extensions import db
 from plugins.contacts.models import AGENT, CHANNEL, Contact, ContactIdentity
 
@@ -149,3 +150,39 @@ def test_a_lost_race_for_a_new_identity_uses_the_winners_contact(app, agent, mon
     monkeypatch.setattr(module, "identity_rows", racing)
     ref = resolve("sms", "+14155550123")
     assert ref.name == "Winner" and len(contacts()) == 1
+
+
+
+def test_a_batch_is_answered_as_each_of_its_customers_would_be(app, agent, inbound):
+    inbound("sms", "+14155550123", profile={"name": "Maria"})
+    inbound("sms", "+14155550124", profile={"name": "Tom"})
+    maria, tom = contacts()
+
+    refs = resolve_many([
+        CustomerAddress("sms", "+14155550123", {"name": "Maria"}),          # known, nothing new
+        CustomerAddress("whatsapp", "whatsapp:+14155550124", {}),           # Tom's number on WhatsApp
+        CustomerAddress("sms", "+14155550125", {"name": "Ana"}),           # new
+        CustomerAddress("sms", "+14155550123", {"name": "Maria Lopez"}),   # Maria, with a new name
+        CustomerAddress("sms", "SHORTCODE", {"name": "Bank"})])            # no contact can have it
+
+    assert [ref.id for ref in refs[:2]] == [maria.id, tom.id]
+    ana = db.session.get(Contact, refs[2].id)
+    assert ana.name == "Ana" and ana.identity("phone").address == "+14155550125"
+    assert (refs[3].id, refs[3].name) == (maria.id, "Maria Lopez")
+    assert (refs[4].id, refs[4].name) == (None, "Bank")  # the host's anonymous answer
+    db.session.refresh(tom)
+    assert sorted(i.kind for i in tom.identities) == ["phone", "whatsapp"]
+
+
+def test_known_customers_of_a_batch_cost_one_statement(app, agent, inbound, sql_statements):
+    for n in range(3):
+        inbound("sms", f"+1415555012{n}", profile={"name": f"Customer {n}"})
+    inbound("whatsapp", "whatsapp:+14155550129")
+    sql_statements.clear()
+
+    refs = resolve_many([CustomerAddress("sms", f"+1415555012{n}", {"name": f"Customer {n}"}) for n in range(3)]
+                        + [CustomerAddress("whatsapp", "whatsapp:+14155550129")])
+
+    statements = list(sql_statements)
+    assert len(statements) == 1 and "from contact_identities" in statements[0], statements
+    assert [ref.id for ref in refs] == [contact.id for contact in contacts()]

@@ -126,3 +126,24 @@ def test_whatsapp_from_a_known_sms_number_joins_its_contact(app, agent, twilio_w
     assert sorted(i.kind for i in contact.identities) == ["phone", "whatsapp"]
     assert {c.contact_id for c in db.session.execute(db.select(Chat)).scalars()} == {contact.id}
 
+
+
+def test_a_batch_from_known_numbers_costs_one_contact_query(app, agent, twilio_webhook, sql_statements, recorder):
+    numbers = [f"+1415555{n:04d}" for n in range(5)]
+    for n, number in enumerate(numbers):
+        send(twilio_webhook, n, frm=number)
+    for n, number in enumerate(numbers, start=len(numbers)):
+        response = twilio_webhook(MESSAGING, inbound_params(sid=f"SM{n:032x}", frm=number, body=f"message {n}"))
+        assert response.status_code == 200
+    db.session.remove()
+    sql_statements.clear()
+
+    assert app_inbox().drain() == len(numbers)  # one batch: one event of each customer
+
+    # the five customers' identities in one statement, their chats in another, then
+    # their chats' times and their messages, together
+    statements = verbs(sql_statements)
+    assert statements.count("select contact_identities") == 1, statements
+    assert statements.count("select chats") == 1, statements
+    assert [event.contact_id is not None for event in recorder.of("message_received")[-5:]] == [True] * 5
+    assert db.session.execute(db.select(db.func.count()).select_from(Message)).scalar() == 10
