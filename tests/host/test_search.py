@@ -182,8 +182,11 @@ def test_postgresql_plans_the_search_for_data_in_memory_for_that_transaction_onl
     search.search(agent, "refund", search.Filters())
     assert db.session.execute(db.text("SHOW random_page_cost")).scalar() == "1.1"
     assert db.session.execute(db.text("SHOW max_parallel_workers_per_gather")).scalar() == "0"
+    # Planned for its own words even once the driver has prepared the statement.
+    assert db.session.execute(db.text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
     db.session.rollback()
     assert db.session.execute(db.text("SHOW random_page_cost")).scalar() == default != "1.1"
+    assert db.session.execute(db.text("SHOW plan_cache_mode")).scalar() == "auto"
 
 
 def _search_rows_differ_from_their_chats():
