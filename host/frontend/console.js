@@ -8,7 +8,7 @@ import { ChatStore, VIEWS } from "./lib/chat_store.js";
 import { chatActions } from "./lib/chat_actions.js";
 import { createChatView } from "./lib/chat_view.js";
 import { createInboxSearch } from "./lib/inbox_search.js";
-import { h, whenHidden } from "./lib/dom.js";
+import { h } from "./lib/dom.js";
 import { openShortcutsDialog } from "./lib/keyboard.js";
 import { bindConsoleKeys } from "./lib/console_keys.js";
 import { connectionIndicator, connectSocket } from "./lib/socket.js";
@@ -17,7 +17,8 @@ import { createWidget, tabTitle } from "./lib/widget_runtime.js";
 import { followPluginChanges } from "./lib/plugin_changes.js";
 import { followChats } from "./lib/console_chats.js";
 import { followCalls } from "./lib/console_calls.js";
-import { followPreferences, startLocale, t } from "./lib/i18n.js";
+import { startLocale, t } from "./lib/i18n.js";
+import { followConsoleLocale } from "./lib/console_locale.js";
 
 const CHAT_PATH = /^\/console\/chats\/(\d+)\/?$/;
 
@@ -30,15 +31,17 @@ export function startConsole(root, boot) {
   const store = new ChatStore(me, boot.isAdmin);
   // While a chat loads, realtime updates for it are kept in `buffered` and replayed after.
   const state = { view: "queued", openId: null, loading: null, buffered: [], bufferedChats: [] };
-  const idleTitle = document.title;
+  let idleTitle = document.title;
 
   // --- layout ---------------------------------------------------------------------
   const indicator = connectionIndicator();
-  const listHeader = h("div.pane-head", h("h1.pane-title", t("console.inbox")), indicator);
+  const listTitle = h("h1.pane-title", t("console.inbox"));
+  const listHeader = h("div.pane-head", listTitle, indicator);
   const list = createChatList({ onOpen: (id) => openChat(id), onView: setView, header: listHeader });
   const shortcutsButton = h("button.link.shortcuts-button", { type: "button", "aria-keyshortcuts": "?",
     onclick: () => openShortcutsDialog(liveBar) }, t("console.shortcuts"));
-  list.element.append(h("div.pane-foot", notificationButton(), shortcutsButton));
+  const notifyButton = notificationButton();
+  list.element.append(h("div.pane-foot", notifyButton, shortcutsButton));
   const search = createInboxSearch({
     api, channels,
     onOpen: (id, messageId) => openChat(id).then(() => chatView.reveal?.(messageId)),
@@ -79,13 +82,10 @@ export function startConsole(root, boot) {
   const widget = createWidget(widgetRoot, boot.tabs || [], { agent: me, api, socket, channels, openChat: (id) => openChat(id),
     liveBar, transfer: (id) => transferChat(id) });
   widget.setChat(null);
-  // Another language or zone chosen on the profile: the console draws itself again in it
-  // (the open chat's address keeps it open). Not while the live bar shows a call: a reload
-  // would hang it up. The bar switches at once; the rest follows when the bar is done.
-  followPreferences({ socket, api, redraw: () => {
-    liveBar.setAttribute("aria-label", t("console.callBar"));
-    whenHidden(liveBar, () => window.location.reload());
-  } });
+  // Another language or zone chosen on the profile: the console draws itself again in it, in
+  // place (the call bar follows through its tab's onLocaleChange).
+  followConsoleLocale({ socket, api, render: () => render(), setIdleTitle: (title) => { idleTitle = title; },
+    parts: { listTitle, indicator, shortcutsButton, notifyButton, details, detailsBack, liveBar, list, search, chatView, widget } });
   followPluginChanges({ socket, api, widget, channels, onChange: () => {
     render();
     if (chatView.chat) chatView.updateChat(chatView.chat);

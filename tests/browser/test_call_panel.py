@@ -502,9 +502,58 @@ def test_the_call_bar_speaks_a_language_chosen_while_it_rings_and_the_call_survi
     expect(bar).to_have_attribute("aria-label", "Llamada")
     assert sam.evaluate("window.notReloaded") is True
 
-    # The call over, the rest of the console follows.
-    phone.customer_hangs_up(call.sid)
+    # The rest of the console follows at once too, and the call still rings after it.
     expect(sam.locator(".pane-title")).to_have_text("Bandeja de entrada")
+    expect(bar).to_have_attribute("data-state", "ringing")
+    phone.customer_hangs_up(call.sid)
+    expect(bar).to_be_hidden()
+    profile.close()
+
+
+def test_the_whole_console_switches_language_in_place_keeping_the_draft_and_the_ringing_call(
+        app, browser_page, live_server, agent, phone, twilio_webhook_sms, shots):
+    browser_page.context.add_init_script(FAKE_DEVICE)
+    chat = twilio_webhook_sms()
+    sam = open_console(browser_page, live_server, agent)
+    sam.goto(f"{live_server.url}/console/chats/{chat.id}")
+    expect(sam.locator(".transcript")).to_have_attribute("aria-busy", "false")
+    wait_for(lambda: "device.register" in sam.evaluate("window.__voice.log"))
+    draft = "Hola Maria, un momento por favor"
+    composer = sam.locator(".composer-input")
+    composer.fill(draft)
+    sam.evaluate("window.__marker = 'before the switch'")
+    bar = sam.locator(".live-bar")
+    phone.customer_dials(CUSTOMER, OUR_NUMBER)
+    expect(bar).to_have_attribute("data-state", "ringing")
+    expect(sam.locator(".chat-actions [data-action=archive]")).to_have_text("Archive")
+
+    profile = browser_page.context.new_page()
+    profile.goto(f"{live_server.url}/profile")
+    profile.select_option("select[name=language]", "es")
+    profile.locator("#language button[type=submit]").click()
+    expect(profile.locator("html")).to_have_attribute("lang", "es")
+
+    # Every part of the console speaks Spanish while the call still rings ...
+    expect(sam.locator(".pane-title")).to_have_text("Bandeja de entrada")
+    expect(sam.locator('.views [data-view="mine"] .view-label')).to_have_text("Mis chats")
+    expect(sam.locator(".chat-actions [data-action=archive]")).to_have_text("Archivar")
+    expect(sam.locator(".composer-send")).to_have_text("Enviar")
+    expect(composer).to_have_attribute("aria-label", "Respuesta")
+    expect(sam.locator(".topbar nav a").first).to_have_text("Consola")
+    expect(sam.locator("html")).to_have_attribute("lang", "es")
+    expect(sam.locator("html")).to_have_attribute("dir", "ltr")
+    expect(sam).to_have_title(re.compile("^Consola"))
+    expect(bar.locator(".call-bar-title")).to_have_text("Llamada entrante de Maria Lopez")
+    # ... with the same chat open, the draft as typed, the call bar showing the call, and
+    # the same page (no load since the marker was set).
+    expect(sam.locator(".chat-title")).to_have_text("Maria Lopez")
+    expect(composer).to_have_value(draft)
+    expect(bar).to_be_visible()
+    expect(bar).to_have_attribute("data-state", "ringing")
+    assert sam.evaluate("window.__marker") == "before the switch"
+    assert sam.evaluate("performance.getEntriesByType('navigation').length") == 1
+    shots(sam, "language-switched-in-place")
+    assert sam.js_errors == []
     profile.close()
 
 
@@ -527,3 +576,28 @@ def test_the_widgets_call_bar_switches_language_in_place(app, browser_page, live
     expect(widget.locator("html")).to_have_attribute("lang", "pl")
     expect(bar.locator(".call-bar-title")).to_have_text(f"Połączenie przychodzące: {CUSTOMER}")
     profile.close()
+
+
+@pytest.mark.parametrize("language", ["pl", "es"])
+@pytest.mark.parametrize("width", [390, 1280, 1920])
+def test_the_call_bar_title_wraps_instead_of_hiding_the_number(app, browser_page, live_server, agent, phone, shots,
+                                                                language, width):
+    agent.language = language
+    db.session.merge(agent)
+    db.session.commit()
+    browser_page.context.add_init_script(FAKE_DEVICE)
+    browser_page.set_viewport_size({"width": width, "height": 800})
+    sam = open_console(browser_page, live_server, agent)
+    wait_for(lambda: "device.register" in sam.evaluate("window.__voice.log"))
+    phone.customer_dials(CUSTOMER, OUR_NUMBER)
+    title = sam.locator(".live-bar .call-bar-title")
+    expect(title).to_contain_text(CUSTOMER)
+    # All of it is drawn: nothing scrolled away inside the title, nothing past the screen's edge.
+    box = title.evaluate("""el => { const r = el.getBoundingClientRect();
+        return { clipped: el.scrollWidth > el.clientWidth + 1, right: r.right, width: window.innerWidth }; }""")
+    assert not box["clipped"], box
+    assert box["right"] <= box["width"], box
+    for button in sam.locator(".live-bar .call-bar-actions button").all():
+        right = button.evaluate("el => el.getBoundingClientRect().right")
+        assert right <= width, (button.inner_text(), right)
+    shots(sam, f"bar-{language}-{width}")

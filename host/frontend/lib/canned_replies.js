@@ -37,7 +37,7 @@ export function matchReplies(replies, query) {
 /**
  * Attach the picker to a textarea. `load()` → Promise of replies; `context()` →
  * {chat, agent} for the variables; `onInsert()` after the text changed.
- * Returns {element, close(), isOpen()}.
+ * Returns {element, close(), isOpen(), relabel()}.
  */
 export function attachReplyPicker(textarea, { load, context, onInsert }) {
   const listId = `canned-replies-${Math.random().toString(36).slice(2)}`;
@@ -160,5 +160,9 @@ export function attachReplyPicker(textarea, { load, context, onInsert }) {
     element,
     close,
     isOpen: () => !element.hidden,
+    relabel() { // another language: the list's label and, while open, its notes
+      list.setAttribute("aria-label", t("picker.label"));
+      if (!element.hidden) render();
+    },
   };
 }

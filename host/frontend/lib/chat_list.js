@@ -39,7 +39,7 @@ export function previewText(message) {
 
 /**
  * Build the list pane. `onOpen(chatId)` opens a chat; `onView(view)` changes the list.
- * Returns {element, render({store, view, openId, channels, ringing}), header};
+ * Returns {element, render({store, view, openId, channels, ringing}), relabel(), header};
  * `ringing` maps chat id → {forOther} for chats with a call waiting.
  */
 export function createChatList({ onOpen, onView, header }) {
@@ -121,7 +121,19 @@ export function createChatList({ onOpen, onView, header }) {
     replace(list, chats.map((chat) => row(chat, { openId, channels, now, ringing })));
   }
 
-  return { element, render };
+  /** Another language: the lists' names and labels again (rows follow with the next render). */
+  function relabel() {
+    tabs.setAttribute("aria-label", t("list.lists"));
+    for (const [view, button] of Object.entries(buttons)) {
+      button.querySelector(".view-label").textContent = VIEW_LABELS[view]();
+      button.ringEl.title = t("list.ringingInList");
+      button.ringEl.querySelector(".sr-only").textContent = t("list.ringingShort");
+    }
+    list.setAttribute("aria-label", t("list.chats"));
+    element.setAttribute("aria-label", t("list.conversations"));
+  }
+
+  return { element, render, relabel };
 }
 
 /** A stable colour per customer for avatars (0–7). */

@@ -3,63 +3,20 @@ import { channelBadge, channelLabel, isCallChannel, replyChannel } from "./chann
 import { customerLabel, hue } from "./chat_list.js";
 import { mergeMessage } from "./chat_store.js";
 import { createComposer } from "./composer.js";
-import { h, initials, replace, safeUrl } from "./dom.js";
-import { fileKind, readableSize } from "./files.js";
+import { h, initials, replace } from "./dom.js";
 import { icon } from "./icons.js";
 import { dayKey, dayLabel, fullTime, messageTime } from "./time.js";
 import { t } from "./i18n.js";
-import { callRow, channelChange, channelTag, deliveryText, isTextMessage, statusText, templateMark,
+import { callRow, channelChange, channelTag, deliveryText, isTextMessage, templateMark,
   textChannelsUsed, voicemailRow } from "./transcript.js";
+import { mediaItem, ticks } from "./message_parts.js";
 
 const CHAT_STATUS = { queued: () => t("chat.statusQueued"), active: () => t("chat.statusActive"),
   archived: () => t("chat.statusArchived") };
 
-// Constant icon markup only (never user data).
-const ICONS = {
-  clock: '<svg viewBox="0 0 16 16" aria-hidden="true"><circle cx="8" cy="8" r="6" fill="none" stroke="currentColor" stroke-width="1.5"/><path d="M8 4.5V8l2.5 1.5" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linecap="round"/></svg>',
-  check: '<svg viewBox="0 0 16 16" aria-hidden="true"><path d="M3 8.5l3 3 7-7" fill="none" stroke="currentColor" stroke-width="1.7" stroke-linecap="round" stroke-linejoin="round"/></svg>',
-  checks: '<svg viewBox="0 0 20 16" aria-hidden="true"><path d="M1.5 8.5l3 3 7-7M8.5 11.5l7-7" fill="none" stroke="currentColor" stroke-width="1.7" stroke-linecap="round" stroke-linejoin="round"/><path d="M7.6 10.6l.9.9" stroke="currentColor" stroke-width="1.7" stroke-linecap="round"/></svg>',
-  alert: '<svg viewBox="0 0 16 16" aria-hidden="true"><circle cx="8" cy="8" r="7" fill="currentColor"/><path d="M8 4.5v4.2" stroke="#fff" stroke-width="1.8" stroke-linecap="round"/><circle cx="8" cy="11.4" r="1" fill="#fff"/></svg>',
-};
-
-function statusIcon(status) {
-  if (["failed", "undelivered", "canceled"].includes(status)) return ICONS.alert;
-  if (status === "read" || status === "delivered") return ICONS.checks;
-  if (status === "sent") return ICONS.check;
-  return ICONS.clock;
-}
-
-function ticks(status) {
-  const el = h("span.ticks", { dataset: { status }, title: statusText(status), role: "img", "aria-label": statusText(status) });
-  el.innerHTML = statusIcon(status); // constant SVG
-  return el;
-}
-
-function mediaItem(media) {
-  const url = safeUrl(media.url);
-  if (!url) return h("span.media-file", t("chat.mediaBadAddress"));
-  const type = media.content_type || "";
-  if (type.startsWith("image/")) {
-    return h("a.media-image", { href: url, target: "_blank", rel: "noopener noreferrer" },
-      h("img", { src: url, alt: media.filename ? t("chat.mediaImageNamed", { name: media.filename }) : t("chat.mediaImage"), loading: "lazy" }));
-  }
-  // Other files: what it is, how big, and both ways to get it.
-  const fromUrl = decodeURIComponent(url.split("?")[0].split("/").pop() || "");
-  const name = media.filename || (/\.[a-z0-9]{2,5}$/i.test(fromUrl) ? fromUrl : fileKind(type));
-  const kind = fileKind(type);
-  const details = [name === kind ? "" : kind, type, media.size ? readableSize(media.size) : ""].filter(Boolean).join(" · ");
-  const download = url + (url.includes("?") ? "&" : "?") + "download=1";
-  return h("div.media-file", { dataset: { contentType: type } },
-    icon("clip", "media-file-icon"),
-    h("span.media-file-main", h("span.media-file-name", { dir: "auto" }, name), h("span.media-file-details", details)),
-    h("span.media-file-actions",
-      h("a.button.small", { href: url, target: "_blank", rel: "noopener noreferrer", "aria-label": t("chat.mediaOpenNamed", { name }) }, t("chat.mediaOpen")),
-      h("a.button.small", { href: download, download: name, "aria-label": t("chat.mediaDownloadNamed", { name }) }, t("chat.mediaDownload"))));
-}
-
 /**
  * Returns {element, showEmpty(), showLoading(chat), showError(text), show(chat, messages),
- * updateChat(chat), upsertMessage(message), composer}.
+ * updateChat(chat), upsertMessage(message), relabel(), composer}.
  * `actions` = {accept, transfer, archive, reopen, send(body)} each returning a Promise.
  */
 export function createChatView({ channels, me, actions, replies }) {
@@ -72,6 +29,7 @@ export function createChatView({ channels, me, actions, replies }) {
   let messages = new Map();
   let head = null;
   let transcript = null;
+  let placeholder = null; // what the pane shows instead of a chat: "empty", "error" or "loading"
 
   function showPlaceholder(title, text, extra = null) {
     chat = null;
@@ -81,10 +39,12 @@ export function createChatView({ channels, me, actions, replies }) {
 
   function showEmpty() {
     showPlaceholder(t("chat.pickTitle"), t("chat.pickText"));
+    placeholder = { kind: "empty" };
   }
 
   function showError(text) {
     showPlaceholder(t("chat.cantOpen"), text);
+    placeholder = { kind: "error", text };
   }
 
   function header() {
@@ -202,6 +162,7 @@ export function createChatView({ channels, me, actions, replies }) {
 
   function show(next, list) {
     const switched = !chat || chat.id !== next.id;
+    placeholder = null;
     chat = { ...next };
     messages = new Map();
     for (const message of list) messages.set(message.id, mergeMessage(null, message));
@@ -215,6 +176,7 @@ export function createChatView({ channels, me, actions, replies }) {
   }
 
   function showLoading(next) {
+    placeholder = { kind: "loading", chat: next };
     if (!next) {
       replace(element, h("div.chat-placeholder", h("p.muted", t("chat.opening"))));
       return;
@@ -265,8 +227,27 @@ export function createChatView({ channels, me, actions, replies }) {
     setTimeout(() => el.classList.remove("is-found"), 2500);
   }
 
+  /**
+   * The agent chose another language or zone: everything drawn again in it, in place. The
+   * composer keeps its draft and files, the transcript its scroll position.
+   */
+  function relabel() {
+    element.setAttribute("aria-label", t("chat.conversation"));
+    composer.relabel();
+    if (placeholder?.kind === "empty") showEmpty();
+    else if (placeholder?.kind === "error") showError(placeholder.text);
+    else if (placeholder?.kind === "loading") showLoading(placeholder.chat);
+    if (placeholder || !chat || !transcript) return;
+    const scrollTop = transcript.scrollTop;
+    transcript.setAttribute("aria-label", t("chat.messages"));
+    renderTranscript();
+    transcript.scrollTop = scrollTop;
+    updateChat(chat);
+  }
+
   showEmpty();
   return {
+    relabel,
     element,
     composer,
     reveal,

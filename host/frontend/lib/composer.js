@@ -10,7 +10,7 @@ export const MAX_LENGTH = 1600;
 
 /**
  * `onSend(body)` returns a Promise; the text is cleared only when it resolves.
- * Returns {element, setState({mode, hint, channelLabel, name}), focus()}.
+ * Returns {element, setState({mode, hint, channelLabel, name}), relabel(), focus()}.
  * mode: "open" | "archived" | "disabled".
  */
 export function createComposer({ onSend, onReopen, replies, onUpload }) {
@@ -24,8 +24,8 @@ export function createComposer({ onSend, onReopen, replies, onUpload }) {
   // Registered before the composer's own keys, so Enter in the open list inserts, not sends.
   const picker = replies ? attachReplyPicker(textarea, { ...replies, onInsert: () => update() }) : null;
   const counter = h("span.composer-counter", { "aria-live": "off" });
-  const DEFAULT_HINT = replies ? t("composer.hintReplies") : t("composer.hint");
-  const hint = h("span.composer-hint", DEFAULT_HINT);
+  const defaultHint = () => (replies ? t("composer.hintReplies") : t("composer.hint"));
+  const hint = h("span.composer-hint", defaultHint());
   // Which channel a reply goes by (a chat with calls still replies on its text channel).
   const via = h("span.composer-via", { hidden: true });
   const send = h("button.primary.composer-send", { type: "submit" }, t("composer.send"));
@@ -145,7 +145,7 @@ export function createComposer({ onSend, onReopen, replies, onUpload }) {
     archived.hidden = mode !== "archived";
     textarea.disabled = mode !== "open";
     if (placeholder) textarea.placeholder = placeholder;
-    hint.textContent = hintText || DEFAULT_HINT;
+    hint.textContent = hintText || defaultHint();
     via.textContent = channelLabel ? t("composer.sendsBy", { channel: channelLabel }) : "";
     via.hidden = !channelLabel || mode !== "open";
     if (changedChat) showError("");
@@ -161,6 +161,24 @@ export function createComposer({ onSend, onReopen, replies, onUpload }) {
     update();
   }
 
+  /** Another language: every word again; the draft, its files and the caret stay. */
+  function relabel() {
+    textarea.setAttribute("aria-label", t("composer.reply"));
+    if (mode === "open") textarea.placeholder = t("composer.placeholder"); // the chat's own comes with setState
+    send.textContent = t("composer.send");
+    files.setAttribute("aria-label", t("composer.filesToAttach"));
+    attach?.setAttribute("aria-label", t("composer.attach"));
+    attach?.setAttribute("title", t("composer.attachTitle"));
+    chips.setAttribute("aria-label", t("composer.attachedFiles"));
+    form.setAttribute("aria-label", t("composer.form"));
+    reopen.textContent = t("composer.reopen");
+    archived.querySelector(".composer-closed-text").textContent = t("composer.archived");
+    hint.textContent = defaultHint();
+    picker?.relabel?.();
+    renderFiles();
+    update();
+  }
+
   update();
-  return { element, setState, reset, focus: () => textarea.focus(), textarea };
+  return { element, setState, reset, relabel, focus: () => textarea.focus(), textarea };
 }

@@ -67,24 +67,3 @@ export function initials(name) {
   if (!words.length) return "#";
   return (words[0][0] + (words.length > 1 ? words[words.length - 1][0] : "")).toUpperCase();
 }
-
-/**
- * `fn()` once `element` is hidden: now if it is, else when its `hidden` attribute is set
- * (e.g. a reload that waits for the live bar's call to end). Calls after the first, while
- * waiting, only keep the one wait.
- */
-export function whenHidden(element, fn) {
-  if (element.hidden) {
-    fn();
-    return;
-  }
-  if (element.dataset.waitingHidden) return;
-  element.dataset.waitingHidden = "true";
-  const observer = new MutationObserver(() => {
-    if (!element.hidden) return;
-    observer.disconnect();
-    delete element.dataset.waitingHidden;
-    fn();
-  });
-  observer.observe(element, { attributes: true, attributeFilter: ["hidden"] });
-}

@@ -12,7 +12,7 @@
 //
 // When the agent picks another language or zone (profile page), the server tells every
 // open console and widget ("agent:preferences"); `followPreferences` loads the new catalog
-// and calls back so the page can draw itself again.
+// and calls back so the page can draw itself again, in place.
 import { IntlMessageFormat } from "intl-messageformat";
 
 const state = {
@@ -22,6 +22,8 @@ const state = {
   formats: new Map(),
 };
 const listeners = new Set();
+// Written right to left (as host/i18n.py's RTL_LANGUAGES): the page's `dir` follows.
+const RTL_LANGUAGES = new Set(["ar", "fa", "he", "ur"]);
 
 /** Use this language, zone and catalogs from now on, and tell whoever listens. */
 export function setLocale({ language, timeZone, messages } = {}) {
@@ -30,6 +32,7 @@ export function setLocale({ language, timeZone, messages } = {}) {
   state.catalogs = messages || {};
   state.formats.clear();
   document.documentElement.lang = state.language;
+  document.documentElement.dir = RTL_LANGUAGES.has(state.language.split("-")[0]) ? "rtl" : "ltr";
   for (const listener of [...listeners]) listener();
 }
 

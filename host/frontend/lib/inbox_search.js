@@ -28,7 +28,7 @@ function queryWords(q) {
 /**
  * `api`, `channels` (bootstrap list), `onOpen(chatId, messageId)`, `onActive(bool)`,
  * `showGroup(group)` (whether the group filter offers it).
- * Returns {element (the box and filters), results (the results list), clear(), refresh()}.
+ * Returns {element (the box and filters), results (the results list), clear(), refresh(), relabel()}.
  */
 export function createInboxSearch({ api, channels, onOpen, onActive, showGroup = () => true }) {
   const input = h("input.search-input", {
@@ -45,9 +45,10 @@ export function createInboxSearch({ api, channels, onOpen, onActive, showGroup =
   const status = h("select", { name: "status", "aria-label": t("search.status") },
     STATUS_OPTIONS().map(([value, label]) => h("option", { value }, label)));
   const unread = h("input", { type: "checkbox", name: "unread" });
+  const unreadLabel = h("span", t("search.unreadOnly"));
   const reset = h("button.link.filter-reset", { type: "button" }, t("search.clearAll"));
   const filters = h("div.inbox-filters#inbox-filters", { hidden: true, role: "group", "aria-label": t("search.filters") },
-    channel, group, status, h("label.unread-only", unread, t("search.unreadOnly")), reset);
+    channel, group, status, h("label.unread-only", unread, unreadLabel), reset);
   const form = h("form.inbox-search", { role: "search", onsubmit: (e) => { e.preventDefault(); run(); } },
     h("div.search-field", icon("search", "search-icon"), input), toggle);
   const element = h("div.inbox-search-wrap", form, filters);
@@ -193,5 +194,24 @@ export function createInboxSearch({ api, channels, onOpen, onActive, showGroup =
     if (!filters.hidden) loadGroups();
   });
 
-  return { element, results, clear, refresh: () => (results.hidden ? null : run()), input };
+  /** Another language: every label again, and the shown results asked for in it. */
+  function relabel() {
+    input.placeholder = t("search.placeholder");
+    input.setAttribute("aria-label", t("search.placeholder"));
+    toggle.title = t("search.filterTitle");
+    toggle.querySelector(".filter-label").textContent = t("search.filters");
+    channel.setAttribute("aria-label", t("search.channel"));
+    channel.options[0].textContent = t("search.allChannels");
+    group.setAttribute("aria-label", t("chat.group"));
+    group.options[0].textContent = t("search.allGroups");
+    status.setAttribute("aria-label", t("search.status"));
+    STATUS_OPTIONS().forEach(([, label], i) => { status.options[i].textContent = label; });
+    unreadLabel.textContent = t("search.unreadOnly");
+    reset.textContent = t("search.clearAll");
+    filters.setAttribute("aria-label", t("search.filters"));
+    results.setAttribute("aria-label", t("search.results"));
+    if (!results.hidden) run();
+  }
+
+  return { element, results, clear, relabel, refresh: () => (results.hidden ? null : run()), input };
 }

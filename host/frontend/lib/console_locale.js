@@ -1,0 +1,53 @@
+// The console in another language or zone, drawn again in place when the agent chooses one
+// (profile page, another tab): a reload would drop the reply being typed, the scroll
+// positions and the search, and hang up a call that rings or runs.
+import { notificationButton } from "./alerts.js";
+import { followPreferences, t } from "./i18n.js";
+
+/**
+ * The page around the console as the server now renders it: the top bar's links and the
+ * page title speak the new language. Returns the new title, or null when the page could
+ * not be read (the console itself has switched anyway).
+ */
+export async function refreshPageChrome() {
+  try {
+    const response = await fetch(window.location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    if (!response.ok) return null;
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const fresh = page.querySelector("header.topbar");
+    const current = document.querySelector("header.topbar");
+    if (fresh && current) current.replaceWith(document.importNode(fresh, true));
+    return page.title || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Follow the agent's language and zone. `parts` are the console's pieces as startConsole
+ * built them ({listTitle, indicator, shortcutsButton, notifyButton, details, detailsBack,
+ * liveBar, list, search, chatView, widget}); `render()` draws the lists again and
+ * `setIdleTitle(title)` gives the tab its title when nothing is unread.
+ */
+export function followConsoleLocale({ socket, api, parts, render, setIdleTitle }) {
+  let notifyButton = parts.notifyButton;
+  followPreferences({ socket, api, redraw: async () => {
+    parts.listTitle.textContent = t("console.inbox");
+    parts.indicator.set(parts.indicator.dataset.state);
+    parts.shortcutsButton.textContent = t("console.shortcuts");
+    const freshNotify = notificationButton();
+    notifyButton.replaceWith(freshNotify);
+    notifyButton = freshNotify;
+    parts.details.setAttribute("aria-label", t("console.details"));
+    parts.detailsBack.querySelector(".pane-back").textContent = t("console.backToChat");
+    parts.liveBar.setAttribute("aria-label", t("console.callBar"));
+    parts.list.relabel();
+    parts.search.relabel();
+    parts.chatView.relabel();
+    parts.widget.relabel();
+    render();
+    const title = await refreshPageChrome();
+    if (title) setIdleTitle(title);
+    render();
+  } });
+}
