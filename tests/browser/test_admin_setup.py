@@ -90,7 +90,7 @@ def test_a_fresh_admin_connects_twilio_picks_two_numbers_and_maps_one(
     expect(page.locator(".flash-ok")).to_contain_text(f"{NUMBER1} now sends its messages and calls here.")
     expect(page.locator(f"li[data-sid={PN2}] .where")).to_have_text("✔ Points here")
     expect(page.locator(f"li[data-sid={XE}] .where")).to_have_text("✔ Points here")
-    expect(page.locator(".changes li", has_text=NUMBER1, has_not_text="WhatsApp").first).to_contain_text("messages https://old.example.com/sms")
+    expect(page.locator(".changes li", has_text=NUMBER1, has_not_text="WhatsApp").first).to_contain_text("messages went to https://old.example.com/sms")
     shots(page, "connect-done")
     updates = [e for e in twilio_http.exchanges if e.method == "POST" and "/IncomingPhoneNumbers/" in e.url]
     assert sorted(urlsplit(e.url).path.rsplit("/", 1)[1] for e in updates) == [f"{PN1}.json", f"{PN2}.json"]
@@ -116,4 +116,32 @@ def test_a_fresh_admin_connects_twilio_picks_two_numbers_and_maps_one(
     expect(page.locator(".flash-ok")).to_contain_text(f"WhatsApp {NUMBER1} points where it did before.")
     restore = [e for e in twilio_http.exchanges if e.method == "POST" and PN1 in e.url][-1]
     assert restore.data["SmsUrl"] == "https://old.example.com/sms"
+    assert page.js_errors == []
+
+
+def test_the_connect_steps_fit_every_screen_in_polish(app, browser_page, live_server, admin, twilio_http, shots):
+    """Polish sentences run longer than English ones: the steps, the undo list and the notices
+    still fit a phone without scrolling sideways."""
+    from host.extensions import db
+
+    admin.language, admin.time_zone = "pl", "Europe/Warsaw"
+    db.session.commit()
+    page = browser_page
+    sign_in_page(page, live_server.url, admin.email)
+    page.goto(f"{live_server.url}/twilio/admin#connect")
+    page.fill("input[name=account_sid]", ACCOUNT)
+    page.fill("input[name=auth_token]", TOKEN)
+    page.get_by_role("button", name="Połącz", exact=True).click()
+    expect(page.locator(".flash-ok")).to_contain_text("Znaleziono 2 numery telefonów, 1 nadawcę WhatsApp i 1 usługę "
+                                                      "Messaging Service.")
+    expect(page.locator("#connect")).to_contain_text("ostatni odczyt:")
+    # A number whose messages went nowhere says so in a whole Polish sentence.
+    expect(page.locator(f"li[data-sid={PN2}] .where")).to_contain_text("Wiadomości nie trafiają nigdzie")
+    page.locator(f"input[name=number_sid][value={PN1}]").check()
+    page.locator(f"input[name=sender_sid][value={XE}]").check()
+    page.get_by_role("button", name="Skieruj wybrane tutaj").click()
+    expect(page.locator(".flash-ok")).to_contain_text(f"{NUMBER1} wysyła teraz tutaj swoje wiadomości i połączenia.")
+    expect(page.locator(".changes li", has_text=NUMBER1, has_not_text="WhatsApp").first).to_contain_text(
+        "wiadomości trafiały do https://old.example.com/sms")
+    shots(page, "connect-done-pl")
     assert page.js_errors == []

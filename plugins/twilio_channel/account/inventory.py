@@ -110,8 +110,10 @@ def stored() -> tuple[dict, object] | tuple[None, None]:
 
 def _number_detail(number: dict) -> str:
     capabilities = ", ".join(c.upper() if c != "voice" else gettext("Voice") for c in number["capabilities"])
+    if not number["sms_url"]:
+        return gettext("%(capabilities)s · messages go nowhere", capabilities=capabilities or gettext("none"))
     return gettext("%(capabilities)s · messages go to %(url)s", capabilities=capabilities or gettext("none"),
-                   url=number["sms_url"] or gettext("nowhere"))
+                   url=number["sms_url"])
 
 
 def options(kind: str) -> list[Option]:

@@ -157,7 +157,7 @@ def test_undo_clears_again_the_fields_that_had_no_address_before(app, admin, sig
     assert restore.status == 200 and request_violations(http) == []
     # What the admin now sees of the number is what Twilio holds: messages go nowhere.
     (number,) = [o for o in options("numbers") if o.value == NUMBER2]
-    assert number.detail.endswith("messages go to nowhere")
+    assert number.detail.endswith("messages go nowhere")
     # Only the empty value is let through: anything else must still be a URL.
     with pytest.raises(TwilioRestException):
         Client(ACCOUNT, TOKEN, http_client=http).incoming_phone_numbers(PN2).update(sms_url="not a url")
