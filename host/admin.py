@@ -14,6 +14,7 @@ from host.extensions import db
 from host.models import Agent, Group
 from host.plugins import PluginError
 from host.profile import password_problem
+from host.validation_messages import translated
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 access.about_blueprint("admin", access.ADMIN)  # every page: see only_admins
@@ -43,13 +44,13 @@ def agents():
         group_ids = [int(g) for g in request.form.getlist("group_ids") if g.isdigit()]
         errors = []
         if "@" not in email:
-            errors.append("Enter the agent's email address.")
+            errors.append(gettext("Enter the agent's email address."))
         if len(password) < 10:
-            errors.append("Use at least 10 characters for the password.")
+            errors.append(gettext("Use at least 10 characters for the password."))
         if role not in ("agent", "admin"):
-            errors.append("Choose a role: agent or admin.")
+            errors.append(gettext("Choose a role: agent or admin."))
         if db.session.execute(db.select(Agent).where(Agent.email == email)).scalar_one_or_none():
-            errors.append(f"An agent with the email {email} already exists.")
+            errors.append(gettext("An agent with the email %(email)s already exists.", email=email))
         if errors:
             for error in errors:
                 flash(error, "error")
@@ -176,7 +177,7 @@ def plugin_settings(name):
             flash(gettext("Some settings need attention: %(problems)s", problems=" ".join(settings_store.explain(name, errors))), "error")
     return render_template("admin/settings.html", page="admin", section="plugins", name=name,
                            registered=registered, fields=settings_store.form_fields(name, submitted),
-                           errors=errors)
+                           errors=translated(errors))
 
 
 @bp.route("/inbox")

@@ -146,6 +146,15 @@ def init_i18n(app: Flask, plugin_modules=()) -> None:
         return {"page_language": language, "page_direction": text_direction(language)}
 
 
+def and_list(items: list[str]) -> str:
+    """"A, B and C" in the request's language (one item alone as it is)."""
+    from flask_babel import gettext
+
+    if len(items) <= 1:
+        return "".join(items)
+    return gettext("%(items)s and %(last)s", items=", ".join(items[:-1]), last=items[-1])
+
+
 def locale_name(code: str) -> str:
     """A language's name in that language ("Polski")."""
     return LANGUAGES.get(code) or Locale.parse(code).get_display_name(code) or code

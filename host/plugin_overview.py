@@ -12,10 +12,12 @@ from __future__ import annotations
 import inspect
 
 from flask import current_app, url_for
+from flask_babel import gettext, lazy_gettext, ngettext
 
 from host import settings as settings_store
+from host.i18n import and_list
 
-BUILTIN_TITLES = {"host.defaults": "Switchboard core", "host.realtime": "Live updates"}
+BUILTIN_TITLES = {"host.defaults": lazy_gettext("Switchboard core"), "host.realtime": lazy_gettext("Live updates")}
 
 
 def _sb():
@@ -34,7 +36,7 @@ def describe(name: str) -> tuple[str, str]:
     title = (registered.title if registered and registered.title else BUILTIN_TITLES.get(name)) or \
         name.replace("_", " ").capitalize()
     description = (registered.description if registered and registered.description else "") or first
-    return title, description
+    return str(title), str(description)
 
 
 def setup_items(name: str, health=None) -> list[dict]:
@@ -47,7 +49,7 @@ def setup_items(name: str, health=None) -> list[dict]:
     schema_problems = settings_store.missing_and_problems(name) if has_settings else ([], [])
     missing.extend(schema_problems[0])
     for problem in schema_problems[1]:
-        items.append({"text": problem, "action": "Fix it in the settings", "action_url": settings_url})
+        items.append({"text": problem, "action": gettext("Fix it in the settings"), "action_url": settings_url})
     for key, (owner, channel) in sb.channels.items():
         if owner != name:
             continue
@@ -56,15 +58,18 @@ def setup_items(name: str, health=None) -> list[dict]:
             blocked.append(channel.label)
             missing.extend(label for label in (settings_store.label(name, f) for f in needs) if label not in missing)
     if missing:
-        text = f"Not filled in yet: {', '.join(missing)}."
+        text = gettext("Not filled in yet: %(fields)s.", fields=", ".join(missing))
         if blocked:
-            text += f" Until then {' and '.join(blocked)} {'is' if len(blocked) == 1 else 'are'} not offered to agents."
-        items.insert(0, {"text": text, "action": "Fill them in", "action_url": settings_url})
+            text += " " + ngettext("Until then %(channels)s is not offered to agents.",
+                                   "Until then %(channels)s are not offered to agents.", len(blocked),
+                                   channels=and_list(blocked))
+        items.insert(0, {"text": text, "action": ngettext("Fill it in", "Fill them in", len(missing)),
+                         "action_url": settings_url})
     checks = health if health is not None else [c for owner, c in sb.health() if owner == name]
     for check in checks:
         if not check.ok:
             items.append({"text": f"{check.name}: {check.detail}" if check.detail else check.name,
-                          "action": check.action or ("Open the settings" if check.setup and settings_url else ""),
+                          "action": check.action or (gettext("Open the settings") if check.setup and settings_url else ""),
                           "action_url": check.action_url or (settings_url if check.setup else ""),
                           "outage": not check.setup})
     return items

@@ -8,9 +8,11 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint
+from flask_babel import gettext, ngettext
 from flask_smorest import Blueprint as ApiBlueprint
 
 from host import db_listeners
+from host.i18n import and_list
 from host.channel_descriptions import ChannelDescription, DescriptionError, describe
 from host.contracts import (Channel, HealthCheck, InboxHandler, NavLink, PluginSettings, SessionListener, SocketEvents,
                             WidgetTab, Worker)
@@ -159,20 +161,24 @@ class Switchboard:
         """Why channel ``key`` can't be used now, in a sentence for people; None when it can."""
         owner, channel = self.channels.get(key, (None, None))
         if channel is None or owner in self.plugins.disabled():
-            return f"Unknown or disabled channel {key!r}."
+            return gettext("Unknown or disabled channel %(channel)s.", channel=repr(key))
         missing = self.missing_settings(key)
         if missing == []:
             return None
         if missing is None:
-            return f"{channel.label} can't be used: it could not tell whether it is set up (see the server log)."
+            return gettext("%(channel)s can't be used: it could not tell whether it is set up (see the server log).",
+                           channel=channel.label)
         from host import settings as host_settings
 
         labels = [host_settings.label(owner, name) for name in missing]
         registered = self.settings.get(owner)
-        where = f"the {registered.title or owner} settings" if registered else f"the settings of {owner}"
-        named = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
-        return (f"{channel.label} isn't set up yet: {named} {'is' if len(labels) == 1 else 'are'} missing from "
-                f"{where}. An admin can fill {'it' if len(labels) == 1 else 'them'} in on the Plugins page.")
+        where = gettext("the %(title)s settings", title=registered.title or owner) if registered else \
+            gettext("the settings of %(plugin)s", plugin=owner)
+        return ngettext("%(channel)s isn't set up yet: %(settings)s is missing from %(where)s. An admin can fill it "
+                        "in on the Plugins page.",
+                        "%(channel)s isn't set up yet: %(settings)s are missing from %(where)s. An admin can fill "
+                        "them in on the Plugins page.", len(labels),
+                        channel=channel.label, settings=and_list(labels), where=where)
 
     def widget_tabs(self) -> list[dict]:
         disabled = self.plugins.disabled()

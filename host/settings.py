@@ -15,12 +15,14 @@ import threading
 import time
 
 from flask import current_app
+from flask_babel import gettext
 from marshmallow import ValidationError, fields
 
 from host import db_listeners, settings_form
 from host.extensions import db
 from host.logging_filters import register_secret
 from host.models import Setting
+from host.validation_messages import translated
 
 CACHE_SECONDS = 2.0
 _cache_lock = threading.Lock()
@@ -202,8 +204,8 @@ def _problem(field, name: str, messages) -> str:
     label = settings_form.label(field, name)
     text = " ".join(settings_form.flat(messages))
     if text == "Missing data for required field.":
-        return f"{label} is not filled in yet."
-    return f"{label}: {text}"
+        return gettext("%(label)s is not filled in yet.", label=label)
+    return gettext("%(label)s: %(problem)s", label=label, problem=" ".join(translated(settings_form.flat(messages))))
 
 
 def explain(plugin: str, messages: dict) -> list[str]:

@@ -132,3 +132,12 @@ def test_a_channel_that_cannot_tell_is_not_offered(app, agent, api, pager, monke
     assert "pager" not in offered(api, agent)
     assert "could not tell whether it is set up" in app.extensions["switchboard"].channel_refusal("pager")
     assert "pager could not tell whether it is set up" in caplog.text
+
+
+def test_the_refusal_speaks_the_agents_language(app, agent, api):
+    agent.language = "es"
+    db.session.commit()
+    response = api(agent).post("/api/v1/chats", json={"channel": "pager", "to": "pager:42", "body": "Hola"})
+    assert response.json["errors"]["json"]["channel"] == [
+        "Pager aún no está configurado: faltan Gateway URL y API key en los ajustes de Pager gateway. "
+        "Un administrador puede rellenarlos en la página Complementos."]

@@ -59,3 +59,13 @@ def test_a_channel_that_needs_settings_says_so_on_its_card(app, admin, signed_in
     assert gateway.count("<li") == 1  # one to-do, one action
     assert 'href="/admin/plugins/http_sms/settings">Fill them in</a>' in gateway
     assert "http_sms" not in [c["key"] for c in api(agent).get("/api/v1/channels").get_json()]
+
+
+def test_the_setup_to_dos_speak_the_admins_language(app, admin, signed_in):
+    if "http_sms" not in app.extensions["switchboard"].plugins.plugins:
+        pytest.skip("the example gateway is not installed (make setup installs it)")
+    client = signed_in(admin)
+    gateway = card(client.get("/admin/plugins", headers={"Accept-Language": "pl"}).get_data(as_text=True), "http_sms")
+    assert "Jeszcze niewypełnione: Gateway send URL" in gateway
+    assert "Do tego czasu kanał SMS (gateway) nie jest dostępny dla konsultantów." in gateway
+    assert '>Uzupełnij</a>' in gateway

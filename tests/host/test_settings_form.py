@@ -103,6 +103,16 @@ def test_errors_name_the_field_in_words_and_keep_the_input(app, admin, signed_in
     assert settings.stored("shop") == {}
 
 
+def test_marshmallows_refusals_on_the_form_speak_the_admins_language(app, admin, signed_in):
+    client = signed_in(admin)
+    response = client.post(PAGE, data={"csrf_token": client.csrf_token, "retries": "many"},
+                           headers={"Accept-Language": "es"})
+    page = response.get_data(as_text=True)
+    assert "Retries: No es un número entero válido." in page  # the notice at the top
+    assert page.count("No es un número entero válido.") == 2  # and beside the field
+    assert "Not a valid integer." not in page
+
+
 def test_hours_must_open_before_they_close(app, admin, signed_in):
     client = signed_in(admin)
     response = client.post(PAGE, data={"csrf_token": client.csrf_token,
