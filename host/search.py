@@ -21,12 +21,13 @@ Indexes (migration ``0005_host``)
     starts with it. PostgreSQL: a GIN index on ``to_tsvector('simple', …)`` of the
     customer, and for message text the narrow table ``message_search`` (migration
     ``0010_host``): per message its vector and copies of its chat's status, channel,
-    group and agent, kept in step by triggers in the writer's transaction. The planner
-    picks a bitmap scan of its GIN index for rare words and, for common ones, a backward
-    walk of its primary key (or of ``(status, message_id)`` when a status is asked),
-    checking the rule and the filters on each narrow row without reading the chat (each
-    search prices page reads as memory reads, see :func:`search`). The unread filter
-    reads ``ix_messages_chat_id_direction_id`` (migration ``0009_host``): one probe per chat.
+    group and agent, kept in step by triggers in the writer's transaction; its GIN index
+    is written through (migration ``0011_host``: no pending list for searches to read).
+    The planner picks a bitmap scan of its GIN index for rare words and, for common
+    ones, a backward walk of its primary key (or of ``(status, message_id)`` when a
+    status is asked), checking the rule and the filters on each narrow row without
+    reading the chat (each search is planned for its own words and prices page reads as
+    memory reads, see :func:`search`). The unread filter reads ``ix_messages_chat_id_direction_id`` (migration ``0009_host``): one probe per chat.
 
 Order
     Newest first: messages by id, customers by their chat's last message. Each read is

@@ -257,3 +257,15 @@ def test_postgresql_message_search_reads_no_chat_unless_unread_is_asked(app, age
         text = plan(filters)
         assert "message_search" in text and " chats" not in text, text
     assert " chats" in plan(search.Filters(unread=True))
+
+
+@pytest.mark.parametrize("switchboard_config", ["postgresql"], indirect=True)
+def test_postgresql_a_stored_message_goes_into_the_search_index_not_a_pending_list(app, agent):
+    """GIN's pending list is read in full by every search until it is merged; message_search
+    is written on every message and chat change, so its index is written through."""
+    customer("+14155550101", "where is my parcel")
+    pending_pages = db.session.execute(db.text(
+        "SELECT gin_clean_pending_list('ix_message_search_vector'::regclass)")).scalar()
+    assert pending_pages == 0
+    assert db.session.execute(db.text(
+        "SELECT reloptions FROM pg_class WHERE relname = 'ix_message_search_vector'")).scalar() == ["fastupdate=off"]
