@@ -85,8 +85,9 @@ export function startConsole(root, boot) {
   // Another language or zone chosen on the profile: the console draws itself again in it, in
   // place (the call bar follows through its tab's onLocaleChange).
   followConsoleLocale({ socket, api, render: () => render(), setIdleTitle: (title) => { idleTitle = title; },
-    parts: { listTitle, indicator, shortcutsButton, notifyButton, details, detailsBack, liveBar, list, search, chatView, widget } });
+    parts: { listTitle, indicator, shortcutsButton, notifyButton, details, detailsBack, liveBar, list, search, chatView, widget, channels } });
   followPluginChanges({ socket, api, widget, channels, onChange: () => {
+    search.showChannels();
     render();
     if (chatView.chat) chatView.updateChat(chatView.chat);
   } });

@@ -543,6 +543,8 @@ def test_the_whole_console_switches_language_in_place_keeping_the_draft_and_the_
     expect(sam.locator("html")).to_have_attribute("lang", "es")
     expect(sam.locator("html")).to_have_attribute("dir", "ltr")
     expect(sam).to_have_title(re.compile("^Consola"))
+    # channel names come from the server, in the agent's language too
+    expect(sam.locator("select[name=channel] option[value=voice]")).to_have_text("Voz")
     expect(bar.locator(".call-bar-title")).to_have_text("Llamada entrante de Maria Lopez")
     # ... with the same chat open, the draft as typed, the call bar showing the call, and
     # the same page (no load since the marker was set).

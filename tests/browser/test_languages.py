@@ -103,6 +103,35 @@ def test_an_agent_switches_language_and_the_console_and_widget_follow(app, agent
         extra.close()
 
 
+def test_the_switch_keeps_the_transcripts_scroll_position_and_the_search(app, agent, chat, console, live_server):
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    for i in range(60):  # enough for the transcript to scroll
+        db.session.add(Message(chat_id=chat.id, direction="in", channel="whatsapp", body=f"Question {i}",
+                               status="received", created_at=now - timedelta(hours=2, minutes=-i)))
+    db.session.commit()
+    page = console
+    page.goto(f"{live_server.url}/console/chats/{chat.id}")
+    transcript = page.locator(".transcript")
+    expect(transcript).to_have_attribute("aria-busy", "false")
+    scroll = transcript.evaluate("el => { el.scrollTop = 400; return el.scrollTop; }")
+    assert scroll == 400
+    page.locator(".search-input").fill("Laila")
+    expect(page.locator(".search-heading").first).to_have_text("Customers")
+    page.evaluate("window.__marker = 'before the switch'")
+
+    profile = page.context.new_page()
+    choose(profile, live_server.url, "es")
+    expect(page.locator(".pane-title")).to_have_text(SEEN["es"]["inbox"])
+    expect(page.locator(".search-heading").first).to_have_text("Clientes")
+    expect(page.locator(".search-input")).to_have_value("Laila")
+    expect(page.locator(".search-input")).to_have_attribute("placeholder", "Buscar clientes y mensajes")
+    expect(page.locator(".day-divider").last).to_have_text(SEEN["es"]["today"])
+    assert transcript.evaluate("el => el.scrollTop") == scroll
+    assert page.evaluate("window.__marker") == "before the switch"
+    assert page.js_errors == []
+    profile.close()
+
+
 def test_unread_counts_use_the_languages_plural_forms(app, agent, make_agent, chat, browser_page, live_server):
     agent.language = "pl"
     chat.agent_id = None

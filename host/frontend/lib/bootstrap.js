@@ -1,7 +1,8 @@
 // The JSON the server embeds in the page (host/console.py: bootstrap()).
 
-export function readBootstrap(id = "bootstrap") {
-  const el = document.getElementById(id);
+/** From this page, or from another document (e.g. the console page fetched again). */
+export function readBootstrap(id = "bootstrap", doc = document) {
+  const el = doc.getElementById(id);
   const empty = { agent: null, isAdmin: false, csrfToken: "", tabs: [], channels: [], channelCatalogue: [], plugins: [] };
   if (!el) return empty;
   try {

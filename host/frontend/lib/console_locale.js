@@ -2,22 +2,26 @@
 // (profile page, another tab): a reload would drop the reply being typed, the scroll
 // positions and the search, and hang up a call that rings or runs.
 import { notificationButton } from "./alerts.js";
+import { readBootstrap } from "./bootstrap.js";
+import { learnChannels } from "./channels.js";
 import { followPreferences, t } from "./i18n.js";
 
 /**
  * The page around the console as the server now renders it: the top bar's links and the
- * page title speak the new language. Returns the new title, or null when the page could
- * not be read (the console itself has switched anyway).
+ * page title speak the new language. Returns {title, boot} (boot: the page's bootstrap,
+ * whose channel names are in the new language too), or null when the page could not be
+ * read (the console itself has switched anyway).
  */
 export async function refreshPageChrome() {
   try {
     const response = await fetch(window.location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } });
     if (!response.ok) return null;
     const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    if (!page.getElementById("console")) return null; // e.g. the sign-in page: signed out meanwhile
     const fresh = page.querySelector("header.topbar");
     const current = document.querySelector("header.topbar");
     if (fresh && current) current.replaceWith(document.importNode(fresh, true));
-    return page.title || null;
+    return { title: page.title, boot: readBootstrap("bootstrap", page) };
   } catch {
     return null;
   }
@@ -26,7 +30,7 @@ export async function refreshPageChrome() {
 /**
  * Follow the agent's language and zone. `parts` are the console's pieces as startConsole
  * built them ({listTitle, indicator, shortcutsButton, notifyButton, details, detailsBack,
- * liveBar, list, search, chatView, widget}); `render()` draws the lists again and
+ * liveBar, list, search, chatView, widget, channels}); `render()` draws the lists again and
  * `setIdleTitle(title)` gives the tab its title when nothing is unread.
  */
 export function followConsoleLocale({ socket, api, parts, render, setIdleTitle }) {
@@ -46,8 +50,14 @@ export function followConsoleLocale({ socket, api, parts, render, setIdleTitle }
     parts.chatView.relabel();
     parts.widget.relabel();
     render();
-    const title = await refreshPageChrome();
-    if (title) setIdleTitle(title);
+    const page = await refreshPageChrome();
+    if (!page) return;
+    if (page.title) setIdleTitle(page.title);
+    // Channel names (and a channel's reason it can't take text) as the server says them now.
+    learnChannels(page.boot.channelCatalogue);
+    parts.channels.splice(0, parts.channels.length, ...page.boot.channels);
+    parts.search.showChannels();
+    parts.chatView.relabel();
     render();
   } });
 }

@@ -28,7 +28,8 @@ function queryWords(q) {
 /**
  * `api`, `channels` (bootstrap list), `onOpen(chatId, messageId)`, `onActive(bool)`,
  * `showGroup(group)` (whether the group filter offers it).
- * Returns {element (the box and filters), results (the results list), clear(), refresh(), relabel()}.
+ * Returns {element (the box and filters), results (the results list), clear(), refresh(), relabel(),
+ * showChannels() (the channel filter offers `channels` as they are now, e.g. named in another language)}.
  */
 export function createInboxSearch({ api, channels, onOpen, onActive, showGroup = () => true }) {
   const input = h("input.search-input", {
@@ -38,9 +39,13 @@ export function createInboxSearch({ api, channels, onOpen, onActive, showGroup =
   const filterCount = h("span.filter-count", { hidden: true });
   const toggle = h("button.filter-toggle", { type: "button", "aria-expanded": "false", "aria-controls": "inbox-filters",
     title: t("search.filterTitle") }, icon("filter"), h("span.filter-label", t("search.filters")), filterCount);
-  const channel = h("select", { name: "channel", "aria-label": t("search.channel") },
-    h("option", { value: "" }, t("search.allChannels")),
-    channels.map((c) => h("option", { value: c.key }, c.label)));
+  const channel = h("select", { name: "channel", "aria-label": t("search.channel") });
+  function showChannels() {
+    const chosen = channel.value;
+    replace(channel, h("option", { value: "" }, t("search.allChannels")), channels.map((c) => h("option", { value: c.key }, c.label)));
+    channel.value = channels.some((c) => c.key === chosen) ? chosen : "";
+  }
+  showChannels();
   const group = h("select", { name: "group_id", "aria-label": t("chat.group") }, h("option", { value: "" }, t("search.allGroups")));
   const status = h("select", { name: "status", "aria-label": t("search.status") },
     STATUS_OPTIONS().map(([value, label]) => h("option", { value }, label)));
@@ -201,7 +206,7 @@ export function createInboxSearch({ api, channels, onOpen, onActive, showGroup =
     toggle.title = t("search.filterTitle");
     toggle.querySelector(".filter-label").textContent = t("search.filters");
     channel.setAttribute("aria-label", t("search.channel"));
-    channel.options[0].textContent = t("search.allChannels");
+    showChannels();
     group.setAttribute("aria-label", t("chat.group"));
     group.options[0].textContent = t("search.allGroups");
     status.setAttribute("aria-label", t("search.status"));
@@ -213,5 +218,5 @@ export function createInboxSearch({ api, channels, onOpen, onActive, showGroup =
     if (!results.hidden) run();
   }
 
-  return { element, results, clear, relabel, refresh: () => (results.hidden ? null : run()), input };
+  return { element, results, clear, relabel, showChannels, refresh: () => (results.hidden ? null : run()), input };
 }
