@@ -8,6 +8,7 @@ the page polls the simulator's store to show agents' replies and their statuses.
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask_babel import gettext
 
 from host.plugin_api import access, db
 
@@ -29,7 +30,7 @@ DEFAULT_CUSTOMERS = ["+14155550123", "+14155550101", "+14155550199"]
 
 def _simulator_only():
     if not uses_builtin_simulator():
-        abort(409, description="The customer phone works only in simulator mode (no Twilio credentials set).")
+        abort(409, description=gettext("The customer phone works only in simulator mode (no Twilio credentials set)."))
 
 
 @bp.get("")
@@ -77,12 +78,12 @@ def send():
         errors["from"] = [str(exc)]
     channel = data.get("channel") or "sms"
     if channel not in ("sms", "whatsapp"):
-        errors["channel"] = ["Choose sms or whatsapp."]
+        errors["channel"] = [gettext("Choose sms or whatsapp.")]
     config = load_config()
     ours = [bare(s) for s in (config.whatsapp_senders if channel == "whatsapp" else config.numbers)]
     to = bare(data.get("to") or (ours[0] if ours else ""))
     if not to:
-        errors["to"] = ["There is no number of ours to text; add one in the Twilio settings."]
+        errors["to"] = [gettext("There is no number of ours to text; add one in the Twilio settings.")]
     body = (data.get("body") or "").strip()
     attachments = []
     upload = request.files.get("attachment")
@@ -90,23 +91,24 @@ def send():
         content = upload.read(MAX_ATTACHMENT + 1)
         content_type = (upload.mimetype or "").lower()
         if len(content) > MAX_ATTACHMENT:
-            errors["attachment"] = ["Attach a file of at most 2 MB."]
+            errors["attachment"] = [gettext("Attach a file of at most 2 MB.")]
         elif not content_type.startswith(ALLOWED_TYPES):
-            errors["attachment"] = ["Attach a picture, PDF, audio or video file."]
+            errors["attachment"] = [gettext("Attach a picture, PDF, audio or video file.")]
         else:
             attachments.append((content_type, content))
     if not body and not attachments:
-        errors["body"] = ["Type a message or attach a file."]
+        errors["body"] = [gettext("Type a message or attach a file.")]
     if len(body) > 1600:
-        errors["body"] = ["A message can be at most 1,600 characters."]
+        errors["body"] = [gettext("A message can be at most 1,600 characters.")]
     if errors:
         return jsonify(errors=errors), 422
     status, sid = current_simulator().customer_sends(customer, to, body, channel, attachments,
                                                      profile_name=data.get("name") or "")
     accepted = 200 <= status < 300
     return jsonify(sid=sid, webhook_status=status, accepted=accepted,
-                   message="Delivered to Switchboard." if accepted else
-                   f"Switchboard answered the webhook with HTTP {status}."), 201 if accepted else 502
+                   message=gettext("Delivered to Switchboard.") if accepted else
+                   gettext("Switchboard answered the webhook with HTTP %(status)s.", status=status)), \
+        201 if accepted else 502
 
 
 @bp.get("/media/<sid>")

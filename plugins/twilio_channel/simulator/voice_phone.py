@@ -3,6 +3,7 @@ customer phone page's buttons (``/simulator/phone/voice/…``); see ``simulator_
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
+from flask_babel import gettext
 
 from host.plugin_api import access, SocketEvents
 from host.plugin_api.access import about
@@ -25,13 +26,13 @@ def device_event(agent, action: str, data: dict) -> dict:
         return {"ok": True, "call_sid": call.sid}
     handler = {"accept": sim.device_accepts, "reject": sim.device_rejects, "hangup": sim.device_hangs_up}[action]
     ok = handler(agent.id, sid)
-    return {"ok": ok} if ok else {"ok": False, "error": "This call is no longer ringing or connected."}
+    return {"ok": ok} if ok else {"ok": False, "error": gettext("This call is no longer ringing or connected.")}
 
 
 def _simulated(action):
     def handler(agent, data):
         if not uses_builtin_simulator():
-            return {"ok": False, "error": "The simulated phone works only in simulator mode."}
+            return {"ok": False, "error": gettext("The simulated phone works only in simulator mode.")}
         return device_event(agent, action, data if isinstance(data, dict) else {})
     handler.__name__ = f"voice_sim_{action}"
     return about(access.AGENT, reason="the simulated browser Device (simulator mode only); a call it places "
@@ -54,14 +55,14 @@ access.about_blueprint("twilio_channel_phone_voice", access.ADMIN)
 @bp.before_request
 def _simulator_only():
     if not uses_builtin_simulator():
-        abort(409, description="The customer phone works only in simulator mode (no Twilio credentials set).")
+        abort(409, description=gettext("The customer phone works only in simulator mode (no Twilio credentials set)."))
 
 
 def _number(value: str, field_name: str) -> str:
     try:
         return normalise_number(value)
     except ValueError as exc:
-        abort(422, description=f"{field_name}: {exc}")
+        abort(422, description=f"{field_name}: {exc}")  # the field keeps its name; the sentence is translated
 
 
 @bp.get("/calls")
@@ -77,7 +78,7 @@ def call():
     numbers = load_config().numbers
     to = bare(data.get("to") or (numbers[0] if numbers else ""))
     if not to:
-        abort(422, description="There is no number of ours to call; add one in the Twilio settings.")
+        abort(422, description=gettext("There is no number of ours to call; add one in the Twilio settings."))
     return jsonify(current().customer_dials(customer, to).public()), 201
 
 

@@ -97,6 +97,12 @@ def test_all_channels_lists_each_call_once_and_names_attachments(app, agent, api
     assert media["body"] == "Attachments: invoice March.pdf, photo.jpg"
     voice = api(agent).get(f"/api/v1/twilio/logs?chat_id={chat.id}&channel=voice").get_json()
     assert [r["body"] for r in voice] == ["Outgoing call (1:35)"]
+    # The lines the logs word themselves come in the agent's language.
+    agent.language = "pl"
+    db.session.commit()
+    rows = api(agent).get(f"/api/v1/twilio/logs?chat_id={chat.id}").get_json()
+    assert [r["body"] for r in rows if r["channel"] == "voice"] == ["Połączenie wychodzące (1:35)"]
+    assert [r["body"] for r in rows if r["kind"] == "media"] == ["Załączniki: invoice March.pdf, photo.jpg"]
 
 
 def test_logs_validate_their_arguments(app, agent, api):

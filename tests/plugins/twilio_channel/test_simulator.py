@@ -77,6 +77,10 @@ def test_customer_phone_validates_and_is_for_admins(app, agent, admin, signed_in
                            headers={"X-CSRFToken": client.csrf_token})
     assert response.status_code == 422
     assert set(response.get_json()["errors"]) == {"from", "body"}
+    # Its refusals come in the admin's language, under the fields' own names.
+    refused = client.post("/simulator/phone/send", json={"from": "+14155550188", "channel": "fax", "body": ""},
+                          headers={"X-CSRFToken": client.csrf_token, "Accept-Language": "es"}).get_json()["errors"]
+    assert refused == {"channel": ["Elige sms o whatsapp."], "body": ["Escribe un mensaje o adjunta un archivo."]}
 
 
 def test_customer_phone_is_off_with_real_credentials(app, admin, signed_in, live_account):
