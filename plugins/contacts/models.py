@@ -6,7 +6,7 @@ search index follows it (SQLite triggers, PostgreSQL expression index).
 """
 from __future__ import annotations
 
-from sqlalchemy import UniqueConstraint, and_, bindparam, or_, select, tuple_
+from sqlalchemy import UniqueConstraint, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from host.plugin_api import db, utcnow
@@ -180,26 +180,22 @@ def _identity_rows_query(pairs: int):
 
 
 # Every inbound message asks for its identity: the statements are built once per size
-# (and the batch form once: its pairs are expanded when it runs).
+# (and the batch form once: its lists are expanded when it runs).
 _QUERIES: dict[tuple, object] = {}
-_IDENTITY_ROWS_AMONG = _identity_rows(tuple_(ContactIdentity.__table__.c.kind, ContactIdentity.__table__.c.address)
-                                      .in_(bindparam("pairs", expanding=True)))
-
-
-def with_twins(kind: str, address: str) -> list[tuple[str, str]]:
-    """The (kind, address) pairs that find the contact of an address: itself first, then
-    (a phone number) its twins on the other channels of that number."""
-    wanted = [(kind, address)]
-    number = phone_of(kind, address)
-    if number is not None:
-        wanted += [(k, a) for k, a in phone_identities(number) if k != kind]
-    return wanted
+# Kinds and addresses apart rather than as (kind, address) pairs: half the parameters
+# (a batch has one kind or two), and still the unique (kind, address) index.
+_IDENTITY_ROWS_AMONG = _identity_rows(and_(ContactIdentity.__table__.c.kind.in_(bindparam("kinds", expanding=True)),
+                                           ContactIdentity.__table__.c.address.in_(bindparam("addresses",
+                                                                                             expanding=True))))
 
 
 def _lookup(build, kind: str, address: str):
     """``build(n)``'s statement for the address and (a phone number) its twins, its
     parameters, and the (kind, address) pairs asked for, the exact one first."""
-    wanted = with_twins(kind, address)
+    wanted = [(kind, address)]
+    number = phone_of(kind, address)
+    if number is not None:
+        wanted += [(k, a) for k, a in phone_identities(number) if k != kind]
     query = _QUERIES.get((build, len(wanted)))
     if query is None:
         query = _QUERIES[(build, len(wanted))] = build(len(wanted))
@@ -228,13 +224,15 @@ def identity_rows(session: Session, kind: str, address: str) -> dict:
     return {(row.kind, row.address): row for row in session.execute(query, params)}
 
 
-def identity_rows_among(session: Session, addresses: list[tuple[str, str]]) -> dict:
-    """:func:`identity_rows` for several (kind, address) pairs in one statement: every
-    identity matching one of them or one of their twins, keyed by (kind, address)."""
-    wanted = sorted({pair for kind, address in addresses for pair in with_twins(kind, address)})
+def identity_rows_among(session: Session, identities: list[tuple[str, str]]) -> dict:
+    """Like :func:`identity_rows` for several (kind, address) pairs in one statement, but
+    exact: the known ones among them (no twins), keyed by (kind, address)."""
+    wanted = set(identities)
     if not wanted:
         return {}
-    return {(row.kind, row.address): row for row in session.execute(_IDENTITY_ROWS_AMONG, {"pairs": wanted})}
+    rows = session.execute(_IDENTITY_ROWS_AMONG, {"kinds": sorted({kind for kind, _ in wanted}),
+                                                  "addresses": sorted({address for _, address in wanted})})
+    return {(row.kind, row.address): row for row in rows if (row.kind, row.address) in wanted}
 
 
 def find_contact(session: Session, kind: str, address: str) -> Contact | None:

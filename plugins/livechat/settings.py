@@ -86,7 +86,9 @@ class LiveChatSettings:
 
     @property
     def configured(self) -> bool:
-        return not self.missing
+        # Asked for every event the host emits (is it mirrored?): the names alone, no
+        # translated labels.
+        return all(getattr(self, name) for name in REQUIRED)
 
     def mirrors(self, channel: str | None) -> bool:
         return bool(channel) and channel in self.mirrored_channels
