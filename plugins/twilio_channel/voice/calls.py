@@ -422,14 +422,14 @@ def set_mute(agent: Agent, call_id, muted) -> dict:
     the call may report it.
     """
     if not isinstance(call_id, int) or isinstance(call_id, bool) or not isinstance(muted, bool):
-        return {"ok": False, "error": "Send {call_id: number, muted: true|false}."}
+        return {"ok": False, "error": gettext("Send {call_id: number, muted: true|false}.")}
     call = db.session.get(Call, call_id) if 0 < call_id < 2**31 else None
     if call is None or not access.may_see_chat(agent, call.chat):
-        return {"ok": False, "error": "There is no such call."}
+        return {"ok": False, "error": gettext("There is no such call.")}
     if call.ended_at is not None:
-        return {"ok": False, "error": "This call has ended."}
+        return {"ok": False, "error": gettext("This call has ended.")}
     if call.chat.agent_id != agent.id:
-        return {"ok": False, "error": "Only the agent on the call can mute it."}
+        return {"ok": False, "error": gettext("Only the agent on the call can mute it.")}
     host_calls.set_muted(call, muted)
     push("call:muted", {"call_id": call.id, "chat_id": call.chat_id, "muted": muted, "agent_id": agent.id},
          [chat_room(call.chat_id)])

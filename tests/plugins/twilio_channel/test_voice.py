@@ -467,6 +467,12 @@ def test_mute_is_recorded_and_told_to_the_chat_room_by_the_agent_on_the_call_onl
         assert mine.emit("call:mute", bad, callback=True)["ok"] is False
     db.session.refresh(call)
     assert call.muted is True
+    # The refusal speaks the colleague's language.
+    colleague.language = "pl"
+    db.session.commit()
+    polish = socket_client(colleague)
+    refused = polish.emit("call:mute", {"call_id": call.id, "muted": False}, callback=True)
+    assert refused == {"ok": False, "error": "Tylko konsultant prowadzący połączenie może je wyciszyć."}
 
 
 def configure_voice(live=True):
