@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import format_number, gettext
 from sqlalchemy import func
 
 from host import access
@@ -43,17 +44,19 @@ def problems(shortcut: str, body: str) -> dict[str, str]:
     """Field → sentence for what is wrong with a reply's shortcut and text."""
     found = {}
     if not SHORTCUT.match(shortcut or ""):
-        found["shortcut"] = ("Use 1 to 40 lowercase letters, digits, - or _ for the shortcut, "
-                             "starting with a letter or digit (for example refund-policy).")
+        found["shortcut"] = gettext("Use 1 to 40 lowercase letters, digits, - or _ for the shortcut, starting with "
+                                    "a letter or digit (for example refund-policy).")
     if not (body or "").strip():
-        found["body"] = "Write the reply's text."
+        found["body"] = gettext("Write the reply's text.")
     elif len(body) > MAX_BODY:
-        found["body"] = f"A reply can be at most {MAX_BODY:,} characters, like a message."
+        found["body"] = gettext("A reply can be at most %(count)s characters, like a message.",
+                                count=format_number(MAX_BODY))
     else:
         unknown = sorted({name for name in VARIABLE.findall(body) if name not in VARIABLES})
         if unknown:
             known = ", ".join("{{%s}}" % name for name in VARIABLES)
-            found["body"] = f"{{{{{unknown[0]}}}}} is not a variable Switchboard knows. Use {known}."
+            found["body"] = gettext("%(variable)s is not a variable Switchboard knows. Use %(known)s.",
+                                    variable="{{%s}}" % unknown[0], known=known)
     return found
 
 
@@ -78,8 +81,10 @@ def _check(shortcut: str, body: str, agent_id, group_id, except_id=None) -> None
         field = next(iter(found))
         raise ReplyProblem(field, found[field])
     if _taken(shortcut, agent_id, group_id, except_id):
-        where = "your personal replies" if agent_id else "this group's shared replies"
-        raise ReplyProblem("shortcut", f"/{shortcut} is already used in {where}. Pick another shortcut.")
+        raise ReplyProblem("shortcut", gettext("/%(shortcut)s is already used in your personal replies. Pick another "
+                                               "shortcut.", shortcut=shortcut) if agent_id else
+                           gettext("/%(shortcut)s is already used in this group's shared replies. Pick another "
+                                   "shortcut.", shortcut=shortcut))
 
 
 def create(agent: Agent, shortcut: str, body: str, title: str = "", group_id: int | None = None) -> CannedReply:

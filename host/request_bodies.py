@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from flask import Request, current_app, request
 from flask.json.provider import DefaultJSONProvider
+from flask_babel import gettext
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 # Deeper than any document Switchboard or its providers exchange (LiveChat's webhooks
@@ -51,14 +52,18 @@ class JSONProvider(DefaultJSONProvider):
     """Flask's JSON provider, refusing documents nested more than ``MAX_DEPTH`` levels."""
 
     def loads(self, s, **kwargs):
-        too_deep = JSONTooDeep(f"The JSON in the request body is nested more than {MAX_DEPTH} levels deep.")
         try:
             value = super().loads(s, **kwargs)
         except RecursionError:
-            raise too_deep from None
+            raise _too_deep() from None
         if nesting_exceeds(value):
-            raise too_deep
+            raise _too_deep()
         return value
+
+
+def _too_deep() -> JSONTooDeep:
+    return JSONTooDeep(gettext("The JSON in the request body is nested more than %(levels)s levels deep.",
+                               levels=MAX_DEPTH))
 
 
 class JSONRequest(Request):
@@ -66,7 +71,8 @@ class JSONRequest(Request):
         """A field-named 400 (``errors.json``, like webargs's own) with the reason in words."""
         if e is None:  # not a JSON content type and not forced
             return super().on_json_loading_failed(e)
-        text = str(e) if isinstance(e, JSONTooDeep) else f"The request body is not valid JSON: {e}."
+        text = str(e) if isinstance(e, JSONTooDeep) else gettext("The request body is not valid JSON: %(reason)s.",
+                                                                 reason=e)
         error = BadRequest()
         error.data = {"messages": {"json": [text]}}  # field-named, as webargs names them
         _refuse(error, text)

@@ -115,3 +115,14 @@ def test_the_replies_page_lists_the_groups_one_can_share_with(signed_in, agent, 
     assert "Sales" not in page.split('id="bootstrap"')[1]
     admin_page = signed_in(admin).get("/replies").get_data(as_text=True)
     assert '"name": "Sales"' in admin_page and '"name": "Support"' in admin_page
+
+
+def test_refusals_speak_the_agents_language(api, agent):
+    agent.language = "es"
+    db.session.commit()
+    assert create(api(agent), body="   ").json["errors"]["json"]["body"] == ["Escribe el texto de la respuesta."]
+    assert create(api(agent), body="x" * 1601).json["errors"]["json"]["body"] == [
+        "Una respuesta puede tener como máximo 1.600 caracteres, como un mensaje."]
+    assert create(api(agent), shortcut="hello").status_code == 201
+    assert create(api(agent), shortcut="hello").json["errors"]["json"]["shortcut"] == [
+        "/hello ya se usa en tus respuestas personales. Elige otro atajo."]

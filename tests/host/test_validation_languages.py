@@ -48,3 +48,10 @@ def test_the_sentences_are_recognised_whole(app):
         assert translate("Must be greater than 1 and less than or equal to 5.") == \
             "Debe ser mayor que 1 y menor o igual que 5."
         assert translate("Must be greater than or equal to 1.") == "Debe ser mayor o igual que 1."
+
+
+def test_a_body_that_is_not_json_is_refused_in_the_agents_language(app, agent, api):
+    speaks(agent, "pl")
+    response = api(agent).post("/api/v1/chats", data="{not json", headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.json["message"].startswith("Treść żądania nie jest prawidłowym JSON-em: ")

@@ -16,7 +16,7 @@
     window.opener.postMessage(message, window.location.origin);
     window.close();
   } else {
-    document.getElementById("status").textContent =
-      "Sign-in finished, but the Switchboard window that asked for it is gone. Close this window and try again.";
+    var status = document.getElementById("status");
+    status.textContent = status.dataset.openerGone; // the page's sentence, in the reader's language
   }
 })();

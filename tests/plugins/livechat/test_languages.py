@@ -114,3 +114,9 @@ def test_agent_app_sign_in_refusals_speak_the_agents_language(app, livechat):
             assert exc.message.startswith("Logowanie przez LiveChat nie jest skonfigurowane")
         else:
             raise AssertionError("signing in without a Client ID was accepted")
+
+
+def test_the_sign_in_popup_speaks_the_browsers_language(app, livechat):
+    html = app.test_client().get("/login/livechat/callback", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert '<html lang="es"' in html and "Terminando el inicio de sesión con LiveChat…" in html
+    assert 'data-opener-gone="El inicio de sesión terminó, pero la ventana de Switchboard' in html
