@@ -150,8 +150,22 @@ def test_customer_profile_from_the_agent_app_opens_the_switchboard_chat(
     assert page.js_errors == []
 
 
+TAB_WORDS = {
+    "en": {"tab": "LiveChat", "delayed": "LiveChat sync delayed: LiveChat send_event failed: could not reach LiveChat",
+           "action": "Copy a customer message to LiveChat", "retry": "Retry now", "in_sync": "In sync with LiveChat."},
+    # The worker's push after the retry carries codes: the tab words them in its agent's language.
+    "es": {"tab": "LiveChat", "delayed": "La sincronización con LiveChat se retrasa: LiveChat send_event failed:",
+           "action": "Copiar un mensaje del cliente a LiveChat", "retry": "Reintentar ahora",
+           "in_sync": "Sincronizado con LiveChat."},
+}
+
+
+@pytest.mark.parametrize("language", sorted(TAB_WORDS))
 def test_livechat_tab_shows_a_delay_and_retries(browser_page, live_server, agent_app, agent, inbound, drain,
-                                                 lc_transport):
+                                                 lc_transport, language):
+    words = TAB_WORDS[language]
+    agent.language = language
+    db.session.commit()
     page = browser_page
     chat, profile = mirror(inbound, drain, "Hello", "+15550001")
     lc_chat_id = profile["chat"]["chat_id"]
@@ -167,17 +181,18 @@ def test_livechat_tab_shows_a_delay_and_retries(browser_page, live_server, agent
         time.sleep(0.05)
     sign_in_page(page, live_server.url, agent.email)
     page.goto(f"{live_server.url}/plugins/livechat/widget?chat_id={chat.id}")
-    page.get_by_role("tab", name="LiveChat").click()
+    page.get_by_role("tab", name=words["tab"]).click()
     tab = page.locator(".livechat-tab")
     expect(tab.locator(".livechat-chat-id")).to_have_text(lc_chat_id)
-    expect(tab.locator(".livechat-status")).to_contain_text(
-        "LiveChat sync delayed: LiveChat send_event failed: could not reach LiveChat (ConnectError)")
+    expect(tab.locator(".livechat-status")).to_contain_text(words["delayed"])
+    expect(tab.locator(".livechat-status")).to_contain_text("(ConnectError)")
+    expect(tab.locator(".livechat-item strong")).to_have_text(words["action"])
     expect(tab.locator(".livechat-pending")).to_have_text("1")
 
     lc_transport.down = False
-    tab.get_by_role("button", name="Retry now").click()  # due now, and the worker is woken
+    tab.get_by_role("button", name=words["retry"]).click()  # due now, and the worker is woken
     settle(drain)  # its result is pushed to the open tab
-    expect(tab.locator(".livechat-status")).to_have_text("In sync with LiveChat.")
+    expect(tab.locator(".livechat-status")).to_have_text(words["in_sync"])
     expect(tab.locator(".livechat-pending")).to_have_text("0")
     db.session.commit()
     assert db.session.execute(db.select(LiveChatSyncItem.state).where(
