@@ -124,7 +124,7 @@ def test_the_switch_keeps_the_transcripts_scroll_position_and_the_search(app, ag
     expect(page.locator(".pane-title")).to_have_text(SEEN["es"]["inbox"])
     expect(page.locator(".search-heading").first).to_have_text("Clientes")
     expect(page.locator(".search-input")).to_have_value("Laila")
-    expect(page.locator(".search-input")).to_have_attribute("placeholder", "Buscar clientes y mensajes")
+    expect(page.locator(".search-input")).to_have_attribute("placeholder", "Buscar chats")
     expect(page.locator(".day-divider").last).to_have_text(SEEN["es"]["today"])
     assert transcript.evaluate("el => el.scrollTop") == scroll
     assert page.evaluate("window.__marker") == "before the switch"

@@ -34,8 +34,16 @@ function queryWords(q) {
 export function createInboxSearch({ api, channels, onOpen, onActive, showGroup = () => true }) {
   const input = h("input.search-input", {
     type: "search", name: "q", autocomplete: "off", spellcheck: "false", maxlength: "200",
-    placeholder: t("search.placeholder"), "aria-label": t("search.placeholder"), dir: "auto",
+    dir: "auto",
   });
+  // The placeholder is short enough to show whole in a laptop's list column in every
+  // language; its name and hover title say in full what the box finds.
+  function label() {
+    input.placeholder = t("search.placeholder");
+    input.setAttribute("aria-label", t("search.label"));
+    input.title = t("search.label");
+  }
+  label();
   const filterCount = h("span.filter-count", { hidden: true });
   const toggle = h("button.filter-toggle", { type: "button", "aria-expanded": "false", "aria-controls": "inbox-filters",
     title: t("search.filterTitle") }, icon("filter"), h("span.filter-label", t("search.filters")), filterCount);
@@ -201,8 +209,7 @@ export function createInboxSearch({ api, channels, onOpen, onActive, showGroup =
 
   /** Another language: every label again, and the shown results asked for in it. */
   function relabel() {
-    input.placeholder = t("search.placeholder");
-    input.setAttribute("aria-label", t("search.placeholder"));
+    label();
     toggle.title = t("search.filterTitle");
     toggle.querySelector(".filter-label").textContent = t("search.filters");
     channel.setAttribute("aria-label", t("search.channel"));
