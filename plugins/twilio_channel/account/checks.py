@@ -7,8 +7,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import requests
-from babel.lists import format_list
-from flask_babel import get_locale, gettext, lazy_gettext, ngettext
+from flask_babel import gettext, lazy_gettext, ngettext
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from host.plugin_api import settings as host_settings, HealthCheck
@@ -16,6 +15,7 @@ from host.plugin_api import settings as host_settings, HealthCheck
 from plugins.twilio_channel.client import CredentialsMissing, configured_hosts, twilio_client
 from plugins.twilio_channel.settings import NAME, load_config
 from plugins.twilio_channel.transport import parse_hosts
+from plugins.twilio_channel.wording import and_list
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::1")
 
@@ -209,7 +209,7 @@ def webhook_check(config) -> HealthCheck:
                            detail=ngettext("%(names)s sends messages or calls elsewhere, so they never reach "
                                            "Switchboard.",
                                            "%(names)s send messages or calls elsewhere, so they never reach "
-                                           "Switchboard.", len(wrong), names=format_list(wrong, locale=get_locale() or "en")),
+                                           "Switchboard.", len(wrong), names=and_list(wrong)),
                            action=gettext("Point them here"), action_url=_connect_url())
     return HealthCheck(gettext("Twilio webhooks"), True,
                        gettext("The picked numbers send their messages and calls here."))
@@ -224,6 +224,6 @@ def voice_check(config) -> HealthCheck:
         return HealthCheck(gettext("Calls in the browser"), False, setup=True,
                            detail=ngettext("%(names)s is not set yet, so agents can't take calls in the console.",
                                            "%(names)s are not set yet, so agents can't take calls in the console.",
-                                           len(names), names=format_list(names, locale=get_locale() or "en")),
+                                           len(names), names=and_list(names)),
                            action=gettext("Set up calls"), action_url=_connect_url())
     return HealthCheck(gettext("Calls in the browser"), True, gettext("API key and TwiML App are set."))

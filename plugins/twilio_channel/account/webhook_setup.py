@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from babel.lists import format_list
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 
 from host.plugin_api import db, settings as host_settings, utcnow
 
@@ -23,6 +22,7 @@ from plugins.twilio_channel.client import twilio_client
 from plugins.twilio_channel.account.inventory import fetch, note, stored
 from plugins.twilio_channel.models import WebhookChange
 from plugins.twilio_channel.settings import NAME, load_config
+from plugins.twilio_channel.wording import and_list
 
 APP_NAME = "Switchboard"
 CREATED = "created"  # WebhookChange.field of a resource Switchboard created
@@ -173,8 +173,8 @@ def what(field: str) -> str:
 
 
 def listed(words: list[str]) -> str:
-    """"messages and calls" in the request's language (CLDR's list pattern: "y", "i" …)."""
-    return format_list(words, locale=get_locale() or "en")
+    """"messages and calls" in the request's language."""
+    return and_list(words)
 
 
 def created_label(sid: str, label: str) -> str:

@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime, UTC
 
 from flask import current_app
-from babel.lists import format_list
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
 from host.plugin_api import settings as host_settings
 
 from plugins.twilio_channel.settings import NAME, TwilioConfig
+from plugins.twilio_channel.wording import and_list
 from plugins.twilio_channel.voice.channel import VoiceSetup, agent_identity
 
 TOKEN_TTL = 3600  # seconds; the SDK warns 10 s before expiry (tokenWillExpire)
@@ -65,7 +65,7 @@ def credentials(config: TwilioConfig) -> tuple[str, str, str]:
         # The settings named as the settings form labels them, in the agent's language.
         names = [str(host_settings.label(NAME, name)) for name in (missing or ["account_sid", "auth_token"])]
         raise VoiceNotConfigured(gettext("Calls in the browser are not set up: add %(what)s in the Twilio settings.",
-                                         what=format_list(names, locale=get_locale() or "en")))
+                                         what=and_list(names)))
     return setup.api_key_sid, setup.api_key_secret, setup.twiml_app_sid
 
 

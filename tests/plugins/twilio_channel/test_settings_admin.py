@@ -168,7 +168,7 @@ def test_health_checks(app, admin, api):
     assert calls.detail.startswith("Auth token is not set yet"), calls.detail
     settings.save("twilio_channel", {"account_sid": LIVE_SID, "auth_token": LIVE_TOKEN})
     calls = next(c for c in health_checks() if c.name == "Calls in the browser")
-    assert calls.detail.startswith("API key SID (voice), API key secret (voice), and TwiML App SID (voice) are not set yet"), calls.detail
+    assert calls.detail.startswith("API key SID (voice), API key secret (voice) and TwiML App SID (voice) are not set yet"), calls.detail
     settings.save("twilio_channel", {"account_sid": LIVE_SID, "auth_token": LIVE_TOKEN,
                                      "api_key_sid": "SK" + "0" * 32, "api_key_secret": "secret"})
     calls = next(c for c in health_checks() if c.name == "Calls in the browser")

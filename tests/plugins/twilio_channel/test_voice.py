@@ -501,7 +501,7 @@ def test_device_token_needs_the_voice_settings_in_live_mode(app, agent, api, liv
     response = api(agent).get("/api/v1/voice/token")
     assert response.status_code == 409
     assert response.get_json()["message"] == ("Calls in the browser are not set up: add API key SID (voice), API key "
-                                              "secret (voice), and TwiML App SID (voice) in the Twilio settings.")
+                                              "secret (voice) and TwiML App SID (voice) in the Twilio settings.")
     agent.language = "es"
     db.session.commit()
     message = api(agent).get("/api/v1/voice/token").get_json()["message"]
