@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from host.i18n import DEFAULT_LANGUAGE
+from host.i18n import DEFAULT_LANGUAGE, current_language
 
 HOST_MESSAGES = Path(__file__).resolve().parent / "messages"
 
@@ -48,3 +48,11 @@ def catalogs(language: str) -> dict[str, dict[str, str]]:
         if folder is not None and name not in disabled:
             result[name] = _catalog(folder, language)
     return result
+
+
+def tab_title(plugin: str, tab) -> str:
+    """A widget tab's title in the request's language, as the console shows it: the
+    message ``tab.<key>`` of its plugin's catalog, else the title it registered."""
+    info = current_app.extensions["switchboard"].plugins.plugins.get(plugin)
+    folder = plugin_folder(info.plugin) if info is not None else None
+    return (_catalog(folder, current_language()).get(f"tab.{tab.key}") if folder else None) or tab.title

@@ -15,9 +15,15 @@ from flask import current_app, url_for
 from flask_babel import gettext, lazy_gettext, ngettext
 
 from host import settings as settings_store
+from host.frontend_messages import tab_title
 from host.i18n import and_list
 
 BUILTIN_TITLES = {"host.defaults": lazy_gettext("Switchboard core"), "host.realtime": lazy_gettext("Live updates")}
+# The built-in parts' descriptions in words for admins (their docstrings are for developers).
+BUILTIN_DESCRIPTIONS = {
+    "host.defaults": lazy_gettext("The host's own answers to the plugin hooks; any plugin may answer first."),
+    "host.realtime": lazy_gettext("Pushes every notification to the agents who may see it, over Socket.IO."),
+}
 
 
 def _sb():
@@ -35,7 +41,8 @@ def describe(name: str) -> tuple[str, str]:
     first = doc.split("\n\n")[0].replace("\n", " ").strip()
     title = (registered.title if registered and registered.title else BUILTIN_TITLES.get(name)) or \
         name.replace("_", " ").capitalize()
-    description = (registered.description if registered and registered.description else "") or first
+    description = (registered.description if registered and registered.description else "") or \
+        BUILTIN_DESCRIPTIONS.get(name) or first
     return str(title), str(description)
 
 
@@ -79,7 +86,7 @@ def adds(name: str) -> dict:
     """What the plugin adds to the console, in the words agents see."""
     sb = _sb()
     return {
-        "tabs": [tab.title for owner, tab in sorted(sb.tabs.values(), key=lambda item: item[1].order)
+        "tabs": [tab_title(owner, tab) for owner, tab in sorted(sb.tabs.values(), key=lambda item: item[1].order)
                  if owner == name],
         "channels": [channel.label for owner, channel in sb.channels.values() if owner == name],
     }

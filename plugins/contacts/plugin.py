@@ -14,6 +14,8 @@ The plugin talks to the host only through hooks and host services:
 """
 from pathlib import Path
 
+from flask_babel import lazy_gettext
+
 from host.plugin_api import hookimpl, PluginSettings, SessionListener, WidgetTab
 from host.plugin_api.web import assets_blueprint, tab_script, tab_stylesheet
 
@@ -44,8 +46,8 @@ def register_widget_tabs(app):
 def register_settings_schemas(app):
     from .settings import ContactsSettingsSchema
 
-    return PluginSettings(schema=ContactsSettingsSchema, title="Contacts",
-                          description="Customer profiles built from the chats that reach Switchboard.")
+    return PluginSettings(schema=ContactsSettingsSchema, title=lazy_gettext("Contacts"),
+                          description=lazy_gettext("Customer profiles built from the chats that reach Switchboard."))
 
 
 @hookimpl

@@ -226,7 +226,8 @@ BROKEN_NAMES = """() => [...document.querySelectorAll('.topbar a, .topbar button
 
 
 @pytest.mark.parametrize("language", ["en", "es", "pl"])
-@pytest.mark.parametrize("path", ["/plugins/livechat/admin", "/admin/plugins/livechat/settings", "/twilio/admin"])
+@pytest.mark.parametrize("path", ["/plugins/livechat/admin", "/admin/plugins/livechat/settings", "/twilio/admin",
+                                  "/admin/plugins"])
 def test_setup_pages_fit_every_screen_in_longer_languages(app, browser_page, live_server, admin, shots, path,
                                                          language):
     """Spanish and Polish sentences and words run longer than English ones: the LiveChat and

@@ -69,3 +69,11 @@ def test_the_setup_to_dos_speak_the_admins_language(app, admin, signed_in):
     assert "Jeszcze niewypełnione: Gateway send URL" in gateway
     assert "Do tego czasu kanał SMS (gateway) nie jest dostępny dla konsultantów." in gateway
     assert '>Uzupełnij</a>' in gateway
+
+
+def test_the_cards_name_tabs_and_describe_plugins_in_the_admins_language(app, admin, signed_in):
+    page = signed_in(admin).get("/admin/plugins", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    contacts = card(page, "contacts")
+    assert "Contactos" in contacts and "Perfiles de clientes creados a partir de los chats" in contacts
+    assert "Cliente, Contactos" in contacts
+    assert "Núcleo de Switchboard" in page and "Envía cada notificación a los agentes" in page
