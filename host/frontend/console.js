@@ -231,7 +231,8 @@ export function startConsole(root, boot) {
     root.dataset.pane = "chat"; // a narrow screen shows the notice, not the list
   }
 
-  followChats({ socket, store, state, applyChat, attentive, alertAgent, markRead, leaveIfMovedAway, chatView, widget });
+  followChats({ socket, store, state, applyChat, attentive, alertAgent, markRead, leaveIfMovedAway, chatView, widget,
+    refreshTranscript });
   const ringing = followCalls({ socket, store, me, state, render, applyChat, attentive, openChat, refreshTranscript,
     tabTitle: (key) => { const tab = widget.tabs.find((one) => one.key === key); return tab ? tabTitle(tab) : ""; } });
 

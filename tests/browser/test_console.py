@@ -12,6 +12,7 @@ import time
 import pytest
 
 from host.contracts import SendError
+from host.extensions import db
 from host.testing.loopback import webhook
 from host.testing.pytest_plugin import sign_in_page
 
@@ -197,6 +198,29 @@ def test_failed_delivery_shows_the_error_under_the_message(app, console, loopbac
     color = failed.locator(".msg-error").evaluate("el => getComputedStyle(el).color")
     red, green, blue = map(int, re.findall(r"\d+", color)[:3])
     assert red > 150 and green < 80 and blue < 80, color
+
+
+def test_a_failed_sends_reason_arrives_in_the_agents_language(app, browser_page, live_server, agent, loopback):
+    """The push carries the worker's English sentence; the bubble shows the agent's own, live."""
+    from plugins.twilio_channel.messaging.sender import explain_known
+
+    loopback.channel.explain_failure = explain_known  # a channel that words its codes (Twilio's words)
+    agent.language = "es"
+    db.session.commit()
+    page = browser_page
+    sign_in_page(page, live_server.url, agent.email)
+    expect(page.locator(".conn")).to_have_attribute("data-state", "connected")
+    inbound(app, "in-1", body="Hola", profile={"name": "Maria Lopez"})
+    open_chat(page, "Maria Lopez")
+    loopback.channel.fail_next.append(SendError("The number is not valid.", code="21211"))
+    page.locator(".composer-input").fill("¿Sigues ahí?")
+    page.locator(".composer-input").press("Enter")
+    failed = page.locator(".transcript .msg-out").last
+    expect(failed).to_have_attribute("data-status", "failed")
+    expect(failed.locator(".msg-error")).to_have_text(
+        "El número de teléfono del cliente no es válido. Revisa que no tenga errores y que incluya el "
+        "prefijo del país (error de Twilio 21211).")
+    assert page.js_errors == []
 
 
 # --- transfer, archive, reopen ---------------------------------------------------------

@@ -3,7 +3,8 @@
 import { previewText } from "./chat_list.js";
 import { t } from "./i18n.js";
 
-export function followChats({ socket, store, state, applyChat, attentive, alertAgent, markRead, leaveIfMovedAway, chatView, widget }) {
+export function followChats({ socket, store, state, applyChat, attentive, alertAgent, markRead, leaveIfMovedAway, chatView, widget,
+  refreshTranscript }) {
   socket.on("chat:created", ({ chat, origin } = {}) => {
     if (!chat) return;
     const isNew = !store.get(chat.id);
@@ -45,9 +46,34 @@ export function followChats({ socket, store, state, applyChat, attentive, alertA
     if (inbound && !watching) alertAgent(chat, previewText(message));
   });
 
+  // Why a send failed (or is being retried) is worded by the server for one reader: the
+  // push carries the worker's English sentence, so the transcript is read again through
+  // the API, which words it in this agent's language. Failures are rare; a burst of them
+  // costs a read or two (one more when a reason arrives while a read is under way).
+  let reading = false;
+  let again = false;
+  async function rereadReasons() {
+    if (reading) {
+      again = true;
+      return;
+    }
+    reading = true;
+    do {
+      again = false;
+      if (state.openId) await refreshTranscript(state.openId);
+    } while (again);
+    reading = false;
+  }
+
   socket.on("message:updated", ({ message } = {}) => {
     if (!message || message.chat_id !== state.openId) return;
-    if (state.loading === message.chat_id) state.buffered.push(message);
-    else chatView.upsertMessage(message);
+    let shown = message;
+    if (message.error_message) {
+      shown = { ...message };
+      delete shown.error_message; // keep what is shown (already in this agent's words) until the API answers
+      rereadReasons();
+    }
+    if (state.loading === message.chat_id) state.buffered.push(shown);
+    else chatView.upsertMessage(shown);
   });
 }
