@@ -2,8 +2,8 @@
 // and Gmail, work whenever the focus is not in a text field; Escape leaves a text field.
 // Controls in the live bar (the call bar) declare their own key with data-shortcut and
 // data-shortcut-label, so a plugin's bar gets keys without the console knowing it.
-import { h } from "./dom.js";
-import { t } from "./i18n.js";
+import { h, replace } from "./dom.js";
+import { onLocaleChange, t } from "./i18n.js";
 
 export const SHORTCUTS = () => [
   ["j", t("keys.next")],
@@ -22,21 +22,36 @@ function typing(target) {
   return Boolean(target.closest("input, textarea, select, [contenteditable=''], [contenteditable=true]"));
 }
 
-/** The "?" dialog: the console's keys and those the live bar offers now. */
+/**
+ * The "?" dialog: the console's keys and those the live bar offers now, drawn again in
+ * place when the agent picks another language while it is open.
+ */
 export function openShortcutsDialog(liveBar) {
-  const extra = [...(liveBar?.querySelectorAll("[data-shortcut]") || [])]
-    .map((el) => [el.dataset.shortcut, el.dataset.shortcutLabel || el.textContent.trim()]);
-  const rows = [...SHORTCUTS(), ...extra].map(([key, text]) =>
-    h("div.shortcut-row", h("dt", key.split(" ").map((k) => h("kbd", k))), h("dd", text)));
-  const close = h("button.button", { type: "button" }, t("keys.close"));
+  const title = h("h2", { id: "shortcuts-title" });
+  const intro = h("p.muted");
+  const callBar = h("p.muted");
+  const list = h("dl.shortcut-list");
+  const close = h("button.button", { type: "button" });
   const dialog = h("dialog.modal.shortcuts-dialog", { "aria-labelledby": "shortcuts-title" },
-    h("h2", { id: "shortcuts-title" }, t("keys.title")),
-    h("p.muted", t("keys.intro")),
-    extra.length ? null : h("p.muted", t("keys.callBar")),
-    h("dl.shortcut-list", rows),
-    h("div.dialog-actions", close));
+    title, intro, callBar, list, h("div.dialog-actions", close));
+  function words() {
+    const extra = [...(liveBar?.querySelectorAll("[data-shortcut]") || [])]
+      .map((el) => [el.dataset.shortcut, el.dataset.shortcutLabel || el.textContent.trim()]);
+    title.textContent = t("keys.title");
+    intro.textContent = t("keys.intro");
+    callBar.textContent = t("keys.callBar");
+    callBar.hidden = extra.length > 0;
+    replace(list, [...SHORTCUTS(), ...extra].map(([key, text]) =>
+      h("div.shortcut-row", h("dt", key.split(" ").map((k) => h("kbd", k))), h("dd", text))));
+    close.textContent = t("keys.close");
+  }
+  words();
+  const stopFollowing = onLocaleChange(words);
   close.addEventListener("click", () => dialog.close());
-  dialog.addEventListener("close", () => dialog.remove());
+  dialog.addEventListener("close", () => {
+    stopFollowing();
+    dialog.remove();
+  });
   document.body.append(dialog);
   dialog.showModal();
   close.focus();
