@@ -62,16 +62,19 @@ export function mountWidget(root, boot = readBootstrap()) {
   const widget = createWidget(body, boot.tabs || [], { agent: boot.agent, api, socket, channels, openChat: (id) => showChat(id),
     liveBar, transfer, popOut },
     { requireChat: true, emptyState });
-  followPluginChanges({ socket, api, widget, channels });
+  const plugins = followPluginChanges({ socket, api, widget, channels });
   // Another language or zone chosen on the profile: redrawn in place (a reload would lose
   // the in-memory token of the widget inside LiveChat's Agent App).
-  followPreferences({ socket, api, redraw: () => {
+  followPreferences({ socket, api, redraw: async () => {
     liveBar.setAttribute("aria-label", t("console.callBar"));
     emptyState[0].textContent = t("widget.noChat");
     if (!current) {
       title.textContent = t("widget.noChatShort");
       setMessage(idleMessage());
     }
+    // Channel names come from the server in the agent's language: asked for again through
+    // the API (the page itself may be signed in by token only), as after a plugin change.
+    await plugins.refresh();
     widget.relabel();
   } });
 

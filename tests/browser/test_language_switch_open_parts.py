@@ -68,3 +68,30 @@ def test_open_dialogs_follow_a_language_switch(app, agent, make_agent, console, 
     expect(shortcuts.locator(".dialog-actions button")).to_be_focused()
     assert page.evaluate("window.notReloaded") is True
     assert page.js_errors == []
+
+
+def test_channel_names_follow_a_language_switch_in_the_console_and_the_widget(app, agent, console, live_server):
+    from plugins.twilio_channel.simulator.voice import voice_simulator_for
+
+    voice_simulator_for(app)  # the voice channel set up, so it is offered by name
+    chat = make_chat(agent, "voice", "+14155550123", "Maria")
+    page = console
+    page.goto(f"{live_server.url}/console/chats/{chat.id}")
+    expect(page.locator(".transcript")).to_have_attribute("aria-busy", "false")
+    widget = page.context.new_page()
+    widget.goto(f"{live_server.url}/widget?chat_id={chat.id}")
+    widget.evaluate("window.notReloaded = true")
+    shown = []
+    for where, tab in ((page, "Customer"), (widget, "Customer")):
+        where.locator(".widget-tab").filter(has_text=tab).click()
+        channel = where.locator(".widget-panel:not([hidden]) dl.kv dd").first
+        expect(channel).to_have_text("Voice")
+        shown.append(channel)
+
+    choose(page.context, live_server.url, "es")
+    expect(page.locator(".widget-tab-title").filter(has_text="Cliente")).to_have_count(1)
+    expect(widget.locator(".widget-tab-title").filter(has_text="Cliente")).to_have_count(1)
+    for channel in shown:
+        expect(channel).to_have_text("Voz")
+    assert widget.evaluate("window.notReloaded") is True
+    widget.close()

@@ -48,16 +48,18 @@ export function followConsoleLocale({ socket, api, parts, render, setIdleTitle }
     parts.list.relabel();
     parts.search.relabel();
     parts.chatView.relabel();
-    parts.widget.relabel();
     render();
     const page = await refreshPageChrome();
-    if (!page) return;
-    if (page.title) setIdleTitle(page.title);
-    // Channel names (and a channel's reason it can't take text) as the server says them now.
-    learnChannels(page.boot.channelCatalogue);
-    parts.channels.splice(0, parts.channels.length, ...page.boot.channels);
-    parts.search.showChannels();
-    parts.chatView.relabel();
-    render();
+    if (page) {
+      if (page.title) setIdleTitle(page.title);
+      // Channel names (and a channel's reason it can't take text) as the server says them now.
+      learnChannels(page.boot.channelCatalogue);
+      parts.channels.splice(0, parts.channels.length, ...page.boot.channels);
+      parts.search.showChannels();
+      parts.chatView.relabel();
+      render();
+    }
+    // The details' tabs mount again once, with the channels named in the new language.
+    parts.widget.relabel();
   } });
 }
