@@ -332,6 +332,18 @@ class _Check:
     message: str
 
 
+# The refusal of an object the agent may not see, by kind: said as if it did not exist,
+# in the reader's language (lazy: worded when the answer is written).
+_REFUSALS = {
+    CHAT: NOT_FOUND,
+    CALL: lazy_gettext("There is no such call, or it belongs to a group you're not in."),
+    CONTACT: lazy_gettext("There is no such contact, or it belongs to a group you're not in."),
+    CUSTOMER: lazy_gettext("There is no such customer, or they belong to a group you're not in."),
+    MEDIA: lazy_gettext("There is no such file, or it belongs to a group you're not in."),
+    GROUP: lazy_gettext("There is no such group, or you're not in it."),
+}
+NOTHING_TO_SEE = lazy_gettext("There is nothing here you may see.")
+
 # (kind, path parameter or None for any) → how to tell whether the agent may see the
 # object named in the URL, and the refusal. Plugins add theirs.
 _CHECKS: dict[tuple[str, str | None], _Check] = {}
@@ -345,8 +357,7 @@ def register_check(kind: str, check: Callable[[Agent, Any], bool], where: str | 
     not exist) and ``message``."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}")
-    message = message or (NOT_FOUND if kind == CHAT else
-                          f"There is no such {kind}, or it belongs to a group you're not in.")
+    message = message or _REFUSALS.get(kind, NOTHING_TO_SEE)
     _CHECKS[(kind, where)] = _Check(check, status, message)
 
 

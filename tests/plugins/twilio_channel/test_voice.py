@@ -522,6 +522,10 @@ def test_calls_of_a_chat_are_listed_for_agents_who_may_see_it(app, agent, make_a
     outsider = make_agent("sales@example.test", groups=("Sales",))
     assert api(outsider).get(f"/api/v1/voice/calls?chat_id={call.chat_id}").status_code == 404
     assert api(outsider).post(f"/api/v1/voice/calls/{call.id}/answer").status_code == 404
+    outsider.language = "pl"
+    db.session.commit()
+    refused = api(outsider).post(f"/api/v1/voice/calls/{call.id}/answer")
+    assert refused.status_code == 404 and refused.get_json()["message"].startswith("Nie ma takiego połączenia")
 
 
 def test_admins_get_the_voice_urls_to_paste_into_twilio(app, admin, api, signed_in):
