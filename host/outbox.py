@@ -25,6 +25,7 @@ from host.extensions import db
 from host.models import Message, OutboxItem
 from host.queue_worker import QueueWorker
 from host.schemas import snapshot_chat, snapshot_message
+from host.send_failures import NO_SENDER, UNREACHABLE, retry_note
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +91,13 @@ class Outbox(QueueWorker):
                 return
             result = plugins.ask("send_message", message=outgoing(message))
             if result is None:
-                raise SendError(f"No plugin can send {message.channel} messages.", retryable=False)
+                raise SendError(f"No plugin can send {message.channel} messages.", code=NO_SENDER, retryable=False)
         except SendError as exc:
             self._failed(item, message, exc)
         except Exception as exc:  # an adapter bug or network fault: keep the message, retry
             log.warning("sending message %s failed: %s", message.id, type(exc).__name__)
-            self._failed(item, message, SendError("The provider could not be reached.", retryable=True))
+            self._failed(item, message, SendError("The provider could not be reached.", code=UNREACHABLE,
+                                                  retryable=True))
         else:
             self._sent(item, message, result)
 
@@ -124,7 +126,8 @@ class Outbox(QueueWorker):
         for key, value in values.items():
             setattr(item, key, value)
         if item.state != "dead":
-            message.error_message = f"Not sent yet, retrying: {exc}"[:300]
+            # English in the row; the API words it for each reader (host.send_failures)
+            message.error_code, message.error_message = exc.code, retry_note(exc)
             db.session.flush()
             bus.emit(MessageStatusChanged(message=snapshot_message(message), chat=snapshot_chat(message.chat),
                                           previous_status=message.status))

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from flask import current_app
 from flask_babel import gettext, lazy_gettext
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from host.i18n import LANGUAGES, valid_time_zone
+from host.send_failures import failure_sentence
 
 
 class UtcDateTime(fields.AwareDateTime):
@@ -97,21 +97,6 @@ class TemplateSchema(Schema):
         r"^HX[0-9a-fA-F]{32}$", error=lazy_gettext("A template id looks like HX followed by 32 hex characters.")))
     variables = fields.Dict(keys=fields.Str(), values=fields.Str(), load_default=dict)
     name = fields.Str(load_default="")
-
-
-def failure_sentence(message) -> str | None:
-    """Why a message failed, for the person reading it: its channel's sentence for the error
-    code in the reader's language (``Channel.explain_failure``) when it has one, otherwise
-    the sentence stored when it failed (made by a worker, in English)."""
-    code = getattr(message, "error_code", None)
-    if code:
-        sb = current_app.extensions.get("switchboard")
-        registered = sb.channels.get(message.channel) if sb is not None else None
-        explain = getattr(registered[1], "explain_failure", None) if registered else None
-        sentence = explain(str(code)) if callable(explain) else None
-        if sentence:
-            return str(sentence)
-    return message.error_message
 
 
 class FailureSentence(fields.Str):

@@ -58,6 +58,39 @@ def test_a_retrying_message_holds_back_later_ones_in_its_chat(app, agent, api, l
     assert message.status == "queued" and "retrying" in message.error_message
 
 
+class AdapterBug(Exception):
+    pass
+
+
+def test_a_retry_note_is_worded_in_each_readers_language(app, agent, api, loopback, make_agent):
+    [chat] = open_chats(app, 1)
+    client = api(agent)
+    broken = client.post(f"/api/v1/chats/{chat.id}/messages", json={"body": "first"}).json
+    loopback.channel.fail_next = [AdapterBug("boom")]
+    app.extensions["switchboard"].outbox.drain()
+    message = db.session.get(Message, broken["id"])
+    assert (message.status, message.error_code) == ("queued", "unreachable")
+    assert message.error_message == "Not sent yet, retrying: The provider could not be reached."  # the row: English
+
+    def reasons(reader):
+        return [m["error_message"] for m in api(reader).get(f"/api/v1/chats/{chat.id}/messages").json
+                if m["direction"] == "out"]
+
+    assert reasons(agent) == ["Not sent yet, retrying: The provider could not be reached."]
+    agent.language = "es"
+    db.session.commit()
+    assert reasons(agent) == ["Aún no enviado, se reintentará: No se pudo contactar con el proveedor."]
+    polish = make_agent("pl@example.com")
+    polish.language = "pl"
+    db.session.commit()
+    assert reasons(polish) == ["Jeszcze nie wysłano, ponawiamy: Nie udało się połączyć z dostawcą."]
+    # A provider's own sentence without a code stays as it gave it, under the reader's words.
+    fast_forward()
+    loopback.channel.fail_next = [SendError("HTTP 503", retryable=True)]
+    app.extensions["switchboard"].outbox.drain()
+    assert reasons(agent) == ["Aún no enviado, se reintentará: HTTP 503"]
+
+
 def test_final_refusal_fails_the_message_without_retry(app, agent, api, loopback, recorder):
     [chat] = open_chats(app, 1)
     reply = api(agent).post(f"/api/v1/chats/{chat.id}/messages", json={"body": "hi"}).json
