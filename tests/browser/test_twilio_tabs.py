@@ -12,7 +12,7 @@ import pytest
 
 from host.extensions import db
 from host.models import Chat, Message, utcnow
-from host.testing.pytest_plugin import show_details_pane
+from host.testing.pytest_plugin import show_details_pane, sign_in_page
 from plugins.twilio_channel.models import SimulatedMessage
 from plugins.twilio_channel.simulator.engine import simulator_for
 
@@ -138,4 +138,35 @@ def test_a_twilio_channel_that_is_not_set_up_offers_no_form_to_write_on_it(app, 
         panel = open_tab(page, key)
         expect(panel.locator(".tab-empty")).to_contain_text(f"{label} isn't set up yet")
         expect(panel.locator("textarea")).to_have_count(0)
+    assert page.js_errors == []
+
+
+def test_a_failure_reported_later_reaches_the_logs_tab_in_the_agents_language(app, browser_page, live_server, api,
+                                                                              agent):
+    """Twilio reports the failure after the row is shown: the push carries the worker's
+    English, the tab shows the agent's language without a reload."""
+    from plugins.twilio_channel.testing.webhooks import post_twilio, status_params
+
+    agent.language = "es"
+    db.session.commit()
+    page = browser_page
+    sign_in_page(page, live_server.url, agent.email)
+    expect(page.locator(".conn")).to_have_attribute("data-state", "connected")
+    simulator_for(app).customer_sends("+14155550123", "+14155550000", "Hola", profile_name="")
+    expect(page.locator(".chat-list .chat-row", has_text="+14155550123")).to_be_visible()
+    db.session.rollback()
+    chat = db.session.execute(db.select(Chat)).scalar_one()
+    open_chat(page, "+14155550123")
+    logs = open_tab(page, "logs")
+    expect(logs.locator(".tab-empty")).to_be_visible()
+    assert api(agent).post(f"/api/v1/chats/{chat.id}/messages", json={"body": "¿Sigues ahí?"}).status_code == 201
+    entry = logs.locator(".log-row").first
+    expect(entry).to_have_attribute("data-status", "delivered", timeout=15_000)
+    db.session.rollback()
+    sent = db.session.execute(db.select(Message).where(Message.direction == "out")).scalar_one()
+    response = post_twilio(app, "/webhooks/twilio/status", status_params(sent.external_id, "undelivered",
+                                                                         error_code=30003))
+    assert response.status_code in (200, 204), response.get_data(as_text=True)
+    expect(entry).to_have_attribute("data-status", "undelivered", timeout=15_000)
+    expect(entry.locator(".log-error")).to_contain_text("No se pudo contactar con el teléfono del cliente")
     assert page.js_errors == []

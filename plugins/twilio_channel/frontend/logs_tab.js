@@ -107,8 +107,10 @@ export function mount(element, ctx) {
     Object.assign(row, {
       status: message.status,
       display_status: message.status === "undelivered" ? "failed" : message.status,
-      error_code: message.error_code, error_message: message.error_message,
     });
+    // The push words a failure in the worker's English; the logs API words it for this agent.
+    if (message.error_message) reloadSoon();
+    else Object.assign(row, { error_code: message.error_code, error_message: message.error_message });
     render();
   }
 
