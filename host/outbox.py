@@ -25,7 +25,7 @@ from host.extensions import db
 from host.models import Message, OutboxItem
 from host.queue_worker import QueueWorker
 from host.schemas import snapshot_chat, snapshot_message
-from host.send_failures import NO_SENDER, UNREACHABLE, retry_note
+from host.send_failures import NO_SENDER, OPTED_OUT, UNREACHABLE, retry_note
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class Outbox(QueueWorker):
         refusal = plugins.ask("check_consent", channel=message.channel, address=message.recipient or "")
         try:
             if refusal:
-                raise SendError(refusal, code="opted-out", retryable=False)
+                raise SendError(refusal, code=OPTED_OUT, retryable=False)
             found = self._find_sent(message) if unsure else None
             if found is not None:
                 log.info("message %s had reached the provider already (%s); not sent again",

@@ -13,6 +13,7 @@ from flask_babel import gettext
 RETRYING = "Not sent yet, retrying: "  # how a retried message's stored sentence starts
 UNREACHABLE = "unreachable"  # the adapter raised something other than SendError
 NO_SENDER = "no-sender"  # no plugin sends on the message's channel
+OPTED_OUT = "opted-out"  # a check_consent plugin refused: the customer opted out on this channel
 
 
 def retry_note(reason: object) -> str:
@@ -43,6 +44,10 @@ def _explained(message) -> str | None:
         return gettext("No plugin can send %(channel)s messages.", channel=message.channel)
     sb = current_app.extensions.get("switchboard")
     registered = sb.channels.get(message.channel) if sb is not None else None
+    if code == OPTED_OUT:
+        label = getattr(registered[1], "label", None) if registered else None
+        return gettext("This customer opted out of %(channel)s messages (they replied STOP), so nothing was sent. "
+                       "They can opt back in by sending START.", channel=str(label or message.channel))
     explain = getattr(registered[1], "explain_failure", None) if registered else None
     sentence = explain(code) if callable(explain) else None
     return str(sentence) if sentence else None

@@ -46,6 +46,11 @@ def test_a_refused_send_fails_without_calling_the_channel(app, agent, api, inbou
     db.session.refresh(sent)
     assert sent.status == "failed" and sent.error_code == "opted-out"
     assert "opted out of Loopback messages" in sent.error_message
+    agent.language = "es"
+    db.session.commit()
+    [shown] = [m for m in api(agent).get(f"/api/v1/chats/{sent.chat_id}/messages").json if m["id"] == message_id]
+    assert shown["error_message"] == ("Este cliente se dio de baja de los mensajes de Loopback (respondió STOP), así "
+                                      "que no se envió nada. Puede volver a darse de alta enviando START.")
     assert loopback.channel.sent == []
     assert app.extensions["switchboard"].outbox.drain() == 0  # not retried
 
