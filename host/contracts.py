@@ -169,7 +169,7 @@ class Channel(Protocol):
     provider has no such message; raise ``SendError(retryable=True)`` when the provider
     can't be asked. The outbox asks it before every retry, so a message is never sent
     twice (see :mod:`host.outbox`). ``explain_failure(code)`` returns a sentence for a
-    failed message's ``error_code`` in the current request's language, or ``None``: the
+    failed (or retried) message's ``error_code`` in the current request's language, or ``None``: the
     API shows it instead of the sentence stored when the message failed, which a worker
     made in English.
 
