@@ -13,6 +13,7 @@ from flask_babel import gettext
 RETRYING = "Not sent yet, retrying: "  # how a retried message's stored sentence starts
 UNREACHABLE = "unreachable"  # the adapter raised something other than SendError
 NO_SENDER = "no-sender"  # no plugin sends on the message's channel
+NOT_SET_UP = "not-set-up"  # the channel was switched off or lost settings while the message waited
 OPTED_OUT = "opted-out"  # a check_consent plugin refused: the customer opted out on this channel
 
 
@@ -44,6 +45,8 @@ def _explained(message) -> str | None:
         return gettext("No plugin can send %(channel)s messages.", channel=message.channel)
     sb = current_app.extensions.get("switchboard")
     registered = sb.channels.get(message.channel) if sb is not None else None
+    if code == NOT_SET_UP and sb is not None:
+        return sb.channel_refusal(message.channel)  # None once it is set up again: the stored sentence stays
     if code == OPTED_OUT:
         label = getattr(registered[1], "label", None) if registered else None
         return gettext("This customer opted out of %(channel)s messages (they replied STOP), so nothing was sent. "

@@ -5,6 +5,7 @@ from flask import current_app
 
 from host import hookimpl
 from host.contracts import ContactRef, SendError
+from host.send_failures import NOT_SET_UP
 
 
 @hookimpl(trylast=True)
@@ -42,5 +43,5 @@ def send_message(message):
     adapter = sb.enabled_channels().get(message.channel)
     if adapter is None:  # switched off, or not set up (the sentence names the missing settings)
         refusal = sb.channel_refusal(message.channel) or f"No enabled channel can send {message.channel!r} messages."
-        raise SendError(refusal, retryable=False)
+        raise SendError(refusal, code=NOT_SET_UP, retryable=False)
     return adapter.send(message)

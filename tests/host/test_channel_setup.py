@@ -120,6 +120,12 @@ def test_a_message_queued_before_the_settings_went_missing_fails_at_once_without
     assert message.status == "failed" and message.error_message == REFUSAL
     assert db.session.execute(db.select(OutboxItem.state)).scalar_one() != "pending"  # not retried
     assert pager.channel.sent == []
+    agent.language = "es"
+    db.session.commit()
+    [shown] = api(agent).get(f"/api/v1/chats/{chat_id}/messages").json[-1:]
+    assert shown["error_message"] == (
+        "Pager aún no está configurado: faltan Gateway URL y API key en los ajustes de Pager gateway. "
+        "Un administrador puede rellenarlos en la página Complementos.")
 
 
 def test_a_channel_that_cannot_tell_is_not_offered(app, agent, api, pager, monkeypatch, caplog):
