@@ -398,6 +398,37 @@ def test_the_call_bar_answers_mutes_transfers_and_hangs_up_from_any_list_and_tab
     assert sam.js_errors == []
 
 
+def test_escape_while_a_reply_is_on_its_way_leaves_the_reply_box_for_good(app, browser_page, live_server, agent):
+    """The send's answer must not pull the focus back into the reply box the agent just left
+    (on a slow network the bubble shows before the API answers); a send started with the
+    button still hands the focus back, as the button goes disabled meanwhile."""
+    from host.testing.loopback import webhook
+
+    assert webhook(app.test_client(), {"id": "s1", "from": "+15550001", "body": "Hi"}).status_code == 200
+    held = []
+    browser_page.route("**/api/v1/chats/*/messages",
+                       lambda route: held.append(route) if route.request.method == "POST" else route.continue_())
+    page = open_console(browser_page, live_server, agent)
+    page.locator(".chat-list .chat-row", has_text="+15550001").click()
+    composer = page.locator(".composer-input")
+    composer.fill("Sent by Enter")
+    composer.press("Enter")
+    wait_for(lambda: page.evaluate("1") and held)
+    page.keyboard.press("Escape")
+    expect(composer).not_to_be_focused()
+    held.pop().continue_()
+    expect(composer).to_have_value("")
+    page.wait_for_timeout(200)
+    expect(composer).not_to_be_focused()
+
+    composer.fill("Sent by the button")
+    page.locator(".composer-send").click()
+    wait_for(lambda: page.evaluate("1") and held)
+    held.pop().continue_()
+    expect(composer).to_have_value("")
+    expect(composer).to_be_focused()
+
+
 def test_one_whole_flow_by_keyboard_alone(app, browser_page, live_server, agent, make_agent, phone, shots):
     """Move through chats, open one, accept, reply, transfer; answer, mute and hang up a
     call: every step a key press, no mouse."""

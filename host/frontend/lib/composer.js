@@ -105,6 +105,9 @@ export function createComposer({ onSend, onReopen, replies, onUpload }) {
   async function submit() {
     const body = textarea.value;
     if (sending || uploading || mode !== "open" || (!body.trim() && !attached.length)) return;
+    // A send from the button loses the focus as the button goes disabled: it comes back to
+    // the reply box afterwards. One from the keyboard keeps it, unless the agent leaves.
+    const fromButton = document.activeElement === send;
     sending = true;
     showError("");
     update();
@@ -118,7 +121,7 @@ export function createComposer({ onSend, onReopen, replies, onUpload }) {
     } finally {
       sending = false;
       update();
-      textarea.focus();
+      if (fromButton && document.activeElement === document.body) textarea.focus();
     }
   }
 
