@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from host.plugin_api import chats as host_chats, db, Chat, Group
-from plugins.livechat import sync_queue
+from plugins.livechat import sync_failures, sync_queue
 from plugins.livechat.mirroring import refused_note
 from plugins.livechat.models import LiveChatChat, LiveChatEvent, LiveChatSyncItem
 from plugins.livechat.settings import LiveChatSettings
@@ -71,7 +71,7 @@ def incoming_event(webhook: LiveChatWebhook, config: LiveChatSettings) -> str:
         message = send_reply(chat, reply)
     except host_chats.ChatError as exc:
         db.session.add(LiveChatSyncItem(chat_id=chat.id, action="reply", payload=reply, state="failed",
-                                        last_error=f"The LiveChat reply was not sent: {exc}"[:300]))
+                                        last_error=sync_failures.english("reply_not_sent", reason=str(exc))[:300]))
         # LiveChat's agents see why in the chat itself, so the reply does not look sent there.
         sync_queue.enqueue(chat.id, "note", {"text": refused_note(reply["text"] or "a file", str(exc))})
         return f"not sent: {exc}"

@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy.orm.attributes import flag_modified
 
 from host.plugin_api import chats as host_chats, db, Agent, Chat, Group, Message
-from plugins.livechat import identities
+from plugins.livechat import identities, sync_failures
 from plugins.livechat.client import LiveChatApi, LiveChatError
 from plugins.livechat.models import LiveChatChat, LiveChatEvent, LiveChatSyncItem
 from plugins.livechat.replies import send_reply
@@ -31,13 +31,18 @@ CUSTOM_ID_PREFIX = "sb:"
 
 
 class SyncFailure(Exception):
-    """A final, readable failure of one sync item (no retry)."""
+    """A final, readable failure of one sync item (no retry): one of
+    :data:`~plugins.livechat.sync_failures.SENTENCES` with its values, stored in English."""
+
+    def __init__(self, key: str, **values) -> None:
+        self.key, self.values = key, values
+        super().__init__(sync_failures.english(key, **values))
 
 
 def perform(item: LiveChatSyncItem, config: LiveChatSettings, api: LiveChatApi) -> None:
     handler = ACTIONS.get(item.action)
     if handler is None:
-        raise SyncFailure(f"Unknown LiveChat sync action {item.action!r}.")
+        raise SyncFailure("unknown_action", action=repr(item.action))
     chat = db.session.get(Chat, item.chat_id)
     if chat is None:
         return  # the chat was deleted; nothing to mirror
@@ -272,7 +277,7 @@ def update_customer(ctx: Context) -> None:
         ctx.api.update_customer(ctx.token(), name=name, email=email)
     except LiveChatError as exc:
         if exc.type == "validation":
-            raise SyncFailure(f"LiveChat refused the customer's details: {exc.message}.") from exc
+            raise SyncFailure("details_refused", detail=exc.message) from exc
         raise
     if name is not None:
         customer.pushed_name = name
@@ -299,14 +304,13 @@ def transfer(ctx: Context) -> None:
                 # LiveChat does not know this agent (or refuses them): move the chat to their group.
                 group = group or (agent.groups[0] if agent.groups else None)
                 if group is None:
-                    raise SyncFailure(f"LiveChat could not transfer the chat to {agent.email}: {exc.message}.") \
+                    raise SyncFailure("transfer_refused", agent=agent.email, detail=exc.message) \
                         from exc
         if group is None:
             return
         mapped = ctx.config.group_mapping or {}
         if group.name not in mapped and str(group.id) not in mapped:
-            raise SyncFailure(f"The Switchboard group {group.name} has no LiveChat group in the group mapping, "
-                              "so the LiveChat chat stays in its group.")
+            raise SyncFailure("group_not_mapped", group=group.name)
         lc_group = ctx.config.lc_group_for(group.id, group.name)
         ctx.api.transfer_chat(link.lc_chat_id, "group", [lc_group])
         link.lc_group_id = lc_group
@@ -341,7 +345,7 @@ def mark_delivered(ctx: Context) -> None:
         ctx.api.mark_delivered(event.lc_chat_id, event.lc_thread_id, event.lc_event_id)
     except LiveChatError as exc:
         if exc.type == "not_found":
-            raise SyncFailure("LiveChat no longer has that event, so it cannot be marked delivered.") from exc
+            raise SyncFailure("event_gone") from exc
         raise
     event.delivered = True
     db.session.commit()
@@ -362,13 +366,13 @@ def agents_note(ctx: Context) -> None:
         if exc.retryable or exc.status in (401, 403):
             raise
         if exc.type == "chat_inactive":
-            raise SyncFailure(f"The LiveChat chat is closed, so this note could not be added to it: {text}") from exc
+            raise SyncFailure("chat_closed", text=text) from exc
         # otherwise (e.g. already a user of the chat) the note can still be written
     try:
         ctx.api.send_agent_event(link.lc_chat_id, text, visibility="agents", custom_id=f"{CUSTOM_ID_PREFIX}note:{ctx.item.id}")
     except LiveChatError as exc:
         if exc.type == "chat_inactive":
-            raise SyncFailure(f"The LiveChat chat is closed, so this note could not be added to it: {text}") from exc
+            raise SyncFailure("chat_closed", text=text) from exc
         raise
 
 
@@ -378,7 +382,7 @@ def integration_agent_id(api: LiveChatApi, config: LiveChatSettings) -> str:
     if config.agent_token not in cache:
         email = str(api.my_account().get("email") or "").strip()
         if not email:
-            raise SyncFailure("LiveChat did not say which account the agent token belongs to.")
+            raise SyncFailure("account_unknown")
         cache.clear()
         cache[config.agent_token] = email
     return cache[config.agent_token]
@@ -389,7 +393,7 @@ def deliver_reply(ctx: Context) -> None:
     try:
         send_reply(ctx.chat, ctx.payload)
     except host_chats.ChatError as exc:
-        raise SyncFailure(f"The LiveChat reply was not sent: {exc}") from exc
+        raise SyncFailure("reply_not_sent", reason=str(exc)) from exc
 
 
 ACTIONS = {

@@ -29,7 +29,7 @@ from sqlalchemy import delete
 
 from host.plugin_api import db, utcnow, workers, is_enabled
 from host.plugin_api.realtime import chat_room, push
-from plugins.livechat import client, identities, settings, sync_actions
+from plugins.livechat import client, identities, settings, sync_actions, sync_failures
 from plugins.livechat.client import LiveChatError
 from plugins.livechat.credentials import recover
 from plugins.livechat.models import LiveChatSyncItem, LiveChatWebhookKey
@@ -148,7 +148,7 @@ class LiveChatSync(workers.PollingWorker):
         except Exception as exc:  # a bug or an outage we did not foresee: keep the row, retry
             db.session.rollback()
             log.warning("LiveChat %s for chat %s failed: %s", item.action, chat_id, type(exc).__name__)
-            self._failed(item, f"Unexpected error ({type(exc).__name__}); retrying.", True, None)
+            self._failed(item, sync_failures.english("unexpected", kind=type(exc).__name__), True, None)
         else:
             item.state, item.locked_until, item.last_error = "done", None, None
             db.session.commit()

@@ -6,6 +6,7 @@ import time
 from flask_babel import gettext, lazy_gettext
 
 from host.plugin_api import db
+from plugins.livechat import sync_failures
 from plugins.livechat.models import LiveChatChat, LiveChatSyncItem
 
 # Each call in words, for API readers: the tab words them itself from ``action`` and
@@ -28,7 +29,7 @@ def _iso(value):
 
 def item_view(item: LiveChatSyncItem) -> dict:
     return {"id": item.id, "action": item.action, "label": str(LABELS.get(item.action, item.action)),
-            "state": item.state, "attempts": item.attempts, "last_error": item.last_error,
+            "state": item.state, "attempts": item.attempts, "last_error": sync_failures.worded(item.last_error),
             "next_attempt_at": _iso(item.next_attempt_at) if item.state == "pending" else None,
             "created_at": _iso(item.created_at)}
 
@@ -47,9 +48,9 @@ def summary(chat_id: int, configured: bool | None = None) -> dict:
     delayed = [i for i in pending if i.last_error]
     error = None
     if failed:
-        code, error = "failed", failed[-1].last_error
+        code, error = "failed", sync_failures.worded(failed[-1].last_error)
     elif delayed:
-        code, error = "delayed", delayed[0].last_error
+        code, error = "delayed", sync_failures.worded(delayed[0].last_error)
     elif configured is False:
         code = "not_configured"
     elif pending:

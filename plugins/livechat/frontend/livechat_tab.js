@@ -128,10 +128,12 @@ export function mount(element, ctx) {
   }
 
   ctx.on("livechat:sync", (data) => {
-    if (data && ctx.chat && data.chat_id === ctx.chat.id) {
-      keepNewest({ ...data, configured: state ? state.configured : true });
-      render();
-    }
+    if (!data || !ctx.chat || data.chat_id !== ctx.chat.id) return;
+    // A push goes to every agent watching the chat, so its reasons are in English: the
+    // API words them in this agent's language (failures are rare; one read each).
+    if (data.status_error || data.items?.some((item) => item.last_error)) return void load();
+    keepNewest({ ...data, configured: state ? state.configured : true });
+    render();
   });
   ctx.on("chat:updated", ({ chat } = {}) => {
     if (chat && ctx.chat && chat.id === ctx.chat.id) load();

@@ -154,7 +154,7 @@ TAB_WORDS = {
     "en": {"tab": "LiveChat", "delayed": "LiveChat sync delayed: LiveChat send_event failed: could not reach LiveChat",
            "action": "Copy a customer message to LiveChat", "retry": "Retry now", "in_sync": "In sync with LiveChat."},
     # The worker's push after the retry carries codes: the tab words them in its agent's language.
-    "es": {"tab": "LiveChat", "delayed": "La sincronización con LiveChat se retrasa: LiveChat send_event failed:",
+    "es": {"tab": "LiveChat", "delayed": "La sincronización con LiveChat se retrasa: LiveChat send_event falló:",
            "action": "Copiar un mensaje del cliente a LiveChat", "retry": "Reintentar ahora",
            "in_sync": "Sincronizado con LiveChat."},
 }

@@ -57,6 +57,28 @@ def test_rate_limits_and_5xx_back_off_and_nothing_is_lost(livechat, inbound, dra
     assert api(agent).get(f"/api/v1/livechat/chats/{the_chat().id}/sync").json["status"] == "In sync with LiveChat."
 
 
+def test_a_failure_is_stored_in_english_and_worded_for_each_reader(livechat, inbound, drain, agent, api):
+    """The row keeps the worker's English sentence (its pushes reach every language); the
+    API words it for its reader, LiveChat's own words inside it kept as LiveChat wrote them."""
+    livechat.fail_next(1, status=429, message="Requests limit reached")
+    inbound("first")
+    drain()
+    stored = [i for i in items() if i.state == "pending"][0].last_error
+    assert stored.startswith("LiveChat customer_token failed: Requests limit reached")
+    url = f"/api/v1/livechat/chats/{the_chat().id}/sync"
+    spanish = api(agent).get(url, headers={"Accept-Language": "es"}).json
+    assert spanish["items"][0]["last_error"].startswith("LiveChat customer_token falló: Requests limit reached")
+    assert spanish["status"].startswith("La sincronización con LiveChat se retrasa: LiveChat customer_token falló")
+    db.session.add(LiveChatSyncItem(chat_id=the_chat().id, action="note", payload={}, state="failed",
+                                    last_error="The LiveChat chat is closed, so this note could not be added to it: "
+                                               "Hola"))
+    db.session.commit()
+    polish = api(agent).get(url, headers={"Accept-Language": "pl"}).json
+    assert polish["status_error"] == "Czat w LiveChat jest zamknięty, więc nie można było dodać do niego tej notatki: Hola"
+    english = api(agent).get(url, headers={"Accept-Language": "en"}).json
+    assert english["status_error"] == "The LiveChat chat is closed, so this note could not be added to it: Hola"
+
+
 def test_backoff_grows_and_honours_retry_after():
     assert [sync_queue.backoff(n) for n in (1, 2, 3, 4, 10, 20)] == [1, 2, 4, 8, 300, 300]
     assert sync_queue.backoff(1, retry_after=30) == 30
