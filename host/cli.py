@@ -463,12 +463,19 @@ def _serve_development(app, host, port, worker):
 
 
 @main.command("worker")
+@click.option("--nice", "niceness", type=click.IntRange(0, 19), default=10, show_default=True,
+              help="How much CPU this process leaves to the others on the machine (Unix nice).")
 @with_appcontext
-def worker():
+def worker(niceness):
     """Run only the outbox sender and the inbox worker (a dedicated worker process;
     several may run at once)."""
     import threading
 
+    # The worker's work can wait and a webhook's answer cannot: at a lower priority the
+    # worker takes the CPU the HTTP processes leave, so a burst grows the inbox for a
+    # while instead of slowing every acknowledgement (the backlog drains once it passes).
+    if niceness and hasattr(os, "nice"):
+        os.nice(niceness)
     app = current_app._get_current_object()
     outbox = app.extensions["switchboard"].outbox
     click.echo("Outbox and inbox worker running; Ctrl+C stops it.")
