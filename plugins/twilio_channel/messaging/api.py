@@ -10,6 +10,7 @@ from sqlalchemy import or_
 
 from host.plugin_api import access, db, Agent, Call, Chat, Message
 from host.plugin_api.access import about, chat_or_404
+from host.plugin_api.chats import failure_sentence
 from host.plugin_api.web import require_admin
 
 from plugins.twilio_channel.messaging import templates as content_templates
@@ -18,7 +19,6 @@ from plugins.twilio_channel.schemas import (ChatQuerySchema, CredentialsResultSc
                       WindowSchema)
 from plugins.twilio_channel.settings import load_config
 from plugins.twilio_channel.account.checks import check_credentials, webhook_urls
-from plugins.twilio_channel.messaging.sender import explain_known
 from plugins.twilio_channel.messaging.whatsapp_window import window_for
 
 blp = Blueprint("twilio", __name__, url_prefix="/api/v1/twilio", description="Twilio messaging")
@@ -136,8 +136,8 @@ def _message_row(m: Message, chat: Chat) -> dict:
             "template_name": template_name, "status": m.status,
             "display_status": "failed" if m.status == "undelivered" else m.status,
             "error_code": m.error_code,
-            # a known Twilio code in the reader's language; otherwise the sentence stored when it failed
-            "error_message": (explain_known(m.error_code) if m.error_code else None) or m.error_message,
+            # worded as the console words it: in the reader's language where the code is known
+            "error_message": failure_sentence(m),
             "agent_name": (m.agent.name or m.agent.email) if m.agent else None, "external_id": m.external_id}
 
 

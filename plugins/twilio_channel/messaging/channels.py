@@ -20,7 +20,7 @@ from plugins.twilio_channel.account import subaccounts as accounts
 
 from plugins.twilio_channel.messaging import templates as content_templates
 from plugins.twilio_channel.client import CredentialsMissing, twilio_client
-from plugins.twilio_channel.messaging.sender import TwilioMessagingSender, explain_known
+from plugins.twilio_channel.messaging.sender import ACCOUNT, NOT_SET_UP, TwilioMessagingSender, explain_known
 from plugins.twilio_channel.messaging.senders import WHATSAPP, bare, choose_sender
 from plugins.twilio_channel.settings import load_config, missing_settings
 from plugins.twilio_channel.messaging.whatsapp_window import window_for
@@ -150,8 +150,9 @@ class TwilioChannel:
                        name=found.friendly_name or found.sid, status=status)
 
     def explain_failure(self, code: str) -> str | None:
-        """Asked by the host when it shows a failed message: Twilio's error code as a sentence in
-        the reader's language (the sentence stored when it failed was made in the worker's)."""
+        """Asked by the host when it shows a failed message: Twilio's error code, or one of the
+        sender's own (``twilio-…``), as a sentence in the reader's language (the sentence stored
+        when it failed was made in the worker's)."""
         return explain_known(code)
 
     def render_template(self, chat: Chat, template) -> str | None:
@@ -188,10 +189,10 @@ class TwilioChannel:
             client = twilio_client(accounts.for_sender(sender or config.messaging_service_sid))
             adapter = TwilioMessagingSender(client, config.status_callback_url, config.messaging_service_sid)
         except (CredentialsMissing, ValueError) as exc:
-            raise SendError(f"Twilio is not set up correctly: {exc}", retryable=False) from exc
+            raise SendError(f"Twilio is not set up correctly: {exc}", code=NOT_SET_UP, retryable=False) from exc
         except accounts.AccountUnavailable as exc:  # the subaccount's token: Twilio unreachable for now
             raise SendError(f"Twilio could not be reached ({exc}); the message will be retried.",
-                            retryable=True) from exc
+                            code=ACCOUNT, retryable=True) from exc
         to = (WHATSAPP + bare(message.to)) if self.key == "whatsapp" else bare(message.to)
         return adapter, replace(message, sender=sender, to=to)
 

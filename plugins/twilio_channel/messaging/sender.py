@@ -26,6 +26,17 @@ MAX_BODY_CHARS = 1600  # Twilio rejects longer bodies (error 21617)
 OPTED_OUT = 21610
 _WHATSAPP = "whatsapp:"
 
+# The codes of failures that are ours, not Twilio's (Twilio's codes are numbers), stored with
+# the message so its reason is worded for each reader; at most 16 characters (the column).
+EMPTY = "twilio-empty"
+NO_FROM = "twilio-no-from"  # no sending number for the chat and no Messaging Service
+LOOKUP = "twilio-lookup"  # Twilio could not be asked whether an earlier attempt went out
+BAD_URL = "twilio-bad-url"
+TIMED_OUT = "twilio-timeout"
+OFFLINE = "twilio-offline"
+NOT_SET_UP = "twilio-setup"
+ACCOUNT = "twilio-account"  # a subaccount's token could not be had from Twilio
+
 # Twilio answers a create with its own statuses; the host only knows its delivery ladder
 # (queued < sending < sent < delivered < read), so "not yet handed on" maps to queued.
 _HOST_STATUS = MappingProxyType({"accepted": "queued", "scheduled": "queued"})
@@ -64,6 +75,20 @@ ERROR_EXPLANATIONS: Mapping[str, LazyString] = MappingProxyType({
 })
 
 
+# Without the retry clause the stored sentences have: the host says "retrying" while it is.
+OWN_FAILURES: Mapping[str, LazyString] = MappingProxyType({
+    EMPTY: lazy_gettext("The message is empty: add text or an attachment."),
+    NO_FROM: lazy_gettext("No sending number is configured for this chat, and no Twilio Messaging Service is set up."),
+    LOOKUP: lazy_gettext("Twilio could not be asked whether an earlier attempt went out; it will be asked again "
+                         "before anything is sent."),
+    BAD_URL: lazy_gettext("Twilio could not be called because its URL is wrong."),
+    TIMED_OUT: lazy_gettext("Twilio did not answer in time."),
+    OFFLINE: lazy_gettext("Twilio could not be reached."),
+    NOT_SET_UP: lazy_gettext("Twilio is not set up correctly. An admin can check its settings on the Plugins page."),
+    ACCOUNT: lazy_gettext("Twilio could not be reached for the subaccount that sends this message."),
+})
+
+
 def explain_error(code: Any) -> str:
     """Plain-language explanation of a Twilio error code for agents (never empty), in the
     current request's language (English in workers and webhooks)."""
@@ -78,7 +103,11 @@ def explain_error(code: Any) -> str:
 
 
 def explain_known(code: str) -> str | None:
-    """The sentence for a Twilio error code this module knows, or None."""
+    """The sentence for a Twilio error code this module knows, or for one of our own codes
+    (:data:`OWN_FAILURES`), or None."""
+    own = OWN_FAILURES.get(code)
+    if own is not None:
+        return str(own)
     known = ERROR_EXPLANATIONS.get(code)
     if known is None:
         return None
@@ -119,7 +148,7 @@ class TwilioMessagingSender:
                     {str(k): str(v) for k, v in msg.template.variables.items()})
             return params
         if not msg.body and not msg.media:
-            raise SendError("The message is empty: add text or an attachment.",
+            raise SendError("The message is empty: add text or an attachment.", code=EMPTY,
                             retryable=False)
         if len(msg.body) > MAX_BODY_CHARS:
             raise SendError(explain_error("21617"), code="21617", retryable=False)
@@ -138,7 +167,7 @@ class TwilioMessagingSender:
         if self._messaging_service_sid:
             return {"messaging_service_sid": self._messaging_service_sid}
         raise SendError("No sending number is configured for this chat, and no Twilio "
-                        "Messaging Service is set up.", retryable=False)
+                        "Messaging Service is set up.", code=NO_FROM, retryable=False)
 
     def find_sent(self, msg: OutgoingMessage, since: datetime,
                   taken: Callable[[str], bool]) -> SendResult | None:
@@ -160,7 +189,7 @@ class TwilioMessagingSender:
             found = self._client.messages.list(**query)
         except (TwilioRestException, TwilioServiceException, requests.RequestException) as exc:
             raise SendError("Twilio could not be asked whether an earlier attempt went out; it will be "
-                            "asked again before anything is sent.", retryable=True) from exc
+                            "asked again before anything is sent.", code=LOOKUP, retryable=True) from exc
         earliest = since.replace(tzinfo=UTC) - CLOCK_SKEW
         candidates = []
         for record in found:
@@ -225,13 +254,14 @@ def send_error_from_transport(exc: requests.RequestException) -> SendError:
     config_errors = (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                      requests.exceptions.InvalidSchema, requests.exceptions.URLRequired)
     if isinstance(exc, config_errors):
-        return SendError(f"Twilio could not be called because its URL is wrong: {exc}",
+        return SendError(f"Twilio could not be called because its URL is wrong: {exc}", code=BAD_URL,
                          retryable=False)
     # A read timeout may come after Twilio accepted the message (the Messages API has no
     # idempotency key): the outbox asks Twilio (find_sent) before it retries.
-    kind = "timed out" if isinstance(exc, requests.Timeout) else "could not be reached"
+    timed_out = isinstance(exc, requests.Timeout)
+    kind = "timed out" if timed_out else "could not be reached"
     return SendError(f"Twilio {kind}; the message will be retried automatically.",
-                     retryable=True)
+                     code=TIMED_OUT if timed_out else OFFLINE, retryable=True)
 
 
 def _address(value: str, whatsapp: bool) -> str:

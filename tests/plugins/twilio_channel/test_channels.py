@@ -4,10 +4,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import requests
 
 from host import settings
 from host.extensions import db
 from host.models import Chat, Group, Message, utcnow
+from plugins.twilio_channel.messaging import channels, sender
 from plugins.twilio_channel.messaging.channels import SMS, WHATSAPP_CHANNEL
 from plugins.twilio_channel.messaging.senders import choose_sender
 from plugins.twilio_channel.models import SimulatedMessage
@@ -193,3 +195,49 @@ def test_a_live_account_offers_only_the_channels_it_can_send_on(app, api, agent)
                                      "messaging_service_sids": ["MG" + "4" * 32], "api_key_sid": "SK" + "1" * 32,
                                      "api_key_secret": "voice-key-secret-" + "s" * 32, "twiml_app_sid": "AP" + "2" * 32})
     assert offered_channels(api, agent) == ["sms", "voice", "whatsapp"]
+
+
+class _Unreachable:
+    """A Twilio client whose every request times out."""
+
+    class messages:  # noqa: N801 - the attribute twilio-python's client has
+        @staticmethod
+        def create(**params):
+            raise requests.ConnectTimeout("connect timeout=10")
+
+
+def test_twilio_timing_out_is_worded_in_the_readers_language(app, agent, api, twilio_webhook, monkeypatch):
+    twilio_webhook("/webhooks/twilio/messaging", inbound_params())
+    chat = db.session.execute(db.select(Chat)).scalar_one()
+    queued = api(agent).post(f"/api/v1/chats/{chat.id}/messages", json={"body": "Are you there?"}).get_json()
+    monkeypatch.setattr(channels, "twilio_client", lambda account: _Unreachable())
+    app.extensions["switchboard"].outbox.drain()
+    message = db.session.get(Message, queued["id"])
+    db.session.refresh(message)
+    assert (message.status, message.error_code) == ("queued", "twilio-timeout")
+    assert message.error_message == ("Not sent yet, retrying: Twilio timed out; the message will be retried "
+                                     "automatically.")  # the row keeps English
+    agent.language = "es"
+    db.session.commit()
+    (shown,) = [m for m in api(agent).get(f"/api/v1/chats/{chat.id}/messages").get_json() if m["id"] == message.id]
+    assert shown["error_message"] == "Aún no enviado, se reintentará: Twilio no respondió a tiempo."
+    (logged,) = api(agent).get(f"/api/v1/twilio/logs?chat_id={chat.id}").get_json()
+    assert logged["error_message"] == shown["error_message"]
+
+
+def test_the_logs_word_the_hosts_own_codes_in_the_readers_language(app, agent, api, twilio_webhook):
+    twilio_webhook("/webhooks/twilio/messaging", inbound_params())
+    chat = db.session.execute(db.select(Chat)).scalar_one()
+    db.session.add(Message(chat=chat, direction="out", channel="sms", body="Hi", status="queued",
+                           error_code="unreachable",
+                           error_message="Not sent yet, retrying: The provider could not be reached."))
+    agent.language = "pl"
+    db.session.commit()
+    (logged,) = api(agent).get(f"/api/v1/twilio/logs?chat_id={chat.id}").get_json()
+    assert logged["error_message"] == "Jeszcze nie wysłano, ponawiamy: Nie udało się połączyć z dostawcą."
+
+
+@pytest.mark.parametrize("code", sorted(sender.OWN_FAILURES))
+def test_every_own_failure_code_fits_the_column_and_is_worded(app, code):
+    assert len(code) <= Message.error_code.type.length and not code.isdigit()
+    assert SMS.explain_failure(code) == str(sender.OWN_FAILURES[code])
