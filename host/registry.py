@@ -133,16 +133,25 @@ class Switchboard:
         return {key: ch for key, (owner, ch) in self.channels.items()
                 if owner not in disabled and self.missing_settings(key) == []}
 
-    def channel_list(self) -> list[dict]:
+    def channel_list(self, *, every: bool = False) -> list[dict]:
+        """The channels agents can use now; with ``every``, each registered channel, its
+        plugin on or off and set up or not (how chats of the others are drawn), each
+        saying whether it is ``usable`` now."""
         usable = self.enabled_channels()
+        keys = self.descriptions if every else usable
         # The label and the refusal are read now, in the request's language (a channel may translate them).
-        return [{**self.descriptions[k].as_json(), "label": ch.label, "text_refusal": getattr(ch, "text_refusal", None),
-                 "takes_files": getattr(ch, "media_rules", None) is not None} for k, ch in usable.items()]
+        rows = []
+        for key in keys:
+            channel = self.channels[key][1]
+            rows.append({**self.descriptions[key].as_json(), "label": channel.label,
+                         "text_refusal": getattr(channel, "text_refusal", None),
+                         "takes_files": getattr(channel, "media_rules", None) is not None, "usable": key in usable})
+        return rows
 
     def channel_catalogue(self) -> list[dict]:
         """Every registered channel's description, its plugin on or off: how the console
         draws chats of a channel that is switched off or not set up."""
-        return [{**d.as_json(), "label": self.channels[key][1].label} for key, d in self.descriptions.items()]
+        return self.channel_list(every=True)
 
     def missing_settings(self, key: str) -> list[str] | None:
         """Names of the settings channel ``key`` still needs (its ``missing_settings()``);

@@ -266,6 +266,16 @@ class ChannelSchema(Schema):
     text_refusal = fields.Str(allow_none=True, metadata={
         "description": "Set when the channel never carries text (a phone call): why, in words."})
     takes_files = fields.Bool()
+    usable = fields.Bool(metadata={
+        "description": "Whether agents can use the channel now: its plugin is enabled and it is set up. Only "
+                       "``all=true`` lists channels that are not."})
+
+
+class ChannelListQuerySchema(Schema):
+    all = fields.Bool(load_default=False, metadata={
+        "description": "Also list the channels agents can't use now (their plugin is switched off or they are "
+                       "not set up), so that older chats on them can be drawn with their names in the reader's "
+                       "language."})
 
 
 class WidgetTabSchema(Schema):

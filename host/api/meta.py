@@ -10,7 +10,7 @@ from host import access, frontend_messages, i18n
 from host.access import about
 from host.api import require_admin
 from host.plugins import PluginError, UnknownPlugin
-from host.schemas import ChannelSchema, PluginSchema, PluginUpdateSchema, WidgetTabSchema
+from host.schemas import ChannelListQuerySchema, ChannelSchema, PluginSchema, PluginUpdateSchema, WidgetTabSchema
 
 blp = Blueprint("meta", __name__, url_prefix="/api/v1", description="Plugins, channels and widget tabs")
 
@@ -50,11 +50,17 @@ def set_plugin(data, name):
 
 
 @blp.route("/channels")
+@blp.arguments(ChannelListQuerySchema, location="query")
 @blp.response(200, ChannelSchema(many=True))
-@about(access.AGENT, reason="the enabled channels; no customer data")
-def channels():
-    """Channels of the enabled plugins."""
-    return _sb().channel_list()
+@about(access.AGENT, reason="the registered channels; no customer data")
+def channels(query):
+    """Channels agents can use now: their plugin is enabled and they are set up.
+
+    With ``all=true``, every registered channel instead, each saying whether it is
+    ``usable`` now: chats on a channel that is switched off or not set up are still
+    shown, and its name comes here in the reader's language like the others'.
+    """
+    return _sb().channel_list(every=query["all"])
 
 
 @blp.route("/widget/tabs")

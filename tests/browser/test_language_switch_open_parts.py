@@ -95,3 +95,34 @@ def test_channel_names_follow_a_language_switch_in_the_console_and_the_widget(ap
         expect(channel).to_have_text("Voz")
     assert widget.evaluate("window.notReloaded") is True
     widget.close()
+
+
+def test_an_older_chat_on_a_switched_off_channel_names_it_in_the_new_language(app, agent, console, live_server):
+    """Voice switched off: its older chat is still shown, and after the switch the Customer
+    tab names its channel in Spanish, in the console and the standalone widget alike."""
+    app.extensions["switchboard"].plugins.set_enabled("twilio_channel", False)
+    chat = make_chat(agent, "voice", "+14155550123", "Maria")
+    page = console
+    page.goto(f"{live_server.url}/console/chats/{chat.id}")
+    expect(page.locator(".transcript")).to_have_attribute("aria-busy", "false")
+    page.evaluate("window.notReloaded = true")
+    widget = page.context.new_page()
+    widget_errors = []
+    widget.on("pageerror", lambda exc: widget_errors.append(str(exc)))
+    widget.goto(f"{live_server.url}/widget?chat_id={chat.id}")
+    widget.evaluate("window.notReloaded = true")
+    shown = []
+    for where in (page, widget):
+        where.locator(".widget-tab").filter(has_text="Customer").click()
+        channel = where.locator(".widget-panel:not([hidden]) dl.kv dd").first
+        expect(channel).to_have_text("Voice")
+        shown.append(channel)
+
+    choose(page.context, live_server.url, "es")
+    for where in (page, widget):
+        expect(where.locator(".widget-tab-title").filter(has_text="Cliente")).to_have_count(1)
+    for channel in shown:
+        expect(channel).to_have_text("Voz")
+    assert page.evaluate("window.notReloaded") is True and widget.evaluate("window.notReloaded") is True
+    assert page.js_errors == [] and widget_errors == []
+    widget.close()

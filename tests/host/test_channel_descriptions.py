@@ -62,6 +62,37 @@ def test_the_catalogue_keeps_a_switched_off_plugins_channels_for_drawing_their_c
         next(c for c in boot["channelCatalogue"] if c["key"] == "pager").items()
 
 
+def test_all_channels_come_from_the_api_in_the_readers_language_saying_which_are_usable(app, agent, api):
+    """A page that changes language asks the API again for every channel's name, those it
+    can't use now included: older chats on them are drawn with their names too."""
+    from host.extensions import db
+
+    app.extensions["switchboard"].plugins.set_enabled("twilio_channel", False)
+    agent.language = "es"
+    db.session.commit()
+    client = api(agent)
+    usable = client.get("/api/v1/channels").get_json()
+    assert "voice" not in [c["key"] for c in usable]
+    assert usable and all(c["usable"] for c in usable)
+    every = {c["key"]: c for c in client.get("/api/v1/channels?all=true").get_json()}
+    assert every["voice"]["label"] == "Voz"
+    assert every["voice"]["usable"] is False
+    assert every["voice"]["carries"]["calls"]["ringing"] == "call:incoming"
+    assert every["pager"]["usable"] is True
+    assert set(every) >= {c["key"] for c in usable}
+
+    refused = client.get("/api/v1/channels?all=maybe")
+    assert refused.status_code == 422
+    assert "all" in refused.get_json()["errors"]["query"]
+
+
+def test_the_api_documents_asking_for_every_channel(app, api, agent):
+    spec = api(agent).get("/api/v1/openapi.json").get_json()
+    operation = spec["paths"]["/api/v1/channels"]["get"]
+    parameter = next(p for p in operation["parameters"] if p["name"] == "all")
+    assert parameter["in"] == "query" and "switched off" in parameter["description"]
+
+
 def test_tabs_keep_their_stylesheet_when_the_page_fetches_them_again(app, agent, api, signed_in):
     """A page follows plugins switched on and off through /api/v1/widget/tabs: the tabs it
     gets there are the ones it got with the page, stylesheet included."""

@@ -1,7 +1,8 @@
 // Channels as they describe themselves (host/channel_descriptions.py): names, badge
 // colours, what they carry. `channels` (the enabled, set-up ones) comes with the page and
 // follows plugins switched on and off; the catalogue of every registered channel, from
-// the bootstrap too, draws chats of a channel whose plugin is off or not set up.
+// the bootstrap too, draws chats of a channel whose plugin is off or not set up. Both are
+// asked for again together (`fetchChannels`) when plugins change or the language does.
 import { h } from "./dom.js";
 import { t } from "./i18n.js";
 
@@ -12,13 +13,26 @@ export function learnChannels(descriptions = []) {
   for (const description of descriptions) catalogue.set(description.key, description);
 }
 
+/**
+ * Every registered channel as the server describes it now, in the agent's language
+ * (`GET channels?all=true`): the catalogue learns them all, and `channels`, the page's
+ * shared list, changed in place, keeps those agents can use now.
+ */
+export async function fetchChannels(api, channels) {
+  const every = await api("channels?all=true");
+  learnChannels(every);
+  channels.splice(0, channels.length, ...every.filter((channel) => channel.usable));
+}
+
 function described(key, channels = []) {
   return channels.find((c) => c.key === key) || catalogue.get(key) || null;
 }
 
-export function channelLabel(key, channels = []) {
+/** Channel `key` by name; `fallback` (when given) names a channel no plugin registers. */
+export function channelLabel(key, channels = [], fallback = null) {
   const found = described(key, channels);
   if (found?.label) return found.label;
+  if (fallback) return fallback;
   if (!key) return t("channels.unknown");
   return key.charAt(0).toUpperCase() + key.slice(1);
 }

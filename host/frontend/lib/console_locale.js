@@ -3,7 +3,7 @@
 // positions and the search, and hang up a call that rings or runs.
 import { notificationButton } from "./alerts.js";
 import { readBootstrap } from "./bootstrap.js";
-import { learnChannels } from "./channels.js";
+import { fetchChannels } from "./channels.js";
 import { followPreferences, t } from "./i18n.js";
 
 /**
@@ -49,12 +49,12 @@ export function followConsoleLocale({ socket, api, parts, render, setIdleTitle }
     parts.search.relabel();
     parts.chatView.relabel();
     render();
-    const page = await refreshPageChrome();
-    if (page) {
-      if (page.title) setIdleTitle(page.title);
-      // Channel names (and a channel's reason it can't take text) as the server says them now.
-      learnChannels(page.boot.channelCatalogue);
-      parts.channels.splice(0, parts.channels.length, ...page.boot.channels);
+    // Channel names (and a channel's reason it can't take text) as the server says them now,
+    // those of channels switched off or not set up too: older chats on them are still shown.
+    const [page, named] = await Promise.all([refreshPageChrome(), fetchChannels(api, parts.channels).then(
+      () => true, (exc) => console.warn("Could not fetch the channels' names in the new language", exc))]);
+    if (page?.title) setIdleTitle(page.title);
+    if (named) {
       parts.search.showChannels();
       parts.chatView.relabel();
       render();

@@ -6,6 +6,8 @@
 // then asks for the tabs and channels that are enabled now and follows them in place:
 // no reload, and a tab that went away while open gives way to the Customer tab quietly.
 
+import { fetchChannels } from "./channels.js";
+
 /**
  * `channels` is the page's shared channel list (changed in place, so every view that
  * holds it sees the new one); `onChange()` runs after tabs and channels were updated.
@@ -21,8 +23,7 @@ export function followPluginChanges({ socket, api, widget, channels, onChange = 
     }
     running = (async () => {
       try {
-        const [tabs, fresh] = await Promise.all([api("widget/tabs"), api("channels")]);
-        channels.splice(0, channels.length, ...fresh);
+        const [tabs] = await Promise.all([api("widget/tabs"), fetchChannels(api, channels)]);
         widget.setTabs(tabs);
         onChange();
       } catch (exc) {

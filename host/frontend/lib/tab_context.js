@@ -27,7 +27,8 @@
 //     escapeHtml, safeUrl, initials },
 //   style: {              the host's look, for plugins that draw channels or people
 //     channelBadge(key, text?) a badge naming the channel in its own colour
-//     channelLabel(key),
+//     channelLabel(key, fallback?) the channel's name, switched off or not set up too,
+//                         in the agent's language; `fallback` when no plugin registers it
 //     address(key, address) the address without the prefix the channel writes },
 //   escapeHtml(text),     (also in dom)
 //   icon(name, className) a drawn host icon (<span class="icon"><svg>) by name, e.g.
@@ -66,7 +67,7 @@ export function tabContext(base, mounted, currentChat, tab = {}) {
     time: TIME,
     style: Object.freeze({
       channelBadge: (key, text = null) => channelBadge(key, channels, text),
-      channelLabel: (key) => channelLabel(key, channels),
+      channelLabel: (key, fallback = null) => channelLabel(key, channels, fallback),
       address: (key, address) => readableAddress(key, address, channels),
     }),
     escapeHtml,

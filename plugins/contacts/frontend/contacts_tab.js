@@ -4,7 +4,7 @@ import { mountContactForm } from "./lib/contact_form.js";
 import { callButton, confirmDialog, notesSection, renderContact } from "./lib/contact_view.js";
 import { mountImport } from "./lib/csv_import_view.js";
 import { h, hue, initials, replace, t, useHost } from "./lib/kit.js";
-import { channelLabel, debounce, displayName, formatDate, subtitle } from "./lib/format.js";
+import { chatChannel, debounce, displayName, formatDate, subtitle } from "./lib/format.js";
 
 const PER_PAGE = 25;
 const STATUS = { queued: () => t("status.queued"), active: () => t("status.active"), archived: () => t("status.archived") };
@@ -132,7 +132,7 @@ export function mount(element, ctx) {
       if (state.detail !== detail) return;
       replace(detail.chats, chats.length ? chats.map((chat) => h("li.item",
         h("span.item-main",
-          h("strong.item-title", `${channelLabel(chat.channel, ctx.channels)} · ${STATUS[chat.status]?.() || chat.status}`),
+          h("strong.item-title", `${chatChannel(chat.channel, ctx)} · ${STATUS[chat.status]?.() || chat.status}`),
           h("span.item-sub", [chat.customer_address, formatDate(chat.last_message_at || chat.created_at)].filter(Boolean).join(" · "))),
         h("button.button.small", { type: "button", disabled: chat.id === ctx.chat?.id, onclick: () => ctx.openChat(chat.id) },
           chat.id === ctx.chat?.id ? t("detail.showing") : t("detail.viewChat"))))

@@ -5,7 +5,7 @@
 import { mountContactForm } from "./lib/contact_form.js";
 import { confirmDialog, notesSection, renderContact } from "./lib/contact_view.js";
 import { h, hue, initials, replace, t, useHost } from "./lib/kit.js";
-import { channelLabel, displayName } from "./lib/format.js";
+import { chatChannel, displayName } from "./lib/format.js";
 
 export function mount(element, ctx) {
   useHost(ctx);
@@ -53,7 +53,7 @@ export function mount(element, ctx) {
       h("div.ct-head",
         h("span.avatar.avatar-lg", { dataset: { hue: hue(chat.id) }, "aria-hidden": "true" }, initials(name)),
         h("div", h("h3.customer-name", { dir: "auto" }, name || chat.customer_address), name ? h("p.muted", chat.customer_address) : null)),
-      h("dl.kv", h("dt", t("customer.channel")), h("dd", channelLabel(chat.channel, ctx.channels)), h("dt", t("customer.address")),
+      h("dl.kv", h("dt", t("customer.channel")), h("dd", chatChannel(chat.channel, ctx)), h("dt", t("customer.address")),
         h("dd", chat.customer_address)),
       h("p.ct-muted", t("customer.noProfile")),
       h("div.ct-actions", create), error));

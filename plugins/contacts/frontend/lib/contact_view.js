@@ -2,7 +2,7 @@
 // addresses with their opt-out state, notes, and the Call / Edit actions.
 import { adminConsentSection, isAdmin } from "./consent_admin.js";
 import { h, hue, initials, replace, t } from "./kit.js";
-import { callAddress, channelLabel, consentLabel, displayName, formatDate, kindLabel, showAddress } from "./format.js";
+import { callAddress, chatChannel, consentLabel, displayName, formatDate, kindLabel, showAddress } from "./format.js";
 
 /** True when a voice channel is enabled (the Call button's wiring lives in the voice work). */
 export function canCall(ctx) {
@@ -40,7 +40,7 @@ export function renderContact(element, ctx, contact, { actions = [], notice = ""
     row(t("kind.phone"), firstPhone),
     row("WhatsApp", firstWhatsapp),
     others.map((i) => row(kindLabel(i.kind, ctx.channels), showAddress(i))),
-    row(t("field.preferred"), contact.preferred_channel ? channelLabel(contact.preferred_channel, ctx.channels) : t("field.chatsOwnChannel")),
+    row(t("field.preferred"), contact.preferred_channel ? chatChannel(contact.preferred_channel, ctx) : t("field.chatsOwnChannel")),
     row(t("field.groupOverride"), contact.group_name || t("field.none")));
 
   // Consent is recorded per messaging identity; email and LiveChat ids only when opted out.

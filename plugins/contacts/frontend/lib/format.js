@@ -9,6 +9,11 @@ export function channelLabel(key, channels = []) {
   return channels.find((c) => c.key === key)?.label || KNOWN[key] || key || "";
 }
 
+/** A channel by name (a chat's, a contact's preferred one) in the agent's language, switched off now or not. */
+export function chatChannel(key, ctx) {
+  return ctx.style.channelLabel(key, KNOWN[key] || key || "");
+}
+
 /** What an identity is called next to its address: "Phone", "WhatsApp", "Loopback"… */
 export function kindLabel(kind, channels = []) {
   return KIND_LABELS[kind]?.() || channelLabel(kind, channels);
