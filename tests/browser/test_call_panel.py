@@ -121,8 +121,11 @@ def wait_for(predicate, timeout=10.0):
 
 def agent_leg(phone, agent):
     """The simulator's ringing leg to this agent's browser (Twilio's <Dial><Client>)."""
-    return wait_for(lambda: next((c for c in phone.calls.values()
-                                  if c.to_address == f"client:agent-{agent.id}" and c.status == "ringing"), None))
+    # the live server's threads add calls meanwhile: read a copy each time; a loaded machine
+    # can take a while to ring a transfer's second browser
+    return wait_for(lambda: next((c for c in phone.calls_now()
+                                  if c.to_address == f"client:agent-{agent.id}" and c.status == "ringing"), None),
+                    timeout=20.0)
 
 
 def fresh(query):

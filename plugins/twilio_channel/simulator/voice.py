@@ -110,6 +110,11 @@ class VoiceSimulator:
         self.lock = threading.RLock()
         self._seq = itertools.count(1)
 
+    def calls_now(self) -> list[SimCall]:
+        """The calls as they are now: a copy other threads' new calls cannot change while read."""
+        with self.lock:
+            return list(self.calls.values())
+
     # --- plumbing ---------------------------------------------------------------------------
 
     def _urls(self) -> VoiceUrls:

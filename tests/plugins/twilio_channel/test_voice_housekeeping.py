@@ -162,7 +162,7 @@ def test_a_caller_back_on_hold_waits_the_full_time_again(app, agent, api, simula
     dialled = phone.customer_dials(CUSTOMER, OURS)
     api(agent).post(f"/api/v1/voice/calls/{only_call().id}/answer")
     simulator.run_pending()
-    child = next(c for c in phone.calls.values() if c.parent_sid == dialled.sid)
+    child = next(c for c in phone.calls_now() if c.parent_sid == dialled.sid)
     phone.time_out(child.sid)  # the agent's browser never picked up: back on hold
     assert dialled.activity == "queued"
     voice_housekeeping.run_due(now=later(20))

@@ -118,7 +118,7 @@ def test_simulated_device_events_are_checked(app, agent, make_agent, api, simula
     api(agent).post(f"/api/v1/voice/calls/{only_call().id}/answer")
     simulator.run_pending()
     mine = socket_client(agent)
-    child = next(c for c in phone.calls.values() if c.to_address == f"client:agent-{agent.id}")
+    child = next(c for c in phone.calls_now() if c.to_address == f"client:agent-{agent.id}")
     stranger = socket_client(make_agent("x@example.test"))
     assert stranger.emit("voice:sim:accept", {"call_sid": child.sid}, callback=True)["ok"] is False
     assert mine.emit("voice:sim:accept", {"call_sid": "CA" + "0" * 32}, callback=True)["ok"] is False
