@@ -494,8 +494,10 @@ def test_one_whole_flow_by_keyboard_alone(app, browser_page, live_server, agent,
     phone.customer_dials(CUSTOMER, OUR_NUMBER)
     bar = page.locator(".live-bar")
     expect(bar).to_have_attribute("data-state", "ringing")
+    expect(bar.locator(".call-bar-answer")).to_be_enabled()  # what "p" presses is there to press
     page.locator("body").focus()
     keys.press("p")
+    expect(bar).not_to_have_attribute("data-state", "ringing")  # answering: the key was taken
     leg = agent_leg(phone, agent)
     page.evaluate("params => window.__voice.devices[0].ring(params)", leg.params)
     wait_for(lambda: "call.accept" in page.evaluate("window.__voice.log"))
