@@ -316,6 +316,18 @@ def sign_in_page(page, base_url, email, password="correct-horse-battery"):
     page.wait_for_url(f"{base_url}/console**")
 
 
+def choose_language(context, base_url, language):
+    """The signed-in agent picks ``language`` on their profile, in another tab of ``context``."""
+    from playwright.sync_api import expect
+
+    profile = context.new_page()
+    profile.goto(f"{base_url}/profile")
+    profile.select_option("select[name=language]", language)
+    profile.locator("#language button[type=submit]").click()
+    expect(profile.locator("html")).to_have_attribute("lang", language)
+    profile.close()
+
+
 POSTGRES_URL = os.environ.get("SWITCHBOARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("SWITCHBOARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 

@@ -21,7 +21,7 @@ import pytest
 
 from host.extensions import db
 from host.models import Call, Chat
-from host.testing.pytest_plugin import LOCAL_URLS, blocked_page, sign_in_page
+from host.testing.pytest_plugin import LOCAL_URLS, blocked_page, choose_language, sign_in_page
 from plugins.twilio_channel.simulator.engine import simulator_for
 from plugins.twilio_channel.simulator.voice import voice_simulator_for
 
@@ -525,11 +525,7 @@ def test_the_call_bar_speaks_a_language_chosen_while_it_rings_and_the_call_survi
     call = phone.customer_dials(CUSTOMER, OUR_NUMBER)
     expect(bar.locator(".call-bar-title")).to_have_text(f"Incoming call from {CUSTOMER}")
 
-    profile = browser_page.context.new_page()
-    profile.goto(f"{live_server.url}/profile")
-    profile.select_option("select[name=language]", "es")
-    profile.locator("#language button[type=submit]").click()
-    expect(profile.locator("html")).to_have_attribute("lang", "es")
+    choose_language(browser_page.context, live_server.url, "es")
 
     # No call event in between: the bar says it in Spanish at once, and the page was not
     # reloaded (that would have hung the call up).
@@ -543,7 +539,6 @@ def test_the_call_bar_speaks_a_language_chosen_while_it_rings_and_the_call_survi
     expect(bar).to_have_attribute("data-state", "ringing")
     phone.customer_hangs_up(call.sid)
     expect(bar).to_be_hidden()
-    profile.close()
 
 
 def test_the_whole_console_switches_language_in_place_keeping_the_draft_and_the_ringing_call(
@@ -563,11 +558,7 @@ def test_the_whole_console_switches_language_in_place_keeping_the_draft_and_the_
     expect(bar).to_have_attribute("data-state", "ringing")
     expect(sam.locator(".chat-actions [data-action=archive]")).to_have_text("Archive")
 
-    profile = browser_page.context.new_page()
-    profile.goto(f"{live_server.url}/profile")
-    profile.select_option("select[name=language]", "es")
-    profile.locator("#language button[type=submit]").click()
-    expect(profile.locator("html")).to_have_attribute("lang", "es")
+    choose_language(browser_page.context, live_server.url, "es")
 
     # Every part of the console speaks Spanish while the call still rings ...
     expect(sam.locator(".pane-title")).to_have_text("Bandeja de entrada")
@@ -592,7 +583,6 @@ def test_the_whole_console_switches_language_in_place_keeping_the_draft_and_the_
     assert sam.evaluate("performance.getEntriesByType('navigation').length") == 1
     shots(sam, "language-switched-in-place")
     assert sam.js_errors == []
-    profile.close()
 
 
 def test_the_widgets_call_bar_switches_language_in_place(app, browser_page, live_server, agent, phone):
@@ -606,14 +596,9 @@ def test_the_widgets_call_bar_switches_language_in_place(app, browser_page, live
     phone.customer_dials(CUSTOMER, OUR_NUMBER)
     expect(bar.locator(".call-bar-title")).to_have_text(f"Incoming call from {CUSTOMER}")
 
-    profile = browser_page.context.new_page()
-    profile.goto(f"{live_server.url}/profile")
-    profile.select_option("select[name=language]", "pl")
-    profile.locator("#language button[type=submit]").click()
-    expect(profile.locator("html")).to_have_attribute("lang", "pl")
+    choose_language(browser_page.context, live_server.url, "pl")
     expect(widget.locator("html")).to_have_attribute("lang", "pl")
     expect(bar.locator(".call-bar-title")).to_have_text(f"Połączenie przychodzące: {CUSTOMER}")
-    profile.close()
 
 
 @pytest.mark.parametrize("language", ["pl", "es"])

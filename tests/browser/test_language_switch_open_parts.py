@@ -7,6 +7,7 @@ import pytest
 
 from host.extensions import db
 from host.models import Chat, Group, Message
+from host.testing.pytest_plugin import choose_language
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -19,16 +20,6 @@ def make_chat(agent, channel, address, name):
     db.session.add(Message(chat=chat, direction="in", channel=channel, body="Hello", status="received"))
     db.session.commit()
     return chat
-
-
-def choose(context, base_url, language):
-    """The agent picks `language` on their profile, in another tab."""
-    profile = context.new_page()
-    profile.goto(f"{base_url}/profile")
-    profile.select_option("select[name=language]", language)
-    profile.locator("#language button[type=submit]").click()
-    expect(profile.locator("html")).to_have_attribute("lang", language)
-    profile.close()
 
 
 def test_open_dialogs_follow_a_language_switch(app, agent, make_agent, console, live_server):
@@ -47,7 +38,7 @@ def test_open_dialogs_follow_a_language_switch(app, agent, make_agent, console, 
     kim = agents.locator("option").nth(1).get_attribute("value")
     agents.select_option(kim)
 
-    choose(page.context, live_server.url, "es")
+    choose_language(page.context, live_server.url, "es")
     expect(dialog.locator("h2")).to_have_text("Transferir el chat")
     expect(dialog).to_have_attribute("aria-label", "Transferir el chat")
     expect(dialog.locator(".or")).to_have_text("o")
@@ -61,7 +52,7 @@ def test_open_dialogs_follow_a_language_switch(app, agent, make_agent, console, 
     page.locator(".shortcuts-button").click()
     shortcuts = page.locator("dialog.shortcuts-dialog")
     expect(shortcuts.locator("h2")).to_have_text("Atajos de teclado")
-    choose(page.context, live_server.url, "pl")
+    choose_language(page.context, live_server.url, "pl")
     expect(shortcuts.locator("h2")).to_have_text("Skróty klawiszowe")
     expect(shortcuts.locator("dd").first).to_have_text("Otwórz następny czat na liście")
     expect(shortcuts.locator(".dialog-actions button")).to_have_text("Zamknij")
@@ -88,7 +79,7 @@ def test_channel_names_follow_a_language_switch_in_the_console_and_the_widget(ap
         expect(channel).to_have_text("Voice")
         shown.append(channel)
 
-    choose(page.context, live_server.url, "es")
+    choose_language(page.context, live_server.url, "es")
     expect(page.locator(".widget-tab-title").filter(has_text="Cliente")).to_have_count(1)
     expect(widget.locator(".widget-tab-title").filter(has_text="Cliente")).to_have_count(1)
     for channel in shown:
@@ -118,7 +109,7 @@ def test_an_older_chat_on_a_switched_off_channel_names_it_in_the_new_language(ap
         expect(channel).to_have_text("Voice")
         shown.append(channel)
 
-    choose(page.context, live_server.url, "es")
+    choose_language(page.context, live_server.url, "es")
     for where in (page, widget):
         expect(where.locator(".widget-tab-title").filter(has_text="Cliente")).to_have_count(1)
     for channel in shown:
