@@ -167,6 +167,17 @@ def revoke_token(token: ApiToken) -> bool:
     return True
 
 
+def retire_token(token: ApiToken, overlap: timedelta) -> None:
+    """End a token that has just been replaced ``overlap`` from now (or when it would have
+    expired, if sooner), rather than at once: requests already on their way with it, and a
+    realtime connection still made with it, finish on it while the client switches over.
+    Revoking it outright would end that connection as "signed out" if the access re-check
+    ran before the client reconnected with the new token."""
+    ends = utcnow() + overlap
+    if token.expires_at is None or token.expires_at > ends:
+        token.expires_at = ends
+
+
 def revoke_tokens(agent: Agent) -> int:
     return db.session.execute(
         db.update(ApiToken).where(ApiToken.agent_id == agent.id, ApiToken.revoked_at.is_(None))

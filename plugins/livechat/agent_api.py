@@ -8,9 +8,11 @@
 * ``GET /api/v1/livechat/widget`` — what the details widget needs to start (the page's
   bootstrap data), for the Agent App widget signed in with a token instead of a cookie;
 * ``POST /api/v1/livechat/widget/token`` — that widget exchanges its token for a fresh one
-  before it expires (the old one is revoked), so an open widget stays signed in.
+  before it expires (the old one ends a minute later), so an open widget stays signed in.
 """
 from __future__ import annotations
+
+from datetime import timedelta
 
 from flask_babel import gettext
 from flask_login import current_user
@@ -22,6 +24,10 @@ from host.plugin_api.access import about
 from plugins.livechat import settings, sync_queue
 from plugins.livechat.models import LiveChatChat, LiveChatCustomer
 from plugins.livechat.sync_state import summary
+
+# How long a renewed widget token keeps working: long enough for the answer to reach the
+# widget and its realtime connection to be made again, on the slowest network.
+RENEWAL_OVERLAP = timedelta(minutes=1)
 
 
 class ResolveQuerySchema(Schema):
@@ -160,7 +166,7 @@ def api_blueprint() -> Blueprint:
     @blp.response(200, WidgetTokenSchema)
     @about(access.AGENT, reason="exchanges the agent's own widget token for a new one; no customer data")
     def renew_widget_token():
-        """A fresh widget token for the one this request carries, which is revoked.
+        """A fresh widget token for the one this request carries, which ends a minute later.
 
         Only a token the Agent App widget was given renews itself this way: other API tokens
         keep the expiry their owner chose, and a cookie-signed page has no token to renew."""
@@ -173,7 +179,9 @@ def api_blueprint() -> Blueprint:
             abort(403, message=gettext("Only the LiveChat widget's own sign-in token can be renewed here."))
         lifetime = widget_token_lifetime()
         _, secret = signin.issue_token(current_user, WIDGET_TOKEN_NAME, utcnow() + lifetime)
-        signin.revoke_token(old)
+        # Not revoked at once: the widget's calls and its realtime connection still carry
+        # the old token until the answer reaches it and it reconnects.
+        signin.retire_token(old, RENEWAL_OVERLAP)
         db.session.commit()
         return {"widget_token": secret, "expires_in": int(lifetime.total_seconds())}
 

@@ -55,11 +55,13 @@ function signedOut() {
   window.location.replace(url.toString());
 }
 
-// Exchange the token for a fresh one well before it expires, for as long as the widget is open.
+// Exchange the token for a fresh one at half its life, for as long as the widget is open:
+// a renewal that is slow (a busy laptop, a train's network) or fails once still has the
+// other half to succeed in.
 let renewal = null;
 function scheduleRenewal(seconds) {
   clearTimeout(renewal);
-  renewal = setTimeout(renew, Math.max(1, seconds * 0.75) * 1000);
+  renewal = setTimeout(renew, Math.max(1, seconds * 0.5) * 1000);
 }
 
 async function renew() {

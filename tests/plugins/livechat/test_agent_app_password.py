@@ -6,10 +6,12 @@ rate limit and checks the password the same way as the host's sign-in form.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from host.extensions import db
-from host.models import ApiToken
+from host.models import ApiToken, utcnow
 from tests.plugins.livechat.test_agent_app import start_sign_in
 
 PASSWORD = "correct-horse-battery"
@@ -120,11 +122,31 @@ def test_the_widget_exchanges_its_token_for_a_fresh_one_and_the_old_one_ends(app
     new = renewed.json["widget_token"]
     assert new != old and renewed.json["expires_in"] == 8 * 3600
     assert bare.get("/api/v1/livechat/widget", headers={"Authorization": f"Bearer {new}"}).status_code == 200
+    # The old one still answers for a minute, for calls already on their way with it and the
+    # realtime connection the widget makes again with the new one…
+    assert bare.get("/api/v1/livechat/widget", headers={"Authorization": f"Bearer {old}"}).status_code == 200
+    rows = db.session.execute(db.select(ApiToken).order_by(ApiToken.id)).scalars().all()
+    assert [r.name for r in rows] == ["LiveChat Agent App"] * 2
+    assert rows[0].expires_at <= utcnow() + timedelta(minutes=1) < rows[1].expires_at
+    # …and then ends: neither it nor renewing with it works any more.
+    rows[0].expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
     assert bare.get("/api/v1/livechat/widget", headers={"Authorization": f"Bearer {old}"}).status_code == 401
     assert bare.post("/api/v1/livechat/widget/token", headers={"Authorization": f"Bearer {old}"}).status_code == 401
-    rows = db.session.execute(db.select(ApiToken).order_by(ApiToken.id)).scalars().all()
-    assert [(r.name, r.revoked_at is not None) for r in rows] == [("LiveChat Agent App", True),
-                                                                  ("LiveChat Agent App", False)]
+    assert bare.get("/api/v1/livechat/widget", headers={"Authorization": f"Bearer {new}"}).status_code == 200
+
+
+def test_a_renewed_token_never_outlives_its_own_expiry(app, livechat, agent):
+    app.config["SWITCHBOARD_LIVECHAT_WIDGET_TOKEN_SECONDS"] = 20
+    try:
+        old = widget_token(app, agent)
+        issued = db.session.execute(db.select(ApiToken)).scalar_one().expires_at
+        bare = app.test_client(use_cookies=False)
+        assert bare.post("/api/v1/livechat/widget/token", headers={"Authorization": f"Bearer {old}"}).status_code == 200
+        rows = db.session.execute(db.select(ApiToken).order_by(ApiToken.id)).scalars().all()
+        assert rows[0].expires_at == issued and rows[0].revoked_at is None
+    finally:
+        app.config.pop("SWITCHBOARD_LIVECHAT_WIDGET_TOKEN_SECONDS")
 
 
 def test_only_the_widget_token_renews_itself(app, livechat, agent, signed_in):
