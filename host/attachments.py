@@ -25,6 +25,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from host.extensions import db
+from host.i18n import format_number
 from host.models import Attachment, Chat
 
 LINK_LIFETIME = 24 * 3600  # Twilio may queue a message for hours before fetching its media
@@ -61,7 +62,8 @@ def check(channel_key: str, files: list[tuple[str, str, int]]) -> None:
     """Raise :class:`AttachmentRefused` unless the channel takes these (name, type, size) files."""
     rules, label = rules_for(channel_key)
     if rules is None:
-        raise AttachmentRefused(f"{label} messages can't carry attachments. Send a link instead.")
+        raise AttachmentRefused(gettext("%(channel)s messages can't carry attachments. Send a link instead.",
+                                        channel=label))
     problem = rules.problem(files)
     if problem:
         raise AttachmentRefused(problem)
@@ -134,6 +136,8 @@ def from_token(token: str) -> Attachment | None:
 
 
 def readable_size(size: int) -> str:
+    """"5.2 MB", "820 KB" with the request's decimal mark (1 MB = 1,000,000 bytes, as
+    providers count)."""
     if size >= 1_000_000:
-        return f"{size / 1_000_000:.1f} MB"
-    return f"{max(1, round(size / 1000))} KB"
+        return f"{format_number(size / 1_000_000, format='0.0')} MB"
+    return f"{format_number(max(1, round(size / 1000)))} KB"

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import format_number, gettext
+from flask_babel import gettext
 from sqlalchemy import func
 
 from host import access
 from host.extensions import db
+from host.i18n import format_number
 from host.models import Agent, CannedReply
 
 SHORTCUT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")

@@ -327,6 +327,7 @@ def apply_status(update: StatusUpdate) -> Message | None:
     if update.error_code:
         message.error_code = str(update.error_code)
         message.error_message = update.error_message
+        message.error_detail = None  # the provider's later report: its code says it all
     bus.emit(MessageStatusChanged(message=snapshot_message(message), chat=snapshot_chat(message.chat),
                                   previous_status=previous, opted_out=update.opted_out))
     bus.commit()

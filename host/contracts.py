@@ -47,25 +47,60 @@ class MediaRules:
     type_caps: Mapping[str, int] = field(default_factory=dict)
 
     def problem(self, files: Sequence[tuple[str, str, int]]) -> str | None:
-        """A sentence refusing these ``(name, content type, size)`` files, or None."""
-        from host.attachments import readable_size
+        """A sentence refusing these ``(name, content type, size)`` files in the current
+        request's language, or None."""
+        refused = self.refusal(files)
+        return self.sentence(*refused) if refused else None
 
+    def refusal(self, files: Sequence[tuple[str, str, int]]) -> tuple[str, dict[str, str | int]] | None:
+        """Why these files are refused — ``too-many``, ``type``, ``type-size`` or ``size`` —
+        and the values its sentence names (what a row keeps, to be worded for each reader
+        by :meth:`sentence`), or None."""
         if len(files) > self.max_files:
-            return (f"{self.name} carries at most {self.max_files} file{'s' if self.max_files > 1 else ''} "
-                    "a message. Send the others in another message.")
+            return "too-many", {"count": self.max_files}
         for name, content_type, size in files:
             if content_type not in self.types:
-                return (f"{self.name} doesn't take {content_type} files like {name}. Send a PDF or an image "
-                        "(JPEG, PNG) instead, or a link.")
+                return "type", {"name": name, "type": content_type}
             for prefix, cap in self.type_caps.items():
                 if content_type.startswith(prefix) and size > cap:
-                    return (f"{name} is {readable_size(size)}; {self.name} takes {prefix.rstrip('/')} files of "
-                            f"up to {readable_size(cap)}. Make it smaller and attach it again.")
+                    return "type-size", {"name": name, "size": size, "kind": prefix.rstrip("/"), "cap": cap}
         total = sum(size for _, _, size in files)
         if total > self.max_total:
-            return (f"{'These files are' if len(files) > 1 else files[0][0] + ' is'} {readable_size(total)}; "
-                    f"{self.name} takes up to {readable_size(self.max_total)} a message. Make "
-                    f"{'them' if len(files) > 1 else 'it'} smaller or send a link.")
+            values: dict[str, str | int] = {"size": total, "cap": self.max_total, "files": len(files)}
+            if len(files) == 1:
+                values["name"] = files[0][0]
+            return "size", values
+        return None
+
+    def sentence(self, reason: str, values: Mapping[str, Any]) -> str | None:
+        """:meth:`refusal`'s reason and values as a sentence in the current request's
+        language (None for a reason it doesn't know)."""
+        from flask_babel import gettext, ngettext
+
+        from host.attachments import readable_size
+
+        if reason == "too-many":
+            count = int(values.get("count") or self.max_files)
+            return str(ngettext("%(channel)s carries at most %(num)s file a message. Send the others in another message.",
+                            "%(channel)s carries at most %(num)s files a message. Send the others in another message.",
+                            count, channel=self.name))
+        if reason == "type":
+            return str(gettext("%(channel)s doesn't take %(type)s files like %(name)s. Send a PDF or an image (JPEG, PNG) "
+                           "instead, or a link.", channel=self.name, type=values.get("type", ""),
+                           name=values.get("name", "")))
+        if reason == "type-size":
+            return str(gettext("%(name)s is %(size)s; %(channel)s takes %(kind)s files of up to %(cap)s. Make it smaller "
+                           "and attach it again.", name=values.get("name", ""),
+                           size=readable_size(int(values.get("size") or 0)), channel=self.name,
+                           kind=values.get("kind", ""), cap=readable_size(int(values.get("cap") or 0))))
+        if reason == "size":
+            size, cap = readable_size(int(values.get("size") or 0)), readable_size(int(values.get("cap") or 0))
+            if values.get("name"):
+                return str(gettext("%(name)s is %(size)s; %(channel)s takes up to %(cap)s a message. Make it "
+                                   "smaller or send a link.", name=values["name"], size=size, channel=self.name,
+                                   cap=cap))
+            return str(gettext("These files are %(size)s; %(channel)s takes up to %(cap)s a message. Make them "
+                               "smaller or send a link.", size=size, channel=self.name, cap=cap))
         return None
 
 
@@ -102,14 +137,19 @@ class SendError(Exception):
     ``retryable`` decides whether the outbox tries again with backoff (provider 5xx,
     timeouts, 429) or marks the message failed for good (opt-out, invalid number).
     ``opted_out`` tells the host the recipient withdrew consent on this channel.
+    ``detail`` holds the values a sentence about the failure needs (a size, a file type,
+    the provider's HTTP status and own words), as JSON-able strings and numbers: the host
+    stores them with the message beside ``code`` and hands them back to the channel's
+    ``explain_failure(code, detail)`` when it words the failure for a reader.
     """
 
     def __init__(self, message: str, *, code: str | None = None, retryable: bool = False,
-                 opted_out: bool = False):
+                 opted_out: bool = False, detail: Mapping[str, str | int] | None = None):
         super().__init__(message)
         self.code = code
         self.retryable = retryable
         self.opted_out = opted_out
+        self.detail = dict(detail) if detail else None
 
 
 @dataclass(frozen=True)
@@ -168,10 +208,12 @@ class Channel(Protocol):
     outcome is unknown reached it after ``since`` (naive UTC), or ``None`` when the
     provider has no such message; raise ``SendError(retryable=True)`` when the provider
     can't be asked. The outbox asks it before every retry, so a message is never sent
-    twice (see :mod:`host.outbox`). ``explain_failure(code)`` returns a sentence for a
+    twice (see :mod:`host.outbox`). ``explain_failure(code, detail)`` returns a sentence for a
     failed (or retried) message's ``error_code`` in the current request's language, or ``None``: the
     API shows it instead of the sentence stored when the message failed, which a worker
-    made in English.
+    made in English. ``detail`` is the mapping the channel's ``SendError(detail=…)`` carried
+    (stored with the message), empty when there was none (a failure the provider reported
+    later, by a status webhook), so a sentence can name the values it needs.
 
     A channel describes itself to the console with optional attributes, read once at
     registration (:mod:`host.channel_descriptions`): ``colour`` (a :class:`ChannelColour`

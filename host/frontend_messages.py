@@ -50,9 +50,15 @@ def catalogs(language: str) -> dict[str, dict[str, str]]:
     return result
 
 
+def plugin_message(plugin: str, key: str) -> str | None:
+    """A message the host reads from a plugin's catalog in the request's language (English
+    filling gaps), e.g. ``plugin.description`` for the Plugins page, or None."""
+    info = current_app.extensions["switchboard"].plugins.plugins.get(plugin)
+    folder = plugin_folder(info.plugin) if info is not None else None
+    return _catalog(folder, current_language()).get(key) if folder else None
+
+
 def tab_title(plugin: str, tab) -> str:
     """A widget tab's title in the request's language, as the console shows it: the
     message ``tab.<key>`` of its plugin's catalog, else the title it registered."""
-    info = current_app.extensions["switchboard"].plugins.plugins.get(plugin)
-    folder = plugin_folder(info.plugin) if info is not None else None
-    return (_catalog(folder, current_language()).get(f"tab.{tab.key}") if folder else None) or tab.title
+    return plugin_message(plugin, f"tab.{tab.key}") or tab.title

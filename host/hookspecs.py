@@ -46,7 +46,9 @@ def register_channels(app: Flask) -> Iterable[Channel]:
     stop start-up with an error. An adapter that needs settings says which are still
     missing with ``missing_settings()`` (names of its settings fields, empty when set
     up): until then it is not offered to agents and its sends are refused at once with
-    a sentence naming them.
+    a sentence naming them. A failure is stored as the ``SendError``'s English sentence,
+    its ``code`` and its ``detail`` (the values the sentence names); the adapter's
+    ``explain_failure(code, detail)`` words it again in each reader's language.
     """
 
 
@@ -281,5 +283,7 @@ def check_consent(channel: str, address: str) -> str | None:
 def send_message(message: OutgoingMessage) -> SendResult | None:
     """Send an outbound message. The host default hands it to the chat's channel adapter.
 
-    Raise ``SendError(retryable=True)`` for provider failures worth retrying.
+    Raise ``SendError(retryable=True)`` for provider failures worth retrying, with a
+    ``code`` and the ``detail`` values the channel's ``explain_failure(code, detail)``
+    needs to word it for each reader.
     """

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytz
 from babel import Locale
+from babel.numbers import format_decimal
 from flask import Flask, request
 from flask_babel import Babel, force_locale, get_locale, get_timezone, refresh
 from flask_login import current_user
@@ -29,6 +30,10 @@ LANGUAGES: dict[str, str] = {"en": "English", "es": "Español", "pl": "Polski"}
 DEFAULT_LANGUAGE = "en"
 #: Languages written right to left (none of ours yet; the layout is tested with ``dir=rtl``).
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
+
+#: CLDR's minimumGroupingDigits where it is not 1 (Babel's data leaves it out; the browser's
+#: Intl applies it): Spanish and Polish write 1600 without a separator and 16 000 with one.
+MIN_GROUPING_DIGITS: dict[str, int] = {"es": 2, "pl": 2}
 
 babel = Babel()
 
@@ -92,6 +97,19 @@ def select_time_zone() -> str | None:
 def current_language() -> str:
     locale = get_locale()
     return str(locale.language) if locale is not None else DEFAULT_LANGUAGE
+
+
+def format_number(value: int | float, format: str | None = None) -> str:
+    """``value`` as the request's language writes numbers, the way the browser's
+    ``Intl.NumberFormat`` writes it: Babel's pattern and symbols, and the thousands
+    separator only from CLDR's minimum grouping digits on ("1600" but "16.000" in Spanish),
+    so a number reads the same in a server sentence and in the console."""
+    locale = get_locale() or Locale.parse(DEFAULT_LANGUAGE)
+    pattern = locale.decimal_formats.get(None)
+    size = pattern.grouping[0] if pattern is not None else 3
+    minimum = MIN_GROUPING_DIGITS.get(str(locale.language), 1)
+    grouped = abs(int(value)) >= 10 ** (size + minimum - 1)
+    return format_decimal(value, format=format, locale=locale, group_separator=grouped)
 
 
 def current_time_zone() -> str:

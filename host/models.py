@@ -205,6 +205,8 @@ class Message(db.Model):
     status = db.Column(db.String(12), nullable=False, default="received")
     error_code = db.Column(db.String(16))
     error_message = db.Column(db.String(300))
+    # the values a failure's sentence names (SendError.detail), worded per reader by the channel
+    error_detail = db.Column(db.JSON)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
     chat = db.relationship("Chat", backref=db.backref("messages", lazy="dynamic", order_by="Message.id"))

@@ -116,7 +116,7 @@ class Outbox(QueueWorker):
         item.state, item.locked_until, item.last_error = "done", None, None
         message.external_id = result.external_id
         message.advance_status(result.status or "sent")
-        message.error_code = message.error_message = None
+        message.error_code = message.error_message = message.error_detail = None
         db.session.flush()
         bus.emit(MessageSent(message=snapshot_message(message), chat=snapshot_chat(message.chat)))
         bus.commit()
@@ -128,6 +128,7 @@ class Outbox(QueueWorker):
         if item.state != "dead":
             # English in the row; the API words it for each reader (host.send_failures)
             message.error_code, message.error_message = exc.code, retry_note(exc)
+            message.error_detail = exc.detail
             db.session.flush()
             bus.emit(MessageStatusChanged(message=snapshot_message(message), chat=snapshot_chat(message.chat),
                                           previous_status=message.status))
@@ -137,6 +138,7 @@ class Outbox(QueueWorker):
         message.status = "failed"
         message.error_code = exc.code
         message.error_message = str(exc)[:300]
+        message.error_detail = exc.detail
         db.session.flush()
         bus.emit(MessageStatusChanged(message=snapshot_message(message), chat=snapshot_chat(message.chat),
                                       previous_status=previous, opted_out=exc.opted_out))

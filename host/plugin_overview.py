@@ -1,8 +1,10 @@
 """Plugins described for people: what each one is, whether it is on, what it adds to the
 console and what it still needs — for the Plugins page and ``/healthz`` details.
 
-Descriptions come from the plugin's settings (``PluginSettings.title``/``description``)
-or else the first line of its module's docstring. The setup status joins three sources:
+Descriptions come from the plugin's own message catalog (``plugin.title`` and
+``plugin.description`` in ``messages/<language>.json``, for a plugin that ships no
+gettext catalog), else its settings (``PluginSettings.title``/``description``), else the
+first line of its module's docstring. The setup status joins three sources:
 stored settings that don't validate, channels not offered to agents yet (their
 ``missing_settings()``), and the plugin's health checks, each with the action that
 fixes it.
@@ -15,7 +17,7 @@ from flask import current_app, url_for
 from flask_babel import gettext, lazy_gettext, ngettext
 
 from host import settings as settings_store
-from host.frontend_messages import tab_title
+from host.frontend_messages import plugin_message, tab_title
 from host.i18n import and_list
 
 BUILTIN_TITLES = {"host.defaults": lazy_gettext("Switchboard core"), "host.realtime": lazy_gettext("Live updates")}
@@ -39,9 +41,11 @@ def describe(name: str) -> tuple[str, str]:
     if not inspect.ismodule(info.plugin) and doc == inspect.getdoc(type(info.plugin).__base__):
         doc = ""
     first = doc.split("\n\n")[0].replace("\n", " ").strip()
-    title = (registered.title if registered and registered.title else BUILTIN_TITLES.get(name)) or \
+    title = plugin_message(name, "plugin.title") or \
+        (registered.title if registered and registered.title else BUILTIN_TITLES.get(name)) or \
         name.replace("_", " ").capitalize()
-    description = (registered.description if registered and registered.description else "") or \
+    description = plugin_message(name, "plugin.description") or \
+        (registered.description if registered and registered.description else "") or \
         BUILTIN_DESCRIPTIONS.get(name) or first
     return str(title), str(description)
 

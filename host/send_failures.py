@@ -25,7 +25,7 @@ def retry_note(reason: object) -> str:
 def failure_sentence(message) -> str | None:
     """Why a message failed (or is being retried), in the current request's language: the
     outbox's own sentence for its codes, the channel's for a provider code
-    (``Channel.explain_failure``), otherwise the sentence stored when it failed."""
+    (``Channel.explain_failure(code, detail)``, with the values stored beside the code), otherwise the sentence stored when it failed."""
     stored = message.error_message
     explained = _explained(message)
     if not (explained or stored):
@@ -52,5 +52,6 @@ def _explained(message) -> str | None:
         return gettext("This customer opted out of %(channel)s messages (they replied STOP), so nothing was sent. "
                        "They can opt back in by sending START.", channel=str(label or message.channel))
     explain = getattr(registered[1], "explain_failure", None) if registered else None
-    sentence = explain(code) if callable(explain) else None
+    detail = message.error_detail if isinstance(getattr(message, "error_detail", None), dict) else {}
+    sentence = explain(code, detail) if callable(explain) else None
     return str(sentence) if sentence else None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
+from flask_babel import gettext
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from sqlalchemy import and_, func
@@ -78,7 +79,7 @@ class ChatList(MethodView):
         if refusal:  # unknown, switched off, or not set up (naming the missing settings)
             abort(422, errors={"json": {"channel": [refusal]}})
         if not data["body"].strip() and not data["template"] and not data["media"]:
-            abort(422, errors={"json": {"body": ["Write a message or pick a template."]}})
+            abort(422, errors={"json": {"body": [gettext("Write a message or pick a template.")]}})
         try:
             attachments.check_message(data["channel"], data["media"])
         except attachments.AttachmentRefused as exc:

@@ -32,6 +32,7 @@ from host.events import (CallStatusChanged, ChatArchived, ChatAssigned, ChatReop
                          ChatTransferred, ContactChanged, MessageQueued, MessageReceived, MessageSent,
                          MessageStatusChanged)
 from host.extensions import db
+from host.i18n import format_number
 from host.models import Agent, Call, Chat, Group, Message, utcnow
 
 from host.plugin_api._registry import channel_refusal, enabled_channels, is_enabled
@@ -51,4 +52,6 @@ __all__ = [
     "ContactChanged",
     # the running app's plugins and channels
     "is_enabled", "enabled_channels", "channel_refusal",
+    # a number as the reader's language writes it (as the browser's Intl does)
+    "format_number",
 ]

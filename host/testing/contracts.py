@@ -15,6 +15,7 @@ disabling it removes its routes, tabs, channels, Socket.IO handlers and hook cal
 * ``sent`` — a list the plugin's injected transport appends each send to, with
   ``external_id_of(item)`` returning the provider id the transport answered.
 
+A channel whose adapter has ``explain_failure`` must take ``(code, detail)``.
 A channel whose adapter has ``missing_settings()`` is also checked without its stored
 settings: it names fields of its settings schema, is not offered, and refuses to start
 a conversation (422) or queue a reply (409) with a sentence naming them.
@@ -128,6 +129,18 @@ class ChannelContract(PluginContract):
         assert response.status_code == 201, response.get_json()
         app.extensions["switchboard"].outbox.drain()
         return db.session.get(Message, response.get_json()["id"])
+
+    def test_explain_failure_takes_the_code_and_the_stored_detail(self, app, channel_key):
+        """The host asks ``explain_failure(code, detail)``: a channel that words its failures
+        takes both and answers a sentence or None, for a code it doesn't know too."""
+        adapter = app.extensions["switchboard"].channels[channel_key][1]
+        explain = getattr(adapter, "explain_failure", None)
+        if explain is None:
+            pytest.skip("the channel keeps the sentences its failures were stored with")
+        with app.test_request_context(headers={"Accept-Language": "es"}):
+            for code, detail in (("contract-unknown", {}), ("contract-unknown", {"status": 400, "reason": "x"})):
+                answer = explain(code, detail)
+                assert answer is None or (isinstance(answer, str) and answer)
 
     def test_sending_goes_through_the_injected_transport(self, app, agent, api, webhooks, customer_address, sent):
         message = self._reply(app, agent, api, webhooks, customer_address)

@@ -122,7 +122,7 @@ def test_refusals_speak_the_agents_language(api, agent):
     db.session.commit()
     assert create(api(agent), body="   ").json["errors"]["json"]["body"] == ["Escribe el texto de la respuesta."]
     assert create(api(agent), body="x" * 1601).json["errors"]["json"]["body"] == [
-        "Una respuesta puede tener como máximo 1.600 caracteres, como un mensaje."]
+        "Una respuesta puede tener como máximo 1600 caracteres, como un mensaje."]
     assert create(api(agent), shortcut="hello").status_code == 201
     assert create(api(agent), shortcut="hello").json["errors"]["json"]["shortcut"] == [
         "/hello ya se usa en tus respuestas personales. Elige otro atajo."]

@@ -77,3 +77,16 @@ def test_the_cards_name_tabs_and_describe_plugins_in_the_admins_language(app, ad
     assert "Contactos" in contacts and "Perfiles de clientes creados a partir de los chats" in contacts
     assert "Cliente, Contactos" in contacts
     assert "Núcleo de Switchboard" in page and "Envía cada notificación a los agentes" in page
+
+
+def test_a_plugin_without_a_gettext_catalog_is_described_from_its_own_messages(app, admin, signed_in):
+    """The example gateway ships only JSON catalogs: its title and description on the
+    Plugins page come from their plugin.title / plugin.description in the admin's language."""
+    assert "http_sms" in app.extensions["switchboard"].plugins.plugins, "make setup installs the example gateway"
+    admin.language = "es"
+    from host.extensions import db
+    db.session.commit()
+    gateway = card(signed_in(admin).get("/admin/plugins").get_data(as_text=True), "http_sms")
+    assert "Pasarela de SMS por HTTP" in gateway
+    assert "Envía y recibe SMS a través de cualquier pasarela que hable JSON por HTTP." in gateway
+    assert "Send and receive SMS" not in gateway

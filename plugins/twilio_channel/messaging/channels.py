@@ -7,7 +7,9 @@ outbox's: a ``SendError`` says whether trying again can help.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 import phonenumbers
 from flask import current_app
@@ -20,7 +22,8 @@ from plugins.twilio_channel.account import subaccounts as accounts
 
 from plugins.twilio_channel.messaging import templates as content_templates
 from plugins.twilio_channel.client import CredentialsMissing, twilio_client
-from plugins.twilio_channel.messaging.sender import ACCOUNT, NOT_SET_UP, TwilioMessagingSender, explain_known
+from plugins.twilio_channel.messaging.sender import (ACCOUNT, NOT_SET_UP, TwilioMessagingSender, explain_error,
+                                                     explain_known)
 from plugins.twilio_channel.messaging.senders import WHATSAPP, bare, choose_sender
 from plugins.twilio_channel.settings import load_config, missing_settings
 from plugins.twilio_channel.messaging.whatsapp_window import window_for
@@ -83,21 +86,24 @@ WHATSAPP_RULES = MediaRules("WhatsApp", WHATSAPP_TYPES, max_total=16 * MB, max_f
 
 
 
-def media_refusal(rules: MediaRules, media) -> tuple[str, str] | None:
-    """The error code Twilio fails a message carrying ``media`` with, and the sentence saying
-    why: 21623 (too many files), 12300 (a type the channel doesn't take), 11751 (too large).
-    Only what is known before Twilio fetches the files counts: an undeclared type or size
-    is Twilio's to judge."""
+MEDIA_CODES = {"too-many": "21623", "type": "12300", "type-size": "11751", "size": "11751"}
+
+
+def media_refusal(rules: MediaRules, media) -> tuple[str, str, dict] | None:
+    """The error code Twilio fails a message carrying ``media`` with, the sentence saying
+    why (in the worker's language: English) and the values it names (kept with the message,
+    so ``explain_failure`` words it for each reader): 21623 (too many files), 12300 (a type
+    the channel doesn't take), 11751 (too large). Only what is known before Twilio fetches
+    the files counts: an undeclared type or size is Twilio's to judge."""
     if not media:
         return None
     files = [(m.filename or m.url.split("?")[0].rsplit("/", 1)[-1], m.content_type, m.size or 0) for m in media]
-    if len(files) > rules.max_files:
-        return "21623", rules.problem(files) or ""
     declared = [f for f in files if f[1] not in ("", "application/octet-stream")]
-    sentence = rules.problem(declared)
-    if sentence is None:
+    refused = rules.refusal(files if len(files) > rules.max_files else declared)
+    if refused is None:
         return None
-    return ("12300" if any(t not in rules.types for _, t, _ in declared) else "11751"), sentence
+    reason, values = refused
+    return MEDIA_CODES[reason], rules.sentence(reason, values) or "", {"reason": reason, **values}
 
 
 LOOKS = {"sms": ChannelColour("#eef4ff", "#3538cd"), "whatsapp": ChannelColour("#e7f8ef", "#087443")}
@@ -149,11 +155,20 @@ class TwilioChannel:
                        "of the customer's last message. Pick an approved template.",
                        name=found.friendly_name or found.sid, status=status)
 
-    def explain_failure(self, code: str) -> str | None:
+    def explain_failure(self, code: str, detail: Mapping[str, Any]) -> str | None:
         """Asked by the host when it shows a failed message: Twilio's error code, or one of the
         sender's own (``twilio-…``), as a sentence in the reader's language (the sentence stored
-        when it failed was made in the worker's)."""
-        return explain_known(code)
+        when it failed was made in the worker's), naming the values kept with it (``detail``):
+        the file refused and its size, Twilio's HTTP status and words. A code Twilio reported
+        that we have no sentence for points to Twilio's page about it."""
+        if code in MEDIA_CODES.values() and detail.get("reason"):
+            sentence = self.media_rules.sentence(str(detail["reason"]), detail)
+            if sentence:
+                return gettext("%(explanation)s (Twilio error %(code)s).", explanation=sentence.rstrip("."), code=code)
+        known = explain_known(code, detail)
+        if known is None and code.isdigit():
+            return explain_error(code)
+        return known
 
     def render_template(self, chat: Chat, template) -> str | None:
         """Asked by the host when a template is queued: the text the customer will receive."""
@@ -171,7 +186,7 @@ class TwilioChannel:
                 raise SendError(refusal, code="63016", retryable=False)
         refused = media_refusal(self.media_rules, message.media)
         if refused:  # Twilio would take the request and fail the message once it fetched the files
-            raise SendError(refused[1], code=refused[0], retryable=False)
+            raise SendError(refused[1], code=refused[0], retryable=False, detail=refused[2])
         adapter, message = self._prepared(message, chat)
         return adapter.send(message)
 
@@ -189,10 +204,11 @@ class TwilioChannel:
             client = twilio_client(accounts.for_sender(sender or config.messaging_service_sid))
             adapter = TwilioMessagingSender(client, config.status_callback_url, config.messaging_service_sid)
         except (CredentialsMissing, ValueError) as exc:
-            raise SendError(f"Twilio is not set up correctly: {exc}", code=NOT_SET_UP, retryable=False) from exc
+            raise SendError(f"Twilio is not set up correctly: {exc}", code=NOT_SET_UP, retryable=False,
+                            detail={"reason": str(exc)[:200]}) from exc
         except accounts.AccountUnavailable as exc:  # the subaccount's token: Twilio unreachable for now
             raise SendError(f"Twilio could not be reached ({exc}); the message will be retried.",
-                            code=ACCOUNT, retryable=True) from exc
+                            code=ACCOUNT, retryable=True, detail={"reason": str(exc)[:200]}) from exc
         to = (WHATSAPP + bare(message.to)) if self.key == "whatsapp" else bare(message.to)
         return adapter, replace(message, sender=sender, to=to)
 

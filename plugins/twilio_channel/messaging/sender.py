@@ -18,7 +18,7 @@ import requests
 from flask_babel import LazyString, gettext, lazy_gettext
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 
-from host.plugin_api import OutgoingMessage, SendError, SendResult
+from host.plugin_api import OutgoingMessage, SendError, SendResult, format_number
 
 LOOKUP_LIMIT = 50  # the recipient's most recent messages looked through before a retry
 CLOCK_SKEW = timedelta(minutes=2)  # between our clock and Twilio's date_created
@@ -36,6 +36,7 @@ TIMED_OUT = "twilio-timeout"
 OFFLINE = "twilio-offline"
 NOT_SET_UP = "twilio-setup"
 ACCOUNT = "twilio-account"  # a subaccount's token could not be had from Twilio
+REFUSED = "twilio-refused"  # Twilio answered an error without a code of its own (an HTTP status only)
 
 # Twilio answers a create with its own statuses; the host only knows its delivery ladder
 # (queued < sending < sent < delivered < read), so "not yet handed on" maps to queued.
@@ -54,7 +55,17 @@ ERROR_EXPLANATIONS: Mapping[str, LazyString] = MappingProxyType({
                           "unsupported route or sender type for the destination)."),
     "21614": lazy_gettext("The customer's number cannot receive text messages (it is probably a "
                           "landline). Call them instead or ask for a mobile number."),
-    "21617": lazy_gettext("The message is longer than 1,600 characters. Shorten it or split it."),
+    "21617": LazyString(lambda: _too_long()),  # the limit written as the reader writes numbers
+    # twilio.com/docs/api/errors/<code>: what Twilio fails a message's files with
+    "11751": lazy_gettext("The files are larger than the channel takes (5 MB a message by MMS, 16 MB by "
+                          "WhatsApp). Make them smaller, send fewer in one message or send a link."),
+    "12300": lazy_gettext("Twilio could not use one of the files: its type (Content-Type) is not one the "
+                          "channel takes. Send a PDF or an image (JPEG, PNG) instead, or a link."),
+    "21620": lazy_gettext("Twilio could not fetch a file of the message: its link is not valid."),
+    "21623": lazy_gettext("The message carries more files than Twilio takes (at most 10). Send the others "
+                          "in another message."),
+    "63019": lazy_gettext("Twilio could not download a file of the message. Check that its link works, then "
+                          "send it again."),
     "20429": lazy_gettext("Twilio is rate-limiting our requests. The message will be retried."),
     "30003": lazy_gettext("The customer's phone could not be reached (switched off, out of coverage "
                           "or roaming). Try again later."),
@@ -89,6 +100,11 @@ OWN_FAILURES: Mapping[str, LazyString] = MappingProxyType({
 })
 
 
+def _too_long() -> str:
+    return gettext("The message is longer than %(count)s characters. Shorten it or split it.",
+                   count=format_number(MAX_BODY_CHARS))
+
+
 def explain_error(code: Any) -> str:
     """Plain-language explanation of a Twilio error code for agents (never empty), in the
     current request's language (English in workers and webhooks)."""
@@ -102,16 +118,50 @@ def explain_error(code: Any) -> str:
     return gettext("Twilio reported error %(code)s. See %(url)s for details.", code=text, url=url)
 
 
-def explain_known(code: str) -> str | None:
+def explain_known(code: str, detail: Mapping[str, Any] | None = None) -> str | None:
     """The sentence for a Twilio error code this module knows, or for one of our own codes
-    (:data:`OWN_FAILURES`), or None."""
-    own = OWN_FAILURES.get(code)
+    (:data:`OWN_FAILURES`), or for Twilio's refusal of a request (``detail`` holds its HTTP
+    ``status`` and its own words, ``twilio``), or None."""
+    detail = detail or {}
+    own = _own_failure(code, detail)
     if own is not None:
-        return str(own)
+        return own
     known = ERROR_EXPLANATIONS.get(code)
     if known is None:
-        return None
+        return _refused(code, detail) if "status" in detail else None
     return gettext("%(explanation)s (Twilio error %(code)s).", explanation=str(known).rstrip("."), code=code)
+
+
+def _own_failure(code: str, detail: Mapping[str, Any]) -> str | None:
+    """One of our own codes, with what went wrong when it was kept (Twilio's library's words)."""
+    reason = str(detail.get("reason") or "")
+    if reason and code == NOT_SET_UP:
+        return gettext("Twilio is not set up correctly (%(reason)s). An admin can check its settings on the Plugins "
+                       "page.", reason=reason)
+    if reason and code == BAD_URL:
+        return gettext("Twilio could not be called because its URL is wrong: %(reason)s.", reason=reason)
+    if reason and code == ACCOUNT:
+        return gettext("Twilio could not be reached for the subaccount that sends this message (%(reason)s).",
+                       reason=reason)
+    if code == REFUSED:
+        return _refused(None, detail)
+    own = OWN_FAILURES.get(code)
+    return str(own) if own is not None else None
+
+
+def _refused(code: str | None, detail: Mapping[str, Any]) -> str:
+    """Twilio refused the request: its HTTP status and its own (English) words, which are
+    quoted as Twilio gave them."""
+    status, words = detail.get("status") or "?", str(detail.get("twilio") or "").strip()
+    if code and words:
+        return gettext("Twilio refused the message (HTTP %(status)s): “%(twilio)s” (Twilio error %(code)s).",
+                       status=status, twilio=words, code=code)
+    if code:
+        return gettext("Twilio refused the message (HTTP %(status)s, Twilio error %(code)s).", status=status,
+                       code=code)
+    if words:
+        return gettext("Twilio refused the message (HTTP %(status)s): “%(twilio)s”.", status=status, twilio=words)
+    return gettext("Twilio refused the message (HTTP %(status)s).", status=status)
 
 
 class TwilioMessagingSender:
@@ -151,7 +201,7 @@ class TwilioMessagingSender:
             raise SendError("The message is empty: add text or an attachment.", code=EMPTY,
                             retryable=False)
         if len(msg.body) > MAX_BODY_CHARS:
-            raise SendError(explain_error("21617"), code="21617", retryable=False)
+            raise SendError(explain_error("21617"), code="21617", retryable=False, detail={"length": len(msg.body)})
         if msg.body:
             params["body"] = msg.body
         if msg.media:
@@ -230,14 +280,16 @@ def send_error_from_twilio(exc: Exception) -> SendError:
     retryable = status == 429 or status >= 500 or code == "20429"
     if code in ERROR_EXPLANATIONS:
         return SendError(explain_error(code), code=code, retryable=retryable)
-    detail = getattr(exc, "msg", None) or getattr(exc, "detail", None) or \
-        getattr(exc, "title", "") or "no details given"
-    text = f"Twilio refused the message (HTTP {status}): {detail}"
+    words = str(getattr(exc, "msg", None) or getattr(exc, "detail", None) or getattr(exc, "title", "") or "")
+    # Worded for each reader from the code and these values (explain_known); the English
+    # sentence is what the row keeps.
+    detail: dict[str, str | int] = {"status": status, "twilio": words[:200]}
+    text = f"Twilio refused the message (HTTP {status}): {words or 'no details given'}"
     if code:
         text += f" (Twilio error {code})"
     if retryable:
         text += ". It will be retried automatically"
-    return SendError(text + ".", code=code, retryable=retryable)
+    return SendError(text + ".", code=code or REFUSED, retryable=retryable, detail=detail)
 
 
 def _twilio_code(raw: Any) -> str | None:
@@ -255,7 +307,7 @@ def send_error_from_transport(exc: requests.RequestException) -> SendError:
                      requests.exceptions.InvalidSchema, requests.exceptions.URLRequired)
     if isinstance(exc, config_errors):
         return SendError(f"Twilio could not be called because its URL is wrong: {exc}", code=BAD_URL,
-                         retryable=False)
+                         retryable=False, detail={"reason": str(exc)[:200]})
     # A read timeout may come after Twilio accepted the message (the Messages API has no
     # idempotency key): the outbox asks Twilio (find_sent) before it retries.
     timed_out = isinstance(exc, requests.Timeout)

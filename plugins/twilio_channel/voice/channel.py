@@ -87,7 +87,7 @@ class VoiceChannel:
     def missing_settings(self) -> list[str]:
         return missing_settings(load_config(), self.key)
 
-    def explain_failure(self, code: str) -> str | None:
+    def explain_failure(self, code: str, detail=None) -> str | None:
         return self.refusal if code == TEXT_REFUSED else None
 
     def check_reply(self, chat, body: str = "", media=(), template=None) -> str:

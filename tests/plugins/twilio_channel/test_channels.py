@@ -240,4 +240,4 @@ def test_the_logs_word_the_hosts_own_codes_in_the_readers_language(app, agent, a
 @pytest.mark.parametrize("code", sorted(sender.OWN_FAILURES))
 def test_every_own_failure_code_fits_the_column_and_is_worded(app, code):
     assert len(code) <= Message.error_code.type.length and not code.isdigit()
-    assert SMS.explain_failure(code) == str(sender.OWN_FAILURES[code])
+    assert SMS.explain_failure(code, {}) == str(sender.OWN_FAILURES[code])

@@ -559,5 +559,5 @@ def test_call_refusals_and_the_voice_channel_speak_the_agents_language(app, agen
     # A text that reached the calls' channel is explained in the reader's language when shown.
     from flask_babel import force_locale
     with force_locale("es"):
-        assert VOICE_CHANNEL.explain_failure("voice-text").startswith("Una llamada telefónica no puede llevar texto")
-        assert VOICE_CHANNEL.explain_failure("30003") is None
+        assert VOICE_CHANNEL.explain_failure("voice-text", {}).startswith("Una llamada telefónica no puede llevar texto")
+        assert VOICE_CHANNEL.explain_failure("30003", {}) is None
