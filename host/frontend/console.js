@@ -84,7 +84,9 @@ export function startConsole(root, boot) {
   widget.setChat(null);
   // Another language or zone chosen on the profile: the console draws itself again in it, in
   // place (the call bar follows through its tab's onLocaleChange).
+  const shownReasons = () => state.loading || chatView.messages().some((m) => m.error_message);
   followConsoleLocale({ socket, api, render: () => render(), setIdleTitle: (title) => { idleTitle = title; },
+    rereadReasons: () => state.openId && shownReasons() && refreshTranscript(state.openId),
     parts: { listTitle, indicator, shortcutsButton, notifyButton, details, detailsBack, liveBar, list, search, chatView, widget, channels } });
   followPluginChanges({ socket, api, widget, channels, onChange: () => {
     search.showChannels();
@@ -182,11 +184,16 @@ export function startConsole(root, boot) {
     }, 150);
   }
 
-  /** Fetch the open chat's transcript again (after a reconnect; a call's line when it ends). */
+  /** Fetch the open chat's transcript again (after a reconnect; a call's line when it ends;
+   *  a failure's reason, in this agent's words). While the chat is still loading, the load's
+   *  own read may have been answered before what this read was asked for (a message failing):
+   *  its messages wait with the pushes and are drawn over the load's, not dropped. */
   async function refreshTranscript(id) {
     try {
       const messages = await api(`chats/${id}/messages`);
-      if (state.openId === id && !state.loading) messages.forEach((m) => chatView.upsertMessage(m));
+      if (state.openId !== id) return;
+      if (state.loading === id) state.buffered.push(...messages);
+      else messages.forEach((m) => chatView.upsertMessage(m));
     } catch {
       /* the next reconnect will try again */
     }

@@ -14,7 +14,7 @@ import pytest
 from host.contracts import SendError
 from host.extensions import db
 from host.testing.loopback import webhook
-from host.testing.pytest_plugin import sign_in_page
+from host.testing.pytest_plugin import choose_language, sign_in_page
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -220,6 +220,59 @@ def test_a_failed_sends_reason_arrives_in_the_agents_language(app, browser_page,
     expect(failed.locator(".msg-error")).to_have_text(
         "El número de teléfono del cliente no es válido. Revisa que no tenga errores y que incluya el "
         "prefijo del país (error de Twilio 21211).")
+    assert page.js_errors == []
+
+
+def test_a_reason_pushed_while_the_chat_is_loading_is_shown_in_the_agents_language(app, browser_page, live_server,
+                                                                                   agent, loopback):
+    """The transcript's read was answered before the message failed and reaches the page
+    after the push: the reason the console reads again meanwhile is kept, not dropped."""
+    from host.models import Message
+    from plugins.twilio_channel.messaging.sender import explain_known
+
+    loopback.channel.explain_failure = explain_known
+    agent.language = "es"
+    db.session.commit()
+    page = browser_page
+    sign_in_page(page, live_server.url, agent.email)
+    expect(page.locator(".conn")).to_have_attribute("data-state", "connected")
+    inbound(app, "in-1", sender="+15550001", body="Hola", profile={"name": "Maria Lopez"})
+    inbound(app, "in-2", sender="+15550002", body="Buenas", profile={"name": "Bruno Díaz"})
+    open_chat(page, "Maria Lopez")
+    maria = chat_id_of(page, "Maria Lopez")
+    page.locator(".composer-input").fill("¿Sigues ahí?")
+    page.locator(".composer-input").press("Enter")
+    expect(page.locator(".transcript .msg-out").last).to_have_attribute("data-status", "sent")
+    view_button(page, "queued").click()  # replying took Maria's chat: it is in My chats now
+    open_chat(page, "Bruno Díaz")
+    view_button(page, "mine").click()
+
+    held = []  # the first read of Maria's transcript: answered now, handed to the page later
+
+    def hold_first_read(route):
+        if route.request.method == "GET" and not held:
+            held.append((route, route.fetch()))
+        else:
+            route.continue_()
+
+    page.route(f"**/api/v1/chats/{maria}/messages", hold_first_read)
+    row(page, "Maria Lopez").click()
+    expect(page.locator(".chat-title")).to_have_text("Maria Lopez")
+    expect(page.locator(".transcript")).to_have_attribute("aria-busy", "true")
+    sent = db.session.execute(db.select(Message).where(Message.direction == "out")).scalar_one()
+    with page.expect_response(lambda r: r.url.endswith(f"/chats/{maria}/messages") and r.request.method == "GET"):
+        failed_status = {"type": "status", "id": sent.external_id, "status": "failed", "error_code": "21211"}
+        assert webhook(app.test_client(), failed_status).status_code == 200
+    assert len(held) == 1
+    route, stale = held[0]
+    route.fulfill(response=stale)
+    failed = page.locator(".transcript .msg-out").last
+    expect(failed).to_have_attribute("data-status", "failed")
+    expect(failed.locator(".msg-error")).to_have_text(
+        "El número de teléfono del cliente no es válido. Revisa que no tenga errores y que incluya el "
+        "prefijo del país (error de Twilio 21211).")
+    choose_language(page.context, live_server.url, "pl")  # the reason shown follows the new language
+    expect(failed.locator(".msg-error")).to_contain_text("(błąd Twilio 21211).")
     assert page.js_errors == []
 
 

@@ -31,9 +31,10 @@ export async function refreshPageChrome() {
  * Follow the agent's language and zone. `parts` are the console's pieces as startConsole
  * built them ({listTitle, indicator, shortcutsButton, notifyButton, details, detailsBack,
  * liveBar, list, search, chatView, widget, channels}); `render()` draws the lists again and
- * `setIdleTitle(title)` gives the tab its title when nothing is unread.
+ * `setIdleTitle(title)` gives the tab its title when nothing is unread; `rereadReasons()` reads
+ * the open transcript again when a failure's reason (worded by the server) is shown or may be.
  */
-export function followConsoleLocale({ socket, api, parts, render, setIdleTitle }) {
+export function followConsoleLocale({ socket, api, parts, render, setIdleTitle, rereadReasons }) {
   let notifyButton = parts.notifyButton;
   followPreferences({ socket, api, redraw: async () => {
     parts.listTitle.textContent = t("console.inbox");
@@ -49,6 +50,8 @@ export function followConsoleLocale({ socket, api, parts, render, setIdleTitle }
     parts.search.relabel();
     parts.chatView.relabel();
     render();
+    // Why a message failed is the server's sentence: read again, in the new language.
+    rereadReasons?.();
     // Channel names (and a channel's reason it can't take text) as the server says them now,
     // those of channels switched off or not set up too: older chats on them are still shown.
     const [page, named] = await Promise.all([refreshPageChrome(), fetchChannels(api, parts.channels).then(
