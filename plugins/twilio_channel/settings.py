@@ -40,6 +40,12 @@ EDGES = ("ashburn", "umatilla", "dublin", "frankfurt", "sao-paulo", "singapore",
 VOICE_GREETING = "Thanks for calling. Please hold while we connect you to an agent."
 VOICE_HOLD_MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"  # Twilio's own
 VOICE_VOICEMAIL_PROMPT = "Sorry, nobody can take your call right now. Please leave a message after the tone."
+# What callers hear is said in one language for the whole instance (callers are customers:
+# an agent's own language says nothing about theirs). Twilio's default voice speaks US
+# English; another language needs a voice that speaks it (twilio.com/docs/voice/twiml/say:
+# an invalid voice and language pair fails the <Say>), here an Amazon Polly voice of it.
+SPOKEN_LANGUAGES: dict[str, str | None] = {"en-US": None, "en-GB": "Polly.Amy", "es-ES": "Polly.Lucia",
+                                           "es-MX": "Polly.Mia", "es-US": "Polly.Lupe", "pl-PL": "Polly.Ewa"}
 
 
 def _e164(value: str) -> None:
@@ -167,6 +173,10 @@ class TwilioSettingsSchema(Schema):
         "description": lazy_gettext("When no agent answers within this time the caller can leave a voicemail; 0 = never.")})
     voice_voicemail_prompt = fields.Str(load_default=VOICE_VOICEMAIL_PROMPT, validate=validate.Length(min=1, max=500),
                                         metadata={"label": lazy_gettext("Voicemail prompt")})
+    voice_language = fields.Str(load_default="en-US", validate=validate.OneOf(tuple(SPOKEN_LANGUAGES)), metadata={
+        "label": lazy_gettext("Language callers hear"),
+        "description": lazy_gettext("The greeting, the voicemail prompt and the other sentences said to callers are "
+                                    "spoken in it; the built-in ones are translated, yours are said as written.")})
 
     @pre_load
     def _blank_is_none(self, data, **kwargs):

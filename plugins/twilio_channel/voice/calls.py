@@ -44,7 +44,6 @@ LIVE = ("queued", "initiated", "ringing", "in-progress", "answered")
 TALKING = ("in-progress", "answered")
 MISSED = ("busy", "no-answer", "failed", "canceled")
 MEDIA_PATH = "/twilio/media/{sid}/{position}"  # the plugin's media proxy (pages.py) serves recordings too
-TRANSFER_SAY = "Please hold while we transfer your call."
 
 
 class VoiceError(Exception):
@@ -217,9 +216,10 @@ def follow_transfer(event) -> None:
     if call.status in TALKING:
         if call.muted:
             host_calls.set_muted(call, False)  # the new agent starts unmuted
-        where = urls()
-        twiml = (voice.dial_agent(event.to_agent_id, chat.id, where, say=TRANSFER_SAY) if event.to_agent_id
-                 else voice.back_on_hold(chat.id, where, TRANSFER_SAY))
+        where, setup = urls(), VoiceSetup.from_config(load_config())
+        say = setup.caller_words("transfer")
+        twiml = (voice.dial_agent(event.to_agent_id, chat.id, where, say=say, setup=setup) if event.to_agent_id
+                 else voice.back_on_hold(chat.id, where, say, setup))
         try:
             redirect(call, twiml)
         except VoiceError as exc:
@@ -359,7 +359,7 @@ def after_queue(form, chat_id: int) -> str:
         return voice.voicemail(setup, chat_id, urls())
     elif result in ("queue-full", "system-error", "error"):
         finish(call, "failed")
-        return voice.goodbye("Sorry, we can't take your call right now. Please try again later.")
+        return voice.goodbye(setup.caller_words("busy"), setup)
     return voice.empty()
 
 
@@ -383,7 +383,8 @@ def after_dial(form, chat_id: int, agent_id: int) -> str:
         return voice.empty()
     announce(call, chat)
     voice_queues.held(call)
-    return voice.back_on_hold(chat.id, urls(), "Sorry, the agent could not take your call. Please keep holding.")
+    setup = VoiceSetup.from_config(load_config())
+    return voice.back_on_hold(chat.id, urls(), setup.caller_words("missed"), setup)
 
 
 def store_voicemail(form) -> None:

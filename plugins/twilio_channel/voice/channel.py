@@ -28,13 +28,14 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask_babel import gettext
+from flask_babel import force_locale, gettext, lazy_gettext
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from host.plugin_api import AddressFormat, CallEvents, ChannelColour, SendError
 
 from plugins.twilio_channel.messaging.channels import normalise_number
-from plugins.twilio_channel.settings import (VOICE_GREETING, VOICE_HOLD_MUSIC, VOICE_VOICEMAIL_PROMPT, E164, SERVICE_SID,
+from plugins.twilio_channel.settings import (SPOKEN_LANGUAGES, VOICE_GREETING, VOICE_HOLD_MUSIC, VOICE_VOICEMAIL_PROMPT, E164,
+                                             SERVICE_SID,
                        TwilioConfig, load_config, missing_settings)
 
 VOICE = "voice"
@@ -50,6 +51,17 @@ VOICEMAIL_MAX_SECONDS = 120
 # --- the channel ---------------------------------------------------------------------------
 
 TEXT_REFUSED = "voice-text"  # the error code of a text that reached the voice channel
+
+# The sentences Switchboard says to callers, in the instance's spoken language
+# (VoiceSetup.caller_words); an admin's own greeting or prompt is said as written.
+CALLER_SENTENCES = {
+    "greeting": lazy_gettext("Thanks for calling. Please hold while we connect you to an agent."),
+    "voicemail": lazy_gettext("Sorry, nobody can take your call right now. Please leave a message after the tone."),
+    "transfer": lazy_gettext("Please hold while we transfer your call."),
+    "busy": lazy_gettext("Sorry, we can't take your call right now. Please try again later."),
+    "missed": lazy_gettext("Sorry, the agent could not take your call. Please keep holding."),
+    "thanks": lazy_gettext("Thank you for your message. Goodbye."),
+}
 
 
 class VoiceChannel:
@@ -113,6 +125,7 @@ class VoiceSetup:
     api_key_sid: str | None = None
     api_key_secret: str | None = None
     twiml_app_sid: str | None = None
+    language: str = "en-US"  # what callers hear: a key of SPOKEN_LANGUAGES
 
     @classmethod
     def from_config(cls, config: TwilioConfig) -> VoiceSetup:
@@ -123,7 +136,22 @@ class VoiceSetup:
                    voicemail_after=90 if after is None else int(after),
                    voicemail_prompt=raw.get("voice_voicemail_prompt") or VOICE_VOICEMAIL_PROMPT,
                    api_key_sid=raw.get("api_key_sid") or None, api_key_secret=raw.get("api_key_secret") or None,
-                   twiml_app_sid=raw.get("twiml_app_sid") or None)
+                   twiml_app_sid=raw.get("twiml_app_sid") or None,
+                   language=raw.get("voice_language") if raw.get("voice_language") in SPOKEN_LANGUAGES else "en-US")
+
+    def caller_words(self, key: str) -> str:
+        """One of :data:`CALLER_SENTENCES` in the language callers hear (English where
+        Switchboard has no catalog for it)."""
+        with force_locale(self.language.split("-")[0]):
+            return str(CALLER_SENTENCES[key])
+
+    @property
+    def spoken_greeting(self) -> str:
+        return self.caller_words("greeting") if self.greeting == VOICE_GREETING else self.greeting
+
+    @property
+    def spoken_voicemail_prompt(self) -> str:
+        return self.caller_words("voicemail") if self.voicemail_prompt == VOICE_VOICEMAIL_PROMPT else self.voicemail_prompt
 
 
 def agent_identity(agent_id: int) -> str:
@@ -192,6 +220,16 @@ def _xml(response: VoiceResponse) -> str:
     return str(response)
 
 
+def _say(response: VoiceResponse, text: str, setup: VoiceSetup | None) -> None:
+    """``<Say>`` in the language callers hear: US English with Twilio's default voice (no
+    attributes), any other with its voice and language."""
+    voice = SPOKEN_LANGUAGES.get(setup.language) if setup is not None else None
+    if voice:
+        response.say(text, voice=voice, language=setup.language)
+    else:
+        response.say(text)
+
+
 def hold_in_queue(response: VoiceResponse, chat_id: int, urls: VoiceUrls) -> VoiceResponse:
     response.enqueue(queue_name(chat_id), wait_url=urls.hold(chat_id), wait_url_method="POST",
                      action=urls.queue_done(chat_id), method="POST")
@@ -201,7 +239,7 @@ def hold_in_queue(response: VoiceResponse, chat_id: int, urls: VoiceUrls) -> Voi
 def incoming_call(setup: VoiceSetup, chat_id: int, urls: VoiceUrls) -> str:
     """Greet the caller and hold them in the chat's queue until an agent answers."""
     response = VoiceResponse()
-    response.say(setup.greeting)
+    _say(response, setup.spoken_greeting, setup)
     return _xml(hold_in_queue(response, chat_id, urls))
 
 
@@ -219,12 +257,13 @@ def hold_music(setup: VoiceSetup, queue_seconds: int) -> str:
     return _xml(response)
 
 
-def dial_agent(agent_id: int, chat_id: int, urls: VoiceUrls, say: str | None = None) -> str:
+def dial_agent(agent_id: int, chat_id: int, urls: VoiceUrls, say: str | None = None,
+               setup: VoiceSetup | None = None) -> str:
     """Ring one agent's browser (``<Client>agent-<id>``); the chat id travels along as a
     custom parameter so the widget knows which chat the call belongs to."""
     response = VoiceResponse()
     if say:
-        response.say(say)
+        _say(response, say, setup)
     dial = Dial(action=urls.dial_done(chat_id, agent_id), method="POST", timeout=AGENT_RING_SECONDS)
     client = dial.client(status_callback=urls.status_for(chat_id), status_callback_method="POST",
                          status_callback_event=STATUS_EVENTS)
@@ -234,26 +273,26 @@ def dial_agent(agent_id: int, chat_id: int, urls: VoiceUrls, say: str | None = N
     return _xml(response)
 
 
-def back_on_hold(chat_id: int, urls: VoiceUrls, say: str) -> str:
+def back_on_hold(chat_id: int, urls: VoiceUrls, say: str, setup: VoiceSetup | None = None) -> str:
     """Nobody picked up (or the chat went to a group): back into the chat's queue."""
     response = VoiceResponse()
-    response.say(say)
+    _say(response, say, setup)
     return _xml(hold_in_queue(response, chat_id, urls))
 
 
 def voicemail(setup: VoiceSetup, chat_id: int, urls: VoiceUrls) -> str:
     response = VoiceResponse()
-    response.say(setup.voicemail_prompt)
+    _say(response, setup.spoken_voicemail_prompt, setup)
     response.record(action=urls.voicemail(chat_id), method="POST", max_length=VOICEMAIL_MAX_SECONDS,
                     play_beep=True, timeout=5, recording_status_callback=urls.recording(chat_id),
                     recording_status_callback_method="POST", recording_status_callback_event="completed")
     return _xml(response)
 
 
-def goodbye(say: str | None = None) -> str:
+def goodbye(say: str | None = None, setup: VoiceSetup | None = None) -> str:
     response = VoiceResponse()
     if say:
-        response.say(say)
+        _say(response, say, setup)
     response.hangup()
     return _xml(response)
 

@@ -147,7 +147,8 @@ def voicemail_done():
     verify_signature()
     parsing.chat_id(request.args)
     voice_calls.store_voicemail(request.form)
-    return _twiml(voice.goodbye("Thank you for your message. Goodbye."))
+    setup = VoiceSetup.from_config(load_config())
+    return _twiml(voice.goodbye(setup.caller_words("thanks"), setup))
 
 
 @bp.post("/recording")
