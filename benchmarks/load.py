@@ -670,7 +670,8 @@ class Run:
             self.env["SWITCHBOARD_OUTBOX_WORKER"] = "false"
             for n in range(args.workers):
                 log = open(self.tmp / f"worker-{n}.log", "w")
-                self.workers.append(subprocess.Popen([*CLI, "worker"], env={**self.env, "SWITCHBOARD_OUTBOX_WORKER": "true"},
+                nice = [] if args.worker_nice is None else ["--nice", str(args.worker_nice)]
+                self.workers.append(subprocess.Popen([*CLI, "worker", *nice], env={**self.env, "SWITCHBOARD_OUTBOX_WORKER": "true"},
                                                      stdout=log, stderr=subprocess.STDOUT, cwd=ROOT))
         ports = iter(range(args.base_port, args.base_port + 100) if args.base_port else [])
         urls = [self.start_server(next(ports, None) or free_port()) for _ in range(args.processes)]
@@ -1142,6 +1143,9 @@ def main() -> int:
     parser.add_argument("--burst-factor", type=float, default=2.0, help="the burst's rate, times --rate")
     parser.add_argument("--workers", type=int, default=0,
                         help="separate `switchboard worker` processes; the servers then run no worker themselves")
+    parser.add_argument("--worker-nice", type=int, choices=range(0, 20), default=None, metavar="0-19",
+                        help="the worker processes' --nice (default: the command's own, 10); 0 on a machine "
+                             "busy with other work, where a niced worker only gets what the others leave")
     parser.add_argument("--drain", type=float, default=30.0, help="max seconds to wait for late events")
     parser.add_argument("--plugins", default=None, help="SWITCHBOARD_PLUGINS for the servers (default: all)")
     parser.add_argument("--seed", type=int, default=1)

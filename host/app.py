@@ -12,7 +12,7 @@ from werkzeug.routing import IntegerConverter
 
 from host import access
 from host import config as config_module
-from host import db_listeners, emit
+from host import db_listeners, emit, wakeups
 from host import settings as host_settings
 from host import login_limit, security_headers
 from host.extensions import csrf, db, login_manager, migrate
@@ -61,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_i18n(app, [info.plugin for info in plugins.plugins.values()])
     sb = Switchboard(app, plugins)
     app.extensions["switchboard"] = sb
+    wakeups.install(app)  # work queued here wakes the workers of other processes
     sb.outbox = Outbox(app)
     sb.inbox = Inbox(app)
     sb.outbox.companions.append(sb.inbox)  # started and stopped with the outbox worker

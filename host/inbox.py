@@ -63,9 +63,10 @@ def record(provider: str, external_id: str, kind: str, ordering_key: str, payloa
     """
     values = {"provider": provider[:40], "external_id": external_id[:200], "kind": kind[:60],
               "ordering_key": (ordering_key or external_id)[:200], "payload": payload}
-    result = db.session.execute(_record_statement(db.session.get_bind().dialect.name), values)
+    # The id RETURNING gives, not the rowcount: PostgreSQL's driver reports -1 for an
+    # INSERT that returns rows, and every event looked like a re-delivery (no kick).
+    new = db.session.execute(_record_statement(db.session.get_bind().dialect.name), values).scalar() is not None
     db.session.commit()
-    new = result.rowcount == 1
     if new:
         current_app.extensions["switchboard"].inbox.kick()
     return new
@@ -81,7 +82,7 @@ def _record_statement(dialect: str):
     if statement is None:
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = _RECORD[dialect] = insert(InboxEvent.__table__).on_conflict_do_nothing(
-            index_elements=["provider", "external_id"])
+            index_elements=["provider", "external_id"]).returning(InboxEvent.id)
     return statement
 
 
@@ -95,6 +96,7 @@ class Inbox(QueueWorker):
     model = InboxEvent
     key = "ordering_key"
     poll_setting = "SWITCHBOARD_INBOX_POLL_SECONDS"
+    wake_channel = "switchboard_inbox"
     claim_setting = "SWITCHBOARD_INBOX_CLAIM_SECONDS"
     max_attempts = MAX_ATTEMPTS
     max_backoff = MAX_BACKOFF_SECONDS

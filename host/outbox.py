@@ -49,6 +49,7 @@ class Outbox(QueueWorker):
 
     model = OutboxItem
     poll_setting = "SWITCHBOARD_OUTBOX_POLL_SECONDS"
+    wake_channel = "switchboard_outbox"
     claim_setting = "SWITCHBOARD_OUTBOX_CLAIM_SECONDS"
     max_attempts = MAX_ATTEMPTS
     max_backoff = MAX_BACKOFF_SECONDS

@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Flask
 
-from host import work_queue
+from host import wakeups, work_queue
 from host.extensions import db
 from host.models import utcnow
 
@@ -37,6 +37,9 @@ class PollingWorker:
 
     poll_setting = "SWITCHBOARD_OUTBOX_POLL_SECONDS"
     name = "worker"
+    # The channel on which work queued in another process wakes this worker at once
+    # (:mod:`host.wakeups`, PostgreSQL); None: that work waits for the next poll.
+    wake_channel: str | None = None
 
     def __init__(self, app: Flask) -> None:
         self.app = app
@@ -50,7 +53,14 @@ class PollingWorker:
         return True
 
     def kick(self) -> None:
-        """Work was added in this process: wake the thread now rather than at the next poll."""
+        """Work was added in this process (and committed): wake the thread now rather than at
+        the next poll, or, when this process doesn't run it, the workers of the others."""
+        self._wake.set()
+        if self.wake_channel is not None and not self.running:
+            wakeups.notify(self.app, self.wake_channel)
+
+    def wake(self) -> None:
+        """Wake this process's thread (work was added elsewhere)."""
         self._wake.set()
 
     @property
@@ -63,6 +73,8 @@ class PollingWorker:
             if self._thread is None and self.enabled():
                 self._stop.clear()
                 self._thread = start_background_task(self._run)
+                if self.wake_channel is not None:
+                    wakeups.listen(self.app, self.wake_channel, self, start_background_task)
 
     def stop(self) -> None:
         self._stop.set()
