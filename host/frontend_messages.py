@@ -9,6 +9,7 @@ lacks a language, or a key in it, shows its English message there.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 
@@ -56,6 +57,19 @@ def plugin_message(plugin: str, key: str) -> str | None:
     info = current_app.extensions["switchboard"].plugins.plugins.get(plugin)
     folder = plugin_folder(info.plugin) if info is not None else None
     return _catalog(folder, current_language()).get(key) if folder else None
+
+
+_ARGUMENT = re.compile(r"\{(\w+)\}")
+
+
+def plugin_text(plugin: str, key: str, **values) -> str | None:
+    """A message of a plugin's catalog in the request's language with its ``{arguments}``
+    filled in, or None: the server's sentences of a plugin that ships no gettext catalog
+    (keys ``server.…``; simple arguments only, no plurals or selects)."""
+    message = plugin_message(plugin, key)
+    if message is None:
+        return None
+    return _ARGUMENT.sub(lambda found: str(values.get(found.group(1), found.group(0))), message)
 
 
 def tab_title(plugin: str, tab) -> str:

@@ -1,10 +1,12 @@
-"""Small helpers for plugin authors: a blueprint for static tab scripts, tab URLs, body limits."""
+"""Small helpers for plugin authors: a blueprint for static tab scripts, tab URLs, body limits,
+and the server's sentences from a plugin's own JSON catalog (``plugin_text``)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from flask import Blueprint
 
+from host.frontend_messages import plugin_text as plugin_text  # a plugin's server sentence in the reader's language
 from host.request_bodies import limit_body  # noqa: F401  (tighter body limits for a webhook blueprint)
 
 

@@ -9,7 +9,8 @@
 // frontend/ code names its key with a literal string. Then, for each package:
 // - every key the code uses is in messages/en.json, and every English key is used
 //   (keys "tab.<tab key>" title the package's widget tabs, "plugin.title" and
-//   "plugin.description" describe it on the Plugins page; the host reads them);
+//   "plugin.description" describe it on the Plugins page, "server.…" are the plugin's
+//   server sentences (plugin_text); the host reads them);
 // - every other language has exactly the English keys;
 // - every message parses as ICU MessageFormat, uses the same arguments as the English
 //   one, and each plural has "other" and every category whole numbers take in that
@@ -26,7 +27,7 @@ const asJson = args.includes("--json");
 const named = args.filter((a) => !a.startsWith("--"));
 
 const CALL = /(?<![\w$])t\(\s*/g;
-const TAB_TITLE = /^(tab\.|plugin\.(title|description)$)/;
+const TAB_TITLE = /^(tab\.|server\.|plugin\.(title|description)$)/;
 
 function packages() {
   if (named.length) return named.map((p) => resolve(p));

@@ -9,9 +9,11 @@ from marshmallow import Schema, fields
 from host.plugin_api import (hookimpl, inbox, settings, InboundMessage, InboxHandler, PluginSettings, SendError,
                          SendResult, StatusUpdate, WidgetTab)
 from host.plugin_api.chats import apply_status, receive, receive_many
-from host.plugin_api.web import assets_blueprint, tab_stylesheet
+from host.plugin_api.web import assets_blueprint, plugin_text, tab_stylesheet
 
 NAME = "http_sms"
+# The codes a failed send is stored with; its sentence is made for each reader (explain_failure).
+OFFLINE, BUSY, REFUSED = "gw-offline", "gw-busy", "gw-refused"
 
 
 class GatewaySettings(Schema):
@@ -42,13 +44,22 @@ class HttpSmsChannel:
                 response = client.post(conf["send_url"], json=payload,
                                        headers={"Authorization": f"Bearer {conf['api_token']}"})
         except httpx.HTTPError as exc:
-            raise SendError(f"The SMS gateway could not be reached ({type(exc).__name__}).", retryable=True) from exc
+            raise SendError(f"The SMS gateway could not be reached ({type(exc).__name__}).", code=OFFLINE,
+                            retryable=True, detail={"problem": type(exc).__name__}) from exc
         if response.status_code == 429 or response.status_code >= 500:
-            raise SendError(f"The SMS gateway is busy (HTTP {response.status_code}).", retryable=True)
+            raise SendError(f"The SMS gateway is busy (HTTP {response.status_code}).", code=BUSY, retryable=True,
+                            detail={"status": response.status_code})
         if response.status_code >= 400:
             reason = response.json().get("error", "refused") if response.content else "refused"
-            raise SendError(f"The SMS gateway refused the message: {reason}.", code=str(response.status_code))
+            raise SendError(f"The SMS gateway refused the message: {reason}.", code=REFUSED,
+                            detail={"status": response.status_code, "reason": str(reason)[:200]})
         return SendResult(external_id=str(response.json()["id"]), status="sent")
+
+    def explain_failure(self, code, detail):
+        """A failure stored in English (the outbox worker's words) in the reader's language,
+        from this plugin's own catalog (messages/<language>.json, keys server.…)."""
+        key = {OFFLINE: "server.offline", BUSY: "server.busy", REFUSED: "server.refused"}.get(code)
+        return plugin_text(NAME, key, **detail) if key else None
 
 
 def _verified_json():

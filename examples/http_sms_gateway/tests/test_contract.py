@@ -125,3 +125,20 @@ def test_several_customers_messages_are_stored_in_one_batch(app, agent, sql_stat
         "Again 0", "Again 1", "Again 2", "Hello 0", "Hello 1", "Hello 2"]
     # handle_batch: the three customers' chats are looked up together, not one by one
     assert sum(s.startswith("select chats.") for s in sql_statements) == 1, sql_statements
+
+
+def test_a_refusal_is_shown_in_the_readers_language_from_the_plugins_own_catalog(app, agent, api, gateway):
+    from host.plugin_api import Message, db
+
+    Webhooks().inbound(app.test_client(), "in-1", "+15550123", "Hello")
+    chat_id = db.session.execute(db.select(Message.chat_id)).scalar_one()
+    gateway.fail_with = [400]
+    message_id = api(agent).post(f"/api/v1/chats/{chat_id}/messages", json={"body": "Hi"}).json["id"]
+    send_due(app)
+    message = db.session.get(Message, message_id)
+    assert (message.status, message.error_code) == ("failed", "gw-refused")
+    assert message.error_message == "The SMS gateway refused the message: unavailable."  # the row keeps English
+    agent.language = "pl"
+    db.session.commit()
+    (shown,) = [m for m in api(agent).get(f"/api/v1/chats/{chat_id}/messages").json if m["id"] == message_id]
+    assert shown["error_message"] == "Bramka SMS odrzuciła wiadomość (HTTP 400): unavailable."
