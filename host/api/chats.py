@@ -200,9 +200,9 @@ def transfer(data, chat_id):
     to_agent = db.session.get(Agent, data["agent_id"]) if data["agent_id"] else None
     to_group = db.session.get(Group, data["group_id"]) if data["group_id"] else None
     if data["agent_id"] and to_agent is None:
-        abort(422, errors={"json": {"agent_id": ["There is no agent with this id."]}})
+        abort(422, errors={"json": {"agent_id": [gettext("There is no agent with this id.")]}})
     if data["group_id"] and to_group is None:
-        abort(422, errors={"json": {"group_id": ["There is no group with this id."]}})
+        abort(422, errors={"json": {"group_id": [gettext("There is no group with this id.")]}})
     return _action(chat_id, service.transfer, current_user, to_agent=to_agent, to_group=to_group)
 
 

@@ -89,7 +89,7 @@ class AgentTokens(MethodView):
         them for any active agent."""
         agent = _managed(agent_id)
         if agent.id == current_user.id and not credentials.verify_password(agent, data["current_password"]):
-            abort(422, errors={"json": {"current_password": ["Type your current password to create a token."]}})
+            abort(422, errors={"json": {"current_password": [gettext("Type your current password to create a token.")]}})
         if not agent.is_active:
             abort(409, message=gettext("%(email)s is deactivated; activate the agent before creating tokens.", email=agent.email))
         token, secret = credentials.issue_token(agent, data["name"], credentials.expiry_in(data["expires_in_days"]))
@@ -144,7 +144,7 @@ def change_own_password(data):
     keep working; revoke them separately."""
     agent = current_user._get_current_object()
     if not credentials.verify_password(agent, data["current_password"]):
-        abort(422, errors={"json": {"current_password": ["That is not your current password."]}})
+        abort(422, errors={"json": {"current_password": [gettext("That is not your current password.")]}})
     this = current_sign_in()
     credentials.change_password(agent, data["new_password"], keep=this)
     db.session.commit()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask import Response, stream_with_context
 from flask.views import MethodView
+from flask_babel import gettext
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
@@ -142,7 +143,7 @@ def merge(data, contact_id):
     survivor = contact_or_404(contact_id)
     other = db.session.get(Contact, data["other_id"])
     if other is None:
-        abort(422, errors={"json": {"other_id": ["There is no contact with this id."]}})
+        abort(422, errors={"json": {"other_id": [gettext("There is no contact with this id.")]}})
     try:
         service.merge_contacts(survivor, other, current_user)
     except service.InvalidContact as exc:

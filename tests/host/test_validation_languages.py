@@ -55,3 +55,19 @@ def test_a_body_that_is_not_json_is_refused_in_the_agents_language(app, agent, a
     response = api(agent).post("/api/v1/chats", data="{not json", headers={"Content-Type": "application/json"})
     assert response.status_code == 400
     assert response.json["message"].startswith("Treść żądania nie jest prawidłowym JSON-em: ")
+
+
+def test_a_transfer_to_no_such_agent_or_group_is_refused_in_the_agents_language(app, agent, api):
+    from host.models import Chat
+
+    chat = Chat(channel="loopback", customer_address="+15550001", status="queued")
+    db.session.add(chat)
+    speaks(agent, "es")
+    client = api(agent)
+    answer = client.post(f"/api/v1/chats/{chat.id}/transfer", json={"agent_id": 999999})
+    assert answer.status_code == 422 and answer.json["errors"]["json"] == {
+        "agent_id": ["No hay ningún agente con este id."]}
+    speaks(agent, "pl")
+    answer = client.post(f"/api/v1/chats/{chat.id}/transfer", json={"group_id": 999999})
+    assert answer.status_code == 422 and answer.json["errors"]["json"] == {
+        "group_id": ["Nie ma grupy o tym identyfikatorze."]}
