@@ -4,6 +4,7 @@ process, next to a bare 204, and next to the rate at which the inbox worker proc
     python benchmarks/webhooks.py                      # defaults: 8 client threads, 5 rounds of 5 s phases
     python benchmarks/webhooks.py --threads 16 --seconds 15 --rate 200
     python benchmarks/webhooks.py --profile /tmp/wh-prof   # per-request cProfile of the app
+    python benchmarks/webhooks.py --production             # served as serve --production serves (gunicorn gthread)
     python benchmarks/webhooks.py --postgres postgresql+psycopg://postgres@127.0.0.1/postgres \
                                   --redis redis://127.0.0.1:6379/0 --work-profile /tmp/work.prof
 
@@ -13,7 +14,10 @@ a fresh PostgreSQL database made through that URL and dropped at the end, and wi
 
 1. starts ``python benchmarks/webhooks.py _serve`` — the app served exactly like
    ``switchboard serve --no-worker`` (Flask-SocketIO's threaded Werkzeug server, no outbox
-   or inbox worker: a webhook's cost is its acknowledgement alone),
+   or inbox worker: a webhook's cost is its acknowledgement alone), or with
+   ``--production`` like ``switchboard serve --production`` (gunicorn's gthread worker,
+   ``--server-threads`` threads, the app of :func:`host.serving.production_app`; its CPU
+   is the arbiter's and the worker's together),
    with Twilio credentials from the environment (live mode: the real signature check)
    and one extra bench-only plugin that adds ``POST /webhooks/bench/noop`` → 204. That
    route goes through the same request guards; it exists only in this process;
@@ -88,21 +92,43 @@ def without_writer_turn() -> None:
     sqlite_writes.begin_writing = lambda session: None
 
 
-def serve(instance: str, port: int, profile_dir: str | None) -> None:
-    import flask_migrate
+def bench_config(instance: str, port: int) -> dict:
+    return {"INSTANCE_PATH": instance, "PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "OUTBOX_WORKER": False, "INBOX_WORKER": False, "EXTRA_PLUGINS": [("bench", BenchPlugin())]}
 
-    from host import create_app
-    from host.serving import settle_garbage_collector
 
-    app = create_app({"INSTANCE_PATH": instance, "PUBLIC_URL": f"http://127.0.0.1:{port}",
-                      "OUTBOX_WORKER": False, "INBOX_WORKER": False, "EXTRA_PLUGINS": [("bench", BenchPlugin())]})
-    with app.app_context():
-        flask_migrate.upgrade(revision="heads")
+def profiled(app, profile_dir: str | None):
     if profile_dir:
         from werkzeug.middleware.profiler import ProfilerMiddleware
 
         app.wsgi_app = ProfilerMiddleware(app.wsgi_app, stream=None, profile_dir=profile_dir,
                                           filename_format="{method}.{path}.{time:.6f}.prof")
+    return app
+
+
+def serve(instance: str, port: int, profile_dir: str | None, production_threads: int = 0) -> None:
+    import flask_migrate
+
+    from host import create_app
+    from host.extensions import db
+    from host.serving import settle_garbage_collector
+
+    app = create_app(bench_config(instance, port))
+    with app.app_context():
+        flask_migrate.upgrade(revision="heads")
+        db.engine.dispose()  # gunicorn's worker makes its own connections
+    if production_threads:
+        from host import serving
+
+        # The app is made in gunicorn's worker, after the fork, as serve --production does.
+        def load():
+            made = profiled(serving.production_app(outbox=False, config=bench_config(instance, port)), profile_dir)
+            print("ready", flush=True)
+            return made
+
+        serving.serve(serving.gunicorn_options("127.0.0.1", port, production_threads), load)
+        return
+    profiled(app, profile_dir)
     socketio = app.extensions["socketio"]
     settle_garbage_collector()  # as switchboard serve does
     print("ready", flush=True)
@@ -187,9 +213,16 @@ class Result:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time the process has used so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time the process and its children (gunicorn's worker) have used
+    so far (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except FileNotFoundError:
+        return 0.0
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        total += sum(cpu_seconds(int(child)) for child in task.read_text().split())
+    return total
 
 
 def run_phase(name, port, threads, seconds, make_request, rate=None, max_requests=None,
@@ -255,6 +288,10 @@ def main() -> int:
     parser.add_argument("--without-writer-turn", action="store_true",
                         help="serve and work without host.sqlite_writes' writer turn (SQLite's busy handler only)")
     parser.add_argument("--port", type=int, default=0, help="the server's port (default: a free one)")
+    parser.add_argument("--production", action="store_true",
+                        help="serve as switchboard serve --production does (gunicorn gthread), not Werkzeug")
+    parser.add_argument("--server-threads", type=int, default=0,
+                        help="--production: the worker's threads (default: serve --production's)")
     parser.add_argument("--profile", metavar="DIR", help="write a cProfile file per request to DIR")
     parser.add_argument("--postgres", metavar="URL",
                         help="run on a fresh PostgreSQL database made through this URL (default: SQLite)")
@@ -325,6 +362,10 @@ def run(args, instance: str, port: int, database: Database, env: dict) -> int:
         env["SWITCHBOARD_PLUGINS"] = args.plugins
     if args.without_writer_turn:
         env["BENCH_WITHOUT_WRITER_TURN"] = "1"
+    if args.production:
+        from host.serving import DEFAULT_THREADS
+
+        env["BENCH_PRODUCTION_THREADS"] = str(args.server_threads or DEFAULT_THREADS)
     command = [sys.executable, __file__, "_serve", instance, str(port)] + ([args.profile] if args.profile else [])
     log_path = Path(instance) / "server.log"
     log = open(log_path, "w")  # a file, not a pipe: a full pipe would stall the server
@@ -445,7 +486,8 @@ if __name__ == "__main__":
     if os.environ.get("BENCH_WITHOUT_WRITER_TURN"):
         without_writer_turn()
     if len(sys.argv) > 1 and sys.argv[1] == "_serve":
-        serve(sys.argv[2], int(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else None)
+        serve(sys.argv[2], int(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else None,
+              int(os.environ.get("BENCH_PRODUCTION_THREADS") or 0))
     elif len(sys.argv) > 1 and sys.argv[1] == "_work":
         work(sys.argv[2], int(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else None)
     else:

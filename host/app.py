@@ -14,7 +14,7 @@ from host import access
 from host import config as config_module
 from host import db_listeners, emit, wakeups
 from host import settings as host_settings
-from host import login_limit, security_headers
+from host import login_limit, security_headers, webhooks
 from host.extensions import csrf, db, login_manager, migrate
 from host.i18n import init_i18n
 from host.logging_filters import install_secret_filter
@@ -86,6 +86,7 @@ def create_app(config: dict | None = None) -> Flask:
     access.install(app)  # who may use the route, before its view and input validation
     security_headers.install(app)
     login_limit.install(app)
+    webhooks.install(app)  # declared webhook blueprints skip what only people's requests need
     _install_proxy_fix(app)
     return app
 

@@ -211,11 +211,12 @@ class ReadBodyFirst:
         return [payload]
 
 
-def production_app(outbox: bool | None = None):
-    """Create the app of an HTTP process and start its outbox worker (unless switched off)."""
+def production_app(outbox: bool | None = None, config: dict | None = None):
+    """Create the app of an HTTP process and start its outbox worker (unless switched off);
+    ``config``: more settings for ``create_app`` (the webhook benchmark's)."""
     from host import create_app
 
-    app = create_app({"SOCKETIO_EMIT_ONLY": True})
+    app = create_app({**(config or {}), "SOCKETIO_EMIT_ONLY": True})
     app.wsgi_app = RealtimeElsewhere(ReadBodyFirst(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"],
                                                    app.config["SWITCHBOARD_REQUEST_BODY_TIMEOUT"]))
     if app.config["SWITCHBOARD_OUTBOX_WORKER"] if outbox is None else outbox:

@@ -19,7 +19,7 @@ import logging
 from flask import Blueprint, jsonify, request
 
 from host.plugin_api import db, inbox as host_inbox, InboxHandler
-from host.plugin_api.web import limit_body
+from host.plugin_api.web import provider_webhooks
 from plugins.livechat import inbound, settings, sync_queue
 from plugins.livechat.models import LiveChatWebhookKey
 from plugins.livechat.parsing import WebhookParseError, parse, verify_secret
@@ -34,7 +34,7 @@ MAX_BODY_BYTES = 1024 * 1024
 
 
 def webhook_blueprint() -> Blueprint:
-    bp = limit_body(Blueprint("livechat_webhooks", __name__), max_bytes=MAX_BODY_BYTES)
+    bp = provider_webhooks(Blueprint("livechat_webhooks", __name__), max_bytes=MAX_BODY_BYTES)
 
     @bp.post("/webhooks/livechat")
     def receive():

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields
 from host.plugin_api import (hookimpl, inbox, settings, InboundMessage, InboxHandler, PluginSettings, SendError,
                          SendResult, StatusUpdate, WidgetTab)
 from host.plugin_api.chats import apply_status, receive, receive_many
-from host.plugin_api.web import assets_blueprint, plugin_text, tab_stylesheet
+from host.plugin_api.web import assets_blueprint, plugin_text, provider_webhooks, tab_stylesheet
 
 NAME = "http_sms"
 # The codes a failed send is stored with; its sentence is made for each reader (explain_failure).
@@ -83,7 +83,8 @@ def register_settings_schemas(app):
 
 @hookimpl
 def register_blueprints(app):
-    bp = Blueprint(f"{NAME}_webhooks", __name__)  # (the blueprint named NAME serves static/)
+    # (the blueprint named NAME serves static/); a gateway's JSON events are small
+    bp = provider_webhooks(Blueprint(f"{NAME}_webhooks", __name__), max_bytes=1024 * 1024)
 
     @bp.post("/webhooks/http-sms/inbound")  # recorded, answered; the inbox worker stores it
     def inbound():

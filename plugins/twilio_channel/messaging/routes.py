@@ -4,7 +4,7 @@ Both fail closed: without a valid ``X-Twilio-Signature`` for our account the ans
 403 and nothing is stored. What a request must pass, cheapest first, so that a hostile
 one costs little: the body is at most :data:`MAX_BODY_BYTES` (413) with at most
 :data:`MAX_FIELDS` fields (400) — both applied by the host before the view runs
-(``host.plugin_kit.limit_body``) — then ``AccountSid`` must be ours or a listed
+(declared with ``provider_webhooks``) — then ``AccountSid`` must be ours or a listed
 subaccount's (403), and only then is the signature's HMAC computed. The account is
 matched by ``AccountSid`` (never by the ``To`` number), so numbers that belong to a
 Messaging Service pool — which we may not list one by one — are accepted like any
@@ -24,7 +24,7 @@ from twilio.request_validator import RequestValidator, compare
 from twilio.twiml.messaging_response import MessagingResponse
 
 from host.plugin_api import chats, db, inbox, utcnow, InboxHandler, StatusUpdate
-from host.plugin_api.web import limit_body
+from host.plugin_api.web import provider_webhooks
 
 from plugins.twilio_channel.account import subaccounts as accounts
 from plugins.twilio_channel.messaging import media as inbound_media
@@ -45,8 +45,8 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 128 * 1024
 MAX_FIELDS = 200
 
-bp = limit_body(Blueprint("twilio_channel_webhooks", __name__, url_prefix="/webhooks/twilio"),
-                max_bytes=MAX_BODY_BYTES, max_fields=MAX_FIELDS)
+bp = provider_webhooks(Blueprint("twilio_channel_webhooks", __name__, url_prefix="/webhooks/twilio"),
+                       max_bytes=MAX_BODY_BYTES, max_fields=MAX_FIELDS)
 
 EARLY_STATUS_DAYS = 2
 # The answer to every inbound message (replies go out through the outbox, not TwiML):

@@ -23,7 +23,7 @@ from flask import Blueprint, Response, request
 from flask_babel import gettext
 
 from host.plugin_api import db, Agent, Chat
-from host.plugin_api.web import limit_body
+from host.plugin_api.web import provider_webhooks
 
 from plugins.twilio_channel.account import subaccounts as accounts
 
@@ -39,8 +39,8 @@ from plugins.twilio_channel.messaging.routes import MAX_BODY_BYTES, MAX_FIELDS, 
 
 log = logging.getLogger(__name__)
 
-bp = limit_body(Blueprint("twilio_channel_voice_webhooks", __name__, url_prefix=voice.VOICE_PATH),
-                max_bytes=MAX_BODY_BYTES, max_fields=MAX_FIELDS)
+bp = provider_webhooks(Blueprint("twilio_channel_voice_webhooks", __name__, url_prefix=voice.VOICE_PATH),
+                       max_bytes=MAX_BODY_BYTES, max_fields=MAX_FIELDS)
 
 
 def _twiml(xml: str) -> Response:

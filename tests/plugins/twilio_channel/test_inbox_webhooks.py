@@ -50,6 +50,34 @@ def test_an_inbound_message_is_answered_once_recorded_and_stored_by_the_worker(a
     assert events()[0].state == "done"
 
 
+def test_acknowledging_a_webhook_begins_no_orm_session_transaction(app, live_account, twilio_webhook, monkeypatch):
+    """The acknowledgement is the inbox INSERT in a transaction of its own, on a
+    connection from the engine: no ORM session transaction begins for it (the settings and
+    the plugins' enabled state come from their per-process caches, held still here)."""
+    import host.plugins
+    import host.settings
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    monkeypatch.setattr(host.settings, "CACHE_SECONDS", 3600.0)
+    monkeypatch.setattr(host.plugins, "STATE_TTL", 3600.0)
+    assert twilio_webhook(MESSAGING, inbound_params(sid="SM" + "1" * 32, to="+14155550100")).status_code == 200
+    db.session.remove()
+    begun = []
+
+    def began(session, transaction, connection):
+        begun.append(session)
+
+    event.listen(Session, "after_begin", began)
+    try:
+        assert twilio_webhook(MESSAGING, inbound_params(sid="SM" + "2" * 32, to="+14155550100")).status_code == 200
+        assert twilio_webhook(STATUS, status_params("SM" + "2" * 32, "delivered")).status_code == 204
+    finally:
+        event.remove(Session, "after_begin", began)
+    assert begun == []
+    assert [e.kind for e in events()] == ["twilio.message", "twilio.message", "twilio.status"]
+
+
 def test_whatsapp_and_sms_of_one_number_are_one_customer_in_the_inbox(app, live_account, twilio_webhook):
     twilio_webhook(MESSAGING, inbound_params(sid="SM" + "1" * 32, to="+14155550100"))
     twilio_webhook(MESSAGING, inbound_params(sid="SM" + "2" * 32, frm="whatsapp:+14155550123",
