@@ -130,3 +130,15 @@ def test_the_transcript_says_what_happened(app, story, console, tmp_path):
             for found in page.evaluate(CONTRAST, selector):
                 assert found["ratio"] >= 4.5, (selector, found)
         page.screenshot(path=str(folder / f"transcript-{name}.png"))
+
+
+def test_a_missed_calls_reason_is_in_the_agents_language(app, story, agent, console, live_server):
+    """The call's line keeps Twilio's status in English ("no answer"); the agent reads it in theirs."""
+    agent.language = "es"
+    db.session.commit()
+    page = console
+    page.goto(f"{live_server.url}/console/chats/{story.id}")
+    expect(page.locator(".transcript")).to_have_attribute("aria-busy", "false")
+    missed = page.locator(".transcript .msg-event.kind-call").nth(1)
+    expect(missed.locator(".call-title")).to_have_text("Llamada entrante perdida")
+    expect(missed.locator(".call-details")).to_have_text(" · sin respuesta")

@@ -60,7 +60,19 @@ function player(media, label) {
 function parts(body) {
   const duration = /(\d+:\d\d)\)?\s*$/.exec(body || "")?.[1] || null;
   const reason = /\(([a-z -]+)\)\s*$/i.exec(body || "")?.[1] || null;
-  return { duration, reason };
+  return { duration, reason: reason && missedReason(reason) };
+}
+
+/** Why a call was missed, as the host stores it in the call's line (Twilio's final call
+ *  statuses, in English), in the agent's words. */
+function missedReason(reason) {
+  switch (reason.toLowerCase()) {
+    case "busy": return t("transcript.callBusy");
+    case "no answer": return t("transcript.callNoAnswer");
+    case "failed": return t("transcript.callFailed");
+    case "canceled": return t("transcript.callCanceled");
+    default: return reason;
+  }
 }
 
 /**
