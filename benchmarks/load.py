@@ -3,7 +3,7 @@ processes on PostgreSQL and Redis, agents connected over websockets, and a const
 signed inbound webhooks.
 
     python benchmarks/load.py [--processes 2] [--realtime 1] [--rate 300] [--seconds 60] [--agents 200]
-                              [--customers 500] [--groups 20] [--workers 0]
+                              [--customers 500] [--groups 20] [--workers 1]
                               [--burst-at 20] [--burst-seconds 20] [--burst-factor 2]
     python benchmarks/load.py --burst-seconds 0        # steady rate only
     python benchmarks/load.py --rate 100 --seconds 20 --profile /tmp/load-prof   # py-spy
@@ -18,7 +18,9 @@ count and time. What it does:
    and ``--customers`` contacts whose group override spreads their chats over the
    groups as well (the contacts plugin answers ``resolve_contact`` with it);
 3. starts ``--processes`` HTTP servers, each ``switchboard serve --production`` (gunicorn
-   gthread) on its own port, outbox worker on, and ``--realtime`` realtime servers, each
+   gthread) on its own port, ``--workers`` ``switchboard worker`` processes (one by default,
+   as the README's production setup advises; ``--workers 0``: the HTTP servers run the
+   inbox and outbox workers themselves), and ``--realtime`` realtime servers, each
    ``switchboard realtime`` (gunicorn gevent), all on Redis (a pub/sub channel of
    their own) — no load balancer: webhooks are spread across the HTTP processes, agents
    across the realtime ones (``--server werkzeug``: development servers, which take both);
@@ -1141,8 +1143,9 @@ def main() -> int:
     parser.add_argument("--burst-at", type=float, default=20.0, help="seconds into the measured window")
     parser.add_argument("--burst-seconds", type=float, default=20.0, help="how long the burst lasts (0: none)")
     parser.add_argument("--burst-factor", type=float, default=2.0, help="the burst's rate, times --rate")
-    parser.add_argument("--workers", type=int, default=0,
-                        help="separate `switchboard worker` processes; the servers then run no worker themselves")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="separate `switchboard worker` processes; the servers then run no worker themselves "
+                             "(0: each server runs the inbox and outbox workers)")
     parser.add_argument("--worker-nice", type=int, choices=range(0, 20), default=None, metavar="0-19",
                         help="the worker processes' --nice (default: the command's own, 10); 0 on a machine "
                              "busy with other work, where a niced worker only gets what the others leave")
