@@ -32,7 +32,7 @@ from host.events import (CallStatusChanged, ChatArchived, ChatAssigned, ChatReop
                          ChatTransferred, ContactChanged, MessageQueued, MessageReceived, MessageSent,
                          MessageStatusChanged)
 from host.extensions import db
-from host.i18n import format_number
+from host.i18n import format_number, language_of, speaking
 from host.models import Agent, Call, Chat, Group, Message, utcnow
 
 from host.plugin_api._registry import channel_refusal, enabled_channels, is_enabled
@@ -52,6 +52,7 @@ __all__ = [
     "ContactChanged",
     # the running app's plugins and channels
     "is_enabled", "enabled_channels", "channel_refusal",
-    # a number as the reader's language writes it (as the browser's Intl does)
-    "format_number",
+    # a number as the reader's language writes it (as the browser's Intl does); an agent's
+    # language, and speaking it for work done for them outside their own request
+    "format_number", "language_of", "speaking",
 ]

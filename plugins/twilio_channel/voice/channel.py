@@ -315,6 +315,11 @@ def outbound_call(caller_id: str, to: str, urls: VoiceUrls) -> str:
     return _xml(response)
 
 
-def refuse(say: str) -> str:
-    """An outgoing call we will not place: tell the agent's browser why, then hang up."""
-    return goodbye(say)
+# The spoken language (SPOKEN_LANGUAGES) an agent hears their own interface language in.
+AGENT_SPOKEN = {"en": "en-US", "es": "es-ES", "pl": "pl-PL"}
+
+
+def refuse(say: str, language: str = "en") -> str:
+    """An outgoing call we will not place: tell the agent's browser why, in the agent's
+    language (``say`` made in it) and a voice that speaks it, then hang up."""
+    return goodbye(say, VoiceSetup(language=AGENT_SPOKEN.get(language, "en-US")))

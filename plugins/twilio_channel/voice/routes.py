@@ -22,7 +22,7 @@ import logging
 from flask import Blueprint, Response, request
 from flask_babel import gettext
 
-from host.plugin_api import db, Agent, Chat
+from host.plugin_api import db, language_of, speaking, Agent, Chat
 from host.plugin_api.web import provider_webhooks
 
 from plugins.twilio_channel.account import subaccounts as accounts
@@ -80,20 +80,23 @@ def outbound_call(form) -> Response:
     if agent is None or not agent.is_active:
         log.warning("refused an outgoing call from %r: not an active agent", form.get("From"))
         return _twiml(voice.refuse("This call was not placed by a Switchboard agent."))
-    try:
-        to = normalise_number(form.get("To", ""))
-    except ValueError:
-        return _twiml(voice.refuse("That is not a phone number."))
-    chat = _planned_chat(form, agent, to)
-    try:
-        if chat is None:  # placed without the API (or the chat changed since): prepare it now
-            chat, caller_id = voice_calls.prepare_outbound(agent, to)
-        else:
-            caller_id = voice.caller_id_for(load_config(), chat.sender)
-            if caller_id is None:
-                raise voice_calls.VoiceError(gettext("There is no phone number to call from."))
-    except voice_calls.VoiceError as exc:
-        return _twiml(voice.refuse(str(exc)))
+    # Twilio's request carries no language: the agent hears a refusal in their own.
+    with speaking(agent):
+        language = language_of(agent)
+        try:
+            to = normalise_number(form.get("To", ""))
+        except ValueError:
+            return _twiml(voice.refuse(gettext("That is not a phone number."), language))
+        chat = _planned_chat(form, agent, to)
+        try:
+            if chat is None:  # placed without the API (or the chat changed since): prepare it now
+                chat, caller_id = voice_calls.prepare_outbound(agent, to)
+            else:
+                caller_id = voice.caller_id_for(load_config(), chat.sender)
+                if caller_id is None:
+                    raise voice_calls.VoiceError(gettext("There is no phone number to call from."))
+        except voice_calls.VoiceError as exc:
+            return _twiml(voice.refuse(str(exc), language))
     voice_calls.start_outbound(chat, sid, caller_id, to)
     return _twiml(voice.outbound_call(caller_id, to, urls()))
 

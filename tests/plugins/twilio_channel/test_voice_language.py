@@ -41,3 +41,14 @@ def test_a_language_without_a_voice_here_is_refused_by_the_settings(app):
 
     errors = TwilioSettingsSchema().validate({"voice_language": "xx-XX"})
     assert "voice_language" in errors
+
+
+def test_an_agent_hears_why_their_call_was_not_placed_in_their_own_language(app, agent, twilio_webhook):
+    from host.extensions import db
+
+    agent.language = "pl"
+    db.session.commit()
+    root = twiml(twilio_webhook(VOICE + "/outbound", voice_params(call_sid(8), frm=f"client:agent-{agent.id}",
+                                                                  to="x")))
+    say = root.find("Say")
+    assert (say.text, say.attrib) == ("To nie jest numer telefonu.", {"language": "pl-PL", "voice": "Polly.Ewa"})
