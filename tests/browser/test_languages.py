@@ -162,3 +162,19 @@ def test_the_customer_phone_speaks_the_agents_language(app, admin, browser_page,
     page.fill("#sim-body", "Dzień dobry")
     page.click("#sim-send")
     expect(page.locator(".sim-msg.me .sim-meta")).to_contain_text("Ty ·")
+
+
+def test_the_profile_offers_the_browsers_language_and_zone_until_the_agent_chooses(app, agent, chromium,
+                                                                                   live_server):
+    """Defaults: the language from Accept-Language, the zone from the browser's own — which
+    Chromium names by its older alias here (Asia/Calcutta for the list's Asia/Kolkata)."""
+    context = chromium.new_context(locale="pl-PL", timezone_id=ZONE)
+    try:
+        page = context.new_page()
+        sign_in_page(page, live_server.url, agent.email)
+        page.goto(f"{live_server.url}/profile")
+        expect(page.locator("html")).to_have_attribute("lang", "pl")
+        expect(page.locator("select[name=language]")).to_have_value("pl")
+        expect(page.locator("select[name=time_zone]")).to_have_value(ZONE)
+    finally:
+        context.close()
