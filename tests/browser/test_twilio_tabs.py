@@ -170,3 +170,27 @@ def test_a_failure_reported_later_reaches_the_logs_tab_in_the_agents_language(ap
     expect(entry).to_have_attribute("data-status", "undelivered", timeout=15_000)
     expect(entry.locator(".log-error")).to_contain_text("No se pudo contactar con el teléfono del cliente")
     assert page.js_errors == []
+
+
+def test_the_logs_tab_dates_each_message_in_the_agents_language_and_zone(app, browser_page, live_server, agent):
+    from datetime import datetime
+
+    agent.language, agent.time_zone = "pl", "Asia/Kolkata"  # UTC+5:30
+    db.session.commit()
+    page = browser_page
+    sign_in_page(page, live_server.url, agent.email)
+    expect(page.locator(".conn")).to_have_attribute("data-state", "connected")
+    simulator = simulator_for(app)
+    simulator.customer_sends("+14155550123", "+14155550000", "Hi", profile_name="")
+    expect(page.locator(".chat-list .chat-row", has_text="+14155550123")).to_have_count(1, timeout=15_000)
+    db.session.rollback()
+    chat = db.session.execute(db.select(Chat)).scalar_one()
+    db.session.add(Message(chat=chat, direction="out", channel="sms", body="Sent on 4 March", status="delivered",
+                           created_at=datetime(2026, 3, 4, 10, 0), external_id="SM" + "7" * 32))
+    db.session.commit()
+    open_chat(page, "+14155550123")
+    logs = open_tab(page, "logs")
+    shown = logs.locator(".log-row", has_text="Sent on 4 March").locator(".log-time")
+    expect(shown).to_contain_text("15:30")  # 10:00 UTC in Kolkata
+    expect(shown).to_contain_text("mar 2026")  # Polish month
+    assert page.js_errors == []
