@@ -20,7 +20,8 @@ function format(name) {
     const base = { timeZone: currentTimeZone() };
     const make = (options) => new Intl.DateTimeFormat(currentLanguage(), { ...base, ...options });
     formats = {
-      time: make({ hour: "numeric", minute: "2-digit" }),
+      // the language's own short time (CLDR): Polish 09:05 and 00:52, Spanish 9:05, English 9:05 AM
+      time: make({ timeStyle: "short" }),
       day: make({ month: "short", day: "numeric" }),
       full: make({ dateStyle: "medium", timeStyle: "short" }),
       long: make({ weekday: "long", month: "long", day: "numeric" }),
