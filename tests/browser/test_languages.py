@@ -16,11 +16,11 @@ expect = pytest.importorskip("playwright.sync_api").expect
 
 ZONE = "Asia/Kolkata"  # UTC+5:30: a half-hour offset no browser default would give
 SEEN = {
-    "es": {"inbox": "Bandeja de entrada", "mine": "Mis chats", "today": "Hoy", "accept": "Transferir",
+    "es": {"inbox": "Bandeja de entrada", "mine": "Mis chats", "today": "Hoy", "yesterday": "Ayer", "accept": "Transferir",
            "customer": "Cliente", "contacts": "Contactos", "logs": "Registros",
            "missing": "Este chat no existe, o pertenece a un grupo del que no formas parte.",
            "placeholder": "Responder a Laila por WhatsApp…", "unread": "2 mensajes sin leer"},
-    "pl": {"inbox": "Skrzynka odbiorcza", "mine": "Moje czaty", "today": "Dzisiaj", "accept": "Przekaż",
+    "pl": {"inbox": "Skrzynka odbiorcza", "mine": "Moje czaty", "today": "Dzisiaj", "yesterday": "Wczoraj", "accept": "Przekaż",
            "customer": "Klient", "contacts": "Kontakty", "logs": "Dziennik",
            "missing": "Ten czat nie istnieje albo należy do grupy, do której nie należysz.",
            "placeholder": "Odpowiedz: Laila, przez WhatsApp…", "unread": "2 nieprzeczytane wiadomości"},
@@ -47,6 +47,15 @@ def chat(app, agent):
 def local_clock(moment: datetime) -> tuple[int, int]:
     local = moment.replace(tzinfo=UTC).astimezone(ZoneInfo(ZONE))
     return local.hour, local.minute
+
+
+def day_divider(moment: datetime, language: str) -> str:
+    """The separator above a message from ``moment`` in the agent's zone: the test runs at
+    any hour, and in UTC+5:30 "two hours ago" is yesterday for a good part of the day."""
+    day = moment.replace(tzinfo=UTC).astimezone(ZoneInfo(ZONE)).date()
+    today = datetime.now(ZoneInfo(ZONE)).date()
+    assert (today - day).days in (0, 1), "the messages here are from today or yesterday"
+    return SEEN[language]["today" if day == today else "yesterday"]
 
 
 def choose(page, base_url, language):
@@ -81,12 +90,13 @@ def test_an_agent_switches_language_and_the_console_and_widget_follow(app, agent
     expect(page.locator("html")).to_have_attribute("lang", language)
     expect(page.locator('.views [data-view="mine"] .view-label')).to_have_text(seen["mine"])
     expect(page.locator(".transcript")).to_have_attribute("aria-busy", "false")
-    expect(page.locator(".day-divider").first).to_have_text(seen["today"])
+    first = db.session.execute(db.select(Message).where(Message.chat_id == chat.id).order_by(Message.id)).scalars().first()
+    expect(page.locator(".day-divider").first).to_have_text(day_divider(first.created_at, language))
     expect(page.locator('[data-action="transfer"]')).to_have_text(seen["accept"])
     expect(page.locator(".composer-input")).to_have_attribute("placeholder", seen["placeholder"])
     hour, minute = local_clock(chat.last_in)
     last = page.locator(".msg").last.locator("time")
-    # Spanish writes 9:05, Polish 09:05 (CLDR), both in the agent's zone.
+    # Spanish writes 9:05, Polish 09:05 (CLDR's short times), both in the agent's zone.
     expect(last).to_have_text(f"{hour}:{minute:02d}" if language == "es" else f"{hour:02d}:{minute:02d}")
     tabs = page.locator(".pane-details .widget-tab-title")
     expect(tabs.filter(has_text=seen["customer"])).to_have_count(1)
@@ -109,6 +119,7 @@ def test_the_switch_keeps_the_transcripts_scroll_position_and_the_search(app, ag
         db.session.add(Message(chat_id=chat.id, direction="in", channel="whatsapp", body=f"Question {i}",
                                status="received", created_at=now - timedelta(hours=2, minutes=-i)))
     db.session.commit()
+    last = now - timedelta(hours=2, minutes=-59)  # the transcript lists messages as they came in
     page = console
     page.goto(f"{live_server.url}/console/chats/{chat.id}")
     transcript = page.locator(".transcript")
@@ -125,10 +136,7 @@ def test_the_switch_keeps_the_transcripts_scroll_position_and_the_search(app, ag
     expect(page.locator(".search-heading").first).to_have_text("Clientes")
     expect(page.locator(".search-input")).to_have_value("Laila")
     expect(page.locator(".search-input")).to_have_attribute("placeholder", "Buscar chats")
-    # the last question's day in the agent's zone: today, or yesterday late in the UTC evening
-    last = (now - timedelta(hours=2, minutes=-59)).replace(tzinfo=UTC).astimezone(ZoneInfo(ZONE)).date()
-    today = datetime.now(UTC).astimezone(ZoneInfo(ZONE)).date()
-    expect(page.locator(".day-divider").last).to_have_text(SEEN["es"]["today"] if last == today else "Ayer")
+    expect(page.locator(".day-divider").last).to_have_text(day_divider(last, "es"))
     assert transcript.evaluate("el => el.scrollTop") == scroll
     assert page.evaluate("window.__marker") == "before the switch"
     assert page.js_errors == []

@@ -20,7 +20,8 @@ function format(name) {
     const base = { timeZone: currentTimeZone() };
     const make = (options) => new Intl.DateTimeFormat(currentLanguage(), { ...base, ...options });
     formats = {
-      // the language's own short time (CLDR): Polish 09:05 and 00:52, Spanish 9:05, English 9:05 AM
+      // The language's own short time ("9:05" in Spanish, "09:05" in Polish, "9:05 AM" in
+      // English): hour/minute options would force a numeric hour, "9:05", on every language.
       time: make({ timeStyle: "short" }),
       day: make({ month: "short", day: "numeric" }),
       full: make({ dateStyle: "medium", timeStyle: "short" }),
