@@ -22,6 +22,7 @@ DEFAULTS = {
     "OUTBOX_CLAIM_SECONDS": 60,    # a claim older than this is taken over (its process died)
     "INBOX_WORKER": True,          # process recorded webhooks in this process (with the outbox worker)
     "INBOX_POLL_SECONDS": 0.05,    # how often an idle inbox worker looks for events other processes recorded
+    "INBOX_GATHER_SECONDS": 0.05,  # a busy inbox worker starts a pass at most this often, taking what came meanwhile
     "INBOX_CLAIM_SECONDS": 60,     # a claimed batch older than this is taken over (its process died)
     "INBOX_SYNC": False,           # process each webhook's event in its own request, after the commit (tests)
     "INBOX_MAX_AGE_SECONDS": 60,   # /healthz answers 503 while the oldest unprocessed event is older
@@ -51,7 +52,7 @@ def _coerce(key: str, value):
     if key in ("PORT", "TRUSTED_PROXIES"):
         return int(value)
     if key in ("OUTBOX_POLL_SECONDS", "OUTBOX_CLAIM_SECONDS", "REQUEST_BODY_TIMEOUT", "ACCESS_CHECK_SECONDS",
-               "INBOX_POLL_SECONDS", "INBOX_CLAIM_SECONDS", "INBOX_MAX_AGE_SECONDS", "INBOX_KEEP_DAYS"):
+               "INBOX_POLL_SECONDS", "INBOX_GATHER_SECONDS", "INBOX_CLAIM_SECONDS", "INBOX_MAX_AGE_SECONDS", "INBOX_KEEP_DAYS"):
         return float(value)
     return value
 

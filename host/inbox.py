@@ -102,6 +102,7 @@ class Inbox(QueueWorker):
     model = InboxEvent
     key = "ordering_key"
     poll_setting = "SWITCHBOARD_INBOX_POLL_SECONDS"
+    gather_setting = "SWITCHBOARD_INBOX_GATHER_SECONDS"
     wake_channel = "switchboard_inbox"
     claim_setting = "SWITCHBOARD_INBOX_CLAIM_SECONDS"
     max_attempts = MAX_ATTEMPTS

@@ -14,15 +14,18 @@ dropped connection costs one poll interval, nothing more. SQLite (one process) n
 of this: the in-process kick already wakes the only worker.
 
 Cost on the request path: none beyond setting a flag. One thread per process sends the
-notifications on a pooled connection it holds (about 30 µs of client CPU each); kicks that
-arrive while it is sending are covered by its next ``NOTIFY``, so a burst costs fewer
-than one per webhook. The worker side is one connection per worker process, idle in
+notifications on a pooled connection it holds (about 30 µs of client CPU each), at most
+one per :data:`NOTIFY_EVERY_SECONDS`: kicks that arrive meanwhile ride on the next
+``NOTIFY``, so a stream of webhooks costs a few per second, not one each, and a lone
+webhook after a quiet spell is still announced at once. The woken worker spaces its
+passes the same way (``SWITCHBOARD_INBOX_GATHER_SECONDS``). The worker side is one connection per worker process, idle in
 ``LISTEN``.
 """
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -38,6 +41,9 @@ NOTIFIER_IDLE_SECONDS = 30.0
 # its connection before trying again (the workers poll meanwhile).
 LISTEN_CHECK_SECONDS = 1.0
 RECONNECT_SECONDS = 2.0
+# The least time between two notifications from one process: no shorter than the woken
+# worker's own gathering (host.config INBOX_GATHER_SECONDS), which would not use them.
+NOTIFY_EVERY_SECONDS = 0.05
 
 _EXTENSION = "switchboard.wakeups"
 
@@ -113,6 +119,10 @@ class Wakeups:
                         raw.driver_connection.autocommit = True
                     for channel in channels:
                         raw.driver_connection.execute(f"NOTIFY {channel}", prepare=False)
+                    # Kicks that come in the next moment ride on the next NOTIFY: a steady
+                    # stream of webhooks costs at most one per NOTIFY_EVERY_SECONDS, not
+                    # one each (the woken worker gathers its pass anyway).
+                    time.sleep(NOTIFY_EVERY_SECONDS)
                 except Exception:  # the workers still poll: a lost wake-up costs one interval
                     log.warning("could not notify the workers of %s", ", ".join(channels), exc_info=True)
                     raw, lost = None, raw

@@ -44,6 +44,14 @@ class LoopbackChannel:
         self.records.append({"external_id": external_id, "to": message.to, "body": message.body})
         return SendResult(external_id=external_id, status="sent")
 
+    def explain_failure(self, code: str, detail: dict) -> str | None:
+        """Words the loopback's one failure of its own with its stored values, as a real
+        channel words its provider's codes; any other code keeps the sentence it was
+        stored with (None)."""
+        if code == "loopback-full":
+            return f"The loopback's outbox is full ({detail.get('queued', '?')} messages waiting)."
+        return None
+
     def normalise_address(self, value: str) -> str:
         value = value.strip()
         if not value:
