@@ -142,3 +142,28 @@ def test_a_missed_calls_reason_is_in_the_agents_language(app, story, agent, cons
     missed = page.locator(".transcript .msg-event.kind-call").nth(1)
     expect(missed.locator(".call-title")).to_have_text("Llamada entrante perdida")
     expect(missed.locator(".call-details")).to_have_text(" · sin respuesta")
+
+
+@pytest.mark.parametrize("language, answered, placed, voicemail", [
+    ("es", ("Llamada entrante", " · contestada por Sam Agent · 2:05"), ("Llamada saliente", " · de Sam Agent · 0:42"),
+     "Buzón de voz"),
+    ("pl", ("Połączenie przychodzące", " · odebrał(a): Sam Agent · 2:05"),
+     ("Połączenie wychodzące", " · dzwonił(a): Sam Agent · 0:42"), "Poczta głosowa"),
+])
+def test_call_lines_and_their_lengths_read_in_the_agents_language(app, story, agent, console, live_server,
+                                                                  language, answered, placed, voicemail):
+    """The call's line is stored in English ("Incoming call, 2:05"); the agent reads who took
+    it and for how long in their own words, the length as minutes:seconds."""
+    agent.language = language
+    db.session.commit()
+    page = console
+    page.goto(f"{live_server.url}/console/chats/{story.id}")
+    expect(page.locator(".transcript")).to_have_attribute("aria-busy", "false")
+    calls = page.locator(".transcript .msg-event.kind-call")
+    for row, (title, details) in ((calls.nth(0), answered), (calls.nth(2), placed)):
+        expect(row.locator(".call-title")).to_have_text(title)
+        expect(row.locator(".call-details")).to_have_text(details)
+    message = page.locator(".transcript .msg-event.kind-voicemail")
+    expect(message.locator(".call-title")).to_have_text(voicemail)
+    expect(message.locator(".call-details")).to_have_text(" · 0:23")
+    expect(message.locator("audio")).to_have_attribute("aria-label", f"{voicemail}, 0:23")
