@@ -92,14 +92,23 @@ class TestGatewayTab(WidgetTabContract):
         return "http_sms"
 
 
-def test_gateway_outage_is_retried_then_delivered(app, agent, api, gateway):
+def reply_while_the_gateway_answers(app, agent, api, gateway, status: int) -> int:
+    """A customer writes; the agent's reply "Hi" meets the gateway answering ``status``
+    once. Returns the reply's message id."""
     from host.plugin_api import Message, db
 
     Webhooks().inbound(app.test_client(), "in-1", "+15550123", "Hello")
     chat_id = db.session.execute(db.select(Message.chat_id)).scalar_one()
-    gateway.fail_with = [503]
+    gateway.fail_with = [status]
     message_id = api(agent).post(f"/api/v1/chats/{chat_id}/messages", json={"body": "Hi"}).json["id"]
     send_due(app)
+    return message_id
+
+
+def test_gateway_outage_is_retried_then_delivered(app, agent, api, gateway):
+    from host.plugin_api import Message, db
+
+    message_id = reply_while_the_gateway_answers(app, agent, api, gateway, 503)
     [waiting] = pending_sends()
     assert waiting["message_id"] == message_id and "busy" in waiting["last_error"] and gateway.sent == []
     send_due(app, skip_backoff=True)
@@ -130,15 +139,11 @@ def test_several_customers_messages_are_stored_in_one_batch(app, agent, sql_stat
 def test_a_refusal_is_shown_in_the_readers_language_from_the_plugins_own_catalog(app, agent, api, gateway):
     from host.plugin_api import Message, db
 
-    Webhooks().inbound(app.test_client(), "in-1", "+15550123", "Hello")
-    chat_id = db.session.execute(db.select(Message.chat_id)).scalar_one()
-    gateway.fail_with = [400]
-    message_id = api(agent).post(f"/api/v1/chats/{chat_id}/messages", json={"body": "Hi"}).json["id"]
-    send_due(app)
+    message_id = reply_while_the_gateway_answers(app, agent, api, gateway, 400)
     message = db.session.get(Message, message_id)
     assert (message.status, message.error_code) == ("failed", "gw-refused")
     assert message.error_message == "The SMS gateway refused the message: unavailable."  # the row keeps English
     agent.language = "pl"
     db.session.commit()
-    (shown,) = [m for m in api(agent).get(f"/api/v1/chats/{chat_id}/messages").json if m["id"] == message_id]
+    (shown,) = [m for m in api(agent).get(f"/api/v1/chats/{message.chat_id}/messages").json if m["id"] == message_id]
     assert shown["error_message"] == "Bramka SMS odrzuciła wiadomość (HTTP 400): unavailable."
