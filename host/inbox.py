@@ -61,19 +61,26 @@ def record(provider: str, external_id: str, kind: str, ordering_key: str, payloa
 
     The webhook may be answered once this returns: the event is durable.
 
-    One statement in a transaction of its own, on a connection from the engine rather
-    than through the ORM session: a webhook request loads no objects and has nothing else
-    to flush, so the session's unit of work and commit bookkeeping would buy nothing
-    (measured, they are a small share of an acknowledgement: the INSERT's own round trip
-    and the request machinery weigh more). The request's session, if anything opened one,
-    is left as it was.
+    One statement on a connection from the engine rather than through the ORM session: a
+    webhook request loads no objects and has nothing else to flush. On PostgreSQL the
+    connection is in autocommit, so the INSERT is its own transaction, committed by the
+    server before it answers the statement: one round trip instead of three (``BEGIN``,
+    the INSERT, ``COMMIT``), each of which costs the HTTP process and the server CPU. On
+    SQLite the INSERT runs in a transaction of its own, which the writer turn
+    (:mod:`host.sqlite_writes`) takes and gives back as before. The request's session, if
+    anything opened one, is left as it was.
     """
     values = {"provider": provider[:40], "external_id": external_id[:200], "kind": kind[:60],
               "ordering_key": (ordering_key or external_id)[:200], "payload": payload}
     # The id RETURNING gives, not the rowcount: PostgreSQL's driver reports -1 for an
     # INSERT that returns rows, and every event looked like a re-delivery (no kick).
-    with db.engine.begin() as connection:  # commits when the block ends, before the 200
-        new = connection.execute(_record_statement(connection.dialect.name), values).scalar() is not None
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            new = connection.execute(_record_statement("postgresql"), values).scalar() is not None  # committed
+    else:
+        with engine.begin() as connection:  # commits when the block ends, before the 200
+            new = connection.execute(_record_statement(engine.dialect.name), values).scalar() is not None
     if new:
         current_app.extensions["switchboard"].inbox.kick()
     return new
