@@ -251,20 +251,30 @@ def _whose(contact: ContactRef, address: str) -> tuple:
     return ("contact", contact.id) if contact.id is not None else ("address", address)
 
 
+def _chats_of(column):
+    """The chat :func:`find_chat_for` finds for each of several values of ``column``
+    (parameter ``values``), in one statement."""
+    ranked = (db.select(Chat.id, db.func.row_number().over(partition_by=column, order_by=_chat_order())
+                        .label("rank")).where(column.in_(bindparam("values", expanding=True))).subquery())
+    return (db.select(Chat).options(joinedload(Chat.group), joinedload(Chat.agent).lazyload(Agent.groups))
+            .join(ranked, ranked.c.id == Chat.id).where(ranked.c.rank == 1))
+
+
+# Every batch of the inbox worker runs these: the statements are built once.
+_CHATS_OF_CONTACTS = _chats_of(Chat.contact_id)
+_CHATS_OF_ADDRESSES = _chats_of(Chat.customer_address)
+
+
 def _chats_for(contacts: list[ContactRef], addresses: list[str]) -> dict:
     """What :func:`find_chat_for` finds for each customer, in two statements at most
     (one for customers with a contact, one for those without); keyed by :func:`_whose`."""
     found = {}
-    for column, kind, values in (
-            (Chat.contact_id, "contact", {c.id for c in contacts if c.id is not None}),
-            (Chat.customer_address, "address", {a for c, a in zip(contacts, addresses, strict=True) if c.id is None})):
+    for query, kind, values in (
+            (_CHATS_OF_CONTACTS, "contact", {c.id for c in contacts if c.id is not None}),
+            (_CHATS_OF_ADDRESSES, "address", {a for c, a in zip(contacts, addresses, strict=True) if c.id is None})):
         if not values:
             continue
-        ranked = (db.select(Chat.id, db.func.row_number().over(partition_by=column, order_by=_chat_order())
-                            .label("rank")).where(column.in_(values)).subquery())
-        query = (db.select(Chat).options(joinedload(Chat.group), joinedload(Chat.agent).lazyload(Agent.groups))
-                 .join(ranked, ranked.c.id == Chat.id).where(ranked.c.rank == 1))
-        for chat in db.session.execute(query).scalars():
+        for chat in db.session.execute(query, {"values": sorted(values)}).scalars():
             found[(kind, chat.contact_id if kind == "contact" else chat.customer_address)] = chat
     # a customer without one: None, "no chat at all" (open_chat_for looks no further)
     return {_whose(c, a): found.get(_whose(c, a)) for c, a in zip(contacts, addresses, strict=True)}

@@ -101,8 +101,7 @@ class PollingWorker:
             last_pass = time.monotonic()
             try:
                 with self.app.app_context():
-                    while self.drain() and not self._stop.is_set():
-                        pass
+                    self.drain_pass()
                     self.housekeeping()
             except Exception:  # the worker must survive a database (or provider) outage
                 log.exception("%s pass failed; retrying", self.name)
@@ -111,6 +110,11 @@ class PollingWorker:
     def drain(self) -> int:
         """Work on what is due now; return how many items were tried (0 ends the pass)."""
         raise NotImplementedError
+
+    def drain_pass(self) -> None:
+        """One pass of the thread: drain until nothing is due (or the worker stops)."""
+        while self.drain() and not self._stop.is_set():
+            pass
 
     def housekeeping(self) -> None:
         """Run after each pass that emptied the queue (pruning and the like)."""
@@ -152,11 +156,15 @@ class QueueWorker(PollingWorker):
 
     def drain(self, limit: int | None = None) -> int:
         """Claim the rows due now (at most one per ``key``) and work on them; how many."""
-        rows = work_queue.claim_due(self.model, limit or self.batch, self.app.config[self.claim_setting],
+        return len(self.drain_batch(limit or self.batch))
+
+    def drain_batch(self, limit: int) -> list:
+        """Claim the rows due now (at most one per ``key``), work on them and return them."""
+        rows = work_queue.claim_due(self.model, limit, self.app.config[self.claim_setting],
                                     key=getattr(self.model, self.key))
         if rows:
             self.work(rows)
-        return len(rows)
+        return rows
 
     def work(self, rows: list) -> None:
         """What to do with a claimed batch (plain rows, oldest first, claims committed)."""
@@ -182,6 +190,5 @@ class QueueWorker(PollingWorker):
     def mark_done(self, ids: list[int], **values) -> None:
         """Finish the rows of ``ids`` in one statement and commit."""
         if ids:
-            db.session.execute(db.update(self.model).where(self.model.id.in_(ids))
-                               .values(state="done", locked_until=None, last_error=None, **values))
+            work_queue.finish(self.model, ids, **values)
             db.session.commit()

@@ -50,14 +50,23 @@ log = logging.getLogger(__name__)
 MAX_ADDRESS = 254
 
 
-def channel_identity(channel: str, address: str | None, region: str | None = None) -> tuple[str, str]:
-    """The identity behind a channel address; raises ``InvalidAddress`` when there is none."""
-    region = region or default_region()
-    address = (address or "").replace("\x00", "")
+def channel_kind(channel: str) -> str:
+    """Which kind of identity a channel's addresses are (see *Identity* above)."""
     kind = CHANNEL_KINDS.get(channel)
     if kind is None:
         adapter = enabled_channels().get(channel)
         kind = getattr(adapter, "contact_kind", None) or channel
+    return kind
+
+
+def channel_identity(channel: str, address: str | None, region: str | None = None,
+                     kind: str | None = None) -> tuple[str, str]:
+    """The identity behind a channel address; raises ``InvalidAddress`` when there is none.
+    ``region`` and ``kind``, when given, are what :func:`default_region` and
+    :func:`channel_kind` answer (a batch asks them once)."""
+    region = region or default_region()
+    address = (address or "").replace("\x00", "")
+    kind = kind or channel_kind(channel)
     if kind in KINDS:
         return kind, normalize(kind, address, region)
     text = (address or "").strip()
@@ -105,7 +114,11 @@ def resolve_many(customers) -> list[ContactRef | None]:
     """``resolve_contacts``: known customers whose profile changes nothing — most of a busy
     inbox — are read in one statement; the others (new, a new twin, a new name) and any
     customer of a contact one of them changed go the way of :func:`resolve`, one by one."""
-    asked = [_asked(customer.channel, customer.address, customer.profile) for customer in customers]
+    # The settings behind an identity (the region, a channel's kind) are read once for the batch.
+    region = default_region()
+    kinds = {channel: channel_kind(channel) for channel in {customer.channel for customer in customers}}
+    asked = [_asked(customer.channel, customer.address, customer.profile, region, kinds[customer.channel])
+             for customer in customers]
     rows = identity_rows_among(db.session, [question[:2] for question in asked if question is not None])
     changed: set[int] = set()
     answers: list[ContactRef | None] = []
@@ -121,11 +134,11 @@ def resolve_many(customers) -> list[ContactRef | None]:
     return answers
 
 
-def _asked(channel: str, address: str, profile) -> tuple | None:
+def _asked(channel: str, address: str, profile, region: str | None = None, kind: str | None = None) -> tuple | None:
     """(kind, normalised address, name, email) of a channel's message; None for an
     address that isn't one of that channel's."""
     try:
-        kind, normalised = channel_identity(channel, address)
+        kind, normalised = channel_identity(channel, address, region, kind)
     except InvalidAddress:
         return None
     return (kind, normalised, *_profile(profile))

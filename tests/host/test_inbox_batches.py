@@ -96,3 +96,43 @@ def test_a_batch_is_claimed_in_one_statement_that_skips_rows_another_worker_is_c
         rows = work_queue.claim_due(InboxEvent, 10, 60, key=InboxEvent.ordering_key)
         other.rollback()
     assert [row.external_id for row in rows] == ["b-0"]
+
+
+def claims_in_a_pass(app) -> int:
+    """How many claims one pass of the worker thread makes (``drain_pass``)."""
+    from sqlalchemy import event
+
+    claims = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        if statement.startswith("UPDATE inbox_events SET locked_until"):
+            claims.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        app.extensions["switchboard"].inbox.drain_pass()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    return len(claims)
+
+
+def test_a_pass_ends_without_another_claim_once_nothing_it_claimed_had_a_later_event(app, journal):
+    for customer in ("a", "b", "c"):
+        record(0, customer)
+    assert claims_in_a_pass(app) == 1  # not a second claim that would come back empty
+    assert journal.batches == [[("a", 0), ("b", 0), ("c", 0)]]
+    assert set(states().values()) == {"done"}
+
+
+def test_a_pass_claims_again_for_a_customers_later_event_and_after_a_full_batch(app, journal, monkeypatch):
+    record(0, "a")
+    record(0, "b")
+    record(1, "a")  # due once a-0 is done
+    assert claims_in_a_pass(app) == 2
+    assert journal.handled == [("a", 0), ("b", 0), ("a", 1)]
+
+    monkeypatch.setattr(app.extensions["switchboard"].inbox, "batch", 2)
+    for customer in ("c", "d", "e"):
+        record(0, customer)
+    assert claims_in_a_pass(app) == 2  # the first batch was full: there may be more
+    assert set(states().values()) == {"done"}

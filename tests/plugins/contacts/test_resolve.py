@@ -186,3 +186,18 @@ def test_known_customers_of_a_batch_cost_one_statement(app, agent, inbound, sql_
     statements = list(sql_statements)
     assert len(statements) == 1 and "from contact_identities" in statements[0], statements
     assert [ref.id for ref in refs] == [contact.id for contact in contacts()]
+
+
+def test_a_batch_asks_which_kind_a_channels_addresses_are_once(app, agent, inbound, monkeypatch):
+    from plugins.contacts import resolve as module
+
+    for n in range(3):
+        inbound("loopback", f"user{n}")
+    asked = []
+    real = module.enabled_channels
+    monkeypatch.setattr(module, "enabled_channels", lambda: asked.append(1) or real())
+
+    refs = resolve_many([CustomerAddress("loopback", f"user{n}") for n in range(3)])
+
+    assert len(asked) == 1  # not once per customer
+    assert [ref.id for ref in refs] == [contact.id for contact in contacts()]
