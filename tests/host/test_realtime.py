@@ -109,3 +109,13 @@ def test_a_transfer_to_another_group_says_the_new_groups_name_and_leaves_the_old
     assert received(support_watcher, "chat:gone", packets) == [
         {"chat_id": chat.id, "group_id": sales.id, "group_name": "Sales"}]
 
+
+
+def test_websockets_open_without_compression_though_browsers_offer_it(live_server):
+    # Taking up the browsers' offer would compress every event once per console
+    # (host.realtime.WithoutWebsocketCompression).
+    from tests.scaleout.support import BROWSER_OFFER, websocket_answer
+
+    answer = websocket_answer(live_server.url, BROWSER_OFFER)
+    assert " 101 " in answer["status"], answer
+    assert "sec-websocket-extensions" not in answer, answer

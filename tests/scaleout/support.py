@@ -141,3 +141,32 @@ def make_deployment(database_url, gateway, tmp_path, redis_url=None):
     deployment.run("settings", "set", "http_sms", f"send_url={gateway.url}", "sender=+15550000",
                    "api_token=t0ken-for-gateway", f"webhook_secret={WEBHOOK_SECRET}")
     return deployment
+
+
+# What Chromium sends on every websocket, word for word (Firefox and Safari offer the same
+# extension); aiohttp sends the same with ``ws_connect(compress=15)``, so a python-socketio
+# ``AsyncClient`` made with ``websocket_extra_options=BROWSER_LIKE`` offers what a browser does.
+BROWSER_OFFER = "permessage-deflate; client_max_window_bits"
+BROWSER_LIKE = {"compress": 15}
+
+
+def websocket_answer(url: str, offer: str) -> dict:
+    """The headers of the server's answer to a Socket.IO websocket upgrade with ``offer``."""
+    import base64
+    import os
+    import socket
+    from urllib.parse import urlsplit
+
+    where = urlsplit(url)
+    with socket.create_connection((where.hostname, where.port), timeout=5) as sock:
+        sock.sendall((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {where.netloc}\r\n"
+                      "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                      f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+                      f"Sec-WebSocket-Extensions: {offer}\r\n\r\n").encode())
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = sock.recv(4096)
+            assert chunk, answer
+            answer += chunk
+    status, *lines = answer.split(b"\r\n\r\n")[0].decode("latin1").split("\r\n")
+    return {"status": status, **{k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines)}}

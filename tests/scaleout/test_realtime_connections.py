@@ -1,6 +1,7 @@
 """One `switchboard realtime` process holds hundreds of websockets on a few threads.
 
-500 agents' consoles (python-socketio ``AsyncClient``s, websocket transport) connect to one
+500 agents' consoles (python-socketio ``AsyncClient``s, websocket transport, offering
+``permessage-deflate`` as browsers do) connect to one
 realtime process; its worker's thread count stays what it was with none, and an event
 emitted by an HTTP process reaches every one of them. With a thread per websocket (the
 earlier gthread model) the count would grow by 500.
@@ -11,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.scaleout.support import (make_deployment, signed_inbound, start_production, start_realtime,
-                                    thread_count, worker_pid)
+from tests.scaleout.support import (BROWSER_LIKE, BROWSER_OFFER, make_deployment, signed_inbound, start_production,
+                                    start_realtime, thread_count, websocket_answer, worker_pid)
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
@@ -41,7 +42,8 @@ def test_500_websockets_on_one_realtime_process_take_no_thread_each_and_all_get_
         clients = []
 
         async def connect(number):
-            client = socketio.AsyncClient(reconnection=False)
+            # offering permessage-deflate as browsers do (aiohttp offers nothing by default)
+            client = socketio.AsyncClient(reconnection=False, websocket_extra_options=dict(BROWSER_LIKE))
 
             @client.on("message:created")
             async def on_message(data):
@@ -74,4 +76,7 @@ def test_500_websockets_on_one_realtime_process_take_no_thread_each_and_all_get_
     assert observed["answer"] == 204
     assert len(got) == AGENTS, f"{AGENTS - len(got)} consoles missed the event"
     assert idle_threads <= MOST_THREADS
+    # the realtime process (gevent, under gunicorn) declines the offer as the threaded server does
+    answer = websocket_answer(realtime, BROWSER_OFFER)
+    assert " 101 " in answer["status"] and "sec-websocket-extensions" not in answer, answer
     assert observed["threads"] <= MOST_THREADS and observed["threads_after"] <= MOST_THREADS, (idle_threads, observed)
