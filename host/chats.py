@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 from flask import current_app
-from sqlalchemy import bindparam, case
+from sqlalchemy import bindparam, case, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -218,8 +218,8 @@ def _store_many(inbounds: list[InboundMessage], before_each) -> list[Stored]:
     try:
         # What one message changes need not be written before the next is looked up:
         # a new contact or chat is flushed where it is made, and a chat already loaded
-        # keeps its pending changes in the session. The inserts and updates of the whole
-        # batch then go in a few statements.
+        # keeps its pending changes in the session. The updates of the whole batch, then
+        # its messages, then go in a few statements.
         with db.session.no_autoflush:
             contacts = resolve_many([CustomerAddress(inbound.channel, inbound.from_address, dict(inbound.profile))
                                      for inbound in inbounds])
@@ -232,17 +232,21 @@ def _store_many(inbounds: list[InboundMessage], before_each) -> list[Stored]:
                                      chat=chats.get(whose))
                 chats[whose] = chat  # a later message of the same contact (another number) continues it
                 chat.last_message_at = chat.last_inbound_at = now
-                message = _inbound_message(inbound, chat, now)
-                db.session.add(message)
-                kept.append((inbound, contact, chat, message))
-        db.session.flush()
+                kept.append((inbound, contact, chat))
+            db.session.flush()  # the chats' changes
+            # The messages in one INSERT … RETURNING (SQLAlchemy's ORM bulk INSERT): their
+            # objects come back as stored, without the unit of work's bookkeeping per object.
+            messages = db.session.scalars(
+                insert(Message).returning(Message, sort_by_parameter_order=True),
+                [_inbound_values(inbound, chat.id, now) for inbound, _contact, chat in kept]).all()
     except Exception:
         db.session.rollback()
         raise
-    for inbound, contact, chat, message in kept:
+    stored = []
+    for (inbound, contact, chat), message in zip(kept, messages, strict=True):
         bus.emit(MessageReceived(message=snapshot_message(message), chat=snapshot_chat(chat), contact_id=contact.id,
                                  profile=dict(inbound.profile), opt_out=inbound.opt_out))
-    stored = [Stored(message_id=message.id, chat_id=chat.id) for _inbound, _contact, chat, message in kept]
+        stored.append(Stored(message_id=message.id, chat_id=chat.id))
     db.session.commit()  # read nothing from the objects after this: each would be loaded again
     return stored
 
@@ -280,12 +284,16 @@ def _chats_for(contacts: list[ContactRef], addresses: list[str]) -> dict:
     return {_whose(c, a): found.get(_whose(c, a)) for c, a in zip(contacts, addresses, strict=True)}
 
 
+def _inbound_values(inbound: InboundMessage, chat_id: int | None, now) -> dict:
+    """The columns of an inbound message's row (the others take their defaults)."""
+    return dict(chat_id=chat_id, direction="in", kind=inbound.kind if not inbound.media else "media",
+                channel=inbound.channel, body=inbound.body, media=[m.as_stored() for m in inbound.media],
+                sender=inbound.from_address, recipient=inbound.to_address,
+                external_id=inbound.external_id, status="received", created_at=now, updated_at=now)
+
+
 def _inbound_message(inbound: InboundMessage, chat: Chat, now) -> Message:
-    return Message(chat=chat, direction="in", kind=inbound.kind if not inbound.media else "media",
-                   channel=inbound.channel, body=inbound.body,
-                   media=[m.as_stored() for m in inbound.media],
-                   sender=inbound.from_address, recipient=inbound.to_address,
-                   external_id=inbound.external_id, status="received", created_at=now, updated_at=now)
+    return Message(chat=chat, **_inbound_values(inbound, chat.id, now))
 
 
 def _text_binding(previous, channel: str, address: str, sender: str | None,

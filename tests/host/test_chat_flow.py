@@ -72,3 +72,29 @@ def test_status_only_moves_forward(app, agent, api, loopback):
     message = db.session.execute(db.select(Message).where(Message.direction == "out")).scalar_one()
     db.session.refresh(message)
     assert message.status == "delivered"
+
+
+def test_a_batch_stores_each_message_as_receiving_it_alone_would(app, agent, recorder):
+    from host.chats import receive, receive_many
+    from host.contracts import InboundMessage
+
+    def inbound(external_id, address):
+        return InboundMessage(channel="loopback", external_id=external_id, from_address=address,
+                              to_address="loopback-number", body=f"hello {external_id}")
+
+    receive(inbound("alone", "+15550001"))
+    stored = receive_many([inbound("batch-1", "+15550002"), inbound("batch-2", "+15550003")])
+
+    varying = ("id", "chat_id", "external_id", "body", "sender", "created_at", "updated_at")
+    columns = [c.name for c in Message.__table__.columns if c.name not in varying]
+    rows = {m.external_id: m for m in db.session.execute(db.select(Message)).scalars()}
+    alone = {name: getattr(rows["alone"], name) for name in columns}
+    for external_id, ids in zip(("batch-1", "batch-2"), stored, strict=True):
+        message = rows[external_id]
+        assert {name: getattr(message, name) for name in columns} == alone  # NULLs stay NULL, defaults apply
+        assert (message.id, message.chat_id) == (ids.message_id, ids.chat_id)
+    # the template column of a batch's message is SQL NULL, not a JSON null
+    assert db.session.execute(db.select(db.func.count(Message.id)).where(Message.template.is_(None))).scalar() == 3
+    received = recorder.of("message_received")
+    assert [(e.message["id"], e.message["body"]) for e in received[1:]] == [
+        (ids.message_id, f"hello {external_id}") for ids, external_id in zip(stored, ("batch-1", "batch-2"), strict=True)]
