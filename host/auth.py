@@ -24,13 +24,13 @@ from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from host import access, credentials
+from host.webhooks import WEBHOOK_PREFIX
 from host.extensions import csrf, db, login_manager
 from host.models import Agent, AgentSession, ApiToken, utcnow
 
 bp = Blueprint("auth", __name__)
 
 PUBLIC_ENDPOINTS = {"auth.login", "static", "core.healthz", "core.favicon"}
-WEBHOOK_PREFIX = "/webhooks/"
 SIGN_IN_PREFIX = "/login/"
 MEDIA_PREFIX = "/media/"  # signed, expiring attachment links providers fetch (host.attachments)
 

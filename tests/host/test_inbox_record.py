@@ -50,11 +50,13 @@ def test_an_event_is_committed_when_record_returns_and_a_redelivery_is_stored_on
 
 
 class ProtocolTrace:
-    """What the app's PostgreSQL connections send to the server (libpq's protocol trace)."""
+    """What the app's PostgreSQL connection that inserts into the inbox sends to the
+    server (libpq's protocol trace, one per checkout: the wake-up thread's ``NOTIFY`` goes
+    through a connection of its own)."""
 
     def __init__(self, engine):
         self.engine = engine
-        self.file = tempfile.TemporaryFile("w+")
+        self.files: list = []
 
     def __enter__(self):
         event.listen(self.engine, "checkout", self._checkout)
@@ -66,18 +68,22 @@ class ProtocolTrace:
         event.remove(self.engine, "checkin", self._checkin)
 
     def _checkout(self, dbapi_connection, record, proxy):
-        self.file.flush()
-        dbapi_connection.pgconn.trace(self.file.fileno())
+        self.files.append(tempfile.TemporaryFile("w+"))
+        dbapi_connection.pgconn.trace(self.files[-1].fileno())
 
     def _checkin(self, dbapi_connection, record):
         if dbapi_connection is not None:
             dbapi_connection.pgconn.untrace()
 
     def sent(self) -> list[str]:
-        """Frontend messages, e.g. ``Query "BEGIN"``, ``Parse …``, ``Sync``."""
-        self.file.seek(0)
-        fields = [line.rstrip("\n").split("\t") for line in self.file]
-        return [" ".join(f[3:]).strip() for f in fields if len(f) > 3 and f[1] == "F"]
+        """Frontend messages of the checkout that inserted, e.g. ``Query "BEGIN"``, ``Parse …``, ``Sync``."""
+        for file in self.files:
+            file.seek(0)
+            fields = [line.rstrip("\n").split("\t") for line in file]
+            sent = [" ".join(f[3:]).strip() for f in fields if len(f) > 3 and f[1] == "F"]
+            if any("INSERT INTO inbox_events" in message for message in sent):
+                return sent
+        return []
 
 
 @pytest.mark.postgres
@@ -87,6 +93,7 @@ def test_on_postgresql_an_event_is_recorded_in_one_round_trip_and_the_pool_stays
     with ProtocolTrace(db.engine) as trace:
         assert record(1) is True
     sent = trace.sent()
+    assert sent, "no INSERT was traced"
     # One statement, one Sync: no BEGIN before it and no COMMIT after it (the server
     # commits the single statement itself before it answers).
     assert [m.split()[0] for m in sent].count("Sync") == 1, sent
