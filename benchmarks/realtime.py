@@ -4,6 +4,7 @@
                                   --redis redis://127.0.0.1:6379/0 --port 5400
     python benchmarks/realtime.py ... --agents 200 --groups 20 --events 3000 --rate 300 --rounds 3
     python benchmarks/realtime.py ... --deflate on --py-spy /tmp/realtime.svg   # a profile of the worker
+    python benchmarks/realtime.py ... --agents 1000 --access-checks 50   # CPU of one access check pass
 
 What it does, all on 127.0.0.1:
 
@@ -22,6 +23,11 @@ What it does, all on 127.0.0.1:
    payload the inbox worker sends (``host.schemas`` snapshots of a real chat and message);
 4. waits until the consoles have counted every delivery and prints the worker's CPU
    (user + system, ``/proc``) per delivery with the idle CPU of the same span taken off.
+
+``--access-checks N`` instead runs ``host.realtime_access.check`` N times in this process
+over a connection for each of the run's agents (rooms as the connect handler gave them,
+nothing changed since) and prints its CPU per pass: what a realtime process spends every
+``SWITCHBOARD_ACCESS_CHECK_SECONDS`` for that many connections.
 
 Only the gunicorn worker's CPU is counted: the clients and the publisher are other
 processes. CPU seconds, not wall time, is what a shared machine measures reliably; the
@@ -114,6 +120,33 @@ def setup(out: str, agents: int, groups: int) -> None:
 
 def run_number(run: str, g: int) -> str:
     return f"{int(run, 16) % 10000:04d}{g:03d}"
+
+
+# --- _checks: the access checks alone ------------------------------------------------------
+
+def access_checks(plan_path: str, passes: int) -> None:
+    from host import create_app, realtime_access
+    from host.extensions import db
+    from host.models import Agent, ApiToken
+    from host.realtime import rooms_for
+
+    plan = json.loads(Path(plan_path).read_text())
+    app = create_app()
+    with app.app_context():
+        ids = [agent["id"] for agent in plan["agents"]]
+        tokens = dict(db.session.execute(db.select(ApiToken.agent_id, ApiToken.id).where(ApiToken.agent_id.in_(ids))).all())
+        for agent_id in ids:
+            rooms = set(rooms_for(db.session.get(Agent, agent_id)))
+            realtime_access.connections(app)[f"bench-{agent_id}"] = realtime_access.Connection(
+                agent_id, token_id=tokens[agent_id], rooms=rooms)
+        realtime_access.check(app)  # the first pass evaluates every connection's rules
+        db.session.remove()
+        started = time.process_time()
+        for _ in range(passes):
+            realtime_access.check(app)
+            db.session.remove()
+        print(f"access checks: {len(ids)} connections, {1000 * (time.process_time() - started) / passes:.2f} ms "
+              f"of CPU per pass ({passes} passes)")
 
 
 # --- _clients: the consoles ------------------------------------------------------------------
@@ -279,6 +312,8 @@ def main() -> int:
     parser.add_argument("--idle-seconds", type=float, default=5.0)
     parser.add_argument("--deflate", choices=["both", "on", "off"], default="both",
                         help="consoles that offer permessage-deflate as browsers do (on), don't (off), or both in turn")
+    parser.add_argument("--access-checks", type=int, metavar="N", default=0,
+                        help="time N passes of the access check over --agents connections instead")
     parser.add_argument("--py-spy", metavar="FILE", help="record the worker with py-spy during the last measurement (FILE.svg: a "
                              "flame graph, else collapsed stacks)")
     args = parser.parse_args()
@@ -293,6 +328,9 @@ def main() -> int:
     plan_path = str(Path(instance) / "plan.json")
     subprocess.run([sys.executable, __file__, "_setup", plan_path, str(args.agents), str(args.groups)],
                    env=env, check=True)
+    if args.access_checks:
+        subprocess.run([sys.executable, __file__, "_checks", plan_path, str(args.access_checks)], env=env, check=True)
+        return 0
     plan = json.loads(Path(plan_path).read_text())
     server = subprocess.Popen([sys.executable, "-m", "host.realtime_server", "--port", str(args.port)], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=open(Path(instance) / "realtime.log", "w"))
@@ -331,6 +369,8 @@ def main() -> int:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "_setup":
         setup(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "_checks":
+        access_checks(sys.argv[2], int(sys.argv[3]))
     elif len(sys.argv) > 1 and sys.argv[1] == "_clients":
         clients(sys.argv[2], sys.argv[3], sys.argv[4] == "on")
     else:

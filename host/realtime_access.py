@@ -18,8 +18,10 @@ Only the database is asked, so a change made anywhere — the admin pages, the A
 ``switchboard`` command in another process, with or without Redis — reaches every
 process within a check and no message can be lost on the way. The task runs while the
 process has connections. A check is at most five small indexed queries read as plain
-rows, however many agents are connected (about 2.5 ms of CPU for 200 connections on a
-slow machine); the rules themselves run only for what changed.
+rows, however many agents are connected, the connections' ids passed on PostgreSQL as
+one array parameter (about 2 ms of CPU for 200 connections and 6 ms for 1000 on a busy
+2-core machine, against 5 and 14 with ``IN`` lists); the rules themselves run only for
+what changed.
 Rooms are changed only through python-socketio's public ``enter_room``/``leave_room``/
 ``disconnect``.
 """
@@ -31,6 +33,8 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import lazy_gettext
+from sqlalchemy import any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from host import i18n, plugin_watch
 from host.extensions import db
@@ -100,7 +104,7 @@ def check(app) -> None:
     for agent_id, active, role, group_id in db.session.execute(
             db.select(Agent.id, Agent.is_active_agent, Agent.role, agent_groups.c.group_id)
             .outerjoin(agent_groups, agent_groups.c.agent_id == Agent.id)
-            .where(Agent.id.in_({c.agent_id for _, c in snapshot}))):
+            .where(_among(Agent.id, {c.agent_id for _, c in snapshot}))):
         _, _, groups = access.setdefault(agent_id, (active, role, set()))
         if group_id is not None:
             groups.add(group_id)
@@ -111,15 +115,15 @@ def check(app) -> None:
 
     session_ids = {c.session_id for _, c in snapshot if c.session_id}
     live_sessions = set(db.session.execute(db.select(AgentSession.id).where(
-        AgentSession.id.in_(session_ids), AgentSession.last_seen_at >= now - IDLE_LIMIT)).scalars()) \
+        _among(AgentSession.id, session_ids), AgentSession.last_seen_at >= now - IDLE_LIMIT)).scalars()) \
         if session_ids else set()
     token_ids = {c.token_id for _, c in snapshot if c.token_id}
     live_tokens = set(db.session.execute(db.select(ApiToken.id).where(
-        ApiToken.id.in_(token_ids), ApiToken.revoked_at.is_(None),
+        _among(ApiToken.id, token_ids), ApiToken.revoked_at.is_(None),
         db.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now))).scalars()) if token_ids else set()
     chat_ids = set().union(*(c.chats for _, c in snapshot))
     chats_now = {row.id: (row.group_id, row.agent_id) for row in db.session.execute(
-        db.select(Chat.id, Chat.group_id, Chat.agent_id).where(Chat.id.in_(chat_ids)))} if chat_ids else {}
+        db.select(Chat.id, Chat.group_id, Chat.agent_id).where(_among(Chat.id, chat_ids)))} if chat_ids else {}
 
     changed_agents = {a for a, state in agents_now.items() if seen["agents"].get(a) != state}
     changed_chats = {c for c in chat_ids if c not in chats_now or seen["chats"].get(c) != chats_now[c]}
@@ -143,6 +147,19 @@ def check(app) -> None:
             log.exception("checking the realtime connection %s failed", sid)
             connection.checked = False
     seen["agents"], seen["chats"] = agents_now, chats_now
+
+
+def _among(column, ids: set[int]):
+    """``column IN ids``; on PostgreSQL ``column = ANY(:ids)``, one array parameter.
+
+    The ids are every connection's, and a pass runs every second: an ``IN`` list is rendered
+    with one parameter per id each time (by SQLAlchemy, then again by psycopg, which caches
+    no statement that long), about half of a pass's CPU. One array parameter keeps the
+    statement the same whatever the ids, so it is compiled once and prepared by psycopg.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, sorted(ids), type_=ARRAY(column.type)))
+    return column.in_(ids)
 
 
 def _ended(connection: Connection, state, live_sessions: set, live_tokens: set) -> str | None:

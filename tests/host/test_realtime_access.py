@@ -12,6 +12,12 @@ from host.testing.loopback import webhook
 PASSWORD = "correct-horse-battery"
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def switchboard_config(request):
+    # PostgreSQL reads the connections' ids as one array parameter, SQLite as an IN list
+    return {"DATABASE_URL": request.getfixturevalue("postgres_url")} if request.param == "postgresql" else {}
+
+
 def check(app):
     from host.realtime_access import check as check_connections
 
