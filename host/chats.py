@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import bindparam, case, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from host import access, sqlite_writes, text_channels
 from host import emit as bus
@@ -231,9 +232,9 @@ def _store_many(inbounds: list[InboundMessage], before_each) -> list[Stored]:
                 chat = open_chat_for(inbound.channel, inbound.from_address, contact, inbound.to_address, "inbound",
                                      chat=chats.get(whose))
                 chats[whose] = chat  # a later message of the same contact (another number) continues it
-                chat.last_message_at = chat.last_inbound_at = now
                 kept.append((inbound, contact, chat))
-            db.session.flush()  # the chats' changes
+            db.session.flush()  # what continuing, reopening or starting changed on a chat
+            _mark_received({chat.id: chat for _inbound, _contact, chat in kept}, now)
             # The messages in one INSERT … RETURNING (SQLAlchemy's ORM bulk INSERT): their
             # objects come back as stored, without the unit of work's bookkeeping per object.
             messages = db.session.scalars(
@@ -249,6 +250,22 @@ def _store_many(inbounds: list[InboundMessage], before_each) -> list[Stored]:
         stored.append(Stored(message_id=message.id, chat_id=chat.id))
     db.session.commit()  # read nothing from the objects after this: each would be loaded again
     return stored
+
+
+_RECEIVED_TIMES = ("last_message_at", "last_inbound_at", "updated_at")
+_MARK_RECEIVED = (db.update(CHATS).where(CHATS.c.id.in_(bindparam("ids", expanding=True)))
+                  .values({name: bindparam("now") for name in _RECEIVED_TIMES}))
+
+
+def _mark_received(chats: dict, now) -> None:
+    """Set the last message times of a batch's chats (``{id: chat}``) to ``now``: one
+    UPDATE for all of them, the same values for each, rather than one row apiece in the
+    flush. The loaded chats are given the values as stored (``set_committed_value``:
+    nothing left to flush), so the events' snapshots show them."""
+    db.session.execute(_MARK_RECEIVED, {"ids": sorted(chats), "now": now})
+    for chat in chats.values():
+        for name in _RECEIVED_TIMES:
+            set_committed_value(chat, name, now)
 
 
 def _whose(contact: ContactRef, address: str) -> tuple:

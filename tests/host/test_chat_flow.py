@@ -93,8 +93,13 @@ def test_a_batch_stores_each_message_as_receiving_it_alone_would(app, agent, rec
         message = rows[external_id]
         assert {name: getattr(message, name) for name in columns} == alone  # NULLs stay NULL, defaults apply
         assert (message.id, message.chat_id) == (ids.message_id, ids.chat_id)
+        chat = db.session.get(Chat, ids.chat_id)
+        assert chat.last_message_at == chat.last_inbound_at == message.created_at
     # the template column of a batch's message is SQL NULL, not a JSON null
     assert db.session.execute(db.select(db.func.count(Message.id)).where(Message.template.is_(None))).scalar() == 3
     received = recorder.of("message_received")
     assert [(e.message["id"], e.message["body"]) for e in received[1:]] == [
         (ids.message_id, f"hello {external_id}") for ids, external_id in zip(stored, ("batch-1", "batch-2"), strict=True)]
+    # the events show the chats as stored, their message times included
+    assert [(e.chat["last_message_at"], e.chat["last_inbound_at"]) for e in received[1:]] == [
+        (e.message["created_at"], e.message["created_at"]) for e in received[1:]]
