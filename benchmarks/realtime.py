@@ -1,4 +1,4 @@
-"""CPU of one realtime process per event delivered to one websocket console.
+"""CPU (and memory) of one realtime process per event delivered to one websocket console.
 
     python benchmarks/realtime.py --database postgresql+psycopg://postgres@127.0.0.1:5432/bench \\
                                   --redis redis://127.0.0.1:6379/0 --port 5400
@@ -11,7 +11,8 @@ What it does, all on 127.0.0.1:
 1. upgrades the database (it may hold other data; the run adds ``--agents`` agents with API
    tokens, in ``--groups`` groups, and one customer chat per group, under names of its own);
 2. starts one ``switchboard realtime`` process (``python -m host.realtime_server``) on
-   ``--port``, on a Redis pub/sub channel of its own;
+   ``--port``, on a Redis pub/sub channel of its own, and prints what it answers to
+   Chromium's websocket offer (whether it takes up ``permessage-deflate``);
 3. for each round, twice — consoles that offer ``permessage-deflate`` as browsers do, then
    consoles that don't (``--deflate`` picks one) — connects every agent from a client
    process of its own (python-socketio ``AsyncClient``, websocket transport), reads the
@@ -22,10 +23,11 @@ What it does, all on 127.0.0.1:
    (``host.rooms.chat_rooms``: the chat's group, ``--agents / --groups`` consoles), with the
    payload the inbox worker sends (``host.schemas`` snapshots of a real chat and message);
 4. waits until the consoles have counted every delivery and prints the worker's CPU
-   (user + system, ``/proc``) per delivery with the idle CPU of the same span taken off.
+   (user + system, ``/proc``) per delivery with the idle CPU of the same span taken off,
+   and its memory (RSS) with the consoles connected, per console since before they were.
 
-``--access-checks N`` instead runs ``host.realtime_access.check`` N times in this process
-over a connection for each of the run's agents (rooms as the connect handler gave them,
+``--access-checks N`` instead runs ``host.realtime_access.check`` N times in a process of
+its own over a connection for each of the run's agents (rooms as the connect handler gave them,
 nothing changed since) and prints its CPU per pass: what a realtime process spends every
 ``SWITCHBOARD_ACCESS_CHECK_SECONDS`` for that many connections.
 
