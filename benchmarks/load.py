@@ -707,7 +707,8 @@ class Run:
             plan = self.tmp / f"clients-{k}.json"
             plan.write_text(json.dumps({"agents": agents[k::args.client_procs]}))
             self.client_procs.append(subprocess.Popen(
-                [PYTHON, __file__, "_clients", str(plan), str(self.tmp / f"clients-{k}.out.json"), args.client_kind],
+                ["nice", "-n", str(args.client_nice), PYTHON, __file__, "_clients", str(plan),
+                 str(self.tmp / f"clients-{k}.out.json"), args.client_kind],
                 env=self.env, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1))
         connected = 0
         for proc in self.client_procs:
@@ -1176,6 +1177,11 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=1,
                         help="separate `switchboard worker` processes; the servers then run no worker themselves "
                              "(0: each server runs the inbox and outbox workers)")
+    parser.add_argument("--client-nice", type=int, choices=range(0, 20), default=10, metavar="0-19",
+                        help="the agent clients' CPU priority (nice, default 10): they stand in for browsers on "
+                             "other machines, so when the machine is short of CPU (a burst) they take what the "
+                             "servers leave instead of competing with them; their wake-up lag is reported and "
+                             "their figures then include their own queueing. 0: compete as equals")
     parser.add_argument("--worker-nice", type=int, choices=range(0, 20), default=None, metavar="0-19",
                         help="the worker processes' --nice (default: the command's own, 10); 0 on a machine "
                              "busy with other work, where a niced worker only gets what the others leave")
