@@ -1183,7 +1183,7 @@ def main() -> int:
                              "servers leave instead of competing with them; their wake-up lag is reported and "
                              "their figures then include their own queueing. 0: compete as equals")
     parser.add_argument("--worker-nice", type=int, choices=range(0, 20), default=None, metavar="0-19",
-                        help="the worker processes' --nice (default: the command's own, 10); 0 on a machine "
+                        help="the worker processes' --nice (default: the command's own, 19); 0 on a machine "
                              "busy with other work, where a niced worker only gets what the others leave")
     parser.add_argument("--drain", type=float, default=30.0, help="max seconds to wait for late events")
     parser.add_argument("--plugins", default=None, help="SWITCHBOARD_PLUGINS for the servers (default: all)")

@@ -463,7 +463,7 @@ def _serve_development(app, host, port, worker):
 
 
 @main.command("worker")
-@click.option("--nice", "niceness", type=click.IntRange(0, 19), default=10, show_default=True,
+@click.option("--nice", "niceness", type=click.IntRange(0, 19), default=19, show_default=True,
               help="How much CPU this process leaves to the others on the machine (Unix nice).")
 @with_appcontext
 def worker(niceness):
@@ -471,9 +471,13 @@ def worker(niceness):
     several may run at once)."""
     import threading
 
-    # The worker's work can wait and a webhook's answer cannot: at a lower priority the
+    # The worker's work can wait and a webhook's answer cannot: at the lowest priority the
     # worker takes the CPU the HTTP processes leave, so a burst grows the inbox for a
     # while instead of slowing every acknowledgement (the backlog drains once it passes).
+    # The lowest, not a middle one: what the worker does makes work for the realtime
+    # processes (each event pushed to a group of agents), which run at normal priority, so
+    # at nice 10 a burst's answers still lost the CPU to the pushes (benchmarks/load.py:
+    # burst p99 68-102 ms at nice 10, 63-66 ms at 19; README *Capacity*).
     if niceness and hasattr(os, "nice"):
         os.nice(niceness)
     app = current_app._get_current_object()

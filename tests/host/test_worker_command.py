@@ -25,7 +25,7 @@ def run_worker(app, monkeypatch, *args):
 
 
 def test_the_worker_leaves_the_cpu_to_the_http_processes_first(app, monkeypatch):
-    assert run_worker(app, monkeypatch) == [10]
+    assert run_worker(app, monkeypatch) == [19]
     assert run_worker(app, monkeypatch, "--nice", "3") == [3]
     assert run_worker(app, monkeypatch, "--nice", "0") == []
 
