@@ -75,12 +75,11 @@ def record(provider: str, external_id: str, kind: str, ordering_key: str, payloa
     # The id RETURNING gives, not the rowcount: PostgreSQL's driver reports -1 for an
     # INSERT that returns rows, and every event looked like a re-delivery (no kick).
     engine = db.engine
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            new = connection.execute(_record_statement("postgresql"), values).scalar() is not None  # committed
-    else:
-        with engine.begin() as connection:  # commits when the block ends, before the 200
-            new = connection.execute(_record_statement(engine.dialect.name), values).scalar() is not None
+    dialect = engine.dialect.name
+    # Either way the event is committed when the block ends, before the 200.
+    with (engine.connect().execution_options(isolation_level="AUTOCOMMIT") if dialect == "postgresql"
+          else engine.begin()) as connection:
+        new = connection.execute(_record_statement(dialect), values).scalar() is not None
     if new:
         current_app.extensions["switchboard"].inbox.kick()
     return new
