@@ -68,9 +68,10 @@ def run(args) -> None:
     import flask_migrate
     from sqlalchemy import event
 
+    from benchmarks.fixtures import agents_in_groups
     from host import create_app, settings
     from host.extensions import db
-    from host.models import Agent, Group, InboxEvent
+    from host.models import InboxEvent
     from plugins.contacts.models import Contact, ContactIdentity
 
     app = create_app({"INSTANCE_PATH": tempfile.mkdtemp(prefix="switchboard-bench-"), "OUTBOX_WORKER": False,
@@ -95,13 +96,8 @@ def run(args) -> None:
         flask_migrate.upgrade(revision="heads")
         settings.save("http_sms", {"send_url": "http://127.0.0.1:9/send", "sender": "+15550000000",
                                    "api_token": "bench", "webhook_secret": "bench"})
-        groups = [Group(name=f"Group {g + 1:02d}", is_default=(g == 0)) for g in range(args.groups)]
-        db.session.add_all(groups)
-        db.session.flush()
-        for i in range(args.agents):
-            agent = Agent(email=f"agent{i:04d}@bench.test", name=f"Agent {i}", role="agent", password_hash="-")
-            agent.groups.append(groups[i % args.groups])
-            db.session.add(agent)
+        groups, _agents, _tokens = agents_in_groups(args.groups, args.agents, group_name="Group {:02d}",
+                                                    email="agent{:04d}@bench.test", first_is_default=True)
         for c in range(args.customers):
             contact = Contact(name=f"Customer {c}", group_id=groups[c % args.groups].id)
             contact.identities.append(ContactIdentity(kind="http_sms", address=f"+1555{c:07d}"))

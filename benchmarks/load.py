@@ -220,28 +220,16 @@ class CpuSampler:
 # --- _setup: groups, agents, tokens and contacts (in an app context) ---------------------------
 
 def setup_fixtures(out: str, agents: int, customers: int, groups: int) -> None:
+    from benchmarks.fixtures import agents_in_groups
     from host import create_app
     from host.extensions import db
-    from host import credentials
-    from host.models import Agent, Group
     from plugins.contacts.models import Contact, ContactIdentity
 
     app = create_app()
     with app.app_context():
-        group_rows = [Group(name=f"Load group {g + 1:02d}", is_default=(g == 0)) for g in range(groups)]
-        db.session.add_all(group_rows)
-        db.session.flush()
-        template = Agent(email="template@load.test")
-        template.set_password(secrets.token_urlsafe(16))  # hashed once: agents sign in by token here
-        agent_rows = []
-        for i in range(agents):
-            agent = Agent(email=f"agent{i:04d}@load.test", name=f"Agent {i}", role="agent",
-                          password_hash=template.password_hash)
-            agent.groups.append(group_rows[i % groups])
-            agent_rows.append(agent)
-        db.session.add_all(agent_rows)
-        db.session.flush()
-        tokens = [credentials.issue_token(agent, "load")[1] for agent in agent_rows]
+        group_rows, agent_rows, tokens = agents_in_groups(
+            groups, agents, group_name="Load group {:02d}", email="agent{:04d}@load.test", token_label="load",
+            first_is_default=True)
         customer_rows = []
         for c in range(customers):
             address = f"+1555{c:07d}"

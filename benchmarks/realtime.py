@@ -74,10 +74,11 @@ def cpu_seconds(pid: int) -> float:
 def setup(out: str, agents: int, groups: int) -> None:
     import flask_migrate
 
-    from host import create_app, credentials
+    from benchmarks.fixtures import agents_in_groups
+    from host import create_app
     from host.contracts import InboundMessage
     from host.extensions import db
-    from host.models import Agent, Chat, Group, Message
+    from host.models import Chat, Message
     from host.rooms import chat_rooms
     from host.schemas import snapshot_chat, snapshot_message
 
@@ -85,20 +86,9 @@ def setup(out: str, agents: int, groups: int) -> None:
     app = create_app()
     with app.app_context():
         flask_migrate.upgrade(revision="heads")
-        group_rows = [Group(name=f"Realtime bench {run} {g + 1:02d}") for g in range(groups)]
-        db.session.add_all(group_rows)
-        db.session.flush()
-        template = Agent(email=f"template-{run}@realtime.test")
-        template.set_password(secrets.token_urlsafe(16))  # hashed once: agents connect by token
-        agent_rows = []
-        for i in range(agents):
-            agent = Agent(email=f"agent{i:04d}-{run}@realtime.test", name=f"Agent {i}", role="agent",
-                          password_hash=template.password_hash)
-            agent.groups.append(group_rows[i % groups])
-            agent_rows.append(agent)
-        db.session.add_all(agent_rows)
-        db.session.flush()
-        tokens = [credentials.issue_token(agent, "realtime bench")[1] for agent in agent_rows]
+        group_rows, agent_rows, tokens = agents_in_groups(
+            groups, agents, group_name=f"Realtime bench {run} {{:02d}}", email=f"agent{{:04d}}-{run}@realtime.test",
+            token_label="realtime bench")
         db.session.commit()
         agent_list = [{"id": a.id, "token": t} for a, t in zip(agent_rows, tokens, strict=True)]
         events = []
